@@ -1,0 +1,91 @@
+// Command-line parsing for `layerwise` (no dependency: the grammar is small and errors must be precise).
+export class CliError extends Error {}
+
+export interface ParsedArgs {
+  command: string;
+  dockerfile?: string;
+  context?: string;
+  since?: string;
+  changed?: string[];
+  buildArgs: Record<string, string>;
+  baselineBuildArgs?: Record<string, string>;
+  target?: string;
+  buildkitVersion?: string;
+  format: string;
+}
+
+const VALUE_FLAGS = new Set(['--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed']);
+
+function parseBuildArg(flag: string, v: string, env: NodeJS.ProcessEnv): [string, string] | null {
+  const eq = v.indexOf('=');
+  const key = eq < 0 ? v : v.slice(0, eq);
+  if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) throw new CliError(`${flag} "${v}": expected NAME=VALUE`);
+  if (eq >= 0) return [key, v.slice(eq + 1)];
+  // like docker build: a bare NAME takes its value from the environment, and is skipped when unset
+  const fromEnv = env[key];
+  return fromEnv === undefined ? null : [key, fromEnv];
+}
+
+export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): ParsedArgs {
+  const out: ParsedArgs = { command: '', buildArgs: {}, format: 'text' };
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    let a = argv[i]!;
+    if (a === '-h' || a === '--help') return { ...out, command: 'help' };
+    if (a === '-V' || a === '--version') return { ...out, command: 'version' };
+    let inline: string | undefined;
+    if (a.startsWith('--') && a.includes('=')) {
+      inline = a.slice(a.indexOf('=') + 1);
+      a = a.slice(0, a.indexOf('='));
+    }
+    if (a.startsWith('-') && a !== '-') {
+      if (!VALUE_FLAGS.has(a)) throw new CliError(`unknown option ${a} (see layerwise --help)`);
+      const take = (): string => {
+        if (inline !== undefined) return inline;
+        const v = argv[++i];
+        if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new CliError(`${a} needs a value`);
+        return v;
+      };
+      switch (a) {
+        case '--context': out.context = take(); break;
+        case '--since': out.since = take(); break;
+        case '--target': out.target = take(); break;
+        case '--format': out.format = take(); break;
+        case '--buildkit-version': {
+          const v = take();
+          if (!/^v?\d+(\.\d+){0,2}$|^latest$/.test(v)) throw new CliError(`--buildkit-version "${v}": expected a version such as 0.8 or 0.24`);
+          out.buildkitVersion = v;
+          break;
+        }
+        case '--build-arg': {
+          const kv = parseBuildArg(a, take(), env);
+          if (kv) out.buildArgs[kv[0]] = kv[1];
+          break;
+        }
+        case '--baseline-build-arg': {
+          const kv = parseBuildArg(a, take(), env);
+          out.baselineBuildArgs ??= {};
+          if (kv) out.baselineBuildArgs[kv[0]] = kv[1];
+          break;
+        }
+        case '--changed': {
+          out.changed ??= [];
+          out.changed.push(take());
+          // `--changed a b c`: following words that are not options are more paths
+          while (inline === undefined && i + 1 < argv.length && !argv[i + 1]!.startsWith('-')) out.changed.push(argv[++i]!);
+          break;
+        }
+      }
+      continue;
+    }
+    positional.push(a);
+  }
+  if (positional.length === 0) return { ...out, command: 'help' };
+  out.command = positional[0]!;
+  if (positional.length > 2) throw new CliError(`unexpected argument "${positional[2]}" (one DOCKERFILE at most)`);
+  out.dockerfile = positional[1];
+  if (out.since !== undefined && out.changed) throw new CliError('--since and --changed cannot be combined');
+  if (out.baselineBuildArgs && out.changed === undefined && out.since === undefined && out.command !== 'explain')
+    throw new CliError('--baseline-build-arg only applies to explain');
+  return out;
+}

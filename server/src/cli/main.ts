@@ -1,0 +1,141 @@
+// `layerwise` — the engine for terminals and CI. Reads files and git through server/src/context, asks the engine,
+// prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze, explain, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
+import { loadDiskContext, gitBaseline } from '../context';
+import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
+import { CliError, parseArgs, type ParsedArgs } from './args';
+import { readDockerfile } from './input';
+
+const VERSION = '0.1.0';
+
+const HELP = `layerwise ${VERSION} — predict which Dockerfile steps BuildKit's cache will rebuild
+
+Usage:
+  layerwise explain [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
+                    [--build-arg K=V ...] [--baseline-build-arg K=V ...] [--target STAGE]
+                    [--buildkit-version V] [--format text|json]
+  layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
+                    [--buildkit-version V] [--format text|json|dot]
+
+  DOCKERFILE defaults to ./Dockerfile (a directory means DIR/Dockerfile); --context defaults to the Dockerfile's
+  directory. Relative paths resolve against the current directory, like docker build.
+
+  explain --since REV   baseline = the Dockerfile and context as committed at REV (default: HEAD);
+                        current = the working tree on disk. Untracked files count as added.
+  explain --changed P   only the listed paths count as changed (no git needed).
+  --buildkit-version V  predict for an older builder, e.g. 0.8 for Docker 20.10 (default: current BuildKit).
+
+Exit codes: 0 success, 2 usage or input error.`;
+
+function buildOptions(a: ParsedArgs, which: 'current' | 'baseline'): AnalyzeOptions {
+  const args = which === 'current' ? a.buildArgs : (a.baselineBuildArgs ?? a.buildArgs);
+  return { buildArgs: args, target: a.target, buildkitVersion: a.buildkitVersion };
+}
+
+function checkTarget(target: string | undefined, text: string, where: string): void {
+  if (target === undefined) return;
+  const m = analyze(text, { target });
+  if (m.target < 0) {
+    const names = m.stages.filter((s) => s.name).map((s) => s.name);
+    throw new CliError(`target stage "${target}" not found in ${where}${names.length ? ` (stages: ${names.join(', ')})` : ' (it has no named stages)'}`);
+  }
+}
+
+function runExplain(a: ParsedArgs): number {
+  const df = readDockerfile(a.dockerfile);
+  const contextDir = path.resolve(a.context ?? path.dirname(df.path));
+  checkTarget(a.target, df.text, df.display);
+  const current = loadDiskContext(contextDir, { dockerfilePath: df.path });
+  let result: Explanation;
+  let baselineLabel: string;
+  if (a.changed) {
+    const changed = a.changed.map((p) => toContextPath(p, contextDir));
+    result = explain({
+      current: { text: df.text, context: current, options: buildOptions(a, 'current') },
+      baseline: { text: df.text, context: current, options: buildOptions(a, 'baseline') },
+      changed,
+    });
+    baselineLabel = `--changed ${a.changed.join(' ')}`;
+  } else {
+    const rev = a.since ?? 'HEAD';
+    const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+    result = explain({
+      current: { text: df.text, context: current, options: buildOptions(a, 'current') },
+      baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
+      changedHint: base.changedHint,
+    });
+    baselineLabel = `${rev} (${base.commit.slice(0, 12)})`;
+  }
+  const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems };
+  if (a.format === 'json') process.stdout.write(renderExplainJson(result, meta) + '\n');
+  else if (a.format === 'text') process.stdout.write(renderExplainText(result, meta, useColor()));
+  else throw new CliError(`--format ${a.format} is not available for explain (text, json)`);
+  return 0;
+}
+
+function runGraph(a: ParsedArgs): number {
+  const df = readDockerfile(a.dockerfile);
+  const contextDir = path.resolve(a.context ?? path.dirname(df.path));
+  checkTarget(a.target, df.text, df.display);
+  const ctx = loadDiskContext(contextDir, { dockerfilePath: df.path });
+  const model = analyze(df.text, buildOptions(a, 'current'));
+  const fmt = a.format as GraphFormat;
+  if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot)`);
+  process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor()));
+  return 0;
+}
+
+function toContextPath(p: string, contextDir: string): string {
+  const abs = path.resolve(p);
+  const rel = path.relative(contextDir, abs);
+  const inside = rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  if (path.isAbsolute(p) || fs.existsSync(abs)) {
+    if (!inside) throw new CliError(`--changed ${p}: not inside the build context ${displayPath(contextDir)}`);
+    return rel.split(path.sep).join('/');
+  }
+  if (inside && fs.existsSync(path.dirname(abs))) return rel.split(path.sep).join('/');
+  // not on disk relative to the current directory: take it as a context-relative path (e.g. a deleted file)
+  return p.split(path.sep).join('/');
+}
+
+function displayPath(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
+
+function useColor(): boolean {
+  return !!process.stdout.isTTY && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
+}
+
+export function main(argv: string[]): number {
+  let a: ParsedArgs;
+  try {
+    a = parseArgs(argv);
+    if (a.command === 'help') {
+      process.stdout.write(HELP + '\n');
+      return 0;
+    }
+    if (a.command === 'version') {
+      process.stdout.write(VERSION + '\n');
+      return 0;
+    }
+    if (a.command === 'explain') return runExplain(a);
+    if (a.command === 'graph') return runGraph(a);
+    throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise graph, layerwise --help)`);
+  } catch (e) {
+    if (e instanceof CliError) {
+      process.stderr.write(`layerwise: ${e.message}\n`);
+      return 2;
+    }
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`layerwise: ${msg.split('\n')[0]}\n`);
+    if (process.env['LAYERWISE_DEBUG']) process.stderr.write(String((e as Error)?.stack) + '\n');
+    return 2;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2));
+}

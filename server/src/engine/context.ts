@@ -1,0 +1,149 @@
+// The engine's read-only view of a build context. The context layer (server/src/context) implements it over the
+// disk or a git revision; tests and the corpus sweep implement it in memory (MemoryContext below).
+// Everything here is pure: no fs, no child_process.
+
+export type EntryType = 'file' | 'dir' | 'symlink';
+
+export interface ContextEntry {
+  type: EntryType;
+  /** Permission bits (e.g. 0o644). When the snapshot comes from git only 0o644/0o755 are meaningful. */
+  mode: number;
+  size?: number;
+  /** Link target, for symlinks. */
+  target?: string;
+}
+
+export interface ContextProblem {
+  kind: 'unreadable' | 'loop' | 'too-large' | 'link-outside' | 'not-a-directory' | 'missing' | 'other';
+  path: string;
+  message: string;
+}
+
+export interface ContextSnapshot {
+  /** A label for people: the directory or `git:REV`. */
+  readonly label: string;
+  /**
+   * Every path in the build context *before* .dockerignore is applied (posix, relative, no leading `./`,
+   * directories included). A crawler may prune directories that .dockerignore excludes entirely (when no `!`
+   * exception can match below them); pruned paths are simply absent, which is fine because they are never sent.
+   */
+  paths(): Iterable<string>;
+  entry(path: string): ContextEntry | undefined;
+  /** Content identity of a file (or link) for comparisons; lazily computed. Same scheme within one snapshot kind. */
+  contentId(path: string): string | undefined;
+  /** The ignore file that applies (`<Dockerfile>.dockerignore` first, else `.dockerignore`), or null. */
+  readonly ignoreFile: { name: string; text: string } | null;
+  /** How identities compare: 'exact' (full mode bits) or 'git' (only the executable bit is known). */
+  readonly modeGranularity: 'exact' | 'git';
+  readonly problems: readonly ContextProblem[];
+  /** True when the snapshot is only a partial view (e.g. untrusted workspace, or no context at all). */
+  readonly partial?: boolean;
+}
+
+/** A context snapshot held in memory: tests, the corpus sweep, and untrusted workspaces. */
+export class MemoryContext implements ContextSnapshot {
+  private readonly map = new Map<string, ContextEntry & { id?: string }>();
+  readonly problems: ContextProblem[] = [];
+  ignoreFile: { name: string; text: string } | null = null;
+  modeGranularity: 'exact' | 'git' = 'exact';
+  partial?: boolean;
+
+  constructor(
+    readonly label: string,
+    files: Record<string, string | { content?: string; mode?: number; type?: EntryType; target?: string }> = {},
+  ) {
+    for (const [p, v] of Object.entries(files)) {
+      if (typeof v === 'string') this.addFile(p, v);
+      else if (v.type === 'dir') this.addDir(p, v.mode);
+      else if (v.type === 'symlink') this.addSymlink(p, v.target ?? '');
+      else this.addFile(p, v.content ?? '', v.mode);
+    }
+    const ig = this.map.get('.dockerignore');
+    if (ig && this.ignoreFile === null) this.ignoreFile = { name: '.dockerignore', text: (ig as { text?: string }).text ?? '' };
+  }
+
+  private ensureParents(p: string): void {
+    const parts = p.split('/');
+    for (let i = 1; i < parts.length; i++) {
+      const d = parts.slice(0, i).join('/');
+      if (!this.map.has(d)) this.map.set(d, { type: 'dir', mode: 0o755 });
+    }
+  }
+
+  addFile(p: string, content: string, mode = 0o644, id?: string): this {
+    p = normalizeRel(p);
+    this.ensureParents(p);
+    const e: ContextEntry & { id?: string; text?: string } = { type: 'file', mode, size: content.length, id: id ?? 'c:' + content };
+    e.text = content;
+    this.map.set(p, e);
+    return this;
+  }
+
+  /** Adds a file known only by path and size (corpus listings); identity derives from the size. */
+  addListed(p: string, size: number): this {
+    p = normalizeRel(p);
+    this.ensureParents(p);
+    this.map.set(p, { type: 'file', mode: 0o644, size, id: 's:' + size });
+    return this;
+  }
+
+  addDir(p: string, mode = 0o755): this {
+    p = normalizeRel(p);
+    this.ensureParents(p);
+    this.map.set(p, { type: 'dir', mode });
+    return this;
+  }
+
+  addSymlink(p: string, target: string): this {
+    p = normalizeRel(p);
+    this.ensureParents(p);
+    this.map.set(p, { type: 'symlink', mode: 0o777, target, id: 'l:' + target });
+    return this;
+  }
+
+  remove(p: string): this {
+    p = normalizeRel(p);
+    for (const k of [...this.map.keys()]) if (k === p || k.startsWith(p + '/')) this.map.delete(k);
+    return this;
+  }
+
+  setIgnore(name: string, text: string): this {
+    this.ignoreFile = { name, text };
+    return this;
+  }
+
+  /** The text of a file added with addFile (used by tests and to read `.dockerignore`). */
+  text(p: string): string | undefined {
+    return (this.map.get(normalizeRel(p)) as { text?: string } | undefined)?.text;
+  }
+
+  clone(label = this.label): MemoryContext {
+    const c = new MemoryContext(label);
+    for (const [k, v] of this.map) c.map.set(k, { ...v });
+    c.ignoreFile = this.ignoreFile && { ...this.ignoreFile };
+    c.modeGranularity = this.modeGranularity;
+    return c;
+  }
+
+  paths(): Iterable<string> {
+    return this.map.keys();
+  }
+  entry(p: string): ContextEntry | undefined {
+    return this.map.get(p);
+  }
+  contentId(p: string): string | undefined {
+    const e = this.map.get(p);
+    return e?.id;
+  }
+}
+
+/** `./a//b/` → `a/b`; `.` and `/` → ``. */
+export function normalizeRel(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.replace(/\\/g, '/').split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return out.join('/');
+}

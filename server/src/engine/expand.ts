@@ -1,0 +1,221 @@
+// Docker's word expansion (the Dockerfile frontend's shell lexer, not a POSIX shell): `$VAR`, `${VAR}`,
+// `${VAR:-word}`, `${VAR-word}`, `${VAR:+word}`, `${VAR+word}`, `${VAR:?msg}`, `${VAR#pat}`, `${VAR%pat}`, and
+// single/double quotes, with the Dockerfile's escape character. Used for FROM, COPY, ADD, WORKDIR, ENV, ARG, USER.
+// RUN is never expanded by the frontend (the shell does it at run time, with the step's env).
+
+export type Env = ReadonlyMap<string, string>;
+
+export interface ExpandResult {
+  value: string;
+  /** Variable names the word referenced (whether or not they had a value). */
+  used: string[];
+}
+
+export function expandWord(word: string, env: Env, escape = '\\', keepQuotes = false): ExpandResult {
+  const used: string[] = [];
+  let i = 0;
+  const n = word.length;
+  let out = '';
+
+  const readName = (): string => {
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(word.slice(i));
+    if (m) {
+      i += m[0].length;
+      return m[0];
+    }
+    return '';
+  };
+
+  const lookup = (name: string): string | undefined => {
+    used.push(name);
+    return env.get(name);
+  };
+
+  const readBraced = (): string => {
+    // after "${"
+    const name = readName();
+    if (!name) {
+      // not a valid expansion: keep literally up to the closing brace
+      const close = word.indexOf('}', i);
+      const lit = close < 0 ? word.slice(i) : word.slice(i, close + 1);
+      i = close < 0 ? n : close + 1;
+      return '${' + lit;
+    }
+    const value = lookup(name);
+    if (word[i] === '}') {
+      i++;
+      return value ?? '';
+    }
+    let op = '';
+    if (word[i] === ':' && '-+?'.includes(word[i + 1] ?? '')) {
+      op = word.slice(i, i + 2);
+      i += 2;
+    } else if ('-+?'.includes(word[i] ?? '')) {
+      op = word[i]!;
+      i += 1;
+    } else if (word.startsWith('##', i) || word.startsWith('%%', i)) {
+      op = word.slice(i, i + 2);
+      i += 2;
+    } else if (word[i] === '#' || word[i] === '%' || word[i] === '/') {
+      op = word[i]!;
+      i += 1;
+      if (op === '/' && word[i] === '/') {
+        op = '//';
+        i++;
+      }
+    }
+    // the operand runs to the matching close brace (nested ${...} allowed)
+    let depth = 1;
+    const start = i;
+    while (i < n && depth > 0) {
+      if (word[i] === escape && i + 1 < n) i += 2;
+      else {
+        if (word[i] === '{') depth++;
+        else if (word[i] === '}') depth--;
+        i++;
+      }
+    }
+    const rawOperand = word.slice(start, depth === 0 ? i - 1 : i);
+    const operand = expandWord(rawOperand, env, escape).value;
+    used.push(...expandWord(rawOperand, env, escape).used);
+    const set = value !== undefined;
+    const nonEmpty = set && value !== '';
+    switch (op) {
+      case ':-':
+        return nonEmpty ? value! : operand;
+      case '-':
+        return set ? value! : operand;
+      case ':+':
+        return nonEmpty ? operand : '';
+      case '+':
+        return set ? operand : '';
+      case ':?':
+      case '?':
+        return value ?? '';
+      case '#':
+      case '##':
+        return trimPattern(value ?? '', operand, 'prefix', op === '##');
+      case '%':
+      case '%%':
+        return trimPattern(value ?? '', operand, 'suffix', op === '%%');
+      case '/':
+      case '//': {
+        const slash = operand.indexOf('/');
+        const pat = slash < 0 ? operand : operand.slice(0, slash);
+        const rep = slash < 0 ? '' : operand.slice(slash + 1);
+        if (!pat) return value ?? '';
+        const re = globToRegExp(pat);
+        return (value ?? '').replace(new RegExp(re.source, op === '//' ? 'g' : ''), rep);
+      }
+      default:
+        return value ?? '';
+    }
+  };
+
+  const readDollar = (): string => {
+    // at "$"
+    i++;
+    if (word[i] === '{') {
+      i++;
+      return readBraced();
+    }
+    const name = readName();
+    if (!name) return '$';
+    return lookup(name) ?? '';
+  };
+
+  while (i < n) {
+    const c = word[i]!;
+    if (c === escape && i + 1 < n) {
+      // an escaped character is literal (the escape itself is dropped)
+      if (keepQuotes) out += c;
+      out += word[i + 1];
+      i += 2;
+    } else if (c === "'") {
+      const close = word.indexOf("'", i + 1);
+      const end = close < 0 ? n : close;
+      out += keepQuotes ? word.slice(i, Math.min(n, end + 1)) : word.slice(i + 1, end);
+      i = end + 1;
+    } else if (c === '"') {
+      if (keepQuotes) out += '"';
+      i++;
+      while (i < n && word[i] !== '"') {
+        if (word[i] === escape && i + 1 < n && '"$'.includes(word[i + 1]!) ) {
+          if (keepQuotes) out += word[i];
+          out += word[i + 1];
+          i += 2;
+        } else if (word[i] === '$') out += readDollar();
+        else out += word[i++];
+      }
+      if (i < n) {
+        if (keepQuotes) out += '"';
+        i++;
+      }
+    } else if (c === '$') {
+      out += readDollar();
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return { value: out, used };
+}
+
+function trimPattern(value: string, pattern: string, side: 'prefix' | 'suffix', longest: boolean): string {
+  const re = globToRegExp(pattern).source;
+  if (side === 'prefix') {
+    const m = new RegExp('^(' + re + ')').exec(value);
+    if (!m) return value;
+    if (longest) {
+      for (let k = value.length; k >= 0; k--) if (new RegExp('^(?:' + re + ')$').test(value.slice(0, k))) return value.slice(k);
+    } else {
+      for (let k = 0; k <= value.length; k++) if (new RegExp('^(?:' + re + ')$').test(value.slice(0, k))) return value.slice(k);
+    }
+    return value;
+  }
+  if (longest) {
+    for (let k = 0; k <= value.length; k++) if (new RegExp('^(?:' + re + ')$').test(value.slice(k))) return value.slice(0, k);
+  } else {
+    for (let k = value.length; k >= 0; k--) if (new RegExp('^(?:' + re + ')$').test(value.slice(k))) return value.slice(0, k);
+  }
+  return value;
+}
+
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (const ch of glob) {
+    if (ch === '*') re += '.*';
+    else if (ch === '?') re += '.';
+    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(re);
+}
+
+/** Splits an instruction's argument text into words the way the frontend does (whitespace outside quotes). */
+export function splitWords(text: string, escape = '\\'): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      cur += c;
+      if (c === escape && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+      continue;
+    }
+    inWord = true;
+    cur += c;
+    if (c === escape && i + 1 < text.length) cur += text[++i];
+    else if (c === '"' || c === "'") quote = c;
+  }
+  if (inWord) words.push(cur);
+  return words;
+}

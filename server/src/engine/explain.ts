@@ -1,0 +1,475 @@
+// Change-set evaluation: which steps of the current Dockerfile BuildKit would rebuild, relative to a baseline build.
+// Each step gets a symbolic cache key built the way BuildKit builds it (semantics §5): the op's own material, the
+// parent's key, and — content-addressed — the state of exactly the context paths it selects. The baseline build's
+// keys form the cache pool (§6.1: the cache is a pool, not "the last build"). A step whose key is in the pool is
+// cached; one whose key matches only when content copied from another stage is assumed identical is "maybe";
+// anything else is rebuilt. Pure: no I/O.
+import type { ContextSnapshot } from './context';
+import { normalizeRel } from './context';
+import { parseDockerignore, type DockerIgnore } from './dockerignore';
+import { analyze, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
+import { hash } from './hash';
+
+export type StepStatus = 'cached' | 'rebuilt' | 'maybe' | 'skipped';
+
+export interface Reason {
+  kind:
+    | 'instruction'
+    | 'new-step'
+    | 'arg'
+    | 'env'
+    | 'user'
+    | 'workdir'
+    | 'shell'
+    | 'mount'
+    | 'files'
+    | 'stage'
+    | 'base'
+    | 'parent'
+    | 'trigger'
+    | 'source-date-epoch'
+    | 'remote'
+    | 'not-built';
+  message: string;
+  /** Changed context paths behind a 'files' reason (at most 20). */
+  paths?: { path: string; change: FileChangeKind }[];
+  /** Count of changed paths (may exceed paths.length). */
+  count?: number;
+  /** 1-based line of the step a 'parent' / 'stage' reason points at. */
+  line?: number;
+  name?: string;
+}
+
+export type FileChangeKind = 'modified' | 'added' | 'removed' | 'mode' | 'type';
+
+export interface StepResult {
+  step: Step;
+  status: StepStatus;
+  reasons: Reason[];
+}
+
+export interface Explanation {
+  model: Model;
+  baseline: Model | null;
+  steps: StepResult[];
+  /** Context paths (as sent to the builder) whose state differs. */
+  changedPaths: Map<string, FileChangeKind>;
+  summary: { total: number; rebuilt: number; maybe: number; cached: number; skipped: number; firstMiss: StepResult | null };
+}
+
+export interface Side {
+  text: string | null;
+  context: ContextSnapshot | null;
+  options?: AnalyzeOptions;
+  /** Path of the Dockerfile relative to the context, when it lies inside it (so its edits are context edits). */
+}
+
+export interface ExplainInput {
+  current: { text: string; context: ContextSnapshot; options?: AnalyzeOptions };
+  baseline: Side;
+  /** Explicit change list (context-relative paths): these count as changed, nothing else does. */
+  changed?: string[];
+  /** Paths that may differ between the two snapshots; others are compared by presence only. */
+  changedHint?: Iterable<string>;
+  /** Reuse an already analysed current model (must match current.text/options). */
+  currentModel?: Model;
+}
+
+type State = string; // 'absent' or a description of type/mode/content
+
+function modeBits(mode: number, granularity: 'exact' | 'git'): string {
+  return granularity === 'git' ? (mode & 0o111 ? '755' : '644') : (mode & 0o7777).toString(8);
+}
+
+function stateOf(ctx: ContextSnapshot, ig: DockerIgnore, p: string, gran: 'exact' | 'git'): State {
+  if (ig.ignores(p)) return 'absent';
+  const e = ctx.entry(p);
+  if (!e) return 'absent';
+  if (e.type === 'dir') return 'dir:' + modeBits(e.mode, gran);
+  if (e.type === 'symlink') return 'link:' + (ctx.contentId(p) ?? e.target ?? '');
+  return 'file:' + modeBits(e.mode, gran) + ':' + (ctx.contentId(p) ?? '?');
+}
+
+function changeKind(before: State, after: State): FileChangeKind {
+  if (before === 'absent') return 'added';
+  if (after === 'absent') return 'removed';
+  const [tb, mb] = before.split(':');
+  const [ta, ma] = after.split(':');
+  if (tb !== ta) return 'type';
+  if (tb === 'file' && mb !== ma && before.slice(before.indexOf(':', 5)) === after.slice(after.indexOf(':', 5))) return 'mode';
+  if (tb === 'dir') return 'mode';
+  return 'modified';
+}
+
+/** Computes the context paths whose sent state differs between baseline and current. */
+export function diffContexts(
+  base: ContextSnapshot,
+  cur: ContextSnapshot,
+  hint?: Iterable<string>,
+): Map<string, { before: State; after: State }> {
+  const igB = parseDockerignore(base.ignoreFile?.text ?? '');
+  const igC = parseDockerignore(cur.ignoreFile?.text ?? '');
+  const gran: 'exact' | 'git' = base.modeGranularity === 'git' || cur.modeGranularity === 'git' ? 'git' : 'exact';
+  const out = new Map<string, { before: State; after: State }>();
+  const sentB = new Set<string>();
+  for (const p of base.paths()) if (!igB.ignores(p)) sentB.add(p);
+  const candidates = new Set<string>();
+  for (const p of cur.paths()) {
+    if (igC.ignores(p)) continue;
+    if (!sentB.has(p)) candidates.add(p);
+    else if (!hint) candidates.add(p);
+  }
+  const sentC = new Set<string>();
+  if (hint) {
+    for (const p of cur.paths()) if (!igC.ignores(p)) sentC.add(p);
+    for (const p of sentB) if (!sentC.has(p)) candidates.add(p);
+    for (const h of hint) {
+      const p = normalizeRel(h);
+      if (sentB.has(p) || sentC.has(p)) candidates.add(p);
+    }
+  } else {
+    for (const p of sentB) if (!cur.entry(p) || igC.ignores(p)) candidates.add(p);
+  }
+  for (const p of candidates) {
+    const before = stateOf(base, igB, p, gran);
+    const after = stateOf(cur, igC, p, gran);
+    if (before !== after) out.set(p, { before, after });
+  }
+  return out;
+}
+
+// ---- source selection (COPY/ADD sources, bind mount sources) ----
+
+const segCache = new Map<string, RegExp | string>();
+function segMatcher(seg: string): RegExp | string {
+  let m = segCache.get(seg);
+  if (m !== undefined) return m;
+  if (!/[*?[\\]/.test(seg)) m = seg;
+  else {
+    let re = '';
+    for (let i = 0; i < seg.length; i++) {
+      const c = seg[i]!;
+      if (c === '*') re += '[^/]*';
+      else if (c === '?') re += '[^/]';
+      else if (c === '\\' && i + 1 < seg.length) re += escRe(seg[++i]!);
+      else if (c === '[') {
+        const close = seg.indexOf(']', i + 2);
+        if (close < 0) re += '\\[';
+        else {
+          let cls = seg.slice(i + 1, close);
+          if (cls.startsWith('^') || cls.startsWith('!')) cls = '^' + cls.slice(1);
+          re += '[' + cls.replace(/\\/g, '\\\\') + ']';
+          i = close;
+        }
+      } else re += escRe(c);
+    }
+    try {
+      m = new RegExp('^' + re + '$');
+    } catch {
+      m = seg;
+    }
+  }
+  segCache.set(seg, m);
+  return m;
+}
+function escRe(c: string): string {
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Does `path` lie in what source pattern `src` selects (the match itself or anything below it)? */
+export function sourceSelects(src: string, path: string): boolean {
+  if (src === '') return true;
+  const ps = src.split('/');
+  const xs = path.split('/');
+  if (xs.length < ps.length) return false;
+  for (let i = 0; i < ps.length; i++) {
+    const m = segMatcher(ps[i]!);
+    if (typeof m === 'string' ? m !== xs[i] : !m.test(xs[i]!)) return false;
+  }
+  return true;
+}
+
+export function readSelects(r: ContextRead, path: string): boolean {
+  if (!r.sources.some((s) => sourceSelects(s, path))) return false;
+  if (r.excludes.length && r.excludes.some((e) => sourceSelects(normalizeRel(e), path))) return false;
+  return true;
+}
+
+// ---- keys ----
+
+interface Keys {
+  strict: string[];
+  opt: string[];
+}
+
+function computeKeys(model: Model, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): Keys {
+  const strict: string[] = new Array(model.steps.length);
+  const opt: string[] = new Array(model.steps.length);
+  const finalKey = (stage: Stage, which: 'strict' | 'opt'): string => {
+    if (stage.steps.length) return (which === 'strict' ? strict : opt)[stage.steps[stage.steps.length - 1]!]!;
+    return baseKey(stage, which);
+  };
+  const baseKey = (stage: Stage, which: 'strict' | 'opt'): string => {
+    if (stage.base.kind === 'stage') return finalKey(model.stages[stage.base.stage]!, which);
+    return 'base:' + stage.base.ref;
+  };
+  for (const step of model.steps) {
+    const stage = model.stages[step.stage]!;
+    const content: string[] = [];
+    for (const r of step.contextReads) {
+      const sel: string[] = [];
+      for (const [p, st] of changed) if (readSelects(r, p)) sel.push(p + '=' + st[side]);
+      content.push(sel.sort().join('|'));
+    }
+    const fromStrict: string[] = [];
+    const fromOpt: string[] = [];
+    for (const r of step.stageReads) {
+      if (r.stage === null) {
+        fromStrict.push('image:' + r.image + ':' + r.paths.join(','));
+        fromOpt.push('image:' + r.image + ':' + r.paths.join(','));
+      } else {
+        const src = model.stages[r.stage]!;
+        fromStrict.push('stage:' + finalKey(src, 'strict') + ':' + r.paths.join(','));
+        fromOpt.push('stage-content:' + r.paths.join(','));
+      }
+    }
+    const parentS = step.parent === null ? baseKey(stage, 'strict') : strict[step.parent]!;
+    const parentO = step.parent === null ? baseKey(stage, 'opt') : opt[step.parent]!;
+    const common = step.op + '\u0001' + content.join('\u0002') + '\u0001' + (step.remote ?? '');
+    strict[step.id] = hash(parentS + '\u0003' + common + '\u0003' + fromStrict.join('\u0002'));
+    opt[step.id] = hash(parentO + '\u0003' + common + '\u0003' + fromOpt.join('\u0002'));
+  }
+  return { strict, opt };
+}
+
+/** Explains what rebuilds between a baseline build and the current state. */
+export function explain(input: ExplainInput): Explanation {
+  const curOpts = input.current.options ?? {};
+  const model = input.currentModel ?? analyze(input.current.text, curOpts);
+  const baseOpts = input.baseline.options ?? curOpts;
+  const baseline = input.baseline.text === null ? null : analyze(input.baseline.text, baseOpts);
+
+  let changed: Map<string, { before: State; after: State }>;
+  if (input.changed) {
+    changed = new Map();
+    const ctx = input.current.context;
+    const ig = parseDockerignore(ctx.ignoreFile?.text ?? '');
+    const all = [...ctx.paths()];
+    for (const raw of input.changed) {
+      const p = normalizeRel(raw);
+      const e = ctx.entry(p);
+      const targets = e && e.type === 'dir' ? all.filter((q) => q === p || q.startsWith(p + '/')) : [p];
+      for (const q of targets) if (q && !ig.ignores(q)) changed.set(q, { before: 'before', after: 'after' });
+    }
+  } else if (input.baseline.context) {
+    changed = diffContexts(input.baseline.context, input.current.context, input.changedHint);
+  } else {
+    changed = new Map();
+  }
+
+  const kc = computeKeys(model, changed, 'after');
+  const poolStrict = new Set<string>();
+  const poolOpt = new Set<string>();
+  let kb: Keys | null = null;
+  if (baseline) {
+    kb = computeKeys(baseline, changed, 'before');
+    for (const s of baseline.steps) {
+      if (!baseline.stages[s.stage]!.needed) continue;
+      poolStrict.add(kb.strict[s.id]!);
+      poolOpt.add(kb.opt[s.id]!);
+    }
+  }
+
+  const results: StepResult[] = [];
+  const statusOf: StepStatus[] = [];
+  for (const step of model.steps) {
+    const stage = model.stages[step.stage]!;
+    let status: StepStatus;
+    if (!stage.needed) status = 'skipped';
+    else if (poolStrict.has(kc.strict[step.id]!)) status = 'cached';
+    else if (poolOpt.has(kc.opt[step.id]!)) status = 'maybe';
+    else status = 'rebuilt';
+    statusOf[step.id] = status;
+    results.push({ step, status, reasons: [] });
+  }
+  for (const r of results) {
+    if (r.status === 'rebuilt' || r.status === 'maybe') r.reasons = reasonsFor(r.step, model, baseline, kc, kb, statusOf, changed, curOpts, baseOpts);
+    else if (r.status === 'skipped') r.reasons = [{ kind: 'not-built', message: notBuiltMessage(model, r.step.stage) }];
+  }
+  const changedPaths = new Map<string, FileChangeKind>();
+  for (const [p, st] of changed) changedPaths.set(p, input.changed ? 'modified' : changeKind(st.before, st.after));
+  const built = results.filter((r) => r.status !== 'skipped');
+  return {
+    model,
+    baseline,
+    steps: results,
+    changedPaths,
+    summary: {
+      total: built.length,
+      rebuilt: results.filter((r) => r.status === 'rebuilt').length,
+      maybe: results.filter((r) => r.status === 'maybe').length,
+      cached: results.filter((r) => r.status === 'cached').length,
+      skipped: results.length - built.length,
+      firstMiss: built.filter((r) => r.status !== 'cached').sort((a, b) => a.step.line - b.step.line)[0] ?? null,
+    },
+  };
+}
+
+function stageLabel(model: Model, i: number): string {
+  const s = model.stages[i]!;
+  return s.name ? `'${s.name}'` : `#${i}`;
+}
+
+function notBuiltMessage(model: Model, stageIdx: number): string {
+  if (model.target < 0) return 'not built: the target stage does not exist';
+  const t = model.stages[model.target]!;
+  return `not built: stage ${stageLabel(model, stageIdx)} is not needed by the target stage ${t.name ?? '#' + t.index}`;
+}
+
+function counterpart(step: Step, model: Model, baseline: Model): Step | null {
+  const stage = model.stages[step.stage]!;
+  const bStageIdx = stage.name
+    ? baseline.stages.findIndex((s) => s.name === stage.name)
+    : step.stage < baseline.stages.length && !baseline.stages[step.stage]!.name
+      ? step.stage
+      : -1;
+  if (bStageIdx < 0) return null;
+  const bStage = baseline.stages[bStageIdx]!;
+  const cands = bStage.steps.map((i) => baseline.steps[i]!);
+  return (
+    cands.find((c) => c.op === step.op && c.ordinal === step.ordinal) ??
+    cands.find((c) => c.keyword === step.keyword && c.ordinal === step.ordinal) ??
+    cands.find((c) => c.op === step.op) ??
+    null
+  );
+}
+
+function short(s: string, n = 60): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
+
+function reasonsFor(
+  step: Step,
+  model: Model,
+  baseline: Model | null,
+  kc: Keys,
+  kb: Keys | null,
+  status: StepStatus[],
+  changed: Map<string, { before: State; after: State }>,
+  curOpts: AnalyzeOptions,
+  baseOpts: AnalyzeOptions,
+): Reason[] {
+  const reasons: Reason[] = [];
+  const stage = model.stages[step.stage]!;
+  // content it reads from the context
+  const files: { path: string; change: FileChangeKind }[] = [];
+  let count = 0;
+  for (const [p, st] of changed) {
+    if (step.contextReads.some((r) => readSelects(r, p))) {
+      count++;
+      if (files.length < 20) files.push({ path: p, change: st.before === 'before' ? 'modified' : changeKind(st.before, st.after) });
+    }
+  }
+  const other = baseline && kb ? counterpart(step, model, baseline) : null;
+  if (!baseline) reasons.push({ kind: 'new-step', message: 'the baseline has no Dockerfile: nothing is cached' });
+  else if (!other) {
+    reasons.push({ kind: 'new-step', message: step.trigger ? 'ONBUILD trigger added or changed' : 'instruction added or edited' });
+  } else if (other.op !== step.op) {
+    const a = other.parts;
+    const b = step.parts;
+    if (step.trigger && a['cmd'] !== b['cmd']) reasons.push({ kind: 'trigger', message: `ONBUILD trigger changed (was \`${short(other.instruction)}\`)` });
+    else if (a['cmd'] !== b['cmd'] || a['srcs'] !== b['srcs'] || a['dest'] !== b['dest'] || a['flags'] !== b['flags'] || a['heredocs'] !== b['heredocs'] || a['kind'] !== b['kind'] || (b['kind'] === 'WORKDIR' && a['path'] !== b['path'] && step.varsUsed.length === 0)) {
+      const why = step.varsUsed.length && other.instruction === step.instruction ? ` (${[...new Set(step.varsUsed)].map((v) => '$' + v).join(', ')} changed)` : '';
+      reasons.push({ kind: 'instruction', message: `instruction changed${why} (was \`${short(other.instruction)}\`)` });
+    } else if (b['kind'] === 'WORKDIR' && a['path'] !== b['path']) {
+      reasons.push({ kind: 'instruction', message: `WORKDIR path changed: ${a['path']} → ${b['path']}` });
+    }
+    if (a['env'] !== b['env']) {
+      const ea = new Map(other.env);
+      const eb = new Map(step.env);
+      const names = new Set([...ea.keys(), ...eb.keys()]);
+      for (const n of [...names].sort()) {
+        if (ea.get(n) === eb.get(n)) continue;
+        const src = step.envSources.get(n) ?? other.envSources.get(n);
+        const from = ea.has(n) ? JSON.stringify(ea.get(n)) : '(unset)';
+        const to = eb.has(n) ? JSON.stringify(eb.get(n)) : '(unset)';
+        if (src?.kind === 'arg') {
+          const passed = Object.prototype.hasOwnProperty.call(curOpts.buildArgs ?? {}, n) || Object.prototype.hasOwnProperty.call(baseOpts.buildArgs ?? {}, n);
+          reasons.push({ kind: 'arg', name: n, line: src.line + 1, message: `build arg ${n} changed ${from} → ${to}${passed ? '' : ` (ARG on line ${src.line + 1})`}; every RUN after the ARG gets it in its environment, used or not` });
+        } else reasons.push({ kind: 'env', name: n, line: src ? src.line + 1 : undefined, message: `ENV ${n} changed ${from} → ${to}` });
+      }
+    }
+    if (a['user'] !== b['user']) reasons.push({ kind: 'user', message: `USER changed: ${JSON.stringify(a['user'] ?? '')} → ${JSON.stringify(b['user'] ?? '')} (compared as text: root → 0 also misses)` });
+    if (a['cwd'] !== undefined && a['cwd'] !== b['cwd']) reasons.push({ kind: 'workdir', message: `working directory changed: ${a['cwd']} → ${b['cwd']}` });
+    if (a['cmd'] === b['cmd'] && step.keyword === 'RUN' && other.shell.join(' ') !== step.shell.join(' ')) reasons.push({ kind: 'shell', message: 'SHELL changed' });
+    if (a['mounts'] !== b['mounts']) reasons.push({ kind: 'mount', message: 'RUN --mount options changed' });
+    if (a['sde'] !== b['sde']) reasons.push({ kind: 'source-date-epoch', message: 'SOURCE_DATE_EPOCH changed (BuildKit ≥ 0.22 stamps WORKDIR with it)' });
+  }
+  if (count) {
+    const list = files.slice(0, 5).map((f) => `${f.path} (${f.change})`).join(', ');
+    reasons.push({ kind: 'files', message: `${count} context path${count === 1 ? '' : 's'} it copies changed: ${list}${count > 5 ? ', …' : ''}`, paths: files, count });
+  }
+  for (const r of step.stageReads) {
+    if (r.stage === null) continue;
+    const src = model.stages[r.stage]!;
+    const srcSteps = src.steps.length ? src.steps : [];
+    const srcChanged = srcSteps.some((i) => status[i] === 'rebuilt' || status[i] === 'maybe') || (src.steps.length === 0 && src.base.kind !== 'stage');
+    if (srcChanged) {
+      const last = srcSteps.length ? model.steps[srcSteps[srcSteps.length - 1]!]! : null;
+      reasons.push({ kind: 'stage', line: last ? last.line + 1 : src.line + 1, message: `copies ${r.paths.join(', ')} from stage ${stageLabel(model, r.stage)}, which rebuilds: it reruns only if those bytes differ` });
+    }
+  }
+  if (step.parent !== null) {
+    const p = model.steps[step.parent]!;
+    if (status[p.id] === 'rebuilt' || status[p.id] === 'maybe') reasons.push({ kind: 'parent', line: p.line + 1, message: `follows line ${p.line + 1} \`${short(p.instruction, 40)}\`, which ${status[p.id] === 'maybe' ? 'may rebuild' : 'rebuilds'}` });
+  } else if (baseline) {
+    if (stage.base.kind === 'stage') {
+      const bs = model.stages[stage.base.stage]!;
+      const last = bs.steps.length ? bs.steps[bs.steps.length - 1]! : -1;
+      if (last >= 0 && (status[last] === 'rebuilt' || status[last] === 'maybe')) reasons.push({ kind: 'base', line: model.steps[last]!.line + 1, message: `built FROM stage ${stageLabel(model, bs.index)}, which ${status[last] === 'maybe' ? 'may rebuild' : 'rebuilds'}` });
+    } else {
+      const bStage = stage.name ? baseline.stages.find((s) => s.name === stage.name) : baseline.stages[stage.index];
+      if (bStage && bStage.base.ref !== stage.base.ref) reasons.push({ kind: 'base', message: `base image changed: ${bStage.base.ref} → ${stage.base.ref}` });
+    }
+  }
+  if (reasons.length === 0 || (reasons.length === 1 && reasons[0]!.kind === 'new-step' && other === null && step.parent !== null && (status[step.parent] === 'rebuilt'))) {
+    if (reasons.length === 0) reasons.push({ kind: 'instruction', message: 'cache key changed' });
+  }
+  void kc;
+  return reasons;
+}
+
+// ---- static impact (what a miss here reruns) ----
+
+export interface Impact {
+  /** Steps that certainly rerun when this step misses. */
+  rebuilt: number[];
+  /** Steps that rerun only if the bytes they copy from a rerun stage differ. */
+  maybe: number[];
+}
+
+export function impactOf(model: Model, stepId: number): Impact {
+  const rebuilt = new Set<number>();
+  const maybe = new Set<number>();
+  const step = model.steps[stepId]!;
+  const missStage = (stageIdx: number, fromOrdinal: number): void => {
+    const s = model.stages[stageIdx]!;
+    for (const id of s.steps.slice(fromOrdinal)) {
+      if (rebuilt.has(id)) continue;
+      rebuilt.add(id);
+      maybe.delete(id);
+    }
+    for (const child of model.stages) {
+      if (child.base.kind === 'stage' && child.base.stage === stageIdx) missStage(child.index, 0);
+    }
+    for (const other of model.steps) {
+      if (rebuilt.has(other.id) || maybe.has(other.id)) continue;
+      if (other.stageReads.some((r) => r.stage === stageIdx)) {
+        const os = model.stages[other.stage]!;
+        for (const id of os.steps.slice(other.ordinal)) if (!rebuilt.has(id)) maybe.add(id);
+      }
+    }
+  };
+  missStage(step.stage, step.ordinal + 1);
+  return { rebuilt: [...rebuilt].sort((a, b) => a - b), maybe: [...maybe].sort((a, b) => a - b) };
+}

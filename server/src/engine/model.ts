@@ -1,0 +1,633 @@
+// The build model: stages, steps and each step's cache-key inputs, the way BuildKit's Dockerfile frontend lowers a
+// Dockerfile (see ../../../docs/ARCHITECTURE.md and ../shared/buildkit-semantics.md §5). Pure: no I/O.
+import { expandWord, splitWords, type Env } from './expand';
+import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
+import { normalizeRel } from './context';
+
+export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
+
+export interface AnalyzeOptions {
+  /** `--build-arg` values. */
+  buildArgs?: Record<string, string>;
+  /** `--target`; default: the last stage. */
+  target?: string;
+  /** BuildKit version the predictions are for (semver-ish, e.g. "0.8" for Docker 20.10). Default: current. */
+  buildkitVersion?: string;
+}
+
+export interface Mount {
+  type: 'bind' | 'cache' | 'secret' | 'ssh' | 'tmpfs' | string;
+  target?: string;
+  source?: string;
+  from?: string;
+  id?: string;
+  options: Record<string, string>;
+}
+
+/** Files a step reads from the build context. */
+export interface ContextRead {
+  via: 'COPY' | 'ADD' | 'bind';
+  /** Source patterns relative to the context root ('' = the whole context). */
+  sources: string[];
+  excludes: string[];
+}
+
+/** Content a step takes from another stage or an image (content-addressed: "may rebuild"). */
+export interface StageRead {
+  via: 'COPY' | 'ADD' | 'bind' | 'cache';
+  stage: number | null;
+  image?: string;
+  paths: string[];
+}
+
+export interface EnvSource {
+  kind: 'arg' | 'env' | 'inherited';
+  line: number;
+  value: string;
+}
+
+export interface Step {
+  id: number;
+  stage: number;
+  /** 0-based position among the stage's steps. */
+  ordinal: number;
+  keyword: StepKeyword;
+  /** 0-based line where the instruction starts (for ONBUILD triggers: the child's FROM line). */
+  line: number;
+  endLine: number;
+  range: Range;
+  /** One-line display text (keyword + arguments, continuations joined). */
+  instruction: string;
+  /** The operation's own cache-key material (no parent, no content): the instruction as the frontend lowers it. */
+  op: string;
+  /** Components of `op`, for explaining what changed. */
+  parts: Record<string, string>;
+  /** Env of a RUN (ARGs with a value + ENV), sorted; empty for file operations. */
+  env: [string, string][];
+  envSources: Map<string, EnvSource>;
+  user: string;
+  workdir: string;
+  shell: string[];
+  contextReads: ContextRead[];
+  stageReads: StageRead[];
+  mounts: Mount[];
+  /** ADD of a URL or git repository: remote content the cache does not look at. */
+  remote?: string;
+  /** Variables expanded into the instruction's own arguments. */
+  varsUsed: string[];
+  /** Set when the step is an ONBUILD trigger inherited from the base stage. */
+  trigger?: { fromStage: number; line: number };
+  /** Previous step in the same stage, or null (the stage's base). */
+  parent: number | null;
+}
+
+export type StageBase =
+  | { kind: 'image'; ref: string }
+  | { kind: 'stage'; stage: number; ref: string }
+  | { kind: 'scratch'; ref: 'scratch' };
+
+export interface Stage {
+  index: number;
+  name: string | null;
+  /** 0-based line of FROM. */
+  line: number;
+  range: Range;
+  base: StageBase;
+  platform?: string;
+  steps: number[];
+  /** Stages this one needs (base and content sources). */
+  deps: number[];
+  /** Part of the build for the chosen target. */
+  needed: boolean;
+  /** ENV in effect at the end of the stage (inherited by stages built FROM it). */
+  envAtEnd: Map<string, string>;
+  keyEnvAtEnd: Map<string, string>;
+  userAtEnd: string;
+  workdirAtEnd: string;
+  shellAtEnd: string[];
+  triggers: ParsedInstruction[];
+}
+
+/** Instructions that change only the image config: they never bust anything (semantics §5.8). */
+export interface ConfigInstruction {
+  keyword: string;
+  stage: number | null;
+  line: number;
+  range: Range;
+  instruction: string;
+  /** What it affects: 'none' (LABEL/EXPOSE/CMD…), 'run-env' (ENV/ARG), 'run-user' (USER), 'run-shell' (SHELL). */
+  affects: 'none' | 'run-env' | 'run-user' | 'run-shell' | 'global-arg' | 'onbuild';
+}
+
+export interface Problem {
+  line: number;
+  range: Range;
+  severity: 'error' | 'warning';
+  message: string;
+}
+
+export interface Model {
+  escape: string;
+  directives: Directive[];
+  stages: Stage[];
+  steps: Step[];
+  config: ConfigInstruction[];
+  globalArgs: Map<string, string | undefined>;
+  /** Index of the target stage, or -1 when there is none. */
+  target: number;
+  problems: Problem[];
+  options: Required<Pick<AnalyzeOptions, 'buildArgs'>> & AnalyzeOptions;
+  parsed: ParsedDockerfile;
+}
+
+export const PROXY_ARGS = new Set(
+  ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]),
+);
+
+/** Values of BuildKit's automatic platform ARGs on a linux/amd64 builder (constant between builds). */
+const AUTO_ARGS: Record<string, string> = {
+  TARGETPLATFORM: 'linux/amd64',
+  TARGETOS: 'linux',
+  TARGETARCH: 'amd64',
+  TARGETVARIANT: '',
+  BUILDPLATFORM: 'linux/amd64',
+  BUILDOS: 'linux',
+  BUILDARCH: 'amd64',
+  BUILDVARIANT: '',
+};
+
+const CONFIG_ONLY = new Set(['LABEL', 'EXPOSE', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'VOLUME', 'MAINTAINER']);
+const KNOWN = new Set([...CONFIG_ONLY, 'FROM', 'RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'USER', 'SHELL', 'ONBUILD']);
+
+export function versionAtLeast(v: string | undefined, want: string): boolean {
+  if (!v || v === 'latest') return true;
+  const a = v.replace(/^v/, '').split('.').map((x) => parseInt(x, 10) || 0);
+  const b = want.split('.').map((x) => parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const d = (a[i] ?? 0) - (b[i] ?? 0);
+    if (d !== 0) return d > 0;
+  }
+  return true;
+}
+
+export function isRemoteSource(src: string): boolean {
+  return /^(https?|git|ssh):\/\//i.test(src) || /^git@/.test(src) || /^[\w.-]+@[\w.-]+:/.test(src);
+}
+
+interface StageState {
+  scope: Map<string, string>; // variables visible to expansion (ARG with value + ENV)
+  keyEnv: Map<string, string>; // env of RUN ops
+  envSources: Map<string, EnvSource>;
+  envNames: Set<string>; // names set by ENV (take precedence over ARG)
+  user: string;
+  workdir: string;
+  shell: string[];
+}
+
+export function analyze(text: string, options: AnalyzeOptions = {}): Model {
+  const parsed = parseDockerfile(text);
+  const buildArgs = options.buildArgs ?? {};
+  const model: Model = {
+    escape: parsed.escape,
+    directives: parsed.directives,
+    stages: [],
+    steps: [],
+    config: [],
+    globalArgs: new Map(),
+    target: -1,
+    problems: [],
+    options: { ...options, buildArgs },
+    parsed,
+  };
+  const esc = parsed.escape;
+  const globalScope = new Map<string, string>(Object.entries(AUTO_ARGS));
+  const modernSde = versionAtLeast(options.buildkitVersion, '0.22');
+  const cacheIdInKey = !versionAtLeast(options.buildkitVersion, '0.13');
+
+  let st: StageState | null = null;
+  let stage: Stage | null = null;
+
+  const problem = (ins: ParsedInstruction, message: string, severity: 'error' | 'warning' = 'error'): void => {
+    model.problems.push({ line: ins.range.start.line, range: ins.range, severity, message });
+  };
+
+  const exp = (word: string, scope: Env): { value: string; used: string[] } => expandWord(word, scope, esc);
+
+  const findStage = (ref: string): number | null => {
+    const low = ref.toLowerCase();
+    for (let i = model.stages.length - 1; i >= 0; i--) if (model.stages[i]!.name === low) return i;
+    if (/^\d+$/.test(ref)) {
+      const n = parseInt(ref, 10);
+      if (n < model.stages.length) return n;
+    }
+    return null;
+  };
+
+  const addStep = (
+    ins: ParsedInstruction,
+    keyword: StepKeyword,
+    fill: (s: Step) => void,
+    trigger?: { fromStage: number; line: number },
+  ): Step => {
+    const s = stage!;
+    const ss = st!;
+    const line = trigger ? s.line : ins.range.start.line;
+    const step: Step = {
+      id: model.steps.length,
+      stage: s.index,
+      ordinal: s.steps.length,
+      keyword,
+      line,
+      endLine: trigger ? s.range.end.line : ins.range.end.line,
+      range: trigger ? s.range : ins.range,
+      instruction: displayText(ins),
+      op: '',
+      parts: {},
+      env: [],
+      envSources: new Map(),
+      user: ss.user,
+      workdir: ss.workdir,
+      shell: ss.shell,
+      contextReads: [],
+      stageReads: [],
+      mounts: [],
+      varsUsed: [],
+      trigger,
+      parent: s.steps.length ? s.steps[s.steps.length - 1]! : null,
+    };
+    fill(step);
+    step.op = Object.entries(step.parts)
+      .map(([k, v]) => k + '=' + v)
+      .join('\u0000');
+    model.steps.push(step);
+    s.steps.push(step.id);
+    return step;
+  };
+
+  const dispatch = (ins: ParsedInstruction, trigger?: { fromStage: number; line: number }): void => {
+    const kw = ins.keyword;
+    const s = stage!;
+    const ss = st!;
+    const cfg = (affects: ConfigInstruction['affects']): void => {
+      if (!trigger) model.config.push({ keyword: kw, stage: s.index, line: ins.range.start.line, range: ins.range, instruction: displayText(ins), affects });
+    };
+    switch (kw) {
+      case 'ARG': {
+        cfg('run-env');
+        for (const word of splitWords(ins.args, esc)) {
+          const eq = word.indexOf('=');
+          const name = eq < 0 ? word : word.slice(0, eq);
+          let value: string | undefined;
+          if (Object.prototype.hasOwnProperty.call(buildArgs, name)) value = buildArgs[name];
+          else if (eq >= 0) value = exp(word.slice(eq + 1), ss.scope).value;
+          else if (model.globalArgs.has(name)) value = globalScope.get(name);
+          else if (name in AUTO_ARGS) value = AUTO_ARGS[name];
+          if (value === undefined) continue;
+          if (ss.envNames.has(name)) continue; // ENV takes precedence over ARG
+          ss.scope.set(name, value);
+          if (!PROXY_ARGS.has(name)) {
+            ss.keyEnv.set(name, value);
+            ss.envSources.set(name, { kind: 'arg', line: ins.range.start.line, value });
+          }
+        }
+        return;
+      }
+      case 'ENV': {
+        cfg('run-env');
+        const pairs = parseEnvPairs(ins.args, esc);
+        const before = new Map(ss.scope);
+        for (const [name, raw] of pairs) {
+          const value = exp(raw, before).value;
+          ss.scope.set(name, value);
+          ss.keyEnv.set(name, value);
+          ss.envNames.add(name);
+          ss.envSources.set(name, { kind: 'env', line: ins.range.start.line, value });
+        }
+        return;
+      }
+      case 'USER':
+        cfg('run-user');
+        ss.user = exp(ins.args, ss.scope).value;
+        return;
+      case 'SHELL':
+        cfg('run-shell');
+        if (ins.json) ss.shell = ins.json;
+        else problem(ins, 'SHELL requires the arguments in JSON form, e.g. SHELL ["/bin/bash", "-c"]');
+        return;
+      case 'ONBUILD':
+        cfg('onbuild');
+        if (ins.trigger) s.triggers.push(ins.trigger);
+        return;
+      case 'WORKDIR': {
+        const e = exp(ins.args, ss.scope);
+        const wd = resolvePath(ss.workdir, e.value);
+        ss.workdir = wd;
+        addStep(
+          ins,
+          'WORKDIR',
+          (step) => {
+            step.workdir = wd;
+            step.varsUsed = e.used;
+            step.parts = { kind: 'WORKDIR', path: wd, user: ss.user };
+            if (modernSde && buildArgs['SOURCE_DATE_EPOCH'] !== undefined) step.parts.sde = buildArgs['SOURCE_DATE_EPOCH']!;
+          },
+          trigger,
+        );
+        return;
+      }
+      case 'RUN': {
+        addStep(
+          ins,
+          'RUN',
+          (step) => {
+            const mounts: Mount[] = [];
+            const otherFlags: string[] = [];
+            for (const f of ins.flags) {
+              if (f.name === 'mount') mounts.push(parseMount(exp(f.value ?? '', ss.scope).value));
+              else otherFlags.push('--' + f.name + (f.value === null ? '' : '=' + exp(f.value, ss.scope).value));
+            }
+            step.mounts = mounts;
+            step.env = [...ss.keyEnv.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+            step.envSources = new Map(ss.envSources);
+            let cmd: string;
+            if (ins.json) cmd = JSON.stringify(ins.json);
+            else cmd = JSON.stringify([...ss.shell, commandText(ins)]);
+            const mountKey = mounts.map((m) => mountKeyText(m, cacheIdInKey)).join(';');
+            for (const m of mounts) {
+              if (m.type === 'bind' || (m.type === 'cache' && m.from)) {
+                if (m.from) {
+                  const src = findStage(m.from);
+                  step.stageReads.push({
+                    via: m.type === 'bind' ? 'bind' : 'cache',
+                    stage: src,
+                    image: src === null ? m.from : undefined,
+                    paths: [m.source ?? '/'],
+                  });
+                } else if (m.type === 'bind') {
+                  const src = normalizeRel(m.source ?? '');
+                  step.contextReads.push({ via: 'bind', sources: [src], excludes: [] });
+                }
+              }
+            }
+            step.parts = {
+              kind: 'RUN',
+              cmd,
+              env: step.env.map(([k, v]) => k + '=' + v).join('\n'),
+              cwd: ss.workdir,
+              user: ss.user,
+              mounts: mountKey,
+              flags: otherFlags.sort().join(' '),
+            };
+          },
+          trigger,
+        );
+        return;
+      }
+      case 'COPY':
+      case 'ADD': {
+        addStep(
+          ins,
+          kw,
+          (step) => {
+            const flags: Record<string, string> = {};
+            for (const f of ins.flags) flags[f.name] = f.value === null ? 'true' : exp(f.value, ss.scope).value;
+            const used: string[] = [];
+            let words: string[];
+            if (ins.json) words = ins.json.map((w) => exp(w, ss.scope)).map((r) => (used.push(...r.used), r.value));
+            else
+              words = splitWords(ins.args, esc).map((w) => {
+                const r = exp(w, ss.scope);
+                used.push(...r.used);
+                return r.value;
+              });
+            step.varsUsed = used;
+            const heredocNames = new Set(ins.heredocs.map((h) => h.name));
+            const dest = words.length > 1 ? words[words.length - 1]! : '';
+            const srcs = words.slice(0, -1).filter((w) => !/^<<-?["']?[A-Za-z_]/.test(w) || !heredocNames.has(w.replace(/^<<-?["']?|["']$/g, '')));
+            const heredocBodies = ins.heredocs.map((h) => h.name + ':' + h.body).join('\n');
+            const resolvedDest = dest.startsWith('/') ? dest : resolvePath(ss.workdir, dest) + (dest.endsWith('/') ? '/' : '');
+            const excludes = (flags['exclude'] ?? '') ? [flags['exclude']!] : [];
+            if (flags['from'] !== undefined) {
+              const src = findStage(flags['from']);
+              step.stageReads.push({ via: kw, stage: src, image: src === null ? flags['from'] : undefined, paths: srcs });
+            } else {
+              const local: string[] = [];
+              for (const src of srcs) {
+                if (kw === 'ADD' && isRemoteSource(src)) step.remote = src;
+                else local.push(normalizeRel(src));
+              }
+              if (local.length) step.contextReads.push({ via: kw, sources: local, excludes });
+            }
+            step.parts = {
+              kind: kw,
+              srcs: srcs.join('\n'),
+              dest: resolvedDest,
+              flags: Object.entries(flags)
+                .sort()
+                .map(([k, v]) => k + '=' + v)
+                .join(' '),
+              heredocs: heredocBodies,
+            };
+          },
+          trigger,
+        );
+        return;
+      }
+      default:
+        if (CONFIG_ONLY.has(kw)) {
+          cfg('none');
+          return;
+        }
+        problem(ins, `unknown instruction: ${kw} (BuildKit stops with a parse error)`);
+    }
+  };
+
+  for (const ins of parsed.instructions) {
+    const kw = ins.keyword;
+    if (kw === 'FROM') {
+      const words = splitWords(ins.args, esc);
+      let platform: string | undefined;
+      for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
+      const imageWord = words[0] ?? '';
+      let name: string | null = null;
+      if (words.length >= 3 && words[1]!.toLowerCase() === 'as') name = words[2]!.toLowerCase();
+      else if (words.length > 1) model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM takes an image and optionally `AS name`' });
+      if (!imageWord) model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM requires an image name' });
+      const ref = expandWord(imageWord, globalScope, esc).value;
+      const baseIdx = ref ? findStageByName(model, ref) : null;
+      const base: StageBase =
+        baseIdx !== null
+          ? { kind: 'stage', stage: baseIdx, ref }
+          : ref.toLowerCase() === 'scratch'
+            ? { kind: 'scratch', ref: 'scratch' }
+            : { kind: 'image', ref: ref + (platform ? ` (${platform})` : '') };
+      const parent = base.kind === 'stage' ? model.stages[base.stage]! : null;
+      stage = {
+        index: model.stages.length,
+        name,
+        line: ins.range.start.line,
+        range: ins.range,
+        base,
+        platform,
+        steps: [],
+        deps: parent ? [parent.index] : [],
+        needed: false,
+        envAtEnd: new Map(),
+        keyEnvAtEnd: new Map(),
+        userAtEnd: '',
+        workdirAtEnd: '/',
+        shellAtEnd: ['/bin/sh', '-c'],
+        triggers: [],
+      };
+      model.stages.push(stage);
+      st = {
+        scope: new Map(parent ? parent.envAtEnd : []),
+        keyEnv: new Map(parent ? parent.keyEnvAtEnd : []),
+        envSources: new Map(
+          parent ? [...parent.keyEnvAtEnd].map(([k, v]) => [k, { kind: 'inherited' as const, line: parent.line, value: v }]) : [],
+        ),
+        envNames: new Set(parent ? parent.envAtEnd.keys() : []),
+        user: parent ? parent.userAtEnd : '',
+        workdir: parent ? parent.workdirAtEnd : '/',
+        shell: parent ? parent.shellAtEnd : ['/bin/sh', '-c'],
+      };
+      if (parent) for (const t of parent.triggers) dispatch(t, { fromStage: parent.index, line: ins.range.start.line });
+      syncStage(stage, st);
+      continue;
+    }
+    if (!stage || !st) {
+      if (kw === 'ARG') {
+        model.config.push({ keyword: kw, stage: null, line: ins.range.start.line, range: ins.range, instruction: displayText(ins), affects: 'global-arg' });
+        for (const word of splitWords(ins.args, esc)) {
+          const eq = word.indexOf('=');
+          const name = eq < 0 ? word : word.slice(0, eq);
+          const dflt = eq < 0 ? undefined : expandWord(word.slice(eq + 1), globalScope, esc).value;
+          const value = Object.prototype.hasOwnProperty.call(buildArgs, name) ? buildArgs[name] : dflt;
+          model.globalArgs.set(name, value);
+          if (value !== undefined) globalScope.set(name, value);
+        }
+      } else if (KNOWN.has(kw)) {
+        model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `${kw} before the first FROM: only ARG may come before FROM` });
+      } else {
+        model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `unknown instruction: ${kw} (BuildKit stops with a parse error)` });
+      }
+      continue;
+    }
+    dispatch(ins);
+    syncStage(stage, st);
+  }
+  if (model.stages.length === 0 && parsed.instructions.length > 0) {
+    const first = parsed.instructions[0]!;
+    model.problems.push({ line: first.range.start.line, range: first.range, severity: 'error', message: 'no FROM instruction: a Dockerfile needs at least one build stage' });
+  }
+
+  // content dependencies between stages
+  for (const step of model.steps) {
+    for (const r of step.stageReads) {
+      const s = model.stages[step.stage]!;
+      if (r.stage !== null && !s.deps.includes(r.stage)) s.deps.push(r.stage);
+    }
+  }
+  // target and the stages it needs
+  if (model.stages.length) {
+    if (options.target !== undefined) {
+      const t = options.target.toLowerCase();
+      model.target = model.stages.findIndex((s) => s.name === t);
+    } else model.target = model.stages.length - 1;
+    if (model.target >= 0) {
+      const todo = [model.target];
+      while (todo.length) {
+        const i = todo.pop()!;
+        const s = model.stages[i]!;
+        if (s.needed) continue;
+        s.needed = true;
+        todo.push(...s.deps);
+      }
+    }
+  }
+  return model;
+}
+
+function syncStage(stage: Stage, st: StageState): void {
+  stage.envAtEnd = new Map([...st.scope].filter(([k]) => st.envNames.has(k)));
+  stage.keyEnvAtEnd = new Map(st.keyEnv);
+  stage.userAtEnd = st.user;
+  stage.workdirAtEnd = st.workdir;
+  stage.shellAtEnd = st.shell;
+}
+
+function findStageByName(model: Model, ref: string): number | null {
+  const low = ref.toLowerCase();
+  for (let i = model.stages.length - 1; i >= 0; i--) if (model.stages[i]!.name === low) return i;
+  return null;
+}
+
+/** `ENV a=1 b="2 3"` or the legacy `ENV a 1 2`. Values are returned raw (quotes kept) for expansion. */
+export function parseEnvPairs(args: string, esc: string): [string, string][] {
+  const words = splitWords(args, esc);
+  if (words.length === 0) return [];
+  if (!words[0]!.includes('=')) {
+    const name = words[0]!;
+    const rest = args.trim().slice(name.length).trim();
+    return [[name, rest]];
+  }
+  const out: [string, string][] = [];
+  for (const w of words) {
+    const eq = w.indexOf('=');
+    if (eq <= 0) continue;
+    out.push([w.slice(0, eq), w.slice(eq + 1)]);
+  }
+  return out;
+}
+
+export function parseMount(spec: string): Mount {
+  const options: Record<string, string> = {};
+  for (const part of spec.split(',')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const k = (eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase();
+    const v = eq < 0 ? 'true' : part.slice(eq + 1).trim();
+    options[k === 'src' ? 'source' : k === 'dst' || k === 'destination' ? 'target' : k] = v;
+  }
+  const m: Mount = { type: options['type'] ?? 'bind', options };
+  if (options['target'] !== undefined) m.target = options['target'];
+  if (options['source'] !== undefined) m.source = options['source'];
+  if (options['from'] !== undefined) m.from = options['from'];
+  if (options['id'] !== undefined) m.id = options['id'];
+  return m;
+}
+
+function mountKeyText(m: Mount, cacheIdInKey: boolean): string {
+  const o = { ...m.options };
+  if (m.type === 'cache' && !cacheIdInKey) {
+    delete o['id'];
+    delete o['sharing'];
+  }
+  if (m.type === 'secret' && o['target'] === undefined) o['target'] = '/run/secrets/' + (o['id'] ?? '');
+  return Object.keys(o)
+    .sort()
+    .map((k) => k + '=' + o[k])
+    .join(',');
+}
+
+/** The command text of a shell-form RUN as it ends up in argv (flags removed, heredoc bodies included). */
+function commandText(ins: ParsedInstruction): string {
+  if (!ins.heredocs.length) return ins.args;
+  return ins.args + '\n' + ins.heredocs.map((h) => h.body + '\n' + h.name).join('\n');
+}
+
+function displayText(ins: ParsedInstruction): string {
+  const first = ins.logical.split('\n')[0] ?? '';
+  return first.replace(/^\S+/, (k) => k.toUpperCase());
+}
+
+export function resolvePath(cwd: string, p: string): string {
+  const abs = p.startsWith('/') ? p : (cwd.endsWith('/') ? cwd : cwd + '/') + p;
+  const out: string[] = [];
+  for (const seg of abs.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}

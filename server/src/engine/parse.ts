@@ -1,0 +1,206 @@
+// Parsing: dockerfile-ast finds instructions, their ranges, heredocs and parser directives; this module turns each
+// instruction into the logical line BuildKit's parser produces (continuations joined, comment and blank lines inside
+// a continuation dropped, leading/trailing whitespace stripped — measured rule i / semantics §5.16) and splits off
+// the flags. Pure: no I/O.
+import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { splitWords } from './expand';
+
+export interface Pos {
+  line: number; // 0-based
+  character: number;
+}
+export interface Range {
+  start: Pos;
+  end: Pos;
+}
+
+export interface Flag {
+  name: string;
+  value: string | null;
+}
+
+export interface ParsedInstruction {
+  keyword: string; // upper-cased
+  range: Range;
+  /** Range of the keyword itself. */
+  keywordRange: Range;
+  /** The logical line as BuildKit sees it, keyword included, heredoc bodies appended after "\n". */
+  logical: string;
+  /** Flags (`--name=value`) in order. */
+  flags: Flag[];
+  /** Everything after the keyword and flags on the logical line (heredoc bodies excluded). */
+  args: string;
+  /** The JSON array when the arguments are in JSON (exec) form. */
+  json: string[] | null;
+  heredocs: { name: string; body: string }[];
+  /** For ONBUILD: the trigger instruction. */
+  trigger?: ParsedInstruction;
+  /** Original source text of the whole instruction (for display). */
+  source: string;
+}
+
+export interface Directive {
+  name: string;
+  value: string;
+  line: number;
+}
+
+export interface ParsedDockerfile {
+  escape: string;
+  directives: Directive[];
+  instructions: ParsedInstruction[];
+  lines: string[];
+}
+
+const FLAG_RE = /^--([A-Za-z][A-Za-z0-9-]*)(?:=(.*))?$/;
+
+export function parseDockerfile(text: string): ParsedDockerfile {
+  const df = DockerfileParser.parse(text);
+  const escape = df.getEscapeCharacter() || '\\';
+  const lines = text.split(/\r\n|\r|\n/);
+  const directives = df.getDirectives().map((d) => ({
+    name: (d.getDirective() ?? '').toLowerCase(),
+    value: d.getValue() ?? '',
+    line: d.getRange().start.line,
+  }));
+  const instructions: ParsedInstruction[] = [];
+  for (const ins of df.getInstructions()) {
+    instructions.push(toParsed(ins, lines, escape));
+  }
+  return { escape, directives, instructions, lines };
+}
+
+function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInstruction {
+  const range = ins.getRange();
+  const heredocNames: string[] = [];
+  const anyIns = ins as unknown as { getHeredocs?: () => { getName(): string }[] };
+  if (typeof anyIns.getHeredocs === 'function') {
+    for (const h of anyIns.getHeredocs()) heredocNames.push(h.getName());
+  }
+  const { logicalFirst, heredocs } = logicalLine(lines, range, escape, heredocNames);
+  const source = sliceRange(lines, range);
+  const parsed = splitInstruction(logicalFirst, escape);
+  const result: ParsedInstruction = {
+    keyword: ins.getKeyword().toUpperCase(),
+    range,
+    keywordRange: ins.getInstructionRange(),
+    logical: heredocs.length ? logicalFirst + '\n' + heredocs.map((h) => h.body + '\n' + h.name).join('\n') : logicalFirst,
+    flags: parsed.flags,
+    args: parsed.args,
+    json: parsed.json,
+    heredocs,
+    source,
+  };
+  if (result.keyword === 'ONBUILD') {
+    const kw = /^\S+/.exec(parsed.args)?.[0] ?? '';
+    const innerSplit = splitInstruction(parsed.args, escape);
+    result.trigger = {
+      keyword: kw.toUpperCase(),
+      range,
+      keywordRange: range,
+      logical: parsed.args,
+      flags: innerSplit.flags,
+      args: innerSplit.args,
+      json: innerSplit.json,
+      heredocs: [],
+      source: parsed.args,
+    };
+  }
+  return result;
+}
+
+function sliceRange(lines: string[], r: Range): string {
+  if (r.start.line === r.end.line) return (lines[r.start.line] ?? '').slice(r.start.character, r.end.character);
+  const out = [(lines[r.start.line] ?? '').slice(r.start.character)];
+  for (let l = r.start.line + 1; l < r.end.line; l++) out.push(lines[l] ?? '');
+  out.push((lines[r.end.line] ?? '').slice(0, r.end.character));
+  return out.join('\n');
+}
+
+/**
+ * Joins an instruction's physical lines as BuildKit's parser does: a line ending in the escape character (optionally
+ * followed by spaces/tabs) continues; the escape and the newline are removed and nothing else; comment lines and
+ * empty lines inside a continuation are dropped. Heredoc bodies (after the first logical line) are kept verbatim.
+ */
+function logicalLine(
+  lines: string[],
+  range: Range,
+  escape: string,
+  heredocNames: string[],
+): { logicalFirst: string; heredocs: { name: string; body: string }[] } {
+  const contRe = new RegExp(escapeRe(escape) + '[ \\t]*$');
+  let out = '';
+  let l = range.start.line;
+  let first = true;
+  for (; l <= range.end.line && l < lines.length; l++) {
+    let text = lines[l] ?? '';
+    if (first) text = text.slice(range.start.character);
+    if (!first) {
+      const t = text.trimStart();
+      if (t.startsWith('#')) continue;
+      if (t === '') continue;
+    }
+    first = false;
+    const m = contRe.exec(text);
+    if (m) {
+      out += text.slice(0, m.index);
+      continue;
+    }
+    out += text;
+    l++;
+    break;
+  }
+  const heredocs: { name: string; body: string }[] = [];
+  for (const name of heredocNames) {
+    const body: string[] = [];
+    let found = false;
+    for (; l <= range.end.line && l < lines.length; l++) {
+      const text = lines[l] ?? '';
+      if (text.replace(/^\t+/, '') === name || text.trim() === name) {
+        found = true;
+        l++;
+        break;
+      }
+      body.push(text);
+    }
+    heredocs.push({ name, body: body.join('\n') });
+    if (!found) break;
+  }
+  return { logicalFirst: out.trim(), heredocs };
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Splits `KEYWORD --a=b --c args…` into flags and the argument text; detects JSON form. */
+export function splitInstruction(logical: string, escape: string): { flags: Flag[]; args: string; json: string[] | null } {
+  let rest = logical.replace(/^\S+\s*/, '');
+  const flags: Flag[] = [];
+  for (;;) {
+    const m = /^--\S*/.exec(rest);
+    if (!m) break;
+    // a flag value may contain quotes with spaces: take one quote-aware word
+    const word = splitWords(rest, escape)[0] ?? m[0];
+    const fm = FLAG_RE.exec(word);
+    if (!fm) break;
+    flags.push({ name: fm[1]!.toLowerCase(), value: fm[2] === undefined ? null : unquote(fm[2]) });
+    rest = rest.slice(word.length).replace(/^\s+/, '');
+  }
+  let json: string[] | null = null;
+  const t = rest.trim();
+  if (t.startsWith('[')) {
+    try {
+      const v: unknown = JSON.parse(t);
+      if (Array.isArray(v) && v.every((x) => typeof x === 'string')) json = v as string[];
+    } catch {
+      json = null;
+    }
+  }
+  return { flags, args: rest.trim(), json };
+}
+
+function unquote(s: string): string {
+  if (s.length >= 2 && ((s[0] === '"' && s.endsWith('"')) || (s[0] === "'" && s.endsWith("'")))) return s.slice(1, -1);
+  return s;
+}
