@@ -12,9 +12,15 @@ export interface ParsedArgs {
   target?: string;
   buildkitVersion?: string;
   format: string;
+  /** `check`: files or folders. */
+  paths?: string[];
+  fix?: boolean;
+  severityThreshold?: string;
+  config?: string;
 }
 
-const VALUE_FLAGS = new Set(['--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed']);
+const BOOL_FLAGS = new Set(['--fix']);
+const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed']);
 
 function parseBuildArg(flag: string, v: string, env: NodeJS.ProcessEnv): [string, string] | null {
   const eq = v.indexOf('=');
@@ -38,6 +44,11 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
       inline = a.slice(a.indexOf('=') + 1);
       a = a.slice(0, a.indexOf('='));
     }
+    if (BOOL_FLAGS.has(a)) {
+      if (inline !== undefined) throw new CliError(`${a} takes no value`);
+      out.fix = true;
+      continue;
+    }
     if (a.startsWith('-') && a !== '-') {
       if (!VALUE_FLAGS.has(a)) throw new CliError(`unknown option ${a} (see layerwise --help)`);
       const take = (): string => {
@@ -51,6 +62,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         case '--since': out.since = take(); break;
         case '--target': out.target = take(); break;
         case '--format': out.format = take(); break;
+        case '--config': out.config = take(); break;
+        case '--severity-threshold': {
+          const v = take();
+          if (!['info', 'warning', 'error'].includes(v)) throw new CliError(`--severity-threshold "${v}": expected info, warning or error`);
+          out.severityThreshold = v;
+          break;
+        }
         case '--buildkit-version': {
           const v = take();
           if (!/^v?\d+(\.\d+){0,2}$|^latest$/.test(v)) throw new CliError(`--buildkit-version "${v}": expected a version such as 0.8 or 0.24`);
@@ -82,8 +100,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
   if (positional.length === 0) return { ...out, command: 'help' };
   out.command = positional[0]!;
-  if (positional.length > 2) throw new CliError(`unexpected argument "${positional[2]}" (one DOCKERFILE at most)`);
-  out.dockerfile = positional[1];
+  if (out.command === 'check') out.paths = positional.slice(1);
+  else {
+    if (positional.length > 2) throw new CliError(`unexpected argument "${positional[2]}" (one DOCKERFILE at most)`);
+    out.dockerfile = positional[1];
+    if (out.fix) throw new CliError('--fix only applies to check');
+  }
   if (out.since !== undefined && out.changed) throw new CliError('--since and --changed cannot be combined');
   if (out.baselineBuildArgs && out.changed === undefined && out.since === undefined && out.command !== 'explain')
     throw new CliError('--baseline-build-arg only applies to explain');

@@ -7,6 +7,7 @@ import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { CliError, parseArgs, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
+import { runCheck } from './check';
 
 const VERSION = '0.1.0';
 
@@ -16,6 +17,8 @@ Usage:
   layerwise explain [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
                     [--build-arg K=V ...] [--baseline-build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json]
+  layerwise check   [PATH ...] [--context DIR] [--build-arg K=V ...] [--target STAGE] [--config FILE]
+                    [--format text|json|sarif] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json|dot]
 
@@ -27,7 +30,11 @@ Usage:
   explain --changed P   only the listed paths count as changed (no git needed).
   --buildkit-version V  predict for an older builder, e.g. 0.8 for Docker 20.10 (default: current BuildKit).
 
-Exit codes: 0 success, 2 usage or input error.`;
+  check PATH            Dockerfiles or folders (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*);
+                        settings from .layerwise.yaml found upward from each Dockerfile.
+  check --fix           apply every safe fix in place (and .dockerignore edits) and report what changed.
+
+Exit codes: 0 success (check: nothing at or above the threshold), 1 check found issues, 2 usage or input error.`;
 
 function buildOptions(a: ParsedArgs, which: 'current' | 'baseline'): AnalyzeOptions {
   const args = which === 'current' ? a.buildArgs : (a.baselineBuildArgs ?? a.buildArgs);
@@ -123,7 +130,8 @@ export function main(argv: string[]): number {
     }
     if (a.command === 'explain') return runExplain(a);
     if (a.command === 'graph') return runGraph(a);
-    throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise graph, layerwise --help)`);
+    if (a.command === 'check') return runCheck(a);
+    throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise check, layerwise graph, layerwise --help)`);
   } catch (e) {
     if (e instanceof CliError) {
       process.stderr.write(`layerwise: ${e.message}\n`);

@@ -452,7 +452,10 @@ export function impactOf(model: Model, stepId: number): Impact {
   const rebuilt = new Set<number>();
   const maybe = new Set<number>();
   const step = model.steps[stepId]!;
+  // only stages that are built for the target count (plus the step's own stage, so a hover there still helps)
+  const counts = (stageIdx: number): boolean => stageIdx === step.stage || model.stages[stageIdx]!.needed || !model.stages[step.stage]!.needed;
   const missStage = (stageIdx: number, fromOrdinal: number): void => {
+    if (!counts(stageIdx)) return;
     const s = model.stages[stageIdx]!;
     for (const id of s.steps.slice(fromOrdinal)) {
       if (rebuilt.has(id)) continue;
@@ -464,7 +467,7 @@ export function impactOf(model: Model, stepId: number): Impact {
     }
     for (const other of model.steps) {
       if (rebuilt.has(other.id) || maybe.has(other.id)) continue;
-      if (other.stageReads.some((r) => r.stage === stageIdx)) {
+      if (counts(other.stage) && other.stageReads.some((r) => r.stage === stageIdx)) {
         const os = model.stages[other.stage]!;
         for (const id of os.steps.slice(other.ordinal)) if (!rebuilt.has(id)) maybe.add(id);
       }

@@ -73,6 +73,10 @@ export interface Step {
   mounts: Mount[];
   /** ADD of a URL or git repository: remote content the cache does not look at. */
   remote?: string;
+  /** RUN, shell form: the script handed to the shell (heredoc bodies included). */
+  script?: string;
+  /** RUN, exec (JSON) form: the argv. */
+  argv?: string[];
   /** Variables expanded into the instruction's own arguments. */
   varsUsed: string[];
   /** Set when the step is an ONBUILD trigger inherited from the base stage. */
@@ -350,8 +354,15 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             step.env = [...ss.keyEnv.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
             step.envSources = new Map(ss.envSources);
             let cmd: string;
-            if (ins.json) cmd = JSON.stringify(ins.json);
-            else cmd = JSON.stringify([...ss.shell, commandText(ins)]);
+            if (ins.json) {
+              cmd = JSON.stringify(ins.json);
+              step.argv = ins.json;
+            } else {
+              const text = commandText(ins);
+              cmd = JSON.stringify([...ss.shell, text]);
+              // `RUN <<EOF` runs the heredoc body as the script
+              step.script = /^<<-?["']?[A-Za-z_]/.test(ins.args) && ins.heredocs.length ? ins.heredocs.map((h) => h.body).join('\n') : text;
+            }
             const mountKey = mounts.map((m) => mountKeyText(m, cacheIdInKey)).join(';');
             for (const m of mounts) {
               if (m.type === 'bind' || (m.type === 'cache' && m.from)) {

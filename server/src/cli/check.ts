@@ -1,0 +1,170 @@
+// `layerwise check`: run the rule catalogue over Dockerfiles (files or folders), print text / JSON / SARIF, and with
+// --fix apply every safe fix in place (Dockerfile and ignore file).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import picomatch from 'picomatch';
+import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
+import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName } from '../context';
+import { CliError, type ParsedArgs } from './args';
+import { readDockerfile } from './input';
+import { sarifLog, type SarifFile } from './sarif';
+
+const SEV_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export interface FileResult {
+  dockerfile: string;
+  abs: string;
+  context: string;
+  text: string;
+  model: Model;
+  findings: Finding[];
+  fixed?: { applied: { rule: string; title: string; line: number }[]; ignoreFile?: string };
+  problems: string[];
+}
+
+function collect(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths.length ? paths : ['.']) {
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(p);
+    } catch {
+      throw new CliError(`no such file or directory: ${p}`);
+    }
+    if (st.isDirectory()) {
+      const found = findDockerfiles(path.resolve(p));
+      out.push(...found);
+    } else out.push(path.resolve(p));
+  }
+  return [...new Set(out)];
+}
+
+function rel(p: string): string {
+  const r = path.relative(process.cwd(), p);
+  return r === '' ? '.' : r.startsWith('..') || path.isAbsolute(r) ? p : r.split(path.sep).join('/');
+}
+
+export function runCheck(a: ParsedArgs): number {
+  const files = collect(a.paths ?? []);
+  if (!files.length) throw new CliError(`no Dockerfiles found in ${(a.paths ?? ['.']).join(', ')} (looked for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*)`);
+  const threshold = (a.severityThreshold ?? 'info') as Severity;
+  const results: FileResult[] = [];
+  const ctxCache = new Map<string, ContextSnapshot>();
+  let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
+  if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
+  for (const file of files) {
+    // configuration: --config, else found upward from the Dockerfile
+    let config: LayerwiseConfig;
+    let cfgPath: string | null;
+    try {
+      const found = configFile !== undefined ? configFile : findConfig(path.dirname(file));
+      const loaded = loadConfig(found);
+      config = loaded.config;
+      cfgPath = loaded.file;
+    } catch (e) {
+      if (e instanceof ConfigError) throw new CliError(e.message);
+      throw e;
+    }
+    const cfgBase = cfgPath ? path.dirname(cfgPath) : process.cwd();
+    const relToCfg = path.relative(cfgBase, file).split(path.sep).join('/');
+    if (config.ignore.some((g) => picomatch(g, { dot: true })(relToCfg))) continue;
+    if (!isDockerfileName(path.basename(file)) && (a.paths ?? []).length === 0) continue;
+    const per = config.dockerfiles[relToCfg] ?? {};
+    const df = readDockerfile(file);
+    const contextDir = path.resolve(a.context ?? (per.context ? path.resolve(cfgBase, per.context) : path.dirname(file)));
+    let ctx = ctxCache.get(contextDir + '\0' + file);
+    if (!ctx) {
+      ctx = loadDiskContext(contextDir, { dockerfilePath: file });
+      ctxCache.set(contextDir + '\0' + file, ctx);
+    }
+    const options = {
+      buildArgs: { ...config.buildArgs, ...(per.buildArgs ?? {}), ...a.buildArgs },
+      target: a.target ?? per.target ?? config.target,
+      buildkitVersion: a.buildkitVersion,
+      severities: config.rules,
+    };
+    const r: FileResult = { dockerfile: rel(file), abs: file, context: rel(contextDir), text: df.text, model: null as unknown as Model, findings: [], problems: ctx.problems.map((p) => p.message) };
+    if (a.fix) {
+      const fixed = fixAll(df.text, ctx, options);
+      if (fixed.text !== df.text) fs.writeFileSync(file, fixed.text);
+      let ignoreFile: string | undefined;
+      if (fixed.ignoreText !== null) {
+        // the ignore file beside the Dockerfile (<name>.dockerignore) when that is the one in use, else the context's
+        const beside = path.join(path.dirname(file), fixed.ignoreName);
+        ignoreFile = fixed.ignoreName.endsWith('.dockerignore') && fixed.ignoreName !== '.dockerignore' && fs.existsSync(beside) ? beside : path.join(contextDir, fixed.ignoreName);
+        fs.writeFileSync(ignoreFile, fixed.ignoreText);
+      }
+      r.fixed = { applied: fixed.applied, ignoreFile: ignoreFile && rel(ignoreFile) };
+      if (fixed.applied.length) {
+        ctx = loadDiskContext(contextDir, { dockerfilePath: file });
+        r.text = fixed.text;
+      }
+    }
+    const res = check(r.text, ctx, options);
+    r.model = res.model;
+    r.findings = res.findings;
+    results.push(r);
+  }
+  const fmt = a.format;
+  if (fmt === 'json') process.stdout.write(JSON.stringify(jsonReport(results), null, 2) + '\n');
+  else if (fmt === 'sarif') process.stdout.write(JSON.stringify(sarifLog(results as SarifFile[]), null, 2) + '\n');
+  else if (fmt === 'text') process.stdout.write(textReport(results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
+  else throw new CliError(`--format ${fmt} is not available for check (text, json, sarif)`);
+  const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
+  return failing ? 1 : 0;
+}
+
+function jsonReport(results: FileResult[]) {
+  return {
+    files: results.map((r) => ({
+      dockerfile: r.dockerfile,
+      context: r.context,
+      findings: r.findings.map((f) => ({
+        rule: f.rule,
+        severity: f.severity,
+        line: f.range.start.line + 1,
+        endLine: f.range.end.line + 1,
+        column: f.range.start.character + 1,
+        endColumn: f.range.end.character + 1,
+        message: f.message,
+        fixable: !!f.fix,
+        ...(f.fix ? { fix: f.fix.title } : {}),
+        docs: docsUrl(f.rule),
+      })),
+      problems: r.model.problems.map((p) => ({ line: p.line + 1, severity: p.severity, message: p.message })),
+      ...(r.fixed ? { fixed: r.fixed.applied.map((x) => ({ rule: x.rule, title: x.title, line: x.line + 1 })) } : {}),
+    })),
+  };
+}
+
+function textReport(results: FileResult[], color: boolean): string {
+  const c = (code: number, s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s);
+  const out: string[] = [];
+  let total = 0;
+  let fixable = 0;
+  for (const r of results) {
+    if (r.fixed?.applied.length) {
+      out.push(c(1, r.dockerfile) + c(32, `  fixed ${r.fixed.applied.length}:`));
+      for (const x of r.fixed.applied) out.push(`  ${c(32, '✔')} ${x.rule}: ${x.title}`);
+      if (r.fixed.ignoreFile) out.push(c(2, `  (updated ${r.fixed.ignoreFile})`));
+    }
+    if (!r.findings.length && !r.model.problems.length) continue;
+    out.push(c(1, r.dockerfile));
+    for (const p of r.model.problems) out.push(`  ${r.dockerfile}:${p.line + 1}  ${c(31, p.severity)}  ${p.message}`);
+    for (const f of r.findings) {
+      total++;
+      if (f.fix) fixable++;
+      const sev = f.severity === 'error' ? c(31, 'error  ') : f.severity === 'warning' ? c(33, 'warning') : c(36, 'info   ');
+      out.push(`  ${r.dockerfile}:${f.range.start.line + 1}:${f.range.start.character + 1}  ${sev}  ${f.message}  ${c(2, f.rule + (f.fix ? ' (fixable)' : ''))}`);
+    }
+    out.push('');
+  }
+  const nf = results.length;
+  out.push(
+    total
+      ? `${total} finding${total === 1 ? '' : 's'} in ${nf} Dockerfile${nf === 1 ? '' : 's'}${fixable ? `; ${fixable} fixable with --fix` : ''}.`
+      : `No findings in ${nf} Dockerfile${nf === 1 ? '' : 's'}.`,
+  );
+  void RULES;
+  return out.join('\n') + '\n';
+}

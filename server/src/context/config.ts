@@ -1,0 +1,31 @@
+// Finding and reading `.layerwise.yaml` (upward from a Dockerfile, stopping at the repository root or /).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ConfigError, emptyConfig, parseConfig, type LayerwiseConfig } from '../engine/config';
+
+export const CONFIG_NAMES = ['.layerwise.yaml', '.layerwise.yml'];
+
+export function findConfig(startDir: string): string | null {
+  let dir = path.resolve(startDir);
+  for (;;) {
+    for (const n of CONFIG_NAMES) {
+      const p = path.join(dir, n);
+      if (fs.existsSync(p)) return p;
+    }
+    if (fs.existsSync(path.join(dir, '.git'))) return null;
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+export function loadConfig(file: string | null): { config: LayerwiseConfig; file: string | null } {
+  if (!file) return { config: emptyConfig(), file: null };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return { config: parseConfig(text, file), file };
+}

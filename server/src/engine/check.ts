@@ -1,0 +1,88 @@
+// Runs the rule catalogue over a Dockerfile: severities from configuration, inline suppressions, sorted findings.
+import type { ContextSnapshot } from './context';
+import { sentPaths, stepReads } from './inputs';
+import { analyze, type AnalyzeOptions, type Model } from './model';
+import { RULES } from './rules';
+import type { Finding, RuleContext, Severity } from './rules/types';
+
+export interface CheckOptions extends AnalyzeOptions {
+  /** Per-rule severity overrides; 'off' disables a rule. */
+  severities?: Record<string, Severity | 'off'>;
+}
+
+export interface CheckResult {
+  model: Model;
+  findings: Finding[];
+  /** Findings removed by `# layerwise-ignore` comments (for tooling that wants to show them). */
+  suppressed: Finding[];
+}
+
+const IGNORE_RE = /^\s*#\s*layerwise-ignore(-file)?\s+([A-Za-z0-9_,\s-]+?)\s*$/;
+
+export function buildRuleContext(text: string, model: Model, ctx: ContextSnapshot | null): RuleContext {
+  const sent = ctx ? sentPaths(ctx) : [];
+  return {
+    text,
+    model,
+    ctx,
+    reads: ctx ? stepReads(model, ctx, sent) : new Map(),
+    sent,
+    ignoreName: ctx?.ignoreFile?.name ?? '.dockerignore',
+    ignoreText: ctx?.ignoreFile?.text ?? null,
+  };
+}
+
+export function check(text: string, ctx: ContextSnapshot | null, options: CheckOptions = {}, model?: Model): CheckResult {
+  const m = model ?? analyze(text, options);
+  const rc = buildRuleContext(text, m, ctx);
+  const all: Finding[] = [];
+  for (const rule of RULES) {
+    const sev = options.severities?.[rule.id];
+    if (sev === 'off') continue;
+    let found: Finding[];
+    try {
+      found = rule.check(rc);
+    } catch (e) {
+      // a rule bug must never take the whole analysis down
+      found = [];
+      void e;
+    }
+    for (const f of found) all.push(sev ? { ...f, severity: sev } : f);
+  }
+  const { kept, suppressed } = applySuppressions(m, all);
+  kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
+  return { model: m, findings: kept, suppressed };
+}
+
+/** `# layerwise-ignore id[,id]` on the line(s) just before an instruction; `# layerwise-ignore-file id`. */
+export function applySuppressions(model: Model, findings: Finding[]): { kept: Finding[]; suppressed: Finding[] } {
+  const lines = model.parsed.lines;
+  const fileIds = new Set<string>();
+  const byLine = new Map<number, Set<string>>(); // instruction start line → ids
+  for (let i = 0; i < lines.length; i++) {
+    const mm = IGNORE_RE.exec(lines[i]!);
+    if (!mm) continue;
+    const ids = mm[2]!.split(/[,\s]+/).filter(Boolean);
+    if (mm[1]) ids.forEach((x) => fileIds.add(x));
+    else {
+      // applies to the next instruction (skipping further comment lines)
+      let j = i + 1;
+      while (j < lines.length && /^\s*(#.*)?$/.test(lines[j]!)) j++;
+      const set = byLine.get(j) ?? new Set<string>();
+      ids.forEach((x) => set.add(x));
+      byLine.set(j, set);
+    }
+  }
+  const kept: Finding[] = [];
+  const suppressed: Finding[] = [];
+  const insStart = (line: number): number => {
+    for (const ins of model.parsed.instructions) if (ins.range.start.line <= line && line <= ins.range.end.line) return ins.range.start.line;
+    return line;
+  };
+  for (const f of findings) {
+    const ids = byLine.get(insStart(f.range.start.line));
+    if (fileIds.has(f.rule) || fileIds.has('all') || ids?.has(f.rule) || ids?.has('all')) suppressed.push(f);
+    else kept.push(f);
+  }
+  return { kept, suppressed };
+}

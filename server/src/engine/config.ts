@@ -1,0 +1,96 @@
+// `.layerwise.yaml`: per-rule severities, ignored Dockerfiles, and per-Dockerfile build settings. Parsing and
+// validation only (pure); finding the file on disk is the context layer's job. Errors name the file and the key.
+import { parse as parseYaml } from 'yaml';
+import { RULES } from './rules';
+import type { Severity } from './rules/types';
+
+export interface DockerfileSettings {
+  context?: string;
+  target?: string;
+  buildArgs?: Record<string, string>;
+}
+
+export interface LayerwiseConfig {
+  rules: Record<string, Severity | 'off'>;
+  ignore: string[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  dockerfiles: Record<string, DockerfileSettings>;
+}
+
+export class ConfigError extends Error {}
+
+const SEVERITIES = ['off', 'info', 'warning', 'error'];
+
+export function emptyConfig(): LayerwiseConfig {
+  return { rules: {}, ignore: [], buildArgs: {}, dockerfiles: {} };
+}
+
+function stringMap(v: unknown, file: string, key: string): Record<string, string> {
+  if (v === null || v === undefined) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) throw new ConfigError(`${file}: \`${key}\` must be a map of NAME: value`);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof val === 'object' && val !== null) throw new ConfigError(`${file}: \`${key}.${k}\` must be a string, number or boolean`);
+    out[k] = val === null || val === undefined ? '' : String(val);
+  }
+  return out;
+}
+
+export function parseConfig(text: string, file: string): LayerwiseConfig {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    throw new ConfigError(`${file}: not valid YAML: ${msg}`);
+  }
+  const cfg = emptyConfig();
+  if (raw === null || raw === undefined) return cfg;
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${file}: the top level must be a map (rules:, ignore:, buildArgs:, target:, dockerfiles:)`);
+  for (const [key, v] of Object.entries(raw as Record<string, unknown>)) {
+    switch (key) {
+      case 'rules': {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${file}: \`rules\` must be a map of rule id: off|info|warning|error`);
+        for (const [id, sev] of Object.entries(v as Record<string, unknown>)) {
+          if (!RULES.some((r) => r.id === id)) throw new ConfigError(`${file}: \`rules.${id}\`: unknown rule (known: ${RULES.map((r) => r.id).join(', ')})`);
+          const s = sev === false ? 'off' : String(sev);
+          if (!SEVERITIES.includes(s)) throw new ConfigError(`${file}: \`rules.${id}\`: "${String(sev)}" is not one of off, info, warning, error`);
+          cfg.rules[id] = s as Severity | 'off';
+        }
+        break;
+      }
+      case 'ignore':
+        if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${file}: \`ignore\` must be a list of glob strings`);
+        cfg.ignore = v as string[];
+        break;
+      case 'buildArgs':
+      case 'build-args':
+        cfg.buildArgs = stringMap(v, file, key);
+        break;
+      case 'target':
+        if (typeof v !== 'string') throw new ConfigError(`${file}: \`target\` must be a stage name`);
+        cfg.target = v;
+        break;
+      case 'dockerfiles': {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`${file}: \`dockerfiles\` must be a map of Dockerfile path: settings`);
+        for (const [p, s] of Object.entries(v as Record<string, unknown>)) {
+          if (typeof s !== 'object' || s === null || Array.isArray(s)) throw new ConfigError(`${file}: \`dockerfiles.${p}\` must be a map (context, target, buildArgs)`);
+          const ds: DockerfileSettings = {};
+          for (const [k, val] of Object.entries(s as Record<string, unknown>)) {
+            if (k === 'context' || k === 'target') {
+              if (typeof val !== 'string') throw new ConfigError(`${file}: \`dockerfiles.${p}.${k}\` must be a string`);
+              ds[k] = val;
+            } else if (k === 'buildArgs' || k === 'build-args') ds.buildArgs = stringMap(val, file, `dockerfiles.${p}.${k}`);
+            else throw new ConfigError(`${file}: \`dockerfiles.${p}.${k}\`: unknown key (context, target, buildArgs)`);
+          }
+          cfg.dockerfiles[p] = ds;
+        }
+        break;
+      }
+      default:
+        throw new ConfigError(`${file}: unknown key \`${key}\` (rules, ignore, buildArgs, target, dockerfiles)`);
+    }
+  }
+  return cfg;
+}

@@ -1,0 +1,562 @@
+// Docker's `.dockerignore` semantics, exactly as BuildKit applies them when it sends a local context.
+// PURE: no fs, no child_process (shared by the engine and the context layer).
+//
+// Sources mirrored here (read them before changing anything):
+//  * moby/patternmatcher ignorefile.ReadAll: the file is split into lines (bufio.ScanLines: `\n`, one trailing `\r`
+//    dropped), a UTF-8 BOM is stripped from the first line only, a line that *starts* with `#` is a comment (checked
+//    before trimming, so `  #x` is a pattern), then strings.TrimSpace, empty lines skipped, a leading `!` taken off and
+//    the rest trimmed again, filepath.Clean + ToSlash, and one leading `/` dropped (when the pattern is longer than 1).
+//  * moby/patternmatcher New(): TrimSpace + filepath.Clean again, `!` alone is an error ("illegal exclusion pattern").
+//  * moby/patternmatcher Pattern.compile(): `*` → `[^/]*`, `?` → `[^/]`, `**` (+ an eaten `/`) → `(.*/)?`, a final
+//    `**` → `.*`; `.+()|{}$` escaped; `\x` passes `\x` to Go's regexp (so `\d` is a digit class!); `[`/`]` passed
+//    raw (character classes are *Go regexp* classes, e.g. `[!a]` means "! or a"). A pattern without wildcards is an
+//    exact string compare, `lit/**` a prefix compare, and `**lit` (a leading `**` followed only by literal text) a
+//    plain *suffix* compare: `**.md` matches `a/b/x.md` although the regexp `^(.*/)?\.md$` would not.
+//  * tonistiigi/fsutil filterFS.Walk (BuildKit's client walk): every path is matched with
+//    PatternMatcher.MatchesUsingParentResults, passing the parent directory's per-pattern results: a pattern that
+//    matched a parent counts as matched for everything below it ("sticky"), and the usual skip rule applies
+//    (an inclusion is not evaluated once matched, an exclusion is not evaluated while not matched). Last match wins.
+//    An excluded directory is not descended when every `!` exception is a plain prefix and none starts with `dir/`
+//    (`onlyPrefixExcludeExceptions`); this prune is sound, i.e. it never changes the per-path result.
+//
+// Matching is done with one JavaScript RegExp per run of consecutive same-sign patterns (fused alternation,
+// first matching alternative found with capture groups), translated from the Go regexp text patternmatcher builds.
+
+export interface DockerIgnorePattern {
+  /** The line as written, trimmed (e.g. `!src/keep.txt`). */
+  text: string;
+  /** 1-based line number in the ignore file. */
+  line: number;
+  negated: boolean;
+  /** The cleaned pattern patternmatcher uses (no `!`, Clean()ed, no leading `/`). */
+  cleaned: string;
+}
+
+export interface IgnoreDecision {
+  ignored: boolean;
+  /** Index into `patterns` of the deciding (last matching) pattern, -1 if none matched. */
+  pattern: number;
+}
+
+export interface DockerIgnore {
+  readonly patterns: readonly DockerIgnorePattern[];
+  readonly hasExceptions: boolean;
+  /** Problems Docker would refuse the build for (bad pattern syntax, a lone `!`). Such patterns never match here. */
+  readonly errors: readonly { line: number; message: string }[];
+  /** True when `path` (posix, context-relative, no leading `./`) is not sent to the builder. */
+  ignores(path: string): boolean;
+  decide(path: string): IgnoreDecision;
+  /** True when `dir` is excluded and no `!` exception could match anything below it (a crawler may skip it). */
+  canSkipDir(dir: string): boolean;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Go helpers
+
+/** Go's strings.TrimSpace (unicode.IsSpace), which differs from JS trim (JS trims U+FEFF, not U+0085). */
+export function goTrimSpace(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isGoSpace(s.charCodeAt(a))) a++;
+  while (b > a && isGoSpace(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
+}
+
+function isGoSpace(c: number): boolean {
+  if (c <= 0xff) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x85 || c === 0xa0;
+  return (
+    c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000
+  );
+}
+
+/** Go's path/filepath.Clean on a '/' system. */
+export function goClean(p: string): string {
+  if (p === '') return '.';
+  const rooted = p[0] === '/';
+  const out: string[] = [];
+  let dotdot = 0; // number of leading '..' kept in out (non-rooted)
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (out.length > dotdot) out.pop();
+      else if (!rooted) {
+        out.push('..');
+        dotdot++;
+      }
+      continue;
+    }
+    out.push(seg);
+  }
+  const s = out.join('/');
+  if (rooted) return '/' + s;
+  return s === '' ? '.' : s;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reading the file (ignorefile.ReadAll)
+
+interface RawPattern {
+  text: string;
+  line: number;
+  value: string; // as ReadAll returns it (with `!`)
+}
+
+function readAll(text: string): RawPattern[] {
+  const out: RawPattern[] = [];
+  const lines = text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop(); // bufio.Scanner: no empty final token
+  for (let i = 0; i < lines.length; i++) {
+    let line = lines[i];
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    if (i === 0 && line.charCodeAt(0) === 0xfeff) line = line.slice(1);
+    if (line.startsWith('#')) continue;
+    let pattern = goTrimSpace(line);
+    if (pattern === '') continue;
+    const invert = pattern[0] === '!';
+    if (invert) pattern = goTrimSpace(pattern.slice(1));
+    if (pattern.length > 0) {
+      pattern = goClean(pattern);
+      if (pattern.length > 1 && pattern[0] === '/') pattern = pattern.slice(1);
+    }
+    if (invert) pattern = '!' + pattern;
+    out.push({ text: goTrimSpace(line), line: i + 1, value: pattern });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Compiling one pattern (Pattern.compile) into a JS regexp source (anchored at the start by the caller).
+
+type MatchType = 'exact' | 'prefix' | 'suffix' | 'regexp';
+
+function escapeLiteral(s: string): string {
+  let r = '';
+  for (const ch of s) r += litChar(ch);
+  return r;
+}
+
+function litChar(ch: string): string {
+  if (/^[A-Za-z0-9_]$/.test(ch) || ch.codePointAt(0)! > 0x7f) return ch;
+  return '\\u{' + ch.codePointAt(0)!.toString(16) + '}';
+}
+
+/** Builds the Go regexp text exactly as patternmatcher does and reports the match type. */
+function goCompile(cleaned: string): { type: MatchType; goRe: string } {
+  let regStr = '^';
+  let type: MatchType = 'exact';
+  const chars = Array.from(cleaned); // text/scanner iterates runes
+  let pos = 0;
+  const peek = () => (pos < chars.length ? chars[pos] : undefined);
+  for (let i = 0; pos < chars.length; i++) {
+    const ch = chars[pos++];
+    if (ch === '*') {
+      if (peek() === '*') {
+        pos++;
+        if (peek() === '/') pos++;
+        if (peek() === undefined) {
+          if (type === 'exact') type = 'prefix';
+          else {
+            regStr += '.*';
+            type = 'regexp';
+          }
+        } else {
+          regStr += '(.*/)?';
+          type = 'regexp';
+        }
+        if (i === 0) type = 'suffix';
+      } else {
+        regStr += '[^/]*';
+        type = 'regexp';
+      }
+    } else if (ch === '?') {
+      regStr += '[^/]';
+      type = 'regexp';
+    } else if ('.+()|{}$'.includes(ch)) {
+      regStr += '\\' + ch;
+    } else if (ch === '\\') {
+      if (peek() !== undefined) {
+        regStr += '\\' + chars[pos++];
+        type = 'regexp';
+      } else regStr += '\\';
+    } else if (ch === '[' || ch === ']') {
+      regStr += ch;
+      type = 'regexp';
+    } else regStr += ch;
+  }
+  if (type === 'regexp') regStr += '$';
+  return { type, goRe: regStr };
+}
+
+const POSIX: Record<string, string> = {
+  alnum: '0-9A-Za-z',
+  alpha: 'A-Za-z',
+  ascii: '\\u{0}-\\u{7f}',
+  blank: '\\t ',
+  cntrl: '\\u{0}-\\u{1f}\\u{7f}',
+  digit: '0-9',
+  graph: '\\u{21}-\\u{7e}',
+  lower: 'a-z',
+  print: '\\u{20}-\\u{7e}',
+  punct: '\\u{21}-\\u{2f}\\u{3a}-\\u{40}\\u{5b}-\\u{60}\\u{7b}-\\u{7e}',
+  space: '\\t\\n\\v\\f\\r ',
+  upper: 'A-Z',
+  word: '0-9A-Za-z_',
+  xdigit: '0-9A-Fa-f',
+};
+
+/** Go (RE2) escapes that are classes or special; returns JS text (for use outside a class) or null if unsupported. */
+function goEscape(c: string, inClass: boolean): string | null {
+  const classes: Record<string, [string, boolean]> = {
+    d: ['0-9', false],
+    D: ['0-9', true],
+    s: ['\\t\\n\\f\\r ', false],
+    S: ['\\t\\n\\f\\r ', true],
+    w: ['0-9A-Za-z_', false],
+    W: ['0-9A-Za-z_', true],
+  };
+  if (classes[c]) {
+    const [body, neg] = classes[c];
+    if (inClass) return neg ? null : body;
+    return (neg ? '[^' : '[') + body + ']';
+  }
+  const chars: Record<string, string> = { t: '\\t', n: '\\n', r: '\\r', f: '\\f', v: '\\v', a: '\\u{7}' };
+  if (chars[c]) return chars[c];
+  if (!inClass) {
+    if (c === 'b') return '\\b';
+    if (c === 'B') return '\\B';
+    if (c === 'A') return '^';
+    if (c === 'z') return '$';
+  }
+  if (/[A-Za-z0-9]/.test(c)) return null; // \x.., \p{..}, \Q, octal, ...: not supported here
+  return litChar(c); // escaped punctuation is literal in RE2
+}
+
+/** Translates the small RE2 subset patternmatcher can produce into a JS (u-flag) source. Throws on a syntax error. */
+function goReToJs(goRe: string): string {
+  const cs = Array.from(goRe);
+  let out = '';
+  let i = 0;
+  const n = cs.length;
+  while (i < n) {
+    const c = cs[i];
+    if (c === '\\') {
+      if (i + 1 >= n) throw new Error('trailing backslash');
+      const t = goEscape(cs[i + 1], false);
+      if (t === null) throw new Error('unsupported escape \\' + cs[i + 1]);
+      out += t;
+      i += 2;
+    } else if (c === '[') {
+      i++;
+      let body = '';
+      let neg = false;
+      if (cs[i] === '^') {
+        neg = true;
+        i++;
+      }
+      let first = true;
+      let closed = false;
+      while (i < n) {
+        const d = cs[i];
+        if (d === ']' && !first) {
+          closed = true;
+          i++;
+          break;
+        }
+        first = false;
+        if (d === '[' && cs[i + 1] === ':') {
+          const rest = cs.slice(i + 2).join('');
+          const m = /^(\^?)([a-z]+):\]/.exec(rest);
+          if (m && POSIX[m[2]]) {
+            if (m[1]) throw new Error('negated POSIX class not supported');
+            body += POSIX[m[2]];
+            i += 2 + m[0].length;
+            continue;
+          }
+        }
+        if (d === '\\') {
+          if (i + 1 >= n) throw new Error('missing closing ]');
+          const t = goEscape(cs[i + 1], true);
+          if (t === null) throw new Error('unsupported escape in class \\' + cs[i + 1]);
+          body += t;
+          i += 2;
+          continue;
+        }
+        if (d === '-' && body !== '' && cs[i + 1] !== ']' && i + 1 < n) {
+          body += '-';
+          i++;
+          continue;
+        }
+        body += litChar(d);
+        i++;
+      }
+      if (!closed) throw new Error('missing closing ]');
+      out += (neg ? '[^' : '[') + body + ']';
+    } else if (c === ']') {
+      out += '\\]';
+      i++;
+    } else if (c === '.') {
+      out += '[^\\n]'; // Go's `.` excludes only \n; JS's also excludes \r, U+2028, U+2029
+      i++;
+    } else if (c === '(' && cs[i + 1] === '.') {
+      out += '(?:';
+      i++;
+    } else if (c === '(' || c === ')' || c === '?' || c === '*' || c === '^' || c === '$' || c === '+' || c === '|') {
+      out += c;
+      i++;
+    } else {
+      out += litChar(c);
+      i++;
+    }
+  }
+  return out;
+}
+
+interface Compiled {
+  /** JS source matching from the start of the path (the caller adds `^`). */
+  src: string;
+  error?: string;
+}
+
+function compilePattern(cleaned: string): Compiled {
+  const { type, goRe } = goCompile(cleaned);
+  switch (type) {
+    case 'exact':
+      return { src: escapeLiteral(cleaned) + '$' };
+    case 'prefix':
+      return { src: escapeLiteral(cleaned.slice(0, -2)) + '[\\s\\S]*$' };
+    case 'suffix': {
+      const suffix = cleaned.slice(2);
+      if (suffix === '') return { src: '[\\s\\S]*$' };
+      let src = '(?:[\\s\\S]*' + escapeLiteral(suffix);
+      if (suffix[0] === '/') src += '|' + escapeLiteral(suffix.slice(1));
+      return { src: src + ')$' };
+    }
+    case 'regexp': {
+      let g = goRe.slice(1); // drop '^'
+      // A trailing lone `\` makes Go's final `$` an escaped literal `$` with no end anchor.
+      let anchored = true;
+      if (g.endsWith('\\$') && trailingBackslashes(cleaned) % 2 === 1) {
+        g = g.slice(0, -2) + '\\$';
+        anchored = false;
+      } else g = g.slice(0, -1);
+      try {
+        const js = goReToJs(g) + (anchored ? '$' : '');
+        new RegExp(js, 'u');
+        return { src: js };
+      } catch (e) {
+        return { src: '(?!)', error: `syntax error in pattern ${JSON.stringify(cleaned)}: ${(e as Error).message}` };
+      }
+    }
+  }
+}
+
+function trailingBackslashes(s: string): number {
+  let k = 0;
+  for (let i = s.length - 1; i >= 0 && s[i] === '\\'; i--) k++;
+  return k;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The matcher
+
+interface Run {
+  exclusion: boolean;
+  start: number; // first pattern index
+  end: number; // exclusive
+  test: RegExp; // fused, for a quick yes/no
+  exec: RegExp | null; // fused with one capture group per alternative (null for single-pattern runs)
+}
+
+interface DirState {
+  ignored: boolean;
+  pattern: number;
+  /** Per-pattern "matched" results for this directory (MatchInfo.parentMatched), null when all false. */
+  pm: Uint8Array | null;
+}
+
+const ROOT: DirState = { ignored: false, pattern: -1, pm: null };
+const PATTERN_CHARS = /[*[\]?^\\]/;
+
+class Matcher implements DockerIgnore {
+  readonly patterns: DockerIgnorePattern[] = [];
+  readonly errors: { line: number; message: string }[] = [];
+  readonly hasExceptions: boolean;
+  private readonly runs: Run[] = [];
+  private readonly n: number;
+  private readonly dirCache = new Map<string, DirState>();
+  /** null when some exception has wildcards (fsutil then never prunes; we use literal prefixes instead). */
+  private readonly exceptionPrefixes: string[];
+  private readonly onlyPrefixExceptions: boolean;
+
+  constructor(text: string) {
+    const compiled: Compiled[] = [];
+    for (const raw of readAll(text)) {
+      // New(): TrimSpace + Clean again, then `!`.
+      let p = goTrimSpace(raw.value);
+      if (p === '') continue;
+      p = goClean(p);
+      let negated = false;
+      if (p[0] === '!') {
+        if (p.length === 1) {
+          this.errors.push({ line: raw.line, message: 'illegal exclusion pattern: "!"' });
+          continue;
+        }
+        negated = true;
+        p = p.slice(1);
+      }
+      const c = compilePattern(p);
+      if (c.error) this.errors.push({ line: raw.line, message: c.error });
+      this.patterns.push({ text: raw.text, line: raw.line, negated, cleaned: p });
+      compiled.push(c);
+    }
+    this.n = this.patterns.length;
+    this.hasExceptions = this.patterns.some((p) => p.negated);
+    for (let s = 0; s < this.n; ) {
+      let e = s + 1;
+      while (e < this.n && this.patterns[e].negated === this.patterns[s].negated) e++;
+      const alts = compiled.slice(s, e).map((c) => c.src);
+      this.runs.push({
+        exclusion: this.patterns[s].negated,
+        start: s,
+        end: e,
+        test: new RegExp('^(?:' + alts.join('|') + ')', 'u'),
+        exec: e - s > 1 ? new RegExp('^(?:' + alts.map((a) => '(' + a + ')').join('|') + ')', 'u') : null,
+      });
+      s = e;
+    }
+    let onlyPrefix = true;
+    this.exceptionPrefixes = [];
+    for (const p of this.patterns) {
+      if (!p.negated) continue;
+      let s = p.cleaned;
+      if (s.endsWith('/**')) s = s.slice(0, -3);
+      else if (s.endsWith('/*')) s = s.slice(0, -2);
+      if (PATTERN_CHARS.test(s)) {
+        onlyPrefix = false;
+        // literal directory prefix before the first special character: every path it matches starts with it
+        const k = s.search(PATTERN_CHARS);
+        const lit = s.slice(0, k);
+        const slash = lit.lastIndexOf('/');
+        this.exceptionPrefixes.push(slash < 0 ? '' : lit.slice(0, slash + 1));
+      } else this.exceptionPrefixes.push(s + '/');
+    }
+    this.onlyPrefixExceptions = onlyPrefix;
+  }
+
+  ignores(path: string): boolean {
+    return this.decide(path).ignored;
+  }
+
+  decide(path: string): IgnoreDecision {
+    if (this.n === 0) return { ignored: false, pattern: -1 };
+    path = normalize(path);
+    if (path === '') return { ignored: false, pattern: -1 };
+    const slash = path.lastIndexOf('/');
+    const parent = slash < 0 ? ROOT : this.dirState(path.slice(0, slash));
+    const st = this.step(parent.pm, path, false);
+    return { ignored: st.ignored, pattern: st.pattern };
+  }
+
+  canSkipDir(dir: string): boolean {
+    dir = normalize(dir);
+    if (dir === '' || this.n === 0) return false;
+    if (!this.dirState(dir).ignored) return false;
+    if (!this.hasExceptions) return true;
+    const dirSlash = dir + '/';
+    for (const pre of this.exceptionPrefixes) {
+      if (pre.startsWith(dirSlash) || dirSlash.startsWith(pre)) return false;
+    }
+    return true;
+  }
+
+  /** True when every exception is a plain prefix (fsutil's own prune condition). */
+  get prunesLikeBuildKit(): boolean {
+    return this.onlyPrefixExceptions;
+  }
+
+  private dirState(dir: string): DirState {
+    let st = this.dirCache.get(dir);
+    if (st) return st;
+    const slash = dir.lastIndexOf('/');
+    const parent = slash < 0 ? ROOT : this.dirState(dir.slice(0, slash));
+    st = this.step(parent.pm, dir, true);
+    if (this.dirCache.size > 200_000) this.dirCache.clear();
+    this.dirCache.set(dir, st);
+    return st;
+  }
+
+  /** One MatchesUsingParentResults call. */
+  private step(ppm: Uint8Array | null, path: string, record: boolean): DirState {
+    let matched = false;
+    let decider = -1;
+    let pm: Uint8Array | null = null;
+    const mark = (k: number) => {
+      if (!record) return;
+      if (!pm) pm = new Uint8Array(this.n);
+      pm[k] = 1;
+    };
+    for (const run of this.runs) {
+      let firstInherited = -1;
+      if (ppm) {
+        for (let k = run.start; k < run.end; k++)
+          if (ppm[k]) {
+            firstInherited = k;
+            break;
+          }
+      }
+      if (run.exclusion !== matched) {
+        // skipped, except patterns the parent matched (they re-apply and keep `matched` as it is)
+        if (firstInherited >= 0) {
+          for (let k = firstInherited; k < run.end; k++)
+            if (ppm![k]) {
+              decider = k;
+              mark(k);
+            }
+        }
+        continue;
+      }
+      let first = -1;
+      if (run.test.test(path)) {
+        if (run.exec) {
+          const m = run.exec.exec(path)!;
+          for (let g = 1; g < m.length; g++)
+            if (m[g] !== undefined) {
+              first = run.start + g - 1;
+              break;
+            }
+        } else first = run.start;
+      }
+      if (firstInherited >= 0 && (first < 0 || firstInherited < first)) first = -1;
+      if (first >= 0) {
+        decider = first;
+        mark(first);
+        matched = !run.exclusion;
+      }
+      if (firstInherited >= 0) {
+        for (let k = firstInherited; k < run.end; k++)
+          if (ppm![k]) {
+            decider = Math.max(decider, k);
+            mark(k);
+          }
+        matched = !run.exclusion;
+      }
+    }
+    return { ignored: matched, pattern: decider, pm };
+  }
+}
+
+function normalize(p: string): string {
+  if (p === '.' || p === '') return '';
+  if (p.startsWith('./') || p.startsWith('/') || p.endsWith('/') || p.includes('//') || p.includes('/./')) {
+    const c = goClean(p);
+    return c === '.' || c === '/' ? '' : c.replace(/^\//, '');
+  }
+  return p;
+}
+
+export function parseDockerignore(text: string): DockerIgnore {
+  return new Matcher(text);
+}
+
+/** An ignore that excludes nothing. */
+export const EMPTY_DOCKERIGNORE: DockerIgnore = parseDockerignore('');

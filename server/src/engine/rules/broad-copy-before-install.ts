@@ -1,0 +1,126 @@
+// broad-copy-before-install: a dependency install runs after a COPY/ADD that brings in far more than the manifests
+// it needs, so any source edit reruns the install (measured: table b vs a).
+import { readSelects, sourceSelects } from '../explain';
+import { runScript } from '../shell';
+import type { Step } from '../model';
+import { matchInstall, matchOsPackage, type InstallMatch } from './managers';
+import type { Finding, Rule, RuleContext, TextEdit } from './types';
+import { copyDestWord, copyFlagsText, deleteLines, headRange, insertBefore, linesText, nothingAffectingBetween, plural, quoteInstr, stageSteps } from './util';
+
+const TRIVIAL = new Set(['cd', 'mkdir', 'rm', 'echo', 'true', 'ln', 'chown', 'chmod', 'touch', 'export', 'set', 'corepack', 'printf']);
+
+/** Is the COPY broader than the manifests? Returns the number of files it brings in beyond them (or -1 = unknown but broad). */
+function extraFiles(rc: RuleContext, copy: Step, inst: InstallMatch): number {
+  const reads = rc.reads.get(copy.id);
+  const broadSource = copy.contextReads.some((r) => r.sources.some((s) => s === '' || !/[^/]+\.[A-Za-z0-9]+$/.test(s) || /[*?[]/.test(s)));
+  if (!rc.ctx || !reads) return broadSource ? -1 : 0;
+  let extra = 0;
+  for (const p of rc.sent) {
+    if (rc.ctx.entry(p)?.type === 'dir') continue;
+    if (!copy.contextReads.some((r) => readSelects(r, p))) continue;
+    const base = p.split('/').pop()!;
+    if (inst.manifests.some((m) => sourceSelects(m, p) || sourceSelects(m, base))) continue;
+    extra++;
+  }
+  return extra;
+}
+
+export const broadCopyBeforeInstall: Rule = {
+  id: 'broad-copy-before-install',
+  title: 'Dependency install after a broad COPY',
+  defaultSeverity: 'warning',
+  description:
+    'A dependency install (npm ci, pip install -r, go mod download, …) runs after a COPY/ADD that brings in more than its manifest and lock files, so editing any copied source file reruns the install. Copy the manifests first, install, then copy the rest.',
+  check(rc) {
+    const out: Finding[] = [];
+    const { model } = rc;
+    for (const stage of model.stages) {
+      const steps = stageSteps(model, stage.index);
+      for (let i = 0; i < steps.length; i++) {
+        const run = steps[i]!;
+        if (run.keyword !== 'RUN' || run.trigger) continue;
+        const rs = runScript(run);
+        if (!rs) continue;
+        const installs = rs.commands.map(matchInstall).filter((x): x is InstallMatch => !!x);
+        if (!installs.length) continue;
+        const inst = installs[0]!;
+        // nearest earlier context COPY/ADD in the stage
+        let copy: Step | null = null;
+        for (let j = i - 1; j >= 0; j--) {
+          const s = steps[j]!;
+          if ((s.keyword === 'COPY' || s.keyword === 'ADD') && s.contextReads.length && !s.trigger) {
+            copy = s;
+            break;
+          }
+        }
+        if (!copy) continue;
+        const extra = extraFiles(rc, copy, inst);
+        if (extra === 0) continue;
+        const total = rc.reads.get(copy.id)?.files;
+        const what = extra > 0 ? `a change to any of the ${plural(extra, 'other file')} it copies` : 'a change to any file it copies';
+        const needs = inst.manifests.filter((m) => !rc.ctx || rc.sent.some((p) => sourceSelects(m, p)));
+        const message =
+          `${quoteInstr(run)} (${inst.manager}) runs after ${quoteInstr(copy, 30)} on line ${copy.line + 1}: ${what} reruns the install` +
+          `${total !== undefined && extra > 0 ? ` (${plural(total, 'file')} copied)` : ''}, which needs only ${needs.length ? needs.join(', ') : inst.manifests.slice(0, 2).join(', ')}.` +
+          (inst.needsSources ? ' This command also builds the project itself, so split the dependency step from the build.' : ' Copy those first, install, then copy the rest.');
+        const f: Finding = {
+          rule: this.id,
+          severity: this.defaultSeverity,
+          range: headRange(rc, run),
+          message,
+          related: [{ range: headRange(rc, copy), message: `the broad ${copy.keyword} the install depends on` }],
+        };
+        const fix = makeFix(rc, run, copy, inst, rs.commands.map((c) => c.words), steps, i);
+        if (fix) f.fix = fix;
+        out.push(f);
+      }
+    }
+    return out;
+  },
+};
+
+function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, commands: string[][], steps: Step[], runIdx: number): { title: string; edits: TextEdit[] } | undefined {
+  if (inst.needsSources || !rc.ctx || rc.ctx.partial) return undefined;
+  // the broad copy must be the whole context, directly before the install (nothing else may move)
+  if (copy.contextReads.length !== 1 || copy.contextReads[0]!.sources.length !== 1 || copy.contextReads[0]!.sources[0] !== '') return undefined;
+  if (copy.contextReads[0]!.excludes.length) return undefined;
+  if (steps[runIdx - 1] !== copy) return undefined;
+  if (!nothingAffectingBetween(rc.model, run.stage, copy.line, run.line)) return undefined;
+  if (run.argv) return undefined;
+  // every command in the RUN must be part of the install (no build step that needs the sources)
+  for (const words of commands) {
+    if (matchInstall({ words, start: 0, end: 0 }) || matchOsPackage({ words, start: 0, end: 0 })) continue;
+    const name = (words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '').replace(/^.*\//, '');
+    if (name === 'cd') return undefined; // the install runs in another directory
+    if (TRIVIAL.has(name) || ((name === 'npm' || name === 'yarn' || name === 'pnpm') && words.includes('cache'))) continue;
+    return undefined;
+  }
+  // manifests that exist at the root of the context
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const m of inst.manifests) {
+    if (/[*?[]/.test(m)) {
+      for (const p of rc.sent) if (!p.includes('/') && sourceSelects(m, p) && rc.ctx.entry(p)?.type === 'file') files.push(p);
+      continue;
+    }
+    const e = rc.sent.includes(m) ? rc.ctx.entry(m) : undefined;
+    if (!e) continue;
+    if (e.type === 'dir') dirs.push(m);
+    else files.push(m);
+  }
+  if (inst.required.some((r) => !files.includes(r) && !dirs.includes(r))) return undefined;
+  if (!files.length && !dirs.length) return undefined;
+  let dest = copyDestWord(copy);
+  if (dest === '.' || dest === './') dest = './';
+  else if (!dest.endsWith('/')) dest += '/';
+  const flags = copyFlagsText(copy);
+  const lines: string[] = [];
+  const uniq = [...new Set(files)].sort((a, b) => inst.manifests.indexOf(a) - inst.manifests.indexOf(b));
+  if (uniq.length) lines.push(`COPY ${flags}${uniq.join(' ')} ${dest}`);
+  for (const d of dirs) lines.push(`COPY ${flags}${d} ${dest}${d}/`);
+  const runText = linesText(rc, run.range.start.line, run.range.end.line);
+  return {
+    title: `Copy ${[...uniq, ...dirs].join(', ')} first and run the install before ${quoteInstr(copy, 30)}`,
+    edits: [insertBefore(copy.range.start.line, lines.join('\n') + '\n' + runText + '\n'), deleteLines(run.range.start.line, run.range.end.line)],
+  };
+}

@@ -1,0 +1,54 @@
+// cache-bust-pattern: deliberate cache busting (ARG CACHEBUST, build dates) and commands whose output a cached layer
+// freezes (RUN date, $RANDOM). Says exactly what the pattern invalidates — or why it does not work.
+import { impactOf } from '../explain';
+import { splitWords } from '../expand';
+import { runScript } from '../shell';
+import type { Finding, Rule } from './types';
+import { headRange, lineRange, plural, quoteInstr, stageSteps } from './util';
+
+const BUST_ARG = /^(CACHE_?BUST(ER)?|BUST|NO_?CACHE|.*_CACHEBUST|BUILD_?(DATE|TIME|TIMESTAMP)|TIMESTAMP|DATE|NOW|RANDOM)$/i;
+
+export const cacheBustPattern: Rule = {
+  id: 'cache-bust-pattern',
+  title: 'Deliberate cache busting',
+  defaultSeverity: 'info',
+  description:
+    'An ARG used to bust the cache (CACHEBUST, BUILD_DATE) invalidates every RUN after it in its stage, not just the one meant; commands such as `date` or `$RANDOM` in a RUN are frozen by the cache and only rerun when something else busts the step.',
+  check(rc) {
+    const out: Finding[] = [];
+    const { model } = rc;
+    for (const cfg of model.config) {
+      if (cfg.keyword !== 'ARG' || cfg.stage === null) continue;
+      const ins = model.parsed.instructions.find((x) => x.range.start.line === cfg.line);
+      for (const w of splitWords(ins?.args ?? '', model.escape)) {
+        const name = w.split('=')[0]!;
+        if (!BUST_ARG.test(name)) continue;
+        const runs = stageSteps(model, cfg.stage).filter((s) => s.keyword === 'RUN' && s.line > cfg.line);
+        if (!runs.length) continue;
+        const im = impactOf(model, runs[0]!.id);
+        const total = 1 + im.rebuilt.length;
+        out.push({
+          rule: this.id,
+          severity: this.defaultSeverity,
+          range: lineRange(cfg.line, model.parsed.lines[cfg.line] ?? ''),
+          message: `A new value of ${name} reruns ${plural(total, 'step')}: every RUN after line ${cfg.line + 1} in this stage (from ${quoteInstr(runs[0]!, 30)} on line ${runs[0]!.line + 1}) gets it in its environment, whether it reads it or not${im.maybe.length ? `, and ${plural(im.maybe.length, 'step')} in other stages may follow` : ''}. Declare it just before the one step that should rerun.`,
+          related: runs.slice(0, 5).map((s) => ({ range: s.range, message: `reruns when ${name} changes` })),
+        });
+      }
+    }
+    for (const step of model.steps) {
+      if (step.keyword !== 'RUN' || step.trigger) continue;
+      const rs = runScript(step);
+      if (!rs) continue;
+      const dyn = /\$RANDOM|\/dev\/u?random|\buuidgen\b|\$\(date\b|`date\b/.test(rs.script) || rs.commands.some((c) => c.words[0] === 'date');
+      if (!dyn) continue;
+      out.push({
+        rule: this.id,
+        severity: this.defaultSeverity,
+        range: headRange(rc, step),
+        message: `${quoteInstr(step)} produces a different result each time it runs, but the cache does not know: the cached layer keeps the first value until something else busts this step. Pass the value as a build arg (ARG just before this RUN) if it must change.`,
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,68 @@
+// cleanup-in-separate-layer: a RUN that only deletes what an earlier step created. Layers are additive: the files
+// stay in the earlier layer, the image does not shrink, and the extra step reruns whenever that one does.
+import { runScript, type ShellCommand } from '../shell';
+import { matchOsPackage } from './managers';
+import type { Finding, Rule } from './types';
+import { deleteLines, headRange, linesText, nothingAffectingBetween, quoteInstr, replaceLines, stageSteps } from './util';
+
+function isCleanup(c: ShellCommand): boolean {
+  const tool = (c.words[0] ?? '').replace(/^.*\//, '');
+  if (tool === 'rm') return c.words.slice(1).some((w) => !w.startsWith('-'));
+  const os = matchOsPackage(c);
+  if (os && os.kind === 'clean') return true;
+  if (['npm', 'yarn', 'pnpm'].includes(tool) && c.words.includes('cache') && (c.words.includes('clean') || c.words.includes('prune'))) return true;
+  if ((tool === 'pip' || tool === 'pip3') && c.words[1] === 'cache') return true;
+  if (tool === 'find' && c.words.includes('-delete')) return true;
+  return false;
+}
+
+function cleanedPaths(cmds: ShellCommand[]): string[] {
+  return cmds.flatMap((c) => (c.words[0] === 'rm' ? c.words.slice(1).filter((w) => !w.startsWith('-')) : [c.words.slice(0, 3).join(' ')]));
+}
+
+export const cleanupInSeparateLayer: Rule = {
+  id: 'cleanup-in-separate-layer',
+  title: 'Cleanup in a separate RUN',
+  defaultSeverity: 'warning',
+  description:
+    'A RUN deletes files an earlier step created (rm -rf, apt-get clean, cache dirs). Layers only add: the files remain in the earlier layer and the image does not shrink. Do the cleanup in the step that created them.',
+  check(rc) {
+    const out: Finding[] = [];
+    const { model } = rc;
+    for (const stage of model.stages) {
+      const steps = stageSteps(model, stage.index);
+      for (let i = 1; i < steps.length; i++) {
+        const step = steps[i]!;
+        if (step.keyword !== 'RUN' || step.trigger) continue;
+        const rs = runScript(step);
+        if (!rs || !rs.parsed || !rs.commands.length || !rs.commands.every(isCleanup)) continue;
+        const prev = steps[i - 1]!;
+        const earlierRuns = steps.slice(0, i).filter((s) => s.keyword === 'RUN' || s.keyword === 'COPY' || s.keyword === 'ADD');
+        if (!earlierRuns.length) continue;
+        // mount-aware: deleting inside a cache mount of the previous RUN removes nothing from the image
+        const paths = cleanedPaths(rs.commands);
+        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!);
+        if (paths.length && paths.every((p) => mounted.some((t) => p === t || p.startsWith(t.replace(/\/$/, '') + '/')))) {
+          out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
+          continue;
+        }
+        const f: Finding = {
+          rule: this.id,
+          severity: this.defaultSeverity,
+          range: headRange(rc, step),
+          message: `${quoteInstr(step)} deletes ${paths.slice(0, 3).join(', ')} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
+          related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }],
+        };
+        if (prev.keyword === 'RUN' && prev.script !== undefined && !/^\s*<</.test(prev.script) && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {
+          const prevText = linesText(rc, prev.range.start.line, prev.range.end.line);
+          f.fix = {
+            title: `Move the cleanup into the RUN on line ${prev.line + 1}`,
+            edits: [replaceLines(rc, prev.range.start.line, prev.range.end.line, prevText.replace(/\s+$/, '') + ' && \\\n    ' + step.script.trim().replace(/\n/g, ' ')), deleteLines(step.range.start.line, step.range.end.line)],
+          };
+        }
+        out.push(f);
+      }
+    }
+    return out;
+  },
+};

@@ -1,0 +1,93 @@
+// context-includes-volatile: a broad COPY (or whole-context bind mount) takes in paths that change on every commit or
+// never belong in an image (.git, node_modules, build outputs, logs, editor files, the Dockerfile itself). Every
+// change there reruns the step and everything after it (measured: table a `edit-other`, table c).
+import { sourceSelects } from '../explain';
+import type { Finding, Rule, RuleContext, TextEdit } from './types';
+import { headRange, plural, quoteInstr } from './util';
+
+interface Volatile {
+  /** Top-level name (dir or file glob) as found in the context. */
+  match: (first: string, path: string) => boolean;
+  pattern: string;
+  why: string;
+}
+
+const dir = (name: string, why: string): Volatile => ({ match: (first) => first === name, pattern: name, why });
+const VOLATILE: Volatile[] = [
+  dir('.git', 'changes on every commit'),
+  dir('node_modules', 'installed by the build, platform-specific'),
+  dir('.venv', 'a local virtualenv'),
+  dir('venv', 'a local virtualenv'),
+  dir('__pycache__', 'bytecode caches'),
+  dir('.pytest_cache', 'test caches'),
+  dir('.mypy_cache', 'type-checker caches'),
+  dir('.tox', 'test environments'),
+  dir('coverage', 'test coverage output'),
+  dir('.nyc_output', 'test coverage output'),
+  dir('.next', 'build output'),
+  dir('.nuxt', 'build output'),
+  dir('.turbo', 'build caches'),
+  dir('.gradle', 'build caches'),
+  dir('.idea', 'editor settings'),
+  dir('.vscode', 'editor settings'),
+  dir('.DS_Store', 'OS metadata'),
+  { match: (_f, p) => /(^|\/)\.DS_Store$/.test(p), pattern: '**/.DS_Store', why: 'OS metadata' },
+  { match: (_f, p) => /\.log$/.test(p) && !p.includes('/'), pattern: '*.log', why: 'logs' },
+  { match: (_f, p) => /\.(swp|swo)$|~$/.test(p), pattern: '**/*.sw?', why: 'editor swap files' },
+];
+
+export const contextIncludesVolatile: Rule = {
+  id: 'context-includes-volatile',
+  title: 'Broad COPY takes in volatile files',
+  defaultSeverity: 'warning',
+  description:
+    'A COPY of the whole context (or a bind mount of it) includes files that change on every commit or do not belong in an image: .git, node_modules, build output, logs, editor files, the Dockerfile and .dockerignore. Each change there reruns the step and everything after it. Exclude them in .dockerignore.',
+  check(rc) {
+    if (!rc.ctx || rc.ctx.partial) return [];
+    const out: Finding[] = [];
+    const broad = rc.model.steps.filter((s) => !s.trigger && s.contextReads.some((r) => r.sources.includes('')));
+    if (!broad.length) return out;
+    // what a COPY names explicitly must stay in the context
+    const needed = rc.model.steps.flatMap((s) => s.contextReads.flatMap((r) => r.sources.filter((x) => x !== '')));
+    const found = new Map<Volatile, number>();
+    for (const p of rc.sent) {
+      const first = p.split('/')[0]!;
+      for (const v of VOLATILE) {
+        if (v.match(first, p)) {
+          found.set(v, (found.get(v) ?? 0) + 1);
+          break;
+        }
+      }
+    }
+    const dockerfileLike = rc.sent.filter((p) => !p.includes('/') && (/^(Dockerfile|Containerfile)(\..*)?$|\.(Dockerfile|dockerfile)$/.test(p) || p === rc.ignoreName || p === '.dockerignore'));
+    const items = [...found].filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
+    for (const step of broad) {
+      const total = rc.reads.get(step.id)?.files ?? 0;
+      const parts = items.map(([v, n]) => `${v.pattern}${n > 1 ? ` (${plural(n, 'path')})` : ''}: ${v.why}`);
+      if (rc.ignoreText === null) parts.unshift(`there is no ${rc.ignoreName}`);
+      if (dockerfileLike.length) parts.push(`${dockerfileLike.join(', ')}: editing ${dockerfileLike.length === 1 ? 'it' : 'them'} reruns this step`);
+      if (!items.length && rc.ignoreText !== null && !dockerfileLike.length) continue;
+      const f: Finding = {
+        rule: this.id,
+        severity: this.defaultSeverity,
+        range: headRange(rc, step),
+        message: `${quoteInstr(step)} sends ${plural(total, 'file')} to the builder, including ${parts.join('; ')}. A change to any of them reruns this step and all that follow.`,
+      };
+      const patterns = [...items.map(([v]) => v.pattern), ...dockerfileLike.filter((p) => !needed.includes(p))];
+      if (patterns.length) f.fix = { title: `Exclude ${patterns.join(', ')} in ${rc.ignoreName}`, edits: [ignoreEdit(rc, patterns)] };
+      out.push(f);
+    }
+    return out;
+  },
+};
+
+/** Appends patterns to the ignore file (creating it when missing). */
+export function ignoreEdit(rc: RuleContext, patterns: string[]): TextEdit {
+  const text = rc.ignoreText;
+  if (text === null) return { file: 'dockerignore', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# added by layerwise: keep volatile files out of the build context\n' + patterns.join('\n') + '\n' };
+  const lines = text.split('\n');
+  const last = lines.length - 1;
+  const pos = { line: last, character: lines[last]!.length };
+  const lead = text.length === 0 || text.endsWith('\n') ? '' : '\n';
+  return { file: 'dockerignore', range: { start: pos, end: pos }, newText: lead + patterns.join('\n') + '\n' };
+}

@@ -1,0 +1,35 @@
+// copy-ignored-file: a COPY/ADD source that .dockerignore excludes. Excluded files are never sent to the builder
+// (semantics §5.4), so the COPY fails with "not found" or silently copies less than it names.
+import { parseDockerignore } from '../dockerignore';
+import type { Finding, Rule } from './types';
+import { headRange, quoteInstr } from './util';
+
+export const copyIgnoredFile: Rule = {
+  id: 'copy-ignored-file',
+  title: 'COPY of a path excluded by .dockerignore',
+  defaultSeverity: 'error',
+  description: 'A COPY/ADD source is excluded by .dockerignore. Excluded paths are never sent to the builder, so the build fails with "not found" (or copies less than it names).',
+  check(rc) {
+    if (!rc.ctx || rc.ignoreText === null) return [];
+    const ig = parseDockerignore(rc.ignoreText);
+    const out: Finding[] = [];
+    for (const step of rc.model.steps) {
+      if (step.trigger) continue;
+      for (const read of step.contextReads) {
+        for (const src of read.sources) {
+          if (src === '' || /[*?[]/.test(src)) continue;
+          const d = ig.decide(src);
+          if (!d.ignored) continue;
+          const pat = ig.patterns[d.pattern];
+          out.push({
+            rule: this.id,
+            severity: this.defaultSeverity,
+            range: headRange(rc, step),
+            message: `${quoteInstr(step)} copies \`${src}\`, which ${rc.ignoreName}${pat ? ` line ${pat.line} (\`${pat.text}\`)` : ''} excludes: it is never sent to the builder, so this ${step.keyword} fails with "not found". Remove the pattern or add \`!${src}\` after it.`,
+          });
+        }
+      }
+    }
+    return out;
+  },
+};

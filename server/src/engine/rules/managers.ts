@@ -1,0 +1,215 @@
+// What the engine knows about package managers and other costly commands: which shell commands install
+// dependencies from manifests, which files those manifests are, where each keeps its download cache, and how
+// expensive a command is. Pure data + small matchers over parsed shell commands.
+import type { ShellCommand } from '../shell';
+
+export interface InstallMatch {
+  manager: string;
+  /** Manifest / lock files the install reads (context-relative globs, root of the copied tree). */
+  manifests: string[];
+  /** The subset that must exist for the install to work at all (the fix copies only those that exist). */
+  required: string[];
+  /** True when the install also needs the project's own sources (e.g. `poetry install` without --no-root). */
+  needsSources: boolean;
+  /** Cache directories to mount (`$HOME` is replaced with the RUN's user home). */
+  cacheTargets: string[];
+  /** Env that points the tool at the cache dir, when the default differs between images. */
+  command: ShellCommand;
+}
+
+const NPM_CACHE = ['$HOME/.npm'];
+
+function hasFlag(words: string[], ...flags: string[]): boolean {
+  return words.some((w) => flags.includes(w) || flags.some((f) => f.startsWith('--') && w.startsWith(f + '=')));
+}
+
+/** Positional words after the subcommand (options and their values skipped roughly). */
+function positionals(words: string[], from: number): string[] {
+  const out: string[] = [];
+  for (let i = from; i < words.length; i++) {
+    const w = words[i]!;
+    if (w.startsWith('-')) continue;
+    out.push(w);
+  }
+  return out;
+}
+
+function tool(words: string[]): { name: string; rest: string[] } {
+  let i = 0;
+  // skip env assignments, sudo, and wrappers
+  while (i < words.length && (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!) || ['sudo', 'env', 'exec', 'time', 'nice'].includes(words[i]!))) i++;
+  const name = (words[i] ?? '').replace(/^.*\//, '');
+  return { name, rest: words.slice(i + 1) };
+}
+
+/** Recognises dependency installs that read manifests from the build context. */
+export function matchInstall(cmd: ShellCommand): InstallMatch | null {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  const subIdx = rest.indexOf(sub);
+  const m = (manager: string, manifests: string[], required: string[], cacheTargets: string[], needsSources = false): InstallMatch => ({
+    manager,
+    manifests,
+    required,
+    cacheTargets,
+    needsSources,
+    command: cmd,
+  });
+  switch (name) {
+    case 'npm':
+      if (sub === 'ci' || sub === 'clean-install' || ((sub === 'install' || sub === 'i') && positionals(rest, subIdx + 1).length === 0 && !hasFlag(rest, '-g', '--global')))
+        return m('npm', ['package.json', 'package-lock.json', 'npm-shrinkwrap.json', '.npmrc'], ['package.json'], NPM_CACHE);
+      return null;
+    case 'yarn':
+      if ((sub === '' || sub === 'install') && positionals(rest, 0).filter((p) => p !== 'install').length === 0)
+        return m('yarn', ['package.json', 'yarn.lock', '.yarnrc', '.yarnrc.yml', '.yarn/releases', '.yarn/plugins', '.yarn/patches'], ['package.json'], ['/usr/local/share/.cache/yarn', '$HOME/.yarn/berry/cache']);
+      return null;
+    case 'pnpm':
+      if (((sub === 'install' || sub === 'i') && positionals(rest, subIdx + 1).length === 0) || sub === 'fetch')
+        return m('pnpm', ['package.json', 'pnpm-lock.yaml', 'pnpm-workspace.yaml', '.npmrc', '.pnpmfile.cjs'], sub === 'fetch' ? ['pnpm-lock.yaml'] : ['package.json'], ['$HOME/.local/share/pnpm/store', '/pnpm/store']);
+      return null;
+    case 'bun':
+      if (sub === 'install' && positionals(rest, subIdx + 1).length === 0) return m('bun', ['package.json', 'bun.lockb', 'bun.lock', 'bunfig.toml'], ['package.json'], ['$HOME/.bun/install/cache']);
+      return null;
+    case 'pip':
+    case 'pip3':
+    case 'python':
+    case 'python3': {
+      let args = rest;
+      if (name.startsWith('python')) {
+        const mi = rest.indexOf('-m');
+        if (mi < 0 || !/^pip3?$/.test(rest[mi + 1] ?? '')) return null;
+        args = rest.slice(mi + 2);
+      }
+      if (args.find((w) => !w.startsWith('-')) !== 'install') return null;
+      const files: string[] = [];
+      for (let i = 0; i < args.length; i++) {
+        const w = args[i]!;
+        if ((w === '-r' || w === '--requirement' || w === '-c' || w === '--constraint') && args[i + 1]) files.push(args[i + 1]!);
+        else if (/^(-r|--requirement=|-c|--constraint=)./.test(w)) files.push(w.replace(/^(-r|--requirement=|-c|--constraint=)/, ''));
+      }
+      if (!files.length) return null;
+      return m('pip', files, files, ['$HOME/.cache/pip']);
+    }
+    case 'poetry':
+      if (sub === 'install') return m('poetry', ['pyproject.toml', 'poetry.lock', 'poetry.toml'], ['pyproject.toml'], ['$HOME/.cache/pypoetry'], !hasFlag(rest, '--no-root', '--only-root') );
+      return null;
+    case 'uv':
+      if (sub === 'sync') return m('uv', ['pyproject.toml', 'uv.lock', '.python-version'], ['pyproject.toml'], ['$HOME/.cache/uv'], !hasFlag(rest, '--no-install-project', '--no-install-workspace'));
+      if (sub === 'pip' && rest[subIdx + 1] === 'install') {
+        const files: string[] = [];
+        for (let i = 0; i < rest.length; i++) if ((rest[i] === '-r' || rest[i] === '--requirement') && rest[i + 1]) files.push(rest[i + 1]!);
+        return files.length ? m('uv', files, files, ['$HOME/.cache/uv']) : null;
+      }
+      return null;
+    case 'pipenv':
+      if (sub === 'install' && positionals(rest, subIdx + 1).length === 0) return m('pipenv', ['Pipfile', 'Pipfile.lock'], ['Pipfile'], ['$HOME/.cache/pipenv', '$HOME/.cache/pip']);
+      return null;
+    case 'go':
+      if (sub === 'mod' && rest[subIdx + 1] === 'download') return m('go', ['go.mod', 'go.sum', 'go.work', 'go.work.sum'], ['go.mod'], ['/go/pkg/mod', '$HOME/go/pkg/mod']);
+      return null;
+    case 'cargo':
+      if (sub === 'fetch') return m('cargo', ['Cargo.toml', 'Cargo.lock', '.cargo/config.toml'], ['Cargo.toml'], ['/usr/local/cargo/registry', '$HOME/.cargo/registry']);
+      if (sub === 'build' || sub === 'install') return m('cargo', ['Cargo.toml', 'Cargo.lock'], ['Cargo.toml'], ['/usr/local/cargo/registry', '$HOME/.cargo/registry'], true);
+      return null;
+    case 'mvn':
+    case 'mvnw':
+      if (rest.some((w) => /^dependency:(go-offline|resolve|resolve-plugins)$/.test(w))) return m('maven', ['pom.xml', '.mvn', 'mvnw'], ['pom.xml'], ['$HOME/.m2']);
+      if (rest.some((w) => /^(package|install|verify|compile)$/.test(w))) return m('maven', ['pom.xml', '.mvn', 'mvnw'], ['pom.xml'], ['$HOME/.m2'], true);
+      return null;
+    case 'gradle':
+    case 'gradlew':
+      if (rest.some((w) => /^(dependencies|--refresh-dependencies|resolveDependencies)$/.test(w)))
+        return m('gradle', ['build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts', 'gradle.properties', 'gradle', 'gradlew'], [], ['$HOME/.gradle']);
+      if (rest.some((w) => /^(build|assemble|bootJar|jar|installDist|shadowJar)$/.test(w)))
+        return m('gradle', ['build.gradle', 'build.gradle.kts', 'settings.gradle', 'settings.gradle.kts', 'gradle.properties', 'gradle', 'gradlew'], [], ['$HOME/.gradle'], true);
+      return null;
+    case 'bundle':
+    case 'bundler':
+      if (sub === '' || sub === 'install') return m('bundler', ['Gemfile', 'Gemfile.lock', '*.gemspec', '.bundle'], ['Gemfile'], ['/usr/local/bundle/cache', '$HOME/.bundle/cache']);
+      return null;
+    case 'composer':
+    case 'composer.phar':
+      if (sub === 'install') return m('composer', ['composer.json', 'composer.lock', 'auth.json'], ['composer.json'], ['$HOME/.composer/cache', '/tmp/cache'], !hasFlag(rest, '--no-scripts') && !hasFlag(rest, '--no-autoloader'));
+      return null;
+    case 'dotnet':
+      if (sub === 'restore') return m('dotnet', ['*.sln', '*.csproj', '*.fsproj', '*.vbproj', 'NuGet.config', 'nuget.config', 'Directory.Build.props', 'Directory.Packages.props', 'global.json'], [], ['$HOME/.nuget/packages']);
+      return null;
+    case 'mix':
+      if (sub === 'deps.get') return m('mix', ['mix.exs', 'mix.lock', 'config'], ['mix.exs'], ['$HOME/.hex', '$HOME/.mix']);
+      return null;
+    default:
+      return null;
+  }
+}
+
+/** OS package managers: installs, index updates, and their cache dirs. */
+export interface OsPackageMatch {
+  manager: 'apt' | 'apk' | 'dnf' | 'yum' | 'zypper' | 'microdnf';
+  kind: 'update' | 'install' | 'clean' | 'other';
+  command: ShellCommand;
+}
+
+export function matchOsPackage(cmd: ShellCommand): OsPackageMatch | null {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  const r = (manager: OsPackageMatch['manager'], kind: OsPackageMatch['kind']): OsPackageMatch => ({ manager, kind, command: cmd });
+  switch (name) {
+    case 'apt-get':
+    case 'apt':
+    case 'aptitude':
+      if (sub === 'update') return r('apt', 'update');
+      if (['install', 'upgrade', 'dist-upgrade', 'full-upgrade', 'build-dep', 'reinstall'].includes(sub)) return r('apt', 'install');
+      if (['clean', 'autoclean', 'autoremove', 'purge', 'remove'].includes(sub)) return r('apt', 'clean');
+      return r('apt', 'other');
+    case 'apk':
+      if (sub === 'update') return r('apk', 'update');
+      if (sub === 'add' || sub === 'upgrade') return r('apk', 'install');
+      if (sub === 'cache' || sub === 'del') return r('apk', 'clean');
+      return r('apk', 'other');
+    case 'dnf':
+    case 'yum':
+    case 'microdnf':
+      if (sub === 'makecache' || sub === 'check-update') return r(name, 'update');
+      if (['install', 'upgrade', 'update', 'groupinstall', 'reinstall', 'builddep'].includes(sub)) return r(name, 'install');
+      if (sub === 'clean' || sub === 'remove' || sub === 'autoremove') return r(name, 'clean');
+      return r(name, 'other');
+    case 'zypper':
+      if (sub === 'refresh' || sub === 'ref') return r('zypper', 'update');
+      if (['install', 'in', 'update', 'up', 'dist-upgrade', 'dup'].includes(sub)) return r('zypper', 'install');
+      if (sub === 'clean' || sub === 'cc') return r('zypper', 'clean');
+      return r('zypper', 'other');
+    default:
+      return null;
+  }
+}
+
+export type CostClass = 'metadata' | 'copy' | 'install' | 'download' | 'compile' | 'test' | 'command';
+
+const COMPILERS = new Set(['make', 'cmake', 'ninja', 'gcc', 'g++', 'cc', 'clang', 'rustc', 'javac', 'tsc', 'webpack', 'vite', 'esbuild', 'msbuild']);
+
+/** Rough cost class of one shell command. */
+export function commandCost(cmd: ShellCommand): CostClass {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  if (matchInstall(cmd)) {
+    if (['cargo', 'maven', 'gradle'].includes(matchInstall(cmd)!.manager) && matchInstall(cmd)!.needsSources) return 'compile';
+    return 'install';
+  }
+  const os = matchOsPackage(cmd);
+  if (os && (os.kind === 'install' || os.kind === 'update')) return 'install';
+  if (['curl', 'wget', 'git'].includes(name) && (name !== 'git' || sub === 'clone' || sub === 'fetch' || sub === 'pull')) return 'download';
+  if (COMPILERS.has(name) || (name === 'go' && (sub === 'build' || sub === 'install')) || (name === 'cargo' && sub === 'build') || (name === 'dotnet' && (sub === 'build' || sub === 'publish'))) return 'compile';
+  if (['npm', 'yarn', 'pnpm', 'bun'].includes(name) && (sub === 'run' || sub === 'build') && /build|compile/.test(rest.join(' '))) return 'compile';
+  if (['pytest', 'jest', 'vitest'].includes(name) || (['npm', 'yarn', 'pnpm', 'go', 'cargo', 'dotnet', 'mvn'].includes(name) && sub === 'test')) return 'test';
+  if (['pip', 'pip3', 'gem', 'npm', 'pnpm', 'yarn', 'conda', 'mamba', 'apk', 'apt-get', 'cpanm', 'pecl', 'composer'].includes(name) && /install|add/.test(sub)) return 'install';
+  return 'command';
+}
+
+const COST_ORDER: CostClass[] = ['metadata', 'copy', 'command', 'test', 'download', 'install', 'compile'];
+export function maxCost(a: CostClass, b: CostClass): CostClass {
+  return COST_ORDER.indexOf(a) >= COST_ORDER.indexOf(b) ? a : b;
+}
+export function isCostly(c: CostClass): boolean {
+  return c === 'install' || c === 'download' || c === 'compile';
+}

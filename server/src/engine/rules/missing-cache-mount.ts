@@ -1,0 +1,69 @@
+// missing-cache-mount: a package manager downloads into a directory that ends up in (or is deleted from) the layer,
+// so every rebuild downloads everything again. A cache mount keeps the downloads across builds, and its contents never
+// bust the cache (measured: table f, `--mount=type=cache`).
+import { runScript } from '../shell';
+import { matchInstall, matchOsPackage } from './managers';
+import type { Finding, Rule } from './types';
+import { headRange, homeOf, isWindowsStage, linesText, quoteInstr, replaceLines } from './util';
+
+const APT_KEEP = "rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache";
+
+export const missingCacheMount: Rule = {
+  id: 'missing-cache-mount',
+  title: 'Package download without a cache mount',
+  defaultSeverity: 'info',
+  description:
+    'A package manager downloads without RUN --mount=type=cache, so each time the step reruns it fetches every package again. A cache mount keeps downloads between builds without putting them in the image, and its contents never affect the cache key.',
+  check(rc) {
+    const out: Finding[] = [];
+    const { model } = rc;
+    for (const step of model.steps) {
+      if (step.keyword !== 'RUN' || step.trigger || isWindowsStage(model, step.stage)) continue;
+      const rs = runScript(step);
+      if (!rs || !rs.parsed) continue;
+      const cacheTargets = step.mounts.filter((m) => m.type === 'cache').map((m) => m.target ?? '');
+      const home = homeOf(step.user);
+      const wants: { manager: string; targets: string[] }[] = [];
+      for (const c of rs.commands) {
+        const inst = matchInstall(c);
+        if (inst) {
+          if (c.words.includes('--no-cache-dir') || c.words.includes('--no-cache')) continue;
+          const targets = inst.cacheTargets.map((t) => t.replace('$HOME', home ?? '~'));
+          if (!wants.some((w) => w.manager === inst.manager)) wants.push({ manager: inst.manager, targets });
+          continue;
+        }
+        const os = matchOsPackage(c);
+        if (os && os.kind === 'install' && os.manager === 'apt' && !wants.some((w) => w.manager === 'apt')) wants.push({ manager: 'apt', targets: ['/var/cache/apt', '/var/lib/apt'] });
+      }
+      const missing = wants.filter((w) => !w.targets.some((t) => cacheTargets.some((ct) => ct === t || ct.startsWith(t + '/') || t.startsWith(ct + '/'))));
+      if (!missing.length) continue;
+      const f: Finding = {
+        rule: this.id,
+        severity: this.defaultSeverity,
+        range: headRange(rc, step),
+        message: `${quoteInstr(step)} downloads ${missing.map((m) => m.manager).join(' and ')} packages from scratch every time it reruns. Add RUN --mount=type=cache,target=${missing[0]!.targets[0]} so downloads survive between builds (cache-mount contents never bust the cache).`,
+      };
+      // fix: only when the home directory is known (root) and the file does not use exec form
+      const knownHome = missing.every((m) => !m.targets.some((t) => t.startsWith('~')));
+      if (knownHome && step.script !== undefined && !/^\s*<</.test(step.script)) {
+        const mounts: string[] = [];
+        let prefix = '';
+        for (const m of missing) {
+          if (m.manager === 'apt') {
+            mounts.push('--mount=type=cache,target=/var/cache/apt,sharing=locked', '--mount=type=cache,target=/var/lib/apt,sharing=locked');
+            prefix = APT_KEEP + ' && \\\n    ';
+          } else mounts.push(`--mount=type=cache,target=${m.targets[0]}`);
+        }
+        const text = linesText(rc, step.range.start.line, step.range.end.line);
+        const mm = /^(\s*\S+)(\s+)((?:--\S+\s+)*)/.exec(text);
+        if (mm) {
+          const rest = text.slice(mm[0].length);
+          const newText = `${mm[1]} ${mm[3]}${mounts.join(' ')} \\\n    ${prefix}${rest}`;
+          f.fix = { title: `Add a cache mount for ${missing.map((m) => m.manager).join(' and ')}`, edits: [replaceLines(rc, step.range.start.line, step.range.end.line, newText)] };
+        }
+      }
+      out.push(f);
+    }
+    return out;
+  },
+};

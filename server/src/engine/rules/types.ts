@@ -1,0 +1,63 @@
+// The rule interface: one file per rule in this folder (id, docs, check, fix). Rules read the model and the context
+// snapshot; they return findings with precise ranges and, where safe, fixes as text edits. Pure.
+import type { ContextSnapshot } from '../context';
+import type { StepReads } from '../inputs';
+import type { Model } from '../model';
+import type { Range } from '../parse';
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface TextEdit {
+  /** Which file the edit applies to: the Dockerfile, or the ignore file of its context (created when missing). */
+  file: 'dockerfile' | 'dockerignore';
+  range: Range;
+  newText: string;
+}
+
+export interface Fix {
+  title: string;
+  edits: TextEdit[];
+}
+
+export interface Related {
+  range: Range;
+  message: string;
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  range: Range;
+  message: string;
+  fix?: Fix;
+  related?: Related[];
+}
+
+export interface RuleContext {
+  text: string;
+  model: Model;
+  /** The build context, or null when unknown (then rules that need it stay quiet). */
+  ctx: ContextSnapshot | null;
+  /** What each step reads from ctx (empty when ctx is null). */
+  reads: Map<number, StepReads>;
+  /** Paths sent to the builder (after .dockerignore); empty when ctx is null. */
+  sent: string[];
+  /** Name of the ignore file that applies (for messages and fixes), e.g. `.dockerignore`. */
+  ignoreName: string;
+  /** Text of the ignore file, or null when there is none. */
+  ignoreText: string | null;
+}
+
+export interface Rule {
+  id: string;
+  title: string;
+  defaultSeverity: Severity;
+  /** One-paragraph description used in SARIF and hovers. */
+  description: string;
+  check(rc: RuleContext): Finding[];
+}
+
+export const DOCS_BASE = 'https://github.com/layerwise/layerwise/blob/main/docs/rules/';
+export function docsUrl(id: string): string {
+  return DOCS_BASE + id + '.md';
+}

@@ -1,0 +1,115 @@
+// Small helpers shared by rules: ranges, edits, instruction text, stage walks. Pure.
+import type { ConfigInstruction, Model, Step } from '../model';
+import type { Range } from '../parse';
+import { splitWords } from '../expand';
+import type { RuleContext, TextEdit } from './types';
+
+export function lineRange(line: number, text: string): Range {
+  return { start: { line, character: 0 }, end: { line, character: text.length } };
+}
+
+/** The range of an instruction's first line (where a squiggle belongs for multi-line instructions). */
+export function headRange(rc: RuleContext, step: Step): Range {
+  const r = step.range;
+  const first = rc.model.parsed.lines[r.start.line] ?? '';
+  if (r.start.line === r.end.line) return r;
+  return { start: r.start, end: { line: r.start.line, character: first.replace(/\s*\\\s*$/, '').length } };
+}
+
+/** Source text of whole lines [start, end]. */
+export function linesText(rc: RuleContext, start: number, end: number): string {
+  return rc.model.parsed.lines.slice(start, end + 1).join('\n');
+}
+
+export function insertBefore(line: number, text: string): TextEdit {
+  return { file: 'dockerfile', range: { start: { line, character: 0 }, end: { line, character: 0 } }, newText: text.endsWith('\n') ? text : text + '\n' };
+}
+
+export function deleteLines(start: number, end: number): TextEdit {
+  return { file: 'dockerfile', range: { start: { line: start, character: 0 }, end: { line: end + 1, character: 0 } }, newText: '' };
+}
+
+export function replaceLines(rc: RuleContext, start: number, end: number, text: string): TextEdit {
+  const last = rc.model.parsed.lines[end] ?? '';
+  return { file: 'dockerfile', range: { start: { line: start, character: 0 }, end: { line: end, character: last.length } }, newText: text };
+}
+
+/** Steps of a stage in order. */
+export function stageSteps(model: Model, stage: number): Step[] {
+  return model.stages[stage]!.steps.map((i) => model.steps[i]!);
+}
+
+/** Config instructions (ENV, ARG, USER, SHELL, …) strictly between two lines of one stage. */
+export function configBetween(model: Model, stage: number, fromLine: number, toLine: number): ConfigInstruction[] {
+  return model.config.filter((c) => c.stage === stage && c.line > fromLine && c.line < toLine);
+}
+
+/** True when nothing between the two lines changes what a RUN sees (ENV/ARG/USER/SHELL/ONBUILD). */
+export function nothingAffectingBetween(model: Model, stage: number, fromLine: number, toLine: number): boolean {
+  return configBetween(model, stage, fromLine, toLine).every((c) => c.affects === 'none');
+}
+
+/** The destination word of a COPY/ADD as written (unexpanded). */
+export function copyDestWord(step: Step): string {
+  const words = splitWords(step.instruction.replace(/^\S+\s+/, '').replace(/^(--\S+\s+)*/, ''));
+  if (words[0]?.startsWith('[')) {
+    try {
+      const arr = JSON.parse(step.instruction.replace(/^\S+\s+/, '').replace(/^(--\S+\s+)*/, '')) as string[];
+      return arr[arr.length - 1] ?? '.';
+    } catch {
+      return '.';
+    }
+  }
+  return words[words.length - 1] ?? '.';
+}
+
+/** Flags of a COPY/ADD as written, e.g. `--chown=app:app ` (with a trailing space), minus --from/--link/--exclude/--parents. */
+export function copyFlagsText(step: Step): string {
+  const m = /^\S+\s+((?:--\S+\s+)*)/.exec(step.instruction);
+  if (!m) return '';
+  return m[1]!
+    .split(/\s+/)
+    .filter((f) => /^--(chown|chmod)=/.test(f))
+    .map((f) => f + ' ')
+    .join('');
+}
+
+export function plural(n: number, word: string, pl = word + 's'): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : pl}`;
+}
+
+export function quoteInstr(step: Step, n = 50): string {
+  const s = step.instruction;
+  return '`' + (s.length > n ? s.slice(0, n - 1) + '…' : s) + '`';
+}
+
+/** Applies text edits (all on one document) and returns the new text. Edits must not overlap. */
+export function applyEdits(text: string, edits: { range: Range; newText: string }[]): string {
+  const lines = text.split('\n');
+  const offsetOf = (p: { line: number; character: number }): number => {
+    let off = 0;
+    for (let i = 0; i < p.line && i < lines.length; i++) off += lines[i]!.length + 1;
+    if (p.line >= lines.length) return text.length;
+    return off + Math.min(p.character, lines[p.line]!.length);
+  };
+  const sorted = edits
+    .map((e) => ({ s: offsetOf(e.range.start), e: offsetOf(e.range.end), t: e.newText }))
+    .sort((a, b) => b.s - a.s || b.e - a.e);
+  let out = text;
+  for (const e of sorted) out = out.slice(0, e.s) + e.t + out.slice(e.e);
+  return out;
+}
+
+/** The home directory of the user a RUN runs as, when it can be known. */
+export function homeOf(user: string): string | null {
+  const u = user.split(':')[0] ?? '';
+  if (u === '' || u === 'root' || u === '0') return '/root';
+  return null;
+}
+
+export function isWindowsStage(model: Model, stage: number): boolean {
+  const s = model.stages[stage]!;
+  const ref = s.base.kind === 'image' ? s.base.ref.toLowerCase() : '';
+  if (/windows|nanoserver|servercore|mcr\.microsoft\.com\/(powershell|dotnet\/framework)/.test(ref)) return true;
+  return model.escape === '`' || !/(^|\/)(ba|da|a)?sh$/.test(s.shellAtEnd[0] ?? '/bin/sh');
+}

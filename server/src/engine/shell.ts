@@ -1,0 +1,124 @@
+// The commands a RUN executes, from a real shell parse (mvdan/sh) of its script. Windows shells (cmd, PowerShell)
+// and scripts that do not parse fall back to splitting on command separators. Memoised per script text. Pure.
+import { syntax } from 'mvdan-sh';
+import type { Step } from './model';
+
+export interface ShellCommand {
+  /** Words with quotes removed (best effort for words with expansions). */
+  words: string[];
+  /** Offsets of the command in the script (UTF-16). */
+  start: number;
+  end: number;
+}
+
+export interface RunScript {
+  script: string;
+  commands: ShellCommand[];
+  /** False when the shell is not POSIX-like or the script did not parse (commands come from a plain split). */
+  parsed: boolean;
+}
+
+const memo = new Map<string, { commands: ShellCommand[]; parsed: boolean }>();
+let parser: ReturnType<typeof syntax.NewParser> | null = null;
+
+function unquote(w: string): string {
+  let out = '';
+  for (let i = 0; i < w.length; i++) {
+    const c = w[i]!;
+    if (c === "'") {
+      const j = w.indexOf("'", i + 1);
+      out += w.slice(i + 1, j < 0 ? w.length : j);
+      i = j < 0 ? w.length : j;
+    } else if (c === '"') continue;
+    else if (c === '\\' && i + 1 < w.length) out += w[++i];
+    else out += c;
+  }
+  return out;
+}
+
+function byteToCharMapper(s: string): (b: number) => number {
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return (b) => b;
+  const map: number[] = [];
+  let b = 0;
+  for (let i = 0; i < s.length; i++) {
+    const cp = s.codePointAt(i)!;
+    const n = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    for (let k = 0; k < n; k++) map[b + k] = i;
+    b += n;
+    if (cp >= 0x10000) i++;
+  }
+  map[b] = s.length;
+  return (x) => map[x] ?? s.length;
+}
+
+export function splitFallback(script: string): ShellCommand[] {
+  const out: ShellCommand[] = [];
+  const re = /&&|\|\||;|\||\n|&(?!&)/g;
+  let last = 0;
+  const push = (a: number, b: number) => {
+    const text = script.slice(a, b);
+    const words = text.trim().split(/\s+/).filter(Boolean).map(unquote);
+    if (words.length) out.push({ words, start: a, end: b });
+  };
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(script))) {
+    push(last, m.index);
+    last = m.index + m[0].length;
+  }
+  push(last, script.length);
+  return out;
+}
+
+export function parseScript(script: string): { commands: ShellCommand[]; parsed: boolean } {
+  const hit = memo.get(script);
+  if (hit) return hit;
+  let result: { commands: ShellCommand[]; parsed: boolean };
+  try {
+    parser ??= syntax.NewParser();
+    const file = parser.Parse(script, '');
+    const toChar = byteToCharMapper(script);
+    const commands: ShellCommand[] = [];
+    syntax.Walk(file, (node) => {
+      if (node && syntax.NodeType(node) === 'CallExpr') {
+        const call = node as unknown as { Args: { Lit(): string; Pos(): { Offset(): number }; End(): { Offset(): number } }[] } & typeof node;
+        if (call.Args.length) {
+          const words = call.Args.map((w) => {
+            const lit = w.Lit();
+            return lit !== '' ? lit : unquote(script.slice(toChar(w.Pos().Offset()), toChar(w.End().Offset())));
+          });
+          commands.push({ words, start: toChar(node.Pos().Offset()), end: toChar(node.End().Offset()) });
+        }
+      }
+      return true;
+    });
+    result = { commands, parsed: true };
+  } catch {
+    result = { commands: splitFallback(script), parsed: false };
+  }
+  if (memo.size > 5000) memo.clear();
+  memo.set(script, result);
+  return result;
+}
+
+export function isPosixShell(shell: string[]): boolean {
+  const s = (shell[0] ?? '').toLowerCase();
+  return !/(powershell|pwsh|cmd(\.exe)?$)/.test(s);
+}
+
+/** The script a RUN step runs and the commands in it (sh -c form, exec form with `sh -c`, heredoc bodies). */
+export function runScript(step: Step): RunScript | null {
+  if (step.keyword !== 'RUN') return null;
+  const argv = step.argv;
+  let script: string;
+  let posix = isPosixShell(step.shell);
+  if (step.script !== undefined) script = step.script;
+  else if (argv && argv.length >= 3 && /(^|\/)(ba|da|a)?sh$/.test(argv[0]!) && argv[1] === '-c') {
+    script = argv[2]!;
+    posix = true;
+  } else if (argv) {
+    return { script: argv.join(' '), commands: argv.length ? [{ words: argv, start: 0, end: argv.join(' ').length }] : [], parsed: true };
+  } else return null;
+  if (!posix) return { script, commands: splitFallback(script), parsed: false };
+  return { script, ...parseScript(script) };
+}
