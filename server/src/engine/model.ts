@@ -77,6 +77,8 @@ export interface Step {
   script?: string;
   /** RUN, exec (JSON) form: the argv. */
   argv?: string[];
+  /** The instruction carries heredocs (`RUN <<EOF`, `COPY <<EOF`): line-based edits must not splice into it. */
+  heredoc?: boolean;
   /** Variables expanded into the instruction's own arguments. */
   varsUsed: string[];
   /** Set when the step is an ONBUILD trigger inherited from the base stage. */
@@ -259,6 +261,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       trigger,
       parent: s.steps.length ? s.steps[s.steps.length - 1]! : null,
     };
+    if (ins.heredocs.length) step.heredoc = true;
     fill(step);
     step.op = Object.entries(step.parts)
       .map(([k, v]) => k + '=' + v)

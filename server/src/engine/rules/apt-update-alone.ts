@@ -53,7 +53,7 @@ export const aptUpdateAlone: Rule = {
           const rs = runScript(step)!;
           const onlyUpdates = rs.parsed && rs.commands.every((c) => matchOsPackage(c)?.kind === 'update');
           const adjacent = steps[i + 1] === install && nothingAffectingBetween(model, stage.index, step.line, install.line);
-          if (onlyUpdates && adjacent && step.script !== undefined && install.script !== undefined && !step.mounts.length && step.range.start.line === step.range.end.line) {
+          if (onlyUpdates && adjacent && step.script !== undefined && install.script !== undefined && !step.heredoc && !install.heredoc && !step.mounts.length && step.range.start.line === step.range.end.line) {
             const text = linesText(rc, install.range.start.line, install.range.end.line);
             const m = /^(\s*\S+\s+(?:--\S+\s+)*)/.exec(text);
             if (m && !/^\s*<</.test(text.slice(m[1]!.length))) {

@@ -24,7 +24,8 @@ export const cacheBustPattern: Rule = {
         const name = w.split('=')[0]!;
         if (!BUST_ARG.test(name)) continue;
         const runs = stageSteps(model, cfg.stage).filter((s) => s.keyword === 'RUN' && s.line > cfg.line);
-        if (!runs.length) continue;
+        // placed right before the one RUN it is meant to rerun, it does exactly what it says
+        if (runs.length <= 1) continue;
         const im = impactOf(model, runs[0]!.id);
         const total = 1 + im.rebuilt.length;
         out.push({

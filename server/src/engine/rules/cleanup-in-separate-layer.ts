@@ -53,7 +53,7 @@ export const cleanupInSeparateLayer: Rule = {
           message: `${quoteInstr(step)} deletes ${paths.slice(0, 3).join(', ')} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
           related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }],
         };
-        if (prev.keyword === 'RUN' && prev.script !== undefined && !/^\s*<</.test(prev.script) && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {
+        if (prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {
           const prevText = linesText(rc, prev.range.start.line, prev.range.end.line);
           f.fix = {
             title: `Move the cleanup into the RUN on line ${prev.line + 1}`,

@@ -60,7 +60,7 @@ export const contextIncludesVolatile: Rule = {
       }
     }
     const dockerfileLike = rc.sent.filter((p) => !p.includes('/') && (/^(Dockerfile|Containerfile)(\..*)?$|\.(Dockerfile|dockerfile)$/.test(p) || p === rc.ignoreName || p === '.dockerignore'));
-    const items = [...found].filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
+    const items = [...found].sort((a, b) => VOLATILE.indexOf(a[0]) - VOLATILE.indexOf(b[0])).filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
     for (const step of broad) {
       const total = rc.reads.get(step.id)?.files ?? 0;
       const parts = items.map(([v, n]) => `${v.pattern}${n > 1 ? ` (${plural(n, 'path')})` : ''}: ${v.why}`);
@@ -74,6 +74,8 @@ export const contextIncludesVolatile: Rule = {
         message: `${quoteInstr(step)} sends ${plural(total, 'file')} to the builder, including ${parts.join('; ')}. A change to any of them reruns this step and all that follow.`,
       };
       const patterns = [...items.map(([v]) => v.pattern), ...dockerfileLike.filter((p) => !needed.includes(p))];
+      // a new ignore file is itself part of the context (and busts COPY . . when edited) unless it ignores itself
+      if (rc.ignoreText === null && !patterns.includes(rc.ignoreName)) patterns.push(rc.ignoreName);
       if (patterns.length) f.fix = { title: `Exclude ${patterns.join(', ')} in ${rc.ignoreName}`, edits: [ignoreEdit(rc, patterns)] };
       out.push(f);
     }

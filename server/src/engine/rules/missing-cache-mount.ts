@@ -45,7 +45,7 @@ export const missingCacheMount: Rule = {
       };
       // fix: only when the home directory is known (root) and the file does not use exec form
       const knownHome = missing.every((m) => !m.targets.some((t) => t.startsWith('~')));
-      if (knownHome && step.script !== undefined && !/^\s*<</.test(step.script)) {
+      if (knownHome && step.script !== undefined && !step.heredoc) {
         const mounts: string[] = [];
         let prefix = '';
         for (const m of missing) {

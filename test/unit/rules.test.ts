@@ -1,0 +1,270 @@
+// Rule behaviour beyond the documented examples: positives, near misses, exact fixed text, and the awkward inputs
+// every rule must survive (multi-stage, heredocs, `# escape=`, Windows images, JSON forms, ONBUILD).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, fixAll, MemoryContext, applyEdits, RULES, type Finding } from '../../server/src/engine';
+
+function ctxOf(files: string[] | Record<string, string>, ignore?: string): MemoryContext {
+  const c = new MemoryContext('ctx');
+  if (Array.isArray(files)) for (const f of files) c.addFile(f, f);
+  else for (const [k, v] of Object.entries(files)) c.addFile(k, v);
+  if (ignore !== undefined) c.addFile('.dockerignore', ignore).setIgnore('.dockerignore', ignore);
+  return c;
+}
+
+function findings(text: string, ctx: MemoryContext | null, rule: string): Finding[] {
+  return check(text, ctx).findings.filter((f) => f.rule === rule);
+}
+
+function fixed(text: string, ctx: MemoryContext | null, rule: string): string {
+  return fixAll(text, ctx, {}, (f) => f.rule === rule).text;
+}
+
+describe('broad-copy-before-install', () => {
+  const rule = 'broad-copy-before-install';
+  const ctx = ctxOf(['package.json', 'yarn.lock', 'src/a.js', 'src/b.js']);
+  test('flags yarn install after COPY . . and names the cost', () => {
+    const f = findings('FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install --frozen-lockfile\n', ctx, rule);
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /yarn/);
+    assert.match(f[0]!.message, /package\.json, yarn\.lock/);
+    assert.equal(f[0]!.range.start.line, 3);
+    assert.equal(f[0]!.related?.[0]?.range.start.line, 2);
+  });
+  test('fix keeps --chown and copies only existing manifests', () => {
+    const out = fixed('FROM node:20\nWORKDIR /app\nCOPY --chown=node:node . .\nRUN yarn install --frozen-lockfile\n', ctx, rule);
+    assert.equal(out, 'FROM node:20\nWORKDIR /app\nCOPY --chown=node:node package.json yarn.lock ./\nRUN yarn install --frozen-lockfile\nCOPY --chown=node:node . .\n');
+  });
+  test('pip -r: the requirements file is the manifest; fix uses the COPY destination', () => {
+    const c = ctxOf(['requirements.txt', 'app.py']);
+    const out = fixed('FROM python:3.12\nCOPY . /srv\nRUN pip install -r requirements.txt\n', c, rule);
+    assert.equal(out, 'FROM python:3.12\nCOPY requirements.txt /srv/\nRUN pip install -r requirements.txt\nCOPY . /srv\n');
+  });
+  test('near miss: manifests copied first, install before the broad copy', () => {
+    assert.equal(findings('FROM node:20\nCOPY package.json yarn.lock ./\nRUN yarn install\nCOPY . .\n', ctx, rule).length, 0);
+  });
+  test('near miss: install of named packages is not a manifest install', () => {
+    assert.equal(findings('FROM node:20\nCOPY . .\nRUN npm install -g typescript\n', ctx, rule).length, 0);
+  });
+  test('install + build in one RUN: reported, but no fix (the build needs the sources)', () => {
+    const f = findings('FROM node:20\nCOPY . .\nRUN npm ci && npm run build\n', ctxOf(['package.json', 'src/x.ts']), rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('poetry install without --no-root needs the sources: no fix', () => {
+    const f = findings('FROM python:3.12\nCOPY . .\nRUN poetry install\n', ctxOf(['pyproject.toml', 'poetry.lock', 'pkg/__init__.py']), rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('go mod download in a multi-stage build, fixed in its stage only', () => {
+    const text = 'FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go mod download\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n';
+    const out = fixed(text, ctxOf(['go.mod', 'go.sum', 'main.go']), rule);
+    assert.equal(out, 'FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\n');
+  });
+  test('without a context: reported without a fix', () => {
+    const f = findings('FROM node:20\nCOPY . .\nRUN npm ci\n', null, rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('ENV between the copy and the install blocks the fix', () => {
+    const f = findings('FROM node:20\nCOPY . .\nENV NODE_ENV=production\nRUN npm ci\n', ctxOf(['package.json', 'a.js']), rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+});
+
+describe('apt-update-alone', () => {
+  const rule = 'apt-update-alone';
+  test('flags and merges into the following install (multi-line install kept)', () => {
+    const text = 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y \\\n    curl \\\n    git\n';
+    assert.equal(fixed(text, null, rule), 'FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y \\\n    curl \\\n    git\n');
+  });
+  test('apk update alone with no install anywhere: reported, no fix', () => {
+    const f = findings('FROM alpine:3.20\nRUN apk update\nCMD ["sh"]\n', null, rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('near miss: update and install together', () => {
+    assert.equal(findings('FROM debian:12\nRUN apt-get update && apt-get install -y curl\n', null, rule).length, 0);
+  });
+  test('JSON form RUN is understood', () => {
+    assert.equal(findings('FROM debian:12\nRUN ["apt-get", "update"]\nRUN ["apt-get", "install", "-y", "curl"]\n', null, rule).length, 1);
+  });
+});
+
+describe('arg-declared-early', () => {
+  const rule = 'arg-declared-early';
+  test('an unused ARG with a value is reported (no fix: nowhere to move it)', () => {
+    const f = findings('FROM alpine\nARG SHA=dev\nRUN apk add git\nRUN echo hi\n', null, rule);
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /2 RUN steps/);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('near miss: ARG right before its use', () => {
+    assert.equal(findings('FROM alpine\nRUN apk add git\nARG SHA=dev\nRUN echo $SHA\n', null, rule).length, 0);
+  });
+  test('near miss: implicit tool variables are left alone', () => {
+    assert.equal(findings('FROM debian\nARG DEBIAN_FRONTEND=noninteractive\nRUN apt-get update\nRUN apt-get install -y x\n', null, rule).length, 0);
+  });
+  test('no fix across a RUN that runs a script (it could read the variable from its environment)', () => {
+    const f = findings('FROM alpine\nARG V=1\nRUN ./build.sh\nRUN echo $V\n', null, rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('ARG used by a COPY destination counts as a use', () => {
+    assert.equal(findings('FROM alpine\nARG DIR=/x\nCOPY a $DIR\nRUN echo\n', ctxOf(['a']), rule).length, 0);
+  });
+});
+
+describe('missing-cache-mount', () => {
+  const rule = 'missing-cache-mount';
+  test('near miss: a cache mount already covers the manager', () => {
+    assert.equal(findings('FROM node:20\nCOPY package.json .\nRUN --mount=type=cache,target=/root/.npm npm ci\n', ctxOf(['package.json']), rule).length, 0);
+  });
+  test('near miss: pip --no-cache-dir', () => {
+    assert.equal(findings('FROM python\nCOPY r.txt .\nRUN pip install --no-cache-dir -r r.txt\n', ctxOf(['r.txt']), rule).length, 0);
+  });
+  test('non-root user: reported without a fix (home directory unknown)', () => {
+    const f = findings('FROM node:20\nUSER node\nCOPY package.json .\nRUN npm ci\n', ctxOf(['package.json']), rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+  test('Windows images are skipped', () => {
+    const text = '# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nSHELL ["powershell", "-Command"]\nRUN npm ci\n';
+    assert.equal(findings(text, null, rule).length, 0);
+  });
+});
+
+describe('cleanup-in-separate-layer', () => {
+  const rule = 'cleanup-in-separate-layer';
+  test('near miss: cleanup in the same RUN', () => {
+    assert.equal(findings('FROM debian\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\n', null, rule).length, 0);
+  });
+  test('cleanup of a cache mount of the previous step does nothing', () => {
+    const f = findings('FROM debian\nRUN --mount=type=cache,target=/var/cache/apt apt-get install -y x\nRUN rm -rf /var/cache/apt/archives\n', null, rule);
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /cache mount/);
+  });
+  test('heredoc previous RUN: reported, no fix', () => {
+    const f = findings('FROM debian\nRUN <<EOF\napt-get update\napt-get install -y x\nEOF\nRUN apt-get clean\n', null, rule);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+  });
+});
+
+describe('copy-ignored-file and copy-source-missing', () => {
+  test('a source excluded by .dockerignore is an error naming the pattern line', () => {
+    const c = ctxOf(['app.js', 'secret.env'], '# comment\n*.env\n');
+    const f = findings('FROM node\nCOPY secret.env app.js ./\n', c, 'copy-ignored-file');
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /line 2 \(`\*\.env`\)/);
+    assert.equal(findings('FROM node\nCOPY secret.env app.js ./\n', c, 'copy-source-missing').length, 0);
+  });
+  test('a `!` exception re-includes the file', () => {
+    const c = ctxOf(['app.js', 'keep.env'], '*.env\n!keep.env\n');
+    assert.equal(findings('FROM node\nCOPY keep.env ./\n', c, 'copy-ignored-file').length, 0);
+  });
+  test('missing source and unmatched wildcard', () => {
+    const c = ctxOf(['app.js']);
+    assert.equal(findings('FROM node\nCOPY missing.js ./\n', c, 'copy-source-missing').length, 1);
+    assert.match(findings('FROM node\nCOPY *.ts ./\n', c, 'copy-source-missing')[0]!.message, /no source files/);
+    assert.equal(findings('FROM node\nCOPY *.js ./\n', c, 'copy-source-missing').length, 0);
+  });
+  test('COPY --from and heredoc COPY are not context reads', () => {
+    const c = ctxOf(['a']);
+    assert.equal(findings('FROM node AS b\nRUN touch /x\nFROM node\nCOPY --from=b /x /x\nCOPY <<EOF /y\nhi\nEOF\n', c, 'copy-source-missing').length, 0);
+  });
+  test('ONBUILD COPY is checked where it is declared? no: it runs in the child, so it is not reported twice', () => {
+    const c = ctxOf(['a']);
+    const f = findings('FROM node AS p\nONBUILD COPY nope /n\nFROM p\nRUN true\n', c, 'copy-source-missing');
+    assert.equal(f.length, 0);
+  });
+});
+
+describe('context-includes-volatile', () => {
+  const rule = 'context-includes-volatile';
+  test('appends to an existing .dockerignore and never excludes what a COPY names', () => {
+    const c = ctxOf(['app.js', 'node_modules/x/index.js', 'build.log', 'dist/out.js', '.git/HEAD'], '.dockerignore\n');
+    const text = 'FROM node\nCOPY dist/ /dist/\nCOPY . .\n';
+    const f = findings(text, c, rule);
+    assert.equal(f.length, 1);
+    const edit = f[0]!.fix!.edits;
+    assert.equal(edit[0]!.file, 'dockerignore');
+    assert.equal(applyEdits('.dockerignore\n', edit), '.dockerignore\n.git\nnode_modules\n*.log\n');
+  });
+  test('near miss: no whole-context copy', () => {
+    assert.equal(findings('FROM node\nCOPY app.js .\n', ctxOf(['app.js', '.git/HEAD']), rule).length, 0);
+  });
+  test('a whole-context bind mount counts too', () => {
+    assert.equal(findings('FROM node\nRUN --mount=type=bind,target=/src make -C /src\n', ctxOf(['Makefile', '.git/HEAD']), rule).length, 1);
+  });
+});
+
+describe('unpinned-remote-source, mutable-base-image, cache-bust-pattern', () => {
+  test('ADD <url> without --checksum; with it is fine', () => {
+    assert.equal(findings('FROM alpine:3\nADD https://x.io/a.tgz /a.tgz\n', null, 'unpinned-remote-source').length, 1);
+    assert.equal(findings('FROM alpine:3\nADD --checksum=sha256:abc https://x.io/a.tgz /a.tgz\n', null, 'unpinned-remote-source').length, 0);
+  });
+  test('git clone of a branch vs a tag or checked-out commit', () => {
+    assert.equal(findings('FROM alpine:3\nRUN git clone https://x.io/r.git /r\n', null, 'unpinned-remote-source').length, 1);
+    assert.equal(findings('FROM alpine:3\nRUN git clone --branch v1.2.3 https://x.io/r.git /r\n', null, 'unpinned-remote-source').length, 0);
+    assert.equal(findings('FROM alpine:3\nRUN git clone https://x.io/r.git /r && cd /r && git checkout 0123456789abcdef0123456789abcdef01234567\n', null, 'unpinned-remote-source').length, 0);
+  });
+  test('curl of a versioned URL is fine; of latest is not; a checksum check makes it fine', () => {
+    assert.equal(findings('FROM alpine:3\nRUN curl -fsSL https://x.io/v1.2.3/t.tgz -o t.tgz\n', null, 'unpinned-remote-source').length, 0);
+    assert.equal(findings('FROM alpine:3\nRUN curl -fsSL https://x.io/latest/t.tgz -o t.tgz\n', null, 'unpinned-remote-source').length, 1);
+    assert.equal(findings('FROM alpine:3\nRUN curl -fsSL https://x.io/latest/t.tgz -o t.tgz && echo "abc  t.tgz" | sha256sum -c -\n', null, 'unpinned-remote-source').length, 0);
+  });
+  test('FROM without tag / with latest; stages, scratch, digests and variables are fine', () => {
+    assert.equal(findings('FROM ubuntu\nRUN true\n', null, 'mutable-base-image').length, 1);
+    assert.equal(findings('FROM ubuntu:latest\nRUN true\n', null, 'mutable-base-image').length, 1);
+    assert.equal(findings('FROM ubuntu:24.04 AS a\nFROM a\nFROM scratch\nFROM ubuntu@sha256:abc\nARG V\nFROM ${V}\n', null, 'mutable-base-image').length, 0);
+    assert.equal(findings('FROM localhost:5000/img\nRUN true\n', null, 'mutable-base-image').length, 1);
+  });
+  test('cache-bust ARG says how many steps it reruns; RUN date is frozen', () => {
+    const f = findings('FROM alpine:3\nARG CACHEBUST=1\nRUN echo a\nRUN echo b\nCOPY x /x\n', ctxOf(['x']), 'cache-bust-pattern');
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /reruns 3 steps/);
+    assert.equal(findings('FROM alpine:3\nRUN date > /built-at\n', null, 'cache-bust-pattern').length, 1);
+  });
+});
+
+describe('every rule survives awkward inputs', () => {
+  const inputs: Record<string, string> = {
+    heredoc: 'FROM debian:12\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\nCOPY <<EOF /etc/x\nhello\nEOF\n',
+    escape: '# escape=`\nFROM mcr.microsoft.com/windows/nanoserver:ltsc2022\nCOPY . C:\\app\nRUN dir C:\\app `\n  && echo done\n',
+    json: 'FROM node:20\nCOPY ["package.json", "./"]\nRUN ["npm", "ci"]\nCMD ["node", "."]\n',
+    onbuild: 'FROM node:20 AS base\nONBUILD COPY . /app\nONBUILD RUN npm ci\nFROM base\nRUN echo child\n',
+    multistage: 'ARG V=1\nFROM node:${V} AS a\nCOPY . .\nRUN npm ci\nFROM a AS b\nRUN apt-get update\nFROM scratch\nCOPY --from=b / /\n',
+    garbage: 'FROM\nRUN\nCOPY\nONBUILD\nARG\nENV\n\\\n',
+    empty: '',
+  };
+  for (const [name, text] of Object.entries(inputs)) {
+    test(name, () => {
+      const res = check(text, ctxOf(['package.json', 'a.js', 'x']));
+      for (const f of res.findings) {
+        assert.ok(RULES.some((r) => r.id === f.rule));
+        assert.ok(f.range.start.line >= 0 && f.range.start.line < Math.max(1, text.split('\n').length));
+        if (f.fix) {
+          const after = applyEdits(text, f.fix.edits.filter((e) => e.file === 'dockerfile'));
+          assert.equal(typeof after, 'string');
+        }
+      }
+      const all = fixAll(text, ctxOf(['package.json', 'a.js', 'x']));
+      assert.equal(typeof all.text, 'string');
+    });
+  }
+});
+
+describe('suppressions', () => {
+  test('`# layerwise-ignore <id>` above an instruction, and `-file`', () => {
+    const text = 'FROM ubuntu\n# layerwise-ignore apt-update-alone\nRUN apt-get update\n';
+    assert.equal(findings(text, null, 'apt-update-alone').length, 0);
+    assert.equal(findings(text, null, 'mutable-base-image').length, 1);
+    assert.equal(findings('# layerwise-ignore-file mutable-base-image\nFROM ubuntu\n', null, 'mutable-base-image').length, 0);
+  });
+  test('severity overrides and off', () => {
+    const r = check('FROM ubuntu\nRUN apt-get update\n', null, { severities: { 'apt-update-alone': 'error', 'mutable-base-image': 'off' } });
+    assert.deepEqual(r.findings.map((f) => [f.rule, f.severity]), [['apt-update-alone', 'error']]);
+  });
+});
