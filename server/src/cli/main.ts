@@ -2,7 +2,7 @@
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
+import { analyze, explain, parseDockerignore, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
 import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { CliError, parseArgs, type ParsedArgs } from './args';
@@ -57,6 +57,7 @@ function runExplain(a: ParsedArgs): number {
   const current = loadDiskContext(contextDir, { dockerfilePath: df.path });
   let result: Explanation;
   let baselineLabel: string;
+  const notes: string[] = [];
   if (a.changed) {
     const changed = a.changed.map((p) => toContextPath(p, contextDir));
     result = explain({
@@ -68,14 +69,20 @@ function runExplain(a: ParsedArgs): number {
   } else {
     const rev = a.since ?? 'HEAD';
     const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+    const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
     result = explain({
       current: { text: df.text, context: current, options: buildOptions(a, 'current') },
       baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
       changedHint: base.changedHint,
+      // git cannot say what the repository's own .git folder held at REV: leave it out, and say so below
+      exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
     });
+    const ig = parseDockerignore(current.ignoreFile?.text ?? '');
+    if (current.entry(gitDirRel) && !ig.ignores(gitDirRel))
+      notes.push(`${gitDirRel}/ is in the build context (not in ${current.ignoreFile?.name ?? '.dockerignore'}): a real build would also rerun every step that copies it whenever it changes, i.e. on every commit. It is not compared here.`);
     baselineLabel = `${rev} (${base.commit.slice(0, 12)})`;
   }
-  const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems };
+  const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes };
   if (a.format === 'json') process.stdout.write(renderExplainJson(result, meta) + '\n');
   else if (a.format === 'text') process.stdout.write(renderExplainText(result, meta, useColor()));
   else throw new CliError(`--format ${a.format} is not available for explain (text, json)`);

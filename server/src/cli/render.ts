@@ -8,6 +8,7 @@ interface ExplainMeta {
   context: string;
   baseline: string;
   problems: readonly ContextProblem[];
+  notes?: string[];
 }
 
 const C = {
@@ -51,6 +52,7 @@ export function renderExplainJson(e: Explanation, meta: ExplainMeta): string {
         status: r.status,
         reasons: r.reasons,
       })),
+      notes: meta.notes ?? [],
       problems: [
         ...model.problems.map((p) => ({ line: p.line + 1, severity: p.severity, message: p.message })),
         ...meta.problems.map((p) => ({ path: p.path, severity: 'warning', message: p.message })),
@@ -96,6 +98,7 @@ export function renderExplainText(e: Explanation, meta: ExplainMeta, color: bool
   const s = e.summary;
   if (model.problems.length) for (const p of model.problems) out.push(`line ${p.line + 1}: ${p.severity}: ${p.message}`);
   for (const p of meta.problems.slice(0, 10)) out.push(c.dim(`context: ${p.message}`));
+  for (const n of meta.notes ?? []) out.push(c.yellow(`note: ${n}`));
   if (s.rebuilt + s.maybe === 0) out.push(c.green(`All ${s.total} steps are cached.`) + (s.skipped ? c.dim(` (${s.skipped} not built for this target)`) : ''));
   else {
     const fm = s.firstMiss!;

@@ -73,6 +73,8 @@ export interface ExplainInput {
   changedHint?: Iterable<string>;
   /** Reuse an already analysed current model (must match current.text/options). */
   currentModel?: Model;
+  /** Context paths to leave out of the comparison (e.g. the repository's own `.git` against a git baseline). */
+  exclude?: (path: string) => boolean;
 }
 
 type State = string; // 'absent' or a description of type/mode/content
@@ -106,6 +108,7 @@ export function diffContexts(
   base: ContextSnapshot,
   cur: ContextSnapshot,
   hint?: Iterable<string>,
+  exclude?: (path: string) => boolean,
 ): Map<string, { before: State; after: State }> {
   const igB = parseDockerignore(base.ignoreFile?.text ?? '');
   const igC = parseDockerignore(cur.ignoreFile?.text ?? '');
@@ -131,6 +134,7 @@ export function diffContexts(
     for (const p of sentB) if (!cur.entry(p) || igC.ignores(p)) candidates.add(p);
   }
   for (const p of candidates) {
+    if (exclude?.(p)) continue;
     const before = stateOf(base, igB, p, gran);
     const after = stateOf(cur, igC, p, gran);
     if (before !== after) out.set(p, { before, after });
@@ -247,7 +251,8 @@ export function explain(input: ExplainInput): Explanation {
   const curOpts = input.current.options ?? {};
   const model = input.currentModel ?? analyze(input.current.text, curOpts);
   const baseOpts = input.baseline.options ?? curOpts;
-  const baseline = input.baseline.text === null ? null : analyze(input.baseline.text, baseOpts);
+  const sameOpts = JSON.stringify(baseOpts) === JSON.stringify(curOpts);
+  const baseline = input.baseline.text === null ? null : input.baseline.text === input.current.text && sameOpts ? model : analyze(input.baseline.text, baseOpts);
 
   let changed: Map<string, { before: State; after: State }>;
   if (input.changed) {
@@ -262,7 +267,7 @@ export function explain(input: ExplainInput): Explanation {
       for (const q of targets) if (q && !ig.ignores(q)) changed.set(q, { before: 'before', after: 'after' });
     }
   } else if (input.baseline.context) {
-    changed = diffContexts(input.baseline.context, input.current.context, input.changedHint);
+    changed = diffContexts(input.baseline.context, input.current.context, input.changedHint, input.exclude);
   } else {
     changed = new Map();
   }

@@ -1,0 +1,4 @@
+export * from './disk';
+export * from './git';
+export * from './config';
+export * from './discover';
