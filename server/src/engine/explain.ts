@@ -110,6 +110,8 @@ export function diffContexts(
   hint?: Iterable<string>,
   exclude?: (path: string) => boolean,
 ): Map<string, { before: State; after: State }> {
+  // the same snapshot on both sides (an editor asking "what would rebuild" with no edits): nothing differs
+  if (base === cur) return new Map();
   const igB = parseDockerignore(base.ignoreFile?.text ?? '');
   const igC = parseDockerignore(cur.ignoreFile?.text ?? '');
   const gran: 'exact' | 'git' = base.modeGranularity === 'git' || cur.modeGranularity === 'git' ? 'git' : 'exact';
@@ -193,10 +195,40 @@ export function sourceSelects(src: string, path: string): boolean {
   return true;
 }
 
+export type PathMatcher = (path: string) => boolean;
+
+/** A compiled `sourceSelects(src, ·)`: literal sources compare strings, wildcards test per segment. */
+export function compileSource(src: string): PathMatcher {
+  if (src === '') return () => true;
+  const ps = src.split('/');
+  if (!/[*?[\\]/.test(src)) {
+    const prefix = src + '/';
+    return (p) => p === src || p.startsWith(prefix);
+  }
+  const ms = ps.map(segMatcher);
+  return (path) => {
+    const xs = path.split('/');
+    if (xs.length < ms.length) return false;
+    for (let i = 0; i < ms.length; i++) {
+      const m = ms[i]!;
+      if (typeof m === 'string' ? m !== xs[i] : !m.test(xs[i]!)) return false;
+    }
+    return true;
+  };
+}
+
+const readCache = new WeakMap<ContextRead, PathMatcher>();
+
+/** Does a COPY/ADD/bind read select this path (sources minus --exclude)? Compiled once per read. */
 export function readSelects(r: ContextRead, path: string): boolean {
-  if (!r.sources.some((s) => sourceSelects(s, path))) return false;
-  if (r.excludes.length && r.excludes.some((e) => sourceSelects(normalizeRel(e), path))) return false;
-  return true;
+  let m = readCache.get(r);
+  if (!m) {
+    const inc = r.sources.map(compileSource);
+    const exc = r.excludes.map((e) => compileSource(normalizeRel(e)));
+    m = inc.length === 1 && exc.length === 0 ? inc[0]! : (p: string) => inc.some((f) => f(p)) && !exc.some((f) => f(p));
+    readCache.set(r, m);
+  }
+  return m(path);
 }
 
 // ---- keys ----
@@ -277,7 +309,7 @@ export function explain(input: ExplainInput): Explanation {
   const poolOpt = new Set<string>();
   let kb: Keys | null = null;
   if (baseline) {
-    kb = computeKeys(baseline, changed, 'before');
+    kb = baseline === model && changed.size === 0 ? kc : computeKeys(baseline, changed, 'before');
     for (const s of baseline.steps) {
       if (!baseline.stages[s.stage]!.needed) continue;
       poolStrict.add(kb.strict[s.id]!);

@@ -74,7 +74,8 @@ function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInst
   const range = ins.getRange();
   const heredocNames: string[] = [];
   const anyIns = ins as unknown as { getHeredocs?: () => { getName(): string }[] };
-  if (typeof anyIns.getHeredocs === 'function') {
+  // getHeredocs() re-tokenises the instruction: only ask when a heredoc operator can be there
+  if (typeof anyIns.getHeredocs === 'function' && rawHas(lines, range, '<<')) {
     for (const h of anyIns.getHeredocs()) heredocNames.push(h.getName());
   }
   const { logicalFirst, heredocs } = logicalLine(lines, range, escape, heredocNames);
@@ -107,6 +108,11 @@ function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInst
     };
   }
   return result;
+}
+
+function rawHas(lines: string[], r: Range, needle: string): boolean {
+  for (let l = r.start.line; l <= r.end.line && l < lines.length; l++) if (lines[l]!.includes(needle)) return true;
+  return false;
 }
 
 function sliceRange(lines: string[], r: Range): string {
