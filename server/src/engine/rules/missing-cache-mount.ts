@@ -21,7 +21,8 @@ export const missingCacheMount: Rule = {
       if (step.keyword !== 'RUN' || step.trigger || isWindowsStage(model, step.stage)) continue;
       const rs = runScript(step);
       if (!rs || !rs.parsed) continue;
-      const cacheTargets = step.mounts.filter((m) => m.type === 'cache').map((m) => m.target ?? '');
+      // a cache or tmpfs mount on the directory already keeps downloads out of the layer
+      const cacheTargets = step.mounts.filter((m) => m.type === 'cache' || m.type === 'tmpfs').map((m) => m.target ?? '');
       const home = homeOf(step.user);
       const wants: { manager: string; targets: string[] }[] = [];
       for (const c of rs.commands) {
@@ -55,7 +56,8 @@ export const missingCacheMount: Rule = {
           } else mounts.push(`--mount=type=cache,target=${m.targets[0]}`);
         }
         const text = linesText(rc, step.range.start.line, step.range.end.line);
-        const mm = /^(\s*\S+)(\s+)((?:--\S+\s+)*)/.exec(text);
+        // existing flags must all sit on the first line (otherwise the script start is not safely known)
+        const mm = /^(\s*\S+)([ \t]+)((?:--\S+[ \t]+)*)(?=[^-\s\\])/.exec(text);
         if (mm) {
           const rest = text.slice(mm[0].length);
           const newText = `${mm[1]} ${mm[3]}${mounts.join(' ')} \\\n    ${prefix}${rest}`;
