@@ -238,7 +238,36 @@ interface Keys {
   opt: string[];
 }
 
-function computeKeys(model: Model, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): Keys {
+/**
+ * A COPY/ADD whose source is itself a symlink copies what the link points to (BuildKit follows the source path;
+ * measured by the oracle suite, `copy/symlink-target-edited`). Links inside a copied directory stay links.
+ * Returns the read with the link targets (resolved inside the context) added as sources.
+ */
+function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null)[]): ContextRead {
+  const extra: string[] = [];
+  for (const src of r.sources) {
+    if (src === '' || /[*?[\\]/.test(src)) continue;
+    for (const snap of snaps) {
+      let cur = src;
+      for (let hops = 0; hops < 40 && snap; hops++) {
+        const e = snap.entry(cur);
+        if (!e || e.type !== 'symlink' || e.target === undefined) break;
+        const t = e.target.startsWith('/') ? normalizeRel(e.target) : normalizeRel(cur.split('/').slice(0, -1).concat(e.target).join('/'));
+        if (!t || t.startsWith('..') || extra.includes(t) || r.sources.includes(t)) break;
+        extra.push(t);
+        cur = t;
+      }
+    }
+  }
+  return extra.length ? { ...r, sources: [...r.sources, ...extra] } : r;
+}
+
+function computeKeys(
+  model: Model,
+  changed: Map<string, { before: State; after: State }>,
+  side: 'before' | 'after',
+  snaps: (ContextSnapshot | null)[] = [],
+): Keys {
   const strict: string[] = new Array(model.steps.length);
   const opt: string[] = new Array(model.steps.length);
   const finalKey = (stage: Stage, which: 'strict' | 'opt'): string => {
@@ -252,7 +281,8 @@ function computeKeys(model: Model, changed: Map<string, { before: State; after: 
   for (const step of model.steps) {
     const stage = model.stages[step.stage]!;
     const content: string[] = [];
-    for (const r of step.contextReads) {
+    for (const r0 of step.contextReads) {
+      const r = changed.size ? followSourceLinks(r0, snaps) : r0;
       const sel: string[] = [];
       for (const [p, st] of changed) if (readSelects(r, p)) sel.push(p + '=' + st[side]);
       content.push(sel.sort().join('|'));
@@ -304,12 +334,13 @@ export function explain(input: ExplainInput): Explanation {
     changed = new Map();
   }
 
-  const kc = computeKeys(model, changed, 'after');
+  const snaps = [input.current.context, input.baseline.context];
+  const kc = computeKeys(model, changed, 'after', snaps);
   const poolStrict = new Set<string>();
   const poolOpt = new Set<string>();
   let kb: Keys | null = null;
   if (baseline) {
-    kb = baseline === model && changed.size === 0 ? kc : computeKeys(baseline, changed, 'before');
+    kb = baseline === model && changed.size === 0 ? kc : computeKeys(baseline, changed, 'before', snaps);
     for (const s of baseline.steps) {
       if (!baseline.stages[s.stage]!.needed) continue;
       poolStrict.add(kb.strict[s.id]!);

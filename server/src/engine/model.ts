@@ -209,6 +209,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   const globalScope = new Map<string, string>(Object.entries(AUTO_ARGS));
   const modernSde = versionAtLeast(options.buildkitVersion, '0.22');
   const cacheIdInKey = !versionAtLeast(options.buildkitVersion, '0.13');
+  const userInWorkdir = versionAtLeast(options.buildkitVersion, '0.9');
 
   let st: StageState | null = null;
   let stage: Stage | null = null;
@@ -335,7 +336,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
           (step) => {
             step.workdir = wd;
             step.varsUsed = e.used;
-            step.parts = { kind: 'WORKDIR', path: wd, user: ss.user };
+            // the mkdir is owned by USER on newer frontends; Docker 20.10 (BuildKit 0.8) ignores USER here (oracle:
+            // config/user-before-workdir)
+            step.parts = { kind: 'WORKDIR', path: wd };
+            if (userInWorkdir) step.parts.user = ss.user;
             if (modernSde && buildArgs['SOURCE_DATE_EPOCH'] !== undefined) step.parts.sde = buildArgs['SOURCE_DATE_EPOCH']!;
           },
           trigger,
