@@ -153,6 +153,13 @@ describe('j. heredocs (dockerfile ≥ 1.4)', () => {
   test('rule: unchanged heredocs hit', () => expect(run({ dockerfile }), ['C', 'C', 'C']));
   test('rule: a RUN heredoc body edit misses', () => expect(run({ dockerfile, after: dockerfile.replace('echo one', 'echo two') }), ['R', 'R', 'R']));
   test('rule: a COPY heredoc body edit misses from the COPY on', () => expect(run({ dockerfile, after: dockerfile.replace('cfg-v1', 'cfg-v2') }), ['C', 'R', 'R']));
+  test('rule: a heredoc with a file-descriptor prefix (5<<EOF) is part of its RUN, not instructions', () => {
+    const df = 'FROM localbase\nRUN cat /proc/self/fd/5 5<<EOF\nhello world\nEOF\nRUN true\n';
+    const e = run({ dockerfile: df, after: df.replace('hello world', 'hello there') });
+    assert.deepEqual(e.model.problems, []);
+    expect(e, ['R', 'R']);
+    expect(run({ dockerfile: df }), ['C', 'C']);
+  });
 });
 
 describe('k. ADD local archive and file', () => {

@@ -463,6 +463,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   for (const ins of parsed.instructions) {
     const kw = ins.keyword;
     if (kw === 'FROM') {
+      if (stage && st) syncStage(stage, st);
       const words = splitWords(ins.args, esc);
       let platform: string | undefined;
       for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
@@ -532,8 +533,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       continue;
     }
     dispatch(ins);
-    syncStage(stage, st);
   }
+  if (stage && st) syncStage(stage, st);
   if (model.stages.length === 0 && parsed.instructions.length > 0) {
     const first = parsed.instructions[0]!;
     model.problems.push({ line: first.range.start.line, range: first.range, severity: 'error', message: 'no FROM instruction: a Dockerfile needs at least one build stage' });

@@ -64,10 +64,55 @@ export function parseDockerfile(text: string): ParsedDockerfile {
     line: d.getRange().start.line,
   }));
   const instructions: ParsedInstruction[] = [];
+  let skipUntil = -1;
   for (const ins of df.getInstructions()) {
-    instructions.push(toParsed(ins, lines, escape));
+    if (ins.getRange().start.line <= skipUntil) continue;
+    const p = toParsed(ins, lines, escape);
+    const extra = missedHeredocs(p, lines);
+    if (extra) {
+      p.heredocs.push(...extra.heredocs);
+      p.range = { start: p.range.start, end: { line: extra.endLine, character: (lines[extra.endLine] ?? '').length } };
+      p.logical = p.logical + '\n' + extra.heredocs.map((h) => h.body + '\n' + h.name).join('\n');
+      p.source = sliceRange(lines, p.range);
+      skipUntil = extra.endLine;
+    }
+    instructions.push(p);
   }
   return { escape, directives, instructions, lines };
+}
+
+const HEREDOC_START = /(?:^|[^<\w])(\d*)<<(-?)[ \t]*(["']?)([A-Za-z_][A-Za-z0-9_]*)\3/g;
+
+/**
+ * Heredocs dockerfile-ast does not see (a file-descriptor prefix such as `5<<EOF`, which BuildKit accepts): their
+ * bodies would otherwise be parsed as instructions. Only for RUN/COPY/ADD, as in BuildKit.
+ */
+function missedHeredocs(p: ParsedInstruction, lines: string[]): { heredocs: { name: string; body: string }[]; endLine: number } | null {
+  if (!['RUN', 'COPY', 'ADD'].includes(p.keyword)) return null;
+  const first = p.logical.split('\n')[0] ?? '';
+  if (!first.includes('<<')) return null;
+  const known = new Set(p.heredocs.map((h) => h.name));
+  const names: { name: string; strip: boolean }[] = [];
+  for (const m of first.matchAll(HEREDOC_START)) if (!known.has(m[4]!)) names.push({ name: m[4]!, strip: m[2] === '-' });
+  if (!names.length) return null;
+  let l = p.range.end.line + 1;
+  const heredocs: { name: string; body: string }[] = [];
+  for (const { name, strip } of names) {
+    const body: string[] = [];
+    let found = false;
+    for (; l < lines.length; l++) {
+      const text = lines[l]!;
+      if ((strip ? text.replace(/^\t+/, '') : text) === name) {
+        found = true;
+        l++;
+        break;
+      }
+      body.push(text);
+    }
+    if (!found) return null; // unterminated: leave dockerfile-ast's reading alone
+    heredocs.push({ name, body: body.join('\n') });
+  }
+  return { heredocs, endLine: l - 1 };
 }
 
 function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInstruction {

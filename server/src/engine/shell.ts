@@ -1,6 +1,6 @@
 // The commands a RUN executes, from a real shell parse (mvdan/sh) of its script. Windows shells (cmd, PowerShell)
 // and scripts that do not parse fall back to splitting on command separators. Memoised per script text. Pure.
-import { syntax } from 'mvdan-sh';
+import type * as MvdanSh from 'mvdan-sh';
 import type { Step } from './model';
 
 export interface ShellCommand {
@@ -19,7 +19,9 @@ export interface RunScript {
 }
 
 const memo = new Map<string, { commands: ShellCommand[]; parsed: boolean }>();
-let parser: ReturnType<typeof syntax.NewParser> | null = null;
+// mvdan-sh is a large GopherJS module: load it on the first script that needs a full parse, not at startup
+let sh: typeof MvdanSh | null = null;
+let parser: ReturnType<typeof MvdanSh.syntax.NewParser> | null = null;
 
 function unquote(w: string): string {
   let out = '';
@@ -99,6 +101,9 @@ export function parseScript(script: string): { commands: ShellCommand[]; parsed:
     return result;
   }
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    sh ??= require('mvdan-sh') as typeof MvdanSh;
+    const syntax = sh.syntax;
     parser ??= syntax.NewParser();
     const file = parser.Parse(script, '');
     const toChar = byteToCharMapper(script);
