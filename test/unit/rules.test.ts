@@ -106,10 +106,15 @@ describe('arg-declared-early', () => {
   test('near miss: implicit tool variables are left alone', () => {
     assert.equal(findings('FROM debian\nARG DEBIAN_FRONTEND=noninteractive\nRUN apt-get update\nRUN apt-get install -y x\n', null, rule).length, 0);
   });
-  test('no fix across a RUN that runs a script (it could read the variable from its environment)', () => {
-    const f = findings('FROM alpine\nARG V=1\nRUN ./build.sh\nRUN echo $V\n', null, rule);
+  test('a RUN that runs a script may read the variable from its environment: it counts as a use', () => {
+    assert.equal(findings('FROM alpine\nARG V=1\nRUN ./build.sh\nRUN echo $V\n', null, rule).length, 0);
+    const f = findings('FROM alpine\nARG V=1\nRUN apk add git\nRUN make\nRUN echo $V\n', null, rule);
     assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /1 RUN step .*line 4 runs commands that may read it/);
     assert.equal(f[0]!.fix, undefined);
+  });
+  test('an ARG whose value feeds another ARG or ENV is used there', () => {
+    assert.equal(findings('FROM alpine\nARG V=1\nARG URL=https://x/v$V.tgz\nRUN apk add git\nRUN wget $URL\n', null, rule).filter((f) => f.message.includes('ARG V`')).length, 0);
   });
   test('ARG used by a COPY destination counts as a use', () => {
     assert.equal(findings('FROM alpine\nARG DIR=/x\nCOPY a $DIR\nRUN echo\n', ctxOf(['a']), rule).length, 0);

@@ -46,12 +46,20 @@ export const argDeclaredEarly: Rule = {
       const later = stageSteps(model, cfg.stage).filter((s) => s.line > cfg.line && !s.trigger);
       const firstUse = later.find((s) => mentions(s, name));
       // ENV X=$ARG also carries it: treat an ENV that expands it as the use
-      const envUse = model.config.find((c) => c.stage === cfg.stage && c.keyword === 'ENV' && c.line > cfg.line && new RegExp('\\$\\{?' + name + '\\b').test(c.instruction));
-      const useLine = Math.min(firstUse?.line ?? Infinity, envUse?.line ?? Infinity);
+      // ENV X=$ARG or ARG Y=...$ARG... carries it on: treat it as the use
+      const envUse = model.config.find((c) => c.stage === cfg.stage && (c.keyword === 'ENV' || c.keyword === 'ARG') && c.line > cfg.line && new RegExp('\\$\\{?' + name + '\\b').test(c.instruction));
+      // a RUN that runs scripts or build tools may read it from its environment without naming it: a possible use
+      const opaqueRun = later.find((s) => s.keyword === 'RUN' && opaque(s));
+      const useLine = Math.min(firstUse?.line ?? Infinity, envUse?.line ?? Infinity, opaqueRun?.line ?? Infinity);
       const busted = later.filter((s) => s.keyword === 'RUN' && s.line < useLine);
       if (!busted.length) continue;
       const when = hasDefault || passed ? 'Changing its value' : 'Passing it with --build-arg';
-      const useText = useLine === Infinity ? 'none of them uses it' : `its first use is line ${useLine + 1}`;
+      const useText =
+        useLine === Infinity
+          ? 'none of them uses it'
+          : opaqueRun && opaqueRun.line === useLine && firstUse?.line !== useLine
+            ? `line ${useLine + 1} runs commands that may read it from the environment`
+            : `its first use is line ${useLine + 1}`;
       const f: Finding = {
         rule: this.id,
         severity: this.defaultSeverity,
@@ -62,6 +70,7 @@ export const argDeclaredEarly: Rule = {
       const between = model.config.filter((c) => c.stage === cfg.stage && c.line > cfg.line && c.line < useLine);
       const safe =
         useLine !== Infinity &&
+        !(opaqueRun && opaqueRun.line === useLine && firstUse?.line !== useLine) &&
         ins.range.start.line === ins.range.end.line &&
         busted.every((s) => !opaque(s)) &&
         !between.some((c) => c.keyword === 'ARG' && c.instruction.includes(name)) &&
