@@ -1,5 +1,6 @@
 // cleanup-in-separate-layer: a RUN that only deletes what an earlier step created. Layers are additive: the files
 // stay in the earlier layer, the image does not shrink, and the extra step reruns whenever that one does.
+import type { Step } from '../model';
 import { runScript, type ShellCommand } from '../shell';
 import { matchOsPackage } from './managers';
 import type { Finding, Rule } from './types';
@@ -16,8 +17,31 @@ function isCleanup(c: ShellCommand): boolean {
   return false;
 }
 
+/** Paths that are caches, downloads or temporary files: deleting them is cleanup, not configuration. */
+const CACHE_LIKE = /(^|\/)(\.cache|cache|caches|tmp|lists|\.npm|\.yarn|__pycache__|\.gradle|\.m2)(\/|$)|^\/tmp\/|^\/var\/tmp\/|\.(tar(\.\w+)?|tgz|zip|deb|rpm|apk|whl|gem)$/;
+
+/** Was the path plausibly created by an earlier step (a COPY/ADD destination, or a cache/temp/download path)? */
+function plausiblyCreated(p: string, earlier: Step[]): boolean {
+  if (CACHE_LIKE.test(p)) return true;
+  const clean = p.replace(/\/\*$/, '').replace(/\/$/, '');
+  for (const s of earlier) {
+    if (s.keyword !== 'COPY' && s.keyword !== 'ADD') continue;
+    const dest = (s.parts['dest'] ?? '').replace(/\/$/, '');
+    if (!dest) continue;
+    if (clean === dest || clean.startsWith(dest + '/')) return true;
+  }
+  return false;
+}
+
 function cleanedPaths(cmds: ShellCommand[]): string[] {
-  return cmds.flatMap((c) => (c.words[0] === 'rm' ? c.words.slice(1).filter((w) => !w.startsWith('-')) : [c.words.slice(0, 3).join(' ')]));
+  return cmds.flatMap((c) => (c.words[0] === 'rm' ? c.words.slice(1).filter((w) => !w.startsWith('-')) : []));
+}
+
+/** `/var/lib/apt/lists/*, /tmp/x` or `` `dnf clean all` `` — what the step removes, for the message. */
+function describe(cmds: ShellCommand[]): string {
+  const parts = cmds.map((c) => (c.words[0] === 'rm' ? c.words.slice(1).filter((w) => !w.startsWith('-')).join(', ') : '`' + c.words.slice(0, 4).join(' ') + '`'));
+  const text = parts.filter(Boolean).slice(0, 3).join(', ');
+  return text.length > 90 ? text.slice(0, 89) + '…' : text;
 }
 
 export const cleanupInSeparateLayer: Rule = {
@@ -41,6 +65,9 @@ export const cleanupInSeparateLayer: Rule = {
         if (!earlierRuns.length) continue;
         // mount-aware: deleting inside a cache mount of the previous RUN removes nothing from the image
         const paths = cleanedPaths(rs.commands);
+        // `rm` of files the base image shipped (config removal) is not a cleanup of this Dockerfile's layers
+        const rmOnly = rs.commands.every((c) => (c.words[0] ?? '').replace(/^.*\//, '') === 'rm');
+        if (rmOnly && !paths.some((p) => plausiblyCreated(p, earlierRuns))) continue;
         const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!);
         if (paths.length && paths.every((p) => mounted.some((t) => p === t || p.startsWith(t.replace(/\/$/, '') + '/')))) {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
@@ -50,7 +77,7 @@ export const cleanupInSeparateLayer: Rule = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, step),
-          message: `${quoteInstr(step)} deletes ${paths.slice(0, 3).join(', ')} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
+          message: `${quoteInstr(step)} removes ${describe(rs.commands)} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
           related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }],
         };
         if (prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {

@@ -16,16 +16,19 @@ export const copySourceMissing: Rule = {
       if (step.trigger || !rc.model.stages[step.stage]) continue;
       const reads = rc.reads.get(step.id);
       if (!reads) continue;
+      const all = step.contextReads.flatMap((r) => r.sources);
       for (const src of reads.unmatched) {
         if (src === '' || src.includes('$')) continue;
+        // a wildcard that matches nothing is fine as long as another source matches (the `COPY x* noop.txt` idiom)
+        if (/[*?[]/.test(src) && all.some((o) => !reads.unmatched.includes(o))) continue;
         if (!/[*?[]/.test(src) && ig.ignores(src)) continue; // copy-ignored-file says it better
         out.push({
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, step),
           message: /[*?[]/.test(src)
-            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}; the build fails with "no source files were specified".`
-            : `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${rc.ctx.label}; the build fails with "not found".`,
+            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}; the build fails with "no source files were specified". If the build uses another context, set it in .layerwise.yaml.`
+            : `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${rc.ctx.label}; the build fails with "not found". If the build uses another context, set it in .layerwise.yaml.`,
         });
       }
     }
