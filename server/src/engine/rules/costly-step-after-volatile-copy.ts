@@ -3,28 +3,37 @@
 // rule, semantics §5.1).
 import type { Step } from '../model';
 import { runScript } from '../shell';
-import { commandCost, isCostly, matchInstall, maxCost, type CostClass } from './managers';
+import { commandCost, matchOsPackage, maxCost, type CostClass } from './managers';
 import type { Finding, Rule } from './types';
 import { deleteLines, headRange, insertBefore, linesText, nothingAffectingBetween, plural, quoteInstr, stageSteps } from './util';
 
-/** Words that could name a path the COPY brought in (relative paths, the destination). */
+/** Tools a RUN may use and still provably not read what a COPY brought in (unless it names those paths). */
+const SAFE_TOOLS = new Set([
+  'apt-get', 'apt', 'apk', 'dnf', 'yum', 'microdnf', 'zypper', 'curl', 'wget', 'echo', 'printf', 'rm', 'mkdir', 'ln',
+  'chmod', 'chown', 'tar', 'gzip', 'gunzip', 'unzip', 'xz', 'sed', 'grep', 'cp', 'mv', 'test', '[', 'true', 'set',
+  'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'update-ca-certificates', 'locale-gen', 'dpkg-reconfigure',
+  'sha256sum', 'gpg', 'install', 'touch', 'cd', 'debconf-set-selections', 'ldconfig',
+]);
+
+/** Could the RUN read something the copies above it brought in? Conservative: yes unless proven otherwise. */
 function readsCopied(run: Step, copies: Step[]): boolean {
   const rs = runScript(run);
   if (!rs || !rs.parsed) return true;
   if (run.mounts.some((m) => m.type === 'bind')) return true;
-  const dests = copies.map((c) => c.parts['dest'] ?? '').filter(Boolean);
-  for (const c of rs.commands) {
-    // language installs read manifests (broad-copy-before-install covers them)
-    if (matchInstall(c)) return true;
-    for (const w of c.words.slice(1)) {
-      if (w.startsWith('-') || /^https?:\/\//.test(w)) continue;
-      if (w.startsWith('./') || w.startsWith('../') || w === '.') return true;
-      if (dests.some((d) => d !== '/' && (w === d || w.startsWith(d.endsWith('/') ? d : d + '/')))) return true;
-      if (/\.(sh|py|js|ts|rb|pl|txt|json|ya?ml|toml|lock|cfg|conf|ini|xml|gradle|mod|sum)$/.test(w) && !w.startsWith('/')) return true;
+  const names = new Set<string>();
+  for (const c of copies) {
+    const dest = c.parts['dest'] ?? '';
+    if (dest && dest !== '/' && dest !== run.workdir) names.add(dest.replace(/\/$/, ''));
+    for (const r of c.contextReads) for (const src of r.sources) {
+      const base = src.split('/').pop() ?? '';
+      if (base.length >= 3 && !/[*?[]/.test(base)) names.add(base);
     }
+  }
+  for (const n of names) if (rs.script.includes(n)) return true;
+  for (const c of rs.commands) {
     const tool = (c.words[0] ?? '').replace(/^.*\//, '');
-    if (['make', 'cmake', 'go', 'cargo', 'npm', 'yarn', 'pnpm', 'python', 'python3', 'node', 'sh', 'bash', 'mvn', 'gradle', 'dotnet', 'bundle', 'composer', 'pip', 'pip3'].includes(tool)) return true;
-    if (c.words[0]?.startsWith('./')) return true;
+    if (!SAFE_TOOLS.has(tool)) return true; // scripts, build tools, interpreters: they read the working tree
+    if (c.words.some((w) => w.startsWith('./') || w.startsWith('../') || w === '.')) return true;
   }
   return false;
 }
@@ -47,7 +56,9 @@ export const costlyStepAfterVolatileCopy: Rule = {
         if (!rs) continue;
         let cost: CostClass = 'metadata';
         for (const c of rs.commands) cost = maxCost(cost, commandCost(c));
-        if (!isCostly(cost)) continue;
+        // only OS package installs and downloads: compiles and language installs read the copied sources
+        if (cost !== 'install' && cost !== 'download') continue;
+        if (!rs.commands.some((c) => matchOsPackage(c)?.kind === 'install' || ['curl', 'wget'].includes((c.words[0] ?? '').replace(/^.*\//, '')))) continue;
         // the contiguous block of context COPY/ADD steps right before it
         let j = i - 1;
         const copies: Step[] = [];
@@ -65,7 +76,7 @@ export const costlyStepAfterVolatileCopy: Rule = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, run),
-          message: `${quoteInstr(run)} (${cost}) reads nothing that ${volatile.length === 1 ? quoteInstr(volatile[0]!, 30) : `the ${volatile.length} COPY steps above`} on line ${volatile[0]!.line + 1} brings in, but runs after it: a change to any of ${rc.ctx ? plural(files, 'copied file') : 'the copied files'} reruns it. Move it above line ${first.line + 1}.`,
+          message: `${quoteInstr(run)} (${cost}) reads nothing that ${volatile.length === 1 ? quoteInstr(volatile[0]!, 30) : `the ${volatile.length} COPY steps above`} on line ${volatile[0]!.line + 1} brings in, but runs after it: a change to any of ${rc.ctx && files > 0 ? plural(files, 'copied file') : 'the copied files'} reruns it. Move it above line ${first.line + 1}.`,
           related: volatile.map((c) => ({ range: headRange(rc, c), message: 'changes here rerun the costly step below' })),
         };
         if (nothingAffectingBetween(model, stage.index, first.line, run.line) && run.range.start.line > first.range.end.line) {
