@@ -9,20 +9,37 @@ import { copyDestWord, copyFlagsText, deleteLines, headRange, insertBefore, line
 
 const TRIVIAL = new Set(['cd', 'mkdir', 'rm', 'echo', 'true', 'ln', 'chown', 'chmod', 'touch', 'export', 'set', 'corepack', 'printf']);
 
-/** Is the COPY broader than the manifests? Returns the number of files it brings in beyond them (or -1 = unknown but broad). */
+function isManifest(inst: InstallMatch, p: string): boolean {
+  const base = p.split('/').pop()!;
+  // a wildcard source such as `package*.json` is a manifest source when it selects manifest names
+  if (/[*?[]/.test(base) && inst.manifests.some((m) => sourceSelects(base, m.split('/').pop()!))) return true;
+  return inst.manifests.some((m) => {
+    const mb = m.split('/').pop()!;
+    return sourceSelects(m, p) || sourceSelects(mb, base) || m === p;
+  });
+}
+
+/**
+ * How much more than the manifests does the COPY bring in? -1 = unknown but broad (no context to look at), 0 = not
+ * broad. Broad means: the whole context, a directory, or at least 3 files that are not manifests — one extra file
+ * copied on purpose next to the manifests (a Makefile, a script) is not worth a warning.
+ */
 function extraFiles(rc: RuleContext, copy: Step, inst: InstallMatch): number {
   const reads = rc.reads.get(copy.id);
-  const broadSource = copy.contextReads.some((r) => r.sources.some((s) => s === '' || !/[^/]+\.[A-Za-z0-9]+$/.test(s) || /[*?[]/.test(s)));
-  if (!rc.ctx || !reads) return broadSource ? -1 : 0;
+  const sources = copy.contextReads.flatMap((r) => r.sources);
+  if (!rc.ctx || !reads) {
+    const broad = sources.some((s) => s === '' || s.endsWith('/') || (!/[*?[]/.test(s) && !isManifest(inst, s) && !/\.[A-Za-z0-9]+$/.test(s.split('/').pop()!)) || (/[*?[]/.test(s) && !isManifest(inst, s)));
+    return broad ? -1 : 0;
+  }
   let extra = 0;
   for (const p of rc.sent) {
     if (rc.ctx.entry(p)?.type === 'dir') continue;
     if (!copy.contextReads.some((r) => readSelects(r, p))) continue;
-    const base = p.split('/').pop()!;
-    if (inst.manifests.some((m) => sourceSelects(m, p) || sourceSelects(m, base))) continue;
+    if (isManifest(inst, p)) continue;
     extra++;
   }
-  return extra;
+  const dirSource = sources.some((s) => s === '' || rc.ctx!.entry(s)?.type === 'dir');
+  return dirSource || extra >= 3 ? extra : 0;
 }
 
 export const broadCopyBeforeInstall: Rule = {
@@ -43,6 +60,8 @@ export const broadCopyBeforeInstall: Rule = {
         if (!rs) continue;
         const installs = rs.commands.map(matchInstall).filter((x): x is InstallMatch => !!x);
         if (!installs.length) continue;
+        // the install reads its manifests from a bind mount, not from what was copied
+        if (run.mounts.some((m) => m.type === 'bind')) continue;
         const inst = installs[0]!;
         // nearest earlier context COPY/ADD in the stage
         let copy: Step | null = null;
