@@ -63,15 +63,21 @@ export const contextIncludesVolatile: Rule = {
     const items = [...found].sort((a, b) => VOLATILE.indexOf(a[0]) - VOLATILE.indexOf(b[0])).filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
     for (const step of broad) {
       const total = rc.reads.get(step.id)?.files ?? 0;
-      const parts = items.map(([v, n]) => `${v.pattern}${n > 1 ? ` (${plural(n, 'path')})` : ''}: ${v.why}`);
-      if (rc.ignoreText === null) parts.unshift(`there is no ${rc.ignoreName}`);
-      if (dockerfileLike.length) parts.push(`${dockerfileLike.join(', ')}: editing ${dockerfileLike.length === 1 ? 'it' : 'them'} reruns this step`);
-      if (!items.length && rc.ignoreText !== null && !dockerfileLike.length) continue;
+      const parts = items.map(([v, n]) => `${v.pattern}${n > 1 ? ` (${plural(n, 'path')})` : ''} — ${v.why}`);
+      if (dockerfileLike.length) {
+        const names = dockerfileLike.length > 3 ? `${dockerfileLike.length} Dockerfiles and ignore files` : dockerfileLike.join(', ');
+        parts.push(`${names} — editing ${dockerfileLike.length === 1 ? 'it' : 'any of them'}, even a comment, reruns this step`);
+      }
+      if (!parts.length && rc.ignoreText !== null) continue;
+      const what = step.keyword === 'RUN' ? `${quoteInstr(step)} bind-mounts the whole context (${plural(total, 'file')})` : `${quoteInstr(step)} sends ${plural(total, 'file')} to the builder`;
+      const noIgnore = rc.ignoreText === null ? ` There is no ${rc.ignoreName}, so everything in the context is sent.` : '';
       const f: Finding = {
         rule: this.id,
         severity: this.defaultSeverity,
         range: headRange(rc, step),
-        message: `${quoteInstr(step)} sends ${plural(total, 'file')} to the builder, including ${parts.join('; ')}. A change to any of them reruns this step and all that follow.`,
+        message: parts.length
+          ? `${what}, including ${parts.join('; ')}. A change there reruns this step and all that follow.${noIgnore}`
+          : `${what}.${noIgnore} Any file that lands in the context later (logs, build output, editor files) will rerun this step and all that follow.`,
       };
       const patterns = [...items.map(([v]) => v.pattern), ...dockerfileLike.filter((p) => !needed.includes(p))];
       // a new ignore file is itself part of the context (and busts COPY . . when edited) unless it ignores itself

@@ -5,7 +5,16 @@ import { runScript } from '../shell';
 import type { Finding, Rule } from './types';
 import { headRange, quoteInstr } from './util';
 
-const MOVING = /(latest|master|main|nightly|HEAD|stable|current)(\b|\/|\.)/i;
+/** A URL that names a moving target: `latest`, `nightly`, a branch in a code host's raw/archive URL. */
+function moving(url: string): boolean {
+  if (/(^|[/._-])(latest|nightly|master|HEAD)([/._-]|$)/.test(url)) return true;
+  return /(raw\.githubusercontent\.com\/[^/]+\/[^/]+|\/(raw|blob|archive|refs\/heads))\/(main|stable|develop|trunk)([/.]|$)/.test(url);
+}
+
+/** A URL pinned by a version, a commit id or a version variable. */
+function pinned(url: string): boolean {
+  return /\d+\.\d+/.test(url) || /[0-9a-f]{40}/.test(url) || /\$\{?[A-Za-z_]*(VERSION|VER|TAG|SHA|COMMIT|REV)\b/i.test(url);
+}
 
 export const unpinnedRemoteSource: Rule = {
   id: 'unpinned-remote-source',
@@ -39,7 +48,7 @@ export const unpinnedRemoteSource: Rule = {
         if ((tool === 'curl' || tool === 'wget') && !verifies) {
           const url = c.words.find((w) => /^https?:\/\//.test(w));
           if (!url) continue;
-          if (!MOVING.test(url) && /\d+\.\d+/.test(url)) continue; // a versioned URL: content is (by convention) stable
+          if (!moving(url) && pinned(url)) continue; // a versioned URL: content is (by convention) stable
           out.push({
             rule: this.id,
             severity: this.defaultSeverity,
@@ -49,10 +58,12 @@ export const unpinnedRemoteSource: Rule = {
           break;
         }
         if (tool === 'git' && c.words[1] === 'clone') {
-          const pinned = rs.commands.some((d) => d.words[0] === 'git' && (d.words[1] === 'checkout' || d.words[1] === 'reset') && d.words.some((w) => /^[0-9a-f]{7,40}$/.test(w)));
-          const branch = c.words[c.words.indexOf('--branch') + 1] ?? c.words[c.words.indexOf('-b') + 1];
-          const tagLike = branch !== undefined && (c.words.includes('--branch') || c.words.includes('-b')) && /\d+\.\d+/.test(branch);
-          if (pinned || tagLike) continue;
+          // any explicit checkout/reset chooses a ref (a commit, a tag, a variable the build passes)
+          const checkedOut = rs.commands.some((d) => d.words[0] === 'git' && d.words.some((w) => w === 'checkout' || w === 'reset' || w === 'switch'));
+          const bi = Math.max(c.words.indexOf('--branch'), c.words.indexOf('-b'));
+          const branch = bi >= 0 ? c.words[bi + 1] : undefined;
+          const tagLike = branch !== undefined && (/\d+\.\d+/.test(branch) || /^\$/.test(branch));
+          if (checkedOut || tagLike) continue;
           out.push({
             rule: this.id,
             severity: this.defaultSeverity,
