@@ -114,7 +114,7 @@ export function makeTar(members: TarMember[]): Buffer {
   return Buffer.concat(blocks);
 }
 
-function writeSpec(root: string, rel: string, spec: FileSpec): void {
+export function writeSpec(root: string, rel: string, spec: FileSpec): void {
   const p = join(root, rel);
   if (typeof spec === 'object' && 'dir' in spec) { mkdirSync(p, { recursive: true }); return; }
   mkdirSync(dirname(p), { recursive: true });

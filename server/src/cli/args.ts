@@ -17,10 +17,14 @@ export interface ParsedArgs {
   fix?: boolean;
   severityThreshold?: string;
   config?: string;
+  /** `history`: how many commits to replay. */
+  commits?: number;
+  /** `import-build`: the log file ('-' = stdin). */
+  log?: string;
 }
 
 const BOOL_FLAGS = new Set(['--fix']);
-const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed']);
+const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits']);
 
 function parseBuildArg(flag: string, v: string, env: NodeJS.ProcessEnv): [string, string] | null {
   const eq = v.indexOf('=');
@@ -63,6 +67,12 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         case '--target': out.target = take(); break;
         case '--format': out.format = take(); break;
         case '--config': out.config = take(); break;
+        case '--commits': {
+          const v = take();
+          if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1_000_000) throw new CliError(`--commits "${v}": expected a positive number of commits`);
+          out.commits = Number(v);
+          break;
+        }
         case '--severity-threshold': {
           const v = take();
           if (!['info', 'warning', 'error'].includes(v)) throw new CliError(`--severity-threshold "${v}": expected info, warning or error`);
@@ -101,11 +111,18 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (positional.length === 0) return { ...out, command: 'help' };
   out.command = positional[0]!;
   if (out.command === 'check') out.paths = positional.slice(1);
-  else {
+  else if (out.command === 'import-build') {
+    // import-build LOG [DOCKERFILE]
+    if (positional.length > 3) throw new CliError(`unexpected argument "${positional[3]}" (import-build LOG [DOCKERFILE])`);
+    out.log = positional[1];
+    out.dockerfile = positional[2];
+    if (out.fix) throw new CliError('--fix only applies to check');
+  } else {
     if (positional.length > 2) throw new CliError(`unexpected argument "${positional[2]}" (one DOCKERFILE at most)`);
     out.dockerfile = positional[1];
     if (out.fix) throw new CliError('--fix only applies to check');
   }
+  if (out.commits !== undefined && out.command !== 'history') throw new CliError('--commits only applies to history');
   if (out.since !== undefined && out.changed) throw new CliError('--since and --changed cannot be combined');
   if (out.baselineBuildArgs && out.changed === undefined && out.since === undefined && out.command !== 'explain')
     throw new CliError('--baseline-build-arg only applies to explain');

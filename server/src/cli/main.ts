@@ -8,6 +8,8 @@ import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } f
 import { CliError, parseArgs, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { runCheck } from './check';
+import { runHistory } from './history';
+import { runImportBuild } from './import-build';
 
 const VERSION = '0.1.0';
 
@@ -21,6 +23,10 @@ Usage:
                     [--format text|json|sarif] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json|dot]
+  layerwise history [DOCKERFILE] [--context DIR] [--commits N] [--build-arg K=V ...] [--target STAGE]
+                    [--buildkit-version V] [--format text|json]
+  layerwise import-build LOG [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
+                    [--build-arg K=V ...] [--target STAGE] [--buildkit-version V] [--format text|json]
 
   DOCKERFILE defaults to ./Dockerfile (a directory means DIR/Dockerfile); --context defaults to the Dockerfile's
   directory. Relative paths resolve against the current directory, like docker build.
@@ -33,6 +39,12 @@ Usage:
   check PATH            Dockerfiles or folders (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*);
                         settings from .layerwise.yaml found upward from each Dockerfile.
   check --fix           apply every safe fix in place (and .dockerignore edits) and report what changed.
+
+  history               replay the last N commits (default 100) that touched the context or the Dockerfile
+                        and count how often each current step would have been rebuilt (first-parent history).
+  import-build LOG      map a docker build --progress=plain or --progress=rawjson log (- for stdin) onto the
+                        Dockerfile: cached/executed and duration per step, and where explain --since HEAD
+                        (or --changed) disagrees with the real build.
 
 Exit codes: 0 success (check: nothing at or above the threshold), 1 check found issues, 2 usage or input error.`;
 
@@ -138,7 +150,9 @@ export function main(argv: string[]): number {
     if (a.command === 'explain') return runExplain(a);
     if (a.command === 'graph') return runGraph(a);
     if (a.command === 'check') return runCheck(a);
-    throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise check, layerwise graph, layerwise --help)`);
+    if (a.command === 'history') return runHistory(a, useColor());
+    if (a.command === 'import-build') return runImportBuild(a);
+    throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise check, layerwise graph, layerwise history, layerwise import-build, layerwise --help)`);
   } catch (e) {
     if (e instanceof CliError) {
       process.stderr.write(`layerwise: ${e.message}\n`);

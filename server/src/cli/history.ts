@@ -1,0 +1,110 @@
+// `layerwise history`: how often each step of the current Dockerfile would have been rebuilt over the last commits.
+// Reads git through server/src/context/history.ts, replays with engine/history.ts, renders text or JSON.
+import * as path from 'node:path';
+import { analyze, fmtSeconds, replayHistory, type HistoryResult } from '../engine';
+import { loadHistory } from '../context/history';
+import { CliError, type ParsedArgs } from './args';
+import { readDockerfile } from './input';
+
+export function runHistory(a: ParsedArgs, color: boolean): number {
+  const df = readDockerfile(a.dockerfile);
+  const contextDir = path.resolve(a.context ?? path.dirname(df.path));
+  const options = { buildArgs: a.buildArgs, target: a.target, buildkitVersion: a.buildkitVersion };
+  if (a.target !== undefined && analyze(df.text, { target: a.target }).target < 0) throw new CliError(`target stage "${a.target}" not found in ${df.display}`);
+  if (!['text', 'json'].includes(a.format)) throw new CliError(`--format ${a.format} is not available for history (text, json)`);
+  if (a.since !== undefined || a.changed) throw new CliError(`${a.since !== undefined ? '--since' : '--changed'} does not apply to history (it replays every commit against its parent)`);
+  const data = loadHistory({ contextDir, dockerfilePath: df.path, commits: a.commits ?? 100, cache: !process.env['LAYERWISE_NO_HISTORY_CACHE'] });
+  const result = replayHistory({ commits: data.commits, currentText: df.text, options, noHistory: data.state === 'no-history' ? data.reason : undefined });
+  const meta = { dockerfile: df.display, context: display(contextDir), head: data.head ?? null, requested: a.commits ?? 100, source: data.source };
+  if (a.format === 'json') process.stdout.write(renderHistoryJson(result, meta) + '\n');
+  else process.stdout.write(renderHistoryText(result, meta, color));
+  return 0;
+}
+
+interface Meta {
+  dockerfile: string;
+  context: string;
+  head: string | null;
+  requested: number;
+  source: string;
+}
+
+export function renderHistoryJson(r: HistoryResult, meta: Meta): string {
+  return JSON.stringify(
+    {
+      commits: r.commits,
+      state: r.state,
+      note: r.note ?? null,
+      dockerfile: meta.dockerfile,
+      context: meta.context,
+      head: meta.head,
+      requestedCommits: meta.requested,
+      skipped: r.skipped,
+      expectedRebuiltStepsPerCommit: r.expectedRebuiltSteps,
+      expectedMaybeStepsPerCommit: r.expectedMaybeSteps,
+      expectedRebuildSecondsPerCommit: r.expectedCostSeconds,
+      steps: r.steps.map((s) => ({
+        line: s.line,
+        stage: s.stage,
+        instruction: s.instruction,
+        rebuilt: s.rebuilt,
+        maybe: s.maybe,
+        considered: s.considered,
+        hitRate: s.hitRate,
+        missRate: s.missRate,
+        cost: { class: s.cost.class, seconds: s.cost.seconds, source: s.cost.source, basis: s.cost.basis },
+        reasons: s.reasons,
+      })),
+    },
+    null,
+    2,
+  );
+}
+
+function bar(rate: number, width = 10): string {
+  const n = Math.round(rate * width);
+  return '█'.repeat(n) + '░'.repeat(width - n);
+}
+
+function clip(s: string, n: number): string {
+  const one = s.replace(/\s+/g, ' ');
+  return one.length > n ? one.slice(0, n - 1) + '…' : one;
+}
+
+export function renderHistoryText(r: HistoryResult, meta: Meta, color: boolean): string {
+  const out: string[] = [];
+  const dim = (s: string) => (color ? `\x1b[2m${s}\x1b[0m` : s);
+  const bold = (s: string) => (color ? `\x1b[1m${s}\x1b[0m` : s);
+  const head = meta.head ? ` (HEAD ${meta.head.slice(0, 12)})` : '';
+  out.push(bold(`${meta.dockerfile}`) + ` — context ${meta.context}${head}`);
+  if (r.state === 'no-history') {
+    out.push(`no history: ${r.note ?? 'nothing to replay'}`);
+    return out.join('\n') + '\n';
+  }
+  out.push(
+    `${r.commits} commit${r.commits === 1 ? '' : 's'} replayed (last ${meta.requested} that touched the context or the Dockerfile${r.skipped.root + r.skipped.noDockerfile + r.skipped.noParentDockerfile ? `; ${r.skipped.root + r.skipped.noDockerfile + r.skipped.noParentDockerfile} without a previous build skipped` : ''})`,
+  );
+  out.push(`expected per commit: ${r.expectedRebuiltSteps.toFixed(2)} steps rebuilt, ~${fmtSeconds(r.expectedCostSeconds)}${r.expectedMaybeSteps ? ` (+${r.expectedMaybeSteps.toFixed(2)} maybe)` : ''}`);
+  out.push('');
+  const rows = [...r.steps].sort((a, b) => b.missRate * b.cost.seconds - a.missRate * a.cost.seconds || a.line - b.line);
+  const header = ['line', 'misses', '', 'hit', 'when rebuilt', 'instruction', 'top reasons'];
+  const body = rows.map((s) => [
+    String(s.line),
+    s.considered ? `${s.rebuilt}/${s.considered}` : '–',
+    s.considered ? bar(s.missRate) : ' '.repeat(10),
+    s.hitRate === null ? 'new' : `${Math.round(s.hitRate * 100)}%`,
+    `~${fmtSeconds(s.cost.seconds)} ${s.cost.class}`,
+    clip(s.instruction, 48),
+    s.reasons.slice(0, 3).map((x) => `${x.label} (${x.count})`).join(', ') + (s.maybe ? `${s.reasons.length ? '; ' : ''}${s.maybe} maybe` : ''),
+  ]);
+  const w = header.map((h, i) => Math.max(h.length, ...body.map((b) => [...b[i]!].length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c + ' '.repeat(Math.max(0, w[i]! - [...c].length))).join('  ').trimEnd();
+  out.push(dim(fmt(header)));
+  for (const b of body) out.push(fmt(b));
+  return out.join('\n') + '\n';
+}
+
+function display(p: string): string {
+  const rel = path.relative(process.cwd(), p);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? p : rel;
+}
