@@ -1,6 +1,6 @@
 // Runs the rule catalogue over a Dockerfile: severities from configuration, inline suppressions, sorted findings.
 import type { ContextSnapshot } from './context';
-import { sentPaths, stepReads } from './inputs';
+import { sentPaths, stepReads, type StepReads } from './inputs';
 import { analyze, type AnalyzeOptions, type Model } from './model';
 import { RULES } from './rules';
 import type { Finding, RuleContext, Severity } from './rules/types';
@@ -19,22 +19,28 @@ export interface CheckResult {
 
 const IGNORE_RE = /^\s*#\s*layerwise-ignore(-file)?\s+([A-Za-z0-9_,\s-]+?)\s*$/;
 
-export function buildRuleContext(text: string, model: Model, ctx: ContextSnapshot | null): RuleContext {
-  const sent = ctx ? sentPaths(ctx) : [];
+/** What a caller may have computed already for this model and context (`sentPaths`, `stepReads`): used as given. */
+export interface PreparedInputs {
+  sent: string[];
+  reads: Map<number, StepReads>;
+}
+
+export function buildRuleContext(text: string, model: Model, ctx: ContextSnapshot | null, prepared?: PreparedInputs): RuleContext {
+  const sent = ctx ? (prepared?.sent ?? sentPaths(ctx)) : [];
   return {
     text,
     model,
     ctx,
-    reads: ctx ? stepReads(model, ctx, sent) : new Map(),
+    reads: ctx ? (prepared?.reads ?? stepReads(model, ctx, sent)) : new Map(),
     sent,
     ignoreName: ctx?.ignoreFile?.name ?? '.dockerignore',
     ignoreText: ctx?.ignoreFile?.text ?? null,
   };
 }
 
-export function check(text: string, ctx: ContextSnapshot | null, options: CheckOptions = {}, model?: Model): CheckResult {
+export function check(text: string, ctx: ContextSnapshot | null, options: CheckOptions = {}, model?: Model, prepared?: PreparedInputs): CheckResult {
   const m = model ?? analyze(text, options);
-  const rc = buildRuleContext(text, m, ctx);
+  const rc = buildRuleContext(text, m, ctx, prepared);
   const all: Finding[] = [];
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];
