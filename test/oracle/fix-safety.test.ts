@@ -263,6 +263,13 @@ describe('fix safety: original vs fixed Dockerfile built with a real BuildKit (d
         const recheck = cli(checkArgs(sc, join(fixedDir, 'Dockerfile'), configFile), fixedDir);
         const left = (recheck.files[0]?.findings ?? []).filter((f) => sc.expectFixed.includes(f.rule));
         assert.deepEqual(left.map((f) => `${f.rule}@${f.line}: ${f.message}`), [], `${sc.name}: rules still fire on the fixed file\n$ ${recheck.command}`);
+        // cases where a real build showed the fix is unsafe: the rule may report (or see that the step does read the
+        // copied files and stay quiet), but it must not offer — or apply — that fix
+        for (const id of sc.expectUnfixed ?? []) {
+          assert.ok(!applied.includes(id), `${sc.name}: ${id} applied a fix that is not safe here: ${sc.unsafeBecause}`);
+          const f = (recheck.files[0]?.findings ?? []).filter((x) => x.rule === id);
+          assert.ok(f.every((x) => !x.fixable), `${sc.name}: ${id} should not offer a fix: ${sc.unsafeBecause}`);
+        }
 
         // 3. build both for real and compare final filesystems and image configs
         const orig = buildAndExport(host, origDir, tags[0]!, join(base, 'original.tar'), sc.buildArgs ?? {});

@@ -10,7 +10,8 @@
 // (node_modules, site-packages, dpkg status, apt lists/archives, the download caches), so a fix that changes what
 // the tool sees or where its output lands changes the exported filesystem.
 //
-// Data only. `knownUnsafe` marks scenarios that show a fix which is NOT safe today (the test reports them as TODO
+// Data only. `expectUnfixed` marks scenarios where a real build showed a fix is NOT safe: the rule must not offer it.
+// `knownUnsafe` (none today) marks scenarios that show a fix which is NOT safe yet (the test reports them as TODO
 // instead of failing; remove the flag once the rule is fixed and the scenario passes).
 import type { FileSpec } from './scenarios';
 
@@ -200,6 +201,10 @@ export interface FixScenario {
   allowed?: AllowedDiff[];
   /** set when the fix is known NOT to be safe here: the scenario runs as a TODO and says why */
   knownUnsafe?: string;
+  /** rules that must still report here but offer NO fix (a real build showed the fix would not be safe) */
+  expectUnfixed?: string[];
+  /** why the rule must not fix this case (what the real build showed) */
+  unsafeBecause?: string;
 }
 
 /** Keeps the Dockerfile (edited by the fix) and the ignore file out of `COPY . .`. */
@@ -273,8 +278,9 @@ COPY . .
 RUN npm ci
 `,
     rules: ['broad-copy-before-install'],
-    expectFixed: ['broad-copy-before-install'],
-    knownUnsafe: 'broad-copy-before-install: the fixed build fails (postinstall/prepare/preinstall/install scripts of the root package.json read sources); the rule cannot see package.json content, so the fix should not be offered as safe for npm/yarn/pnpm without knowing the scripts (or should be marked unsafe/manual)',
+    expectFixed: [],
+    unsafeBecause: 'broad-copy-before-install: the fixed build fails (postinstall/prepare/preinstall/install scripts of the root package.json read sources); the rule cannot see package.json content, so the fix should not be offered as safe for npm/yarn/pnpm without knowing the scripts (or should be marked unsafe/manual)',
+    expectUnfixed: ['broad-copy-before-install'],
   },
   {
     name: 'broad-copy/pip-nested-requirements',
@@ -286,8 +292,9 @@ COPY . .
 RUN pip install --no-cache-dir -r requirements.txt
 `,
     rules: ['broad-copy-before-install'],
-    expectFixed: ['broad-copy-before-install'],
-    knownUnsafe: 'broad-copy-before-install: the fixed build fails: pip follows `-r`/`-c` includes (and `-e .` / `.` needs setup.py/pyproject.toml) that the manifest COPY does not bring in',
+    expectFixed: [],
+    unsafeBecause: 'broad-copy-before-install: the fixed build fails: pip follows `-r`/`-c` includes (and `-e .` / `.` needs setup.py/pyproject.toml) that the manifest COPY does not bring in',
+    expectUnfixed: ['broad-copy-before-install'],
   },
   {
     name: 'broad-copy/pip-editable-project',
@@ -299,8 +306,9 @@ COPY . .
 RUN pip install --no-cache-dir -r requirements.txt
 `,
     rules: ['broad-copy-before-install'],
-    expectFixed: ['broad-copy-before-install'],
-    knownUnsafe: 'broad-copy-before-install: the fixed build fails: `-e .` in the requirements file needs the project (pyproject.toml/setup.py and its sources) at install time',
+    expectFixed: [],
+    unsafeBecause: 'broad-copy-before-install: the fixed build fails: `-e .` in the requirements file needs the project (pyproject.toml/setup.py and its sources) at install time',
+    expectUnfixed: ['broad-copy-before-install'],
   },
 
   // --- costly-step-after-volatile-copy --------------------------------------------------------------------------
@@ -339,8 +347,9 @@ COPY sources.list /etc/apt/sources.list
 RUN apt-get update && apt-get install -y curl
 `,
     rules: ['costly-step-after-volatile-copy'],
-    expectFixed: ['costly-step-after-volatile-copy'],
-    knownUnsafe: 'costly-step-after-volatile-copy: the moved install uses the base image\'s mirror instead of the copied sources.list; tools read config files by absolute path (apt sources/preferences/keys/apt.conf.d, pip.conf, .npmrc, certificates in /usr/local/share/ca-certificates, ...), so a COPY into /etc, /usr/local/share/ca-certificates or $HOME is not "nothing the RUN reads"',
+    expectFixed: [],
+    unsafeBecause: 'costly-step-after-volatile-copy: the moved install uses the base image\'s mirror instead of the copied sources.list; tools read config files by absolute path (apt sources/preferences/keys/apt.conf.d, pip.conf, .npmrc, certificates in /usr/local/share/ca-certificates, ...), so a COPY into /etc, /usr/local/share/ca-certificates or $HOME is not "nothing the RUN reads"',
+    expectUnfixed: ['costly-step-after-volatile-copy'],
   },
 
   // --- arg-declared-early -------------------------------------------------------------------------------------
@@ -519,8 +528,9 @@ COPY . .
 RUN cat ".git/$(sed 's/^ref: //' .git/HEAD)" > /VERSION && rm -rf .git
 `,
     rules: ['context-includes-volatile'],
-    expectFixed: ['context-includes-volatile'],
-    knownUnsafe: 'context-includes-volatile: the fixed build fails: a RUN after the broad COPY reads .git (here by hand; in practice `git rev-parse`, `git describe`, setuptools-scm, hatch-vcs, Go\'s -buildvcs); the rule only keeps paths a COPY names',
+    expectFixed: [],
+    unsafeBecause: 'context-includes-volatile: the fixed build fails: a RUN after the broad COPY reads .git (here by hand; in practice `git rev-parse`, `git describe`, setuptools-scm, hatch-vcs, Go\'s -buildvcs); the rule only keeps paths a COPY names',
+    expectUnfixed: ['context-includes-volatile'],
   },
 
   // --- every rule at once -------------------------------------------------------------------------------------------
@@ -564,7 +574,9 @@ RUN pip install -r requirements.txt
 RUN rm -rf /root/.cache/pip
 RUN echo "$RELEASE" > /srv/RELEASE
 `,
-    expectFixed: ['broad-copy-before-install', 'arg-declared-early', 'missing-cache-mount', 'context-includes-volatile'],
+    // arg-declared-early reports RELEASE but does not move it: `pip install` runs project code (setup.py) that could
+    // read it from the environment, so the move is not provably safe
+    expectFixed: ['broad-copy-before-install', 'missing-cache-mount', 'context-includes-volatile'],
     allowed: [
       { path: '/srv/Dockerfile', why: 'the Dockerfile, excluded by the fixed .dockerignore on purpose' },
       { path: '/srv/.dockerignore', why: 'the ignore file, edited by the fix and excluding itself' },

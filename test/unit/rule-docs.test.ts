@@ -33,9 +33,13 @@ function parseDoc(md: string): Doc {
 function contextOf(doc: Doc): MemoryContext {
   const ctx = new MemoryContext('example');
   for (const line of doc.context) {
-    const m = /^(\.dockerignore|[\w.-]+\.dockerignore): (.*)$/.exec(line);
-    if (m) ctx.addFile(m[1]!, m[2]!.split(/\s*;\s*/).join('\n') + '\n').setIgnore(m[1]!, m[2]!.split(/\s*;\s*/).join('\n') + '\n');
-    else ctx.addFile(line, line);
+    // `path: content` gives a file its content (`;` separates lines); a bare path gets its own name as content
+    const m = /^([^\s:]+): (.*)$/.exec(line);
+    if (m) {
+      const content = m[2]!.split(/\s*;\s*/).join('\n') + '\n';
+      ctx.addFile(m[1]!, content);
+      if (m[1]!.endsWith('.dockerignore')) ctx.setIgnore(m[1]!, content);
+    } else ctx.addFile(line, line);
   }
   return ctx;
 }

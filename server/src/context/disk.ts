@@ -134,6 +134,18 @@ export class DiskContext implements ContextSnapshot {
     return e ?? undefined;
   }
 
+  /** The text of a small regular file in the context (manifests a rule needs to look into); links are not followed. */
+  readText(p: string, maxBytes = 256 * 1024): string | undefined {
+    const e = this.entry(p);
+    if (!e || e.type !== 'file' || (e.size ?? 0) > maxBytes) return undefined;
+    try {
+      const buf = fs.readFileSync(this.abs(p));
+      return buf.includes(0) ? undefined : buf.toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
   contentId(p: string): string | undefined {
     const cached = this.ids.get(p);
     if (cached !== undefined) return cached ?? undefined;

@@ -38,6 +38,8 @@ export interface ContextSnapshot {
   readonly problems: readonly ContextProblem[];
   /** True when the snapshot is only a partial view (e.g. untrusted workspace, or no context at all). */
   readonly partial?: boolean;
+  /** Text of a small file (manifests a rule must look into), when the snapshot can provide it. */
+  readText?(path: string): string | undefined;
 }
 
 /** A context snapshot held in memory: tests, the corpus sweep, and untrusted workspaces. */
@@ -115,6 +117,10 @@ export class MemoryContext implements ContextSnapshot {
   /** The text of a file added with addFile (used by tests and to read `.dockerignore`). */
   text(p: string): string | undefined {
     return (this.map.get(normalizeRel(p)) as { text?: string } | undefined)?.text;
+  }
+
+  readText(p: string): string | undefined {
+    return this.text(p);
   }
 
   clone(label = this.label): MemoryContext {

@@ -24,6 +24,7 @@ export function withIgnoreFile(ctx: ContextSnapshot, name: string, text: string)
     modeGranularity: ctx.modeGranularity,
     problems: ctx.problems,
     partial: ctx.partial,
+    readText: (p: string) => (p === name ? text : ctx.readText?.(p)),
   };
 }
 

@@ -20,7 +20,8 @@ function mentions(step: Step, name: string): boolean {
 function opaque(step: Step): boolean {
   const rs = runScript(step);
   if (!rs || !rs.parsed) return true;
-  return !rs.commands.every((c) => matchInstall(c) || matchOsPackage(c) || ['mkdir', 'rm', 'ln', 'echo', 'cp', 'mv', 'chmod', 'chown', 'curl', 'wget', 'tar', 'unzip', 'useradd', 'adduser', 'addgroup', 'groupadd', 'true'].includes((c.words[0] ?? '').replace(/^.*\//, '')));
+  // language package managers run project code (lifecycle scripts, build.rs, setup.py) that can read the env
+  return !rs.commands.every((c) => (matchOsPackage(c) && !matchInstall(c)) || ['mkdir', 'rm', 'ln', 'echo', 'cp', 'mv', 'chmod', 'chown', 'curl', 'wget', 'tar', 'unzip', 'useradd', 'adduser', 'addgroup', 'groupadd', 'true'].includes((c.words[0] ?? '').replace(/^.*\//, '')));
 }
 
 export const argDeclaredEarly: Rule = {

@@ -73,6 +73,14 @@ export const broadCopyBeforeInstall: Rule = {
           }
         }
         if (!copy) continue;
+        // a dependency step of the same manager already runs before the copy (`uv sync --no-install-project`,
+        // `cargo chef cook`, `go mod download`): this later command installs or builds the project itself
+        const copyIdx = steps.indexOf(copy);
+        const earlierDeps = steps.slice(0, copyIdx).some((s) => {
+          const r2 = s.keyword === 'RUN' ? runScript(s) : null;
+          return !!r2 && r2.commands.some((c) => matchInstall(c)?.manager === inst.manager || (inst.manager === 'cargo' && c.words[1] === 'chef'));
+        });
+        if (earlierDeps) continue;
         const extra = extraFiles(rc, copy, inst);
         if (extra === 0) continue;
         const total = rc.reads.get(copy.id)?.files;
@@ -97,6 +105,39 @@ export const broadCopyBeforeInstall: Rule = {
     return out;
   },
 };
+
+/**
+ * Would the install still work with only the manifests in place? npm/yarn/pnpm/bun run the root package's lifecycle
+ * scripts (which may read sources); a requirements file may include others (`-r`), or install the project (`-e .`).
+ * Unknown content means no fix.
+ */
+function manifestsSelfContained(rc: RuleContext, inst: InstallMatch, files: string[]): boolean {
+  const read = (p: string) => rc.ctx?.readText?.(p);
+  if (['npm', 'yarn', 'pnpm', 'bun'].includes(inst.manager)) {
+    const text = read('package.json');
+    if (text === undefined) return false;
+    try {
+      const pkg = JSON.parse(text) as { scripts?: Record<string, unknown>; workspaces?: unknown };
+      if (pkg.workspaces) return false; // workspace packages live in sub-folders the narrow COPY leaves out
+      const scripts = pkg.scripts ?? {};
+      return !['preinstall', 'install', 'postinstall', 'prepare', 'prepublish', 'preprepare', 'postprepare'].some((k) => k in scripts);
+    } catch {
+      return false;
+    }
+  }
+  if (inst.manager === 'pip' || inst.manager === 'uv') {
+    for (const f of files) {
+      const text = read(f);
+      if (text === undefined) return false;
+      for (const line of text.split('\n')) {
+        const t = line.replace(/#.*/, '').trim();
+        if (!t) continue;
+        if (/^(-r|--requirement|-c|--constraint|-e|--editable)\b/.test(t) || /^(\.|\/|file:)/.test(t) || /^[\w.-]+\s*@\s*file:/.test(t)) return false;
+      }
+    }
+  }
+  return true;
+}
 
 function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, commands: string[][], steps: Step[], runIdx: number): { title: string; edits: TextEdit[] } | undefined {
   if (inst.needsSources || !rc.ctx || rc.ctx.partial) return undefined;
@@ -128,6 +169,7 @@ function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, com
     else files.push(m);
   }
   if (inst.required.some((r) => !files.includes(r) && !dirs.includes(r))) return undefined;
+  if (!manifestsSelfContained(rc, inst, files)) return undefined;
   if (!files.length && !dirs.length) return undefined;
   let dest = copyDestWord(copy);
   if (dest === '.' || dest === './') dest = './';

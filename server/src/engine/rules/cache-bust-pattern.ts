@@ -41,7 +41,8 @@ export const cacheBustPattern: Rule = {
       if (step.keyword !== 'RUN' || step.trigger) continue;
       const rs = runScript(step);
       if (!rs) continue;
-      const dyn = /\$RANDOM|\/dev\/u?random|\buuidgen\b|\$\(date\b|`date\b/.test(rs.script) || rs.commands.some((c) => c.words[0] === 'date');
+      // only values that are meant to change between builds (a timestamp); random passwords and ids are fine frozen
+      const dyn = /\$\(date\b|`date\b/.test(rs.script) || rs.commands.some((c) => c.words[0] === 'date' && !c.words.some((w) => w.startsWith('-d') || w === '--date'));
       if (!dyn) continue;
       out.push({
         rule: this.id,

@@ -10,7 +10,8 @@ function isCleanup(c: ShellCommand): boolean {
   const tool = (c.words[0] ?? '').replace(/^.*\//, '');
   if (tool === 'rm') return c.words.slice(1).some((w) => !w.startsWith('-'));
   const os = matchOsPackage(c);
-  if (os && os.kind === 'clean') return true;
+  // clean/autoclean drop caches; remove/purge/del uninstall packages, which is not a cleanup of this Dockerfile's files
+  if (os && os.kind === 'clean') return c.words.some((w) => ['clean', 'autoclean', 'cache', 'cc'].includes(w));
   if (['npm', 'yarn', 'pnpm'].includes(tool) && c.words.includes('cache') && (c.words.includes('clean') || c.words.includes('prune'))) return true;
   if ((tool === 'pip' || tool === 'pip3') && c.words[1] === 'cache') return true;
   if (tool === 'find' && c.words.includes('-delete')) return true;
@@ -54,6 +55,10 @@ export const cleanupInSeparateLayer: Rule = {
     const out: Finding[] = [];
     const { model } = rc;
     for (const stage of model.stages) {
+      // a stage whose layers never ship (only COPY --from reads it; it is not the target nor a FROM base):
+      // deleting there decides what gets copied, and layer sizes do not matter
+      const isBase = model.stages.some((o) => o.base.kind === 'stage' && o.base.stage === stage.index);
+      if (stage.index !== model.target && !isBase && model.steps.some((s) => s.stageReads.some((r) => r.stage === stage.index))) continue;
       const steps = stageSteps(model, stage.index);
       for (let i = 1; i < steps.length; i++) {
         const step = steps[i]!;

@@ -60,6 +60,9 @@ export const contextIncludesVolatile: Rule = {
       }
     }
     const dockerfileLike = rc.sent.filter((p) => !p.includes('/') && (/^(Dockerfile|Containerfile)(\..*)?$|\.(Dockerfile|dockerfile)$/.test(p) || p === rc.ignoreName || p === '.dockerignore'));
+    // a RUN that runs git (rev-parse, describe), setuptools-scm or `go build` with VCS stamping reads .git
+    const readsGit = rc.model.steps.some((s) => s.keyword === 'RUN' && /(^|[\s;&|(])git\s|\.git\b|setuptools[-_]scm|buildvcs|versioneer|GIT_DIR/.test(s.script ?? s.argv?.join(' ') ?? ''));
+    if (readsGit) for (const v of [...found.keys()]) if (v.pattern === '.git') found.delete(v);
     const items = [...found].sort((a, b) => VOLATILE.indexOf(a[0]) - VOLATILE.indexOf(b[0])).filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
     for (const step of broad) {
       const total = rc.reads.get(step.id)?.files ?? 0;

@@ -22,12 +22,13 @@ export const copySourceMissing: Rule = {
         // a wildcard that matches nothing is fine as long as another source matches (the `COPY x* noop.txt` idiom)
         if (/[*?[]/.test(src) && all.some((o) => !reads.unmatched.includes(o))) continue;
         if (!/[*?[]/.test(src) && ig.ignores(src)) continue; // copy-ignored-file says it better
+        const wildcard = /[*?[]/.test(src);
         out.push({
           rule: this.id,
-          severity: this.defaultSeverity,
+          severity: wildcard ? 'info' : this.defaultSeverity,
           range: headRange(rc, step),
           message: /[*?[]/.test(src)
-            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}; the build fails with "no source files were specified". If the build uses another context, set it in .layerwise.yaml.`
+            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). If the build uses another context, set it in .layerwise.yaml.`
             : `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${rc.ctx.label}; the build fails with "not found". If the build uses another context, set it in .layerwise.yaml.`,
         });
       }

@@ -15,11 +15,17 @@ const SAFE_TOOLS = new Set([
   'sha256sum', 'gpg', 'install', 'touch', 'cd', 'debconf-set-selections', 'ldconfig',
 ]);
 
+/** Where tools look for configuration: system config, home directories, certificates and keys, dotfiles. */
+const CONFIG_DEST = /^\/(etc|root|home|usr\/local\/etc|usr\/local\/share\/ca-certificates|usr\/share\/keyrings|var\/lib\/apt|opt\/conda\/\.condarc)(\/|$)|\/\.[^/]+\/?$/;
+
 /** Could the RUN read something the copies above it brought in? Conservative: yes unless proven otherwise. */
 function readsCopied(run: Step, copies: Step[]): boolean {
   const rs = runScript(run);
   if (!rs || !rs.parsed) return true;
   if (run.mounts.some((m) => m.type === 'bind')) return true;
+  // tools read configuration by absolute path (apt sources and keys, pip.conf, .npmrc, CA certificates): a COPY
+  // into the filesystem outside the working directory may be read without being named
+  if (copies.some((c) => CONFIG_DEST.test(c.parts['dest'] ?? ''))) return true;
   const names = new Set<string>();
   for (const c of copies) {
     const dest = c.parts['dest'] ?? '';

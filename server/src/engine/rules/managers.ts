@@ -89,7 +89,9 @@ export function matchInstall(cmd: ShellCommand): InstallMatch | null {
         else if (/^(-r|--requirement=|-c|--constraint=)./.test(w)) files.push(w.replace(/^(-r|--requirement=|-c|--constraint=)/, ''));
       }
       if (!files.length) return null;
-      return m('pip', files, files, ['$HOME/.cache/pip']);
+      // `-e .`, `.` or a local path installs the project itself: it needs the sources
+      const local = args.some((w, i) => w === '-e' || w === '--editable' || ((w === '.' || w.startsWith('./') || w.startsWith('/')) && !['-r', '--requirement', '-c', '--constraint'].includes(args[i - 1] ?? '')));
+      return m('pip', files, files, ['$HOME/.cache/pip'], local);
     }
     case 'poetry':
       if (sub === 'install') return m('poetry', ['pyproject.toml', 'poetry.lock', 'poetry.toml'], ['pyproject.toml'], ['$HOME/.cache/pypoetry'], !hasFlag(rest, '--no-root', '--only-root') );

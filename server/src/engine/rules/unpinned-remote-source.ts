@@ -48,6 +48,7 @@ export const unpinnedRemoteSource: Rule = {
         if ((tool === 'curl' || tool === 'wget') && !verifies) {
           const url = c.words.find((w) => /^https?:\/\//.test(w));
           if (!url) continue;
+          if (/\.(asc|gpg|pub|key|sig)(\?|$)|\/keys?\/|gpgkey|pubkey/i.test(url)) continue; // signing keys: checked by fingerprint
           if (!moving(url) && pinned(url)) continue; // a versioned URL: content is (by convention) stable
           out.push({
             rule: this.id,
