@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
-import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName } from '../context';
+import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
 import { CliError, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { sarifLog, type SarifFile } from './sarif';
@@ -72,10 +72,12 @@ export function runCheck(a: ParsedArgs): number {
     const per = config.dockerfiles[relToCfg] ?? {};
     const df = readDockerfile(file);
     const contextDir = path.resolve(a.context ?? (per.context ? path.resolve(cfgBase, per.context) : path.dirname(file)));
-    let ctx = ctxCache.get(contextDir + '\0' + file);
+    // one crawl per context and ignore file: Dockerfiles sharing a context share the snapshot
+    const ignoreKey = ignoreFileCandidates(contextDir, file).find((c) => fs.existsSync(c.file))?.file ?? '';
+    let ctx = ctxCache.get(contextDir + '\0' + ignoreKey);
     if (!ctx) {
       ctx = loadDiskContext(contextDir, { dockerfilePath: file });
-      ctxCache.set(contextDir + '\0' + file, ctx);
+      ctxCache.set(contextDir + '\0' + ignoreKey, ctx);
     }
     const options = {
       buildArgs: { ...config.buildArgs, ...(per.buildArgs ?? {}), ...a.buildArgs },
