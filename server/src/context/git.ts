@@ -168,7 +168,8 @@ export class GitContext implements ContextSnapshot {
   }
 }
 
-function realOrResolved(p: string): string {
+/** realpath when it exists, else the resolved path (so symlinked temp dirs compare equal). */
+export function realOrResolved(p: string): string {
   try {
     return fs.realpathSync(p);
   } catch {
@@ -176,7 +177,8 @@ function realOrResolved(p: string): string {
   }
 }
 
-function toRepoRel(repoRoot: string, abs: string): string | null {
+/** `abs` relative to the repository root in git's form, or null when it lies outside. */
+export function toRepoRel(repoRoot: string, abs: string): string | null {
   const rel = path.relative(repoRoot, abs);
   if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
   return rel.split(path.sep).join('/');

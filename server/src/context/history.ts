@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HistoryChange, HistoryCommit, PathState } from '../engine/history';
-import { findRepoRoot, runGit } from './git';
+import { findRepoRoot, realOrResolved, runGit, toRepoRel } from './git';
 
 export interface LoadHistoryOptions {
   contextDir: string;
@@ -40,20 +40,6 @@ export interface HistoryData {
 const FORMAT_VERSION = 1;
 const MAX_TEXT = 16 * 1024 * 1024;
 const ZERO = /^0+$/;
-
-function realOrResolved(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
-
-function toRepoRel(repoRoot: string, abs: string): string | null {
-  const rel = path.relative(repoRoot, abs);
-  if (rel.startsWith('..') || path.isAbsolute(rel)) return null;
-  return rel.split(path.sep).join('/');
-}
 
 function noHistory(reason: string, extra: Partial<HistoryData> = {}): HistoryData {
   return { state: 'no-history', reason, commits: [], source: 'none', ...extra };

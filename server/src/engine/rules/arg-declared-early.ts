@@ -1,11 +1,10 @@
 // arg-declared-early: an ARG with a value is in the environment of every later RUN of its stage, used or not
 // (measured: table d, `not-using-arg`). Declared early, a changed value reruns every RUN after it.
-import { splitWords } from '../expand';
 import { PROXY_ARGS, type Step } from '../model';
 import { runScript } from '../shell';
 import { matchInstall, matchOsPackage } from './managers';
 import type { Finding, Rule } from './types';
-import { deleteLines, insertBefore, lineRange, linesText, plural, quoteInstr, stageSteps } from './util';
+import { deleteLines, insertBefore, lineRange, linesText, plural, stageArgs, stageSteps } from './util';
 
 /** Names tools read from the environment by themselves: moving these could change what a RUN does. */
 const IMPLICIT = /^(DEBIAN_FRONTEND|PATH|HOME|LANG|LANGUAGE|LC_.*|TZ|CC|CXX|CFLAGS|CXXFLAGS|LDFLAGS|CPPFLAGS|MAKEFLAGS|PIP_.*|NPM_CONFIG_.*|npm_config_.*|YARN_.*|PNPM_.*|GO.*|CGO_.*|CARGO_.*|RUST.*|NODE_.*|PYTHON.*|UV_.*|POETRY_.*|PIPENV_.*|BUNDLE_.*|GEM_.*|COMPOSER_.*|MAVEN_.*|GRADLE_.*|JAVA_.*|JDK_.*|DOTNET_.*|NUGET_.*|CI|TARGET.*|BUILD(PLATFORM|OS|ARCH|VARIANT)|SOURCE_DATE_EPOCH|BUILDKIT_.*)$/;
@@ -33,11 +32,9 @@ export const argDeclaredEarly: Rule = {
   check(rc) {
     const out: Finding[] = [];
     const { model } = rc;
-    for (const cfg of model.config) {
-      if (cfg.keyword !== 'ARG' || cfg.stage === null) continue;
-      const ins = model.parsed.instructions.find((x) => x.range.start.line === cfg.line);
-      if (!ins) continue;
-      const words = splitWords(ins.args, model.escape);
+    for (const { cfg, words } of stageArgs(model)) {
+      if (cfg.stage === null) continue;
+      const ins = model.parsed.instructions.find((x) => x.range.start.line === cfg.line)!;
       if (words.length !== 1) continue; // multi-name ARG lines: report nothing rather than a half fix
       const word = words[0]!;
       const name = word.split('=')[0]!;

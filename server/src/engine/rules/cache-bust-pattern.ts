@@ -1,10 +1,9 @@
 // cache-bust-pattern: deliberate cache busting (ARG CACHEBUST, build dates) and commands whose output a cached layer
 // freezes (RUN date, $RANDOM). Says exactly what the pattern invalidates — or why it does not work.
 import { impactOf } from '../explain';
-import { splitWords } from '../expand';
 import { runScript } from '../shell';
 import type { Finding, Rule } from './types';
-import { headRange, lineRange, plural, quoteInstr, stageSteps } from './util';
+import { headRange, lineRange, plural, quoteInstr, stageArgs, stageSteps } from './util';
 
 const BUST_ARG = /^(CACHE_?BUST(ER)?|BUST|NO_?CACHE|.*_CACHEBUST|BUILD_?(DATE|TIME|TIMESTAMP)|TIMESTAMP|DATE|NOW|RANDOM)$/i;
 
@@ -17,10 +16,9 @@ export const cacheBustPattern: Rule = {
   check(rc) {
     const out: Finding[] = [];
     const { model } = rc;
-    for (const cfg of model.config) {
-      if (cfg.keyword !== 'ARG' || cfg.stage === null) continue;
-      const ins = model.parsed.instructions.find((x) => x.range.start.line === cfg.line);
-      for (const w of splitWords(ins?.args ?? '', model.escape)) {
+    for (const { cfg, words } of stageArgs(model)) {
+      if (cfg.stage === null) continue;
+      for (const w of words) {
         const name = w.split('=')[0]!;
         if (!BUST_ARG.test(name)) continue;
         const runs = stageSteps(model, cfg.stage).filter((s) => s.keyword === 'RUN' && s.line > cfg.line);

@@ -113,3 +113,14 @@ export function isWindowsStage(model: Model, stage: number): boolean {
   if (/windows|nanoserver|servercore|mcr\.microsoft\.com\/(powershell|dotnet\/framework)/.test(ref)) return true;
   return model.escape === '`' || !/(^|\/)(ba|da|a)?sh$/.test(s.shellAtEnd[0] ?? '/bin/sh');
 }
+
+/** Every in-stage `ARG` instruction with its declared words (`NAME` or `NAME=default`). */
+export function stageArgs(model: Model): { cfg: ConfigInstruction; words: string[] }[] {
+  const out: { cfg: ConfigInstruction; words: string[] }[] = [];
+  for (const cfg of model.config) {
+    if (cfg.keyword !== 'ARG' || cfg.stage === null) continue;
+    const ins = model.parsed.instructions.find((x) => x.range.start.line === cfg.line);
+    if (ins) out.push({ cfg, words: splitWords(ins.args, model.escape) });
+  }
+  return out;
+}
