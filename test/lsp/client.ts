@@ -36,6 +36,8 @@ export interface StartOptions {
   root: string;
   initializationOptions?: Record<string, unknown>;
   capabilities?: ClientCapabilities;
+  /** Another server to start instead of ours (argv; e.g. a peer for benchmarks). */
+  command?: string[];
 }
 
 export class LspClient {
@@ -53,8 +55,9 @@ export class LspClient {
   ) {}
 
   static async start(opts: StartOptions): Promise<LspClient> {
-    if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    const proc = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    if (!opts.command && !fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
+    const [cmd, ...args] = opts.command ?? [process.execPath, SERVER, '--stdio'];
+    const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspClient(proc, conn);
     proc.stderr!.on('data', (d) => (c.stderr += d.toString()));
@@ -69,7 +72,7 @@ export class LspClient {
       if (method === 'window/logMessage' || method === 'window/showMessage') c.messages.push((params as { message: string }).message);
       c.wake();
     });
-    conn.onRequest('workspace/configuration', () => [null]);
+    conn.onRequest('workspace/configuration', (p: { items?: unknown[] }) => (p?.items ?? [null]).map(() => null));
     conn.onRequest('client/registerCapability', () => null);
     conn.onRequest('workspace/codeLens/refresh', () => null);
     conn.listen();

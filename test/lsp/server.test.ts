@@ -153,6 +153,30 @@ RUN cd /app && npm install
     assert.deepEqual(await c.codeLenses(uri), []);
   });
 
+  test('inlay hints: off by default; with layerwise.inlayHints.enabled, `reads N files` after COPY lines', async () => {
+    const dir = tempContext(ctxFiles());
+    const off = await start(dir);
+    const uri0 = off.open(path.join(dir, 'Dockerfile'));
+    await off.waitDiagnostics(uri0);
+    const all = { start: { line: 0, character: 0 }, end: { line: 100, character: 0 } };
+    assert.deepEqual(await off.request('textDocument/inlayHint', { textDocument: { uri: uri0 }, range: all }), []);
+    assert.ok(off.initResult.capabilities.inlayHintProvider);
+    const c = await start(dir, { settings: { inlayHints: { enabled: true } } });
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(uri);
+    const hints = await c.request<{ position: { line: number; character: number }; label: string; tooltip?: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: all });
+    assert.deepEqual(
+      hints.map((h) => [h.position.line, h.position.character, h.label]),
+      [
+        [3, 'COPY package.json package-lock.json ./'.length, 'reads 2 files'],
+        [5, 'COPY src ./src'.length, 'reads 3 files'],
+      ],
+    );
+    assert.match(hints[1]!.tooltip!, /step 4\/5/);
+    const some = await c.request<unknown[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 5, character: 0 }, end: { line: 6, character: 0 } } });
+    assert.equal(some.length, 1, 'only hints in the requested range');
+  });
+
   test('versioning: two quick changes publish only the last version', async () => {
     const dir = tempContext(ctxFiles());
     const c = await start(dir, { debounceMs: 150 });
@@ -168,6 +192,30 @@ RUN cd /app && npm install
     assert.ok(!p.diagnostics.some((d) => /RUNX/.test(d.message)));
     // hover answers for the new text
     assert.match(await c.hoverText(uri, 5), /step 3 of 4/);
+  });
+
+  test('adaptive debounce: a small document gets diagnostics well under the 150 ms cap; a burst of edits coalesces', async () => {
+    const dir = tempContext(ctxFiles());
+    const c = await start(dir, { debounceMs: undefined });
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(uri);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = Date.now();
+      const v = c.change(uri, DOCKERFILE.replace('RUN npm ci', `RUNZ${i} npm ci`));
+      await c.waitDiagnostics(uri, (_d, p) => p.version === v);
+      times.push(Date.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    assert.ok(times[2]! < 140, `median edit→diagnostics ${times[2]} ms (${times.join(', ')})`);
+    const before = c.diagnostics.get(uri)!.length;
+    let last = 0;
+    for (let i = 0; i < 20; i++) last = c.change(uri, DOCKERFILE.replace('RUN npm ci', `RUNB${i} npm ci`));
+    const p = await c.waitDiagnostics(uri, (_d, pp) => pp.version === last);
+    assert.ok(p.diagnostics.some((d) => /RUNB19/.test(d.message)));
+    const pubs = c.diagnostics.get(uri)!.slice(before);
+    assert.ok(pubs.length <= 3, `${pubs.length} publications for a burst of 20 edits`);
+    assert.ok(pubs.every((x, i) => i === 0 || x.version! > pubs[i - 1]!.version!), 'versions only go up');
   });
 
   test('live update: adding a context file changes the hover file count (server-side watcher)', async () => {

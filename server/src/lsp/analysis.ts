@@ -13,6 +13,7 @@ import {
   type Model,
   type Severity,
   type StepReads,
+  type Step,
 } from '../engine';
 
 export interface DocAnalysis {
@@ -40,7 +41,73 @@ export interface DocAnalysis {
   impacts: Map<number, Impact>;
   /** Milliseconds the analysis took (logged, used by benchmarks). */
   elapsedMs: number;
+  /**
+   * Set on a worker's result (see forTransfer): steps carry at most ENV_SHOWN env entries (and their sources), and
+   * this map has the full count per step id whose env was cut. Absent: `step.env` is complete.
+   */
+  envCounts?: Map<number, number>;
 }
+
+/** What diagnostics are made of: small, so a worker can send it before the (much larger) analysis itself. */
+export interface DiagInput {
+  uri: string;
+  version: number;
+  refused: string | null;
+  problems: Model['problems'];
+  findings: CheckResult['findings'];
+  /** Range of the first FROM (where context diagnostics go), if any. */
+  firstFrom: Model['stages'][number]['range'] | null;
+  contextError: string | null;
+  contextProblems: ContextProblem[];
+}
+
+export function diagInputOf(a: DocAnalysis): DiagInput {
+  return {
+    uri: a.uri,
+    version: a.version,
+    refused: a.refused,
+    problems: a.model?.problems ?? [],
+    findings: a.check?.findings ?? [],
+    firstFrom: a.model?.stages[0]?.range ?? null,
+    contextError: a.contextError,
+    contextProblems: a.contextProblems,
+  };
+}
+
+/** How many env entries a hover lists by name (the rest are counted). */
+export const ENV_SHOWN = 8;
+
+/**
+ * The part of an analysis the protocol thread presents from, cheap to structured-clone across threads. A RUN's env
+ * holds every ARG/ENV in scope, so on long Dockerfiles the steps' env, envSources and op (the cache-key material)
+ * grow with steps × variables and cloning them cost more than the analysis (1.2 s of 32 MB at 20,000 lines). The
+ * protocol thread never recomputes keys (explain re-analyses from the text), so: no `op`/`parts`, no stage env maps,
+ * env cut to what a hover names, with the full count in `envCounts`.
+ */
+export function forTransfer(a: DocAnalysis): DocAnalysis {
+  if (!a.model) return { ...a, ctx: null };
+  const envCounts = new Map<number, number>();
+  const steps = a.model.steps.map((s) => {
+    const slim = { ...s, op: '', parts: {} };
+    if (s.env.length > ENV_SHOWN) {
+      envCounts.set(s.id, s.env.length);
+      slim.env = s.env.slice(0, ENV_SHOWN);
+    }
+    if (s.envSources.size) {
+      const m = new Map<string, Step['envSources'] extends Map<string, infer V> ? V : never>();
+      for (const [k] of slim.env) {
+        const src = s.envSources.get(k);
+        if (src) m.set(k, { ...src, value: '' });
+      }
+      slim.envSources = m;
+    }
+    return slim;
+  });
+  const stages = a.model.stages.map((st) => ({ ...st, envAtEnd: new Map<string, string>(), keyEnvAtEnd: new Map<string, string>() }));
+  const model: Model = { ...a.model, steps, stages };
+  return { ...a, ctx: null, model, check: a.check ? { ...a.check, model } : null, envCounts };
+}
+
 
 export const MAX_DOCUMENT_CHARS = 16 * 1024 * 1024;
 
@@ -89,10 +156,54 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
   const opts = { buildArgs: inp.buildArgs, target: inp.target, buildkitVersion: inp.buildkitVersion };
   const model = analyze(text, opts);
   base.model = model;
-  base.check = check(text, inp.ctx, { ...opts, severities: inp.severities }, model);
-  if (inp.ctx) base.reads = stepReads(model, inp.ctx, sentPaths(inp.ctx));
+  const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
+  if (prepared) base.reads = prepared.reads;
+  base.check = check(text, inp.ctx, { ...opts, severities: inp.severities }, model, prepared);
   base.elapsedMs = Date.now() - t0;
   return base;
+}
+
+interface ReadsCache {
+  sent: string[];
+  /** StepReads by the step's context reads (sources and excludes), for this context snapshot. */
+  bySources: Map<string, StepReads>;
+}
+const readsCaches = new WeakMap<ContextSnapshot, ReadsCache>();
+
+/**
+ * `sentPaths` and `stepReads` for a model, computed once per context snapshot and step sources: an edit to a
+ * Dockerfile only computes the reads of steps whose sources changed (the context store hands out a new snapshot
+ * whenever paths are added, removed or the ignore file changes; content changes do not change what a step selects).
+ * The result is passed to check() so that the rules do not compute it a second time.
+ */
+export function readsFor(model: Model, ctx: ContextSnapshot): { sent: string[]; reads: Map<number, StepReads> } {
+  let c = readsCaches.get(ctx);
+  if (!c) {
+    c = { sent: sentPaths(ctx), bySources: new Map() };
+    readsCaches.set(ctx, c);
+  }
+  const todo: Model['steps'] = [];
+  const keys = new Map<number, string>();
+  const pending = new Set<string>();
+  for (const s of model.steps) {
+    if (!s.contextReads.length) continue;
+    const key = JSON.stringify(s.contextReads.map((r) => [r.sources, r.excludes]));
+    keys.set(s.id, key);
+    if (!c.bySources.has(key) && !pending.has(key)) {
+      pending.add(key); // steps with the same sources read the same files: compute one of them
+      todo.push(s);
+    }
+  }
+  if (todo.length) {
+    if (c.bySources.size + todo.length > 50_000) c.bySources.clear();
+    for (const [id, r] of stepReads({ ...model, steps: todo }, ctx, c.sent)) c.bySources.set(keys.get(id)!, r);
+  }
+  const reads = new Map<number, StepReads>();
+  for (const [id, key] of keys) {
+    const r = c.bySources.get(key);
+    if (r) reads.set(id, r);
+  }
+  return { sent: c.sent, reads };
 }
 
 export function impactFor(a: DocAnalysis, stepId: number): Impact {

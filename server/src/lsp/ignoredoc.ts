@@ -1,27 +1,36 @@
-// `.dockerignore` documents: which context paths each pattern decides (via the engine's matcher), for
-// "matches nothing" diagnostics and hovers with counts and examples.
-import { parseDockerignore, type ContextSnapshot, type DockerIgnore } from '../engine';
+// `.dockerignore` documents: which context paths each pattern decides and which COPY/ADD sources it takes away
+// (both computed by the engine), for diagnostics and hovers with counts and examples.
+import {
+  excludedCopySources,
+  ignorePatternStats,
+  parseDockerignore,
+  type ContextSnapshot,
+  type DockerIgnore,
+  type Model,
+  type NeededExclusion,
+  type PatternStats,
+} from '../engine';
 
-export interface PatternStats {
-  /** Index into ignore.patterns. */
-  index: number;
-  /** Paths this pattern is the deciding (last matching) pattern for. */
-  decided: number;
-  files: number;
-  examples: string[];
-  /** Directories pruned by the crawl (not descended) that this pattern excludes. */
-  prunedDirs: string[];
-}
+export type { PatternStats };
 
 export interface IgnoreAnalysis {
   uri: string;
   version: number;
   ignore: DockerIgnore;
   stats: PatternStats[];
+  /** COPY/ADD sources of Dockerfiles using this context that the file excludes. */
+  needed: NeededExclusion[];
   ctx: ContextSnapshot | null;
   contextDir: string | null;
   contextNote: string | null;
   totalPaths: number;
+}
+
+/** A Dockerfile that uses the context: `label` is how diagnostics name it, `uri` where related information points. */
+export interface IgnoreUser {
+  label: string;
+  uri: string;
+  model: Model;
 }
 
 export function analyseIgnore(
@@ -31,32 +40,12 @@ export function analyseIgnore(
   ctx: (ContextSnapshot & { pruned?: readonly string[] }) | null,
   contextDir: string | null,
   contextNote: string | null,
+  users: IgnoreUser[] = [],
 ): IgnoreAnalysis {
   const ignore = parseDockerignore(text.includes('\u0000') ? '' : text);
-  const stats: PatternStats[] = ignore.patterns.map((_, index) => ({ index, decided: 0, files: 0, examples: [], prunedDirs: [] }));
-  let total = 0;
-  if (ctx) {
-    const all = [...ctx.paths()].sort();
-    for (const p of all) {
-      total++;
-      const d = ignore.decide(p);
-      if (d.pattern < 0) continue;
-      const s = stats[d.pattern]!;
-      s.decided++;
-      if (ctx.entry(p)?.type !== 'dir') {
-        s.files++;
-        if (s.examples.length < 5) s.examples.push(p);
-      }
-    }
-    for (const dir of ctx.pruned ?? []) {
-      const d = ignore.decide(dir);
-      if (d.pattern < 0) continue;
-      const s = stats[d.pattern]!;
-      s.decided++;
-      s.prunedDirs.push(dir);
-    }
-  }
-  return { uri, version, ignore, stats, ctx, contextDir, contextNote, totalPaths: total };
+  const { stats, totalPaths } = ignorePatternStats(ignore, ctx, ctx?.pruned ?? []);
+  const needed = excludedCopySources(ignore, users.map((u) => ({ label: u.uri, model: u.model })), ctx);
+  return { uri, version, ignore, stats, needed, ctx, contextDir, contextNote, totalPaths };
 }
 
 export function patternAtLine(a: IgnoreAnalysis, line0: number): number {
@@ -82,5 +71,17 @@ export function ignoreHover(a: IgnoreAnalysis, index: number): string {
       out.push('', `Whole directories left out (not even read): ${s.prunedDirs.slice(0, 5).map((d) => '`' + d + '/`').join(', ')}${s.prunedDirs.length > 5 ? ', …' : ''}.`);
   }
   out.push('', 'Counts are of the paths this pattern decides (the last matching pattern wins).');
+  const needs = a.needed.filter((n) => n.pattern === index);
+  if (needs.length) {
+    out.push('', '**⚠️ Takes away what a build needs:**');
+    for (const n of needs.slice(0, 5)) out.push(`- \`${n.keyword} ${n.source}\` (${labelOf(n.dockerfile)} line ${n.line + 1})`);
+    if (needs.length > 5) out.push(`- and ${needs.length - 5} more`);
+  }
   return out.join('\n');
+}
+
+/** A short name for a Dockerfile URI: its file name. */
+export function labelOf(uri: string): string {
+  const i = uri.lastIndexOf('/');
+  return decodeURIComponent(i >= 0 ? uri.slice(i + 1) : uri);
 }

@@ -2,7 +2,7 @@
 // fact comes from the engine's model, stepReads, impactOf and check results.
 import type { Finding, Model, Step, Stage, ConfigInstruction } from '../engine';
 import { docsUrl, ruleById } from '../engine';
-import { impactFor, type DocAnalysis } from './analysis';
+import { ENV_SHOWN, impactFor, type DocAnalysis } from './analysis';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, one: string, many = one + 's'): string => `${fmt(n)} ${n === 1 ? one : many}`;
@@ -70,11 +70,18 @@ export function lensTitle(a: DocAnalysis, step: Step): string {
     if (imp.maybe) s += ` (+${fmt(imp.maybe)} maybe)`;
     parts.push(s);
   }
-  const r = a.reads.get(step.id);
-  if (r) parts.push(`reads ${plural(r.files, 'file')}${r.wholeContext ? ' (whole context)' : ''}`);
-  else if (step.contextReads.length && !a.hasContext) parts.push('reads context files');
+  const reads = readsTitle(a, step);
+  if (reads) parts.push(reads);
   if (!stage.needed) parts.push('not built for the target');
   return parts.join(' · ');
+}
+
+/** `reads 1,284 files` for a step that reads the build context (code lens part, inlay hint); null otherwise. */
+export function readsTitle(a: DocAnalysis, step: Step): string | null {
+  const r = a.reads.get(step.id);
+  if (r) return `reads ${plural(r.files, 'file')}${r.wholeContext ? ' (whole context)' : ''}`;
+  if (step.contextReads.length && !a.hasContext) return 'reads context files';
+  return null;
 }
 
 function lineRef(model: Model, line0: number): string {
@@ -162,7 +169,8 @@ export function stepHover(a: DocAnalysis, step: Step): string {
         const src = step.envSources.get(k);
         return src ? `${code(k)} (${src.kind === 'arg' ? 'ARG' : src.kind === 'env' ? 'ENV' : 'inherited'}${src.line >= 0 && src.kind !== 'inherited' ? ', ' + lineRef(model, src.line) : ''})` : code(k);
       });
-      out.push(`- build args and env that reach it: ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, and ${names.length - 8} more` : ''}`);
+      const total = a.envCounts?.get(step.id) ?? names.length;
+      out.push(`- build args and env that reach it: ${names.slice(0, ENV_SHOWN).join(', ')}${total > ENV_SHOWN ? `, and ${total - ENV_SHOWN} more` : ''}`);
     }
     if (step.user) out.push(`- the user ${code(step.user)}`);
     out.push(`- the working directory ${code(step.workdir || '/')}`);

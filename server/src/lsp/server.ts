@@ -21,20 +21,27 @@ import {
   type Diagnostic,
   type InitializeParams,
   type InitializeResult,
+  type InlayHint,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { docsUrl, explain, type ContextSnapshot, type Finding } from '../engine';
+import { analyze, docsUrl, explain, mergeBuildLayers, type Model, type BuildLayer, type ContextSnapshot, type Finding } from '../engine';
+import { ProjectFiles, type ConfigProblem } from '../context/projects';
+import { isDockerfileName } from '../context/discover';
 import { gitBaseline } from '../context';
 import { renderExplainJson } from '../cli/render';
-import { countFiles, type DocAnalysis } from './analysis';
+import { countFiles, diagInputOf, type DiagInput, type DocAnalysis } from './analysis';
 import { AnalysisWorker, analyseWithStore, type AnalyseRequest } from './worker';
 import { codeActions, FIX_ALL_KIND, type EditCapabilities } from './actions';
 import { ContextStore, type FileChange } from './contexts';
-import { analyseIgnore, ignoreHover, patternAtLine, type IgnoreAnalysis } from './ignoredoc';
-import { configAtLine, lensTitle, stageAtFromLine, stepAtLine, stepHover, configHover, stageHover } from './present';
-import { DEFAULT_SETTINGS, parseSettings, type Settings } from './settings';
+import { analyseIgnore, ignoreHover, labelOf, patternAtLine, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
+import { configAtLine, lensTitle, readsTitle, stageAtFromLine, stepAtLine, stepHover, configHover, stageHover } from './present';
+import { DEFAULT_SETTINGS, parseSettings, type Settings, type SeveritySetting } from './settings';
 
 export const SERVER_VERSION = '0.1.0';
+/** The longest (and, before a document's first analysis, the) debounce after an edit. */
+export const MAX_DEBOUNCE_MS = 150;
+/** The shortest adaptive debounce: edits that arrive together (one keystroke, several changes) coalesce. */
+export const MIN_DEBOUNCE_MS = 5;
 
 /** What the client may pass in initializationOptions. */
 export interface InitOptions {
@@ -44,7 +51,10 @@ export interface InitOptions {
   settings?: unknown;
   /** The client sends workspace/didChangeWatchedFiles for all files by itself (VS Code `synchronize.fileEvents`). */
   fileEvents?: boolean;
-  /** Debounce in ms (tests). Default 150. */
+  /**
+   * Debounce of diagnostics after an edit, in ms (fixed). Default: adaptive — as long as the document's last analysis
+   * took, at most 150 ms (a 40-line file is analysed in a few ms: waiting 150 ms for it only adds latency).
+   */
   debounceMs?: number;
   /** Run the engine on the protocol thread instead of a worker thread. */
   inProcess?: boolean;
@@ -59,6 +69,8 @@ export interface AnalysedNotification {
   findings: number;
   contextFiles: number | null;
   contextDir: string | null;
+  /** Where the context directory came from: settings, `.layerwise.yaml`, a compose service or bake target, or the folder. */
+  contextFrom?: string;
   elapsedMs: number;
 }
 
@@ -75,7 +87,9 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   const documents = new TextDocuments(TextDocument);
   let settings: Settings = DEFAULT_SETTINGS;
   let trusted = true;
-  let debounceMs = 150;
+  /** The longest debounce (and the fixed one when the client sets `debounceMs`). */
+  let debounceMs = MAX_DEBOUNCE_MS;
+  let fixedDebounce = false;
   let caps: ClientCapabilities = {};
   let folders: string[] = [];
   let pullConfig = false;
@@ -91,6 +105,11 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   /** Where Dockerfiles are analysed: a worker thread, or in-process (fallback, `inProcess` option). */
   let worker: AnalysisWorker | null = null;
   let analysisStore: ContextStore | null = null;
+  /** compose/bake/.layerwise.yaml lookups (cached by mtime; re-resolved on every analysis). */
+  let projects = new ProjectFiles();
+  const loggedProblems = new Set<string>();
+  /** Config files we published diagnostics for (so that fixing them clears the diagnostic). */
+  const configDiagnostics = new Map<string, string>();
 
   const log = (msg: string) => connection.console.log(msg);
   const logError = (where: string, e: unknown) =>
@@ -113,7 +132,10 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     caps = params.capabilities;
     const init = (params.initializationOptions ?? {}) as InitOptions;
     trusted = init.trusted !== false;
-    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) debounceMs = init.debounceMs;
+    if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) {
+      debounceMs = init.debounceMs;
+      fixedDebounce = true;
+    }
     folders = (params.workspaceFolders ?? []).map((f) => uriToPath(f.uri)).filter((p): p is string => !!p);
     if (!folders.length && params.rootUri) {
       const p = uriToPath(params.rootUri);
@@ -136,6 +158,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         logError('starting the analysis worker (falling back to in-process analysis)', e);
       }
     }
+    projects = new ProjectFiles({ ownWatcher: !clientWatches, log, onChange: (f) => projectFileChanged(f) });
     if (!worker) analysisStore = new ContextStore({ ownWatcher: !clientWatches, log, onChange: (dir) => contextChanged(dir) });
     return {
       capabilities: {
@@ -143,6 +166,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: false },
         codeLensProvider: { resolveProvider: true },
+        inlayHintProvider: { resolveProvider: false },
       },
       serverInfo: { name: 'layerwise-language-server', version: SERVER_VERSION },
     };
@@ -183,6 +207,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       worker?.invalidateAll();
       for (const doc of documents.all()) schedule(doc.uri, 0);
       if (caps.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+      if (caps.workspace?.inlayHint?.refreshSupport) void connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
     }),
   );
 
@@ -196,13 +221,34 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
 
   // ---- analysis scheduling: debounced, versioned; stale results are dropped
 
-  function schedule(uri: string, delay = debounceMs): void {
+  /**
+   * The debounce after an edit. Adaptive unless fixed by the client: the time the document's last analysis took
+   * (capped), so that analysing while someone types costs at most about half of one core, and small documents get
+   * their diagnostics at once. Together with the coalescing in schedule() (never two analyses of one document in
+   * flight), a burst of edits costs one analysis per analysis-time, not one per keystroke.
+   */
+  function editDelay(uri: string): number {
+    if (fixedDebounce) return debounceMs;
+    const last = analyses.get(uri)?.elapsedMs;
+    return last === undefined ? debounceMs : Math.min(debounceMs, Math.max(MIN_DEBOUNCE_MS, Math.round(last)));
+  }
+
+  function schedule(uri: string, delay = editDelay(uri)): void {
     const t = timers.get(uri);
     if (t) clearTimeout(t);
     timers.set(
       uri,
       setTimeout(() => {
         timers.delete(uri);
+        const running = inflight.get(uri);
+        const doc = documents.get(uri);
+        if (running && doc && running.version !== doc.version) {
+          // an older version is still being analysed: start the latest when it is done (its result will be dropped)
+          void running.promise.then(() => {
+            if (!timers.has(uri)) void runAnalysis(uri);
+          });
+          return;
+        }
         void runAnalysis(uri);
       }, delay),
     );
@@ -264,11 +310,28 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     dockerfilePath: string | null;
     buildArgs: Record<string, string>;
     target: string | undefined;
+    /** Rule severities: `.layerwise.yaml` `rules:` under the `layerwise.rules` setting. */
+    severities: Record<string, SeveritySetting>;
+    /** Where the context directory came from (settings, `.layerwise.yaml`, `compose.yaml service "web"`, folder). */
+    contextFrom: string;
+    /** An invalid `.layerwise.yaml` (reported, then ignored). */
+    configError: ConfigProblem | null;
+    /** `.layerwise.yaml` `ignore:` lists this Dockerfile: no findings. */
+    ignored: boolean;
   }
 
   function resolveContext(uri: string, ignoreDoc = false): ResolvedContext {
     const file = uriToPath(uri);
-    const res: ResolvedContext = { dir: null, dockerfilePath: file, buildArgs: settings.buildArgs, target: settings.target };
+    const res: ResolvedContext = {
+      dir: null,
+      dockerfilePath: file,
+      buildArgs: settings.buildArgs,
+      target: settings.target,
+      severities: settings.rules,
+      contextFrom: 'the Dockerfile\'s folder',
+      configError: null,
+      ignored: false,
+    };
     if (!file) return res;
     let dockerfile = file;
     if (ignoreDoc) {
@@ -278,17 +341,38 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     }
     const folder = folders.filter((f) => dockerfile === f || dockerfile.startsWith(f + path.sep)).sort((a, b) => b.length - a.length)[0];
     const base = folder ?? path.dirname(dockerfile);
+    // precedence: settings > .layerwise.yaml > compose/bake > the Dockerfile's folder
+    const layers: BuildLayer[] = [];
     for (const m of settings.contexts) {
       const rel = path.relative(base, dockerfile).split(path.sep).join('/');
       const hit = path.resolve(base, m.dockerfile) === dockerfile || (!rel.startsWith('..') && picomatch(m.dockerfile, { dot: true })(rel));
       if (hit) {
-        res.dir = path.resolve(base, m.context);
-        if (m.buildArgs) res.buildArgs = { ...settings.buildArgs, ...m.buildArgs };
-        if (m.target) res.target = m.target;
-        return res;
+        layers.push({ source: 'settings', label: `the layerwise.contexts setting "${m.dockerfile}"`, contextDir: path.resolve(base, m.context), buildArgs: m.buildArgs, target: m.target });
+        break;
       }
     }
-    res.dir = path.dirname(ignoreDoc && path.basename(file) === '.dockerignore' ? file : dockerfile);
+    layers.push({ source: 'settings', label: 'settings', buildArgs: settings.buildArgs, target: settings.target });
+    if (trusted) {
+      const pr = projects.resolve(dockerfile, folder);
+      res.configError = pr.configError;
+      for (const p of pr.problems) if (!loggedProblems.has(p)) (loggedProblems.add(p), log(`project file skipped: ${p}`));
+      if (pr.config) {
+        const cfgName = path.basename(pr.config.file);
+        if (pr.configEntry)
+          layers.push({ source: 'config', label: cfgName, contextDir: pr.configContextDir ?? undefined, buildArgs: pr.configEntry.buildArgs, target: pr.configEntry.target });
+        layers.push({ source: 'config', label: cfgName, buildArgs: pr.config.config.buildArgs, target: pr.config.config.target });
+        res.severities = { ...pr.config.config.rules, ...settings.rules };
+        res.ignored = pr.ignored && !ignoreDoc;
+      }
+      if (pr.project)
+        layers.push({ source: 'project', label: pr.project.label, contextDir: pr.project.contextDir, buildArgs: pr.project.build.args, target: pr.project.build.target });
+    }
+    const fallback = path.dirname(ignoreDoc && path.basename(file) === '.dockerignore' ? file : dockerfile);
+    const merged = mergeBuildLayers(ignoreDoc && path.basename(file) === '.dockerignore' ? [] : layers, fallback);
+    res.dir = merged.contextDir;
+    res.buildArgs = merged.buildArgs;
+    res.target = merged.target;
+    res.contextFrom = merged.contextFrom;
     return res;
   }
 
@@ -314,15 +398,24 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       buildArgs: rc.buildArgs,
       target: rc.target,
       buildkitVersion: settings.buildkitVersion,
-      severities: settings.rules,
+      severities: rc.severities,
     };
-    const a = worker ? await worker.analyse(req) : await analyseWithStore(analysisStore!, req);
+    publishConfigProblem(rc.configError);
+    let sent = false;
+    const publish = (d: DiagInput) => {
+      if (sent || documents.get(uri)?.version !== version) return; // stale: a newer version arrived meanwhile
+      sent = true;
+      const diags = rc.ignored ? [] : dockerfileDiagnostics(d);
+      if (rc.configError) diags.push(configDiagnostic(rc.configError));
+      published.set(uri, diags);
+      void connection.sendDiagnostics({ uri, version, diagnostics: diags });
+    };
+    // the worker sends what diagnostics need first: they go out before the full analysis has crossed threads
+    const a = worker ? await worker.analyse(req, publish) : await analyseWithStore(analysisStore!, req);
     if (documents.get(uri)?.version !== version) return; // a newer version arrived meanwhile: drop this result
     analyses.set(uri, a);
     if (a.elapsedMs > 500) log(`analysed ${uri} v${version} in ${a.elapsedMs} ms`);
-    const diags = dockerfileDiagnostics(a, a.contextError);
-    published.set(uri, diags);
-    void connection.sendDiagnostics({ uri, version, diagnostics: diags });
+    publish(diagInputOf(a));
     const n: AnalysedNotification = {
       uri,
       version,
@@ -332,9 +425,12 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       findings: a.check?.findings.length ?? 0,
       contextFiles: a.contextFiles,
       contextDir: a.contextDir,
+      contextFrom: rc.contextFrom,
       elapsedMs: a.elapsedMs,
     };
     void connection.sendNotification('layerwise/analysed', n);
+    // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them
+    for (const d of documents.all()) if (isIgnoreDocument(d) && ignoreAnalyses.get(d.uri)?.contextDir === rc.dir && rc.dir) schedule(d.uri, Math.min(debounceMs, 100));
   }
 
   async function analyseIgnoreDoc(doc: TextDocument, version: number): Promise<void> {
@@ -342,7 +438,8 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     const rc = resolveContext(uri, true);
     const { ctx, note } = await loadContext(rc);
     if (documents.get(uri)?.version !== version) return;
-    const a = analyseIgnore(uri, version, documents.get(uri)!.getText(), ctx as (ContextSnapshot & { pruned?: readonly string[] }) | null, rc.dir, note);
+    const users = trusted ? ignoreUsers(uriToPath(uri)!, rc) : [];
+    const a = analyseIgnore(uri, version, documents.get(uri)!.getText(), ctx as (ContextSnapshot & { pruned?: readonly string[] }) | null, rc.dir, note, users);
     ignoreAnalyses.set(uri, a);
     const diags: Diagnostic[] = [];
     for (const e of a.ignore.errors) {
@@ -365,6 +462,26 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         });
       }
     }
+    const byPattern = new Map<number, typeof a.needed>();
+    for (const n of a.needed) byPattern.set(n.pattern, [...(byPattern.get(n.pattern) ?? []), n]);
+    for (const [idx, needs] of byPattern) {
+      const p = a.ignore.patterns[idx]!;
+      const first = needs[0]!;
+      const what = first.source === first.example ? `\`${first.source}\`` : `everything \`${first.source}\` selects (e.g. \`${first.example}\`)`;
+      const more = needs.length > 1 ? ` (and ${needs.length - 1} more source${needs.length > 2 ? 's' : ''})` : '';
+      diags.push({
+        range: lineRange(doc, p.line - 1),
+        severity: DiagnosticSeverity.Warning,
+        source: 'layerwise',
+        code: 'dockerignore-excludes-needed',
+        message: `\`${p.text}\` excludes ${what}, which \`${first.keyword} ${first.source}\` in ${labelOf(first.dockerfile)} line ${first.line + 1} needs${more}: that step fails with "not found". Remove the pattern or add \`!${first.example}\` after it.`,
+        relatedInformation: needs.slice(0, 10).map((n) => ({
+          location: { uri: n.dockerfile, range: { start: { line: n.line, character: 0 }, end: { line: n.line, character: 0 } } },
+          message: `${n.keyword} ${n.source}`,
+        })),
+      });
+    }
+    diags.sort((x, y) => x.range.start.line - y.range.start.line);
     published.set(uri, diags);
     void connection.sendDiagnostics({ uri, version, diagnostics: diags });
     const n: AnalysedNotification = {
@@ -381,6 +498,54 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     void connection.sendNotification('layerwise/analysed', n);
   }
 
+  /**
+   * The Dockerfiles whose build uses this ignore file: for `<Dockerfile>.dockerignore` that Dockerfile; for
+   * `.dockerignore`, the open Dockerfiles and the Dockerfiles in its folder whose context is that folder (and that
+   * have no Dockerfile-specific ignore file). Open documents use their cached model; others are parsed here.
+   */
+  function ignoreUsers(file: string, rc: ResolvedContext): IgnoreUser[] {
+    const users: IgnoreUser[] = [];
+    const specific = path.basename(file) !== '.dockerignore';
+    const open = new Map<string, TextDocument>();
+    for (const d of documents.all()) {
+      const p = uriToPath(d.uri);
+      if (p && !isIgnoreDocument(d)) open.set(p, d);
+    }
+    const candidates: string[] = [];
+    if (specific) candidates.push(rc.dockerfilePath!);
+    else if (rc.dir) {
+      candidates.push(...open.keys());
+      try {
+        for (const e of fs.readdirSync(rc.dir, { withFileTypes: true })) if (e.isFile() && isDockerfileName(e.name)) candidates.push(path.join(rc.dir, e.name));
+      } catch {
+        /* unreadable folder: open documents only */
+      }
+    }
+    const seen = new Set<string>();
+    for (const df of candidates) {
+      if (seen.has(df) || users.length >= 50) continue;
+      seen.add(df);
+      const doc = open.get(df);
+      const dfUri = doc?.uri ?? pathToUri(df);
+      const r = resolveContext(dfUri);
+      if (!specific && (r.dir !== rc.dir || fs.existsSync(df + '.dockerignore'))) continue;
+      let model: Model | null = analyses.get(dfUri)?.model ?? null;
+      if (!model) {
+        let text: string | null = doc ? doc.getText() : null;
+        if (text === null)
+          try {
+            if (fs.statSync(df).size <= 1024 * 1024) text = fs.readFileSync(df, 'utf8');
+          } catch {
+            text = null;
+          }
+        if (text === null || text.length > 1024 * 1024 || text.includes('\u0000')) continue;
+        model = analyze(text, { buildArgs: r.buildArgs, target: r.target, buildkitVersion: settings.buildkitVersion });
+      }
+      users.push({ label: path.basename(df), uri: dfUri, model });
+    }
+    return users;
+  }
+
   function lineRange(doc: TextDocument, line: number) {
     const text = doc.getText({ start: { line, character: 0 }, end: { line: line + 1, character: 0 } }).replace(/\r?\n$/, '');
     return { start: { line, character: 0 }, end: { line, character: text.length } };
@@ -390,7 +555,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     return s === 'error' ? DiagnosticSeverity.Error : s === 'warning' ? DiagnosticSeverity.Warning : DiagnosticSeverity.Information;
   }
 
-  function findingDiagnostic(a: DocAnalysis, f: Finding): Diagnostic {
+  function findingDiagnostic(a: { uri: string; version: number }, f: Finding): Diagnostic {
     const d: Diagnostic = {
       range: f.range,
       severity: severityOf(f.severity),
@@ -404,14 +569,15 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     return d;
   }
 
-  function dockerfileDiagnostics(a: DocAnalysis, contextError: string | null): Diagnostic[] {
+  function dockerfileDiagnostics(a: DiagInput): Diagnostic[] {
+    const contextError = a.contextError;
     const top = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
     if (a.refused) return [{ range: top, severity: DiagnosticSeverity.Warning, source: 'layerwise', message: `Layerwise: ${a.refused}` }];
     const out: Diagnostic[] = [];
-    for (const p of a.model?.problems ?? [])
+    for (const p of a.problems)
       out.push({ range: p.range, severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning, source: 'layerwise', message: p.message });
-    for (const f of a.check?.findings ?? []) out.push(findingDiagnostic(a, f));
-    const firstFrom = a.model?.stages[0]?.range ?? top;
+    for (const f of a.findings) out.push(findingDiagnostic(a, f));
+    const firstFrom = a.firstFrom ?? top;
     const at = { start: firstFrom.start, end: { line: firstFrom.start.line, character: Math.max(firstFrom.start.character, 4) } };
     if (contextError) out.push({ range: at, severity: DiagnosticSeverity.Warning, source: 'layerwise', code: 'context', message: `Layerwise: ${contextError}` });
     const probs = a.contextProblems.filter((p) => p.kind !== 'missing');
@@ -424,6 +590,43 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         message: `Build context: ${probs.length} path${probs.length === 1 ? '' : 's'} could not be read or hashed (first: ${probs[0]!.message}). Predictions for steps that read them may be off.`,
       });
     return out;
+  }
+
+  /** A `.layerwise.yaml` problem, as a diagnostic on the Dockerfile it affects. */
+  function configDiagnostic(p: ConfigProblem): Diagnostic {
+    return {
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      severity: DiagnosticSeverity.Warning,
+      source: 'layerwise',
+      code: 'config',
+      message: `Layerwise configuration ignored: ${p.message}`,
+      relatedInformation: [{ location: { uri: pathToUri(p.file), range: { start: { line: p.line, character: 0 }, end: { line: p.line, character: 0 } } }, message: 'the invalid setting' }],
+    };
+  }
+
+  /** Publishes (or clears) the diagnostic on the `.layerwise.yaml` file itself. */
+  function publishConfigProblem(p: ConfigProblem | null, file?: string): void {
+    if (p) {
+      if (configDiagnostics.get(p.file) === p.message) return;
+      configDiagnostics.set(p.file, p.message);
+      void connection.sendDiagnostics({
+        uri: pathToUri(p.file),
+        diagnostics: [{ range: { start: { line: p.line, character: 0 }, end: { line: p.line, character: 1000 } }, severity: DiagnosticSeverity.Error, source: 'layerwise', code: 'config', message: p.message }],
+      });
+    } else if (file && configDiagnostics.has(file)) {
+      configDiagnostics.delete(file);
+      void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
+    }
+  }
+
+  /** A compose/bake/.layerwise.yaml file changed: contexts, args and severities may differ for any document. */
+  function projectFileChanged(file: string): void {
+    if (configDiagnostics.has(file)) {
+      configDiagnostics.delete(file);
+      void connection.sendDiagnostics({ uri: pathToUri(file), diagnostics: [] });
+    }
+    for (const doc of documents.all()) schedule(doc.uri, Math.min(debounceMs, 100));
+    if (caps.workspace?.codeLens?.refreshSupport) setTimeout(() => void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined), 400);
   }
 
   // ---- context changes
@@ -450,6 +653,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         store?.fileChanged(p, kind);
         analysisStore?.fileChanged(p, kind);
         worker?.fileChanged(p, kind);
+        if (projects.fileChanged(p)) projectFileChanged(p);
       }
     }),
   );
@@ -544,6 +748,29 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     }),
   );
 
+  // ---- inlay hints (optional): `reads 1,284 files` after the steps that read the build context
+
+  connection.languages.inlayHint.on(
+    guard('inlayHint', [] as InlayHint[], async (params) => {
+      if (!settings.inlayHintsEnabled) return [];
+      const doc = documents.get(params.textDocument.uri);
+      if (!doc || isIgnoreDocument(doc)) return [];
+      const a = await current(doc.uri);
+      if (!a?.model || a.version !== doc.version) return [];
+      const from = params.range.start.line;
+      const to = params.range.end.line;
+      const hints: InlayHint[] = [];
+      for (const s of a.model.steps) {
+        if (s.trigger || s.endLine < from || s.line > to) continue;
+        const title = readsTitle(a, s);
+        if (!title) continue;
+        const end = lineRange(doc, s.endLine).end;
+        hints.push({ position: end, label: title, paddingLeft: true, tooltip: lensTitle(a, s) });
+      }
+      return hints;
+    }),
+  );
+
   // ---- code actions
 
   connection.onCodeAction(
@@ -613,6 +840,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     store?.dispose();
     analysisStore?.dispose();
     worker?.dispose();
+    projects.dispose();
   });
 
   documents.listen(connection);

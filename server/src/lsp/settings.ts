@@ -18,6 +18,8 @@ export interface Settings {
   buildkitVersion: string | undefined;
   contexts: ContextMapping[];
   codeLensEnabled: boolean;
+  /** Inlay hints after steps that read the context (`reads 1,284 files`). Off by default. */
+  inlayHintsEnabled: boolean;
   rules: Record<string, SeveritySetting>;
 }
 
@@ -27,6 +29,7 @@ export const DEFAULT_SETTINGS: Settings = {
   buildkitVersion: undefined,
   contexts: [],
   codeLensEnabled: true,
+  inlayHintsEnabled: false,
   rules: {},
 };
 
@@ -75,6 +78,15 @@ export function parseSettings(raw: unknown): { settings: Settings; errors: strin
   } else if (raw['codeLens.enabled'] !== undefined) {
     if (typeof raw['codeLens.enabled'] === 'boolean') s.codeLensEnabled = raw['codeLens.enabled'] as boolean;
     else errors.push('layerwise.codeLens.enabled must be true or false');
+  }
+
+  const ih = raw['inlayHints'];
+  if (isObj(ih) && ih['enabled'] !== undefined) {
+    if (typeof ih['enabled'] === 'boolean') s.inlayHintsEnabled = ih['enabled'];
+    else errors.push('layerwise.inlayHints.enabled must be true or false');
+  } else if (raw['inlayHints.enabled'] !== undefined) {
+    if (typeof raw['inlayHints.enabled'] === 'boolean') s.inlayHintsEnabled = raw['inlayHints.enabled'] as boolean;
+    else errors.push('layerwise.inlayHints.enabled must be true or false');
   }
 
   const rules = raw['rules'];

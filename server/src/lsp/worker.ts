@@ -3,7 +3,7 @@
 // The protocol thread sends `analyse` requests and file events; the worker answers with a DocAnalysis (structured
 // clone, without the context snapshot itself) and reports context changes it saw through its own watcher.
 import { parentPort, Worker } from 'node:worker_threads';
-import { analyseDocument, type AnalyseInput, type DocAnalysis } from './analysis';
+import { analyseDocument, diagInputOf, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
 
 export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote' | 'contextDir'> {
@@ -22,6 +22,8 @@ type ToWorker =
 
 type FromWorker =
   | { type: 'result'; id: number; result?: DocAnalysis; error?: string }
+  /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
+  | { type: 'diagnostics'; id: number; diag: DiagInput }
   | { type: 'changed'; dir: string }
   | { type: 'log'; msg: string };
 
@@ -54,7 +56,10 @@ export function runWorker(): void {
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
     else if (msg.type === 'analyse') {
       analyseWithStore(store!, msg.req).then(
-        (a) => post({ type: 'result', id: msg.id, result: { ...a, ctx: null } }),
+        (a) => {
+          post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
+          post({ type: 'result', id: msg.id, result: forTransfer(a) });
+        },
         (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       );
     }
@@ -65,7 +70,7 @@ export function runWorker(): void {
 export class AnalysisWorker {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (a: DocAnalysis) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<number, { resolve: (a: DocAnalysis) => void; reject: (e: Error) => void; onDiagnostics?: (d: DiagInput) => void }>();
 
   constructor(
     private readonly script: string,
@@ -85,6 +90,13 @@ export class AnalysisWorker {
         if (!p) return;
         if (m.result) p.resolve(m.result);
         else p.reject(new Error(m.error ?? 'analysis failed'));
+      } else if (m.type === 'diagnostics') {
+        const p = this.pending.get(m.id);
+        try {
+          p?.onDiagnostics?.(m.diag);
+        } catch (e) {
+          this.log(`publishing early diagnostics: ${(e as Error)?.stack ?? e}`);
+        }
       } else if (m.type === 'changed') this.onChanged(m.dir);
       else if (m.type === 'log') this.log(m.msg);
     });
@@ -105,10 +117,11 @@ export class AnalysisWorker {
 
   private disposed = false;
 
-  analyse(req: AnalyseRequest): Promise<DocAnalysis> {
+  /** Analyses in the worker; `onDiagnostics` gets what diagnostics need as soon as the worker has it. */
+  analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, onDiagnostics });
       this.worker!.postMessage({ type: 'analyse', id, req } satisfies ToWorker);
     });
   }
