@@ -170,12 +170,6 @@ export const RULE_ALLOWED: Record<string, AllowedDiff[]> = {
     { path: '/root/.cache/**', why: 'pip download cache (and the mount point directories BuildKit creates for it): in the cache mount' },
     { path: '/var/cache/apt/**', why: 'apt archives and pkgcache: in the cache mount (only the base image\'s directory stays in the layer)' },
     { path: '/var/lib/apt/lists/**', why: 'apt package index: in the cache mount instead of the image' },
-    {
-      path: '/var/lib/apt/extended_states',
-      why: 'CAVEAT (reported): the fix mounts all of /var/lib/apt as Docker\'s docs do, so apt\'s auto-installed marks ' +
-        'written by the install stay in the cache, not in the image; `apt-get autoremove` in a later step or a child ' +
-        'image then treats the dependencies as manually installed',
-    },
     { path: '/etc/apt/apt.conf.d/docker-clean', why: 'removed by the fix so apt keeps downloaded .debs in the cache mount' },
     { path: '/etc/apt/apt.conf.d/keep-cache', why: 'written by the fix (Binary::apt::APT::Keep-Downloaded-Packages)' },
   ],

@@ -32,3 +32,5 @@ export type { ParsedBuildLog, LogVertex, LogStep, LogStepStatus, MappedStep, Bui
 export { ignorePatternStats, excludedCopySources } from './ignorestats';
 export type { PatternStats, IgnoreStats, NeededExclusion } from './ignorestats';
 export type { PreparedInputs } from './check';
+export { agreesWith, compareWithBuild, lastBuildLabel, mismatchMessage } from './evidence';
+export type { BuildComparison } from './evidence';

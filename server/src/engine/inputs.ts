@@ -1,7 +1,7 @@
 // What each step reads from the current context: counts and a few example paths (for `graph`, hovers, lenses).
 import type { ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
-import { readSelects, sourceSelects } from './explain';
+import { compileSource, readSelects } from './explain';
 import type { Model } from './model';
 
 export interface StepReads {
@@ -47,6 +47,19 @@ export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = s
     for (let i = lowerBound(arr, prefix); i < arr.length && arr[i]!.startsWith(prefix); i++) idx.push(i);
     return idx;
   };
+  /** Does a wildcard source select anything? Only paths under its literal leading folders can match. */
+  const wildcardMatches = (arr: string[], src: string): boolean => {
+    const segs = src.split('/');
+    const lit: string[] = [];
+    for (const s of segs) {
+      if (/[*?[\\]/.test(s)) break;
+      lit.push(s);
+    }
+    const m = compileSource(src);
+    const prefix = lit.length ? lit.join('/') + '/' : '';
+    for (let i = prefix ? lowerBound(arr, prefix) : 0; i < arr.length && arr[i]!.startsWith(prefix); i++) if (m(arr[i]!)) return true;
+    return false;
+  };
   for (const step of model.steps) {
     if (!step.contextReads.length) continue;
     const r: StepReads = { files: 0, sample: [], wholeContext: step.contextReads.some((c) => c.sources.includes('')), unmatched: [] };
@@ -56,7 +69,7 @@ export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = s
           if (!sent.length) r.unmatched.push(src);
           continue;
         }
-        const any = literal(src) ? literalRange(sentSorted, src).length > 0 : sent.some((p) => sourceSelects(src, p));
+        const any = literal(src) ? literalRange(sentSorted, src).length > 0 : wildcardMatches(sentSorted, src);
         if (!any) r.unmatched.push(src);
       }
     }

@@ -34,7 +34,7 @@ export const missingCacheMount: Rule = {
           continue;
         }
         const os = matchOsPackage(c);
-        if (os && os.kind === 'install' && os.manager === 'apt' && !wants.some((w) => w.manager === 'apt')) wants.push({ manager: 'apt', targets: ['/var/cache/apt', '/var/lib/apt'] });
+        if (os && os.kind === 'install' && os.manager === 'apt' && !wants.some((w) => w.manager === 'apt')) wants.push({ manager: 'apt', targets: ['/var/cache/apt', '/var/lib/apt/lists'] });
       }
       const missing = wants.filter((w) => !w.targets.some((t) => cacheTargets.some((ct) => ct === t || ct.startsWith(t + '/') || t.startsWith(ct + '/'))));
       if (!missing.length) continue;
@@ -51,7 +51,9 @@ export const missingCacheMount: Rule = {
         let prefix = '';
         for (const m of missing) {
           if (m.manager === 'apt') {
-            mounts.push('--mount=type=cache,target=/var/cache/apt,sharing=locked', '--mount=type=cache,target=/var/lib/apt,sharing=locked');
+            // /var/lib/apt/lists, not all of /var/lib/apt: extended_states (apt's auto-installed marks) must stay in the image
+            // (a real build showed it otherwise ends up in the cache: test/oracle/fix-safety.test.ts)
+            mounts.push('--mount=type=cache,target=/var/cache/apt,sharing=locked', '--mount=type=cache,target=/var/lib/apt/lists,sharing=locked');
             prefix = APT_KEEP + ' && \\\n    ';
           } else mounts.push(`--mount=type=cache,target=${m.targets[0]}`);
         }
