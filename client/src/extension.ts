@@ -1,6 +1,8 @@
 // The VS Code side of Layerwise: thin. Starts the language server (dist/server.js over IPC), passes settings and
 // workspace trust, and shows what the server computes: commands, a status bar item, an output channel.
-// It imports neither the engine nor dockerfile-ast (see docs/ARCHITECTURE.md).
+// It imports no analysis code: every fact comes from the server (see docs/ARCHITECTURE.md).
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import {
@@ -50,13 +52,46 @@ const lastAnalysis = new Map<string, Analysed>();
 const EXPLAIN_SCHEME = 'layerwise-explain';
 const explainDocs = new Map<string, string>();
 const explainChanged = new vscode.EventEmitter<vscode.Uri>();
+/** `layerwise/lastBuild` from the server: per Dockerfile, what the last imported build did per line. */
+const lastBuild = new Map<string, { line: number; text: string; mismatch: boolean }[]>();
+let lastBuildDecoration: vscode.TextEditorDecorationType;
+let mismatchDecoration: vscode.TextEditorDecorationType;
 
-export async function activate(context: vscode.ExtensionContext): Promise<{ client: () => LanguageClient | undefined }> {
+interface ImportResult {
+  format: string;
+  steps: number;
+  executed: number;
+  cached: number;
+  executedSeconds: number;
+  baseline: string | null;
+  mismatches: { line: number; message: string }[];
+  problems: string[];
+  stored: string | null;
+  note: string | null;
+}
+
+/** What tests (and other extensions) can reach: the client and the decorations shown per document. */
+export interface LayerwiseApi {
+  client: () => LanguageClient | undefined;
+  lastBuildDecorations: (uri: string) => { line: number; text: string; mismatch: boolean }[];
+  importBuildLog: (logText: string, dockerfile: vscode.Uri, source?: string) => Promise<ImportResult>;
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<LayerwiseApi> {
   output = vscode.window.createOutputChannel('Layerwise');
   status = vscode.window.createStatusBarItem('layerwise.status', vscode.StatusBarAlignment.Right, 100);
   status.name = 'Layerwise';
   status.command = 'layerwise.explain';
   context.subscriptions.push(output, status);
+  lastBuildDecoration = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorCodeLens.foreground'), margin: '0 0 0 2em', fontStyle: 'italic' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  mismatchDecoration = vscode.window.createTextEditorDecorationType({
+    after: { color: new vscode.ThemeColor('editorInfo.foreground'), margin: '0 0 0 2em', fontStyle: 'italic' },
+    rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+  });
+  context.subscriptions.push(lastBuildDecoration, mismatchDecoration);
 
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, {
@@ -68,13 +103,21 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ clie
     vscode.commands.registerCommand('layerwise.restartServer', async () => {
       await client?.restart();
     }),
+    vscode.commands.registerCommand('layerwise.importBuildLog', (logUri?: vscode.Uri, dockerfile?: vscode.Uri) => importBuildCommand(logUri, dockerfile)),
+    vscode.commands.registerCommand('layerwise.buildAndImport', (dockerfile?: vscode.Uri) => buildAndImportCommand(dockerfile)),
+    vscode.commands.registerCommand('layerwise.cacheReport', (uri?: vscode.Uri) => cacheReportCommand(uri)),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
+    vscode.window.onDidChangeVisibleTextEditors(() => applyDecorations()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('layerwise/setTrusted', { trusted: true })),
   );
 
   await startClient(context);
   updateStatus();
-  return { client: () => client };
+  return {
+    client: () => client,
+    lastBuildDecorations: (uri) => lastBuild.get(uri) ?? [],
+    importBuildLog: (logText, dockerfile, source) => importBuild(logText, dockerfile, source),
+  };
 }
 
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
@@ -105,6 +148,10 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   });
   context.subscriptions.push(client);
   await client.start();
+  client.onNotification('layerwise/lastBuild', (n: { uri: string; items: { line: number; text: string; mismatch: boolean }[] }) => {
+    lastBuild.set(n.uri, n.items);
+    applyDecorations();
+  });
   client.onNotification('layerwise/analysed', (n: Analysed) => {
     lastAnalysis.set(n.uri, n);
     updateStatus();
@@ -214,4 +261,177 @@ async function showImpact(uriArg?: string | vscode.Uri, lineArg?: number): Promi
     const td = await vscode.workspace.openTextDocument(doc);
     await vscode.window.showTextDocument(td, vscode.ViewColumn.Beside);
   });
+}
+
+// ---- build evidence: decorations, import, build-and-import
+
+function applyDecorations(): void {
+  for (const editor of vscode.window.visibleTextEditors) {
+    const items = lastBuild.get(editor.document.uri.toString()) ?? [];
+    const deco = (mismatch: boolean): vscode.DecorationOptions[] =>
+      items
+        .filter((i) => i.mismatch === mismatch && i.line < editor.document.lineCount)
+        .map((i) => {
+          const end = editor.document.lineAt(i.line).range.end;
+          return {
+            range: new vscode.Range(end, end),
+            renderOptions: { after: { contentText: mismatch ? `${i.text} — not what Layerwise predicted` : i.text } },
+          };
+        });
+    editor.setDecorations(lastBuildDecoration, deco(false));
+    editor.setDecorations(mismatchDecoration, deco(true));
+  }
+}
+
+async function importBuild(logText: string, dockerfile: vscode.Uri, source?: string): Promise<ImportResult> {
+  if (!client) throw new Error('Layerwise: the language server is not running');
+  // the server maps onto the document it has: make sure it is open
+  await vscode.workspace.openTextDocument(dockerfile);
+  return client.sendRequest<ImportResult>('layerwise/importBuild', { uri: dockerfile.toString(), logText, source });
+}
+
+function reportImport(r: ImportResult): void {
+  const parts = [`${r.executed} step${r.executed === 1 ? '' : 's'} rebuilt (${r.executedSeconds} s), ${r.cached} cached`];
+  if (r.baseline) parts.push(r.mismatches.length ? `${r.mismatches.length} disagree${r.mismatches.length === 1 ? 's' : ''} with the prediction since ${r.baseline}` : `agrees with the prediction since ${r.baseline}`);
+  if (r.note) parts.push(r.note);
+  for (const p of r.problems) output.appendLine(`[import] ${p}`);
+  void vscode.window.showInformationMessage(`Layerwise: build imported — ${parts.join('; ')}.`);
+}
+
+async function importBuildCommand(logUri?: vscode.Uri, dockerfileArg?: vscode.Uri): Promise<ImportResult | undefined> {
+  const dockerfile = dockerfileArg ?? vscode.window.activeTextEditor?.document.uri;
+  if (!dockerfile || (!dockerfileArg && !isLayerwiseDoc(vscode.window.activeTextEditor?.document))) {
+    void vscode.window.showInformationMessage('Layerwise: open the Dockerfile the build used first.');
+    return undefined;
+  }
+  let log = logUri;
+  if (!log) {
+    const picked = await vscode.window.showOpenDialog({
+      canSelectMany: false,
+      openLabel: 'Import build log',
+      title: 'A docker build --progress=plain (or rawjson) log',
+      filters: { 'Build logs': ['log', 'txt', 'json', 'jsonl'], 'All files': ['*'] },
+    });
+    log = picked?.[0];
+    if (!log) return undefined;
+  }
+  try {
+    const bytes = await vscode.workspace.fs.readFile(log);
+    const r = await importBuild(Buffer.from(bytes).toString('utf8'), dockerfile, path.basename(log.fsPath || log.path));
+    reportImport(r);
+    return r;
+  } catch (e) {
+    void vscode.window.showErrorMessage(e instanceof Error ? e.message : String(e));
+    return undefined;
+  }
+}
+
+/** `docker` on PATH (no shell: the directories of PATH are looked in). */
+function findDocker(): string | null {
+  const exts = process.platform === 'win32' ? ['.exe', '.cmd', ''] : [''];
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const p = path.join(dir, 'docker' + ext);
+      try {
+        if (fs.statSync(p).isFile()) return p;
+      } catch {
+        /* not here */
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Runs the build the user asked for — `docker build --progress=plain -f <Dockerfile> <context>` with the build args
+ * and target the server uses — in a terminal (a task with a pseudoterminal, so the log can be captured), then imports
+ * the log. Only in trusted workspaces; the language server itself never runs anything.
+ */
+async function buildAndImportCommand(dockerfileArg?: vscode.Uri): Promise<void> {
+  const dockerfile = dockerfileArg ?? vscode.window.activeTextEditor?.document.uri;
+  if (!dockerfile || dockerfile.scheme !== 'file' || !client) {
+    void vscode.window.showInformationMessage('Layerwise: open a Dockerfile on disk first.');
+    return;
+  }
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Layerwise: building runs the Dockerfile\'s commands; trust this workspace first.');
+    return;
+  }
+  const docker = findDocker();
+  if (!docker) {
+    void vscode.window.showErrorMessage('Layerwise: no `docker` CLI on PATH. Install Docker (with BuildKit), or run the build yourself with --progress=plain and use "Layerwise: Import build log…".');
+    return;
+  }
+  const info = await client.sendRequest<{ dockerfile: string; contextDir: string | null; buildArgs: Record<string, string>; target: string | null }>('layerwise/buildInfo', { uri: dockerfile.toString() });
+  if (!info.contextDir) {
+    void vscode.window.showErrorMessage('Layerwise: no build context for this Dockerfile.');
+    return;
+  }
+  const args = ['build', '--progress=plain', '-f', info.dockerfile];
+  for (const [k, v] of Object.entries(info.buildArgs)) args.push('--build-arg', `${k}=${v}`);
+  if (info.target) args.push('--target', info.target);
+  args.push(info.contextDir);
+  const write = new vscode.EventEmitter<string>();
+  const close = new vscode.EventEmitter<number>();
+  let logText = '';
+  const pty: vscode.Pseudoterminal = {
+    onDidWrite: write.event,
+    onDidClose: close.event,
+    open: () => {
+      write.fire(`$ docker ${args.map((a) => (/[\s"']/.test(a) ? JSON.stringify(a) : a)).join(' ')}\r\n`);
+      const child = spawn(docker, args, { cwd: info.contextDir!, env: { ...process.env, DOCKER_BUILDKIT: '1' }, shell: false });
+      const onData = (d: Buffer) => {
+        const t = d.toString('utf8');
+        logText += t;
+        write.fire(t.replace(/\r?\n/g, '\r\n'));
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+      child.on('error', (e) => {
+        write.fire(`\r\nLayerwise: could not run docker: ${e.message}\r\n`);
+        close.fire(1);
+      });
+      child.on('close', (code) => {
+        void (async () => {
+          try {
+            const r = await importBuild(logText, dockerfile, `docker build (${new Date().toLocaleTimeString()})`);
+            write.fire(`\r\nLayerwise: imported — ${r.executed} rebuilt, ${r.cached} cached${r.mismatches.length ? `, ${r.mismatches.length} differ from the prediction` : ''}.\r\n`);
+            reportImport(r);
+          } catch (e) {
+            write.fire(`\r\nLayerwise: the log could not be imported: ${e instanceof Error ? e.message : String(e)}\r\n`);
+          }
+          close.fire(code ?? 1);
+        })();
+      });
+    },
+    close: () => undefined,
+  };
+  const folder = vscode.workspace.getWorkspaceFolder(dockerfile);
+  const task = new vscode.Task({ type: 'layerwise-build' }, folder ?? vscode.TaskScope.Workspace, `build ${path.basename(info.dockerfile)}`, 'Layerwise', new vscode.CustomExecution(async () => pty));
+  await vscode.tasks.executeTask(task);
+}
+
+// ---- cache report
+
+async function cacheReportCommand(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+  if (!target || !client) {
+    void vscode.window.showInformationMessage('Layerwise: open a Dockerfile first.');
+    return undefined;
+  }
+  let r: { markdown: string };
+  try {
+    r = await client.sendRequest<{ markdown: string }>('layerwise/cacheReport', { uri: target.toString() });
+  } catch (e) {
+    void vscode.window.showErrorMessage(e instanceof Error ? e.message : String(e));
+    return undefined;
+  }
+  const doc = vscode.Uri.from({ scheme: EXPLAIN_SCHEME, path: `/${path.basename(target.fsPath || target.path)} — cache report.md` });
+  explainDocs.set(doc.toString(), r.markdown);
+  explainChanged.fire(doc);
+  const td = await vscode.workspace.openTextDocument(doc);
+  await vscode.languages.setTextDocumentLanguage(td, 'markdown');
+  await vscode.commands.executeCommand('markdown.showPreviewToSide', doc).then(undefined, () => vscode.window.showTextDocument(td, vscode.ViewColumn.Beside));
+  return doc;
 }

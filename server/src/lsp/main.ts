@@ -5,9 +5,11 @@ import { isMainThread, workerData } from 'node:worker_threads';
 import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { startServer, SERVER_VERSION } from './server';
 import { runWorker } from './worker';
+import { runHistoryWorker } from './historyworker';
 
 if (!isMainThread && (workerData as { layerwiseWorker?: boolean } | null)?.layerwiseWorker) {
-  runWorker();
+  if ((workerData as { role?: string }).role === 'history') runHistoryWorker();
+  else runWorker();
 } else {
   if (process.argv.includes('--version')) {
     process.stdout.write(SERVER_VERSION + '\n');

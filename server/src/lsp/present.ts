@@ -1,7 +1,7 @@
 // Turns the cached analysis into what people read: hover markdown and code-lens titles. Presentation only: every
 // fact comes from the engine's model, stepReads, impactOf and check results.
-import type { Finding, Model, Step, Stage, ConfigInstruction } from '../engine';
-import { docsUrl, ruleById } from '../engine';
+import type { Finding, Model, Step, Stage, ConfigInstruction, StepInsight } from '../engine';
+import { docsUrl, lastBuildLabel, ruleById } from '../engine';
 import { ENV_SHOWN, impactFor, type DocAnalysis } from './analysis';
 
 const fmt = (n: number): string => n.toLocaleString('en-US');
@@ -56,12 +56,43 @@ export function impactSummary(a: DocAnalysis, step: Step): { rebuilt: number; ma
   return { rebuilt: imp.rebuilt.length, maybe: imp.maybe.length, sameStage, otherStages };
 }
 
-export function lensTitle(a: DocAnalysis, step: Step): string {
+/** `hit rate 13%` for a lens title, when the history knows the step. */
+export function hitRateTitle(insight: StepInsight | undefined): string | null {
+  const h = insight?.history;
+  return h && h.hitRate !== null ? `hit rate ${Math.round(h.hitRate * 100)}%` : null;
+}
+
+/**
+ * The history / last-build part of a step's hover: the engine's one-line summary (hit rate, cost when rebuilt, last
+ * build) and the top reasons of the misses. Empty when neither a history nor an imported build knows the step.
+ */
+export function insightMarkdown(insight: StepInsight | undefined): string[] {
+  if (!insight) return [];
+  const h = insight.history && insight.history.hitRate !== null ? insight.history : undefined;
+  if (!h && !insight.lastBuild) return [];
+  const out = ['', `**${h ? 'Cache history' : 'Last build'}**: ${insight.summary}`];
+  if (h && h.reasons.length) {
+    out.push('');
+    out.push(`Rebuilt by: ${h.reasons.slice(0, 4).map((r) => `${r.path !== undefined ? code(r.label) : r.label} (${plural(r.count, 'commit')})`).join(', ')}${h.reasons.length > 4 ? ', …' : ''}`);
+  }
+  if (h && h.maybe) out.push('', `${plural(h.maybe, 'commit')} more *maybe* (content copied from another stage).`);
+  return out;
+}
+
+/** `last build: rebuilt, 94 s` for an end-of-line decoration. */
+export function lastBuildTitle(insight: StepInsight | undefined): string | null {
+  const l = insight?.lastBuild;
+  return l ? `last build: ${lastBuildLabel(l.status, l.seconds)}` : null;
+}
+
+export function lensTitle(a: DocAnalysis, step: Step, insight?: StepInsight): string {
   const model = a.model!;
   const stage = model.stages[step.stage]!;
   const parts: string[] = [];
   const where = model.stages.length > 1 ? ` in ${stageName(model, step.stage)}` : '';
   parts.push(`step ${step.ordinal + 1}/${stage.steps.length}${where}`);
+  const hit = hitRateTitle(insight);
+  if (hit) parts.push(hit);
   const imp = impactSummary(a, step);
   if (imp.rebuilt === 0 && imp.maybe === 0) parts.push('a miss reruns nothing after it');
   else if (imp.rebuilt === 0) parts.push(`a miss may rerun ${plural(imp.maybe, 'step')} that ${imp.maybe === 1 ? 'copies' : 'copy'} from it`);
@@ -137,12 +168,13 @@ function impactMarkdown(a: DocAnalysis, step: Step): string[] {
   return out;
 }
 
-export function stepHover(a: DocAnalysis, step: Step): string {
+export function stepHover(a: DocAnalysis, step: Step, insight?: StepInsight): string {
   const model = a.model!;
   const stage = model.stages[step.stage]!;
   const out: string[] = [];
   const stageDesc = model.stages.length > 1 ? ` of stage ${stageLabel(model, step.stage)} (${step.stage + 1} of ${model.stages.length})` : '';
   out.push(`**${step.keyword}** — step ${step.ordinal + 1} of ${stage.steps.length}${stageDesc}${stage.needed ? '' : ' — *not built for the current target*'}`);
+  out.push(...insightMarkdown(insight));
   out.push('');
   out.push('**Its cache key depends on**');
   out.push('');

@@ -24,7 +24,30 @@ import {
   type InlayHint,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyze, docsUrl, explain, mergeBuildLayers, type Model, type BuildLayer, type ContextSnapshot, type Finding } from '../engine';
+import {
+  analyze,
+  BuildLogError,
+  compareWithBuild,
+  docsUrl,
+  explain,
+  importBuildLog,
+  lastBuildLabel,
+  mergeBuildLayers,
+  mismatchMessage,
+  stepInsights,
+  stepKeys,
+  type BuildLayer,
+  type BuildLogMapping,
+  type ContextSnapshot,
+  type Explanation,
+  type Finding,
+  type HistoryResult,
+  type Model,
+  type StepInsight,
+} from '../engine';
+import { loadBuildRecord, saveBuildRecord, type BuildRecord } from '../context/evidence';
+import { HistoryWorker, type ReportReply } from './historyworker';
+import { renderCacheReport } from './report';
 import { ProjectFiles, type ConfigProblem } from '../context/projects';
 import { isDockerfileName } from '../context/discover';
 import { gitBaseline } from '../context';
@@ -34,7 +57,7 @@ import { AnalysisWorker, analyseWithStore, type AnalyseRequest } from './worker'
 import { codeActions, FIX_ALL_KIND, type EditCapabilities } from './actions';
 import { ContextStore, type FileChange } from './contexts';
 import { analyseIgnore, ignoreHover, labelOf, patternAtLine, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
-import { configAtLine, lensTitle, readsTitle, stageAtFromLine, stepAtLine, stepHover, configHover, stageHover } from './present';
+import { configAtLine, lastBuildTitle, lensTitle, readsTitle, stageAtFromLine, stepAtLine, stepHover, configHover, stageHover } from './present';
 import { DEFAULT_SETTINGS, parseSettings, type Settings, type SeveritySetting } from './settings';
 
 export const SERVER_VERSION = '0.1.0';
@@ -78,6 +101,13 @@ export function isIgnoreDocument(doc: { uri: string; languageId: string }): bool
   return doc.languageId === 'dockerignore' || /\.dockerignore$/i.test(doc.uri);
 }
 
+/** `layerwise/lastBuild` notification: what the last imported build did per step line (client decorations). */
+export interface LastBuildNotification {
+  uri: string;
+  version: number;
+  items: { line: number; text: string; mismatch: boolean }[];
+}
+
 export interface ServerOptions {
   /** The bundle to start as the analysis worker thread (dist/server.js); without it the engine runs in-process. */
   workerScript?: string;
@@ -110,6 +140,13 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   const loggedProblems = new Set<string>();
   /** Config files we published diagnostics for (so that fixing them clears the diagnostic). */
   const configDiagnostics = new Map<string, string>();
+  /** Git-history replays (a second worker thread) and their latest result per document. */
+  let historyWorker: HistoryWorker | null = null;
+  const histories = new Map<string, { result: HistoryResult | null; pending: boolean; dirty: boolean; timer?: NodeJS.Timeout }>();
+  /** The last imported build per Dockerfile path (loaded from disk once, null: none). */
+  const buildRecords = new Map<string, BuildRecord | null>();
+  /** stepInsights memo per analysis (recomputed when the history or the build record changes). */
+  const insightMemo = new WeakMap<DocAnalysis, { h: HistoryResult | null; r: BuildRecord | null; list: StepInsight[] }>();
 
   const log = (msg: string) => connection.console.log(msg);
   const logError = (where: string, e: unknown) =>
@@ -160,6 +197,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     }
     projects = new ProjectFiles({ ownWatcher: !clientWatches, log, onChange: (f) => projectFileChanged(f) });
     if (!worker) analysisStore = new ContextStore({ ownWatcher: !clientWatches, log, onChange: (dir) => contextChanged(dir) });
+    historyWorker = new HistoryWorker(inProcess ? undefined : serverOptions.workerScript, log);
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -429,8 +467,157 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       elapsedMs: a.elapsedMs,
     };
     void connection.sendNotification('layerwise/analysed', n);
+    const file = uriToPath(uri);
+    if (trusted && file && !buildRecords.has(file)) buildRecords.set(file, loadBuildRecord(file));
+    if (recordFor(uri)) publishEvidence(uri);
+    scheduleHistory(uri);
     // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them
     for (const d of documents.all()) if (isIgnoreDocument(d) && ignoreAnalyses.get(d.uri)?.contextDir === rc.dir && rc.dir) schedule(d.uri, Math.min(debounceMs, 100));
+  }
+
+  // ---- history (hit rates) and build evidence
+
+  function historyOf(uri: string): HistoryResult | null {
+    if (!trusted || !settings.historyEnabled) return null;
+    const r = histories.get(uri)?.result ?? null;
+    return r && r.state === 'ok' ? r : null;
+  }
+
+  function recordFor(uri: string): BuildRecord | null {
+    if (!trusted) return null;
+    const file = uriToPath(uri);
+    return file ? (buildRecords.get(file) ?? null) : null;
+  }
+
+  function mappingOf(r: BuildRecord | null): BuildLogMapping | null {
+    return r ? { format: r.format, steps: r.steps, unmatched: [], problems: r.problems } : null;
+  }
+
+  /** The engine's per-step insights (hit rate, cost, last build) for an analysis, memoised. */
+  function insightsFor(a: DocAnalysis): StepInsight[] {
+    const h = historyOf(a.uri);
+    const r = recordFor(a.uri);
+    const m = insightMemo.get(a);
+    if (m && m.h === h && m.r === r) return m.list;
+    const list = a.model ? stepInsights(a.model, h, mappingOf(r)) : [];
+    insightMemo.set(a, { h, r, list });
+    return list;
+  }
+
+  function insightOf(a: DocAnalysis, stepId: number): StepInsight | undefined {
+    if (!historyOf(a.uri) && !recordFor(a.uri)) return undefined;
+    return insightsFor(a)[stepId];
+  }
+
+  function refreshLenses(): void {
+    if (caps.workspace?.codeLens?.refreshSupport) void connection.sendRequest('workspace/codeLens/refresh').catch(() => undefined);
+  }
+
+  /**
+   * Asks the history worker for the replay of the document's current text (after its analysis). One request in
+   * flight per document; while one runs, later analyses only mark it dirty. The worker reads git only when HEAD moved.
+   */
+  function scheduleHistory(uri: string): void {
+    if (!trusted || !settings.historyEnabled || !historyWorker) {
+      histories.delete(uri);
+      return;
+    }
+    let st = histories.get(uri);
+    if (!st) histories.set(uri, (st = { result: null, pending: false, dirty: false }));
+    if (st.pending) {
+      st.dirty = true;
+      return;
+    }
+    if (st.timer) clearTimeout(st.timer);
+    const state = st;
+    state.timer = setTimeout(() => {
+      state.timer = undefined;
+      void runHistory(uri, state);
+    }, state.result ? 500 : 0);
+  }
+
+  async function runHistory(uri: string, st: { result: HistoryResult | null; pending: boolean; dirty: boolean }): Promise<void> {
+    const doc = documents.get(uri);
+    const file = uriToPath(uri);
+    if (!doc || !file || isIgnoreDocument(doc) || !historyWorker) return;
+    const rc = resolveContext(uri);
+    if (!rc.dir || !fs.existsSync(file)) return;
+    st.pending = true;
+    st.dirty = false;
+    try {
+      const reply = await historyWorker.history({
+        contextDir: rc.dir,
+        dockerfilePath: file,
+        commits: settings.historyCommits,
+        text: doc.getText(),
+        options: { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: settings.buildkitVersion },
+      });
+      if (histories.get(uri) !== st) return; // closed or disabled meanwhile
+      const before = JSON.stringify(st.result?.steps.map((s) => [s.key, s.rebuilt, s.considered]) ?? null);
+      st.result = reply.result;
+      if (reply.result?.state !== 'ok' && reply.note) log(`history of ${file}: ${reply.note}`);
+      if (JSON.stringify(st.result?.steps.map((s) => [s.key, s.rebuilt, s.considered]) ?? null) !== before) {
+        refreshLenses();
+        void connection.sendNotification('layerwise/history', { uri, state: reply.result?.state ?? 'no-history', commits: reply.result?.commits ?? 0 });
+      }
+    } catch (e) {
+      logError(`history of ${uri}`, e);
+    } finally {
+      st.pending = false;
+      if (st.dirty && histories.get(uri) === st) scheduleHistory(uri);
+    }
+  }
+
+  /** Diagnostics where the last imported build contradicts the prediction, on the current lines of those steps. */
+  function evidenceDiagnostics(a: DocAnalysis): Diagnostic[] {
+    const r = recordFor(a.uri);
+    if (!r || !a.model || !r.baseline) return [];
+    const keys = stepKeys(a.model);
+    const byKey = new Map<string, number>();
+    keys.forEach((k, i) => byKey.set(k, i));
+    const doc = documents.get(a.uri);
+    const out: Diagnostic[] = [];
+    for (const c of r.comparisons) {
+      if (c.agrees !== false) continue;
+      const id = byKey.get(c.key);
+      if (id === undefined) continue;
+      const step = a.model.steps[id]!;
+      if (step.trigger) continue;
+      out.push({
+        range: doc ? lineRange(doc, step.line) : { start: { line: step.line, character: 0 }, end: { line: step.line, character: 0 } },
+        severity: DiagnosticSeverity.Information,
+        source: 'layerwise',
+        code: 'prediction-mismatch',
+        message: mismatchMessage(c, r.baseline),
+        data: { real: c.real, predicted: c.predicted },
+      });
+    }
+    return out;
+  }
+
+  /** Re-publishes the document's diagnostics with the build evidence, and the decorations for the client. */
+  function publishEvidence(uri: string): void {
+    const a = analyses.get(uri);
+    const doc = documents.get(uri);
+    if (!a || !doc || a.version !== doc.version) return;
+    const base = (published.get(uri) ?? []).filter((d) => d.code !== 'prediction-mismatch');
+    const diags = [...base, ...evidenceDiagnostics(a)];
+    published.set(uri, diags);
+    void connection.sendDiagnostics({ uri, version: a.version, diagnostics: diags });
+    const r = recordFor(uri);
+    const items: LastBuildNotification['items'] = [];
+    if (r && a.model) {
+      const mismatched = new Set(r.comparisons.filter((c) => c.agrees === false).map((c) => c.key));
+      for (const ins of insightsFor(a)) {
+        const step = a.model.steps[ins.stepId]!;
+        const title = lastBuildTitle(ins);
+        if (!title || step.trigger) continue;
+        items.push({ line: step.endLine, text: title, mismatch: mismatched.has(ins.key) });
+      }
+    }
+    const n: LastBuildNotification = { uri, version: a.version, items };
+    void connection.sendNotification('layerwise/lastBuild', n);
+    refreshLenses();
   }
 
   async function analyseIgnoreDoc(doc: TextDocument, version: number): Promise<void> {
@@ -669,6 +856,9 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     analyses.delete(e.document.uri);
     ignoreAnalyses.delete(e.document.uri);
     published.delete(e.document.uri);
+    const hs = histories.get(e.document.uri);
+    if (hs?.timer) clearTimeout(hs.timer);
+    histories.delete(e.document.uri);
     void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
   });
 
@@ -703,7 +893,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   function hoverText(a: DocAnalysis, line: number): string | null {
     const model = a.model!;
     const step = stepAtLine(model, line);
-    if (step) return stepHover(a, step);
+    if (step) return stepHover(a, step, insightOf(a, step.id));
     const cfg = configAtLine(model, line);
     if (cfg) return configHover(a, cfg);
     const st = stageAtFromLine(model, line);
@@ -734,7 +924,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
 
   function lensCommand(a: DocAnalysis, stepId: number) {
     const s = a.model!.steps[stepId]!;
-    return { title: lensTitle(a, s), command: 'layerwise.showImpact', arguments: [a.uri, s.line] };
+    return { title: lensTitle(a, s, insightOf(a, stepId)), command: 'layerwise.showImpact', arguments: [a.uri, s.line] };
   }
 
   connection.onCodeLensResolve(
@@ -796,7 +986,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       const a = await current(p.uri);
       if (!a?.model) return null;
       const step = stepAtLine(a.model, p.line);
-      return { markdown: hoverText(a, p.line), title: step ? lensTitle(a, step) : null };
+      return { markdown: hoverText(a, p.line), title: step ? lensTitle(a, step, insightOf(a, step.id)) : null };
     } catch (e) {
       logError('layerwise/impact', e);
       return null;
@@ -834,12 +1024,145 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     }
   });
 
+  /** The prediction `explain --since HEAD` for the text (null without trust, a file on disk, a context or git). */
+  async function predictSinceHead(uri: string, text: string, model: Model, rc: ResolvedContext): Promise<{ e: Explanation; label: string } | null> {
+    const file = uriToPath(uri);
+    if (!trusted || !file || !rc.dir) return null;
+    const { ctx } = await loadContext(rc);
+    if (!ctx) return null;
+    try {
+      const base = gitBaseline({ contextDir: rc.dir, dockerfilePath: file, rev: 'HEAD' });
+      const opts = { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: settings.buildkitVersion };
+      const gitDirRel = path.relative(rc.dir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
+      const e = explain({
+        current: { text, context: ctx, options: opts },
+        baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: opts },
+        changedHint: base.changedHint,
+        exclude: (x) => x === gitDirRel || x.startsWith(gitDirRel + '/'),
+        currentModel: model,
+      });
+      return { e, label: `HEAD (${base.commit.slice(0, 12)})` };
+    } catch (e) {
+      log(`no prediction to compare the build with: ${(e as Error).message.split('\n')[0]}`);
+      return null;
+    }
+  }
+
+  connection.onRequest('layerwise/importBuild', async (p: { uri: string; logText: string; source?: string }) => {
+    if (!p || typeof p.uri !== 'string' || typeof p.logText !== 'string') throw new ResponseError(-32602, 'Layerwise: importBuild needs {uri, logText}');
+    const file = uriToPath(p.uri);
+    const doc = documents.get(p.uri);
+    if (!doc && !file) throw new ResponseError(-32602, 'Layerwise: open the Dockerfile the build used first');
+    let text: string;
+    try {
+      text = doc ? doc.getText() : fs.readFileSync(file!, 'utf8');
+    } catch (e) {
+      throw new ResponseError(-32602, `Layerwise: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    const rc = resolveContext(p.uri);
+    const model = analyze(text, { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: settings.buildkitVersion });
+    let mapping: BuildLogMapping;
+    try {
+      mapping = importBuildLog(model, p.logText);
+    } catch (e) {
+      if (e instanceof BuildLogError) throw new ResponseError(-32602, `Layerwise: ${e.message}`);
+      throw new ResponseError(-32603, `Layerwise: ${(e as Error).message}`);
+    }
+    const pred = await predictSinceHead(p.uri, text, model, rc).catch((e) => (logError('prediction for importBuild', e), null));
+    const comparisons = compareWithBuild(mapping, pred?.e ?? null);
+    const record: BuildRecord = {
+      version: 1,
+      dockerfile: file ? path.resolve(file) : p.uri,
+      importedAt: new Date().toISOString(),
+      source: typeof p.source === 'string' && p.source ? p.source : 'build log',
+      format: mapping.format,
+      steps: mapping.steps,
+      baseline: pred?.label ?? null,
+      comparisons,
+      problems: mapping.problems,
+    };
+    let stored: string | null = null;
+    if (file && trusted) {
+      buildRecords.set(file, record);
+      stored = saveBuildRecord(record);
+    }
+    const executed = mapping.steps.filter((x) => x.status === 'executed');
+    const mismatches = comparisons.filter((c) => c.agrees === false);
+    if (trusted) {
+      const a = await current(p.uri);
+      if (a) publishEvidence(p.uri);
+    }
+    return {
+      format: mapping.format,
+      steps: mapping.steps.length,
+      executed: executed.length,
+      cached: mapping.steps.filter((x) => x.status === 'cached').length,
+      executedSeconds: Math.round(executed.reduce((t, x) => t + (x.seconds ?? 0), 0) * 10) / 10,
+      baseline: record.baseline,
+      mismatches: mismatches.map((m) => ({ line: m.line, real: m.real, predicted: m.predicted, message: mismatchMessage(m, record.baseline ?? 'HEAD') })),
+      mapped: mapping.steps.map((x) => ({ line: x.line, status: x.status, label: lastBuildLabel(x.status, x.seconds) })),
+      problems: mapping.problems,
+      stored,
+      note: trusted ? null : 'untrusted workspace: the build is not stored and not compared with a prediction',
+    };
+  });
+
+  connection.onRequest('layerwise/buildInfo', (p: { uri: string }) => {
+    const file = uriToPath(p?.uri ?? '');
+    if (!file) throw new ResponseError(-32602, 'Layerwise: building works on files on disk');
+    const rc = resolveContext(p.uri);
+    return { dockerfile: file, contextDir: rc.dir, contextFrom: rc.contextFrom, buildArgs: rc.buildArgs, target: rc.target ?? null, trusted };
+  });
+
+  connection.onRequest('layerwise/cacheReport', async (p: { uri: string }) => {
+    const file = uriToPath(p?.uri ?? '');
+    const doc = documents.get(p?.uri ?? '');
+    if (!file) throw new ResponseError(-32602, 'Layerwise: the cache report works on files on disk');
+    try {
+      const text = doc ? doc.getText() : fs.readFileSync(file, 'utf8');
+      const rc = resolveContext(p.uri);
+      const opts = { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: settings.buildkitVersion };
+      const model = (doc ? (await current(p.uri))?.model : null) ?? analyze(text, opts);
+      const rel = (x: string) => {
+        const r = folders.length ? path.relative(folders[0]!, x) : x;
+        return r === '' ? '.' : r && !r.startsWith('..') ? r : x;
+      };
+      const disabled = !trusted
+        ? 'the workspace is not trusted (git and the build context are not read)'
+        : !settings.historyEnabled
+          ? 'layerwise.history.enabled is off'
+          : !rc.dir
+            ? 'no build context'
+            : undefined;
+      let reply: ReportReply | null = null;
+      if (!disabled && historyWorker)
+        reply = await historyWorker.report({
+          contextDir: rc.dir!,
+          dockerfilePath: file,
+          commits: settings.historyCommits,
+          text,
+          options: { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: settings.buildkitVersion },
+          severities: rc.severities,
+        });
+      const record = recordFor(p.uri);
+      const insights = stepInsights(model, reply?.result?.state === 'ok' ? reply.result : null, mappingOf(record));
+      const markdown = renderCacheReport({ dockerfile: rel(file), context: rc.dir ? rel(rc.dir) : '(none)', requestedCommits: settings.historyCommits, disabled }, reply, insights, record);
+      return { markdown, state: reply?.result?.state ?? 'no-history', commits: reply?.result?.commits ?? 0 };
+    } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      logError('layerwise/cacheReport', e);
+      throw new ResponseError(-32603, `Layerwise: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+  });
+
   connection.onShutdown(() => {
     for (const t of timers.values()) clearTimeout(t);
     timers.clear();
     store?.dispose();
     analysisStore?.dispose();
     worker?.dispose();
+    historyWorker?.dispose();
+    for (const h of histories.values()) if (h.timer) clearTimeout(h.timer);
     projects.dispose();
   });
 

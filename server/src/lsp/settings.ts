@@ -21,6 +21,10 @@ export interface Settings {
   /** Inlay hints after steps that read the context (`reads 1,284 files`). Off by default. */
   inlayHintsEnabled: boolean;
   rules: Record<string, SeveritySetting>;
+  /** Hit rates from the git history in hovers, lenses and the cache report (trusted workspaces only). */
+  historyEnabled: boolean;
+  /** How many commits that touched the context or the Dockerfile the history replays. */
+  historyCommits: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -31,6 +35,8 @@ export const DEFAULT_SETTINGS: Settings = {
   codeLensEnabled: true,
   inlayHintsEnabled: false,
   rules: {},
+  historyEnabled: true,
+  historyCommits: 100,
 };
 
 const SEVERITIES = new Set(['error', 'warning', 'info', 'off']);
@@ -87,6 +93,18 @@ export function parseSettings(raw: unknown): { settings: Settings; errors: strin
   } else if (raw['inlayHints.enabled'] !== undefined) {
     if (typeof raw['inlayHints.enabled'] === 'boolean') s.inlayHintsEnabled = raw['inlayHints.enabled'] as boolean;
     else errors.push('layerwise.inlayHints.enabled must be true or false');
+  }
+
+  const hist = raw['history'];
+  const histEnabled = isObj(hist) ? hist['enabled'] : raw['history.enabled'];
+  if (histEnabled !== undefined && histEnabled !== null) {
+    if (typeof histEnabled === 'boolean') s.historyEnabled = histEnabled;
+    else errors.push('layerwise.history.enabled must be true or false');
+  }
+  const histCommits = isObj(hist) ? hist['commits'] : raw['history.commits'];
+  if (histCommits !== undefined && histCommits !== null) {
+    if (typeof histCommits === 'number' && Number.isInteger(histCommits) && histCommits >= 1 && histCommits <= 100_000) s.historyCommits = histCommits;
+    else errors.push('layerwise.history.commits must be a whole number from 1 to 100000');
   }
 
   const rules = raw['rules'];

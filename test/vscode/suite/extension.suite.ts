@@ -114,3 +114,81 @@ describe('Layerwise in VS Code', () => {
     assert.ok(hoverText(hovers).length > 0, 'the server still answers');
   });
 });
+
+describe('Layerwise build evidence and cache report in VS Code', () => {
+  // a plain BuildKit log of the fixture Dockerfile (stages build and stage-1), in the format of docker build
+  // --progress=plain: the build stage rebuilt from COPY . ., the final stage cached
+  const LOG = [
+    '#1 [internal] load build definition from Dockerfile',
+    '#1 DONE 0.0s',
+    '#2 [build 1/7] FROM docker.io/library/node:20-slim',
+    '#2 DONE 0.0s',
+    '#3 [build 2/7] WORKDIR /app',
+    '#3 CACHED',
+    '#4 [build 3/7] RUN apt-get update',
+    '#4 CACHED',
+    '#5 [build 4/7] RUN apt-get install -y --no-install-recommends python3',
+    '#5 CACHED',
+    '#6 [build 5/7] COPY . .',
+    '#6 DONE 0.4s',
+    '#7 [build 6/7] RUN npm ci',
+    '#7 DONE 94.2s',
+    '#8 [build 7/7] RUN npm run build',
+    '#8 DONE 12.0s',
+    '#9 [stage-1 2/3] WORKDIR /app',
+    '#9 CACHED',
+    '#10 [stage-1 3/3] COPY --from=build /app/dist ./dist',
+    '#10 DONE 0.1s',
+    '#11 exporting to image',
+    '#11 DONE 0.2s',
+    '',
+  ].join('\n');
+
+  it('the cache report command opens a document with hit rates', async () => {
+    const doc = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), 'Dockerfile'));
+    await vscode.window.showTextDocument(doc);
+    await vscode.commands.executeCommand('layerwise.cacheReport', doc.uri);
+    const report = await waitFor('the cache report document', () =>
+      vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'layerwise-explain' && /cache report/.test(d.uri.path)),
+    );
+    const text = report.getText();
+    assert.match(text, /^# Cache report: Dockerfile/);
+    assert.match(text, /hit rate/);
+  });
+
+  it('importing a saved log via the command shows "last build" in decorations and hovers', async () => {
+    const doc = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), 'Dockerfile'));
+    await vscode.window.showTextDocument(doc);
+    // an earlier test applied a quick fix (unsaved): back to the text the log was made from
+    // (the workbench may have auto-saved it: the fixture's text is restored as such)
+    const original = [
+      'FROM node:20-slim AS build', 'WORKDIR /app', 'RUN apt-get update', 'RUN apt-get install -y --no-install-recommends python3',
+      'COPY . .', 'RUN npm ci', 'RUN npm run build', '', 'FROM node:20-slim', 'WORKDIR /app', 'COPY --from=build /app/dist ./dist',
+      'EXPOSE 8080', 'CMD ["node", "dist/server.js"]', '',
+    ].join('\n');
+    const we = new vscode.WorkspaceEdit();
+    we.replace(doc.uri, new vscode.Range(0, 0, doc.lineCount, 0), original);
+    assert.ok(await vscode.workspace.applyEdit(we));
+    await waitFor('reverted', () => /^RUN apt-get update$/m.test(doc.getText()));
+    const os = await import('node:os');
+    const fs = await import('node:fs');
+    const logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'lw-log-')), 'build.log');
+    fs.writeFileSync(logFile, LOG);
+    const r = await vscode.commands.executeCommand<{ executed: number; cached: number } | undefined>('layerwise.importBuildLog', vscode.Uri.file(logFile), doc.uri);
+    assert.ok(r, 'the import returns its summary');
+    assert.equal(r.executed, 4);
+    const api = vscode.extensions.getExtension('layerwise.layerwise')!.exports as {
+      lastBuildDecorations: (uri: string) => { line: number; text: string; mismatch: boolean }[];
+    };
+    const items = await waitFor('decorations', () => {
+      const d = api.lastBuildDecorations(doc.uri.toString());
+      return d.length ? d : undefined;
+    });
+    const text = doc.getText().split('\n');
+    const at = (needle: string) => items.find((i) => text[i.line]!.startsWith(needle))?.text;
+    assert.equal(at('RUN npm ci'), 'last build: rebuilt, 94 s');
+    assert.equal(at('RUN apt-get update'), 'last build: cached');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(text.findIndex((l) => l.startsWith('RUN npm ci')), 1));
+    assert.match(hoverText(hovers), /94 s when rebuilt · last build: rebuilt, 94 s/);
+  });
+});

@@ -1,0 +1,110 @@
+// On-disk state the editor keeps per Dockerfile: the last imported build log, mapped onto the Dockerfile with the
+// prediction it was compared with, so that "last build: rebuilt, 94 s" survives a restart. Stored under the
+// repository's git dir (`.git/layerwise/`), else `$XDG_CACHE_HOME/layerwise/builds`. The git dir is found by walking up
+// the directories (no git process): this runs on the language server's protocol thread.
+// Also the current HEAD of a repository, for the history worker's in-memory cache.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { BuildComparison, MappedStep } from '../engine';
+import { runGit } from './git';
+
+export interface BuildRecord {
+  version: 1;
+  /** Absolute path of the Dockerfile the log was mapped onto. */
+  dockerfile: string;
+  /** ISO time of the import. */
+  importedAt: string;
+  /** Where the log came from (a file name, "docker build", "editor"). */
+  source: string;
+  format: 'plain' | 'rawjson';
+  steps: MappedStep[];
+  /** The prediction the log was compared with (`HEAD (abc123)`), or null when there was none. */
+  baseline: string | null;
+  comparisons: BuildComparison[];
+  problems: string[];
+}
+
+const MAX_RECORD = 64 * 1024 * 1024;
+
+/** The git dir of the repository containing `start` (a `.git` directory, or the `gitdir:` of a `.git` file). */
+export function findGitDir(start: string): string | null {
+  let dir = path.resolve(start);
+  for (let i = 0; i < 100; i++) {
+    const g = path.join(dir, '.git');
+    try {
+      const st = fs.statSync(g);
+      if (st.isDirectory()) return g;
+      if (st.isFile() && st.size < 4096) {
+        const m = /^gitdir:\s*(.+?)\s*$/m.exec(fs.readFileSync(g, 'utf8'));
+        if (m) return path.resolve(dir, m[1]!);
+      }
+    } catch {
+      /* not here */
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+  return null;
+}
+
+function recordName(dockerfile: string): string {
+  return 'build-' + createHash('sha256').update(path.resolve(dockerfile)).digest('hex').slice(0, 16) + '.json';
+}
+
+function candidateDirs(dockerfile: string): string[] {
+  const out: string[] = [];
+  const gitDir = findGitDir(path.dirname(dockerfile));
+  if (gitDir) out.push(path.join(gitDir, 'layerwise'));
+  const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  out.push(path.join(base, 'layerwise', 'builds'));
+  return out;
+}
+
+/** Writes the record (atomically); returns the file, or null when no location is writable. */
+export function saveBuildRecord(rec: BuildRecord): string | null {
+  const name = recordName(rec.dockerfile);
+  for (const dir of candidateDirs(rec.dockerfile)) {
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      const file = path.join(dir, name);
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(rec));
+      fs.renameSync(tmp, file);
+      return file;
+    } catch {
+      /* read-only: try the next location */
+    }
+  }
+  return null;
+}
+
+/** The stored record for a Dockerfile, or null (none, unreadable, or for another file). */
+export function loadBuildRecord(dockerfile: string): BuildRecord | null {
+  const name = recordName(dockerfile);
+  for (const dir of candidateDirs(dockerfile)) {
+    const file = path.join(dir, name);
+    try {
+      const st = fs.lstatSync(file);
+      if (!st.isFile() || st.size > MAX_RECORD) continue;
+      const j = JSON.parse(fs.readFileSync(file, 'utf8')) as BuildRecord;
+      if (j?.version !== 1 || j.dockerfile !== path.resolve(dockerfile) || !Array.isArray(j.steps) || !Array.isArray(j.comparisons)) continue;
+      return j;
+    } catch {
+      /* missing or corrupt: try the next */
+    }
+  }
+  return null;
+}
+
+/** The commit HEAD names in the repository containing `dir`, or null (not a repository, no commits). */
+export function currentHead(dir: string): string | null {
+  try {
+    const out = runGit(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { cwd: dir }).toString('utf8').trim();
+    return /^[0-9a-f]{40,64}$/.test(out) ? out : null;
+  } catch {
+    return null;
+  }
+}
