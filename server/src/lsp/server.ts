@@ -314,11 +314,11 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     return promise;
   }
 
-  /** The analysis of the document's current version: computed now if it is pending (at most once per version). */
-  async function current(uri: string): Promise<DocAnalysis | undefined> {
+  /** The cached result of the document's current version: computed now if it is pending (at most once per version). */
+  async function currentOf<T extends { version: number }>(uri: string, cache: Map<string, T>): Promise<T | undefined> {
     const doc = documents.get(uri);
     if (!doc) return undefined;
-    const a = analyses.get(uri);
+    const a = cache.get(uri);
     if (a && a.version === doc.version) return a;
     const t = timers.get(uri);
     if (t) {
@@ -326,22 +326,10 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       timers.delete(uri);
     }
     await runAnalysis(uri);
-    return analyses.get(uri);
+    return cache.get(uri);
   }
-
-  async function currentIgnore(uri: string): Promise<IgnoreAnalysis | undefined> {
-    const doc = documents.get(uri);
-    if (!doc) return undefined;
-    const a = ignoreAnalyses.get(uri);
-    if (a && a.version === doc.version) return a;
-    const t = timers.get(uri);
-    if (t) {
-      clearTimeout(t);
-      timers.delete(uri);
-    }
-    await runAnalysis(uri);
-    return ignoreAnalyses.get(uri);
-  }
+  const current = (uri: string): Promise<DocAnalysis | undefined> => currentOf(uri, analyses);
+  const currentIgnore = (uri: string): Promise<IgnoreAnalysis | undefined> => currentOf(uri, ignoreAnalyses);
 
   interface ResolvedContext {
     dir: string | null;
