@@ -80,7 +80,16 @@ function runExplain(a: ParsedArgs): number {
     baselineLabel = `--changed ${a.changed.join(' ')}`;
   } else {
     const rev = a.since ?? 'HEAD';
-    const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+    let base: ReturnType<typeof gitBaseline>;
+    try {
+      base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0] ?? '';
+      // without --since the user may not know explain compares with a commit: say how to do without git
+      if (a.since === undefined && /not a git repository|unknown revision/.test(msg))
+        throw new CliError(`${msg} — explain compares with a commit (--since REV, default HEAD); without git, name the changed files: --changed PATH ...`);
+      throw e;
+    }
     const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
     result = explain({
       current: { text: df.text, context: current, options: buildOptions(a, 'current') },
