@@ -3,7 +3,7 @@
 // disagrees with what the builder really did.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, BuildLogError, explain, importBuildLog, fmtSeconds, type ContextSnapshot, type Explanation, type StepStatus } from '../engine';
+import { analyze, BuildLogError, explain, importBuildLog, fmtSeconds, agreesWith, type ContextSnapshot, type Explanation } from '../engine';
 import { gitBaseline, loadDiskContext } from '../context';
 import { CliError, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
@@ -26,17 +26,6 @@ function readLog(p: string | undefined): { name: string; text: string } {
     throw new CliError(`cannot read build log ${p}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   return { name: p === '-' ? '(stdin)' : p, text: buf.toString('utf8') };
-}
-
-function agrees(real: string, predicted: StepStatus | undefined): boolean | null {
-  if (predicted === undefined) return null;
-  if (real === 'error' || real === 'canceled' || real === 'incomplete') return null;
-  switch (predicted) {
-    case 'rebuilt': return real === 'executed';
-    case 'cached': return real === 'cached';
-    case 'maybe': return true;
-    case 'skipped': return false;
-  }
 }
 
 export function runImportBuild(a: ParsedArgs): number {
@@ -89,7 +78,7 @@ export function runImportBuild(a: ParsedArgs): number {
   const rows = model.steps.map((step) => {
     const real = byStep.get(step.id);
     const pred = prediction?.steps[step.id];
-    const ok = real ? agrees(real.status, pred?.status) : pred ? (pred.status === 'skipped' ? true : null) : null;
+    const ok = real ? agreesWith(real.status, pred?.status) : pred ? (pred.status === 'skipped' ? true : null) : null;
     return {
       line: step.line + 1,
       stage: model.stages[step.stage]!.name ?? `#${step.stage}`,
