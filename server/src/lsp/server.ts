@@ -129,6 +129,8 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   const ignoreAnalyses = new Map<string, IgnoreAnalysis>();
   const timers = new Map<string, NodeJS.Timeout>();
   const inflight = new Map<string, { version: number; promise: Promise<void> }>();
+  /** When each document was last edited (for the leading-edge analysis of an edit after a quiet spell). */
+  const lastEditAt = new Map<string, number>();
   const published = new Map<string, Diagnostic[]>();
   /** Contexts for .dockerignore documents and explain (protocol thread). */
   let store: ContextStore | null = null;
@@ -268,7 +270,16 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   function editDelay(uri: string): number {
     if (fixedDebounce) return debounceMs;
     const last = analyses.get(uri)?.elapsedMs;
-    return last === undefined ? debounceMs : Math.min(debounceMs, Math.max(MIN_DEBOUNCE_MS, Math.round(last)));
+    const now = Date.now();
+    const previousEdit = lastEditAt.get(uri);
+    lastEditAt.set(uri, now);
+    if (last === undefined) return debounceMs;
+    const adaptive = Math.min(debounceMs, Math.max(MIN_DEBOUNCE_MS, Math.round(last)));
+    // leading edge: an edit after a quiet spell (longer than one analysis) with nothing in flight is analysed at
+    // once; the edits of a burst that follow it wait the adaptive delay and coalesce
+    // (0 ms still lets the changes of one keystroke, delivered together, coalesce: they are handled before a timer)
+    if (!inflight.has(uri) && (previousEdit === undefined || now - previousEdit > adaptive)) return 0;
+    return adaptive;
   }
 
   function schedule(uri: string, delay = editDelay(uri)): void {
