@@ -330,7 +330,10 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     const doc = documents.get(uri);
     if (!doc) return undefined;
     const a = cache.get(uri);
-    if (a && a.version === doc.version) return a;
+    // a re-analysis may be pending or running for the same version (the build context changed): wait for it, so a
+    // hover never answers from a context that is known to be stale
+    const pending = timers.has(uri) || inflight.has(uri);
+    if (a && a.version === doc.version && !pending) return a;
     const t = timers.get(uri);
     if (t) {
       clearTimeout(t);
