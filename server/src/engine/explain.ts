@@ -516,29 +516,46 @@ export interface Impact {
   maybe: number[];
 }
 
+/** Per model: the stages built FROM each stage, and the steps that read each stage's content. */
+const stageLinks = new WeakMap<Model, { children: number[][]; consumers: Step[][] }>();
+function linksOf(model: Model): { children: number[][]; consumers: Step[][] } {
+  let l = stageLinks.get(model);
+  if (!l) {
+    const children: number[][] = model.stages.map(() => []);
+    const consumers: Step[][] = model.stages.map(() => []);
+    for (const st of model.stages) if (st.base.kind === 'stage') children[st.base.stage]!.push(st.index);
+    for (const step of model.steps) {
+      const seen = new Set<number>();
+      for (const r of step.stageReads) if (r.stage !== null && !seen.has(r.stage)) (seen.add(r.stage), consumers[r.stage]!.push(step));
+    }
+    l = { children, consumers };
+    stageLinks.set(model, l);
+  }
+  return l;
+}
+
 export function impactOf(model: Model, stepId: number): Impact {
   const rebuilt = new Set<number>();
   const maybe = new Set<number>();
   const step = model.steps[stepId]!;
+  const { children, consumers } = linksOf(model);
   // only stages that are built for the target count (plus the step's own stage, so a hover there still helps)
   const counts = (stageIdx: number): boolean => stageIdx === step.stage || model.stages[stageIdx]!.needed || !model.stages[step.stage]!.needed;
   const missStage = (stageIdx: number, fromOrdinal: number): void => {
     if (!counts(stageIdx)) return;
     const s = model.stages[stageIdx]!;
-    for (const id of s.steps.slice(fromOrdinal)) {
+    for (let i = fromOrdinal; i < s.steps.length; i++) {
+      const id = s.steps[i]!;
       if (rebuilt.has(id)) continue;
       rebuilt.add(id);
       maybe.delete(id);
     }
-    for (const child of model.stages) {
-      if (child.base.kind === 'stage' && child.base.stage === stageIdx) missStage(child.index, 0);
-    }
-    for (const other of model.steps) {
-      if (rebuilt.has(other.id) || maybe.has(other.id)) continue;
-      if (counts(other.stage) && other.stageReads.some((r) => r.stage === stageIdx)) {
-        const os = model.stages[other.stage]!;
-        for (const id of os.steps.slice(other.ordinal)) if (!rebuilt.has(id)) maybe.add(id);
-      }
+    for (const child of children[stageIdx]!) missStage(child, 0);
+    // content-addressed: a step copying from a rerun stage reruns only if the bytes differ
+    for (const other of consumers[stageIdx]!) {
+      if (rebuilt.has(other.id) || maybe.has(other.id) || !counts(other.stage)) continue;
+      const os = model.stages[other.stage]!;
+      for (let i = other.ordinal; i < os.steps.length; i++) if (!rebuilt.has(os.steps[i]!)) maybe.add(os.steps[i]!);
     }
   };
   missStage(step.stage, step.ordinal + 1);
