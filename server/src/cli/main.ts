@@ -2,7 +2,7 @@
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, parseDockerignore, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
+import { analyze, explain, parseDockerignore, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
 import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { CliError, parseArgs, type ParsedArgs } from './args';
@@ -53,19 +53,20 @@ function buildOptions(a: ParsedArgs, which: 'current' | 'baseline'): AnalyzeOpti
   return { buildArgs: args, target: a.target, buildkitVersion: a.buildkitVersion };
 }
 
-function checkTarget(target: string | undefined, text: string, where: string): void {
-  if (target === undefined) return;
-  const m = analyze(text, { target });
-  if (m.target < 0) {
+/** The current model (analysed once per run), after checking that the --target stage exists. */
+function currentModel(a: ParsedArgs, text: string, where: string): Model {
+  const m = analyze(text, buildOptions(a, 'current'));
+  if (a.target !== undefined && m.target < 0) {
     const names = m.stages.filter((s) => s.name).map((s) => s.name);
-    throw new CliError(`target stage "${target}" not found in ${where}${names.length ? ` (stages: ${names.join(', ')})` : ' (it has no named stages)'}`);
+    throw new CliError(`target stage "${a.target}" not found in ${where}${names.length ? ` (stages: ${names.join(', ')})` : ' (it has no named stages)'}`);
   }
+  return m;
 }
 
 function runExplain(a: ParsedArgs): number {
   const df = readDockerfile(a.dockerfile);
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
-  checkTarget(a.target, df.text, df.display);
+  const model = currentModel(a, df.text, df.display);
   const current = loadDiskContext(contextDir, { dockerfilePath: df.path });
   let result: Explanation;
   let baselineLabel: string;
@@ -76,6 +77,7 @@ function runExplain(a: ParsedArgs): number {
       current: { text: df.text, context: current, options: buildOptions(a, 'current') },
       baseline: { text: df.text, context: current, options: buildOptions(a, 'baseline') },
       changed,
+      currentModel: model,
     });
     baselineLabel = `--changed ${a.changed.join(' ')}`;
   } else {
@@ -95,6 +97,7 @@ function runExplain(a: ParsedArgs): number {
       current: { text: df.text, context: current, options: buildOptions(a, 'current') },
       baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
       changedHint: base.changedHint,
+      currentModel: model,
       // git cannot say what the repository's own .git folder held at REV: leave it out, and say so below
       exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
     });
@@ -113,9 +116,8 @@ function runExplain(a: ParsedArgs): number {
 function runGraph(a: ParsedArgs): number {
   const df = readDockerfile(a.dockerfile);
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
-  checkTarget(a.target, df.text, df.display);
+  const model = currentModel(a, df.text, df.display);
   const ctx = loadDiskContext(contextDir, { dockerfilePath: df.path });
-  const model = analyze(df.text, buildOptions(a, 'current'));
   const fmt = a.format as GraphFormat;
   if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot)`);
   process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor()));
