@@ -13,18 +13,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-
-interface Analysed {
-  uri: string;
-  version: number;
-  kind: 'dockerfile' | 'dockerignore';
-  steps: number;
-  stages: number;
-  findings: number;
-  contextFiles: number | null;
-  contextDir: string | null;
-  elapsedMs: number;
-}
+import type { AnalysedNotification as Analysed, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
 
 interface ExplainJson {
   dockerfile: string;
@@ -53,22 +42,9 @@ const EXPLAIN_SCHEME = 'layerwise-explain';
 const explainDocs = new Map<string, string>();
 const explainChanged = new vscode.EventEmitter<vscode.Uri>();
 /** `layerwise/lastBuild` from the server: per Dockerfile, what the last imported build did per line. */
-const lastBuild = new Map<string, { line: number; text: string; mismatch: boolean }[]>();
+const lastBuild = new Map<string, LastBuildNotification['items']>();
 let lastBuildDecoration: vscode.TextEditorDecorationType;
 let mismatchDecoration: vscode.TextEditorDecorationType;
-
-interface ImportResult {
-  format: string;
-  steps: number;
-  executed: number;
-  cached: number;
-  executedSeconds: number;
-  baseline: string | null;
-  mismatches: { line: number; message: string }[];
-  problems: string[];
-  stored: string | null;
-  note: string | null;
-}
 
 /** What tests (and other extensions) can reach: the client and the decorations shown per document. */
 export interface LayerwiseApi {
@@ -148,7 +124,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   });
   context.subscriptions.push(client);
   await client.start();
-  client.onNotification('layerwise/lastBuild', (n: { uri: string; items: { line: number; text: string; mismatch: boolean }[] }) => {
+  client.onNotification('layerwise/lastBuild', (n: LastBuildNotification) => {
     lastBuild.set(n.uri, n.items);
     applyDecorations();
   });

@@ -11,17 +11,11 @@ import * as path from 'node:path';
 import { LspClient, tempContext } from './client';
 import { Repo } from '../history/gitrepo';
 import { DOCKER, dockerEnv, findBuilder, lockBuilder } from '../oracle/harness';
+// the Dockerfile of the oracle scenarios manifest-first/* (test/oracle/logs/single-stage.log was built from it)
+import { MANIFEST_FIRST } from '../oracle/scenarios';
 
 const LOGS = path.resolve(__dirname, '..', '..', '..', 'test', 'oracle', 'logs');
 
-// the Dockerfile of the oracle scenario manifest-first/* (test/oracle/logs/single-stage.log was built from it)
-const MANIFEST_FIRST = `FROM localbase
-WORKDIR /app
-COPY package.json ./
-RUN cat package.json > /installed && echo installing
-COPY . .
-RUN cat src.js > /built
-`;
 
 const clients: LspClient[] = [];
 const repos: Repo[] = [];

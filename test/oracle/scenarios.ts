@@ -94,7 +94,8 @@ COPY . .
 RUN ls -ln /app > /listing
 `;
 
-const MANIFEST_FIRST = `FROM localbase
+/** The manifest-first Dockerfile (also the one test/oracle/logs/single-stage.log was built from). */
+export const MANIFEST_FIRST = `FROM localbase
 WORKDIR /app
 COPY package.json ./
 RUN cat package.json > /installed && echo installing

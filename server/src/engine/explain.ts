@@ -321,11 +321,11 @@ export function explain(input: ExplainInput): Explanation {
     changed = new Map();
     const ctx = input.current.context;
     const ig = parseDockerignore(ctx.ignoreFile?.text ?? '');
-    const all = [...ctx.paths()];
+    let all: string[] | null = null; // listed only when a changed path is a directory
     for (const raw of input.changed) {
       const p = normalizeRel(raw);
       const e = ctx.entry(p);
-      const targets = e && e.type === 'dir' ? all.filter((q) => q === p || q.startsWith(p + '/')) : [p];
+      const targets = e && e.type === 'dir' ? (all ??= [...ctx.paths()]).filter((q) => q === p || q.startsWith(p + '/')) : [p];
       for (const q of targets) if (q && !ig.ignores(q)) changed.set(q, { before: 'before', after: 'after' });
     }
   } else if (input.baseline.context) {

@@ -59,6 +59,8 @@ import { ContextStore, type FileChange } from './contexts';
 import { analyseIgnore, ignoreHover, labelOf, patternAtLine, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
 import { configAtLine, lastBuildTitle, lensTitle, readsTitle, stageAtFromLine, stepAtLine, stepHover, configHover, stageHover } from './present';
 import { DEFAULT_SETTINGS, parseSettings, type Settings, type SeveritySetting } from './settings';
+import type { AnalysedNotification, ImportBuildResult, LastBuildNotification } from './protocol';
+export type { AnalysedNotification, ImportBuildResult, LastBuildNotification } from './protocol';
 
 export const SERVER_VERSION = '0.1.0';
 /** The longest (and, before a document's first analysis, the) debounce after an edit. */
@@ -83,29 +85,8 @@ export interface InitOptions {
   inProcess?: boolean;
 }
 
-export interface AnalysedNotification {
-  uri: string;
-  version: number;
-  kind: 'dockerfile' | 'dockerignore';
-  steps: number;
-  stages: number;
-  findings: number;
-  contextFiles: number | null;
-  contextDir: string | null;
-  /** Where the context directory came from: settings, `.layerwise.yaml`, a compose service or bake target, or the folder. */
-  contextFrom?: string;
-  elapsedMs: number;
-}
-
 export function isIgnoreDocument(doc: { uri: string; languageId: string }): boolean {
   return doc.languageId === 'dockerignore' || /\.dockerignore$/i.test(doc.uri);
-}
-
-/** `layerwise/lastBuild` notification: what the last imported build did per step line (client decorations). */
-export interface LastBuildNotification {
-  uri: string;
-  version: number;
-  items: { line: number; text: string; mismatch: boolean }[];
 }
 
 export interface ServerOptions {
@@ -1094,7 +1075,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       const a = await current(p.uri);
       if (a) publishEvidence(p.uri);
     }
-    return {
+    const result: ImportBuildResult = {
       format: mapping.format,
       steps: mapping.steps.length,
       executed: executed.length,
@@ -1107,6 +1088,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       stored,
       note: trusted ? null : 'untrusted workspace: the build is not stored and not compared with a prediction',
     };
+    return result;
   });
 
   connection.onRequest('layerwise/buildInfo', (p: { uri: string }) => {

@@ -1,0 +1,38 @@
+// The messages the language server sends its clients beyond LSP (`layerwise/*` notifications and request results).
+// Types only: the VS Code client imports this file with `import type`, so it never pulls in analysis code.
+
+export interface AnalysedNotification {
+  uri: string;
+  version: number;
+  kind: 'dockerfile' | 'dockerignore';
+  steps: number;
+  stages: number;
+  findings: number;
+  contextFiles: number | null;
+  contextDir: string | null;
+  /** Where the context directory came from: settings, `.layerwise.yaml`, a compose service or bake target, or the folder. */
+  contextFrom?: string;
+  elapsedMs: number;
+}
+
+/** `layerwise/lastBuild` notification: what the last imported build did per step line (client decorations). */
+export interface LastBuildNotification {
+  uri: string;
+  version: number;
+  items: { line: number; text: string; mismatch: boolean }[];
+}
+
+/** Result of the `layerwise/importBuild` request. */
+export interface ImportBuildResult {
+  format: string;
+  steps: number;
+  executed: number;
+  cached: number;
+  executedSeconds: number;
+  baseline: string | null;
+  mismatches: { line: number; real: string; predicted: string | null; message: string }[];
+  mapped: { line: number; status: string; label: string }[];
+  problems: string[];
+  stored: string | null;
+  note: string | null;
+}
