@@ -232,6 +232,26 @@ RUN cd /app && npm install
     assert.match(lens.command!.title, /reads 4 files/);
   });
 
+  test('hovers and lenses right after an edit\'s diagnostics answer for that edit (the held result is flushed)', async () => {
+    const dir = tempContext(ctxFiles());
+    const c = await start(dir, { debounceMs: 0 });
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(uri);
+    for (const [src, want] of [['src/a.ts', /1 context file\b/], ['src', /3 context files/], ['src/b.ts', /1 context file\b/]] as const) {
+      const v = c.change(uri, DOCKERFILE.replace('COPY src ./src', `COPY ${src} ./src`));
+      await c.waitDiagnostics(uri, (_d, p) => p.version === v);
+      // no pause: the worker still holds this version's full analysis
+      assert.match(await c.hoverText(uri, 5), want, `hover after COPY ${src}`);
+      const lens = (await c.codeLenses(uri)).find((l) => l.range.start.line === 5)!;
+      assert.match(lens.command!.title, src === 'src' ? /reads 3 files/ : /reads 1 file\b/);
+    }
+    // a burst: every intermediate result is superseded; the last one is what hovers see
+    let last = 0;
+    for (let i = 0; i < 10; i++) last = c.change(uri, DOCKERFILE.replace('RUN npm ci', `RUN npm ci --v${i}`));
+    await c.waitDiagnostics(uri, (_d, p) => p.version === last);
+    assert.match(await c.hoverText(uri, 4), /npm ci --v9/);
+  });
+
   test('live update from workspace/didChangeWatchedFiles (client-side watcher)', async () => {
     const dir = tempContext(ctxFiles());
     const c = await start(dir, { fileEvents: true });

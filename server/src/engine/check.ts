@@ -81,9 +81,19 @@ export function applySuppressions(model: Model, findings: Finding[]): { kept: Fi
   }
   const kept: Finding[] = [];
   const suppressed: Finding[] = [];
+  const all = model.parsed.instructions; // in source order
   const insStart = (line: number): number => {
-    for (const ins of model.parsed.instructions) if (ins.range.start.line <= line && line <= ins.range.end.line) return ins.range.start.line;
-    return line;
+    if (!byLine.size) return line;
+    // the last instruction starting at or before the line
+    let lo = 0;
+    let hi = all.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (all[mid]!.range.start.line <= line) lo = mid + 1;
+      else hi = mid;
+    }
+    const ins = all[lo - 1];
+    return ins && line <= ins.range.end.line ? ins.range.start.line : line;
   };
   for (const f of findings) {
     const ids = byLine.get(insStart(f.range.start.line));

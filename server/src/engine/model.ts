@@ -1,7 +1,7 @@
 // The build model: stages, steps and each step's cache-key inputs, the way BuildKit's Dockerfile frontend lowers a
 // Dockerfile (see ../../../docs/ARCHITECTURE.md and ../shared/buildkit-semantics.md §5). Pure: no I/O.
 import { expandWord, splitWords, type Env } from './expand';
-import { parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
+import { clearParseCache, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
 import { normalizeRel } from './context';
 
 export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
@@ -460,81 +460,123 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     }
   };
 
-  for (const ins of parsed.instructions) {
+  const fromHeader = (ins: ParsedInstruction) => {
+    const words = splitWords(ins.args, esc);
+    let platform: string | undefined;
+    for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
+    const imageWord = words[0] ?? '';
+    let name: string | null = null;
+    const problems: Problem[] = [];
+    if (words.length >= 3 && words[1]!.toLowerCase() === 'as') name = words[2]!.toLowerCase();
+    else if (words.length > 1) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM takes an image and optionally `AS name`' });
+    if (!imageWord) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM requires an image name' });
+    const ref = expandWord(imageWord, globalScope, esc).value;
+    const baseIdx = ref ? findStageByName(model, ref) : null;
+    return { platform, name, problems, ref, baseIdx };
+  };
+
+  /** Builds one stage: its FROM and the instructions up to the next FROM. */
+  const buildStage = (from: ParsedInstruction, rest: ParsedInstruction[], h: ReturnType<typeof fromHeader>): void => {
+    model.problems.push(...h.problems);
+    const { platform, name, ref, baseIdx } = h;
+    const base: StageBase =
+      baseIdx !== null
+        ? { kind: 'stage', stage: baseIdx, ref }
+        : ref.toLowerCase() === 'scratch'
+          ? { kind: 'scratch', ref: 'scratch' }
+          : { kind: 'image', ref: ref + (platform ? ` (${platform})` : '') };
+    const parent = base.kind === 'stage' ? model.stages[base.stage]! : null;
+    stage = {
+      index: model.stages.length,
+      name,
+      line: from.range.start.line,
+      range: from.range,
+      base,
+      platform,
+      steps: [],
+      deps: parent ? [parent.index] : [],
+      needed: false,
+      envAtEnd: new Map(),
+      keyEnvAtEnd: new Map(),
+      userAtEnd: '',
+      workdirAtEnd: '/',
+      shellAtEnd: ['/bin/sh', '-c'],
+      triggers: [],
+    };
+    model.stages.push(stage);
+    st = {
+      scope: new Map(parent ? parent.envAtEnd : []),
+      keyEnv: new Map(parent ? parent.keyEnvAtEnd : []),
+      envSources: new Map(
+        parent ? [...parent.keyEnvAtEnd].map(([k, v]) => [k, { kind: 'inherited' as const, line: parent.line, value: v }]) : [],
+      ),
+      envNames: new Set(parent ? parent.envAtEnd.keys() : []),
+      user: parent ? parent.userAtEnd : '',
+      workdir: parent ? parent.workdirAtEnd : '/',
+      shell: parent ? parent.shellAtEnd : ['/bin/sh', '-c'],
+    };
+    if (parent) for (const t of parent.triggers) dispatch(t, { fromStage: parent.index, line: from.range.start.line });
+    for (const ins of rest) dispatch(ins);
+    syncStage(stage, st);
+    stage = null;
+    st = null;
+  };
+
+  const all = parsed.instructions;
+  let i = 0;
+  for (; i < all.length && all[i]!.keyword !== 'FROM'; i++) {
+    const ins = all[i]!;
     const kw = ins.keyword;
-    if (kw === 'FROM') {
-      if (stage && st) syncStage(stage, st);
-      const words = splitWords(ins.args, esc);
-      let platform: string | undefined;
-      for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
-      const imageWord = words[0] ?? '';
-      let name: string | null = null;
-      if (words.length >= 3 && words[1]!.toLowerCase() === 'as') name = words[2]!.toLowerCase();
-      else if (words.length > 1) model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM takes an image and optionally `AS name`' });
-      if (!imageWord) model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM requires an image name' });
-      const ref = expandWord(imageWord, globalScope, esc).value;
-      const baseIdx = ref ? findStageByName(model, ref) : null;
-      const base: StageBase =
-        baseIdx !== null
-          ? { kind: 'stage', stage: baseIdx, ref }
-          : ref.toLowerCase() === 'scratch'
-            ? { kind: 'scratch', ref: 'scratch' }
-            : { kind: 'image', ref: ref + (platform ? ` (${platform})` : '') };
-      const parent = base.kind === 'stage' ? model.stages[base.stage]! : null;
-      stage = {
-        index: model.stages.length,
-        name,
-        line: ins.range.start.line,
-        range: ins.range,
-        base,
-        platform,
-        steps: [],
-        deps: parent ? [parent.index] : [],
-        needed: false,
-        envAtEnd: new Map(),
-        keyEnvAtEnd: new Map(),
-        userAtEnd: '',
-        workdirAtEnd: '/',
-        shellAtEnd: ['/bin/sh', '-c'],
-        triggers: [],
-      };
-      model.stages.push(stage);
-      st = {
-        scope: new Map(parent ? parent.envAtEnd : []),
-        keyEnv: new Map(parent ? parent.keyEnvAtEnd : []),
-        envSources: new Map(
-          parent ? [...parent.keyEnvAtEnd].map(([k, v]) => [k, { kind: 'inherited' as const, line: parent.line, value: v }]) : [],
-        ),
-        envNames: new Set(parent ? parent.envAtEnd.keys() : []),
-        user: parent ? parent.userAtEnd : '',
-        workdir: parent ? parent.workdirAtEnd : '/',
-        shell: parent ? parent.shellAtEnd : ['/bin/sh', '-c'],
-      };
-      if (parent) for (const t of parent.triggers) dispatch(t, { fromStage: parent.index, line: ins.range.start.line });
-      syncStage(stage, st);
-      continue;
-    }
-    if (!stage || !st) {
-      if (kw === 'ARG') {
-        model.config.push({ keyword: kw, stage: null, line: ins.range.start.line, range: ins.range, instruction: displayText(ins), affects: 'global-arg' });
-        for (const word of splitWords(ins.args, esc)) {
-          const eq = word.indexOf('=');
-          const name = eq < 0 ? word : word.slice(0, eq);
-          const dflt = eq < 0 ? undefined : expandWord(word.slice(eq + 1), globalScope, esc).value;
-          const value = Object.prototype.hasOwnProperty.call(buildArgs, name) ? buildArgs[name] : dflt;
-          model.globalArgs.set(name, value);
-          if (value !== undefined) globalScope.set(name, value);
-        }
-      } else if (KNOWN.has(kw)) {
-        model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `${kw} before the first FROM: only ARG may come before FROM` });
-      } else {
-        model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `unknown instruction: ${kw} (BuildKit stops with a parse error)` });
+    if (kw === 'ARG') {
+      model.config.push({ keyword: kw, stage: null, line: ins.range.start.line, range: ins.range, instruction: displayText(ins), affects: 'global-arg' });
+      for (const word of splitWords(ins.args, esc)) {
+        const eq = word.indexOf('=');
+        const name = eq < 0 ? word : word.slice(0, eq);
+        const dflt = eq < 0 ? undefined : expandWord(word.slice(eq + 1), globalScope, esc).value;
+        const value = Object.prototype.hasOwnProperty.call(buildArgs, name) ? buildArgs[name] : dflt;
+        model.globalArgs.set(name, value);
+        if (value !== undefined) globalScope.set(name, value);
       }
+    } else if (KNOWN.has(kw)) {
+      model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `${kw} before the first FROM: only ARG may come before FROM` });
+    } else {
+      model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `unknown instruction: ${kw} (BuildKit stops with a parse error)` });
+    }
+  }
+  // Stages are memoised (see STAGE_MEMO): a stage whose text, position, earlier stage names, base stage state and
+  // global inputs are unchanged is the same stage, so an edit rebuilds only the stages it touches.
+  const globalKey = i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
+  while (i < all.length) {
+    const from = all[i]!;
+    let j = i + 1;
+    while (j < all.length && all[j]!.keyword !== 'FROM') j++;
+    const rest = all.slice(i + 1, j);
+    i = j;
+    const h = fromHeader(from);
+    const key = stageKey(globalKey, model, from, rest, h.baseIdx);
+    const hit = STAGE_MEMO.get(key);
+    if (hit) {
+      STAGE_MEMO.delete(key); // most recently used last
+      STAGE_MEMO.set(key, hit);
+      model.stages.push({ ...hit.stage, steps: [...hit.stage.steps], deps: [...hit.stage.deps], needed: false });
+      for (const x of hit.steps) model.steps.push(x);
+      for (const x of hit.config) model.config.push(x);
+      for (const x of hit.problems) model.problems.push(x);
       continue;
     }
-    dispatch(ins);
+    const s0 = model.steps.length;
+    const c0 = model.config.length;
+    const p0 = model.problems.length;
+    buildStage(from, rest, h);
+    const built = model.stages[model.stages.length - 1]!;
+    if (STAGE_MEMO.size >= STAGE_MEMO_MAX) STAGE_MEMO.delete(STAGE_MEMO.keys().next().value!);
+    STAGE_MEMO.set(key, {
+      stage: { ...built, steps: [...built.steps], deps: [...built.deps] },
+      steps: model.steps.slice(s0),
+      config: model.config.slice(c0),
+      problems: model.problems.slice(p0),
+    });
   }
-  if (stage && st) syncStage(stage, st);
   if (model.stages.length === 0 && parsed.instructions.length > 0) {
     const first = parsed.instructions[0]!;
     model.problems.push({ line: first.range.start.line, range: first.range, severity: 'error', message: 'no FROM instruction: a Dockerfile needs at least one build stage' });
@@ -565,6 +607,45 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     }
   }
   return model;
+}
+
+/**
+ * Built stages by everything that goes into building one: the global inputs (escape, global ARGs, options), the
+ * stage's index and first step id, the names of the stages before it (COPY --from, FROM lookups), the state of its
+ * base stage, and its instructions with their positions. Steps, config entries and problems are shared between
+ * models (nothing mutates them after analyze); the stage object is copied (its deps and `needed` are filled later).
+ */
+const STAGE_MEMO_MAX = 2048;
+const STAGE_MEMO = new Map<string, { stage: Stage; steps: Step[]; config: ConfigInstruction[]; problems: Problem[] }>();
+
+/** Forgets memoised stages and parsed chunks (tests compare memoised analyses with fresh ones). */
+export function clearAnalysisCaches(): void {
+  STAGE_MEMO.clear();
+  clearParseCache();
+}
+
+function stageKey(globalKey: string, model: Model, from: ParsedInstruction, rest: ParsedInstruction[], baseIdx: number | null): string {
+  const parts: string[] = [globalKey, String(model.stages.length), String(model.steps.length), model.stages.map((s) => s.name ?? '').join(',')];
+  if (baseIdx !== null) {
+    const p = model.stages[baseIdx]!;
+    parts.push(
+      JSON.stringify([
+        p.index,
+        p.line,
+        [...p.envAtEnd],
+        [...p.keyEnvAtEnd],
+        p.userAtEnd,
+        p.workdirAtEnd,
+        p.shellAtEnd,
+        p.triggers.map((t) => [t.range, t.source]),
+      ]),
+    );
+  } else parts.push('');
+  for (const ins of [from, ...rest]) {
+    const r = ins.range;
+    parts.push(`${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}\u0002${ins.source}`);
+  }
+  return parts.join('\u0001');
 }
 
 function syncStage(stage: Stage, st: StageState): void {

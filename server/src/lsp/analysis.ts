@@ -59,6 +59,8 @@ export interface DiagInput {
   firstFrom: Model['stages'][number]['range'] | null;
   contextError: string | null;
   contextProblems: ContextProblem[];
+  /** Milliseconds the analysis took (the adaptive debounce uses it). */
+  elapsedMs: number;
 }
 
 export function diagInputOf(a: DocAnalysis): DiagInput {
@@ -71,6 +73,7 @@ export function diagInputOf(a: DocAnalysis): DiagInput {
     firstFrom: a.model?.stages[0]?.range ?? null,
     contextError: a.contextError,
     contextProblems: a.contextProblems,
+    elapsedMs: a.elapsedMs,
   };
 }
 

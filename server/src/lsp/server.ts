@@ -109,9 +109,19 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   const analyses = new Map<string, DocAnalysis>();
   const ignoreAnalyses = new Map<string, IgnoreAnalysis>();
   const timers = new Map<string, NodeJS.Timeout>();
-  const inflight = new Map<string, { version: number; promise: Promise<void> }>();
+  /**
+   * Analyses in flight per document. `computed`: the worker has finished it and diagnostics are out; only the full
+   * result is still on its way, so a newer version may start at once.
+   */
+  const inflight = new Map<string, { version: number; promise: Promise<void>; computed?: boolean }>();
+  const busy = (uri: string): boolean => {
+    const f = inflight.get(uri);
+    return !!f && !f.computed;
+  };
   /** When each document was last edited (for the leading-edge analysis of an edit after a quiet spell). */
   const lastEditAt = new Map<string, number>();
+  /** How long the last analysis of each document took (from its diagnostics: the full result may be superseded). */
+  const lastElapsed = new Map<string, number>();
   const published = new Map<string, Diagnostic[]>();
   /** Contexts for .dockerignore documents and explain (protocol thread). */
   let store: ContextStore | null = null;
@@ -250,7 +260,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
    */
   function editDelay(uri: string): number {
     if (fixedDebounce) return debounceMs;
-    const last = analyses.get(uri)?.elapsedMs;
+    const last = lastElapsed.get(uri);
     const now = Date.now();
     const previousEdit = lastEditAt.get(uri);
     lastEditAt.set(uri, now);
@@ -259,7 +269,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     // leading edge: an edit after a quiet spell (longer than one analysis) with nothing in flight is analysed at
     // once; the edits of a burst that follow it wait the adaptive delay and coalesce
     // (0 ms still lets the changes of one keystroke, delivered together, coalesce: they are handled before a timer)
-    if (!inflight.has(uri) && (previousEdit === undefined || now - previousEdit > adaptive)) return 0;
+    if (!busy(uri) && (previousEdit === undefined || now - previousEdit > adaptive)) return 0;
     return adaptive;
   }
 
@@ -272,7 +282,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         timers.delete(uri);
         const running = inflight.get(uri);
         const doc = documents.get(uri);
-        if (running && doc && running.version !== doc.version) {
+        if (running && doc && running.version !== doc.version && !running.computed) {
           // an older version is still being analysed: start the latest when it is done (its result will be dropped)
           void running.promise.then(() => {
             if (!timers.has(uri)) void runAnalysis(uri);
@@ -320,6 +330,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       clearTimeout(t);
       timers.delete(uri);
     }
+    if (inflight.get(uri)?.computed) worker?.flush(uri); // computed, held by the worker: ask for it now
     await runAnalysis(uri);
     return cache.get(uri);
   }
@@ -424,6 +435,9 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     publishConfigProblem(rc.configError);
     let sent = false;
     const publish = (d: DiagInput) => {
+      const f = inflight.get(uri);
+      if (f?.version === version) f.computed = true;
+      lastElapsed.set(uri, d.elapsedMs);
       if (sent || documents.get(uri)?.version !== version) return; // stale: a newer version arrived meanwhile
       sent = true;
       const diags = rc.ignored ? [] : dockerfileDiagnostics(d);
@@ -433,7 +447,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     };
     // the worker sends what diagnostics need first: they go out before the full analysis has crossed threads
     const a = worker ? await worker.analyse(req, publish) : await analyseWithStore(analysisStore!, req);
-    if (documents.get(uri)?.version !== version) return; // a newer version arrived meanwhile: drop this result
+    if (!a || documents.get(uri)?.version !== version) return; // a newer version arrived meanwhile: drop this result
     analyses.set(uri, a);
     if (a.elapsedMs > 500) log(`analysed ${uri} v${version} in ${a.elapsedMs} ms`);
     publish(diagInputOf(a));
@@ -837,6 +851,8 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     if (t) clearTimeout(t);
     timers.delete(e.document.uri);
     analyses.delete(e.document.uri);
+    lastElapsed.delete(e.document.uri);
+    lastEditAt.delete(e.document.uri);
     ignoreAnalyses.delete(e.document.uri);
     published.delete(e.document.uri);
     const hs = histories.get(e.document.uri);
@@ -859,10 +875,11 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         if (idx < 0) return null;
         return { contents: { kind: 'markdown', value: ignoreHover(a, idx) } };
       }
-      // the current version's analysis if it is ready within a moment, else the last one (hovers never wait long)
+      // the current version's analysis if it is ready within a moment, else the last one (hovers never wait long);
+      // a re-analysis of the same version (the build context changed) counts as not ready
       const cached = analyses.get(doc.uri);
       const a =
-        cached && cached.version === doc.version
+        cached && cached.version === doc.version && !timers.has(doc.uri) && !inflight.has(doc.uri)
           ? cached
           : cached
             ? await Promise.race([current(doc.uri), new Promise<DocAnalysis>((r) => setTimeout(() => r(cached), 1000))])

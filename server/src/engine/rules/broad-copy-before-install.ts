@@ -31,9 +31,26 @@ function extraFiles(rc: RuleContext, copy: Step, inst: InstallMatch): number {
     const broad = sources.some((s) => s === '' || s.endsWith('/') || (!/[*?[]/.test(s) && !isManifest(inst, s) && !/\.[A-Za-z0-9]+$/.test(s.split('/').pop()!)) || (/[*?[]/.test(s) && !isManifest(inst, s)));
     return broad ? -1 : 0;
   }
+  // the count depends only on the context's sent paths, the COPY's reads and the manifests: an edit elsewhere in the
+  // Dockerfile reuses it (`sent` is one array per context snapshot)
+  let memo = extraMemo.get(rc.sent);
+  if (!memo) extraMemo.set(rc.sent, (memo = new Map()));
+  const key = JSON.stringify([copy.contextReads.map((r) => [r.sources, r.excludes]), inst.manifests]);
+  let n = memo.get(key);
+  if (n === undefined) {
+    n = countExtra(rc, copy, inst, sources);
+    if (memo.size > 10_000) memo.clear();
+    memo.set(key, n);
+  }
+  return n;
+}
+
+const extraMemo = new WeakMap<string[], Map<string, number>>();
+
+function countExtra(rc: RuleContext, copy: Step, inst: InstallMatch, sources: string[]): number {
   let extra = 0;
   for (const p of rc.sent) {
-    if (rc.ctx.entry(p)?.type === 'dir') continue;
+    if (rc.ctx!.entry(p)?.type === 'dir') continue;
     if (!copy.contextReads.some((r) => readSelects(r, p))) continue;
     if (isManifest(inst, p)) continue;
     extra++;
