@@ -1,7 +1,7 @@
 // The engine's public surface: text + a context snapshot + options in; model, explanations (and later findings and
 // fixes as text edits) out. No I/O, no protocol types.
 export * from './context';
-export { analyze, versionAtLeast, resolvePath } from './model';
+export { analyze, versionAtLeast, resolvePath, clearAnalysisCaches } from './model';
 export type { Model, Step, Stage, StageBase, AnalyzeOptions, ConfigInstruction, Problem, Mount, ContextRead, StageRead, StepKeyword } from './model';
 export { explain, impactOf, diffContexts, sourceSelects, readSelects } from './explain';
 export type { Explanation, StepResult, StepStatus, Reason, FileChangeKind, ExplainInput, Impact } from './explain';

@@ -1,7 +1,7 @@
 // The build model: stages, steps and each step's cache-key inputs, the way BuildKit's Dockerfile frontend lowers a
 // Dockerfile (see ../../../docs/ARCHITECTURE.md and ../shared/buildkit-semantics.md §5). Pure: no I/O.
 import { expandWord, splitWords, type Env } from './expand';
-import { clearParseCache, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
+import { clearParseCache, lineStarts, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
 import { normalizeRel } from './context';
 
 export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
@@ -545,6 +545,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   }
   // Stages are memoised (see STAGE_MEMO): a stage whose text, position, earlier stage names, base stage state and
   // global inputs are unchanged is the same stage, so an edit rebuilds only the stages it touches.
+  const starts = i < all.length ? lineStarts(text) : [];
   const globalKey = i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
   while (i < all.length) {
     const from = all[i]!;
@@ -553,7 +554,11 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     const rest = all.slice(i + 1, j);
     i = j;
     const h = fromHeader(from);
-    const key = stageKey(globalKey, model, from, rest, h.baseIdx);
+    // the stage's text: from its FROM line to the next FROM line (a FROM always starts fresh: no continuation or
+    // heredoc reaches it), so the same text at the same line parses to the same instructions
+    const a = from.range.start.line;
+    const b = j < all.length ? all[j]!.range.start.line : starts.length;
+    const key = stageKey(globalKey, model, a, text.slice(starts[a] ?? text.length, b < starts.length ? starts[b] : text.length), h.baseIdx);
     const hit = STAGE_MEMO.get(key);
     if (hit) {
       STAGE_MEMO.delete(key); // most recently used last
@@ -624,7 +629,7 @@ export function clearAnalysisCaches(): void {
   clearParseCache();
 }
 
-function stageKey(globalKey: string, model: Model, from: ParsedInstruction, rest: ParsedInstruction[], baseIdx: number | null): string {
+function stageKey(globalKey: string, model: Model, line: number, stageText: string, baseIdx: number | null): string {
   const parts: string[] = [globalKey, String(model.stages.length), String(model.steps.length), model.stages.map((s) => s.name ?? '').join(',')];
   if (baseIdx !== null) {
     const p = model.stages[baseIdx]!;
@@ -641,10 +646,7 @@ function stageKey(globalKey: string, model: Model, from: ParsedInstruction, rest
       ]),
     );
   } else parts.push('');
-  for (const ins of [from, ...rest]) {
-    const r = ins.range;
-    parts.push(`${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}\u0002${ins.source}`);
-  }
+  parts.push(String(line), stageText);
   return parts.join('\u0001');
 }
 

@@ -83,9 +83,7 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDo
     const chunk = text.slice(offsets.get(from)!, bounds[c + 1]! < lines.length ? offsets.get(bounds[c + 1]!)! : text.length);
     // a chunk after the first does not start the file: tell dockerfile-ast the escape character with a directive line
     const prefix = c > 0 && escape !== '\\' ? `# escape=${escape}\n` : '';
-    const parsed = cachedChunk(prefix + chunk, escape);
-    const shift = from - (prefix ? 1 : 0);
-    for (const p of parsed) instructions.push(shifted(p, shift));
+    for (const p of cachedChunk(prefix + chunk, escape, from - (prefix ? 1 : 0))) instructions.push(p);
   }
   return { escape, directives: head.directives, instructions, lines };
 }
@@ -172,52 +170,63 @@ export function stageCuts(lines: string[], escape: string): number[] {
 function lineOffsets(text: string, wanted: number[]): Map<number, number> {
   const want = new Set(wanted);
   const out = new Map<number, number>([[0, 0]]);
-  const re = /\r\n|\r|\n/g;
-  let line = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    line++;
-    if (want.has(line)) out.set(line, m.index + m[0].length);
+  const starts = lineStarts(text);
+  for (const l of want) if (l < starts.length) out.set(l, starts[l]!);
+  return out;
+}
+
+/** Offset where each line starts (lines end at \r\n, \r or \n, as in the split the parser uses). */
+export function lineStarts(text: string): number[] {
+  const out = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) out.push(i + 1);
+    else if (c === 13) {
+      if (text.charCodeAt(i + 1) === 10) i++;
+      out.push(i + 1);
+    }
   }
   return out;
 }
 
 const CHUNK_CACHE_MAX = 4096;
-const chunkCache = new Map<string, ParsedInstruction[]>();
+/** Parsed chunks by escape + text: the instructions at line 0, and the last shifted copy handed out. */
+const chunkCache = new Map<string, { base: ParsedInstruction[]; shift: number; shifted: ParsedInstruction[] }>();
 
 export function clearParseCache(): void {
   chunkCache.clear();
 }
 
-function cachedChunk(chunk: string, escape: string): ParsedInstruction[] {
+/** The chunk's instructions moved down by `shift` lines (the same objects as last time when it has not moved). */
+function cachedChunk(chunk: string, escape: string, shift: number): ParsedInstruction[] {
   const key = escape + '\u0000' + chunk;
   let hit = chunkCache.get(key);
   if (hit) {
     chunkCache.delete(key); // most recently used last
     chunkCache.set(key, hit);
-    return hit;
+  } else {
+    const base = instructionsOf(DockerfileParser.parse(chunk), chunk.split(/\r\n|\r|\n/), escape);
+    hit = { base, shift: -1, shifted: [] };
+    if (chunkCache.size >= CHUNK_CACHE_MAX) chunkCache.delete(chunkCache.keys().next().value!);
+    chunkCache.set(key, hit);
   }
-  const lines = chunk.split(/\r\n|\r|\n/);
-  hit = instructionsOf(DockerfileParser.parse(chunk), lines, escape);
-  if (chunkCache.size >= CHUNK_CACHE_MAX) chunkCache.delete(chunkCache.keys().next().value!);
-  chunkCache.set(key, hit);
-  return hit;
+  if (hit.shift !== shift) {
+    hit.shifted = hit.base.map((p) => shifted(p, shift));
+    hit.shift = shift;
+  }
+  return hit.shifted;
 }
 
 function shiftRange(r: Range, by: number): Range {
   return { start: { line: r.start.line + by, character: r.start.character }, end: { line: r.end.line + by, character: r.end.character } };
 }
 
-/** A copy of a cached instruction with its ranges moved down by `by` lines (the cache itself is never handed out). */
+/**
+ * A copy of a cached instruction with its ranges moved down by `by` lines. Flags, JSON and heredocs are shared with
+ * the cache: nothing mutates a parsed instruction after parsing.
+ */
 function shifted(p: ParsedInstruction, by: number): ParsedInstruction {
-  const out: ParsedInstruction = {
-    ...p,
-    range: shiftRange(p.range, by),
-    keywordRange: shiftRange(p.keywordRange, by),
-    flags: p.flags.map((f) => ({ ...f })),
-    json: p.json ? [...p.json] : null,
-    heredocs: p.heredocs.map((h) => ({ ...h })),
-  };
+  const out: ParsedInstruction = { ...p, range: shiftRange(p.range, by), keywordRange: shiftRange(p.keywordRange, by) };
   if (p.trigger) out.trigger = shifted(p.trigger, by);
   return out;
 }

@@ -135,8 +135,22 @@ export function isPosixShell(shell: string[]): boolean {
   return !/(powershell|pwsh|cmd(\.exe)?$)/.test(s);
 }
 
-/** The script a RUN step runs and the commands in it (sh -c form, exec form with `sh -c`, heredoc bodies). */
+const runScripts = new WeakMap<Step, RunScript | null>();
+
+/**
+ * The script a RUN step runs and the commands in it (sh -c form, exec form with `sh -c`, heredoc bodies). Memoised
+ * per step object (steps of memoised stages are shared between analyses); callers must not mutate the result.
+ */
 export function runScript(step: Step): RunScript | null {
+  let r = runScripts.get(step);
+  if (r === undefined) {
+    r = computeRunScript(step);
+    runScripts.set(step, r);
+  }
+  return r;
+}
+
+function computeRunScript(step: Step): RunScript | null {
   if (step.keyword !== 'RUN') return null;
   const argv = step.argv;
   let script: string;

@@ -108,7 +108,8 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   let registerWatcher = false;
   const analyses = new Map<string, DocAnalysis>();
   const ignoreAnalyses = new Map<string, IgnoreAnalysis>();
-  const timers = new Map<string, NodeJS.Timeout>();
+  /** Scheduled analyses (a timer, or an immediate for no delay: a 0 ms timer waits 1 ms). */
+  const timers = new Map<string, { cancel(): void }>();
   /**
    * Analyses in flight per document. `computed`: the worker has finished it and diagnostics are out; only the full
    * result is still on its way, so a newer version may start at once.
@@ -274,24 +275,28 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   }
 
   function schedule(uri: string, delay = editDelay(uri)): void {
-    const t = timers.get(uri);
-    if (t) clearTimeout(t);
-    timers.set(
-      uri,
-      setTimeout(() => {
-        timers.delete(uri);
-        const running = inflight.get(uri);
-        const doc = documents.get(uri);
-        if (running && doc && running.version !== doc.version && !running.computed) {
-          // an older version is still being analysed: start the latest when it is done (its result will be dropped)
-          void running.promise.then(() => {
-            if (!timers.has(uri)) void runAnalysis(uri);
-          });
-          return;
-        }
-        void runAnalysis(uri);
-      }, delay),
-    );
+    timers.get(uri)?.cancel();
+    const run = () => {
+      timers.delete(uri);
+      const running = inflight.get(uri);
+      const doc = documents.get(uri);
+      if (running && doc && running.version !== doc.version && !running.computed) {
+        // an older version is still being analysed: start the latest when it is done (its result will be dropped)
+        void running.promise.then(() => {
+          if (!timers.has(uri)) void runAnalysis(uri);
+        });
+        return;
+      }
+      void runAnalysis(uri);
+    };
+    // an immediate still lets the changes of one keystroke, delivered together, coalesce: they are handled first
+    if (delay <= 0) {
+      const h = setImmediate(run);
+      timers.set(uri, { cancel: () => clearImmediate(h) });
+    } else {
+      const h = setTimeout(run, delay);
+      timers.set(uri, { cancel: () => clearTimeout(h) });
+    }
   }
 
   function runAnalysis(uri: string): Promise<void> {
@@ -327,7 +332,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     if (a && a.version === doc.version && !pending) return a;
     const t = timers.get(uri);
     if (t) {
-      clearTimeout(t);
+      t.cancel();
       timers.delete(uri);
     }
     if (inflight.get(uri)?.computed) worker?.flush(uri); // computed, held by the worker: ask for it now
@@ -847,8 +852,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   documents.onDidOpen((e) => schedule(e.document.uri, 0));
   documents.onDidChangeContent((e) => schedule(e.document.uri));
   documents.onDidClose((e) => {
-    const t = timers.get(e.document.uri);
-    if (t) clearTimeout(t);
+    timers.get(e.document.uri)?.cancel();
     timers.delete(e.document.uri);
     analyses.delete(e.document.uri);
     lastElapsed.delete(e.document.uri);
@@ -1157,7 +1161,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   });
 
   connection.onShutdown(() => {
-    for (const t of timers.values()) clearTimeout(t);
+    for (const t of timers.values()) t.cancel();
     timers.clear();
     store?.dispose();
     analysisStore?.dispose();

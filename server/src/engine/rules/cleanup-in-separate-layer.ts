@@ -54,11 +54,14 @@ export const cleanupInSeparateLayer: Rule = {
   check(rc) {
     const out: Finding[] = [];
     const { model } = rc;
+    const bases = new Set<number>();
+    for (const o of model.stages) if (o.base.kind === 'stage') bases.add(o.base.stage);
+    const readFrom = new Set<number>();
+    for (const s of model.steps) for (const r of s.stageReads) if (r.stage !== null) readFrom.add(r.stage);
     for (const stage of model.stages) {
       // a stage whose layers never ship (only COPY --from reads it; it is not the target nor a FROM base):
       // deleting there decides what gets copied, and layer sizes do not matter
-      const isBase = model.stages.some((o) => o.base.kind === 'stage' && o.base.stage === stage.index);
-      if (stage.index !== model.target && !isBase && model.steps.some((s) => s.stageReads.some((r) => r.stage === stage.index))) continue;
+      if (stage.index !== model.target && !bases.has(stage.index) && readFrom.has(stage.index)) continue;
       const steps = stageSteps(model, stage.index);
       for (let i = 1; i < steps.length; i++) {
         const step = steps[i]!;

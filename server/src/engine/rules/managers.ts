@@ -42,8 +42,22 @@ function tool(words: string[]): { name: string; rest: string[] } {
   return { name, rest: words.slice(i + 1) };
 }
 
-/** Recognises dependency installs that read manifests from the build context. */
+const installs = new WeakMap<ShellCommand, InstallMatch | null>();
+
+/**
+ * Recognises dependency installs that read manifests from the build context. Memoised per command object (parsed
+ * scripts are shared); callers must not mutate the result.
+ */
 export function matchInstall(cmd: ShellCommand): InstallMatch | null {
+  let r = installs.get(cmd);
+  if (r === undefined) {
+    r = computeInstall(cmd);
+    installs.set(cmd, r);
+  }
+  return r;
+}
+
+function computeInstall(cmd: ShellCommand): InstallMatch | null {
   const { name, rest } = tool(cmd.words);
   const sub = rest.find((w) => !w.startsWith('-')) ?? '';
   const subIdx = rest.indexOf(sub);
@@ -152,7 +166,19 @@ export interface OsPackageMatch {
   command: ShellCommand;
 }
 
+const osPackages = new WeakMap<ShellCommand, OsPackageMatch | null>();
+
+/** Memoised per command object, like matchInstall. */
 export function matchOsPackage(cmd: ShellCommand): OsPackageMatch | null {
+  let r = osPackages.get(cmd);
+  if (r === undefined) {
+    r = computeOsPackage(cmd);
+    osPackages.set(cmd, r);
+  }
+  return r;
+}
+
+function computeOsPackage(cmd: ShellCommand): OsPackageMatch | null {
   const { name, rest } = tool(cmd.words);
   const sub = rest.find((w) => !w.startsWith('-')) ?? '';
   const r = (manager: OsPackageMatch['manager'], kind: OsPackageMatch['kind']): OsPackageMatch => ({ manager, kind, command: cmd });

@@ -117,9 +117,11 @@ export function isWindowsStage(model: Model, stage: number): boolean {
 /** Every in-stage `ARG` instruction with its declared words (`NAME` or `NAME=default`). */
 export function stageArgs(model: Model): { cfg: ConfigInstruction; words: string[] }[] {
   const out: { cfg: ConfigInstruction; words: string[] }[] = [];
+  let byLine: Map<number, Model['parsed']['instructions'][number]> | null = null;
   for (const cfg of model.config) {
     if (cfg.keyword !== 'ARG' || cfg.stage === null) continue;
-    const ins = model.parsed.instructions.find((x) => x.range.start.line === cfg.line);
+    byLine ??= new Map(model.parsed.instructions.map((x) => [x.range.start.line, x]));
+    const ins = byLine.get(cfg.line);
     if (ins) out.push({ cfg, words: splitWords(ins.args, model.escape) });
   }
   return out;
