@@ -229,6 +229,21 @@ describe('check', () => {
     const again = JSON.parse(run(['check', '--format', 'json'], dir).out);
     assert.deepEqual(again.files[0].findings.filter((f: { fixable: boolean }) => f.fixable), []);
   });
+  test('a Dockerfile in a subfolder whose sources exist at the repository root: one warning naming the likely context', () => {
+    const dir = repo('check-above', {
+      'package.json': '{}',
+      'src/index.js': '1',
+      'docker/api/Dockerfile': 'FROM node:20\nWORKDIR /app\nCOPY package.json ./\nCOPY src ./src\n',
+    });
+    const r = run(['check', '--format', 'json', 'docker/api/Dockerfile'], dir);
+    const missing = JSON.parse(r.out).files[0].findings.filter((f: { rule: string }) => f.rule === 'copy-source-missing');
+    assert.equal(missing.length, 1, r.out);
+    assert.equal(missing[0].severity, 'warning');
+    assert.match(missing[0].message, /2 COPY sources .* exist 2 folders above it \(`\.\.\/\.\.`\)/);
+    // given the right context, nothing is missing
+    const ok = run(['check', '--format', 'json', '--context', '.', 'docker/api/Dockerfile'], dir);
+    assert.equal(JSON.parse(ok.out).files[0].findings.filter((f: { rule: string }) => f.rule === 'copy-source-missing').length, 0, ok.err);
+  });
   test('folders are searched for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*', () => {
     const dir = path.join(tmp, 'check-folders');
     write(dir, {

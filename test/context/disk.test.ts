@@ -125,6 +125,27 @@ test('pruning of excluded directories, with and without exceptions below them', 
   assert.ok(new Set(loadDiskContext(root, { noPrune: true }).paths()).has('node_modules/a/index.js'));
 });
 
+test('existsAbove looks in the folders above the context, never beyond the repository root', () => {
+  const repo = tmp();
+  fs.mkdirSync(path.join(repo, '.git'));
+  write(repo, 'package.json', '{}');
+  write(repo, 'docker/web/Dockerfile', 'FROM node\nCOPY package.json ./\n');
+  write(path.dirname(repo), path.basename(repo) + '-sibling.txt');
+  const ctx = loadDiskContext(path.join(repo, 'docker', 'web'));
+  assert.equal(ctx.existsAbove(2, 'package.json'), true);
+  assert.equal(ctx.existsAbove(1, 'package.json'), false);
+  assert.equal(ctx.existsAbove(2, 'docker/web/Dockerfile'), true);
+  assert.equal(ctx.existsAbove(3, path.basename(repo) + '-sibling.txt'), false, 'above the repository root');
+  assert.equal(ctx.existsAbove(1, '../web/Dockerfile'), false, 'no .. in a probe');
+  // no repository: no probing at all
+  const loose = tmp();
+  write(loose, 'package.json');
+  write(loose, 'sub/Dockerfile');
+  assert.equal(loadDiskContext(path.join(loose, 'sub')).existsAbove(1, 'package.json'), false);
+  // the repository root itself has nothing above
+  assert.equal(loadDiskContext(repo).existsAbove(1, path.basename(repo) + '-sibling.txt'), false);
+});
+
 test('<Dockerfile>.dockerignore beside the Dockerfile wins over <context>/.dockerignore', (t) => {
   const root = tmp();
   const other = tmp();

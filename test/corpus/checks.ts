@@ -63,6 +63,21 @@ function listing(dir: string, ctx: string): [string, number][] {
   return l;
 }
 
+const repoSets = new Map<string, Set<string>>();
+/** Every path of a repository listing, folders included. */
+function repoPaths(dir: string, ctx: string): Set<string> {
+  let s = repoSets.get(ctx);
+  if (!s) {
+    s = new Set();
+    for (const [p] of listing(dir, ctx)) {
+      const parts = p.split('/');
+      for (let i = 1; i <= parts.length; i++) s.add(parts.slice(0, i).join('/'));
+    }
+    repoSets.set(ctx, s);
+  }
+  return s;
+}
+
 function storedIgnoreFile(dir: string, ctx: string, repoPath: string): string | null {
   const plain = path.join(dir, 'contexts', ctx, repoPath.replace(/\//g, '__'));
   if (fs.existsSync(plain)) return plain;
@@ -79,6 +94,16 @@ export function corpusContext(m: ManifestEntry, dir = CORPUS_DIR): MemoryContext
   for (const [p, size] of listing(dir, m.context)) {
     if (!prefix) ctx.addListed(p, size);
     else if (p.startsWith(prefix) && p.length > prefix.length) ctx.addListed(p.slice(prefix.length), size);
+  }
+  if (cd) {
+    // the rest of the repository, for copy-source-missing's "exists in a folder above the context"
+    const all = repoPaths(dir, m.context);
+    const segs = cd.split('/');
+    ctx.aboveProbe = (levels, p) => {
+      if (levels > segs.length) return false;
+      const base = segs.slice(0, segs.length - levels).join('/');
+      return all.has(base ? base + '/' + p : p);
+    };
   }
   if (m.dockerignore) {
     const file = storedIgnoreFile(dir, m.context, m.dockerignore);

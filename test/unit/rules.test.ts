@@ -223,6 +223,23 @@ describe('copy-ignored-file and copy-source-missing', () => {
     assert.equal(wild.severity, 'info', 'BuildKit does not fail on an empty wildcard');
     assert.equal(findings('FROM node\nCOPY *.js ./\n', c, 'copy-source-missing').length, 0);
   });
+  test('every missing source present a folder above the context (same repository): one warning about the context', () => {
+    const text = 'FROM node\nCOPY package.json ./\nCOPY src ./src\nCOPY app.js ./\n';
+    const c = ctxOf(['app.js']);
+    assert.equal(findings(text, c, 'copy-source-missing').length, 2, 'nothing known above: one error per missing source');
+    c.addAbove(1, 'package.json').addAbove(1, 'src/index.ts');
+    const f = findings(text, c, 'copy-source-missing');
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.severity, 'warning');
+    assert.match(f[0]!.message, /2 COPY sources \(`package\.json`, …\) are missing from the build context .* but exist 1 folder above it \(`\.\.`\)/);
+    assert.equal(f[0]!.range.start.line, 1);
+    assert.deepEqual(f[0]!.related?.map((r) => r.range.start.line), [2]);
+    // two levels up, and only when all of them are there
+    const d = ctxOf(['app.js']).addAbove(2, 'package.json').addAbove(2, 'src');
+    assert.match(findings(text, d, 'copy-source-missing')[0]!.message, /exist 2 folders above it \(`\.\.\/\.\.`\)/);
+    const e = ctxOf(['app.js']).addAbove(1, 'package.json');
+    assert.deepEqual(findings(text, e, 'copy-source-missing').map((x) => x.severity), ['error', 'error'], 'src is missing above too');
+  });
   test('COPY --from and heredoc COPY are not context reads', () => {
     const c = ctxOf(['a']);
     assert.equal(findings('FROM node AS b\nRUN touch /x\nFROM node\nCOPY --from=b /x /x\nCOPY <<EOF /y\nhi\nEOF\n', c, 'copy-source-missing').length, 0);

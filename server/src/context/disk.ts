@@ -134,6 +134,39 @@ export class DiskContext implements ContextSnapshot {
     return e ?? undefined;
   }
 
+  private aboveMax: number | null = null;
+
+  /**
+   * How many folders above the root existsAbove may look: up to the repository root (the nearest ancestor holding
+   * `.git`, at most 4 levels up); none when the context is the repository root or no repository encloses it.
+   */
+  private aboveLimit(): number {
+    if (this.aboveMax === null) {
+      this.aboveMax = 0;
+      let dir = this.root;
+      for (let up = 0; up <= 4; up++) {
+        if (fs.existsSync(path.join(dir, '.git'))) {
+          this.aboveMax = up;
+          break;
+        }
+        const parent = path.dirname(dir);
+        if (parent === dir) break;
+        dir = parent;
+      }
+    }
+    return this.aboveMax;
+  }
+
+  existsAbove(levels: number, p: string): boolean {
+    if (levels < 1 || levels > this.aboveLimit() || p === '' || p.split('/').includes('..')) return false;
+    try {
+      fs.lstatSync(path.join(this.root, ...Array<string>(levels).fill('..'), ...p.split('/')));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   /** The text of a small regular file in the context (manifests a rule needs to look into); links are not followed. */
   readText(p: string, maxBytes = 256 * 1024): string | undefined {
     const e = this.entry(p);

@@ -40,6 +40,11 @@ export interface ContextSnapshot {
   readonly partial?: boolean;
   /** Text of a small file (manifests a rule must look into), when the snapshot can provide it. */
   readText?(path: string): string | undefined;
+  /**
+   * Is `path` present `levels` folders above the context root, inside the same project (repository)? For telling a
+   * wrong build context from a missing file; false when the snapshot cannot tell or the folder is outside the project.
+   */
+  existsAbove?(levels: number, path: string): boolean;
 }
 
 /** A context snapshot held in memory: tests, the corpus sweep, and untrusted workspaces. */
@@ -49,6 +54,8 @@ export class MemoryContext implements ContextSnapshot {
   ignoreFile: { name: string; text: string } | null = null;
   modeGranularity: 'exact' | 'git' = 'exact';
   partial?: boolean;
+  /** Paths known above the root, by level (see existsAbove): the corpus sweep fills them from the repo listing. */
+  private readonly above = new Map<number, Set<string>>();
 
   constructor(
     readonly label: string,
@@ -121,6 +128,23 @@ export class MemoryContext implements ContextSnapshot {
 
   readText(p: string): string | undefined {
     return this.text(p);
+  }
+
+  /** Records a path `levels` folders above the root (its parent folders too). */
+  addAbove(levels: number, p: string): this {
+    let set = this.above.get(levels);
+    if (!set) this.above.set(levels, (set = new Set()));
+    const parts = normalizeRel(p).split('/');
+    for (let i = 1; i <= parts.length; i++) set.add(parts.slice(0, i).join('/'));
+    return this;
+  }
+
+  /** Answers existsAbove from elsewhere (the corpus sweep asks its repository listing). */
+  aboveProbe?: (levels: number, p: string) => boolean;
+
+  existsAbove(levels: number, p: string): boolean {
+    if (this.aboveProbe) return this.aboveProbe(levels, normalizeRel(p));
+    return this.above.get(levels)?.has(normalizeRel(p)) ?? false;
   }
 
   clone(label = this.label): MemoryContext {

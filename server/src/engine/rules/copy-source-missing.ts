@@ -1,6 +1,8 @@
 // copy-source-missing: a COPY/ADD source that matches nothing in the build context: the build fails (a literal path)
 // or copies nothing (an empty wildcard). When the missing sources are written relative to a folder above the context
-// (`COPY ./src/api/go.mod` with the context at src/api), the context is what is wrong: one finding says so.
+// (`COPY ./src/api/go.mod` with the context at src/api), or when every missing source exists in a folder above the
+// context inside the same repository (`docker build -f docker/Dockerfile .`), the context is what is wrong: one
+// finding says so.
 import { parseDockerignore } from '../dockerignore';
 import type { Finding, Rule } from './types';
 import { headRange, quoteInstr } from './util';
@@ -26,6 +28,7 @@ export const copySourceMissing: Rule = {
     const ig = parseDockerignore(rc.ignoreText ?? '');
     const out: Finding[] = [];
     const misplaced: { step: (typeof rc.model.steps)[number]; src: string; up: number }[] = [];
+    const missing: { step: (typeof rc.model.steps)[number]; src: string }[] = [];
     const hint = 'If the build uses another context, set it in .layerwise.yaml (dockerfiles: <path>: context) or the layerwise.contexts setting.';
     for (const step of rc.model.steps) {
       if (step.trigger || !rc.model.stages[step.stage]) continue;
@@ -43,13 +46,40 @@ export const copySourceMissing: Rule = {
           misplaced.push({ step, src, up });
           continue;
         }
+        if (!wildcard) {
+          missing.push({ step, src });
+          continue;
+        }
         out.push({
           rule: this.id,
-          severity: wildcard ? 'info' : this.defaultSeverity,
+          severity: 'info',
           range: headRange(rc, step),
-          message: wildcard
-            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${hint}`
-            : `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${rc.ctx.label}; the build fails with "not found". ${hint}`,
+          message: `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${hint}`,
+        });
+      }
+    }
+    // every missing source exists a few folders up, in the same repository: the build runs from there
+    let above = 0;
+    if (missing.length && rc.ctx.existsAbove) {
+      for (let up = 1; up <= 4 && !above; up++) if (missing.every((m) => rc.ctx!.existsAbove!(up, m.src))) above = up;
+    }
+    if (above) {
+      const first = missing[0]!;
+      const dots = '../'.repeat(above).replace(/\/$/, '');
+      out.push({
+        rule: this.id,
+        severity: 'warning',
+        range: headRange(rc, first.step),
+        message: `${missing.length === 1 ? `\`${first.src}\` is` : `${missing.length} COPY sources (\`${first.src}\`, …) are`} missing from the build context ${rc.ctx.label} but exist${missing.length === 1 ? 's' : ''} ${above} folder${above === 1 ? '' : 's'} above it (\`${dots}\`): this Dockerfile is probably built with that folder as its context (docker build -f … ${dots}). ${hint}`,
+        related: missing.slice(1, 6).map((m) => ({ range: headRange(rc, m.step), message: `\`${m.src}\` exists in \`${dots}\` too` })),
+      });
+    } else {
+      for (const { step, src } of missing) {
+        out.push({
+          rule: this.id,
+          severity: this.defaultSeverity,
+          range: headRange(rc, step),
+          message: `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${rc.ctx.label}; the build fails with "not found". ${hint}`,
         });
       }
     }
