@@ -208,3 +208,35 @@ test('memoised stages: an edit to a parent stage reaches the stages built from i
   const renamed = analyze(stages.join('').replace('FROM alpine AS base', 'FROM alpine AS other'));
   assert.equal(renamed.stages[1]!.base.kind, 'image', 'after the rename, "base" is an image');
 });
+
+test('memoised stages move with the lines and steps added above them (pressing Enter, adding a step)', () => {
+  const text = [
+    'ARG BASE=alpine',
+    'FROM ${BASE} AS base',
+    'ENV A=1 B=2',
+    'WORKDIR /app',
+    'ONBUILD RUN echo from-base',
+    '',
+    'FROM base AS child',
+    'ARG V=3',
+    'RUN echo $A $V',
+    '',
+    ...Array.from({ length: 30 }, (_, i) => `FROM child AS s${i}\nENV N=${i}\nCOPY a${i} /a\nRUN echo $A $N\n`),
+    'FROM busybox',
+    'COPY --from=s7 /a /a',
+  ].join('\n');
+  clearAnalysisCaches();
+  analyze(text);
+  let cur = text;
+  for (let k = 0; k < 12; k++) {
+    const lines = cur.split('\n');
+    if (k % 3 === 2) lines.splice(8, 0, 'RUN echo added'); // a step in "child": every later step id moves
+    else lines.splice(k % 2 ? 3 : 12, 0, ''); // Enter in "base" or in "s0"
+    cur = lines.join('\n');
+    const warm = analyze(cur);
+    clearAnalysisCaches();
+    const fresh = analyze(cur);
+    assert.deepEqual(warm, fresh, `edit ${k}`);
+    // the caches now hold this version, as in an editor
+  }
+});

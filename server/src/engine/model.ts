@@ -543,8 +543,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: `unknown instruction: ${kw} (BuildKit stops with a parse error)` });
     }
   }
-  // Stages are memoised (see STAGE_MEMO): a stage whose text, position, earlier stage names, base stage state and
-  // global inputs are unchanged is the same stage, so an edit rebuilds only the stages it touches.
+  // Stages are memoised (see STAGE_MEMO): a stage whose text, earlier stage names, base stage state and global inputs
+  // are unchanged is the same stage (moved, when lines or steps were added above it), so an edit rebuilds only the
+  // stages it touches.
   const starts = i < all.length ? lineStarts(text) : [];
   const globalKey = i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
   while (i < all.length) {
@@ -559,9 +560,12 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     const a = from.range.start.line;
     const b = j < all.length ? all[j]!.range.start.line : starts.length;
     const key = stageKey(globalKey, model, a, text.slice(starts[a] ?? text.length, b < starts.length ? starts[b] : text.length), h.baseIdx);
-    const hit = STAGE_MEMO.get(key);
+    let hit = STAGE_MEMO.get(key);
+    const parentLine = h.baseIdx !== null ? model.stages[h.baseIdx]!.line : -1;
     if (hit) {
       STAGE_MEMO.delete(key); // most recently used last
+      // the same stage moved (lines inserted or removed above it, steps added before it): move the memoised one
+      if (hit.line !== a || hit.firstStep !== model.steps.length || hit.parentLine !== parentLine) hit = movedStage(hit, a, model.steps.length, parentLine);
       STAGE_MEMO.set(key, hit);
       model.stages.push({ ...hit.stage, steps: [...hit.stage.steps], deps: [...hit.stage.deps], needed: false });
       for (const x of hit.steps) model.steps.push(x);
@@ -580,6 +584,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       steps: model.steps.slice(s0),
       config: model.config.slice(c0),
       problems: model.problems.slice(p0),
+      line: a,
+      firstStep: s0,
+      parentLine,
     });
   }
   if (model.stages.length === 0 && parsed.instructions.length > 0) {
@@ -615,13 +622,62 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
 }
 
 /**
- * Built stages by everything that goes into building one: the global inputs (escape, global ARGs, options), the
- * stage's index and first step id, the names of the stages before it (COPY --from, FROM lookups), the state of its
- * base stage, and its instructions with their positions. Steps, config entries and problems are shared between
+ * Built stages by everything that goes into building one, positions aside: the global inputs (escape, global ARGs,
+ * options), the stage's index, the names of the stages before it (COPY --from, FROM lookups), the state of its base
+ * stage, and its text. A hit at another line or first step id is moved there (movedStage). Steps, config entries and problems are shared between
  * models (nothing mutates them after analyze); the stage object is copied (its deps and `needed` are filled later).
  */
 const STAGE_MEMO_MAX = 2048;
-const STAGE_MEMO = new Map<string, { stage: Stage; steps: Step[]; config: ConfigInstruction[]; problems: Problem[] }>();
+interface MemoStage {
+  stage: Stage;
+  steps: Step[];
+  config: ConfigInstruction[];
+  problems: Problem[];
+  /** Where it was built: its FROM line, its first step id, its base stage's FROM line (-1: not a stage). */
+  line: number;
+  firstStep: number;
+  parentLine: number;
+}
+const STAGE_MEMO = new Map<string, MemoStage>();
+
+function movedRange(r: Range, by: number): Range {
+  return { start: { line: r.start.line + by, character: r.start.character }, end: { line: r.end.line + by, character: r.end.character } };
+}
+
+/**
+ * A memoised stage moved to another FROM line and first step id: positions and ids shift, env inherited from the base
+ * stage points at the base's FROM line. Only used for stages whose key holds no position (see stageKey).
+ */
+function movedStage(m: MemoStage, line: number, firstStep: number, parentLine: number): MemoStage {
+  const dl = line - m.line;
+  const di = firstStep - m.firstStep;
+  const steps = m.steps.map((s): Step => {
+    let envSources = s.envSources;
+    if (envSources.size && (dl !== 0 || parentLine !== m.parentLine)) {
+      envSources = new Map();
+      for (const [k, v] of s.envSources) envSources.set(k, { ...v, line: v.kind === 'inherited' ? parentLine : v.line + dl });
+    }
+    const moved: Step = { ...s, id: s.id + di, parent: s.parent === null ? null : s.parent + di, line: s.line + dl, endLine: s.endLine + dl, range: movedRange(s.range, dl), envSources };
+    if (s.trigger) moved.trigger = { ...s.trigger, line: s.trigger.line + dl };
+    return moved;
+  });
+  const stage: Stage = {
+    ...m.stage,
+    line: m.stage.line + dl,
+    range: movedRange(m.stage.range, dl),
+    steps: m.stage.steps.map((i) => i + di),
+    triggers: m.stage.triggers.map((t) => ({ ...t, range: movedRange(t.range, dl), keywordRange: movedRange(t.keywordRange, dl) })),
+  };
+  return {
+    stage,
+    steps,
+    config: m.config.map((c) => ({ ...c, line: c.line + dl, range: movedRange(c.range, dl) })),
+    problems: m.problems.map((p) => ({ ...p, line: p.line + dl, range: movedRange(p.range, dl) })),
+    line,
+    firstStep,
+    parentLine,
+  };
+}
 
 /** Forgets memoised stages and parsed chunks (tests compare memoised analyses with fresh ones). */
 export function clearAnalysisCaches(): void {
@@ -630,13 +686,16 @@ export function clearAnalysisCaches(): void {
 }
 
 function stageKey(globalKey: string, model: Model, line: number, stageText: string, baseIdx: number | null): string {
-  const parts: string[] = [globalKey, String(model.stages.length), String(model.steps.length), model.stages.map((s) => s.name ?? '').join(',')];
+  const parts: string[] = [globalKey, String(model.stages.length), model.stages.map((s) => s.name ?? '').join(',')];
   if (baseIdx !== null) {
     const p = model.stages[baseIdx]!;
+    // inherited ONBUILD triggers carry the base stage's positions (their problems point there): keep such stages in
+    // place; any other stage may move (movedStage)
+    const positional = p.triggers.length > 0;
     parts.push(
       JSON.stringify([
         p.index,
-        p.line,
+        positional ? [p.line, line, model.steps.length] : null,
         [...p.envAtEnd],
         [...p.keyEnvAtEnd],
         p.userAtEnd,
@@ -646,7 +705,7 @@ function stageKey(globalKey: string, model: Model, line: number, stageText: stri
       ]),
     );
   } else parts.push('');
-  parts.push(String(line), stageText);
+  parts.push(stageText);
   return parts.join('\u0001');
 }
 

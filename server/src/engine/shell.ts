@@ -163,5 +163,14 @@ function computeRunScript(step: Step): RunScript | null {
     return { script: argv.join(' '), commands: argv.length ? [{ words: argv, start: 0, end: argv.join(' ').length }] : [], parsed: true };
   } else return null;
   if (!posix) return { script, commands: splitFallback(script), parsed: false };
-  return { script, ...parseScript(script) };
+  let r = posixScripts.get(script);
+  if (!r) {
+    r = { script, ...parseScript(script) };
+    if (posixScripts.size > 5000) posixScripts.clear();
+    posixScripts.set(script, r);
+  }
+  return r;
 }
+
+/** POSIX scripts by text: steps that moved (new objects, same script) get the same result without re-parsing. */
+const posixScripts = new Map<string, RunScript>();
