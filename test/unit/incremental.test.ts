@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
 import { analyze } from '../../server/src/engine';
-import { clearAnalysisCaches, type AnalyzeOptions } from '../../server/src/engine/model';
+import { clearAnalysisCaches, setIncrementalMinLines, type AnalyzeOptions } from '../../server/src/engine/model';
 
 function same(text: string, label: string): number {
   const whole = parseWhole(text);
@@ -181,6 +181,8 @@ test('a model built from memoised stages equals a fresh one (corpus, mutated)', 
   }
   const r = rng(7);
   let compared = 0;
+  setIncrementalMinLines(0); // corpus files are short: memoise them anyway
+  t.after(() => setIncrementalMinLines(200));
   for (const f of fs.readdirSync(dir).sort()) {
     const text = fs.readFileSync(path.join(dir, f), 'utf8');
     const multi = (text.match(/^\s*FROM\s/gim) ?? []).length > 1;
@@ -196,7 +198,9 @@ test('a model built from memoised stages equals a fresh one (corpus, mutated)', 
   clearAnalysisCaches();
 });
 
-test('memoised stages: an edit to a parent stage reaches the stages built from it', () => {
+test('memoised stages: an edit to a parent stage reaches the stages built from it', (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
   const stages = ['FROM alpine AS base\nENV A=1\nONBUILD RUN echo trigger\n', 'FROM base AS mid\nRUN echo $A\n', ...Array.from({ length: 50 }, (_, i) => `FROM busybox AS s${i}\nRUN echo ${i}\n`), 'FROM mid\nCOPY --from=s3 /x /y\n'];
   const before = analyze(stages.join(''));
   const after = analyze(stages.join('').replace('ENV A=1', 'ENV A=2'));
@@ -209,7 +213,9 @@ test('memoised stages: an edit to a parent stage reaches the stages built from i
   assert.equal(renamed.stages[1]!.base.kind, 'image', 'after the rename, "base" is an image');
 });
 
-test('memoised stages move with the lines and steps added above them (pressing Enter, adding a step)', () => {
+test('memoised stages move with the lines and steps added above them (pressing Enter, adding a step)', (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
   const text = [
     'ARG BASE=alpine',
     'FROM ${BASE} AS base',

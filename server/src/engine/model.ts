@@ -191,7 +191,9 @@ interface StageState {
 }
 
 export function analyze(text: string, options: AnalyzeOptions = {}): Model {
-  const parsed = parseDockerfile(text);
+  const parsed = parseDockerfile(text, { chunkMinLines: incrementalMinLines });
+  // short files are analysed from scratch: memoising their stages costs more than it saves
+  const memo = parsed.lines.length >= incrementalMinLines;
   const buildArgs = options.buildArgs ?? {};
   const model: Model = {
     escape: parsed.escape,
@@ -546,8 +548,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   // Stages are memoised (see STAGE_MEMO): a stage whose text, earlier stage names, base stage state and global inputs
   // are unchanged is the same stage (moved, when lines or steps were added above it), so an edit rebuilds only the
   // stages it touches.
-  const starts = i < all.length ? lineStarts(text) : [];
-  const globalKey = i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
+  const starts = memo && i < all.length ? lineStarts(text) : [];
+  const globalKey = memo && i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
   while (i < all.length) {
     const from = all[i]!;
     let j = i + 1;
@@ -555,6 +557,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     const rest = all.slice(i + 1, j);
     i = j;
     const h = fromHeader(from);
+    if (!memo) {
+      buildStage(from, rest, h);
+      continue;
+    }
     // the stage's text: from its FROM line to the next FROM line (a FROM always starts fresh: no continuation or
     // heredoc reaches it), so the same text at the same line parses to the same instructions
     const a = from.range.start.line;
@@ -677,6 +683,14 @@ function movedStage(m: MemoStage, line: number, firstStep: number, parentLine: n
     firstStep,
     parentLine,
   };
+}
+
+/** Files this long or longer are parsed by chunks and have their stages memoised (see parseDockerfile, STAGE_MEMO). */
+let incrementalMinLines = 200;
+
+/** Tests lower the threshold to run the incremental paths on short files. */
+export function setIncrementalMinLines(n: number): void {
+  incrementalMinLines = n;
 }
 
 /** Forgets memoised stages and parsed chunks (tests compare memoised analyses with fresh ones). */
