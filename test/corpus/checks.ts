@@ -85,6 +85,18 @@ function storedIgnoreFile(dir: string, ctx: string, repoPath: string): string | 
   return fs.existsSync(sanitized) ? sanitized : null;
 }
 
+/**
+ * The corpus's Dockerfiles folder, or null after skipping the test (failing it under CI=true, where ../shared is
+ * always present).
+ */
+export function corpusDockerfilesOrSkip(t: { skip(msg: string): void }): string | null {
+  const dir = path.join(CORPUS_DIR, 'dockerfiles');
+  if (fs.existsSync(dir)) return dir;
+  if (process.env['CI'] === 'true') throw new Error(`corpus missing at ${dir}`);
+  t.skip('corpus not found');
+  return null;
+}
+
 /** The build context of a manifest entry, simulated in memory (null when the corpus has no listing for it). */
 export function corpusContext(m: ManifestEntry, dir = CORPUS_DIR): MemoryContext | null {
   if (!m.context) return null;
@@ -231,7 +243,8 @@ export function checkCorpusFile(file: string, dir = CORPUS_DIR): CheckResult {
 
 // ---- hand-written robustness inputs ----
 
-function rng(seed: number): () => number {
+/** mulberry32: a small deterministic PRNG (seeded samples and mutations). */
+export function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;

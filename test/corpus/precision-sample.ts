@@ -6,22 +6,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check, type Finding } from '../../server/src/engine';
-import { CORPUS_DIR, readManifest, corpusContext } from './checks';
+import { CORPUS_DIR, readManifest, corpusContext, rng } from './checks';
 
 const N = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 50);
 const SEED = 20240603;
-
-/** mulberry32: a small deterministic PRNG. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Item { file: string; finding: Finding; hasContext: boolean }
 

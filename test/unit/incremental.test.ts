@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
 import { analyze } from '../../server/src/engine';
+import { corpusDockerfilesOrSkip, rng } from '../corpus/checks';
 import { clearAnalysisCaches, setIncrementalMinLines, type AnalyzeOptions } from '../../server/src/engine/model';
 
 function same(text: string, label: string): number {
@@ -20,18 +21,6 @@ function same(text: string, label: string): number {
   // and a second time, from the cache
   assert.deepEqual(parseDockerfile(text, { chunkMinLines: 0 }), whole, label + ' (cached)');
   return stageCuts(whole.lines, whole.escape).length;
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const TRICKY = [
@@ -146,12 +135,8 @@ test('a long file is parsed by chunks and an edit re-parses only its stage', () 
 });
 
 test('chunked parse equals the whole-file parse on the corpus and on mutations of it', (t) => {
-  const dir = path.resolve(__dirname, '../../../../shared/corpus/dockerfiles');
-  if (!fs.existsSync(dir)) {
-    if (process.env['CI'] === 'true') assert.fail('corpus missing');
-    t.skip('corpus not found');
-    return;
-  }
+  const dir = corpusDockerfilesOrSkip(t);
+  if (!dir) return;
   const r = rng(20261129);
   let files = 0;
   let cut = 0;
@@ -173,12 +158,8 @@ test('chunked parse equals the whole-file parse on the corpus and on mutations o
 });
 
 test('a model built from memoised stages equals a fresh one (corpus, mutated)', (t) => {
-  const dir = path.resolve(__dirname, '../../../../shared/corpus/dockerfiles');
-  if (!fs.existsSync(dir)) {
-    if (process.env['CI'] === 'true') assert.fail('corpus missing');
-    t.skip('corpus not found');
-    return;
-  }
+  const dir = corpusDockerfilesOrSkip(t);
+  if (!dir) return;
   const r = rng(7);
   let compared = 0;
   setIncrementalMinLines(0); // corpus files are short: memoise them anyway

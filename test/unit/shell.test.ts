@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { syntax } from 'mvdan-sh';
 import { analyze } from '../../server/src/engine';
 import { parseScript, SIMPLE_SCRIPT } from '../../server/src/engine/shell';
+import { corpusDockerfilesOrSkip } from '../corpus/checks';
 
 function fullParse(script: string): string[][] {
   const p = syntax.NewParser();
@@ -28,12 +29,8 @@ test('commands of plain and compound scripts', () => {
 });
 
 test('the fast path agrees with mvdan/sh on every plain RUN of the corpus', (t) => {
-  const dir = path.resolve(__dirname, '../../../../shared/corpus/dockerfiles');
-  if (!fs.existsSync(dir)) {
-    if (process.env['CI'] === 'true') assert.fail('corpus missing');
-    t.skip('corpus not found');
-    return;
-  }
+  const dir = corpusDockerfilesOrSkip(t);
+  if (!dir) return;
   let plain = 0;
   for (const f of fs.readdirSync(dir)) {
     const m = analyze(fs.readFileSync(path.join(dir, f), 'utf8'));

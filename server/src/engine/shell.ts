@@ -1,5 +1,6 @@
 // The commands a RUN executes, from a real shell parse (mvdan/sh) of its script. Windows shells (cmd, PowerShell)
 // and scripts that do not parse fall back to splitting on command separators. Memoised per script text. Pure.
+import { memoized } from './memo';
 import type * as MvdanSh from 'mvdan-sh';
 import type { Step } from './model';
 
@@ -142,12 +143,7 @@ const runScripts = new WeakMap<Step, RunScript | null>();
  * per step object (steps of memoised stages are shared between analyses); callers must not mutate the result.
  */
 export function runScript(step: Step): RunScript | null {
-  let r = runScripts.get(step);
-  if (r === undefined) {
-    r = computeRunScript(step);
-    runScripts.set(step, r);
-  }
-  return r;
+  return memoized(runScripts, step, computeRunScript);
 }
 
 function computeRunScript(step: Step): RunScript | null {

@@ -1,6 +1,7 @@
 // What the engine knows about package managers and other costly commands: which shell commands install
 // dependencies from manifests, which files those manifests are, where each keeps its download cache, and how
 // expensive a command is. Pure data + small matchers over parsed shell commands.
+import { memoized } from '../memo';
 import type { ShellCommand } from '../shell';
 
 export interface InstallMatch {
@@ -49,12 +50,7 @@ const installs = new WeakMap<ShellCommand, InstallMatch | null>();
  * scripts are shared); callers must not mutate the result.
  */
 export function matchInstall(cmd: ShellCommand): InstallMatch | null {
-  let r = installs.get(cmd);
-  if (r === undefined) {
-    r = computeInstall(cmd);
-    installs.set(cmd, r);
-  }
-  return r;
+  return memoized(installs, cmd, computeInstall);
 }
 
 function computeInstall(cmd: ShellCommand): InstallMatch | null {
@@ -170,12 +166,7 @@ const osPackages = new WeakMap<ShellCommand, OsPackageMatch | null>();
 
 /** Memoised per command object, like matchInstall. */
 export function matchOsPackage(cmd: ShellCommand): OsPackageMatch | null {
-  let r = osPackages.get(cmd);
-  if (r === undefined) {
-    r = computeOsPackage(cmd);
-    osPackages.set(cmd, r);
-  }
-  return r;
+  return memoized(osPackages, cmd, computeOsPackage);
 }
 
 function computeOsPackage(cmd: ShellCommand): OsPackageMatch | null {

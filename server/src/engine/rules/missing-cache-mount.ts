@@ -1,6 +1,7 @@
 // missing-cache-mount: a package manager downloads into a directory that ends up in (or is deleted from) the layer,
 // so every rebuild downloads everything again. A cache mount keeps the downloads across builds, and its contents never
 // bust the cache (measured: table f, `--mount=type=cache`).
+import { memoized } from '../memo';
 import { runScript } from '../shell';
 import { matchInstall, matchOsPackage } from './managers';
 import type { Step } from '../model';
@@ -21,11 +22,7 @@ export const missingCacheMount: Rule = {
       if (step.keyword !== 'RUN') continue;
       // what a step gets depends only on the step, its stage and the text of its lines: memoised per step object
       // (steps of memoised stages are shared between analyses, and a shared step implies the same stage text)
-      let f = perStep.get(step);
-      if (f === undefined) {
-        f = checkStep(rc, step);
-        perStep.set(step, f);
-      }
+      const f = memoized(perStep, step, (s) => checkStep(rc, s));
       if (f) out.push(f);
     }
     return out;
