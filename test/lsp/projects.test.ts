@@ -5,7 +5,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { parseBakeHcl, parseBakeJson, parseComposeBuilds, composeInterpolate, mergeBuildLayers } from '../../server/src/engine';
+import { parseBakeHcl, parseBakeJson, parseComposeBuilds, composeInterpolate, mergeBuildLayers, parseConfig, withDockerfileContext } from '../../server/src/engine';
 import { ProjectFiles, configErrorLine } from '../../server/src/context/projects';
 import { LspClient, tempContext, FULL_CAPS } from './client';
 import type { AnalysedNotification } from '../../server/src/lsp/server';
@@ -191,6 +191,22 @@ FROM base AS debug
 RUN echo debug
 `;
 
+test('withDockerfileContext: a new file, an added entry, a changed entry; comments and other keys kept', () => {
+  const fresh = withDockerfileContext(null, 'docker/api/Dockerfile', '.');
+  assert.deepEqual(parseConfig(fresh, 'f').dockerfiles, { 'docker/api/Dockerfile': { context: '.' } });
+  const existing = '# team settings\nrules:\n  missing-cache-mount: off # noisy for us\ndockerfiles:\n  web/Dockerfile:\n    target: prod\n';
+  const added = withDockerfileContext(existing, 'api/Dockerfile', '..');
+  assert.match(added, /# team settings/);
+  assert.match(added, /# noisy for us/);
+  const cfg = parseConfig(added, 'f');
+  assert.equal(cfg.rules['missing-cache-mount'], 'off');
+  assert.deepEqual(cfg.dockerfiles, { 'web/Dockerfile': { target: 'prod' }, 'api/Dockerfile': { context: '..' } });
+  const changed = parseConfig(withDockerfileContext(added, 'web/Dockerfile', '.'), 'f');
+  assert.deepEqual(changed.dockerfiles['web/Dockerfile'], { target: 'prod', context: '.' });
+  assert.deepEqual(parseConfig(withDockerfileContext('# only a comment\n', 'Dockerfile', '..'), 'f').dockerfiles, { Dockerfile: { context: '..' } });
+  assert.throws(() => withDockerfileContext('a: [unclosed', 'Dockerfile', '..'), /not valid YAML/);
+});
+
 describe('project files over the protocol', () => {
   test('compose build: entry sets the context, args and target of a Dockerfile in another folder', async () => {
     const dir = tempContext({
@@ -311,6 +327,38 @@ describe('project files over the protocol', () => {
       const n3 = await analysed(c, uri, (x) => x.contextFrom === "the Dockerfile's folder", 'back to the folder');
       assert.equal(n3.contextDir, path.join(dir, 'docker'));
     }
+  });
+
+  test('sources that exist at the repository root: a quick fix records that context in .layerwise.yaml', async () => {
+    const df = 'FROM node:20\nWORKDIR /app\nCOPY package.json ./\nCOPY src ./src\n';
+    const dir = tempContext({ '.git/HEAD': 'ref', 'package.json': '{}', 'src/index.js': '1', 'docker/api/Dockerfile': df, 'docker/worker/Dockerfile': df });
+    const c = await start(dir);
+    const uri = c.open(path.join(dir, 'docker/api/Dockerfile'));
+    const p = await c.waitDiagnostics(uri, (d) => d.some((x) => x.code === 'copy-source-missing'));
+    const d = p.diagnostics.find((x) => x.code === 'copy-source-missing')!;
+    assert.equal(d.severity, 2, 'a warning, not one error per COPY');
+    assert.match(d.message, /2 COPY sources .* exist 2 folders above it/);
+    const act = (await c.codeActions(uri, d.range, [d])).find((x) => /as its context/.test(x.title))!;
+    assert.equal(act.title, 'Build Dockerfile with ../.. as its context (create .layerwise.yaml)');
+    const [create, edit] = act.edit!.documentChanges! as [{ kind: string; uri: string }, { edits: { newText: string }[] }];
+    assert.equal(create.kind, 'create');
+    assert.equal(create.uri, pathToFileURL(path.join(dir, '.layerwise.yaml')).href);
+    const text = edit.edits[0]!.newText;
+    assert.deepEqual(parseConfig(text, '.layerwise.yaml').dockerfiles, { 'docker/api/Dockerfile': { context: '.' } });
+    // the editor applies it: the context changes and the warning goes away
+    fs.writeFileSync(path.join(dir, '.layerwise.yaml'), text);
+    const n = await analysed(c, uri, (x) => x.contextDir === dir, 'the context from the new .layerwise.yaml');
+    assert.equal(n.contextFrom, '.layerwise.yaml');
+    await c.waitDiagnostics(uri, (x) => !x.some((y) => y.code === 'copy-source-missing'));
+    // the other Dockerfile: the existing file is edited, keeping what it holds
+    const uri2 = c.open(path.join(dir, 'docker/worker/Dockerfile'));
+    const p2 = await c.waitDiagnostics(uri2, (x) => x.some((y) => y.code === 'copy-source-missing'));
+    const d2 = p2.diagnostics.find((x) => x.code === 'copy-source-missing')!;
+    const act2 = (await c.codeActions(uri2, d2.range, [d2])).find((x) => /as its context/.test(x.title))!;
+    assert.match(act2.title, /\(edit \.layerwise\.yaml\)$/);
+    const text2 = (act2.edit!.documentChanges![0] as { edits: { newText: string }[] }).edits[0]!.newText;
+    assert.match(text2, /^# Layerwise settings/, 'the comment stays');
+    assert.deepEqual(parseConfig(text2, '.layerwise.yaml').dockerfiles, { 'docker/api/Dockerfile': { context: '.' }, 'docker/worker/Dockerfile': { context: '.' } });
   });
 
   test('invalid compose and bake files are skipped without a crash', async () => {

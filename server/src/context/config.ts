@@ -19,6 +19,20 @@ export function findConfig(startDir: string): string | null {
   }
 }
 
+/**
+ * The `.layerwise.yaml` that settings for this Dockerfile belong in: the one that applies to it, else a new one in
+ * `fallbackDir`. With its current text (null: the file does not exist).
+ */
+export function configToEdit(dockerfilePath: string, fallbackDir: string): { file: string; text: string | null } | null {
+  const found = findConfig(path.dirname(dockerfilePath));
+  if (!found) return { file: path.join(fallbackDir, CONFIG_NAMES[0]!), text: null };
+  try {
+    return { file: found, text: fs.readFileSync(found, 'utf8') };
+  } catch {
+    return null; // there is one, but it cannot be read: never overwrite it
+  }
+}
+
 export function loadConfig(file: string | null): { config: LayerwiseConfig; file: string | null } {
   if (!file) return { config: emptyConfig(), file: null };
   let text: string;

@@ -1,6 +1,6 @@
 // `.layerwise.yaml`: per-rule severities, ignored Dockerfiles, and per-Dockerfile build settings. Parsing and
 // validation only (pure); finding the file on disk is the context layer's job. Errors name the file and the key.
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, parseDocument } from 'yaml';
 import { RULES } from './rules';
 import type { Severity } from './rules/types';
 
@@ -35,6 +35,21 @@ function stringMap(v: unknown, file: string, key: string): Record<string, string
     out[k] = val === null || val === undefined ? '' : String(val);
   }
   return out;
+}
+
+/**
+ * `.layerwise.yaml` text with `dockerfiles.<dockerfile>.context` set (both paths relative to the config file's
+ * folder, `/`-separated); comments and other settings are kept. `text` null: a new file.
+ */
+export function withDockerfileContext(text: string | null, dockerfile: string, context: string): string {
+  if (text === null || !text.trim()) {
+    return `# Layerwise settings (https://github.com/layerwise/layerwise#configuration)\ndockerfiles:\n  ${JSON.stringify(dockerfile)}:\n    context: ${JSON.stringify(context)}\n`;
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) throw new ConfigError(`not valid YAML: ${doc.errors[0]!.message.split('\n')[0]}`);
+  if (doc.contents === null) return withDockerfileContext(null, dockerfile, context);
+  doc.setIn(['dockerfiles', dockerfile, 'context'], context);
+  return String(doc);
 }
 
 export function parseConfig(text: string, file: string): LayerwiseConfig {

@@ -19,7 +19,7 @@ export type { Range, Pos } from './parse';
 export { applyEdits } from './rules/util';
 export { fixAll, withIgnoreFile } from './fix';
 export type { FixAllResult } from './fix';
-export { parseConfig, emptyConfig, ConfigError } from './config';
+export { parseConfig, emptyConfig, ConfigError, withDockerfileContext } from './config';
 export type { LayerwiseConfig, DockerfileSettings } from './config';
 export { parseComposeBuilds, parseBakeHcl, parseBakeJson, composeInterpolate, mergeBuildLayers, isRemoteContext } from './projects';
 export type { ProjectBuild, ProjectParse, BuildLayer, MergedBuild, SettingSource } from './projects';

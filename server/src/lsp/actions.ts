@@ -131,12 +131,33 @@ function suppressFile(a: DocAnalysis, f: Finding): LspTextEdit {
   return LspTextEdit.insert({ line: after, character: 0 }, `# layerwise-ignore-file ${f.rule}\n`);
 }
 
+/** A settings edit a finding suggests: `.layerwise.yaml` rewritten (or created when `oldText` is null). */
+export interface ConfigFix {
+  title: string;
+  file: string;
+  oldText: string | null;
+  newText: string;
+}
+
+function configEdit(fix: ConfigFix, caps: EditCapabilities): WorkspaceEdit | null {
+  const uri = pathToFileURL(fix.file).href;
+  if (fix.oldText === null) {
+    if (!caps.documentChanges || !caps.createFile) return null;
+    return { documentChanges: [CreateFile.create(uri, { ignoreIfExists: true }), TextDocumentEdit.create({ uri, version: null }, [LspTextEdit.insert({ line: 0, character: 0 }, fix.newText)])] };
+  }
+  const lines = fix.oldText.split(/\r\n|\r|\n/);
+  const all = LspTextEdit.replace({ start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: lines[lines.length - 1]!.length } }, fix.newText);
+  return caps.documentChanges ? { documentChanges: [TextDocumentEdit.create({ uri, version: null }, [all])] } : { changes: { [uri]: [all] } };
+}
+
 export function codeActions(
   a: DocAnalysis,
   range: LspRange,
   only: string[] | undefined,
   diags: Diagnostic[],
   caps: EditCapabilities,
+  /** Settings edits a finding suggests (the server knows where `.layerwise.yaml` is). */
+  configFix?: (f: Finding) => ConfigFix | null,
 ): CodeAction[] {
   if (!a.model || !a.check) return [];
   const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(o + '.'));
@@ -154,6 +175,16 @@ export function codeActions(
           out.push(ca);
         }
       }
+    }
+    for (const f of here) {
+      const cf = f.contextUp ? configFix?.(f) : null;
+      const edit = cf ? configEdit(cf, caps) : null;
+      if (!cf || !edit) continue;
+      const ca = CodeAction.create(cf.title, edit, CodeActionKind.QuickFix);
+      ca.isPreferred = true;
+      const diag = diagnosticFor(f, diags);
+      if (diag) ca.diagnostics = [diag];
+      out.push(ca);
     }
     const seen = new Set<string>();
     for (const f of here) {

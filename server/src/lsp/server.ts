@@ -35,6 +35,7 @@ import {
   mergeBuildLayers,
   mismatchMessage,
   stepInsights,
+  withDockerfileContext,
   stepKeys,
   type BuildLayer,
   type BuildLogMapping,
@@ -50,11 +51,11 @@ import { HistoryWorker, type ReportReply } from './historyworker';
 import { renderCacheReport } from './report';
 import { ProjectFiles, type ConfigProblem } from '../context/projects';
 import { isDockerfileName } from '../context/discover';
-import { gitBaseline } from '../context';
+import { configToEdit, gitBaseline } from '../context';
 import { renderExplainJson } from '../cli/render';
 import { countFiles, diagInputOf, type DiagInput, type DocAnalysis } from './analysis';
 import { AnalysisWorker, analyseWithStore, type AnalyseRequest } from './worker';
-import { codeActions, FIX_ALL_KIND, type EditCapabilities } from './actions';
+import { codeActions, FIX_ALL_KIND, type ConfigFix, type EditCapabilities } from './actions';
 import { ContextStore, type FileChange } from './contexts';
 import { analyseIgnore, ignoreHover, labelOf, patternAtLine, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
 import { configAtLine, lastBuildTitle, lensTitle, readsTitle, stageAtFromLine, stepAtLine, stepHover, configHover, stageHover } from './present';
@@ -977,7 +978,25 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         documentChanges: !!caps.workspace?.workspaceEdit?.documentChanges,
         createFile: !!caps.workspace?.workspaceEdit?.resourceOperations?.includes('create'),
       };
-      return codeActions(a, params.range, params.context.only, params.context.diagnostics, ec);
+      const file = uriToPath(doc.uri);
+      // copy-source-missing knows the likely build context: offer to record it in .layerwise.yaml
+      const configFix = (f: Finding): ConfigFix | null => {
+        if (!trusted || !file || !a.contextDir || !f.contextUp) return null;
+        const target = path.resolve(a.contextDir, ...Array<string>(f.contextUp).fill('..'));
+        const cfg = configToEdit(file, target);
+        if (!cfg) return null;
+        const base = path.dirname(cfg.file);
+        const rel = (p: string) => path.relative(base, p).split(path.sep).join('/') || '.';
+        let newText: string;
+        try {
+          newText = withDockerfileContext(cfg.text, rel(file), rel(target));
+        } catch {
+          return null; // not valid YAML: the config diagnostic says so
+        }
+        const shown = path.relative(path.dirname(file), target).split(path.sep).join('/') || '.';
+        return { title: `Build ${path.basename(file)} with ${shown} as its context (${cfg.text === null ? 'create' : 'edit'} ${path.basename(cfg.file)})`, file: cfg.file, oldText: cfg.text, newText };
+      };
+      return codeActions(a, params.range, params.context.only, params.context.diagnostics, ec, configFix);
     }),
   );
 

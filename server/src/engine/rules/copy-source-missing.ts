@@ -72,6 +72,7 @@ export const copySourceMissing: Rule = {
         range: headRange(rc, first.step),
         message: `${missing.length === 1 ? `\`${first.src}\` is` : `${missing.length} COPY sources (\`${first.src}\`, …) are`} missing from the build context ${rc.ctx.label} but exist${missing.length === 1 ? 's' : ''} ${above} folder${above === 1 ? '' : 's'} above it (\`${dots}\`): this Dockerfile is probably built with that folder as its context (docker build -f … ${dots}). ${hint}`,
         related: missing.slice(1, 6).map((m) => ({ range: headRange(rc, m.step), message: `\`${m.src}\` exists in \`${dots}\` too` })),
+        contextUp: above,
       });
     } else {
       for (const { step, src } of missing) {

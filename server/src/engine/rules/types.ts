@@ -31,6 +31,11 @@ export interface Finding {
   message: string;
   fix?: Fix;
   related?: Related[];
+  /**
+   * copy-source-missing: the missing sources exist this many folders above the build context, which is probably the
+   * folder the build runs from (the editor offers to set it in `.layerwise.yaml`).
+   */
+  contextUp?: number;
 }
 
 export interface RuleContext {
