@@ -171,6 +171,10 @@ async function runSuite() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-vscode-'));
   const workspace = path.join(tmp, 'workspace');
   copyDir(path.join(ROOT, 'test/vscode/fixture'), workspace);
+  // repo/ stands for a repository (a .git folder bounds where Layerwise looks above a build context); a fixture in
+  // this repository cannot hold a .git folder itself
+  fs.mkdirSync(path.join(workspace, 'repo', '.git'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'repo', '.git', 'HEAD'), 'ref: refs/heads/main\n');
   const testsPath = path.join(ROOT, 'out/test/vscode/suite/index.js');
   if (!fs.existsSync(testsPath)) throw new Error(`${testsPath} missing: run npm run compile-tests`);
   if (!fs.existsSync(path.join(ROOT, 'dist/client.js'))) throw new Error('dist/client.js missing: run npm run build');

@@ -107,6 +107,24 @@ describe('Layerwise in VS Code', () => {
     assert.match(hoverText(hovers), /Matches nothing in the build context/);
   });
 
+  it('a Dockerfile built from the repository root: the quick fix creates .layerwise.yaml and the warning goes', async () => {
+    const api = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), 'repo', 'docker', 'api', 'Dockerfile'));
+    await vscode.window.showTextDocument(api);
+    const warn = await waitFor('the copy-source-missing warning', () =>
+      vscode.languages.getDiagnostics(api.uri).find((d) => typeof d.code === 'object' && d.code.value === 'copy-source-missing'),
+    );
+    assert.equal(warn.severity, vscode.DiagnosticSeverity.Warning);
+    assert.match(warn.message, /exist 2 folders above it/);
+    const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', api.uri, warn.range, vscode.CodeActionKind.QuickFix.value);
+    const fix = actions.find((a) => /as its context \(create \.layerwise\.yaml\)/.test(a.title));
+    assert.ok(fix?.edit, actions.map((a) => a.title).join(' | '));
+    assert.ok(await vscode.workspace.applyEdit(fix.edit));
+    const cfg = await vscode.workspace.openTextDocument(path.join(workspaceRoot(), 'repo', '.layerwise.yaml'));
+    assert.match(cfg.getText(), /docker\/api\/Dockerfile[\s\S]*context: "\."/);
+    await cfg.save();
+    await waitFor('the warning gone', () => !vscode.languages.getDiagnostics(api.uri).some((d) => typeof d.code === 'object' && d.code.value === 'copy-source-missing'));
+  });
+
   it('the explain command runs (no git here: a clear error, not a crash)', async () => {
     await vscode.window.showTextDocument(doc);
     await vscode.commands.executeCommand('layerwise.explain').then(undefined, () => undefined);
