@@ -46,6 +46,7 @@ import {
   type Model,
   type StepInsight,
 } from '../engine';
+import { setIncrementalMinLines } from '../engine/model';
 import { loadBuildRecord, saveBuildRecord, type BuildRecord } from '../context/evidence';
 import { HistoryWorker, type ReportReply } from './historyworker';
 import { renderCacheReport } from './report';
@@ -191,6 +192,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       }
     }
     projects = new ProjectFiles({ ownWatcher: !clientWatches, log, onChange: (f) => projectFileChanged(f) });
+    if (!worker) setIncrementalMinLines(0); // as the worker does: documents are re-analysed after every edit
     if (!worker) analysisStore = new ContextStore({ ownWatcher: !clientWatches, log, onChange: (dir) => contextChanged(dir) });
     historyWorker = new HistoryWorker(inProcess ? undefined : serverOptions.workerScript, log);
     return {

@@ -5,6 +5,7 @@
 import { parentPort, Worker } from 'node:worker_threads';
 import { analyseDocument, diagInputOf, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
+import { setIncrementalMinLines } from '../engine/model';
 
 export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote' | 'contextDir'> {
   trusted: boolean;
@@ -57,6 +58,8 @@ export const RESULT_HOLD_MS = 40;
 
 export function runWorker(): void {
   const port = parentPort!;
+  // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
+  setIncrementalMinLines(0);
   let store: ContextStore | null = null;
   const post = (m: FromWorker) => port.postMessage(m);
   /** Finished analyses not sent yet, by document. */
