@@ -69,6 +69,8 @@ export const SERVER_VERSION = '0.1.0';
 export const MAX_DEBOUNCE_MS = 150;
 /** The shortest adaptive debounce: edits that arrive together (one keystroke, several changes) coalesce. */
 export const MIN_DEBOUNCE_MS = 5;
+/** An analysis at least this long is rationed while someone types (see editDelay). */
+export const EXPENSIVE_MS = 50;
 
 /** What the client may pass in initializationOptions. */
 export interface InitOptions {
@@ -121,8 +123,8 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     const f = inflight.get(uri);
     return !!f && !f.computed;
   };
-  /** When each document was last edited (for the leading-edge analysis of an edit after a quiet spell). */
-  const lastEditAt = new Map<string, number>();
+  /** When each document's last analysis finished (its diagnostics came): how long the worker has rested since. */
+  const lastDoneAt = new Map<string, number>();
   /** How long the last analysis of each document took (from its diagnostics: the full result may be superseded). */
   const lastElapsed = new Map<string, number>();
   const published = new Map<string, Diagnostic[]>();
@@ -266,15 +268,16 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     if (fixedDebounce) return debounceMs;
     const last = lastElapsed.get(uri);
     const now = Date.now();
-    const previousEdit = lastEditAt.get(uri);
-    lastEditAt.set(uri, now);
     if (last === undefined) return debounceMs;
     const adaptive = Math.min(debounceMs, Math.max(MIN_DEBOUNCE_MS, Math.round(last)));
-    // leading edge: an edit after a quiet spell (longer than one analysis) with nothing in flight is analysed at
-    // once; the edits of a burst that follow it wait the adaptive delay and coalesce
-    // (0 ms still lets the changes of one keystroke, delivered together, coalesce: they are handled before a timer)
-    if (!busy(uri) && (previousEdit === undefined || now - previousEdit > adaptive)) return 0;
-    return adaptive;
+    // edits that arrive while the document is being analysed wait the adaptive delay and coalesce
+    if (busy(uri)) return adaptive;
+    // leading edge: with nothing in flight an edit is analysed at once (0 ms still lets the changes of one keystroke,
+    // delivered together, coalesce: they are handled before the immediate); only an expensive analysis first waits
+    // until the worker has rested as long as it last worked, so fast typing costs at most half a core
+    if (last < EXPENSIVE_MS) return 0;
+    const idle = now - (lastDoneAt.get(uri) ?? 0);
+    return idle >= last ? 0 : Math.min(adaptive, Math.round(last - idle));
   }
 
   function schedule(uri: string, delay = editDelay(uri)): void {
@@ -446,6 +449,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       const f = inflight.get(uri);
       if (f?.version === version) f.computed = true;
       lastElapsed.set(uri, d.elapsedMs);
+      lastDoneAt.set(uri, Date.now());
       if (sent || documents.get(uri)?.version !== version) return; // stale: a newer version arrived meanwhile
       sent = true;
       const diags = rc.ignored ? [] : dockerfileDiagnostics(d);
@@ -859,7 +863,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     timers.delete(e.document.uri);
     analyses.delete(e.document.uri);
     lastElapsed.delete(e.document.uri);
-    lastEditAt.delete(e.document.uri);
+    lastDoneAt.delete(e.document.uri);
     ignoreAnalyses.delete(e.document.uri);
     published.delete(e.document.uri);
     const hs = histories.get(e.document.uri);
