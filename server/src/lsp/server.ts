@@ -72,6 +72,17 @@ export const MIN_DEBOUNCE_MS = 5;
 /** An analysis at least this long is rationed while someone types (see editDelay). */
 export const EXPENSIVE_MS = 50;
 
+/** An analysis in flight for one document. */
+interface Inflight {
+  version: number;
+  /** Settles when the analysis is over (its full result arrived, was superseded, or it failed). */
+  promise: Promise<void>;
+  /** The worker has finished it and diagnostics are out; only the full result may still be on its way. */
+  computed: boolean;
+  whenComputed: Promise<void>;
+  markComputed(): void;
+}
+
 /** What the client may pass in initializationOptions. */
 export interface InitOptions {
   /** `vscode.workspace.isTrusted`; false → no crawl, no git: text-only analysis. Default true. */
@@ -118,7 +129,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
    * Analyses in flight per document. `computed`: the worker has finished it and diagnostics are out; only the full
    * result is still on its way, so a newer version may start at once.
    */
-  const inflight = new Map<string, { version: number; promise: Promise<void>; computed?: boolean }>();
+  const inflight = new Map<string, Inflight>();
   const busy = (uri: string): boolean => {
     const f = inflight.get(uri);
     return !!f && !f.computed;
@@ -287,8 +298,9 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
       const running = inflight.get(uri);
       const doc = documents.get(uri);
       if (running && doc && running.version !== doc.version && !running.computed) {
-        // an older version is still being analysed: start the latest when it is done (its result will be dropped)
-        void running.promise.then(() => {
+        // an older version is still being analysed: start the latest once its diagnostics are out (the worker then
+        // drops the older full result)
+        void running.whenComputed.then(() => {
           if (!timers.has(uri)) void runAnalysis(uri);
         });
         return;
@@ -311,20 +323,30 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     const cur = inflight.get(uri);
     if (cur && cur.version === doc.version) return cur.promise;
     const version = doc.version;
-    const holder: { promise?: Promise<void> } = {};
-    const promise = (async () => {
+    let resolveComputed!: () => void;
+    const entry: Inflight = {
+      version,
+      promise: Promise.resolve(),
+      computed: false,
+      whenComputed: new Promise<void>((r) => (resolveComputed = r)),
+      markComputed: () => {
+        entry.computed = true;
+        resolveComputed();
+      },
+    };
+    inflight.set(uri, entry);
+    entry.promise = (async () => {
       try {
         if (isIgnoreDocument(doc)) await analyseIgnoreDoc(doc, version);
         else await analyseDockerfile(doc, version);
       } catch (e) {
         logError(`analysing ${uri}`, e);
       } finally {
-        if (inflight.get(uri)?.promise === holder.promise) inflight.delete(uri);
+        entry.markComputed();
+        if (inflight.get(uri) === entry) inflight.delete(uri);
       }
     })();
-    holder.promise = promise;
-    inflight.set(uri, { version, promise });
-    return promise;
+    return entry.promise;
   }
 
   /** The cached result of the document's current version: computed now if it is pending (at most once per version). */
@@ -447,7 +469,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
     let sent = false;
     const publish = (d: DiagInput) => {
       const f = inflight.get(uri);
-      if (f?.version === version) f.computed = true;
+      if (f?.version === version) f.markComputed();
       lastElapsed.set(uri, d.elapsedMs);
       lastDoneAt.set(uri, Date.now());
       if (sent || documents.get(uri)?.version !== version) return; // stale: a newer version arrived meanwhile

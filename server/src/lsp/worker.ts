@@ -66,36 +66,30 @@ export function runWorker(): void {
   const held = new Map<string, { id: number; a: DocAnalysis; timer: ReturnType<typeof setTimeout> }>();
   /** The newest analysis requested per document. */
   const newest = new Map<string, number>();
-  const send = (uri: string) => {
+  /** Lets go of the document's held result: sent, or dropped as superseded. */
+  const release = (uri: string, how: 'send' | 'supersede') => {
     const h = held.get(uri);
     if (!h) return;
     clearTimeout(h.timer);
     held.delete(uri);
-    post({ type: 'result', id: h.id, result: forTransfer(h.a) });
-  };
-  const supersede = (uri: string) => {
-    const h = held.get(uri);
-    if (!h) return;
-    clearTimeout(h.timer);
-    held.delete(uri);
-    post({ type: 'result', id: h.id, superseded: true });
+    post(how === 'send' ? { type: 'result', id: h.id, result: forTransfer(h.a) } : { type: 'result', id: h.id, superseded: true });
   };
   port.on('message', (msg: ToWorker) => {
     if (msg.type === 'init') {
       store = new ContextStore({ ownWatcher: msg.ownWatcher, log: (m) => post({ type: 'log', msg: m }), onChange: (dir) => post({ type: 'changed', dir }) });
     } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
-    else if (msg.type === 'flush') send(msg.uri);
+    else if (msg.type === 'flush') release(msg.uri, 'send');
     else if (msg.type === 'analyse') {
       const uri = msg.req.uri;
       newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
-      supersede(uri);
+      release(uri, 'supersede');
       analyseWithStore(store!, msg.req).then(
         (a) => {
           post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
           if ((newest.get(uri) ?? 0) > msg.id) return void post({ type: 'result', id: msg.id, superseded: true });
-          supersede(uri);
-          const timer = setTimeout(() => send(uri), RESULT_HOLD_MS);
+          release(uri, 'supersede');
+          const timer = setTimeout(() => release(uri, 'send'), RESULT_HOLD_MS);
           held.set(uri, { id: msg.id, a, timer });
         },
         (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
