@@ -240,6 +240,12 @@ describe('check', () => {
     assert.equal(missing.length, 1, r.out);
     assert.equal(missing[0].severity, 'warning');
     assert.match(missing[0].message, /2 COPY sources .* exist 2 folders above it \(`\.\.\/\.\.`\)/);
+    assert.equal(missing[0].likelyContext, '.', 'JSON names the folder to build from, relative to where check ran');
+    const sarif = JSON.parse(run(['check', '--format', 'sarif', 'docker/api/Dockerfile'], dir).out);
+    const res = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'copy-source-missing');
+    assert.deepEqual(res.properties, { likelyContext: '.' });
+    const fromDocker = JSON.parse(run(['check', '--format', 'json', 'api/Dockerfile'], path.join(dir, 'docker')).out);
+    assert.equal(fromDocker.files[0].findings.find((f: { rule: string }) => f.rule === 'copy-source-missing').likelyContext, '..');
     // given the right context, nothing is missing
     const ok = run(['check', '--format', 'json', '--context', '.', 'docker/api/Dockerfile'], dir);
     assert.equal(JSON.parse(ok.out).files[0].findings.filter((f: { rule: string }) => f.rule === 'copy-source-missing').length, 0, ok.err);

@@ -7,7 +7,7 @@ import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type Layerwis
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
 import { CliError, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
-import { sarifLog, type SarifFile } from './sarif';
+import { likelyContext, sarifLog, type SarifFile } from './sarif';
 
 const SEV_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
@@ -131,6 +131,7 @@ function jsonReport(results: FileResult[]) {
         message: f.message,
         fixable: !!f.fix,
         ...(f.fix ? { fix: f.fix.title } : {}),
+        ...(f.contextUp ? { likelyContext: likelyContext(r.context, f.contextUp) } : {}),
         docs: docsUrl(f.rule),
       })),
       problems: r.model.problems.map((p) => ({ line: p.line + 1, severity: p.severity, message: p.message })),

@@ -1,6 +1,12 @@
 // SARIF 2.1.0 output for GitHub code scanning: one run, the rule catalogue as the driver's rules (with help URIs),
 // a result per finding with its location and, when fixable, its fix as artifact changes.
+import * as path from 'node:path';
 import { RULES, docsUrl, type Finding, type Range } from '../engine';
+
+/** The folder `up` levels above a context shown as `context` (the build context a finding suggests). */
+export function likelyContext(context: string, up: number): string {
+  return path.posix.normalize(path.posix.join(context.split('\\').join('/'), ...Array<string>(up).fill('..'))).replace(/\/$/, '') || '.';
+}
 
 export interface SarifFile {
   dockerfile: string;
@@ -39,6 +45,7 @@ export function sarifLog(files: SarifFile[]) {
         level: LEVEL[x.severity],
         message: { text: x.message },
         locations: [{ physicalLocation: { artifactLocation: { uri }, region: region(x.range) } }],
+        ...(x.contextUp ? { properties: { likelyContext: likelyContext(f.context, x.contextUp) } } : {}),
         ...(x.related?.length
           ? { relatedLocations: x.related.map((r, i) => ({ id: i + 1, message: { text: r.message }, physicalLocation: { artifactLocation: { uri }, region: region(r.range) } })) }
           : {}),
