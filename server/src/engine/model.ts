@@ -222,9 +222,18 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
 
   const exp = (word: string, scope: Env): { value: string; used: string[] } => expandWord(word, scope, esc);
 
+  // the stages so far, by name (the last one of a name wins) and as one id for the whole list of names (stageKey)
+  const byName = new Map<string, number>();
+  let namesId = 0;
+  const addStage = (s: Stage): void => {
+    model.stages.push(s);
+    if (s.name !== null) byName.set(s.name, s.index);
+    namesId = internNames(namesId, s.name);
+  };
+
   const findStage = (ref: string): number | null => {
-    const low = ref.toLowerCase();
-    for (let i = model.stages.length - 1; i >= 0; i--) if (model.stages[i]!.name === low) return i;
+    const named = byName.get(ref.toLowerCase());
+    if (named !== undefined) return named;
     if (/^\d+$/.test(ref)) {
       const n = parseInt(ref, 10);
       if (n < model.stages.length) return n;
@@ -473,7 +482,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     else if (words.length > 1) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM takes an image and optionally `AS name`' });
     if (!imageWord) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM requires an image name' });
     const ref = expandWord(imageWord, globalScope, esc).value;
-    const baseIdx = ref ? findStageByName(model, ref) : null;
+    const baseIdx = ref ? (byName.get(ref.toLowerCase()) ?? null) : null;
     return { platform, name, problems, ref, baseIdx };
   };
 
@@ -505,7 +514,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       shellAtEnd: ['/bin/sh', '-c'],
       triggers: [],
     };
-    model.stages.push(stage);
+    addStage(stage);
     st = {
       scope: new Map(parent ? parent.envAtEnd : []),
       keyEnv: new Map(parent ? parent.keyEnvAtEnd : []),
@@ -565,7 +574,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     // heredoc reaches it), so the same text at the same line parses to the same instructions
     const a = from.range.start.line;
     const b = j < all.length ? all[j]!.range.start.line : starts.length;
-    const key = stageKey(globalKey, model, a, text.slice(starts[a] ?? text.length, b < starts.length ? starts[b] : text.length), h.baseIdx);
+    const key = stageKey(globalKey, model, namesId, a, text.slice(starts[a] ?? text.length, b < starts.length ? starts[b] : text.length), h.baseIdx);
     let hit = STAGE_MEMO.get(key);
     const parentLine = h.baseIdx !== null ? model.stages[h.baseIdx]!.line : -1;
     if (hit) {
@@ -573,7 +582,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       // the same stage moved (lines inserted or removed above it, steps added before it): move the memoised one
       if (hit.line !== a || hit.firstStep !== model.steps.length || hit.parentLine !== parentLine) hit = movedStage(hit, a, model.steps.length, parentLine);
       STAGE_MEMO.set(key, hit);
-      model.stages.push({ ...hit.stage, steps: [...hit.stage.steps], deps: [...hit.stage.deps], needed: false });
+      addStage({ ...hit.stage, steps: [...hit.stage.steps], deps: [...hit.stage.deps], needed: false });
       for (const x of hit.steps) model.steps.push(x);
       for (const x of hit.config) model.config.push(x);
       for (const x of hit.problems) model.problems.push(x);
@@ -699,8 +708,26 @@ export function clearAnalysisCaches(): void {
   clearParseCache();
 }
 
-function stageKey(globalKey: string, model: Model, line: number, stageText: string, baseIdx: number | null): string {
-  const parts: string[] = [globalKey, String(model.stages.length), model.stages.map((s) => s.name ?? '').join(',')];
+/**
+ * Lists of stage names as numbers: `internNames(id of [a, b], c)` is the id of [a, b, c], the same number every time
+ * (0 is the empty list). Ids are never reused, so forgetting the table (when it grows large) only costs memo hits.
+ */
+const NAME_LISTS = new Map<string, number>();
+let nextNamesId = 1;
+function internNames(prefix: number, name: string | null): number {
+  const k = prefix + '\u0000' + (name ?? '\u0001');
+  let id = NAME_LISTS.get(k);
+  if (id === undefined) {
+    if (NAME_LISTS.size >= 100_000) NAME_LISTS.clear();
+    id = nextNamesId++;
+    NAME_LISTS.set(k, id);
+  }
+  return id;
+}
+
+function stageKey(globalKey: string, model: Model, namesId: number, line: number, stageText: string, baseIdx: number | null): string {
+  // the names of the stages before this one (COPY --from, FROM lookups) as the id of their list
+  const parts: string[] = [globalKey, String(model.stages.length), String(namesId)];
   if (baseIdx !== null) {
     const p = model.stages[baseIdx]!;
     // inherited ONBUILD triggers carry the base stage's positions (their problems point there): keep such stages in
@@ -729,12 +756,6 @@ function syncStage(stage: Stage, st: StageState): void {
   stage.userAtEnd = st.user;
   stage.workdirAtEnd = st.workdir;
   stage.shellAtEnd = st.shell;
-}
-
-function findStageByName(model: Model, ref: string): number | null {
-  const low = ref.toLowerCase();
-  for (let i = model.stages.length - 1; i >= 0; i--) if (model.stages[i]!.name === low) return i;
-  return null;
 }
 
 /** `ENV a=1 b="2 3"` or the legacy `ENV a 1 2`. Values are returned raw (quotes kept) for expansion. */

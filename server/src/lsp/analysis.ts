@@ -15,6 +15,7 @@ import {
   type StepReads,
   type Step,
 } from '../engine';
+import { memoized } from '../engine/memo';
 
 export interface DocAnalysis {
   uri: string;
@@ -172,6 +173,8 @@ interface ReadsCache {
   bySources: Map<string, StepReads>;
 }
 const readsCaches = new WeakMap<ContextSnapshot, ReadsCache>();
+/** A step's context reads as a cache key (steps of memoised stages are shared between analyses). */
+const readKeys = new WeakMap<Step, string>();
 
 /**
  * `sentPaths` and `stepReads` for a model, computed once per context snapshot and step sources: an edit to a
@@ -190,7 +193,7 @@ export function readsFor(model: Model, ctx: ContextSnapshot): { sent: string[]; 
   const pending = new Set<string>();
   for (const s of model.steps) {
     if (!s.contextReads.length) continue;
-    const key = JSON.stringify(s.contextReads.map((r) => [r.sources, r.excludes]));
+    const key = memoized(readKeys, s, (x) => JSON.stringify(x.contextReads.map((r) => [r.sources, r.excludes])));
     keys.set(s.id, key);
     if (!c.bySources.has(key) && !pending.has(key)) {
       pending.add(key); // steps with the same sources read the same files: compute one of them
