@@ -71,16 +71,16 @@ export interface ParseOptions {
 export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDockerfile {
   const lines = text.split(/\r\n|\r|\n/);
   if (lines.length < (opts.chunkMinLines ?? 200)) return parseWhole(text, lines);
-  const head = directiveBlock(text, lines);
+  const head = directiveBlock(lines);
   const escape = head.escape;
   const cuts = stageCuts(lines, escape);
   if (cuts.length < 2) return parseWhole(text, lines);
-  const offsets = lineOffsets(text, cuts);
+  const starts = lineStarts(text);
   const instructions: ParsedInstruction[] = [];
   const bounds = [0, ...cuts, lines.length];
   for (let c = 0; c + 1 < bounds.length; c++) {
     const from = bounds[c]!;
-    const chunk = text.slice(offsets.get(from)!, bounds[c + 1]! < lines.length ? offsets.get(bounds[c + 1]!)! : text.length);
+    const chunk = text.slice(starts[from], bounds[c + 1]! < lines.length ? starts[bounds[c + 1]!] : text.length);
     // a chunk after the first does not start the file: tell dockerfile-ast the escape character with a directive line
     const prefix = c > 0 && escape !== '\\' ? `# escape=${escape}\n` : '';
     for (const p of cachedChunk(prefix + chunk, escape, from - (prefix ? 1 : 0))) instructions.push(p);
@@ -120,7 +120,7 @@ function instructionsOf(df: ReturnType<typeof DockerfileParser.parse>, lines: st
 }
 
 /** Parser directives and the escape character, from the comment lines that open the file. */
-function directiveBlock(text: string, lines: string[]): { escape: string; directives: Directive[] } {
+function directiveBlock(lines: string[]): { escape: string; directives: Directive[] } {
   let n = 0;
   while (n < lines.length && /^\s*(#.*)?$/.test(lines[n]!)) n++;
   const df = DockerfileParser.parse(lines.slice(0, n).join('\n'));
@@ -129,7 +129,6 @@ function directiveBlock(text: string, lines: string[]): { escape: string; direct
     value: d.getValue() ?? '',
     line: d.getRange().start.line,
   }));
-  void text;
   return { escape: df.getEscapeCharacter() || '\\', directives };
 }
 
@@ -165,14 +164,6 @@ export function stageCuts(lines: string[], escape: string): number[] {
   // an unterminated heredoc (or a trailing continuation) may swallow what follows its start: drop later cuts
   if (pending.length || cont) return [];
   return cuts;
-}
-
-function lineOffsets(text: string, wanted: number[]): Map<number, number> {
-  const want = new Set(wanted);
-  const out = new Map<number, number>([[0, 0]]);
-  const starts = lineStarts(text);
-  for (const l of want) if (l < starts.length) out.set(l, starts[l]!);
-  return out;
 }
 
 /** Offset where each line starts (lines end at \r\n, \r or \n, as in the split the parser uses). */
