@@ -30,6 +30,7 @@ import {
   compareWithBuild,
   docsUrl,
   explain,
+  explanationJson,
   importBuildLog,
   lastBuildLabel,
   mergeBuildLayers,
@@ -53,7 +54,6 @@ import { renderCacheReport } from './report';
 import { ProjectFiles, type ConfigProblem } from '../context/projects';
 import { isDockerfileName } from '../context/discover';
 import { configToEdit, gitBaseline } from '../context';
-import { renderExplainJson } from '../cli/render';
 import { countFiles, diagInputOf, type DiagInput, type DocAnalysis } from './analysis';
 import { AnalysisWorker, analyseWithStore, type AnalyseRequest } from './worker';
 import { codeActions, FIX_ALL_KIND, type ConfigFix, type EditCapabilities } from './actions';
@@ -1066,9 +1066,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
         const r = folders.length ? path.relative(folders[0]!, x) : x;
         return r && !r.startsWith('..') ? r : x;
       };
-      return JSON.parse(
-        renderExplainJson(e, { dockerfile: rel(file), context: rel(rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems }),
-      );
+      return explanationJson(e, { dockerfile: rel(file), context: rel(rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems });
     } catch (e) {
       logError('layerwise/explain', e);
       throw new ResponseError(-32603, `Layerwise: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
