@@ -1,7 +1,7 @@
 // Analysis scheduling: debounced, versioned, never two analyses of one document in flight; stale results are dropped
-// (analyse.ts checks the version before it stores or publishes). The only code that starts an analysis: everything
+// (runanalysis.ts checks the version before it stores or publishes). The only code that starts an analysis: everything
 // else asks for one with schedule() or waits for the current version with current().
-import { analyseDocument } from './analyse';
+import { runAnalysis } from './runanalysis';
 import type { ServerState } from './state';
 
 /** The shortest adaptive debounce: edits that arrive together (one keystroke, several changes) coalesce. */
@@ -120,7 +120,7 @@ export class Scheduler {
     this.inflight.set(uri, entry);
     entry.promise = (async () => {
       try {
-        await analyseDocument(this.s, doc, version);
+        await runAnalysis(this.s, doc, version);
       } catch (e) {
         this.s.logError(`analysing ${uri}`, e);
       } finally {
@@ -131,7 +131,7 @@ export class Scheduler {
     return entry.promise;
   }
 
-  /** The analysis of `version` is computed and its diagnostics are out (analyse.ts): a newer version may start. */
+  /** The analysis of `version` is computed and its diagnostics are out (runanalysis.ts): a newer version may start. */
   computed(uri: string, version: number, elapsedMs: number): void {
     const f = this.inflight.get(uri);
     if (f?.version === version) f.markComputed();

@@ -29,7 +29,7 @@ export class ServerState {
   fixedDebounce = false;
   caps: ClientCapabilities = {};
   folders: string[] = [];
-  /** The latest analysis per Dockerfile / `.dockerignore` document (its `version` says which). Written by analyse.ts. */
+  /** The latest analysis per Dockerfile / `.dockerignore` document (its `version` says which). Written by runanalysis.ts. */
   readonly analyses = new Map<string, DocAnalysis>();
   readonly ignoreAnalyses = new Map<string, IgnoreAnalysis>();
   /** The diagnostics last published per document (publish() keeps it). */

@@ -18,7 +18,7 @@ async function predictSinceHead(s: ServerState, uri: string, text: string, model
   const { ctx } = await loadContext(s, rc);
   if (!ctx) return null;
   try {
-    const { e, base } = explainSince(s, rc as ResolvedContext & { dir: string }, file, text, ctx, 'HEAD', (b) => {
+    const { e, base } = explainSince(s, rc, file, text, ctx, 'HEAD', (b) => {
       const gitDirRel = path.relative(rc.dir!, path.join(b.repoRoot, '.git')).split(path.sep).join('/');
       return { exclude: (x) => x === gitDirRel || x.startsWith(gitDirRel + '/'), currentModel: model };
     });

@@ -34,7 +34,7 @@ async function cacheReport(s: ServerState, p: { uri: string }) {
   const disabled = disabledBecause(s, rc);
   let reply: ReportReply | null = null;
   if (!disabled && s.historyWorker)
-    reply = await s.historyWorker.report({ contextDir: rc.dir!, dockerfilePath: file, commits: s.settings.historyCommits, text, options: analyzeOptions(s, rc), severities: rc.severities });
+    reply = await s.historyWorker.report({ contextDir: rc.dir!, dockerfilePath: file, commits: s.settings.historyCommits, text, options: opts, severities: rc.severities });
   const record = s.insights.recordFor(p.uri);
   const insights = stepInsights(model, reply?.result?.state === 'ok' ? reply.result : null, mappingOf(record));
   const markdown = renderCacheReport({ dockerfile: rel(file), context: rc.dir ? rel(rc.dir) : '(none)', requestedCommits: s.settings.historyCommits, disabled }, reply, insights, record);

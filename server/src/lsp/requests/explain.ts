@@ -11,17 +11,17 @@ import { uriToPath } from '../uri';
 
 type GitBaseline = ReturnType<typeof gitBaseline>;
 
-/** Explains `text` (with its crawled context) against the Dockerfile and context at git revision `rev`. */
+/** Explains `text` (with its crawled context `ctx`, so `rc.dir` is set) against the Dockerfile and context at `rev`. */
 export function explainSince(
   s: ServerState,
-  rc: ResolvedContext & { dir: string },
+  rc: ResolvedContext,
   file: string,
   text: string,
   ctx: ContextSnapshot,
   rev: string,
   extra: (base: GitBaseline) => Pick<ExplainInput, 'exclude' | 'currentModel'> = () => ({}),
 ): { e: Explanation; base: GitBaseline } {
-  const base = gitBaseline({ contextDir: rc.dir, dockerfilePath: file, rev });
+  const base = gitBaseline({ contextDir: rc.dir!, dockerfilePath: file, rev });
   const opts = analyzeOptions(s, rc);
   const e = explain({
     current: { text, context: ctx, options: opts },
@@ -44,7 +44,7 @@ export function registerExplain(s: ServerState): void {
       const { ctx, error } = await loadContext(s, rc);
       if (!ctx) throw new Error(error ?? 'the build context could not be read');
       const rev = p.since || 'HEAD';
-      const { e, base } = explainSince(s, rc as ResolvedContext & { dir: string }, file, text, ctx, rev);
+      const { e, base } = explainSince(s, rc, file, text, ctx, rev);
       const rel = (x: string) => workspaceRelative(s, x) || x;
       return explanationJson(e, { dockerfile: rel(file), context: rel(rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems });
     } catch (e) {

@@ -15,7 +15,7 @@ import type { ServerState } from './state';
 import { analyseWithStore, type AnalyseRequest } from './worker';
 import { isIgnoreDocument, pathToUri, uriToPath } from './uri';
 
-export function analyseDocument(s: ServerState, doc: TextDocument, version: number): Promise<void> {
+export function runAnalysis(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   return isIgnoreDocument(doc) ? analyseIgnoreDoc(s, doc, version) : analyseDockerfile(s, doc, version);
 }
 
