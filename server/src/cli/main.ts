@@ -176,6 +176,13 @@ export function main(argv: string[]): number {
   }
 }
 
+/** `main` for launchers (dist/cli.js through server/src/main.ts): resolves with the exit code. */
+export async function runMain(argv: string[]): Promise<number> {
+  return main(argv);
+}
+
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void runMain(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }
