@@ -7,7 +7,7 @@
 //   client.js  the VS Code extension (vscode-languageclient)
 // Bundles are minified for size (whitespace and syntax) but keep every identifier, so a stack trace from a user
 // names the real functions; the external source maps (*.map) stay in dist/ for decoding positions and are never
-// packaged (.vscodeignore, package.json "files").
+// packaged (.vscodeignore, .npmignore).
 import { build } from 'esbuild';
 import { existsSync, chmodSync, writeFileSync, rmSync } from 'node:fs';
 
