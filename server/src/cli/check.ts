@@ -8,6 +8,8 @@ import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileN
 import { CliError, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { likelyContext, sarifLog, type SarifFile } from './sarif';
+import { renderGithub } from './github';
+import { renderCheckMarkdown } from './markdown';
 
 const SEV_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
@@ -110,8 +112,10 @@ export function runCheck(a: ParsedArgs): number {
   const fmt = a.format;
   if (fmt === 'json') process.stdout.write(JSON.stringify(jsonReport(results), null, 2) + '\n');
   else if (fmt === 'sarif') process.stdout.write(JSON.stringify(sarifLog(results as SarifFile[]), null, 2) + '\n');
+  else if (fmt === 'github') process.stdout.write(renderGithub(results.map((r) => ({ abs: r.abs, findings: r.findings, problems: r.model.problems }))));
+  else if (fmt === 'markdown') process.stdout.write(renderCheckMarkdown(results.map((r) => ({ dockerfile: r.dockerfile, findings: r.findings, problems: r.model.problems }))));
   else if (fmt === 'text') process.stdout.write(textReport(results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
-  else throw new CliError(`--format ${fmt} is not available for check (text, json, sarif)`);
+  else throw new CliError(`--format ${fmt} is not available for check (text, json, sarif, github, markdown)`);
   const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
   return failing ? 1 : 0;
 }

@@ -2,9 +2,11 @@
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, parseDockerignore, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
+import { analyze, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
 import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
+import { renderExplainMarkdown } from './markdown';
+import { loadBuildRecord } from '../context/evidence';
 import { CliError, parseArgs, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { runCheck } from './check';
@@ -18,9 +20,9 @@ const HELP = `layerwise ${VERSION} — predict which Dockerfile steps BuildKit's
 Usage:
   layerwise explain [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
                     [--build-arg K=V ...] [--baseline-build-arg K=V ...] [--target STAGE]
-                    [--buildkit-version V] [--format text|json]
+                    [--buildkit-version V] [--format text|json|markdown]
   layerwise check   [PATH ...] [--context DIR] [--build-arg K=V ...] [--target STAGE] [--config FILE]
-                    [--format text|json|sarif] [--fix] [--severity-threshold info|warning|error]
+                    [--format text|json|sarif|github|markdown] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json|dot]
   layerwise history [DOCKERFILE] [--context DIR] [--commits N] [--build-arg K=V ...] [--target STAGE]
@@ -39,6 +41,8 @@ Usage:
   check PATH            Dockerfiles or folders (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*);
                         settings from .layerwise.yaml found upward from each Dockerfile.
   check --fix           apply every safe fix in place (and .dockerignore edits) and report what changed.
+  --format github       GitHub Actions annotations (workflow commands); --format markdown: a table for a PR
+                        comment or a job summary (explain --format markdown: what the change rebuilds, per stage).
 
   history               replay the last N commits (default 100) that touched the context or the Dockerfile
                         and count how often each current step would have been rebuilt (first-parent history).
@@ -109,8 +113,15 @@ function runExplain(a: ParsedArgs): number {
   const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes };
   if (a.format === 'json') process.stdout.write(renderExplainJson(result, meta) + '\n');
   else if (a.format === 'text') process.stdout.write(renderExplainText(result, meta, useColor()));
-  else throw new CliError(`--format ${a.format} is not available for explain (text, json)`);
+  else if (a.format === 'markdown') process.stdout.write(renderExplainMarkdown(result, { ...meta, buildLog: lastBuildLog(df.path) }));
+  else throw new CliError(`--format ${a.format} is not available for explain (text, json, markdown)`);
   return 0;
+}
+
+/** The last build log imported for this Dockerfile (by the editor), for measured step durations. */
+function lastBuildLog(dockerfile: string): BuildLogMapping | null {
+  const rec = loadBuildRecord(dockerfile);
+  return rec ? { format: rec.format, steps: rec.steps, unmatched: [], problems: [] } : null;
 }
 
 function runGraph(a: ParsedArgs): number {
