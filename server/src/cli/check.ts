@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
-import { CliError, type ParsedArgs } from './args';
+import { CliError, requireFormats, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { likelyContext, sarifLog, type SarifFile } from './sarif';
 import { renderGithub } from './github';
@@ -49,6 +49,7 @@ function rel(p: string): string {
 export function runCheck(a: ParsedArgs): number {
   const files = collect(a.paths ?? []);
   if (!files.length) throw new CliError(`no Dockerfiles found in ${(a.paths ?? ['.']).join(', ')} (looked for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*)`);
+  requireFormats(a, 'check', CHECK_FORMATS);
   const threshold = (a.severityThreshold ?? 'info') as Severity;
   const results: FileResult[] = [];
   const ctxCache = new Map<string, ContextSnapshot>();
@@ -109,15 +110,31 @@ export function runCheck(a: ParsedArgs): number {
     r.findings = res.findings;
     results.push(r);
   }
-  const fmt = a.format;
-  if (fmt === 'json') process.stdout.write(JSON.stringify(jsonReport(results), null, 2) + '\n');
-  else if (fmt === 'sarif') process.stdout.write(JSON.stringify(sarifLog(results as SarifFile[]), null, 2) + '\n');
-  else if (fmt === 'github') process.stdout.write(renderGithub(results.map((r) => ({ abs: r.abs, findings: r.findings, problems: r.model.problems }))));
-  else if (fmt === 'markdown') process.stdout.write(renderCheckMarkdown(results.map((r) => ({ dockerfile: r.dockerfile, findings: r.findings, problems: r.model.problems }))));
-  else if (fmt === 'text') process.stdout.write(textReport(results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
-  else throw new CliError(`--format ${fmt} is not available for check (text, json, sarif, github, markdown)`);
+  const reports = (a.reports ?? []).map((r) => ({ ...r, text: renderCheck(r.format, results, false) }));
+  for (const r of reports) writeReport(r.file, r.text);
+  process.stdout.write(renderCheck(a.format, results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
   const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
   return failing ? 1 : 0;
+}
+
+const CHECK_FORMATS = ['text', 'json', 'sarif', 'github', 'markdown'];
+
+function renderCheck(fmt: string, results: FileResult[], color: boolean): string {
+  if (fmt === 'json') return JSON.stringify(jsonReport(results), null, 2) + '\n';
+  if (fmt === 'sarif') return JSON.stringify(sarifLog(results as SarifFile[]), null, 2) + '\n';
+  if (fmt === 'github') return renderGithub(results.map((r) => ({ abs: r.abs, findings: r.findings, problems: r.model.problems })));
+  if (fmt === 'markdown') return renderCheckMarkdown(results.map((r) => ({ dockerfile: r.dockerfile, findings: r.findings, problems: r.model.problems })));
+  if (fmt === 'text') return textReport(results, color);
+  throw new CliError(`--format ${fmt} is not available for check (${CHECK_FORMATS.join(', ')})`);
+}
+
+/** `--report FORMAT=FILE`: the folder must exist (a typo should not create one). */
+export function writeReport(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError(`--report: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function jsonReport(results: FileResult[]) {

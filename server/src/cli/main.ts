@@ -7,9 +7,9 @@ import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { renderExplainMarkdown } from './markdown';
 import { loadBuildRecord } from '../context/evidence';
-import { CliError, parseArgs, type ParsedArgs } from './args';
+import { CliError, parseArgs, requireFormats, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
-import { runCheck } from './check';
+import { runCheck, writeReport } from './check';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
 
@@ -43,6 +43,7 @@ Usage:
   check --fix           apply every safe fix in place (and .dockerignore edits) and report what changed.
   --format github       GitHub Actions annotations (workflow commands); --format markdown: a table for a PR
                         comment or a job summary (explain --format markdown: what the change rebuilds, per stage).
+  --report FORMAT=FILE  check, explain: also write the result in FORMAT to FILE (repeatable), from the same run.
 
   history               replay the last N commits (default 100) that touched the context or the Dockerfile
                         and count how often each current step would have been rebuilt (first-parent history).
@@ -67,7 +68,10 @@ function currentModel(a: ParsedArgs, text: string, where: string): Model {
   return m;
 }
 
+const EXPLAIN_FORMATS = ['text', 'json', 'markdown'];
+
 function runExplain(a: ParsedArgs): number {
+  requireFormats(a, 'explain', EXPLAIN_FORMATS);
   const df = readDockerfile(a.dockerfile);
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
   const model = currentModel(a, df.text, df.display);
@@ -111,10 +115,10 @@ function runExplain(a: ParsedArgs): number {
     baselineLabel = `${rev} (${base.commit.slice(0, 12)})`;
   }
   const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes };
-  if (a.format === 'json') process.stdout.write(renderExplainJson(result, meta) + '\n');
-  else if (a.format === 'text') process.stdout.write(renderExplainText(result, meta, useColor()));
-  else if (a.format === 'markdown') process.stdout.write(renderExplainMarkdown(result, { ...meta, buildLog: lastBuildLog(df.path) }));
-  else throw new CliError(`--format ${a.format} is not available for explain (text, json, markdown)`);
+  const render = (fmt: string, color: boolean): string =>
+    fmt === 'json' ? renderExplainJson(result, meta) + '\n' : fmt === 'markdown' ? renderExplainMarkdown(result, { ...meta, buildLog: lastBuildLog(df.path) }) : renderExplainText(result, meta, color);
+  for (const r of a.reports ?? []) writeReport(r.file, render(r.format, false));
+  process.stdout.write(render(a.format, useColor()));
   return 0;
 }
 
