@@ -80,13 +80,14 @@ function main() {
   const cli = ensureCli();
 
   const common = [...(context ? ['--context', context] : [])];
+  // the SARIF log is written to its place last: inside the build context it would count as a change in the forecast
+  const sarifTmp = path.join(tmp, 'check.sarif');
   const checkJson = path.join(tmp, 'check.json');
   const checkMd = path.join(tmp, 'check.md');
-  fs.mkdirSync(path.dirname(sarifFile), { recursive: true });
   const check = runCli(cli, [
     'check', ...paths, ...common, ...(config ? ['--config', config] : []),
     '--severity-threshold', threshold === 'none' ? 'error' : threshold,
-    '--format', format, '--report', `sarif=${sarifFile}`, '--report', `json=${checkJson}`, '--report', `markdown=${checkMd}`,
+    '--format', format, '--report', `sarif=${sarifTmp}`, '--report', `json=${checkJson}`, '--report', `markdown=${checkMd}`,
   ]);
   if (check.code !== 0 && check.code !== 1) fail(check.error);
   const report = JSON.parse(fs.readFileSync(checkJson, 'utf8'));
@@ -112,6 +113,8 @@ function main() {
     });
   }
 
+  fs.mkdirSync(path.dirname(sarifFile), { recursive: true });
+  fs.copyFileSync(sarifTmp, sarifFile);
   const summaryFile = path.join(tmp, 'summary.md');
   const summary = [...forecasts, fs.readFileSync(checkMd, 'utf8')].join('\n');
   fs.writeFileSync(summaryFile, summary);
