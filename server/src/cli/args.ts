@@ -15,6 +15,8 @@ export interface ParsedArgs {
   /** `check`: files or folders. */
   paths?: string[];
   fix?: boolean;
+  /** `--quiet`: no progress on stderr. */
+  quiet?: boolean;
   severityThreshold?: string;
   config?: string;
   /** `history`: how many commits to replay. */
@@ -25,7 +27,7 @@ export interface ParsedArgs {
   reports?: { format: string; file: string }[];
 }
 
-const BOOL_FLAGS = new Set(['--fix']);
+const BOOL_FLAGS = new Set(['--fix', '--quiet', '-q']);
 const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits', '--report']);
 
 /** Fails before any work when --format or a --report format is not one `command` renders. */
@@ -58,7 +60,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     if (BOOL_FLAGS.has(a)) {
       if (inline !== undefined) throw new CliError(`${a} takes no value`);
-      out.fix = true;
+      if (a === '--fix') out.fix = true;
+      else out.quiet = true;
       continue;
     }
     if (a.startsWith('-') && a !== '-') {

@@ -10,6 +10,7 @@ import { readDockerfile } from './input';
 import { likelyContext, sarifLog, type SarifFile } from './sarif';
 import { renderGithub } from './github';
 import { renderCheckMarkdown } from './markdown';
+import { Progress, breathe, interruptible, progressWanted } from './progress';
 
 const SEV_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
@@ -46,7 +47,7 @@ function rel(p: string): string {
   return r === '' ? '.' : r.startsWith('..') || path.isAbsolute(r) ? p : r.split(path.sep).join('/');
 }
 
-export function runCheck(a: ParsedArgs): number {
+export async function runCheck(a: ParsedArgs): Promise<number> {
   const files = collect(a.paths ?? []);
   if (!files.length) throw new CliError(`no Dockerfiles found in ${(a.paths ?? ['.']).join(', ')} (looked for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*)`);
   requireFormats(a, 'check', CHECK_FORMATS);
@@ -55,7 +56,33 @@ export function runCheck(a: ParsedArgs): number {
   const ctxCache = new Map<string, ContextSnapshot>();
   let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
   if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
-  for (const file of files) {
+  const progress = new Progress('check', 'Dockerfiles', files.length, progressWanted(a.quiet));
+  const stop = interruptible();
+  let done = 0;
+  try {
+    for (const file of files) {
+      if (stop.interrupted()) break;
+      progress.update(done);
+      checkOne(file);
+      done++;
+      await breathe();
+    }
+  } finally {
+    stop.dispose();
+    progress.clear();
+  }
+  if (done < files.length) {
+    const fixed = results.filter((r) => r.fixed?.applied.length).length;
+    process.stderr.write(`layerwise: interrupted: checked ${done} of ${files.length} Dockerfiles in ${progress.elapsed()}${a.fix ? `, fixed ${fixed}` : ''}; no report written\n`);
+    return 130;
+  }
+  const reports = (a.reports ?? []).map((r) => ({ ...r, text: renderCheck(r.format, results, false) }));
+  for (const r of reports) writeReport(r.file, r.text);
+  process.stdout.write(renderCheck(a.format, results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
+  const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
+  return failing ? 1 : 0;
+
+  function checkOne(file: string): void {
     // configuration: --config, else found upward from the Dockerfile
     let config: LayerwiseConfig;
     let cfgPath: string | null;
@@ -70,8 +97,8 @@ export function runCheck(a: ParsedArgs): number {
     }
     const cfgBase = cfgPath ? path.dirname(cfgPath) : process.cwd();
     const relToCfg = path.relative(cfgBase, file).split(path.sep).join('/');
-    if (config.ignore.some((g) => picomatch(g, { dot: true })(relToCfg))) continue;
-    if (!isDockerfileName(path.basename(file)) && (a.paths ?? []).length === 0) continue;
+    if (config.ignore.some((g) => picomatch(g, { dot: true })(relToCfg))) return;
+    if (!isDockerfileName(path.basename(file)) && (a.paths ?? []).length === 0) return;
     const per = config.dockerfiles[relToCfg] ?? {};
     const df = readDockerfile(file);
     const contextDir = path.resolve(a.context ?? (per.context ? path.resolve(cfgBase, per.context) : path.dirname(file)));
@@ -110,11 +137,6 @@ export function runCheck(a: ParsedArgs): number {
     r.findings = res.findings;
     results.push(r);
   }
-  const reports = (a.reports ?? []).map((r) => ({ ...r, text: renderCheck(r.format, results, false) }));
-  for (const r of reports) writeReport(r.file, r.text);
-  process.stdout.write(renderCheck(a.format, results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
-  const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
-  return failing ? 1 : 0;
 }
 
 const CHECK_FORMATS = ['text', 'json', 'sarif', 'github', 'markdown'];

@@ -41,6 +41,7 @@ Usage:
   check PATH            Dockerfiles or folders (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*);
                         settings from .layerwise.yaml found upward from each Dockerfile.
   check --fix           apply every safe fix in place (and .dockerignore edits) and report what changed.
+  --quiet, -q           no progress line on stderr (shown for check and history when stderr is a terminal).
   --format github       GitHub Actions annotations (workflow commands); --format markdown: a table for a PR
                         comment or a job summary (explain --format markdown: what the change rebuilds, per stage).
   --report FORMAT=FILE  check, explain: also write the result in FORMAT to FILE (repeatable), from the same run.
@@ -161,7 +162,7 @@ function useColor(): boolean {
   return !!process.stdout.isTTY && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[], opts: { workerScript?: string } = {}): Promise<number> {
   let a: ParsedArgs;
   try {
     a = parseArgs(argv);
@@ -175,8 +176,8 @@ export function main(argv: string[]): number {
     }
     if (a.command === 'explain') return runExplain(a);
     if (a.command === 'graph') return runGraph(a);
-    if (a.command === 'check') return runCheck(a);
-    if (a.command === 'history') return runHistory(a, useColor());
+    if (a.command === 'check') return await runCheck(a);
+    if (a.command === 'history') return await runHistory(a, useColor(), opts.workerScript);
     if (a.command === 'import-build') return runImportBuild(a);
     throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise check, layerwise graph, layerwise history, layerwise import-build, layerwise --help)`);
   } catch (e) {
@@ -192,12 +193,10 @@ export function main(argv: string[]): number {
 }
 
 /** `main` for launchers (dist/cli.js through server/src/main.ts): resolves with the exit code. */
-export async function runMain(argv: string[]): Promise<number> {
-  return main(argv);
-}
+export const runMain = main;
 
 if (require.main === module) {
-  void runMain(process.argv.slice(2)).then((code) => {
+  void main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });
 }
