@@ -1,6 +1,15 @@
-// Bundles the CLI (and, when present, the language server and the VS Code client) with esbuild.
+// Bundles Layerwise with esbuild into dist/:
+//   server.js  the language server, its worker threads and the CLI: one bundle, so the engine ships once
+//              (entry server/src/main.ts)
+//   cli.js     the `layerwise` command: a launcher that requires server.js
+//   sh.js      mvdan-sh (the shell parser, 1.4 MB of GopherJS), required by server.js on the first RUN that needs a
+//              full shell parse, so starting the server or the CLI never reads it
+//   client.js  the VS Code extension (vscode-languageclient)
+// Bundles are minified for size (whitespace and syntax) but keep every identifier, so a stack trace from a user
+// names the real functions; the external source maps (*.map) stay in dist/ for decoding positions and are never
+// packaged (.vscodeignore, .npmignore).
 import { build } from 'esbuild';
-import { existsSync, chmodSync } from 'node:fs';
+import { existsSync, chmodSync, writeFileSync, rmSync } from 'node:fs';
 
 // ESM-only code paths of some dependencies read import.meta.url; give the CJS bundle a real value for it.
 const metaUrl = "const __layerwiseMetaUrl = require('url').pathToFileURL(__filename).href;";
@@ -10,12 +19,23 @@ const common = {
   target: 'node20',
   format: 'cjs',
   sourcemap: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   define: { 'import.meta.url': '__layerwiseMetaUrl' },
 };
+
+/** `require('mvdan-sh')` in the server bundle loads dist/sh.js at run time instead of inlining it. */
+const shellParserApart = {
+  name: 'shell-parser-apart',
+  setup(b) {
+    b.onResolve({ filter: /^mvdan-sh$/ }, () => ({ path: './sh.js', external: true }));
+  },
+};
+
 const entries = [
-  { entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node\n' + metaUrl }, exec: true },
-  { entryPoints: ['server/src/lsp/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node\n' + metaUrl }, exec: true },
+  { entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node\n' + metaUrl }, plugins: [shellParserApart], exec: true },
+  { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/sh.js' },
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], banner: { js: metaUrl } },
 ];
 for (const e of entries) {
@@ -24,3 +44,13 @@ for (const e of entries) {
   await build({ ...common, ...opts });
   if (exec) chmodSync(e.outfile, 0o755);
 }
+
+const launcher = `#!/usr/bin/env node
+// layerwise: the CLI lives in server.js (one bundle for the server and the CLI); see scripts/build.mjs.
+'use strict';
+require('./server.js').cli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
+`;
+writeFileSync('dist/cli.js', launcher);
+chmodSync('dist/cli.js', 0o755);
+// an older build's separate CLI bundle map would describe a file that no longer exists
+rmSync('dist/cli.js.map', { force: true });

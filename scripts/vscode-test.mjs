@@ -75,7 +75,7 @@ function copyDir(src, dst) {
   }
 }
 
-async function startCodeServer(tmp, workspace) {
+export async function startCodeServer(tmp, workspace) {
   const e = editors();
   const port = await freePort();
   const cfg = path.join(tmp, 'config.yaml');
@@ -151,7 +151,7 @@ function stopChild(child) {
   });
 }
 
-async function launchBrowser(tmp) {
+export async function launchBrowser(tmp) {
   const { chromium } = await import('playwright-core');
   return chromium.launchPersistentContext(path.join(tmp, 'chromium'), {
     executablePath: editors().chromium,
@@ -161,7 +161,7 @@ async function launchBrowser(tmp) {
   });
 }
 
-function workbenchUrl(port, workspace, payload) {
+export function workbenchUrl(port, workspace, payload) {
   const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
   const pl = payload.map(([k, v]) => [k, k.endsWith('Path') ? remote(v) : v]);
   return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(pl))}`;

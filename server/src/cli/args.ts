@@ -15,16 +15,26 @@ export interface ParsedArgs {
   /** `check`: files or folders. */
   paths?: string[];
   fix?: boolean;
+  /** `--quiet`: no progress on stderr. */
+  quiet?: boolean;
   severityThreshold?: string;
   config?: string;
   /** `history`: how many commits to replay. */
   commits?: number;
   /** `import-build`: the log file ('-' = stdin). */
   log?: string;
+  /** `--report FORMAT=FILE`: also write the result in FORMAT to FILE (check, explain). */
+  reports?: { format: string; file: string }[];
 }
 
-const BOOL_FLAGS = new Set(['--fix']);
-const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits']);
+const BOOL_FLAGS = new Set(['--fix', '--quiet', '-q']);
+const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits', '--report']);
+
+/** Fails before any work when --format or a --report format is not one `command` renders. */
+export function requireFormats(a: ParsedArgs, command: string, allowed: string[]): void {
+  for (const [flag, f] of [['--format', a.format], ...(a.reports ?? []).map((r) => ['--report', r.format])] as [string, string][])
+    if (!allowed.includes(f)) throw new CliError(`${flag} ${f} is not available for ${command} (${allowed.join(', ')})`);
+}
 
 function parseBuildArg(flag: string, v: string, env: NodeJS.ProcessEnv): [string, string] | null {
   const eq = v.indexOf('=');
@@ -50,7 +60,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     if (BOOL_FLAGS.has(a)) {
       if (inline !== undefined) throw new CliError(`${a} takes no value`);
-      out.fix = true;
+      if (a === '--fix') out.fix = true;
+      else out.quiet = true;
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
@@ -67,6 +78,13 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         case '--target': out.target = take(); break;
         case '--format': out.format = take(); break;
         case '--config': out.config = take(); break;
+        case '--report': {
+          const v = take();
+          const eq = v.indexOf('=');
+          if (eq <= 0 || eq === v.length - 1) throw new CliError(`--report "${v}": expected FORMAT=FILE, e.g. sarif=layerwise.sarif`);
+          (out.reports ??= []).push({ format: v.slice(0, eq), file: v.slice(eq + 1) });
+          break;
+        }
         case '--commits': {
           const v = take();
           if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1_000_000) throw new CliError(`--commits "${v}": expected a positive number of commits`);
@@ -122,6 +140,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     out.dockerfile = positional[1];
     if (out.fix) throw new CliError('--fix only applies to check');
   }
+  if (out.reports && !['check', 'explain'].includes(out.command)) throw new CliError('--report only applies to check and explain');
   if (out.commits !== undefined && out.command !== 'history') throw new CliError('--commits only applies to history');
   if (out.since !== undefined && out.changed) throw new CliError('--since and --changed cannot be combined');
   if (out.baselineBuildArgs && out.changed === undefined && out.since === undefined && out.command !== 'explain')

@@ -5,9 +5,12 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
-import { CliError, type ParsedArgs } from './args';
+import { CliError, requireFormats, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { likelyContext, sarifLog, type SarifFile } from './sarif';
+import { renderGithub } from './github';
+import { renderCheckMarkdown } from './markdown';
+import { Progress, breathe, interruptible, progressWanted } from './progress';
 
 const SEV_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
 
@@ -44,15 +47,42 @@ function rel(p: string): string {
   return r === '' ? '.' : r.startsWith('..') || path.isAbsolute(r) ? p : r.split(path.sep).join('/');
 }
 
-export function runCheck(a: ParsedArgs): number {
+export async function runCheck(a: ParsedArgs): Promise<number> {
   const files = collect(a.paths ?? []);
   if (!files.length) throw new CliError(`no Dockerfiles found in ${(a.paths ?? ['.']).join(', ')} (looked for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*)`);
+  requireFormats(a, 'check', CHECK_FORMATS);
   const threshold = (a.severityThreshold ?? 'info') as Severity;
   const results: FileResult[] = [];
   const ctxCache = new Map<string, ContextSnapshot>();
   let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
   if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
-  for (const file of files) {
+  const progress = new Progress('check', 'Dockerfiles', files.length, progressWanted(a.quiet));
+  const stop = interruptible();
+  let done = 0;
+  try {
+    for (const file of files) {
+      if (stop.interrupted()) break;
+      progress.update(done);
+      checkOne(file);
+      done++;
+      await breathe();
+    }
+  } finally {
+    stop.dispose();
+    progress.clear();
+  }
+  if (done < files.length) {
+    const fixed = results.filter((r) => r.fixed?.applied.length).length;
+    process.stderr.write(`layerwise: interrupted: checked ${done} of ${files.length} Dockerfiles in ${progress.elapsed()}${a.fix ? `, fixed ${fixed}` : ''}; no report written\n`);
+    return 130;
+  }
+  const reports = (a.reports ?? []).map((r) => ({ ...r, text: renderCheck(r.format, results, false) }));
+  for (const r of reports) writeReport(r.file, r.text);
+  process.stdout.write(renderCheck(a.format, results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
+  const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
+  return failing ? 1 : 0;
+
+  function checkOne(file: string): void {
     // configuration: --config, else found upward from the Dockerfile
     let config: LayerwiseConfig;
     let cfgPath: string | null;
@@ -67,8 +97,8 @@ export function runCheck(a: ParsedArgs): number {
     }
     const cfgBase = cfgPath ? path.dirname(cfgPath) : process.cwd();
     const relToCfg = path.relative(cfgBase, file).split(path.sep).join('/');
-    if (config.ignore.some((g) => picomatch(g, { dot: true })(relToCfg))) continue;
-    if (!isDockerfileName(path.basename(file)) && (a.paths ?? []).length === 0) continue;
+    if (config.ignore.some((g) => picomatch(g, { dot: true })(relToCfg))) return;
+    if (!isDockerfileName(path.basename(file)) && (a.paths ?? []).length === 0) return;
     const per = config.dockerfiles[relToCfg] ?? {};
     const df = readDockerfile(file);
     const contextDir = path.resolve(a.context ?? (per.context ? path.resolve(cfgBase, per.context) : path.dirname(file)));
@@ -107,13 +137,26 @@ export function runCheck(a: ParsedArgs): number {
     r.findings = res.findings;
     results.push(r);
   }
-  const fmt = a.format;
-  if (fmt === 'json') process.stdout.write(JSON.stringify(jsonReport(results), null, 2) + '\n');
-  else if (fmt === 'sarif') process.stdout.write(JSON.stringify(sarifLog(results as SarifFile[]), null, 2) + '\n');
-  else if (fmt === 'text') process.stdout.write(textReport(results, !!process.stdout.isTTY && !process.env['NO_COLOR']));
-  else throw new CliError(`--format ${fmt} is not available for check (text, json, sarif)`);
-  const failing = results.some((r) => r.findings.some((f) => SEV_RANK[f.severity] >= SEV_RANK[threshold]) || r.model.problems.some((p) => p.severity === 'error'));
-  return failing ? 1 : 0;
+}
+
+const CHECK_FORMATS = ['text', 'json', 'sarif', 'github', 'markdown'];
+
+function renderCheck(fmt: string, results: FileResult[], color: boolean): string {
+  if (fmt === 'json') return JSON.stringify(jsonReport(results), null, 2) + '\n';
+  if (fmt === 'sarif') return JSON.stringify(sarifLog(results as SarifFile[]), null, 2) + '\n';
+  if (fmt === 'github') return renderGithub(results.map((r) => ({ abs: r.abs, findings: r.findings, problems: r.model.problems })));
+  if (fmt === 'markdown') return renderCheckMarkdown(results.map((r) => ({ dockerfile: r.dockerfile, findings: r.findings, problems: r.model.problems })));
+  if (fmt === 'text') return textReport(results, color);
+  throw new CliError(`--format ${fmt} is not available for check (${CHECK_FORMATS.join(', ')})`);
+}
+
+/** `--report FORMAT=FILE`: the folder must exist (a typo should not create one). */
+export function writeReport(file: string, text: string): void {
+  try {
+    fs.writeFileSync(file, text);
+  } catch (e) {
+    throw new CliError(`--report: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
 }
 
 function jsonReport(results: FileResult[]) {

@@ -1,24 +1,111 @@
 // `layerwise history`: how often each step of the current Dockerfile would have been rebuilt over the last commits.
 // Reads git through server/src/context/history.ts, replays with engine/history.ts, renders text or JSON.
 import * as path from 'node:path';
-import { analyze, fmtSeconds, replayHistory, type HistoryResult } from '../engine';
-import { loadHistory } from '../context/history';
+import { Worker } from 'node:worker_threads';
+import { analyze, fmtSeconds, type HistoryResult } from '../engine';
 import { CliError, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
+import { runHistoryJob, type HistoryEvent, type HistoryJob, type HistoryJobResult } from './historyjob';
+import { Progress, interruptible, progressWanted } from './progress';
 
-export function runHistory(a: ParsedArgs, color: boolean): number {
+/**
+ * `workerScript`: the bundle, to replay in a worker thread (progress and Ctrl-C stay live); without it (the CLI run
+ * from compiled sources) the replay runs on this thread.
+ */
+export async function runHistory(a: ParsedArgs, color: boolean, workerScript?: string): Promise<number> {
   const df = readDockerfile(a.dockerfile);
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
   const options = { buildArgs: a.buildArgs, target: a.target, buildkitVersion: a.buildkitVersion };
   if (a.target !== undefined && analyze(df.text, { target: a.target }).target < 0) throw new CliError(`target stage "${a.target}" not found in ${df.display}`);
   if (!['text', 'json'].includes(a.format)) throw new CliError(`--format ${a.format} is not available for history (text, json)`);
   if (a.since !== undefined || a.changed) throw new CliError(`${a.since !== undefined ? '--since' : '--changed'} does not apply to history (it replays every commit against its parent)`);
-  const data = loadHistory({ contextDir, dockerfilePath: df.path, commits: a.commits ?? 100, cache: !process.env['LAYERWISE_NO_HISTORY_CACHE'] });
-  const result = replayHistory({ commits: data.commits, currentText: df.text, options, noHistory: data.state === 'no-history' ? data.reason : undefined });
+  const job: HistoryJob = { contextDir, dockerfilePath: df.path, currentText: df.text, commits: a.commits ?? 100, cache: !process.env['LAYERWISE_NO_HISTORY_CACHE'], options };
+  const progress = new HistoryProgress(progressWanted(a.quiet));
+  let out: HistoryJobResult | 'interrupted';
+  try {
+    out = workerScript ? await inWorker(workerScript, job, progress) : runHistoryJob(job, (e) => progress.event(e));
+  } finally {
+    progress.stop();
+  }
+  if (out === 'interrupted') {
+    const [done, total] = progress.counts();
+    process.stderr.write(`layerwise: interrupted: ${total ? `replayed ${done} of ${total} commits` : 'while reading the git history'} in ${progress.elapsed()}; nothing printed\n`);
+    return 130;
+  }
+  const { data, result } = out;
   const meta = { dockerfile: df.display, context: display(contextDir), head: data.head ?? null, requested: a.commits ?? 100, source: data.source };
   if (a.format === 'json') process.stdout.write(renderHistoryJson(result, meta) + '\n');
   else process.stdout.write(renderHistoryText(result, meta, color));
   return 0;
+}
+
+/** "history: reading the git history · 1.2 s", then "history: 120/400 commits · 3.4 s". */
+class HistoryProgress {
+  private bar: Progress | null = null;
+  private readonly reading: Progress;
+  private timer: NodeJS.Timeout | null = null;
+  private done = 0;
+  private total = 0;
+
+  constructor(private readonly enabled: boolean) {
+    this.reading = new Progress('history', 'reading the git history', 0, enabled);
+  }
+
+  event(e: HistoryEvent): void {
+    if (e.type === 'reading') {
+      this.reading.status();
+      if (this.enabled && !this.timer) this.timer = setInterval(() => this.bar ?? this.reading.status(), 100);
+      return;
+    }
+    this.done = e.done;
+    this.total = e.total;
+    if (!this.bar) {
+      this.reading.clear();
+      this.bar = new Progress('history', 'commits', e.total, this.enabled, process.stderr, this.reading.t0);
+    }
+    this.bar.update(e.done);
+  }
+
+  counts(): [number, number] {
+    return [this.done, this.total];
+  }
+
+  elapsed(): string {
+    return this.reading.elapsed();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.reading.clear();
+    this.bar?.clear();
+  }
+}
+
+function inWorker(script: string, job: HistoryJob, progress: HistoryProgress): Promise<HistoryJobResult | 'interrupted'> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(script, { workerData: { layerwiseCli: 'history', job } });
+    const stop = interruptible(() => {
+      void w.terminate();
+      resolve('interrupted');
+    });
+    const end = () => stop.dispose();
+    w.on('message', (m: { event?: HistoryEvent; done?: HistoryJobResult }) => {
+      if (m.event) progress.event(m.event);
+      if (m.done) {
+        end();
+        resolve(m.done);
+        void w.terminate();
+      }
+    });
+    w.on('error', (e) => {
+      end();
+      reject(e);
+    });
+    w.on('exit', (code) => {
+      end();
+      if (code !== 0) reject(new Error(`the history worker stopped (exit ${code})`));
+    });
+  });
 }
 
 interface Meta {

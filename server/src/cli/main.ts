@@ -2,12 +2,14 @@
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, parseDockerignore, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
+import { analyze, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
 import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
-import { CliError, parseArgs, type ParsedArgs } from './args';
+import { renderExplainMarkdown } from './markdown';
+import { loadBuildRecord } from '../context/evidence';
+import { CliError, parseArgs, requireFormats, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
-import { runCheck } from './check';
+import { runCheck, writeReport } from './check';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
 
@@ -18,9 +20,9 @@ const HELP = `layerwise ${VERSION} — predict which Dockerfile steps BuildKit's
 Usage:
   layerwise explain [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
                     [--build-arg K=V ...] [--baseline-build-arg K=V ...] [--target STAGE]
-                    [--buildkit-version V] [--format text|json]
+                    [--buildkit-version V] [--format text|json|markdown]
   layerwise check   [PATH ...] [--context DIR] [--build-arg K=V ...] [--target STAGE] [--config FILE]
-                    [--format text|json|sarif] [--fix] [--severity-threshold info|warning|error]
+                    [--format text|json|sarif|github|markdown] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json|dot]
   layerwise history [DOCKERFILE] [--context DIR] [--commits N] [--build-arg K=V ...] [--target STAGE]
@@ -39,6 +41,10 @@ Usage:
   check PATH            Dockerfiles or folders (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*);
                         settings from .layerwise.yaml found upward from each Dockerfile.
   check --fix           apply every safe fix in place (and .dockerignore edits) and report what changed.
+  --quiet, -q           no progress line on stderr (shown for check and history when stderr is a terminal).
+  --format github       GitHub Actions annotations (workflow commands); --format markdown: a table for a PR
+                        comment or a job summary (explain --format markdown: what the change rebuilds, per stage).
+  --report FORMAT=FILE  check, explain: also write the result in FORMAT to FILE (repeatable), from the same run.
 
   history               replay the last N commits (default 100) that touched the context or the Dockerfile
                         and count how often each current step would have been rebuilt (first-parent history).
@@ -63,7 +69,10 @@ function currentModel(a: ParsedArgs, text: string, where: string): Model {
   return m;
 }
 
+const EXPLAIN_FORMATS = ['text', 'json', 'markdown'];
+
 function runExplain(a: ParsedArgs): number {
+  requireFormats(a, 'explain', EXPLAIN_FORMATS);
   const df = readDockerfile(a.dockerfile);
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
   const model = currentModel(a, df.text, df.display);
@@ -107,10 +116,17 @@ function runExplain(a: ParsedArgs): number {
     baselineLabel = `${rev} (${base.commit.slice(0, 12)})`;
   }
   const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes };
-  if (a.format === 'json') process.stdout.write(renderExplainJson(result, meta) + '\n');
-  else if (a.format === 'text') process.stdout.write(renderExplainText(result, meta, useColor()));
-  else throw new CliError(`--format ${a.format} is not available for explain (text, json)`);
+  const render = (fmt: string, color: boolean): string =>
+    fmt === 'json' ? renderExplainJson(result, meta) + '\n' : fmt === 'markdown' ? renderExplainMarkdown(result, { ...meta, buildLog: lastBuildLog(df.path) }) : renderExplainText(result, meta, color);
+  for (const r of a.reports ?? []) writeReport(r.file, render(r.format, false));
+  process.stdout.write(render(a.format, useColor()));
   return 0;
+}
+
+/** The last build log imported for this Dockerfile (by the editor), for measured step durations. */
+function lastBuildLog(dockerfile: string): BuildLogMapping | null {
+  const rec = loadBuildRecord(dockerfile);
+  return rec ? { format: rec.format, steps: rec.steps, unmatched: [], problems: [] } : null;
 }
 
 function runGraph(a: ParsedArgs): number {
@@ -146,7 +162,7 @@ function useColor(): boolean {
   return !!process.stdout.isTTY && !process.env['NO_COLOR'] && process.env['TERM'] !== 'dumb';
 }
 
-export function main(argv: string[]): number {
+export async function main(argv: string[], opts: { workerScript?: string } = {}): Promise<number> {
   let a: ParsedArgs;
   try {
     a = parseArgs(argv);
@@ -160,8 +176,8 @@ export function main(argv: string[]): number {
     }
     if (a.command === 'explain') return runExplain(a);
     if (a.command === 'graph') return runGraph(a);
-    if (a.command === 'check') return runCheck(a);
-    if (a.command === 'history') return runHistory(a, useColor());
+    if (a.command === 'check') return await runCheck(a);
+    if (a.command === 'history') return await runHistory(a, useColor(), opts.workerScript);
     if (a.command === 'import-build') return runImportBuild(a);
     throw new CliError(`unknown command "${a.command}" (try: layerwise explain, layerwise check, layerwise graph, layerwise history, layerwise import-build, layerwise --help)`);
   } catch (e) {
@@ -176,6 +192,11 @@ export function main(argv: string[]): number {
   }
 }
 
+/** `main` for launchers (dist/cli.js through server/src/main.ts): resolves with the exit code. */
+export const runMain = main;
+
 if (require.main === module) {
-  process.exitCode = main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

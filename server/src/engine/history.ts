@@ -50,6 +50,8 @@ export interface HistoryInput {
   options?: AnalyzeOptions;
   /** Set when the repository has no usable history (shallow clone, no commits, not a repository). */
   noHistory?: string;
+  /** Called before each commit is replayed with the number done so far (progress for long replays). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export type HistoryReasonKind = 'path' | 'directory' | 'dockerfile' | 'base-image' | 'other';
@@ -184,7 +186,9 @@ export function replayHistory(input: HistoryInput, overrides?: { dockerfileText?
   let evaluated = 0;
 
   if (!input.noHistory) {
+    let done = 0;
     for (const c of input.commits) {
+      input.onProgress?.(done++, input.commits.length);
       if (c.parents.length === 0) {
         skipped.root++;
         continue;

@@ -1,0 +1,111 @@
+#!/usr/bin/env node
+// The extension's activation time in a real VS Code (code-server's workbench and Node extension host, headless
+// Chromium; scripts/vscode-test.mjs): each round opens a fresh window on a workspace without a Dockerfile and runs
+// bench/vscode/activation.ts there, which times `activate()` up to the language client being ready and then a
+// Dockerfile's first diagnostics. Not pass/fail: prints medians against the issue's goal (activation ≤ 100 ms).
+//
+//   npm run -s build && npm run -s compile-tests && node bench/activation.bench.mjs
+//   LAYERWISE_BENCH_BASELINE_DIST=<dir>   also time another build of dist/ (e.g. an older one), interleaved
+//   ACTIVATION_BENCH_ROUNDS=N             rounds per build (default 5)
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as util from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { editorsMissing, startCodeServer, launchBrowser, workbenchUrl } from '../scripts/vscode-test.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROUNDS = Number(process.env.ACTIVATION_BENCH_ROUNDS ?? 5);
+const ROUND_TIMEOUT_MS = 120000;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** An unpacked extension folder: the manifest and grammar from the repository, the bundles from `dist`. */
+function extensionDir(tmp, name, dist) {
+  const dir = path.join(tmp, name);
+  fs.mkdirSync(path.join(dir, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  fs.cpSync(path.join(ROOT, 'syntaxes'), path.join(dir, 'syntaxes'), { recursive: true });
+  for (const f of fs.readdirSync(dist)) if (f.endsWith('.js')) fs.copyFileSync(path.join(dist, f), path.join(dir, 'dist', f));
+  return dir;
+}
+
+let windows = 0;
+async function round(ctx, port, tmp, ext, testsPath) {
+  // a new folder each time: VS Code would reopen the last window's Dockerfile, activating Layerwise before the test
+  const workspace = path.join(tmp, `workspace-${++windows}`);
+  fs.mkdirSync(workspace);
+  const page = await ctx.newPage();
+  try {
+    let settle;
+    const done = new Promise((r) => (settle = r));
+    let result = null;
+    const logs = [];
+    await page.exposeFunction('codeAutomationExit', (code) => settle(Number(code)));
+    await page.exposeFunction('codeAutomationLog', (_type, a) => {
+      const line = util.format(...(Array.isArray(a) ? a : [a]));
+      const m = /LAYERWISE_BENCH (\{.*\})/.exec(line);
+      if (m) result = JSON.parse(m[1]);
+      logs.push(line);
+    });
+    await page.goto(workbenchUrl(port, workspace, [['extensionDevelopmentPath', ext], ['extensionTestsPath', testsPath], ['skipWelcome', 'true']]));
+    const code = await Promise.race([done, new Promise((r) => setTimeout(() => r('timeout'), ROUND_TIMEOUT_MS))]);
+    if (code !== 0 || !result) throw new Error(`round failed (${code}):\n${logs.slice(-30).join('\n')}`);
+    return result;
+  } finally {
+    await page.close().catch(() => undefined);
+  }
+}
+
+async function main() {
+  const missing = editorsMissing();
+  if (missing.length) {
+    console.error(`activation bench: editors missing: ${missing.join(', ')} — run scripts/editors.sh install`);
+    return 77;
+  }
+  const testsPath = path.join(ROOT, 'out/bench/vscode/activation.js');
+  if (!fs.existsSync(testsPath)) throw new Error(`${testsPath} missing: run npm run compile-tests`);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-activation-'));
+  const subjects = [{ name: 'layerwise', ext: extensionDir(tmp, 'ext', path.join(ROOT, 'dist')), runs: [] }];
+  if (process.env.LAYERWISE_BENCH_BASELINE_DIST)
+    subjects.push({ name: 'layerwise (baseline)', ext: extensionDir(tmp, 'ext-baseline', path.resolve(process.env.LAYERWISE_BENCH_BASELINE_DIST)), runs: [] });
+  const cs = await startCodeServer(tmp, tmp);
+  const ctx = await launchBrowser(tmp);
+  try {
+    await round(ctx, cs.port, tmp, subjects[0].ext, testsPath); // warm-up: code-server's first window is slower
+    for (let r = 0; r < ROUNDS; r++)
+      for (let k = 0; k < subjects.length; k++) {
+        const s = subjects[(k + r) % subjects.length];
+        s.runs.push(await round(ctx, cs.port, tmp, s.ext, testsPath));
+      }
+  } finally {
+    await ctx.close().catch(() => undefined);
+    await cs.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+  console.log(`# Extension activation in a real VS Code (code-server + headless Chromium), ${ROUNDS} fresh windows per build, medians`);
+  const rows = [['build', 'activate() → client ready', 'min', 'open Dockerfile → first diagnostics', 'min']];
+  const f = (ms) => `${ms.toFixed(0)} ms`;
+  for (const s of subjects) {
+    const a = s.runs.map((x) => x.activateMs);
+    const d = s.runs.map((x) => x.firstDiagnosticsMs);
+    rows.push([s.name, f(median(a)), f(Math.min(...a)), f(median(d)), f(Math.min(...d))]);
+  }
+  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
+  const ours = median(subjects[0].runs.map((x) => x.activateMs));
+  console.log(`goal: activation ≤ 100 ms: ${ours <= 100 ? 'met' : 'MISSED'} (${ours.toFixed(0)} ms)`);
+  return 0;
+}
+
+main().then(
+  (c) => process.exit(c),
+  (e) => {
+    console.error(e?.stack ?? String(e));
+    process.exit(1);
+  },
+);

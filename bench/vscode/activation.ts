@@ -1,0 +1,36 @@
+// Runs inside a real VS Code (loaded as extensionTestsPath by bench/activation.bench.mjs) in a workspace with no
+// Dockerfile, so nothing has activated Layerwise yet: times `activate()` (VS Code loading dist/client.js, then
+// activate() up to the language client being ready, i.e. the server started and `initialize` answered), then
+// opening a Dockerfile up to its first Layerwise diagnostics. Prints one `LAYERWISE_BENCH {json}` line.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 60000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function run(): Promise<void> {
+  const ext = vscode.extensions.getExtension<{ client: () => { isRunning(): boolean } | undefined }>('layerwise.layerwise');
+  if (!ext) throw new Error('the extension under test is not installed');
+  if (ext.isActive) throw new Error('Layerwise was already active: the workspace must not contain a Dockerfile');
+  const t0 = performance.now();
+  const api = await ext.activate();
+  const activateMs = performance.now() - t0;
+  if (!api.client()?.isRunning()) throw new Error('activate() resolved before the language client was running');
+  const root = vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+  const file = path.join(root, 'Dockerfile');
+  fs.writeFileSync(file, 'FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\nCOPY . /app\n');
+  const t1 = performance.now();
+  const doc = await vscode.workspace.openTextDocument(file);
+  await vscode.window.showTextDocument(doc);
+  await waitFor('diagnostics', () => vscode.languages.getDiagnostics(doc.uri).some((d) => d.source === 'layerwise'));
+  const firstDiagnosticsMs = performance.now() - t1;
+  console.log('LAYERWISE_BENCH ' + JSON.stringify({ activateMs, firstDiagnosticsMs }));
+}

@@ -1,0 +1,15 @@
+// `dist/server.js`: one bundle for the language server, its worker threads and the CLI, so the engine ships once.
+// Run directly (or as a worker thread) it is the language server (lsp/main.ts); `dist/cli.js` is a two-line launcher
+// that requires this bundle and calls `cli()`. Each side is evaluated only when it runs (esbuild keeps a module that
+// is require()d lazily in a wrapper), so the server never initialises the CLI and the CLI never starts a connection.
+// The CLI's own worker thread (`history` replays there, see cli/historyjob.ts) is this bundle too.
+import { isMainThread, workerData } from 'node:worker_threads';
+
+/** Runs `layerwise` with these arguments; resolves with its exit code. */
+export function cli(argv: string[]): Promise<number> {
+  return (require('./cli/main') as typeof import('./cli/main')).runMain(argv, { workerScript: __filename });
+}
+
+if (!isMainThread && (workerData as { layerwiseCli?: string } | null)?.layerwiseCli === 'history')
+  (require('./cli/historyjob') as typeof import('./cli/historyjob')).historyWorkerMain();
+else if (require.main === module || !isMainThread) require('./lsp/main');
