@@ -193,7 +193,9 @@ export interface BuildResult { log: string; ok: boolean; command: string; second
 export function build(host: string, ws: Workspace, sc: Scenario, opts: BuildOptions | undefined): BuildResult {
   const args = ['build', '--network=none', '--progress=plain'];
   for (const [k, v] of Object.entries(opts?.args ?? {})) args.push('--build-arg', `${k}=${v}`);
-  if (sc.target) args.push('--target', sc.target);
+  const target = opts?.target ?? sc.target;
+  if (target) args.push('--target', target);
+  if (opts?.platform) args.push('--platform', opts.platform);
   for (const id of Object.keys(sc.before?.secrets ?? {})) args.push('--secret', `id=${id},src=${join(ws.secretsDir, id)}`);
   args.push('-f', ws.dockerfile, ws.context);
   const t0 = Date.now();
@@ -229,8 +231,32 @@ export function cliArgs(ws: Workspace, sc: Scenario): string[] {
   const after = sc.after ?? sc.before;
   for (const [k, v] of Object.entries(after?.args ?? {})) args.push('--build-arg', `${k}=${v}`);
   for (const [k, v] of Object.entries(sc.before?.args ?? {})) args.push('--baseline-build-arg', `${k}=${v}`);
-  if (sc.target) args.push('--target', sc.target);
+  // the baseline had no build args while the second build has some: say so (otherwise it takes the current ones)
+  if (Object.keys(sc.before?.args ?? {}).length === 0 && Object.keys(after?.args ?? {}).length > 0) args.push('--no-baseline-build-args');
+  const target = after?.target ?? sc.target;
+  if (target) args.push('--target', target);
+  if ((sc.before?.target ?? sc.target) !== target) args.push('--baseline-target', sc.before?.target ?? sc.target ?? lastStageName(sc.dockerfile));
+  // --platform of each build; a build without one targets the builder's own platform (the CLI's default: the host's)
+  if (after?.platform) args.push('--platform', after.platform);
+  if ((sc.before?.platform ?? '') !== (after?.platform ?? '')) args.push('--baseline-platform', sc.before?.platform ?? builderPlatform());
   return args;
+}
+
+/** The last stage's name (the default target), for a baseline built without --target. */
+function lastStageName(dockerfile: string): string {
+  const froms = [...dockerfile.matchAll(/^FROM\s.*?\bAS\s+(\S+)\s*$/gim)];
+  return froms.length ? froms[froms.length - 1]![1]!.toLowerCase() : '';
+}
+
+let nativePlatform: string | undefined;
+/** The builder's own platform (`docker version`: Server.Os/Server.Arch), e.g. linux/amd64. */
+function builderPlatform(): string {
+  if (nativePlatform === undefined) {
+    const host = findBuilder().host ?? '';
+    const r = spawnSync(DOCKER, ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], { env: dockerEnv(host), encoding: 'utf8', timeout: 20_000 });
+    nativePlatform = r.status === 0 && r.stdout.trim() ? r.stdout.trim() : 'linux/amd64';
+  }
+  return nativePlatform;
 }
 
 export function runCli(ws: Workspace, sc: Scenario): CliResult {

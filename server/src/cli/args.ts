@@ -9,7 +9,14 @@ export interface ParsedArgs {
   changed?: string[];
   buildArgs: Record<string, string>;
   baselineBuildArgs?: Record<string, string>;
+  /** `--no-baseline-build-args`: the baseline was built without build args. */
+  noBaselineBuildArgs?: boolean;
   target?: string;
+  /** `--baseline-target`: the stage the baseline was built for (default: --target). */
+  baselineTarget?: string;
+  /** `--platform` / `--baseline-platform`: the platform built for (default: the host's). */
+  platform?: string;
+  baselinePlatform?: string;
   buildkitVersion?: string;
   format: string;
   /** `check`: files or folders. */
@@ -23,8 +30,9 @@ export interface ParsedArgs {
   log?: string;
 }
 
-const BOOL_FLAGS = new Set(['--fix']);
-const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits']);
+const BOOL_FLAGS = new Set(['--fix', '--no-baseline-build-args']);
+const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits', '--baseline-target', '--platform', '--baseline-platform']);
+const BASELINE_COMMANDS = ['explain', 'import-build'];
 
 function parseBuildArg(flag: string, v: string, env: NodeJS.ProcessEnv): [string, string] | null {
   const eq = v.indexOf('=');
@@ -50,7 +58,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     }
     if (BOOL_FLAGS.has(a)) {
       if (inline !== undefined) throw new CliError(`${a} takes no value`);
-      out.fix = true;
+      if (a === '--fix') out.fix = true;
+      else out.noBaselineBuildArgs = true;
       continue;
     }
     if (a.startsWith('-') && a !== '-') {
@@ -65,6 +74,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         case '--context': out.context = take(); break;
         case '--since': out.since = take(); break;
         case '--target': out.target = take(); break;
+        case '--baseline-target': out.baselineTarget = take(); break;
+        case '--platform':
+        case '--baseline-platform': {
+          const v = take();
+          if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/.test(v)) throw new CliError(`${a} "${v}": expected a platform such as linux/amd64 or linux/arm64`);
+          if (a === '--platform') out.platform = v;
+          else out.baselinePlatform = v;
+          break;
+        }
         case '--format': out.format = take(); break;
         case '--config': out.config = take(); break;
         case '--commits': {
@@ -124,7 +142,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
   if (out.commits !== undefined && out.command !== 'history') throw new CliError('--commits only applies to history');
   if (out.since !== undefined && out.changed) throw new CliError('--since and --changed cannot be combined');
-  if (out.baselineBuildArgs && out.changed === undefined && out.since === undefined && out.command !== 'explain')
-    throw new CliError('--baseline-build-arg only applies to explain');
+  const baselineFlag = out.baselineBuildArgs ? '--baseline-build-arg' : out.noBaselineBuildArgs ? '--no-baseline-build-args' : out.baselineTarget !== undefined ? '--baseline-target' : out.baselinePlatform !== undefined ? '--baseline-platform' : null;
+  if (baselineFlag && !BASELINE_COMMANDS.includes(out.command)) throw new CliError(`${baselineFlag} only applies to explain and import-build`);
+  if (out.baselineBuildArgs && out.noBaselineBuildArgs) throw new CliError('--baseline-build-arg and --no-baseline-build-args cannot be combined');
   return out;
 }

@@ -13,6 +13,10 @@ export interface AnalyzeOptions {
   target?: string;
   /** BuildKit version the predictions are for (semver-ish, e.g. "0.8" for Docker 20.10). Default: current. */
   buildkitVersion?: string;
+  /** `docker build --platform`: the platform built for (TARGETPLATFORM). Default: the builder's platform. */
+  platform?: string;
+  /** The builder's own platform (BUILDPLATFORM). Default: linux/amd64 (the CLI passes the host's). */
+  buildPlatform?: string;
 }
 
 export interface Mount {
@@ -73,6 +77,8 @@ export interface Step {
   mounts: Mount[];
   /** ADD of a URL or git repository: remote content the cache does not look at. */
   remote?: string;
+  /** COPY/ADD: the sources as written (expanded); `parts.srcs` keeps only what the key holds (their basenames). */
+  sources?: string[];
   /** RUN, shell form: the script handed to the shell (heredoc bodies included). */
   script?: string;
   /** RUN, exec (JSON) form: the argv. */
@@ -99,7 +105,11 @@ export interface Stage {
   line: number;
   range: Range;
   base: StageBase;
-  platform?: string;
+  /** The platform the stage's ops run for, normalised (`FROM --platform`, else the target platform, or the base
+   *  stage's); part of every RUN's key and of an image base's key, not of file operations' (docs/buildkit-syntax-keys.md). */
+  platform: string;
+  /** The `FROM --platform` value as written, expanded (absent: no flag). */
+  platformFlag?: string;
   steps: number[];
   /** Stages this one needs (base and content sources). */
   deps: number[];
@@ -122,7 +132,7 @@ export interface ConfigInstruction {
   range: Range;
   instruction: string;
   /** What it affects: 'none' (LABEL/EXPOSE/CMD…), 'run-env' (ENV/ARG), 'run-user' (USER), 'run-shell' (SHELL). */
-  affects: 'none' | 'run-env' | 'run-user' | 'run-shell' | 'global-arg' | 'onbuild';
+  affects: 'none' | 'run-env' | 'run-user' | 'run-shell' | 'run-cwd' | 'global-arg' | 'onbuild';
 }
 
 export interface Problem {
@@ -150,17 +160,94 @@ export const PROXY_ARGS = new Set(
   ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]),
 );
 
-/** Values of BuildKit's automatic platform ARGs on a linux/amd64 builder (constant between builds). */
-const AUTO_ARGS: Record<string, string> = {
-  TARGETPLATFORM: 'linux/amd64',
-  TARGETOS: 'linux',
-  TARGETARCH: 'amd64',
-  TARGETVARIANT: '',
-  BUILDPLATFORM: 'linux/amd64',
-  BUILDOS: 'linux',
-  BUILDARCH: 'amd64',
-  BUILDVARIANT: '',
-};
+export const DEFAULT_PLATFORM = 'linux/amd64';
+
+export interface Platform {
+  os: string;
+  arch: string;
+  variant: string;
+}
+
+/**
+ * A platform string normalised the way containerd's `platforms.Parse` + `Normalize` do (BuildKit parses
+ * `FROM --platform` and `--platform` with them): `x86_64` → amd64, `aarch64`/`arm64/v8` → arm64, `arm` → arm/v7,
+ * `armhf` → arm/v7, `armel` → arm/v6, `i386` → 386, a bare architecture gets the default OS (linux). Null when it
+ * is not a platform.
+ */
+export function parsePlatform(spec: string, defaultOs = 'linux', defaultArch = 'amd64'): Platform | null {
+  const parts = spec.trim().toLowerCase().split('/');
+  if (parts.length === 0 || parts.length > 3 || parts.some((x) => !/^[a-z0-9._-]+$/.test(x))) return null;
+  let os: string;
+  let arch: string;
+  let variant = '';
+  const ARCHES = /^(amd64|x86_64|x86-64|386|i386|arm|armhf|armel|arm64|aarch64|ppc64le|ppc64|s390x|riscv64|mips64le|mips64|mipsle|mips|loong64|wasm)$/;
+  if (parts.length === 1) {
+    if (ARCHES.test(parts[0]!)) [os, arch] = [defaultOs, parts[0]!];
+    else [os, arch] = [parts[0]!, defaultArch];
+  } else [os, arch, variant = ''] = parts as [string, string, string?];
+  if (os === 'macos') os = 'darwin';
+  switch (arch) {
+    case 'i386':
+      arch = '386';
+      variant = '';
+      break;
+    case 'x86_64':
+    case 'x86-64':
+    case 'amd64':
+      arch = 'amd64';
+      if (variant === 'v1') variant = '';
+      break;
+    case 'aarch64':
+    case 'arm64':
+      arch = 'arm64';
+      if (variant === '8' || variant === 'v8' || variant === 'v8.0') variant = '';
+      else if (variant === '9' || variant === '9.0' || variant === 'v9.0') variant = 'v9';
+      break;
+    case 'armhf':
+      arch = 'arm';
+      variant = 'v7';
+      break;
+    case 'armel':
+      arch = 'arm';
+      variant = 'v6';
+      break;
+    case 'arm':
+      if (variant === '' || variant === '7') variant = 'v7';
+      else if (/^[568]$/.test(variant)) variant = 'v' + variant;
+      break;
+  }
+  return { os, arch, variant };
+}
+
+export function formatPlatform(p: Platform): string {
+  return p.os + '/' + p.arch + (p.variant ? '/' + p.variant : '');
+}
+
+/** `--platform` text in its normalised form, or the text itself (lowercased) when it does not parse. */
+export function normalizePlatform(spec: string): string {
+  const p = parsePlatform(spec);
+  return p ? formatPlatform(p) : spec.trim().toLowerCase();
+}
+
+/**
+ * BuildKit's automatic platform ARGs (dockerfile2llb `getPlatformArgs`): BUILD* from the builder's platform, TARGET*
+ * from the target platform (`--platform`, default the builder's). Visible to FROM lines; inside a stage only once
+ * declared with a bare `ARG NAME`, which then puts them in later RUNs' env.
+ */
+function platformArgs(buildPlatform: string, targetPlatform: string): Record<string, string> {
+  const bp = parsePlatform(buildPlatform) ?? parsePlatform(DEFAULT_PLATFORM)!;
+  const tp = parsePlatform(targetPlatform) ?? bp;
+  return {
+    TARGETPLATFORM: formatPlatform(tp),
+    TARGETOS: tp.os,
+    TARGETARCH: tp.arch,
+    TARGETVARIANT: tp.variant,
+    BUILDPLATFORM: formatPlatform(bp),
+    BUILDOS: bp.os,
+    BUILDARCH: bp.arch,
+    BUILDVARIANT: bp.variant,
+  };
+}
 
 const CONFIG_ONLY = new Set(['LABEL', 'EXPOSE', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'VOLUME', 'MAINTAINER']);
 const KNOWN = new Set([...CONFIG_ONLY, 'FROM', 'RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'USER', 'SHELL', 'ONBUILD']);
@@ -208,10 +295,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     parsed,
   };
   const esc = parsed.escape;
+  const buildPlatform = normalizePlatform(options.buildPlatform ?? DEFAULT_PLATFORM);
+  const targetPlatform = normalizePlatform(options.platform ?? buildPlatform);
+  const AUTO_ARGS = platformArgs(buildPlatform, targetPlatform);
   const globalScope = new Map<string, string>(Object.entries(AUTO_ARGS));
   const modernSde = versionAtLeast(options.buildkitVersion, '0.22');
   const cacheIdInKey = !versionAtLeast(options.buildkitVersion, '0.13');
   const userInWorkdir = versionAtLeast(options.buildkitVersion, '0.9');
+  const cleanWorkdir = versionAtLeast(options.buildkitVersion, '0.12');
 
   let st: StageState | null = null;
   let stage: Stage | null = null;
@@ -341,6 +432,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         const e = exp(ins.args, ss.scope);
         const wd = resolvePath(ss.workdir, e.value);
         ss.workdir = wd;
+        // `WORKDIR /` only sets the working directory: dispatchWorkdir adds the mkdir only when the path is not "/", so
+        // the builder runs no op and prints no vertex. Before 0.12 an absolute path is compared as written (`/app/..`
+        // still runs a mkdir; a relative one is joined, hence cleaned); from 0.12 (NormalizeWorkdir) it is cleaned
+        // first (oracle: workdir/root-*)
+        if (e.value.startsWith('/') && !cleanWorkdir ? e.value === '/' : wd === '/') {
+          cfg('run-cwd');
+          return;
+        }
         addStep(
           ins,
           'WORKDIR',
@@ -406,6 +505,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
               user: ss.user,
               mounts: mountKey,
               flags: otherFlags.sort().join(' '),
+              // ExecOp.CacheMap marshals the op's platform (OS, Arch, Variant) with it
+              platform: s.platform,
             };
           },
           trigger,
@@ -447,9 +548,12 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
               }
               if (local.length) step.contextReads.push({ via: kw, sources: local, excludes });
             }
+            step.sources = srcs;
             step.parts = {
               kind: kw,
-              srcs: srcs.join('\n'),
+              // fileOp.CacheMap keeps only the basename of each copied source in the action (the content hash of the
+              // selected path covers the rest): a moved source with the same name and bytes hits (oracle: move/*)
+              srcs: srcs.map(sourceBasename).join('\n'),
               dest: resolvedDest,
               flags: Object.entries(flags)
                 .sort()
@@ -475,6 +579,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     const words = splitWords(ins.args, esc);
     let platform: string | undefined;
     for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
+    if (platform !== undefined) platform = normalizePlatform(platform);
     const imageWord = words[0] ?? '';
     let name: string | null = null;
     const problems: Problem[] = [];
@@ -495,7 +600,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         ? { kind: 'stage', stage: baseIdx, ref }
         : ref.toLowerCase() === 'scratch'
           ? { kind: 'scratch', ref: 'scratch' }
-          : { kind: 'image', ref: ref + (platform ? ` (${platform})` : '') };
+          : { kind: 'image', ref };
     const parent = base.kind === 'stage' ? model.stages[base.stage]! : null;
     stage = {
       index: model.stages.length,
@@ -503,7 +608,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       line: from.range.start.line,
       range: from.range,
       base,
-      platform,
+      platform: platform ?? (parent ? parent.platform : targetPlatform),
+      platformFlag: platform,
       steps: [],
       deps: parent ? [parent.index] : [],
       needed: false,
@@ -815,6 +921,14 @@ function commandText(ins: ParsedInstruction): string {
 function displayText(ins: ParsedInstruction): string {
   const first = ins.logical.split('\n')[0] ?? '';
   return first.replace(/^\S+/, (k) => k.toUpperCase());
+}
+
+/** What BuildKit keeps of a COPY/ADD source in the file action: `path.Base` of the cleaned absolute path. */
+export function sourceBasename(src: string): string {
+  const segs = src.split('/').filter((x) => x !== '' && x !== '.');
+  const out: string[] = [];
+  for (const x of segs) if (x === '..') out.pop(); else out.push(x);
+  return out.length ? out[out.length - 1]! : '/';
 }
 
 export function resolvePath(cwd: string, p: string): string {
