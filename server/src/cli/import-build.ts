@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { analyze, BuildLogError, explain, importBuildLog, fmtSeconds, agreesWith, type ContextSnapshot, type Explanation } from '../engine';
 import { gitBaseline, loadDiskContext } from '../context';
 import { CliError, type ParsedArgs } from './args';
-import { buildOptions, checkBaselineTarget, readDockerfile } from './input';
+import { buildOptions, checkBaselineTarget, readByModel, readDockerfile } from './input';
 
 const MAX_LOG_BYTES = 512 * 1024 * 1024;
 
@@ -60,7 +60,7 @@ export function runImportBuild(a: ParsedArgs): number {
   } else {
     const rev = a.since ?? 'HEAD';
     try {
-      const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+      const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev, statCheck: readByModel(model) });
       const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
       prediction = explain({
         current: { text: df.text, context: current, options },

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type ParsedArgs } from './args';
-import type { AnalyzeOptions, Explanation } from '../engine';
+import { readSelects, type AnalyzeOptions, type Explanation, type Model } from '../engine';
 
 export const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
 
@@ -61,4 +61,10 @@ export function checkBaselineTarget(a: ParsedArgs, result: Explanation): void {
   if (a.baselineTarget === undefined || !result.baseline || result.baseline.target >= 0) return;
   const names = result.baseline.stages.filter((s) => s.name).map((s) => s.name);
   throw new CliError(`baseline target stage "${a.baselineTarget}" not found in the baseline Dockerfile${names.length ? ` (stages: ${names.join(', ')})` : ' (it has no named stages)'}`);
+}
+
+/** Context paths the model's built steps read (COPY/ADD sources, bind mounts): the ones whose git stat data is checked. */
+export function readByModel(model: Model): (rel: string) => boolean {
+  const reads = model.steps.filter((s) => model.stages[s.stage]!.needed).flatMap((s) => s.contextReads);
+  return (rel) => reads.some((r) => readSelects(r, rel));
 }

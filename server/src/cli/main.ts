@@ -6,7 +6,7 @@ import { analyze, explain, parseDockerignore, type Model, type ContextSnapshot, 
 import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { CliError, parseArgs, type ParsedArgs } from './args';
-import { buildOptions, checkBaselineTarget, readDockerfile } from './input';
+import { buildOptions, checkBaselineTarget, readByModel, readDockerfile } from './input';
 import { runCheck } from './check';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
@@ -86,7 +86,7 @@ function runExplain(a: ParsedArgs): number {
     const rev = a.since ?? 'HEAD';
     let base: ReturnType<typeof gitBaseline>;
     try {
-      base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+      base = gitBaseline({ contextDir, dockerfilePath: df.path, rev, statCheck: readByModel(model) });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0] ?? '';
       // without --since the user may not know explain compares with a commit: say how to do without git
