@@ -381,9 +381,10 @@ function computeKeys(
     }
     const parentS = step.parent === null ? baseKey(stage, 'strict') : strict[step.parent]!;
     const parentO = step.parent === null ? baseKey(stage, 'opt') : opt[step.parent]!;
-    const common = step.op + '\u0001' + content.join('\u0002') + '\u0001' + (step.remote ?? '');
-    strict[step.id] = hash(parentS + '\u0003' + common + '\u0003' + fromStrict.join('\u0002'));
-    opt[step.id] = hash(parentO + '\u0003' + common + '\u0003' + fromOpt.join('\u0002'));
+    const common = step.op + '\u0001' + content.join('\u0002') + '\u0001';
+    const rk = step.remoteKey;
+    strict[step.id] = hash(parentS + '\u0003' + common + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002'));
+    opt[step.id] = hash(parentO + '\u0003' + common + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002'));
   }
   return { strict, opt };
 }
@@ -574,7 +575,15 @@ function reasonsFor(
     if (a['sde'] !== b['sde']) reasons.push({ kind: 'source-date-epoch', message: 'SOURCE_DATE_EPOCH changed (BuildKit ≥ 0.22 stamps WORKDIR with it)' });
     if (a['platform'] !== b['platform']) reasons.push({ kind: 'platform', message: `platform changed: ${a['platform'] ?? '?'} → ${b['platform'] ?? '?'} (every RUN's key holds its platform)` });
   }
-  if (other && other.op === step.op && (other.sources ?? []).join('\n') !== (step.sources ?? []).join('\n')) {
+  if (other && step.remoteKey && other.remoteKey && other.remoteKey.identity !== step.remoteKey.identity) {
+    reasons.push({
+      kind: 'remote',
+      message:
+        other.remoteKey.content === step.remoteKey.content
+          ? `remote source changed (${short(other.remote ?? '')} → ${short(step.remote ?? '')}): it reruns only if the fetched bytes differ`
+          : `remote source changed (${short(other.remote ?? '')} → ${short(step.remote ?? '')})`,
+    });
+  } else if (other && other.op === step.op && (other.sources ?? []).join('\n') !== (step.sources ?? []).join('\n')) {
     const moved = `source moved: ${(other.sources ?? []).join(' ')} → ${(step.sources ?? []).join(' ')}`;
     reasons.push({ kind: 'files', message: step.stageReads.length ? `${moved}; it reruns only if the bytes at the new path differ` : `${moved}; BuildKit keys a source by its name and content, and the content there differs` });
   }

@@ -79,6 +79,9 @@ export interface Step {
   remote?: string;
   /** COPY/ADD: the sources as written (expanded); `parts.srcs` keeps only what the key holds (their basenames). */
   sources?: string[];
+  /** ADD of a remote: what identifies its content in the key (a pinned commit or checksum, else the URL), and what
+   *  two sources with equal bytes share (so another identity is "maybe", not "rebuilt"). See remoteKeys. */
+  remoteKey?: { identity: string; content: string };
   /** RUN, shell form: the script handed to the shell (heredoc bodies included). */
   script?: string;
   /** RUN, exec (JSON) form: the argv. */
@@ -520,7 +523,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
           kw,
           (step) => {
             const flags: Record<string, string> = {};
-            for (const f of ins.flags) flags[f.name] = f.value === null ? 'true' : exp(f.value, ss.scope).value;
+            const excludeList: string[] = [];
+            for (const f of ins.flags) {
+              const v = f.value === null ? 'true' : exp(f.value, ss.scope).value;
+              // --exclude may be given several times: every pattern counts (the last one alone used to)
+              if (f.name === 'exclude') excludeList.push(v);
+              else flags[f.name] = v;
+            }
+            if (excludeList.length) flags['exclude'] = excludeList.join(' ');
             const used: string[] = [];
             let words: string[];
             if (ins.json) words = ins.json.map((w) => exp(w, ss.scope)).map((r) => (used.push(...r.used), r.value));
@@ -536,15 +546,22 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             const srcs = words.slice(0, -1).filter((w) => !/^<<-?["']?[A-Za-z_]/.test(w) || !heredocNames.has(w.replace(/^<<-?["']?|["']$/g, '')));
             const heredocBodies = ins.heredocs.map((h) => h.name + ':' + h.body).join('\n');
             const resolvedDest = dest.startsWith('/') ? dest : resolvePath(ss.workdir, dest) + (dest.endsWith('/') ? '/' : '');
-            const excludes = (flags['exclude'] ?? '') ? [flags['exclude']!] : [];
+            const excludes = excludeList.filter((x) => x !== '');
+            const parents = flags['parents'] !== undefined && flags['parents'] !== 'false';
             if (flags['from'] !== undefined) {
               const src = findStage(flags['from']);
               step.stageReads.push({ via: kw, stage: src, image: src === null ? flags['from'] : undefined, paths: srcs });
             } else {
               const local: string[] = [];
               for (const src of srcs) {
-                if (kw === 'ADD' && isRemoteSource(src)) step.remote = src;
-                else local.push(normalizeRel(src));
+                if (kw === 'ADD' && isRemoteSource(src)) {
+                  step.remote = src;
+                  step.remoteKey = remoteKeys(src, flags);
+                  // the checksum and keep-git-dir go to the source op, not to the copy: they reach the key through
+                  // the source's identity (remoteKeys)
+                  delete flags['checksum'];
+                  delete flags['keep-git-dir'];
+                } else local.push(normalizeRel(src));
               }
               if (local.length) step.contextReads.push({ via: kw, sources: local, excludes });
             }
@@ -553,7 +570,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
               kind: kw,
               // fileOp.CacheMap keeps only the basename of each copied source in the action (the content hash of the
               // selected path covers the rest): a moved source with the same name and bytes hits (oracle: move/*)
-              srcs: srcs.map(sourceBasename).join('\n'),
+              srcs: srcs.map((x) => (kw === 'ADD' && isRemoteSource(x) ? remoteCopyName(x) : parents ? parentsKey(x) : sourceBasename(x))).join('\n'),
               dest: resolvedDest,
               flags: Object.entries(flags)
                 .sort()
@@ -921,6 +938,55 @@ function commandText(ins: ParsedInstruction): string {
 function displayText(ins: ParsedInstruction): string {
   const first = ins.logical.split('\n')[0] ?? '';
   return first.replace(/^\S+/, (k) => k.toUpperCase());
+}
+
+/**
+ * `COPY --parents src`: the frontend copies from the pivot (the part before `/./`, else `/`) with the rest as an
+ * include pattern, and the include pattern is part of the copy action — so with --parents the path below the pivot
+ * is in the key (dockerfile2llb dispatchCopy; fileOp.CacheMap keeps IncludePatterns, basenames Src).
+ */
+export function parentsKey(src: string): string {
+  const cut = src.indexOf('/./');
+  const pivot = cut < 0 ? '/' : src.slice(0, cut);
+  const pattern = cut < 0 ? src : src.slice(cut + 3);
+  return sourceBasename(pivot) + '|' + resolvePath('/', pattern).slice(1);
+}
+
+/** A git source (BuildKit gitutil.ParseGitRef, the common forms): git@, git://, ssh://, or an http(s) URL ending in .git. */
+export function isGitSource(src: string): boolean {
+  return /^(git@|git:\/\/|ssh:\/\/)/i.test(src) || /^[\w.-]+@[\w.-]+:/.test(src) || /^https?:\/\/[^#]*\.git(#|\/?$)/i.test(src);
+}
+
+/**
+ * What of an ADD remote enters the key. A git source's key is the commit it resolves to (+ ".git" with
+ * keep-git-dir, + the subdirectory) — source/git CacheKey — and the copy from it is content-hashed; the commit is
+ * known only when pinned (`--checksum=<commit>` or a full commit id as the ref). An HTTP source with `--checksum`
+ * is keyed by that digest. Otherwise the URL as written stands in (a moved branch is not seen). Two git sources of
+ * the same shape (keep-git-dir, subdir) may produce the same bytes: that is the content part, so another identity
+ * is "maybe"; with keep-git-dir the .git directory differs between commits, so two known commits that differ rebuild.
+ */
+export function remoteKeys(src: string, flags: Record<string, string>): { identity: string; content: string } {
+  const checksum = flags['checksum'];
+  if (isGitSource(src)) {
+    const hashAt = src.indexOf('#');
+    const frag = hashAt < 0 ? '' : src.slice(hashAt + 1);
+    const [ref = '', subdir = ''] = frag.split(':');
+    const keep = flags['keep-git-dir'] !== undefined && flags['keep-git-dir'] !== 'false';
+    const commit = checksum && /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(checksum) ? checksum.toLowerCase() : /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(ref) ? ref.toLowerCase() : null;
+    const shape = (keep ? '.git' : '') + (subdir ? ':' + subdir : '');
+    if (commit) return { identity: 'git:' + commit + shape, content: keep ? 'git:' + commit + shape : 'git-tree' + shape };
+    return { identity: 'git-url:' + src + shape, content: keep ? 'git-url:' + src + shape : 'git-tree' + shape };
+  }
+  if (checksum) return { identity: 'http:' + checksum, content: 'http:' + checksum };
+  return { identity: 'url:' + src, content: 'url:' + src };
+}
+
+/** The copy's source name for an ADD remote: "/" of a git checkout; an HTTP file's URL basename ("__unnamed__"). */
+function remoteCopyName(src: string): string {
+  if (isGitSource(src)) return '/';
+  const m = /^[a-z]+:\/\/[^/?#]*([^?#]*)/i.exec(src);
+  const base = m ? sourceBasename(m[1] ?? '') : '/';
+  return base === '/' ? '__unnamed__' : base;
 }
 
 /** What BuildKit keeps of a COPY/ADD source in the file action: `path.Base` of the cleaned absolute path. */
