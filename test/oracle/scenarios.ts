@@ -1022,6 +1022,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a.txt': 'a\n' },
     dockerfile: PLATFORM_STAGE(''),
     mutation: [{ op: 'dockerfile', content: PLATFORM_STAGE('--platform=$BUILDPLATFORM ') }],
+    // real: C C C
   },
   {
     name: 'platform/remove-targetplatform-flag',
@@ -1029,6 +1030,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a.txt': 'a\n' },
     dockerfile: PLATFORM_STAGE('--platform=$TARGETPLATFORM '),
     mutation: [{ op: 'dockerfile', content: PLATFORM_STAGE('') }],
+    // real: C C C
   },
   {
     name: 'platform/explicit-default-platform',
@@ -1036,6 +1038,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a.txt': 'a\n' },
     dockerfile: PLATFORM_STAGE(''),
     mutation: [{ op: 'dockerfile', content: PLATFORM_STAGE('--platform=linux/amd64 ') }],
+    // real: C C C
   },
   {
     name: 'platform/scratch-other-platform',
@@ -1043,6 +1046,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
     dockerfile: 'FROM scratch\nCOPY a.txt /a\nCOPY b.txt /b\n',
     mutation: [{ op: 'dockerfile', content: 'FROM --platform=linux/arm64 scratch\nCOPY a.txt /a\nCOPY b.txt /b\n' }],
+    // real: C C
   },
   {
     name: 'platform/declare-targetarch',
@@ -1050,6 +1054,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: TARGETARCH_RUN(''),
     mutation: [{ op: 'dockerfile', content: TARGETARCH_RUN('ARG TARGETARCH\n') }],
+    // real: C R
   },
   {
     name: 'platform/declared-targetarch-flag-added',
@@ -1057,6 +1062,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: TARGETARCH_RUN('ARG TARGETARCH\n'),
     mutation: [{ op: 'dockerfile', content: TARGETARCH_RUN('ARG TARGETARCH\n', '--platform=$BUILDPLATFORM ') }],
+    // real: C C
   },
   {
     name: 'platform/cross-target-build',
@@ -1064,6 +1070,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a.txt': 'a\n' },
     dockerfile: CROSS,
     after: { platform: 'linux/arm64' },
+    // real: build C R, stage-1 C R
   },
   // --- moved sources (issue 13): what of a source's path enters a COPY's key -----------------------------------
   {
@@ -1072,6 +1079,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a/x.txt': 'x\n' },
     dockerfile: MOVE_DF('a/x.txt', '/d/'),
     mutation: [{ op: 'remove', path: 'a/x.txt' }, { op: 'write', path: 'b/x.txt', content: 'x\n' }, { op: 'dockerfile', content: MOVE_DF('b/x.txt', '/d/') }],
+    // real: C C C
   },
   {
     name: 'move/file-renamed-same-dest',
@@ -1079,6 +1087,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a/x.txt': 'x\n' },
     dockerfile: MOVE_DF('a/x.txt', '/d/x.txt'),
     mutation: [{ op: 'remove', path: 'a/x.txt' }, { op: 'write', path: 'a/y.txt', content: 'x\n' }, { op: 'dockerfile', content: MOVE_DF('a/y.txt', '/d/x.txt') }],
+    // real: C R R
   },
   {
     name: 'move/file-both-present',
@@ -1086,6 +1095,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a/x.txt': 'x\n', 'b/x.txt': 'x\n' },
     dockerfile: MOVE_DF('a/x.txt', '/d/'),
     mutation: [{ op: 'dockerfile', content: MOVE_DF('b/x.txt', '/d/') }],
+    // real: C C C
   },
   {
     name: 'move/file-both-present-different',
@@ -1093,6 +1103,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a/x.txt': 'x\n', 'b/x.txt': 'y\n' },
     dockerfile: MOVE_DF('a/x.txt', '/d/'),
     mutation: [{ op: 'dockerfile', content: MOVE_DF('b/x.txt', '/d/') }],
+    // real: C R R
   },
   {
     name: 'move/dir-same-basename',
@@ -1105,6 +1116,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
       { op: 'write', path: 'b/lib/sub/two.txt', content: '2\n' },
       { op: 'dockerfile', content: MOVE_DF('b/lib', '/d/lib') },
     ],
+    // real: C C C
   },
   {
     name: 'move/dir-renamed',
@@ -1112,6 +1124,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'a/lib/one.txt': '1\n' },
     dockerfile: MOVE_DF('a/lib', '/d/lib'),
     mutation: [{ op: 'remove', path: 'a/lib' }, { op: 'write', path: 'a/lib2/one.txt', content: '1\n' }, { op: 'dockerfile', content: MOVE_DF('a/lib2', '/d/lib') }],
+    // real: C R R
   },
   {
     name: 'move/glob-match-renamed',
@@ -1119,6 +1132,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'src/a.txt': 'same\n', 'src/keep.txt': 'k\n' },
     dockerfile: MOVE_DF('src/*.txt', '/d/'),
     mutation: [{ op: 'remove', path: 'src/a.txt' }, { op: 'write', path: 'src/b.txt', content: 'same\n' }],
+    // real: C R R
   },
   {
     name: 'move/glob-single-match-renamed',
@@ -1126,6 +1140,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: { 'src/a.txt': 'same\n' },
     dockerfile: MOVE_DF('src/*.txt', '/d/'),
     mutation: [{ op: 'remove', path: 'src/a.txt' }, { op: 'write', path: 'src/b.txt', content: 'same\n' }],
+    // real: C R R
   },
   {
     name: 'move/glob-dir-moved',
@@ -1138,6 +1153,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
       { op: 'write', path: 'b/two.txt', content: '2\n' },
       { op: 'dockerfile', content: MOVE_DF('b/*.txt', '/d/') },
     ],
+    // real: C C C
   },
   {
     name: 'move/copy-from-path',
@@ -1145,6 +1161,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: MOVE_FROM('/out/a/x.txt'),
     mutation: [{ op: 'dockerfile', content: MOVE_FROM('/out/b/x.txt') }],
+    // real: gen C, final C C C
   },
   {
     name: 'move/copy-from-path-different',
@@ -1152,6 +1169,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: MOVE_FROM('/out/a/x.txt'),
     mutation: [{ op: 'dockerfile', content: MOVE_FROM('/out/c/x.txt') }],
+    // real: gen C, final C R R
   },
   // --- baseline options (issue 13): the baseline built with other args or for another target --------------------
   {
@@ -1177,6 +1195,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: 'FROM localbase\nWORKDIR /app\nRUN pwd > /p1\nWORKDIR /\nRUN pwd > /p2\n',
     mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN pwd > /p1\nWORKDIR /\nRUN pwd > /p2 && echo v2\n' }],
+    // real: C C R (no vertex for WORKDIR /)
   },
   {
     name: 'workdir/root-added',
@@ -1184,6 +1203,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
     mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR /\nRUN pwd > /p\n' }],
+    // real: C C R (no vertex for WORKDIR /)
   },
   {
     name: 'workdir/root-relative-added',
@@ -1191,6 +1211,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
     mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR ..\nRUN pwd > /p\n' }],
+    // real: C C R (no vertex for WORKDIR ..)
   },
   {
     name: 'workdir/root-unclean-absolute',
@@ -1198,6 +1219,7 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     files: {},
     dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
     mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR /app/..\nRUN pwd > /p\n' }],
+    // real: C C R R (WORKDIR /app/.. runs a mkdir)
   },
 ];
 
