@@ -175,3 +175,19 @@ describe('newer frontend syntax, keyed from BuildKit sources (docs/buildkit-synt
     expect(run({ dockerfile: df('https://a.example/f.tgz', d1), after: df('https://a.example/f.tgz', 'sha256:' + 'b'.repeat(64)) }), ['R', 'R']);
   });
 });
+
+test('a stage built FROM another inherits its platform, also when the analysis is memoised', async () => {
+  const { setIncrementalMinLines, clearAnalysisCaches } = await import('../../server/src/engine/model');
+  setIncrementalMinLines(0);
+  try {
+    clearAnalysisCaches();
+    const df = (p: string) => `FROM --platform=${p} localbase AS a\nRUN true\nFROM a\nRUN echo child\n`;
+    analyze(df('linux/amd64'));
+    const m = analyze(df('linux/arm64'));
+    assert.equal(m.stages[1]!.platform, 'linux/arm64');
+    assert.equal(m.steps[1]!.parts['platform'], 'linux/arm64');
+  } finally {
+    setIncrementalMinLines(200);
+    clearAnalysisCaches();
+  }
+});

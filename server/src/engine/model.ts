@@ -865,6 +865,7 @@ function stageKey(globalKey: string, model: Model, namesId: number, line: number
         p.userAtEnd,
         p.workdirAtEnd,
         p.shellAtEnd,
+        p.platform,
         p.triggers.map((t) => [t.range, t.source]),
       ]),
     );
