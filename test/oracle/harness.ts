@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync,
+  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -124,6 +124,7 @@ export function writeSpec(root: string, rel: string, spec: FileSpec): void {
   else {
     writeFileSync(p, spec.content);
     if (spec.mode !== undefined) chmodSync(p, spec.mode);
+    if (spec.mtime !== undefined) utimesSync(p, spec.mtime, spec.mtime);
   }
 }
 
@@ -151,6 +152,8 @@ export function materialize(sc: Scenario): Workspace {
   git(root, ['add', '-A']);
   git(root, ['-c', 'user.name=oracle', '-c', 'user.email=oracle@example.invalid', '-c', 'commit.gpgsign=false',
     'commit', '-q', '--no-verify', '-m', 'before']);
+  for (const [k, v] of Object.entries(sc.gitConfig ?? {})) git(root, ['config', k, v]);
+  if (sc.gitConfig) git(root, ['status', '--short']); // refresh the index under that config
   return { root, secretsDir, dockerfile, context };
 }
 
@@ -171,6 +174,7 @@ export function applyMutations(ws: Workspace, muts: Mutation[]): void {
       case 'chmod': chmodSync(p, m.mode); break;
       case 'chown': chownSync(p, m.uid, m.gid); break;
       case 'touch': utimesSync(p, m.mtime, m.mtime); break;
+      case 'rewrite-keep-mtime': { const st = statSync(p); writeFileSync(p, m.content); utimesSync(p, st.atime, st.mtime); break; }
       case 'mkdir': mkdirSync(p, { recursive: true }); break;
       case 'symlink': rmSync(p, { force: true }); symlinkSync(m.target, p); break;
       case 'tar': writeFileSync(p, makeTar(m.members)); break;

@@ -21,7 +21,7 @@ export interface TarMember {
 /** A context file: plain text, or an object for modes, empty dirs and tar archives. */
 export type FileSpec =
   | string
-  | { content: string; mode?: number }
+  | { content: string; mode?: number; mtime?: number }
   | { dir: true }
   | { symlink: string }
   | { tar: TarMember[] };
@@ -36,6 +36,8 @@ export type Mutation =
   | { op: 'chown'; path: string; uid: number; gid: number }
   /** change mtime only (seconds since epoch) */
   | { op: 'touch'; path: string; mtime: number }
+  /** rewrite a file and restore its mtime (cp -p, touch -r, tar x): same size and mtime, new ctime */
+  | { op: 'rewrite-keep-mtime'; path: string; content: string }
   | { op: 'mkdir'; path: string }
   /** (re)point a symlink */
   | { op: 'symlink'; path: string; target: string }
@@ -80,6 +82,8 @@ export interface Scenario {
   mutation?: Mutation[];
   /** needs root (chown) */
   rootOnly?: boolean;
+  /** `git config` of the temp repository, set after the commit (the index is then refreshed) */
+  gitConfig?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1220,6 +1224,15 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
     mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR /app/..\nRUN pwd > /p\n' }],
     // real: C C R R (WORKDIR /app/.. runs a mkdir)
+  },
+  // --- git's stat cache (issue 13) ------------------------------------------------------------------------------
+  {
+    name: 'gitstat/restored-mtime-trustctime-off',
+    about: 'a copied file rewritten with the same size and its old mtime restored, in a repository with core.trustctime=false: BuildKit sees the bytes',
+    files: { 'a.txt': { content: 'aaaa\n', mtime: 1_000_000_000 }, 'b.txt': { content: 'bbbb\n', mtime: 1_000_000_000 } },
+    dockerfile: 'FROM localbase\nRUN echo first > /first\nCOPY a.txt /a.txt\nRUN cat /a.txt > /aa\nCOPY b.txt /b.txt\n',
+    gitConfig: { 'core.trustctime': 'false', 'core.checkStat': 'minimal' },
+    mutation: [{ op: 'rewrite-keep-mtime', path: 'a.txt', content: 'AAAA\n' }],
   },
 ];
 

@@ -191,3 +191,15 @@ test('a stage built FROM another inherits its platform, also when the analysis i
     clearAnalysisCaches();
   }
 });
+
+test('a change with the same size and mtime (ExplainInput.sameStat) is "maybe": a warm builder keeps the old bytes', async () => {
+  const { explain, MemoryContext } = await import('../../server/src/engine');
+  const base = new MemoryContext('base', { 'a.txt': 'aaaa', 'b.txt': 'bbbb' });
+  const cur = base.clone('cur').addFile('a.txt', 'AAAA');
+  const df = 'FROM localbase\nCOPY a.txt /a\nRUN cat /a\nCOPY b.txt /b\n';
+  const e = explain({ current: { text: df, context: cur }, baseline: { text: df, context: base }, sameStat: ['a.txt', 'b.txt'] });
+  assert.deepEqual(statuses(e), ['M', 'M', 'M'], table(e));
+  assert.match(e.steps[0]!.reasons.map((r) => r.message).join('\n'), /same size and mtime/);
+  // without it, the same change rebuilds
+  assert.deepEqual(statuses(explain({ current: { text: df, context: cur }, baseline: { text: df, context: base } })), ['R', 'R', 'R']);
+});

@@ -66,6 +66,7 @@ export function runImportBuild(a: ParsedArgs): number {
         current: { text: df.text, context: current, options },
         baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: baseOptions },
         changedHint: base.changedHint,
+        sameStat: base.sameStat,
         exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
         currentModel: model,
       });

@@ -99,6 +99,7 @@ function runExplain(a: ParsedArgs): number {
       current: { text: df.text, context: current, options: buildOptions(a, 'current') },
       baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
       changedHint: base.changedHint,
+        sameStat: base.sameStat,
       currentModel: model,
       // git cannot say what the repository's own .git folder held at REV: leave it out, and say so below
       exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),

@@ -243,6 +243,11 @@ export interface GitBaseline {
   context: GitContext;
   /** Context-relative paths that may differ between `rev` and the working tree (modified, added, deleted, mode, untracked, ignored). */
   changedHint: string[];
+  /**
+   * Hinted files whose size and executable bit match `rev` and whose mtime was restored (older than their ctime):
+   * if their bytes differ, a builder holding the previous context transfer does not see it (ExplainInput.sameStat).
+   */
+  sameStat: string[];
 }
 
 /**
@@ -355,5 +360,17 @@ export function gitBaseline(opts: GitBaselineOptions): GitBaseline {
   for (const p of splitZ(others)) add(p);
   if (opts.statCheck !== false) untrustedStat(repoRoot, ctxAbs, prefix, pathspec, cfg, context, hint, add, opts.statCheck ?? (() => true));
 
-  return { repoRoot, commit, dockerfileText, context, changedHint: [...hint] };
+  const sameStat: string[] = [];
+  for (const p of hint) {
+    const e = context.entry(p);
+    if (e?.type !== 'file') continue;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(path.join(ctxAbs, ...p.split('/')));
+    } catch {
+      continue;
+    }
+    if (st.isFile() && st.size === e.size && !!(st.mode & 0o111) === !!(e.mode & 0o111) && st.mtimeMs < st.ctimeMs) sameStat.push(p);
+  }
+  return { repoRoot, commit, dockerfileText, context, changedHint: [...hint], sameStat };
 }

@@ -76,6 +76,13 @@ export interface ExplainInput {
   currentModel?: Model;
   /** Context paths to leave out of the comparison (e.g. the repository's own `.git` against a git baseline). */
   exclude?: (path: string) => boolean;
+  /**
+   * Paths whose bytes changed while their size and mtime did not (a restored mtime). BuildKit's context transfer
+   * decides what to resend by size and mtime (like rsync), so a builder that holds the previous transfer of this
+   * context keeps the old bytes and hits; a fresh one sees the change (oracle gitstat/*, moby/buildkit#2592): such a
+   * change makes the steps reading it "maybe".
+   */
+  sameStat?: Iterable<string>;
 }
 
 type State = string; // 'absent' or a description of type/mode/content
@@ -325,11 +332,17 @@ function copySources(model: Model): Set<string> {
   return out;
 }
 
-/** Sources written differently on the two sides, and those sharing a basename with one of them (see FullForm). */
+/**
+ * Sources written differently on the two sides, and those sharing a basename with one of them (see FullForm) —
+ * only basenames found on both sides: a source can only share a key with one of the same basename, so a source
+ * added with a new name (a new `COPY . .`) keeps the cheap form and nothing is hashed for it.
+ */
 function fullFormSources(a: Set<string>, b: Set<string>): Set<string> {
+  const namesA = new Set([...a].map(sourceBasename));
+  const namesB = new Set([...b].map(sourceBasename));
   const names = new Set<string>();
-  for (const s of a) if (!b.has(s)) names.add(sourceBasename(s));
-  for (const s of b) if (!a.has(s)) names.add(sourceBasename(s));
+  for (const s of a) if (!b.has(s) && namesB.has(sourceBasename(s))) names.add(sourceBasename(s));
+  for (const s of b) if (!a.has(s) && namesA.has(sourceBasename(s))) names.add(sourceBasename(s));
   const out = new Set<string>();
   if (names.size === 0) return out;
   for (const s of [...a, ...b]) if (names.has(sourceBasename(s))) out.add(s);
@@ -342,7 +355,10 @@ function computeKeys(
   side: 'before' | 'after',
   snaps: (ContextSnapshot | null)[] = [],
   full: FullForm | null = null,
+  sameStat: Set<string> | null = null,
 ): Keys {
+  // the optimistic key sees a same-stat change as no change (a warm builder keeps the old bytes)
+  const changedOpt = sameStat && side === 'after' ? new Map([...changed].map(([p, st]) => [p, sameStat.has(p) ? { before: st.before, after: st.before } : st])) : changed;
   const strict: string[] = new Array(model.steps.length);
   const opt: string[] = new Array(model.steps.length);
   const finalKey = (stage: Stage, which: 'strict' | 'opt'): string => {
@@ -357,14 +373,19 @@ function computeKeys(
   };
   for (const step of model.steps) {
     const stage = model.stages[step.stage]!;
-    const content: string[] = [];
-    for (const r0 of step.contextReads) {
-      if (full && r0.via !== 'bind' && r0.sources.some((x) => full.sources.has(x))) {
-        content.push(r0.sources.map((x) => (full.sources.has(x) ? fullContent(full, r0, x, changed, side) : symbolic({ ...r0, sources: [x] }, changed, side, snaps))).join('|'));
-        continue;
+    const readKey = (ch: Map<string, { before: State; after: State }>): string => {
+      const content: string[] = [];
+      for (const r0 of step.contextReads) {
+        if (full && r0.via !== 'bind' && r0.sources.some((x) => full.sources.has(x))) {
+          content.push(r0.sources.map((x) => (full.sources.has(x) ? fullContent(full, r0, x, ch, side) : symbolic({ ...r0, sources: [x] }, ch, side, snaps))).join('|'));
+          continue;
+        }
+        content.push(symbolic(r0, ch, side, snaps));
       }
-      content.push(symbolic(r0, changed, side, snaps));
-    }
+      return content.join('\u0002');
+    };
+    const contentS = readKey(changed);
+    const contentO = changedOpt === changed || !step.contextReads.length ? contentS : readKey(changedOpt);
     const fromStrict: string[] = [];
     const fromOpt: string[] = [];
     for (const r of step.stageReads) {
@@ -381,10 +402,9 @@ function computeKeys(
     }
     const parentS = step.parent === null ? baseKey(stage, 'strict') : strict[step.parent]!;
     const parentO = step.parent === null ? baseKey(stage, 'opt') : opt[step.parent]!;
-    const common = step.op + '\u0001' + content.join('\u0002') + '\u0001';
     const rk = step.remoteKey;
-    strict[step.id] = hash(parentS + '\u0003' + common + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002'));
-    opt[step.id] = hash(parentO + '\u0003' + common + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002'));
+    strict[step.id] = hash(parentS + '\u0003' + step.op + '\u0001' + contentS + '\u0001' + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002'));
+    opt[step.id] = hash(parentO + '\u0003' + step.op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002'));
   }
   return { strict, opt };
 }
@@ -436,7 +456,8 @@ export function explain(input: ExplainInput): Explanation {
       fullB = { sources, snap: base, ig: parseDockerignore(base.ignoreFile?.text ?? ''), gran };
     }
   }
-  const kc = computeKeys(model, changed, 'after', snaps, fullC);
+  const sameStat = input.sameStat ? new Set([...input.sameStat].map(normalizeRel).filter((p) => changed.has(p))) : null;
+  const kc = computeKeys(model, changed, 'after', snaps, fullC, sameStat?.size ? sameStat : null);
   const poolStrict = new Set<string>();
   const poolOpt = new Set<string>();
   let kb: Keys | null = null;
@@ -462,7 +483,7 @@ export function explain(input: ExplainInput): Explanation {
     results.push({ step, status, reasons: [] });
   }
   for (const r of results) {
-    if (r.status === 'rebuilt' || r.status === 'maybe') r.reasons = reasonsFor(r.step, model, baseline, kc, kb, statusOf, changed, curOpts, baseOpts);
+    if (r.status === 'rebuilt' || r.status === 'maybe') r.reasons = reasonsFor(r.step, model, baseline, kc, kb, statusOf, changed, curOpts, baseOpts, sameStat);
     else if (r.status === 'skipped') r.reasons = [{ kind: 'not-built', message: notBuiltMessage(model, r.step.stage) }];
   }
   const changedPaths = new Map<string, FileChangeKind>();
@@ -527,6 +548,7 @@ function reasonsFor(
   changed: Map<string, { before: State; after: State }>,
   curOpts: AnalyzeOptions,
   baseOpts: AnalyzeOptions,
+  sameStat: Set<string> | null = null,
 ): Reason[] {
   const reasons: Reason[] = [];
   const stage = model.stages[step.stage]!;
@@ -590,6 +612,9 @@ function reasonsFor(
   if (count) {
     const list = files.slice(0, 5).map((f) => `${f.path} (${f.change})`).join(', ');
     reasons.push({ kind: 'files', message: `${count} context path${count === 1 ? '' : 's'} it copies changed: ${list}${count > 5 ? ', …' : ''}`, paths: files, count });
+    const stale = sameStat ? files.filter((f) => sameStat.has(f.path)).map((f) => f.path) : [];
+    if (stale.length)
+      reasons.push({ kind: 'files', message: `${stale.slice(0, 5).join(', ')} changed with the same size and mtime: a builder that already holds this context keeps the old bytes (its transfer compares size and mtime) and hits; a fresh builder rebuilds` });
   }
   for (const r of step.stageReads) {
     if (r.stage === null) continue;
