@@ -94,6 +94,26 @@ describe('explain --since (git baseline)', () => {
     // the baseline is built with the same args unless --baseline-build-arg says otherwise
     assert.deepEqual(statuses(run(['explain', '--format', 'json', '--build-arg', 'V=2'], dir).out), ['3:cached', '4:cached', '5:cached']);
     assert.deepEqual(statuses(run(['explain', '--format', 'json', '--build-arg', 'V=2', '--baseline-build-arg', 'V=1'], dir).out), ['3:rebuilt', '4:rebuilt', '5:rebuilt']);
+    // --no-baseline-build-args: the baseline had none
+    assert.deepEqual(statuses(run(['explain', '--format', 'json', '--build-arg', 'V=2', '--no-baseline-build-args'], dir).out), ['3:rebuilt', '4:rebuilt', '5:rebuilt']);
+    const both = run(['explain', '--no-baseline-build-args', '--baseline-build-arg', 'V=1'], dir);
+    assert.equal(both.code, 2);
+    assert.match(both.err, /cannot be combined/);
+    assert.match(run(['graph', '--baseline-target', 'x'], dir).err, /only applies to explain and import-build/);
+    assert.match(run(['explain', '--platform', 'linux arm'], dir).err, /expected a platform/);
+  });
+  test('--baseline-target: the baseline was built for another stage; --platform / --baseline-platform', () => {
+    const df = 'FROM localbase AS build\nRUN echo b > /b\nFROM localbase AS final\nRUN echo b > /b\nRUN echo f\n';
+    const dir = repo('since-btarget', { Dockerfile: df });
+    // built for `build` before: the final stage's identical first RUN hits that cache, the rest does not
+    assert.deepEqual(statuses(run(['explain', '--format', 'json', '--baseline-target', 'build'], dir).out), ['2:skipped', '4:cached', '5:rebuilt']);
+    assert.deepEqual(statuses(run(['explain', '--format', 'json'], dir).out), ['2:skipped', '4:cached', '5:cached']);
+    const bad = run(['explain', '--baseline-target', 'nope'], dir);
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /baseline target stage "nope" not found/);
+    // another target platform: every RUN's key changes; the same one spelled differently does not
+    assert.deepEqual(statuses(run(['explain', '--format', 'json', '--platform', 'linux/s390x', '--baseline-platform', 'linux/amd64'], dir).out), ['2:skipped', '4:rebuilt', '5:rebuilt']);
+    assert.deepEqual(statuses(run(['explain', '--format', 'json', '--platform', 'linux/x86_64', '--baseline-platform', 'linux/amd64'], dir).out), ['2:skipped', '4:cached', '5:cached']);
   });
   test('multi-stage: unused stage is skipped; COPY --from of a rebuilt stage is maybe; --target', () => {
     const df = 'FROM localbase AS build\nCOPY src/ /src/\nRUN cat /src/* > /out\nFROM localbase AS unused\nRUN echo u\nFROM localbase\nCOPY --from=build /out /out\nRUN echo done\n';

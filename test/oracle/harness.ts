@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync,
+  chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync,
 } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -124,6 +124,7 @@ export function writeSpec(root: string, rel: string, spec: FileSpec): void {
   else {
     writeFileSync(p, spec.content);
     if (spec.mode !== undefined) chmodSync(p, spec.mode);
+    if (spec.mtime !== undefined) utimesSync(p, spec.mtime, spec.mtime);
   }
 }
 
@@ -151,6 +152,8 @@ export function materialize(sc: Scenario): Workspace {
   git(root, ['add', '-A']);
   git(root, ['-c', 'user.name=oracle', '-c', 'user.email=oracle@example.invalid', '-c', 'commit.gpgsign=false',
     'commit', '-q', '--no-verify', '-m', 'before']);
+  for (const [k, v] of Object.entries(sc.gitConfig ?? {})) git(root, ['config', k, v]);
+  if (sc.gitConfig) git(root, ['status', '--short']); // refresh the index under that config
   return { root, secretsDir, dockerfile, context };
 }
 
@@ -171,6 +174,7 @@ export function applyMutations(ws: Workspace, muts: Mutation[]): void {
       case 'chmod': chmodSync(p, m.mode); break;
       case 'chown': chownSync(p, m.uid, m.gid); break;
       case 'touch': utimesSync(p, m.mtime, m.mtime); break;
+      case 'rewrite-keep-mtime': { const st = statSync(p); writeFileSync(p, m.content); utimesSync(p, st.atime, st.mtime); break; }
       case 'mkdir': mkdirSync(p, { recursive: true }); break;
       case 'symlink': rmSync(p, { force: true }); symlinkSync(m.target, p); break;
       case 'tar': writeFileSync(p, makeTar(m.members)); break;
@@ -193,7 +197,9 @@ export interface BuildResult { log: string; ok: boolean; command: string; second
 export function build(host: string, ws: Workspace, sc: Scenario, opts: BuildOptions | undefined): BuildResult {
   const args = ['build', '--network=none', '--progress=plain'];
   for (const [k, v] of Object.entries(opts?.args ?? {})) args.push('--build-arg', `${k}=${v}`);
-  if (sc.target) args.push('--target', sc.target);
+  const target = opts?.target ?? sc.target;
+  if (target) args.push('--target', target);
+  if (opts?.platform) args.push('--platform', opts.platform);
   for (const id of Object.keys(sc.before?.secrets ?? {})) args.push('--secret', `id=${id},src=${join(ws.secretsDir, id)}`);
   args.push('-f', ws.dockerfile, ws.context);
   const t0 = Date.now();
@@ -229,8 +235,32 @@ export function cliArgs(ws: Workspace, sc: Scenario): string[] {
   const after = sc.after ?? sc.before;
   for (const [k, v] of Object.entries(after?.args ?? {})) args.push('--build-arg', `${k}=${v}`);
   for (const [k, v] of Object.entries(sc.before?.args ?? {})) args.push('--baseline-build-arg', `${k}=${v}`);
-  if (sc.target) args.push('--target', sc.target);
+  // the baseline had no build args while the second build has some: say so (otherwise it takes the current ones)
+  if (Object.keys(sc.before?.args ?? {}).length === 0 && Object.keys(after?.args ?? {}).length > 0) args.push('--no-baseline-build-args');
+  const target = after?.target ?? sc.target;
+  if (target) args.push('--target', target);
+  if ((sc.before?.target ?? sc.target) !== target) args.push('--baseline-target', sc.before?.target ?? sc.target ?? lastStageName(sc.dockerfile));
+  // --platform of each build; a build without one targets the builder's own platform (the CLI's default: the host's)
+  if (after?.platform) args.push('--platform', after.platform);
+  if ((sc.before?.platform ?? '') !== (after?.platform ?? '')) args.push('--baseline-platform', sc.before?.platform ?? builderPlatform());
   return args;
+}
+
+/** The last stage's name (the default target), for a baseline built without --target. */
+function lastStageName(dockerfile: string): string {
+  const froms = [...dockerfile.matchAll(/^FROM\s.*?\bAS\s+(\S+)\s*$/gim)];
+  return froms.length ? froms[froms.length - 1]![1]!.toLowerCase() : '';
+}
+
+let nativePlatform: string | undefined;
+/** The builder's own platform (`docker version`: Server.Os/Server.Arch), e.g. linux/amd64. */
+function builderPlatform(): string {
+  if (nativePlatform === undefined) {
+    const host = findBuilder().host ?? '';
+    const r = spawnSync(DOCKER, ['version', '--format', '{{.Server.Os}}/{{.Server.Arch}}'], { env: dockerEnv(host), encoding: 'utf8', timeout: 20_000 });
+    nativePlatform = r.status === 0 && r.stdout.trim() ? r.stdout.trim() : 'linux/amd64';
+  }
+  return nativePlatform;
 }
 
 export function runCli(ws: Workspace, sc: Scenario): CliResult {

@@ -21,7 +21,7 @@ export interface TarMember {
 /** A context file: plain text, or an object for modes, empty dirs and tar archives. */
 export type FileSpec =
   | string
-  | { content: string; mode?: number }
+  | { content: string; mode?: number; mtime?: number }
   | { dir: true }
   | { symlink: string }
   | { tar: TarMember[] };
@@ -36,6 +36,8 @@ export type Mutation =
   | { op: 'chown'; path: string; uid: number; gid: number }
   /** change mtime only (seconds since epoch) */
   | { op: 'touch'; path: string; mtime: number }
+  /** rewrite a file and restore its mtime (cp -p, touch -r, tar x): same size and mtime, new ctime */
+  | { op: 'rewrite-keep-mtime'; path: string; content: string }
   | { op: 'mkdir'; path: string }
   /** (re)point a symlink */
   | { op: 'symlink'; path: string; target: string }
@@ -47,6 +49,10 @@ export type Mutation =
 
 export interface BuildOptions {
   args?: Record<string, string>;
+  /** `docker build --platform` (the target platform; default: the builder's own) */
+  platform?: string;
+  /** `--target` of this build, when it differs from the scenario's */
+  target?: string;
   /** secret id -> initial content (only `before` is read; change it with a `secret` mutation); passed to every
    *  build as `--secret id=<id>,src=<file outside the repo>` */
   secrets?: Record<string, string>;
@@ -76,6 +82,8 @@ export interface Scenario {
   mutation?: Mutation[];
   /** needs root (chown) */
   rootOnly?: boolean;
+  /** `git config` of the temp repository, set after the commit (the index is then refreshed) */
+  gitConfig?: Record<string, string>;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -190,6 +198,37 @@ RUN echo parent > /parent
 FROM parent AS child
 WORKDIR /w
 RUN echo child > /child
+`;
+
+
+const PLATFORM_STAGE = (flag: string) => `FROM ${flag}localbase
+WORKDIR /app
+COPY a.txt ./
+RUN cat a.txt > /copy
+`;
+const TARGETARCH_RUN = (arg: string, flag = '') => `FROM ${flag}localbase
+RUN echo first > /first
+${arg}RUN echo "arch=$TARGETARCH" > /arch
+`;
+const CROSS = `FROM --platform=$BUILDPLATFORM localbase AS build
+RUN echo build > /b
+ARG TARGETARCH
+RUN echo "arch=$TARGETARCH" > /arch
+FROM scratch
+COPY a.txt /a
+COPY --from=build /arch /arch
+`;
+const MOVE_DF = (src: string, dest: string) => `FROM localbase
+RUN echo first > /first
+COPY ${src} ${dest}
+RUN ls -lR /d > /tree
+`;
+const MOVE_FROM = (p: string) => `FROM localbase AS gen
+RUN mkdir -p /out/a /out/b /out/c && echo same > /out/a/x.txt && echo same > /out/b/x.txt && echo other > /out/c/x.txt
+FROM localbase
+RUN echo first > /first
+COPY --from=gen ${p} /d/
+RUN ls -lR /d > /tree
 `;
 
 // ---------------------------------------------------------------------------------------------------------
@@ -980,4 +1019,220 @@ RUN --mount=type=bind,source=other.txt,target=/o cat /o > /oo
     mutation: [{ op: 'write', path: 'logs/drop.log', content: 'drop v2\n' }, { op: 'write', path: 'logs/sub/new.log', content: 'n\n' }],
     // real: C C C
   },
+  // --- platforms (issue 13): FROM --platform equal to the builder's default, automatic platform ARGs ----------
+  {
+    name: 'platform/add-buildplatform-flag',
+    about: 'FROM --platform=$BUILDPLATFORM on an image: the same base, the same keys as without the flag',
+    files: { 'a.txt': 'a\n' },
+    dockerfile: PLATFORM_STAGE(''),
+    mutation: [{ op: 'dockerfile', content: PLATFORM_STAGE('--platform=$BUILDPLATFORM ') }],
+    // real: C C C
+  },
+  {
+    name: 'platform/remove-targetplatform-flag',
+    about: 'dropping FROM --platform=$TARGETPLATFORM (= the default target) keeps every step cached',
+    files: { 'a.txt': 'a\n' },
+    dockerfile: PLATFORM_STAGE('--platform=$TARGETPLATFORM '),
+    mutation: [{ op: 'dockerfile', content: PLATFORM_STAGE('') }],
+    // real: C C C
+  },
+  {
+    name: 'platform/explicit-default-platform',
+    about: 'FROM --platform=linux/amd64 on a linux/amd64 builder: the same keys as no flag',
+    files: { 'a.txt': 'a\n' },
+    dockerfile: PLATFORM_STAGE(''),
+    mutation: [{ op: 'dockerfile', content: PLATFORM_STAGE('--platform=linux/amd64 ') }],
+    // real: C C C
+  },
+  {
+    name: 'platform/scratch-other-platform',
+    about: 'FROM --platform=linux/arm64 scratch: every op carries the platform, so the COPY misses',
+    files: { 'a.txt': 'a\n', 'b.txt': 'b\n' },
+    dockerfile: 'FROM scratch\nCOPY a.txt /a\nCOPY b.txt /b\n',
+    mutation: [{ op: 'dockerfile', content: 'FROM --platform=linux/arm64 scratch\nCOPY a.txt /a\nCOPY b.txt /b\n' }],
+    // real: C C
+  },
+  {
+    name: 'platform/declare-targetarch',
+    about: 'ARG TARGETARCH without a value takes the automatic one and enters the env of later RUNs',
+    files: {},
+    dockerfile: TARGETARCH_RUN(''),
+    mutation: [{ op: 'dockerfile', content: TARGETARCH_RUN('ARG TARGETARCH\n') }],
+    // real: C R
+  },
+  {
+    name: 'platform/declared-targetarch-flag-added',
+    about: 'a declared TARGETARCH keeps its value when FROM gains --platform=$BUILDPLATFORM: all cached',
+    files: {},
+    dockerfile: TARGETARCH_RUN('ARG TARGETARCH\n'),
+    mutation: [{ op: 'dockerfile', content: TARGETARCH_RUN('ARG TARGETARCH\n', '--platform=$BUILDPLATFORM ') }],
+    // real: C C
+  },
+  {
+    name: 'platform/cross-target-build',
+    about: 'docker build --platform linux/arm64 for a cross-compile Dockerfile: the BUILDPLATFORM stage keeps its base, its TARGETARCH RUN misses, the scratch stage misses',
+    files: { 'a.txt': 'a\n' },
+    dockerfile: CROSS,
+    after: { platform: 'linux/arm64' },
+    // real: build C R, stage-1 C R
+  },
+  // --- moved sources (issue 13): what of a source's path enters a COPY's key -----------------------------------
+  {
+    name: 'move/file-same-basename',
+    about: 'COPY a/x.txt /d/ -> COPY b/x.txt /d/ with the file moved: same bytes, basename, dest',
+    files: { 'a/x.txt': 'x\n' },
+    dockerfile: MOVE_DF('a/x.txt', '/d/'),
+    mutation: [{ op: 'remove', path: 'a/x.txt' }, { op: 'write', path: 'b/x.txt', content: 'x\n' }, { op: 'dockerfile', content: MOVE_DF('b/x.txt', '/d/') }],
+    // real: C C C
+  },
+  {
+    name: 'move/file-renamed-same-dest',
+    about: 'COPY a/x.txt /d/x.txt -> COPY a/y.txt /d/x.txt: same bytes and dest, other basename',
+    files: { 'a/x.txt': 'x\n' },
+    dockerfile: MOVE_DF('a/x.txt', '/d/x.txt'),
+    mutation: [{ op: 'remove', path: 'a/x.txt' }, { op: 'write', path: 'a/y.txt', content: 'x\n' }, { op: 'dockerfile', content: MOVE_DF('a/y.txt', '/d/x.txt') }],
+    // real: C R R
+  },
+  {
+    name: 'move/file-both-present',
+    about: 'a/x.txt and b/x.txt both exist, identical and unchanged; only the COPY source changes',
+    files: { 'a/x.txt': 'x\n', 'b/x.txt': 'x\n' },
+    dockerfile: MOVE_DF('a/x.txt', '/d/'),
+    mutation: [{ op: 'dockerfile', content: MOVE_DF('b/x.txt', '/d/') }],
+    // real: C C C
+  },
+  {
+    name: 'move/file-both-present-different',
+    about: 'a/x.txt and b/x.txt both exist, different and unchanged; only the COPY source changes',
+    files: { 'a/x.txt': 'x\n', 'b/x.txt': 'y\n' },
+    dockerfile: MOVE_DF('a/x.txt', '/d/'),
+    mutation: [{ op: 'dockerfile', content: MOVE_DF('b/x.txt', '/d/') }],
+    // real: C R R
+  },
+  {
+    name: 'move/dir-same-basename',
+    about: 'COPY a/lib /d/lib -> COPY b/lib /d/lib with the directory moved',
+    files: { 'a/lib/one.txt': '1\n', 'a/lib/sub/two.txt': '2\n' },
+    dockerfile: MOVE_DF('a/lib', '/d/lib'),
+    mutation: [
+      { op: 'remove', path: 'a/lib' },
+      { op: 'write', path: 'b/lib/one.txt', content: '1\n' },
+      { op: 'write', path: 'b/lib/sub/two.txt', content: '2\n' },
+      { op: 'dockerfile', content: MOVE_DF('b/lib', '/d/lib') },
+    ],
+    // real: C C C
+  },
+  {
+    name: 'move/dir-renamed',
+    about: 'COPY a/lib /d/lib -> COPY a/lib2 /d/lib: same tree and dest, other basename',
+    files: { 'a/lib/one.txt': '1\n' },
+    dockerfile: MOVE_DF('a/lib', '/d/lib'),
+    mutation: [{ op: 'remove', path: 'a/lib' }, { op: 'write', path: 'a/lib2/one.txt', content: '1\n' }, { op: 'dockerfile', content: MOVE_DF('a/lib2', '/d/lib') }],
+    // real: C R R
+  },
+  {
+    name: 'move/glob-match-renamed',
+    about: 'COPY src/*.txt /d/ with src/a.txt renamed to src/b.txt (same bytes, Dockerfile unchanged)',
+    files: { 'src/a.txt': 'same\n', 'src/keep.txt': 'k\n' },
+    dockerfile: MOVE_DF('src/*.txt', '/d/'),
+    mutation: [{ op: 'remove', path: 'src/a.txt' }, { op: 'write', path: 'src/b.txt', content: 'same\n' }],
+    // real: C R R
+  },
+  {
+    name: 'move/glob-single-match-renamed',
+    about: 'COPY src/*.txt /d/ matching one file, renamed (same bytes, Dockerfile unchanged)',
+    files: { 'src/a.txt': 'same\n' },
+    dockerfile: MOVE_DF('src/*.txt', '/d/'),
+    mutation: [{ op: 'remove', path: 'src/a.txt' }, { op: 'write', path: 'src/b.txt', content: 'same\n' }],
+    // real: C R R
+  },
+  {
+    name: 'move/glob-dir-moved',
+    about: 'COPY a/*.txt /d/ -> COPY b/*.txt /d/ with the matches moved',
+    files: { 'a/one.txt': '1\n', 'a/two.txt': '2\n' },
+    dockerfile: MOVE_DF('a/*.txt', '/d/'),
+    mutation: [
+      { op: 'remove', path: 'a' },
+      { op: 'write', path: 'b/one.txt', content: '1\n' },
+      { op: 'write', path: 'b/two.txt', content: '2\n' },
+      { op: 'dockerfile', content: MOVE_DF('b/*.txt', '/d/') },
+    ],
+    // real: C C C
+  },
+  {
+    name: 'move/copy-from-path',
+    about: 'COPY --from=gen /out/a/x.txt /d/ -> /out/b/x.txt: the stage made both with the same bytes',
+    files: {},
+    dockerfile: MOVE_FROM('/out/a/x.txt'),
+    mutation: [{ op: 'dockerfile', content: MOVE_FROM('/out/b/x.txt') }],
+    // real: gen C, final C C C
+  },
+  {
+    name: 'move/copy-from-path-different',
+    about: 'COPY --from=gen /out/a/x.txt /d/ -> /out/c/x.txt: the stage made them with different bytes',
+    files: {},
+    dockerfile: MOVE_FROM('/out/a/x.txt'),
+    mutation: [{ op: 'dockerfile', content: MOVE_FROM('/out/c/x.txt') }],
+    // real: gen C, final C R R
+  },
+  // --- baseline options (issue 13): the baseline built with other args or for another target --------------------
+  {
+    name: 'baseline/no-build-args-before',
+    about: 'the baseline was built without --build-arg, the second build passes V=2: RUNs after ARG V miss',
+    files: {},
+    dockerfile: 'FROM localbase\nRUN echo first > /first\nARG V\nRUN echo "v=$V" > /v\n',
+    before: { args: {} },
+    after: { args: { V: '2' } },
+  },
+  {
+    name: 'baseline/other-target-before',
+    about: 'the baseline was built with --target builder, the second build builds the final stage',
+    files: MULTI_FILES,
+    dockerfile: MULTI_E,
+    before: { target: 'builder' },
+    after: {},
+  },
+  // --- steps the builder does not run (issue 13) -----------------------------------------------------------------
+  {
+    name: 'workdir/root-no-op',
+    about: 'WORKDIR / runs no op (dispatchWorkdir skips the mkdir for /): no vertex; RUN after it keyed on cwd /',
+    files: {},
+    dockerfile: 'FROM localbase\nWORKDIR /app\nRUN pwd > /p1\nWORKDIR /\nRUN pwd > /p2\n',
+    mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN pwd > /p1\nWORKDIR /\nRUN pwd > /p2 && echo v2\n' }],
+    // real: C C R (no vertex for WORKDIR /)
+  },
+  {
+    name: 'workdir/root-added',
+    about: 'adding WORKDIR / before a RUN changes only that RUN\'s cwd (no op of its own)',
+    files: {},
+    dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
+    mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR /\nRUN pwd > /p\n' }],
+    // real: C C R (no vertex for WORKDIR /)
+  },
+  {
+    name: 'workdir/root-relative-added',
+    about: 'WORKDIR .. back to / (relative: joined, so "/" even on 0.8): no op',
+    files: {},
+    dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
+    mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR ..\nRUN pwd > /p\n' }],
+    // real: C C R (no vertex for WORKDIR ..)
+  },
+  {
+    name: 'workdir/root-unclean-absolute',
+    about: 'WORKDIR /app/.. (absolute, not cleaned before 0.12): Docker 20.10 runs a mkdir for it',
+    files: {},
+    dockerfile: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nRUN pwd > /p\n',
+    mutation: [{ op: 'dockerfile', content: 'FROM localbase\nWORKDIR /app\nRUN echo a > /a\nWORKDIR /app/..\nRUN pwd > /p\n' }],
+    // real: C C R R (WORKDIR /app/.. runs a mkdir)
+  },
+  // --- git's stat cache (issue 13) ------------------------------------------------------------------------------
+  {
+    name: 'gitstat/restored-mtime-trustctime-off',
+    about: 'a copied file rewritten with the same size and its old mtime restored, in a repository with core.trustctime=false: BuildKit sees the bytes',
+    files: { 'a.txt': { content: 'aaaa\n', mtime: 1_000_000_000 }, 'b.txt': { content: 'bbbb\n', mtime: 1_000_000_000 } },
+    dockerfile: 'FROM localbase\nRUN echo first > /first\nCOPY a.txt /a.txt\nRUN cat /a.txt > /aa\nCOPY b.txt /b.txt\n',
+    gitConfig: { 'core.trustctime': 'false', 'core.checkStat': 'minimal' },
+    mutation: [{ op: 'rewrite-keep-mtime', path: 'a.txt', content: 'AAAA\n' }],
+  },
 ];
+

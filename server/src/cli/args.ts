@@ -9,7 +9,14 @@ export interface ParsedArgs {
   changed?: string[];
   buildArgs: Record<string, string>;
   baselineBuildArgs?: Record<string, string>;
+  /** `--no-baseline-build-args`: the baseline was built without build args. */
+  noBaselineBuildArgs?: boolean;
   target?: string;
+  /** `--baseline-target`: the stage the baseline was built for (default: --target). */
+  baselineTarget?: string;
+  /** `--platform` / `--baseline-platform`: the platform built for (default: the host's). */
+  platform?: string;
+  baselinePlatform?: string;
   buildkitVersion?: string;
   format: string;
   /** `check`: files or folders. */
@@ -27,8 +34,9 @@ export interface ParsedArgs {
   reports?: { format: string; file: string }[];
 }
 
-const BOOL_FLAGS = new Set(['--fix', '--quiet', '-q']);
-const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits', '--report']);
+const BOOL_FLAGS = new Set(['--fix', '--quiet', '-q', '--no-baseline-build-args']);
+const VALUE_FLAGS = new Set(['--severity-threshold', '--config', '--context', '--since', '--build-arg', '--baseline-build-arg', '--target', '--format', '--buildkit-version', '--changed', '--commits', '--report', '--baseline-target', '--platform', '--baseline-platform']);
+const BASELINE_COMMANDS = ['explain', 'import-build'];
 
 /** Fails before any work when --format or a --report format is not one `command` renders. */
 export function requireFormats(a: ParsedArgs, command: string, allowed: string[]): void {
@@ -61,6 +69,7 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
     if (BOOL_FLAGS.has(a)) {
       if (inline !== undefined) throw new CliError(`${a} takes no value`);
       if (a === '--fix') out.fix = true;
+      else if (a === '--no-baseline-build-args') out.noBaselineBuildArgs = true;
       else out.quiet = true;
       continue;
     }
@@ -76,6 +85,15 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
         case '--context': out.context = take(); break;
         case '--since': out.since = take(); break;
         case '--target': out.target = take(); break;
+        case '--baseline-target': out.baselineTarget = take(); break;
+        case '--platform':
+        case '--baseline-platform': {
+          const v = take();
+          if (!/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+){0,2}$/.test(v)) throw new CliError(`${a} "${v}": expected a platform such as linux/amd64 or linux/arm64`);
+          if (a === '--platform') out.platform = v;
+          else out.baselinePlatform = v;
+          break;
+        }
         case '--format': out.format = take(); break;
         case '--config': out.config = take(); break;
         case '--report': {
@@ -143,7 +161,8 @@ export function parseArgs(argv: string[], env: NodeJS.ProcessEnv = process.env):
   if (out.reports && !['check', 'explain'].includes(out.command)) throw new CliError('--report only applies to check and explain');
   if (out.commits !== undefined && out.command !== 'history') throw new CliError('--commits only applies to history');
   if (out.since !== undefined && out.changed) throw new CliError('--since and --changed cannot be combined');
-  if (out.baselineBuildArgs && out.changed === undefined && out.since === undefined && out.command !== 'explain')
-    throw new CliError('--baseline-build-arg only applies to explain');
+  const baselineFlag = out.baselineBuildArgs ? '--baseline-build-arg' : out.noBaselineBuildArgs ? '--no-baseline-build-args' : out.baselineTarget !== undefined ? '--baseline-target' : out.baselinePlatform !== undefined ? '--baseline-platform' : null;
+  if (baselineFlag && !BASELINE_COMMANDS.includes(out.command)) throw new CliError(`${baselineFlag} only applies to explain and import-build`);
+  if (out.baselineBuildArgs && out.noBaselineBuildArgs) throw new CliError('--baseline-build-arg and --no-baseline-build-args cannot be combined');
   return out;
 }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { analyze, fmtSeconds, type HistoryResult } from '../engine';
 import { CliError, type ParsedArgs } from './args';
-import { readDockerfile } from './input';
+import { buildOptions, readDockerfile } from './input';
 import { runHistoryJob, type HistoryEvent, type HistoryJob, type HistoryJobResult } from './historyjob';
 import { Progress, interruptible, progressWanted } from './progress';
 
@@ -15,7 +15,7 @@ import { Progress, interruptible, progressWanted } from './progress';
 export async function runHistory(a: ParsedArgs, color: boolean, workerScript?: string): Promise<number> {
   const df = readDockerfile(a.dockerfile);
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
-  const options = { buildArgs: a.buildArgs, target: a.target, buildkitVersion: a.buildkitVersion };
+  const options = buildOptions(a, 'current');
   if (a.target !== undefined && analyze(df.text, { target: a.target }).target < 0) throw new CliError(`target stage "${a.target}" not found in ${df.display}`);
   if (!['text', 'json'].includes(a.format)) throw new CliError(`--format ${a.format} is not available for history (text, json)`);
   if (a.since !== undefined || a.changed) throw new CliError(`${a.since !== undefined ? '--since' : '--changed'} does not apply to history (it replays every commit against its parent)`);

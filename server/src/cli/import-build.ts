@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { analyze, BuildLogError, explain, importBuildLog, fmtSeconds, agreesWith, type ContextSnapshot, type Explanation } from '../engine';
 import { gitBaseline, loadDiskContext } from '../context';
 import { CliError, type ParsedArgs } from './args';
-import { readDockerfile } from './input';
+import { buildOptions, checkBaselineTarget, readByModel, readDockerfile } from './input';
 
 const MAX_LOG_BYTES = 512 * 1024 * 1024;
 
@@ -32,7 +32,8 @@ export function runImportBuild(a: ParsedArgs): number {
   const log = readLog(a.log);
   const df = readDockerfile(a.dockerfile);
   if (!['text', 'json'].includes(a.format)) throw new CliError(`--format ${a.format} is not available for import-build (text, json)`);
-  const options = { buildArgs: a.buildArgs, target: a.target, buildkitVersion: a.buildkitVersion };
+  const options = buildOptions(a, 'current');
+  const baseOptions = buildOptions(a, 'baseline');
   const model = analyze(df.text, options);
   if (a.target !== undefined && model.target < 0) throw new CliError(`target stage "${a.target}" not found in ${df.display}`);
   let mapping;
@@ -51,7 +52,7 @@ export function runImportBuild(a: ParsedArgs): number {
   if (a.changed) {
     prediction = explain({
       current: { text: df.text, context: current, options },
-      baseline: { text: df.text, context: current, options },
+      baseline: { text: df.text, context: current, options: baseOptions },
       changed: a.changed.map((p) => p.split(path.sep).join('/')),
       currentModel: model,
     });
@@ -59,12 +60,13 @@ export function runImportBuild(a: ParsedArgs): number {
   } else {
     const rev = a.since ?? 'HEAD';
     try {
-      const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+      const base = gitBaseline({ contextDir, dockerfilePath: df.path, rev, statCheck: readByModel(model) });
       const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
       prediction = explain({
         current: { text: df.text, context: current, options },
-        baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options },
+        baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: baseOptions },
         changedHint: base.changedHint,
+        sameStat: base.sameStat,
         exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
         currentModel: model,
       });
@@ -74,6 +76,7 @@ export function runImportBuild(a: ParsedArgs): number {
       notes.push(`no prediction to compare with: ${(e as Error).message.split('\n')[0]} (use --changed PATH ... or --since REV)`);
     }
   }
+  if (prediction) checkBaselineTarget(a, prediction);
   const byStep = new Map(mapping.steps.map((s) => [s.stepId, s]));
   const rows = model.steps.map((step) => {
     const real = byStep.get(step.id);

@@ -1,7 +1,8 @@
 // Reading the Dockerfile the user named, with clear errors for what can go wrong.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CliError } from './args';
+import { CliError, type ParsedArgs } from './args';
+import { readSelects, type AnalyzeOptions, type Explanation, type Model } from '../engine';
 
 export const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
 
@@ -32,4 +33,38 @@ export function readDockerfile(arg: string | undefined): { path: string; display
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const rel = path.relative(process.cwd(), p);
   return { path: p, display: rel.startsWith('..') ? p : rel, text };
+}
+
+/** The builder's platform when it runs on this machine: Linux containers of the host's architecture. */
+export function hostPlatform(): string {
+  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
+  return 'linux/' + (arch[process.arch] ?? process.arch);
+}
+
+/**
+ * Analysis options for the current build or the baseline build. The baseline takes the current build args unless
+ * `--baseline-build-arg` (replaces them all) or `--no-baseline-build-args` says otherwise, and `--baseline-target` /
+ * `--baseline-platform` when given.
+ */
+export function buildOptions(a: ParsedArgs, which: 'current' | 'baseline'): AnalyzeOptions {
+  const base = which === 'baseline';
+  const buildArgs = !base ? a.buildArgs : a.noBaselineBuildArgs ? {} : (a.baselineBuildArgs ?? a.buildArgs);
+  const target = base && a.baselineTarget !== undefined ? a.baselineTarget : a.target;
+  const platform = base && a.baselinePlatform !== undefined ? a.baselinePlatform : a.platform;
+  const o: AnalyzeOptions = { buildArgs, target, buildkitVersion: a.buildkitVersion, buildPlatform: hostPlatform() };
+  if (platform !== undefined) o.platform = platform;
+  return o;
+}
+
+/** `--baseline-target` names a stage the baseline Dockerfile must have. */
+export function checkBaselineTarget(a: ParsedArgs, result: Explanation): void {
+  if (a.baselineTarget === undefined || !result.baseline || result.baseline.target >= 0) return;
+  const names = result.baseline.stages.filter((s) => s.name).map((s) => s.name);
+  throw new CliError(`baseline target stage "${a.baselineTarget}" not found in the baseline Dockerfile${names.length ? ` (stages: ${names.join(', ')})` : ' (it has no named stages)'}`);
+}
+
+/** Context paths the model's built steps read (COPY/ADD sources, bind mounts): the ones whose git stat data is checked. */
+export function readByModel(model: Model): (rel: string) => boolean {
+  const reads = model.steps.filter((s) => model.stages[s.stage]!.needed).flatMap((s) => s.contextReads);
+  return (rel) => reads.some((r) => readSelects(r, rel));
 }

@@ -8,7 +8,7 @@ import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } f
 import { renderExplainMarkdown } from './markdown';
 import { loadBuildRecord } from '../context/evidence';
 import { CliError, parseArgs, requireFormats, type ParsedArgs } from './args';
-import { readDockerfile } from './input';
+import { buildOptions, checkBaselineTarget, readByModel, readDockerfile } from './input';
 import { runCheck, writeReport } from './check';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
@@ -19,8 +19,9 @@ const HELP = `layerwise ${VERSION} — predict which Dockerfile steps BuildKit's
 
 Usage:
   layerwise explain [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
-                    [--build-arg K=V ...] [--baseline-build-arg K=V ...] [--target STAGE]
-                    [--buildkit-version V] [--format text|json|markdown]
+                    [--build-arg K=V ...] [--target STAGE] [--platform P] [--buildkit-version V]
+                    [--baseline-build-arg K=V ... | --no-baseline-build-args] [--baseline-target STAGE]
+                    [--baseline-platform P] [--format text|json|markdown]
   layerwise check   [PATH ...] [--context DIR] [--build-arg K=V ...] [--target STAGE] [--config FILE]
                     [--format text|json|sarif|github|markdown] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
@@ -28,7 +29,9 @@ Usage:
   layerwise history [DOCKERFILE] [--context DIR] [--commits N] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json]
   layerwise import-build LOG [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
-                    [--build-arg K=V ...] [--target STAGE] [--buildkit-version V] [--format text|json]
+                    [--build-arg K=V ...] [--target STAGE] [--platform P] [--buildkit-version V]
+                    [--baseline-build-arg K=V ... | --no-baseline-build-args] [--baseline-target STAGE]
+                    [--baseline-platform P] [--format text|json]
 
   DOCKERFILE defaults to ./Dockerfile (a directory means DIR/Dockerfile); --context defaults to the Dockerfile's
   directory. Relative paths resolve against the current directory, like docker build.
@@ -37,6 +40,10 @@ Usage:
                         current = the working tree on disk. Untracked files count as added.
   explain --changed P   only the listed paths count as changed (no git needed).
   --buildkit-version V  predict for an older builder, e.g. 0.8 for Docker 20.10 (default: current BuildKit).
+  --platform P          the platform built for (docker build --platform; default: this machine's, e.g. linux/amd64).
+  baseline options      how the baseline was built, when not like the current build: --baseline-build-arg K=V
+                        (given at all, it replaces every current build arg), --no-baseline-build-args (it had
+                        none), --baseline-target STAGE, --baseline-platform P.
 
   check PATH            Dockerfiles or folders (Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*);
                         settings from .layerwise.yaml found upward from each Dockerfile.
@@ -53,11 +60,6 @@ Usage:
                         (or --changed) disagrees with the real build.
 
 Exit codes: 0 success (check: nothing at or above the threshold), 1 check found issues, 2 usage or input error.`;
-
-function buildOptions(a: ParsedArgs, which: 'current' | 'baseline'): AnalyzeOptions {
-  const args = which === 'current' ? a.buildArgs : (a.baselineBuildArgs ?? a.buildArgs);
-  return { buildArgs: args, target: a.target, buildkitVersion: a.buildkitVersion };
-}
 
 /** The current model (analysed once per run), after checking that the --target stage exists. */
 function currentModel(a: ParsedArgs, text: string, where: string): Model {
@@ -93,7 +95,7 @@ function runExplain(a: ParsedArgs): number {
     const rev = a.since ?? 'HEAD';
     let base: ReturnType<typeof gitBaseline>;
     try {
-      base = gitBaseline({ contextDir, dockerfilePath: df.path, rev });
+      base = gitBaseline({ contextDir, dockerfilePath: df.path, rev, statCheck: readByModel(model) });
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0] ?? '';
       // without --since the user may not know explain compares with a commit: say how to do without git
@@ -106,6 +108,7 @@ function runExplain(a: ParsedArgs): number {
       current: { text: df.text, context: current, options: buildOptions(a, 'current') },
       baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
       changedHint: base.changedHint,
+        sameStat: base.sameStat,
       currentModel: model,
       // git cannot say what the repository's own .git folder held at REV: leave it out, and say so below
       exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
@@ -115,6 +118,7 @@ function runExplain(a: ParsedArgs): number {
       notes.push(`${gitDirRel}/ is in the build context (not in ${current.ignoreFile?.name ?? '.dockerignore'}): a real build would also rerun every step that copies it whenever it changes, i.e. on every commit. It is not compared here.`);
     baselineLabel = `${rev} (${base.commit.slice(0, 12)})`;
   }
+  checkBaselineTarget(a, result);
   const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes };
   const render = (fmt: string, color: boolean): string =>
     fmt === 'json' ? renderExplainJson(result, meta) + '\n' : fmt === 'markdown' ? renderExplainMarkdown(result, { ...meta, buildLog: lastBuildLog(df.path) }) : renderExplainText(result, meta, color);

@@ -227,6 +227,12 @@ export interface GitBaselineOptions {
   /** The Dockerfile on disk (absolute or relative to the current directory); may be outside the context. */
   dockerfilePath: string;
   rev: string;
+  /**
+   * Which tracked context files to check where git's stat data cannot be trusted (assume-unchanged/skip-worktree
+   * entries, a restored mtime in the second the index was written); default all; false turns the checks off (bench).
+   * The CLI passes the paths its steps read.
+   */
+  statCheck?: ((rel: string) => boolean) | false;
 }
 
 export interface GitBaseline {
@@ -237,6 +243,56 @@ export interface GitBaseline {
   context: GitContext;
   /** Context-relative paths that may differ between `rev` and the working tree (modified, added, deleted, mode, untracked, ignored). */
   changedHint: string[];
+  /**
+   * Hinted files whose size and executable bit match `rev` and whose mtime was restored (older than their ctime):
+   * if their bytes differ, a builder holding the previous context transfer does not see it (ExplainInput.sameStat).
+   */
+  sameStat: string[];
+}
+
+/**
+ * Tracked files whose index stat data cannot be trusted, added to the hint so their content is compared:
+ * - entries git is told not to look at (update-index --assume-unchanged: a lowercase `ls-files -v` tag;
+ *   --skip-worktree: S);
+ * - a file rewritten in the second its index entry was written, with its mtime restored: git compares ctime to the
+ *   second at best and does not take the entry as racy (its mtime looks older than the index), so the entry matches.
+ *   Such a file has mtime < ctime (a write sets both to the same instant; utimes sets only mtime) and a ctime no
+ *   earlier than a second before the index was written.
+ * Cost: one `ls-files -v` pass and an lstat per checked file (bench/context.bench.ts).
+ */
+function untrustedStat(
+  repoRoot: string,
+  ctxAbs: string,
+  prefix: string,
+  pathspec: string[],
+  cfg: string[],
+  context: GitContext,
+  hint: Set<string>,
+  add: (full: string) => void,
+  wanted: (rel: string) => boolean,
+): void {
+  const tagged = runGit(['ls-files', '-v', '-z', '--full-name', ...pathspec], { cwd: repoRoot, config: cfg });
+  for (const e of splitZ(tagged)) {
+    const tag = e.charAt(0);
+    if (e.charAt(1) === ' ' && (tag === 'S' || (tag >= 'a' && tag <= 'z')) && e.startsWith(prefix, 2) && wanted(e.slice(2 + prefix.length))) add(e.slice(2));
+  }
+  let indexMs: number;
+  try {
+    const rel = runGit(['rev-parse', '--git-path', 'index'], { cwd: repoRoot, config: cfg }).toString('utf8').trim();
+    indexMs = fs.statSync(path.resolve(repoRoot, rel)).mtimeMs;
+  } catch {
+    return; // no index: git diff compares every file
+  }
+  for (const p of context.paths()) {
+    if (hint.has(p) || context.entry(p)?.type !== 'file' || !wanted(p)) continue;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(path.join(ctxAbs, ...p.split('/')));
+    } catch {
+      continue;
+    }
+    if (st.mtimeMs < st.ctimeMs && st.ctimeMs >= indexMs - 1000) hint.add(p);
+  }
 }
 
 export function gitBaseline(opts: GitBaselineOptions): GitBaseline {
@@ -283,9 +339,14 @@ export function gitBaseline(opts: GitBaselineOptions): GitBaseline {
     hint.add(full.slice(prefix.length));
   };
   const cfg = filterOverrides(repoRoot);
+  // git diff trusts an index entry whose stat data matches the file. BuildKit compares content, so the stat check
+  // must be as strict as git allows, whatever the repository or user config says: ctime on (a file rewritten with a
+  // restored mtime — cp -p, touch -r, tar x, rsync -t — keeps size and mtime but not ctime), full stat comparison,
+  // no core.ignoreStat. Racily clean entries (mtime not older than the index) git re-reads itself.
+  const strictStat = opts.statCheck === false ? [] : ['-c', 'core.trustctime=true', '-c', 'core.checkStat=default', '-c', 'core.ignoreStat=false'];
   const diff = runGit(['diff', '--raw', '-z', '--no-renames', '--no-ext-diff', '--no-textconv', '--ignore-submodules=none', commit, ...pathspec], {
     cwd: repoRoot,
-    config: cfg,
+    config: [...cfg, ...strictStat],
   });
   const parts = splitZ(diff);
   for (let i = 0; i < parts.length; i++) {
@@ -297,6 +358,19 @@ export function gitBaseline(opts: GitBaselineOptions): GitBaseline {
   }
   const others = runGit(['ls-files', '--others', '-z', '--full-name', ...pathspec], { cwd: repoRoot, config: cfg });
   for (const p of splitZ(others)) add(p);
+  if (opts.statCheck !== false) untrustedStat(repoRoot, ctxAbs, prefix, pathspec, cfg, context, hint, add, opts.statCheck ?? (() => true));
 
-  return { repoRoot, commit, dockerfileText, context, changedHint: [...hint] };
+  const sameStat: string[] = [];
+  for (const p of hint) {
+    const e = context.entry(p);
+    if (e?.type !== 'file') continue;
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(path.join(ctxAbs, ...p.split('/')));
+    } catch {
+      continue;
+    }
+    if (st.isFile() && st.size === e.size && !!(st.mode & 0o111) === !!(e.mode & 0o111) && st.mtimeMs < st.ctimeMs) sameStat.push(p);
+  }
+  return { repoRoot, commit, dockerfileText, context, changedHint: [...hint], sameStat };
 }

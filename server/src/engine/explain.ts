@@ -7,7 +7,7 @@
 import type { ContextSnapshot } from './context';
 import { normalizeRel } from './context';
 import { parseDockerignore, type DockerIgnore } from './dockerignore';
-import { analyze, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
+import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
 
 export type StepStatus = 'cached' | 'rebuilt' | 'maybe' | 'skipped';
@@ -29,6 +29,7 @@ export interface Reason {
     | 'trigger'
     | 'source-date-epoch'
     | 'remote'
+    | 'platform'
     | 'not-built';
   message: string;
   /** Changed context paths behind a 'files' reason (at most 20). */
@@ -75,6 +76,13 @@ export interface ExplainInput {
   currentModel?: Model;
   /** Context paths to leave out of the comparison (e.g. the repository's own `.git` against a git baseline). */
   exclude?: (path: string) => boolean;
+  /**
+   * Paths whose bytes changed while their size and mtime did not (a restored mtime). BuildKit's context transfer
+   * decides what to resend by size and mtime (like rsync), so a builder that holds the previous transfer of this
+   * context keeps the old bytes and hits; a fresh one sees the change (oracle gitstat/*, moby/buildkit#2592): such a
+   * change makes the steps reading it "maybe".
+   */
+  sameStat?: Iterable<string>;
 }
 
 type State = string; // 'absent' or a description of type/mode/content
@@ -103,6 +111,10 @@ function changeKind(before: State, after: State): FileChangeKind {
   return 'modified';
 }
 
+function granularity(a: ContextSnapshot, b: ContextSnapshot): 'exact' | 'git' {
+  return a.modeGranularity === 'git' || b.modeGranularity === 'git' ? 'git' : 'exact';
+}
+
 /** Computes the context paths whose sent state differs between baseline and current. */
 export function diffContexts(
   base: ContextSnapshot,
@@ -114,7 +126,7 @@ export function diffContexts(
   if (base === cur) return new Map();
   const igB = parseDockerignore(base.ignoreFile?.text ?? '');
   const igC = parseDockerignore(cur.ignoreFile?.text ?? '');
-  const gran: 'exact' | 'git' = base.modeGranularity === 'git' || cur.modeGranularity === 'git' ? 'git' : 'exact';
+  const gran = granularity(base, cur);
   const out = new Map<string, { before: State; after: State }>();
   const sentB = new Set<string>();
   for (const p of base.paths()) if (!igB.ignores(p)) sentB.add(p);
@@ -262,12 +274,91 @@ function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null)[]): C
   return extra.length ? { ...r, sources: [...r.sources, ...extra] } : r;
 }
 
+/**
+ * How a moved source is keyed. BuildKit keys a COPY/ADD source by its basename (in the file action) and the content
+ * hash of what it selects, names taken relative to the source (cache/contenthash: a file's own name is not hashed, a
+ * directory's entries are named relative to it, each wildcard match by its basename — unless a single match has the
+ * pattern's own basename). Sources written the same on both sides select the same paths, so comparing only the
+ * changed paths is enough; a source written differently on the two sides (moved, or a sibling of one that moved:
+ * same basename) is keyed on the full content it selects on its own side ("full form", hashed here; the cost is
+ * the selected files' content ids).
+ */
+interface FullForm {
+  /** Sources (as in ContextRead.sources) keyed by their full content. */
+  sources: Set<string>;
+  snap: ContextSnapshot;
+  ig: DockerIgnore;
+  gran: 'exact' | 'git';
+}
+
+function fullContent(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
+  const inc = compileSource(src);
+  const exc = r.excludes.map((e) => compileSource(normalizeRel(e)));
+  const wild = /[*?[\\]/.test(src);
+  const k = src === '' ? 0 : src.split('/').length;
+  const rows: [string, string][] = [];
+  for (const p of f.snap.paths()) {
+    if (!inc(p) || exc.some((x) => x(p))) continue;
+    const st = changed.get(p)?.[side] ?? stateOf(f.snap, f.ig, p, f.gran);
+    if (st !== 'absent') rows.push([p, st]);
+  }
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  let named = true;
+  if (wild) {
+    const roots = new Set(rows.map(([p]) => p.split('/').slice(0, k).join('/')));
+    named = !(roots.size === 1 && sourceBasename([...roots][0]!) === sourceBasename(src));
+  }
+  const out: string[] = [];
+  for (const [p, st] of rows) {
+    let rel: string;
+    if (!wild) rel = src === '' ? p : p === src ? '' : p.slice(src.length + 1);
+    else {
+      const segs = p.split('/');
+      const rest = segs.slice(k).join('/');
+      rel = named ? segs[k - 1] + (rest ? '/' + rest : '') : rest;
+    }
+    out.push(rel + '=' + st);
+  }
+  return 'full:' + hash(out.join('\n'));
+}
+
+/** The COPY/ADD sources of the steps a model builds. */
+function copySources(model: Model): Set<string> {
+  const out = new Set<string>();
+  for (const step of model.steps) {
+    if (!model.stages[step.stage]!.needed) continue;
+    for (const r of step.contextReads) if (r.via !== 'bind') for (const s of r.sources) out.add(s);
+  }
+  return out;
+}
+
+/**
+ * Sources written differently on the two sides, and those sharing a basename with one of them (see FullForm) —
+ * only basenames found on both sides: a source can only share a key with one of the same basename, so a source
+ * added with a new name (a new `COPY . .`) keeps the cheap form and nothing is hashed for it.
+ */
+function fullFormSources(a: Set<string>, b: Set<string>): Set<string> {
+  const namesA = new Set([...a].map(sourceBasename));
+  const namesB = new Set([...b].map(sourceBasename));
+  const names = new Set<string>();
+  for (const s of a) if (!b.has(s) && namesB.has(sourceBasename(s))) names.add(sourceBasename(s));
+  for (const s of b) if (!a.has(s) && namesA.has(sourceBasename(s))) names.add(sourceBasename(s));
+  const out = new Set<string>();
+  if (names.size === 0) return out;
+  for (const s of [...a, ...b]) if (names.has(sourceBasename(s))) out.add(s);
+  return out;
+}
+
 function computeKeys(
   model: Model,
   changed: Map<string, { before: State; after: State }>,
   side: 'before' | 'after',
   snaps: (ContextSnapshot | null)[] = [],
+  full: FullForm | null = null,
+  sameStat: Set<string> | null = null,
 ): Keys {
+  // the optimistic key sees a same-stat change as no change (a warm builder keeps the old bytes)
+  const changedOpt = sameStat && side === 'after' ? new Map([...changed].map(([p, st]) => [p, sameStat.has(p) ? { before: st.before, after: st.before } : st])) : changed;
   const strict: string[] = new Array(model.steps.length);
   const opt: string[] = new Array(model.steps.length);
   const finalKey = (stage: Stage, which: 'strict' | 'opt'): string => {
@@ -276,17 +367,25 @@ function computeKeys(
   };
   const baseKey = (stage: Stage, which: 'strict' | 'opt'): string => {
     if (stage.base.kind === 'stage') return finalKey(model.stages[stage.base.stage]!, which);
-    return 'base:' + stage.base.ref;
+    // an image resolves to the manifest of the stage's platform; scratch has no content and file ops carry no
+    // platform in their key (oracle: platform/scratch-other-platform)
+    return 'base:' + stage.base.ref + (stage.base.kind === 'image' ? '@' + stage.platform : '');
   };
   for (const step of model.steps) {
     const stage = model.stages[step.stage]!;
-    const content: string[] = [];
-    for (const r0 of step.contextReads) {
-      const r = changed.size ? followSourceLinks(r0, snaps) : r0;
-      const sel: string[] = [];
-      for (const [p, st] of changed) if (readSelects(r, p)) sel.push(p + '=' + st[side]);
-      content.push(sel.sort().join('|'));
-    }
+    const readKey = (ch: Map<string, { before: State; after: State }>): string => {
+      const content: string[] = [];
+      for (const r0 of step.contextReads) {
+        if (full && r0.via !== 'bind' && r0.sources.some((x) => full.sources.has(x))) {
+          content.push(r0.sources.map((x) => (full.sources.has(x) ? fullContent(full, r0, x, ch, side) : symbolic({ ...r0, sources: [x] }, ch, side, snaps))).join('|'));
+          continue;
+        }
+        content.push(symbolic(r0, ch, side, snaps));
+      }
+      return content.join('\u0002');
+    };
+    const contentS = readKey(changed);
+    const contentO = changedOpt === changed || !step.contextReads.length ? contentS : readKey(changedOpt);
     const fromStrict: string[] = [];
     const fromOpt: string[] = [];
     for (const r of step.stageReads) {
@@ -296,16 +395,26 @@ function computeKeys(
       } else {
         const src = model.stages[r.stage]!;
         fromStrict.push('stage:' + finalKey(src, 'strict') + ':' + r.paths.join(','));
-        fromOpt.push('stage-content:' + r.paths.join(','));
+        // the bytes at the copied path decide; the action holds only its basename, so another path of the same name
+        // may hit (oracle: move/copy-from-path)
+        fromOpt.push('stage-content:' + r.paths.map(sourceBasename).join(','));
       }
     }
     const parentS = step.parent === null ? baseKey(stage, 'strict') : strict[step.parent]!;
     const parentO = step.parent === null ? baseKey(stage, 'opt') : opt[step.parent]!;
-    const common = step.op + '\u0001' + content.join('\u0002') + '\u0001' + (step.remote ?? '');
-    strict[step.id] = hash(parentS + '\u0003' + common + '\u0003' + fromStrict.join('\u0002'));
-    opt[step.id] = hash(parentO + '\u0003' + common + '\u0003' + fromOpt.join('\u0002'));
+    const rk = step.remoteKey;
+    strict[step.id] = hash(parentS + '\u0003' + step.op + '\u0001' + contentS + '\u0001' + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002'));
+    opt[step.id] = hash(parentO + '\u0003' + step.op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002'));
   }
   return { strict, opt };
+}
+
+/** The changed paths a read selects, with their state on one side (full paths: both sides select the same). */
+function symbolic(r0: ContextRead, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after', snaps: (ContextSnapshot | null)[]): string {
+  const r = changed.size ? followSourceLinks(r0, snaps) : r0;
+  const sel: string[] = [];
+  for (const [p, st] of changed) if (readSelects(r, p)) sel.push(p + '=' + st[side]);
+  return sel.sort().join('|');
 }
 
 /** Explains what rebuilds between a baseline build and the current state. */
@@ -335,12 +444,25 @@ export function explain(input: ExplainInput): Explanation {
   }
 
   const snaps = [input.current.context, input.baseline.context];
-  const kc = computeKeys(model, changed, 'after', snaps);
+  let fullC: FullForm | null = null;
+  let fullB: FullForm | null = null;
+  if (baseline && baseline !== model) {
+    const sources = fullFormSources(copySources(model), copySources(baseline));
+    if (sources.size) {
+      const cur = input.current.context;
+      const base = input.baseline.context ?? cur;
+      const gran = granularity(base, cur);
+      fullC = { sources, snap: cur, ig: parseDockerignore(cur.ignoreFile?.text ?? ''), gran };
+      fullB = { sources, snap: base, ig: parseDockerignore(base.ignoreFile?.text ?? ''), gran };
+    }
+  }
+  const sameStat = input.sameStat ? new Set([...input.sameStat].map(normalizeRel).filter((p) => changed.has(p))) : null;
+  const kc = computeKeys(model, changed, 'after', snaps, fullC, sameStat?.size ? sameStat : null);
   const poolStrict = new Set<string>();
   const poolOpt = new Set<string>();
   let kb: Keys | null = null;
   if (baseline) {
-    kb = baseline === model && changed.size === 0 ? kc : computeKeys(baseline, changed, 'before', snaps);
+    kb = baseline === model && changed.size === 0 ? kc : computeKeys(baseline, changed, 'before', snaps, fullB);
     for (const s of baseline.steps) {
       if (!baseline.stages[s.stage]!.needed) continue;
       poolStrict.add(kb.strict[s.id]!);
@@ -361,7 +483,7 @@ export function explain(input: ExplainInput): Explanation {
     results.push({ step, status, reasons: [] });
   }
   for (const r of results) {
-    if (r.status === 'rebuilt' || r.status === 'maybe') r.reasons = reasonsFor(r.step, model, baseline, kc, kb, statusOf, changed, curOpts, baseOpts);
+    if (r.status === 'rebuilt' || r.status === 'maybe') r.reasons = reasonsFor(r.step, model, baseline, kc, kb, statusOf, changed, curOpts, baseOpts, sameStat);
     else if (r.status === 'skipped') r.reasons = [{ kind: 'not-built', message: notBuiltMessage(model, r.step.stage) }];
   }
   const changedPaths = new Map<string, FileChangeKind>();
@@ -426,6 +548,7 @@ function reasonsFor(
   changed: Map<string, { before: State; after: State }>,
   curOpts: AnalyzeOptions,
   baseOpts: AnalyzeOptions,
+  sameStat: Set<string> | null = null,
 ): Reason[] {
   const reasons: Reason[] = [];
   const stage = model.stages[step.stage]!;
@@ -472,10 +595,26 @@ function reasonsFor(
     if (a['cmd'] === b['cmd'] && step.keyword === 'RUN' && other.shell.join(' ') !== step.shell.join(' ')) reasons.push({ kind: 'shell', message: 'SHELL changed' });
     if (a['mounts'] !== b['mounts']) reasons.push({ kind: 'mount', message: 'RUN --mount options changed' });
     if (a['sde'] !== b['sde']) reasons.push({ kind: 'source-date-epoch', message: 'SOURCE_DATE_EPOCH changed (BuildKit ≥ 0.22 stamps WORKDIR with it)' });
+    if (a['platform'] !== b['platform']) reasons.push({ kind: 'platform', message: `platform changed: ${a['platform'] ?? '?'} → ${b['platform'] ?? '?'} (every RUN's key holds its platform)` });
+  }
+  if (other && step.remoteKey && other.remoteKey && other.remoteKey.identity !== step.remoteKey.identity) {
+    reasons.push({
+      kind: 'remote',
+      message:
+        other.remoteKey.content === step.remoteKey.content
+          ? `remote source changed (${short(other.remote ?? '')} → ${short(step.remote ?? '')}): it reruns only if the fetched bytes differ`
+          : `remote source changed (${short(other.remote ?? '')} → ${short(step.remote ?? '')})`,
+    });
+  } else if (other && other.op === step.op && (other.sources ?? []).join('\n') !== (step.sources ?? []).join('\n')) {
+    const moved = `source moved: ${(other.sources ?? []).join(' ')} → ${(step.sources ?? []).join(' ')}`;
+    reasons.push({ kind: 'files', message: step.stageReads.length ? `${moved}; it reruns only if the bytes at the new path differ` : `${moved}; BuildKit keys a source by its name and content, and the content there differs` });
   }
   if (count) {
     const list = files.slice(0, 5).map((f) => `${f.path} (${f.change})`).join(', ');
     reasons.push({ kind: 'files', message: `${count} context path${count === 1 ? '' : 's'} it copies changed: ${list}${count > 5 ? ', …' : ''}`, paths: files, count });
+    const stale = sameStat ? files.filter((f) => sameStat.has(f.path)).map((f) => f.path) : [];
+    if (stale.length)
+      reasons.push({ kind: 'files', message: `${stale.slice(0, 5).join(', ')} changed with the same size and mtime: a builder that already holds this context keeps the old bytes (its transfer compares size and mtime) and hits; a fresh builder rebuilds` });
   }
   for (const r of step.stageReads) {
     if (r.stage === null) continue;
@@ -498,6 +637,8 @@ function reasonsFor(
     } else {
       const bStage = stage.name ? baseline.stages.find((s) => s.name === stage.name) : baseline.stages[stage.index];
       if (bStage && bStage.base.ref !== stage.base.ref) reasons.push({ kind: 'base', message: `base image changed: ${bStage.base.ref} → ${stage.base.ref}` });
+      else if (bStage && stage.base.kind === 'image' && bStage.platform !== stage.platform)
+        reasons.push({ kind: 'platform', message: `base image platform changed: ${bStage.platform} → ${stage.platform} (another manifest of ${stage.base.ref})` });
     }
   }
   if (reasons.length === 0 || (reasons.length === 1 && reasons[0]!.kind === 'new-step' && other === null && step.parent !== null && (status[step.parent] === 'rebuilt'))) {

@@ -13,6 +13,10 @@ export interface AnalyzeOptions {
   target?: string;
   /** BuildKit version the predictions are for (semver-ish, e.g. "0.8" for Docker 20.10). Default: current. */
   buildkitVersion?: string;
+  /** `docker build --platform`: the platform built for (TARGETPLATFORM). Default: the builder's platform. */
+  platform?: string;
+  /** The builder's own platform (BUILDPLATFORM). Default: linux/amd64 (the CLI passes the host's). */
+  buildPlatform?: string;
 }
 
 export interface Mount {
@@ -73,6 +77,11 @@ export interface Step {
   mounts: Mount[];
   /** ADD of a URL or git repository: remote content the cache does not look at. */
   remote?: string;
+  /** COPY/ADD: the sources as written (expanded); `parts.srcs` keeps only what the key holds (their basenames). */
+  sources?: string[];
+  /** ADD of a remote: what identifies its content in the key (a pinned commit or checksum, else the URL), and what
+   *  two sources with equal bytes share (so another identity is "maybe", not "rebuilt"). See remoteKeys. */
+  remoteKey?: { identity: string; content: string };
   /** RUN, shell form: the script handed to the shell (heredoc bodies included). */
   script?: string;
   /** RUN, exec (JSON) form: the argv. */
@@ -99,7 +108,11 @@ export interface Stage {
   line: number;
   range: Range;
   base: StageBase;
-  platform?: string;
+  /** The platform the stage's ops run for, normalised (`FROM --platform`, else the target platform, or the base
+   *  stage's); part of every RUN's key and of an image base's key, not of file operations' (docs/buildkit-syntax-keys.md). */
+  platform: string;
+  /** The `FROM --platform` value as written, expanded (absent: no flag). */
+  platformFlag?: string;
   steps: number[];
   /** Stages this one needs (base and content sources). */
   deps: number[];
@@ -122,7 +135,7 @@ export interface ConfigInstruction {
   range: Range;
   instruction: string;
   /** What it affects: 'none' (LABEL/EXPOSE/CMD…), 'run-env' (ENV/ARG), 'run-user' (USER), 'run-shell' (SHELL). */
-  affects: 'none' | 'run-env' | 'run-user' | 'run-shell' | 'global-arg' | 'onbuild';
+  affects: 'none' | 'run-env' | 'run-user' | 'run-shell' | 'run-cwd' | 'global-arg' | 'onbuild';
 }
 
 export interface Problem {
@@ -150,17 +163,94 @@ export const PROXY_ARGS = new Set(
   ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]),
 );
 
-/** Values of BuildKit's automatic platform ARGs on a linux/amd64 builder (constant between builds). */
-const AUTO_ARGS: Record<string, string> = {
-  TARGETPLATFORM: 'linux/amd64',
-  TARGETOS: 'linux',
-  TARGETARCH: 'amd64',
-  TARGETVARIANT: '',
-  BUILDPLATFORM: 'linux/amd64',
-  BUILDOS: 'linux',
-  BUILDARCH: 'amd64',
-  BUILDVARIANT: '',
-};
+export const DEFAULT_PLATFORM = 'linux/amd64';
+
+export interface Platform {
+  os: string;
+  arch: string;
+  variant: string;
+}
+
+/**
+ * A platform string normalised the way containerd's `platforms.Parse` + `Normalize` do (BuildKit parses
+ * `FROM --platform` and `--platform` with them): `x86_64` → amd64, `aarch64`/`arm64/v8` → arm64, `arm` → arm/v7,
+ * `armhf` → arm/v7, `armel` → arm/v6, `i386` → 386, a bare architecture gets the default OS (linux). Null when it
+ * is not a platform.
+ */
+export function parsePlatform(spec: string, defaultOs = 'linux', defaultArch = 'amd64'): Platform | null {
+  const parts = spec.trim().toLowerCase().split('/');
+  if (parts.length === 0 || parts.length > 3 || parts.some((x) => !/^[a-z0-9._-]+$/.test(x))) return null;
+  let os: string;
+  let arch: string;
+  let variant = '';
+  const ARCHES = /^(amd64|x86_64|x86-64|386|i386|arm|armhf|armel|arm64|aarch64|ppc64le|ppc64|s390x|riscv64|mips64le|mips64|mipsle|mips|loong64|wasm)$/;
+  if (parts.length === 1) {
+    if (ARCHES.test(parts[0]!)) [os, arch] = [defaultOs, parts[0]!];
+    else [os, arch] = [parts[0]!, defaultArch];
+  } else [os, arch, variant = ''] = parts as [string, string, string?];
+  if (os === 'macos') os = 'darwin';
+  switch (arch) {
+    case 'i386':
+      arch = '386';
+      variant = '';
+      break;
+    case 'x86_64':
+    case 'x86-64':
+    case 'amd64':
+      arch = 'amd64';
+      if (variant === 'v1') variant = '';
+      break;
+    case 'aarch64':
+    case 'arm64':
+      arch = 'arm64';
+      if (variant === '8' || variant === 'v8' || variant === 'v8.0') variant = '';
+      else if (variant === '9' || variant === '9.0' || variant === 'v9.0') variant = 'v9';
+      break;
+    case 'armhf':
+      arch = 'arm';
+      variant = 'v7';
+      break;
+    case 'armel':
+      arch = 'arm';
+      variant = 'v6';
+      break;
+    case 'arm':
+      if (variant === '' || variant === '7') variant = 'v7';
+      else if (/^[568]$/.test(variant)) variant = 'v' + variant;
+      break;
+  }
+  return { os, arch, variant };
+}
+
+export function formatPlatform(p: Platform): string {
+  return p.os + '/' + p.arch + (p.variant ? '/' + p.variant : '');
+}
+
+/** `--platform` text in its normalised form, or the text itself (lowercased) when it does not parse. */
+export function normalizePlatform(spec: string): string {
+  const p = parsePlatform(spec);
+  return p ? formatPlatform(p) : spec.trim().toLowerCase();
+}
+
+/**
+ * BuildKit's automatic platform ARGs (dockerfile2llb `getPlatformArgs`): BUILD* from the builder's platform, TARGET*
+ * from the target platform (`--platform`, default the builder's). Visible to FROM lines; inside a stage only once
+ * declared with a bare `ARG NAME`, which then puts them in later RUNs' env.
+ */
+function platformArgs(buildPlatform: string, targetPlatform: string): Record<string, string> {
+  const bp = parsePlatform(buildPlatform) ?? parsePlatform(DEFAULT_PLATFORM)!;
+  const tp = parsePlatform(targetPlatform) ?? bp;
+  return {
+    TARGETPLATFORM: formatPlatform(tp),
+    TARGETOS: tp.os,
+    TARGETARCH: tp.arch,
+    TARGETVARIANT: tp.variant,
+    BUILDPLATFORM: formatPlatform(bp),
+    BUILDOS: bp.os,
+    BUILDARCH: bp.arch,
+    BUILDVARIANT: bp.variant,
+  };
+}
 
 const CONFIG_ONLY = new Set(['LABEL', 'EXPOSE', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'VOLUME', 'MAINTAINER']);
 const KNOWN = new Set([...CONFIG_ONLY, 'FROM', 'RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'USER', 'SHELL', 'ONBUILD']);
@@ -208,10 +298,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     parsed,
   };
   const esc = parsed.escape;
+  const buildPlatform = normalizePlatform(options.buildPlatform ?? DEFAULT_PLATFORM);
+  const targetPlatform = normalizePlatform(options.platform ?? buildPlatform);
+  const AUTO_ARGS = platformArgs(buildPlatform, targetPlatform);
   const globalScope = new Map<string, string>(Object.entries(AUTO_ARGS));
   const modernSde = versionAtLeast(options.buildkitVersion, '0.22');
   const cacheIdInKey = !versionAtLeast(options.buildkitVersion, '0.13');
   const userInWorkdir = versionAtLeast(options.buildkitVersion, '0.9');
+  const cleanWorkdir = versionAtLeast(options.buildkitVersion, '0.12');
 
   let st: StageState | null = null;
   let stage: Stage | null = null;
@@ -341,6 +435,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         const e = exp(ins.args, ss.scope);
         const wd = resolvePath(ss.workdir, e.value);
         ss.workdir = wd;
+        // `WORKDIR /` only sets the working directory: dispatchWorkdir adds the mkdir only when the path is not "/", so
+        // the builder runs no op and prints no vertex. Before 0.12 an absolute path is compared as written (`/app/..`
+        // still runs a mkdir; a relative one is joined, hence cleaned); from 0.12 (NormalizeWorkdir) it is cleaned
+        // first (oracle: workdir/root-*)
+        if (e.value.startsWith('/') && !cleanWorkdir ? e.value === '/' : wd === '/') {
+          cfg('run-cwd');
+          return;
+        }
         addStep(
           ins,
           'WORKDIR',
@@ -406,6 +508,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
               user: ss.user,
               mounts: mountKey,
               flags: otherFlags.sort().join(' '),
+              // ExecOp.CacheMap marshals the op's platform (OS, Arch, Variant) with it
+              platform: s.platform,
             };
           },
           trigger,
@@ -419,7 +523,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
           kw,
           (step) => {
             const flags: Record<string, string> = {};
-            for (const f of ins.flags) flags[f.name] = f.value === null ? 'true' : exp(f.value, ss.scope).value;
+            const excludeList: string[] = [];
+            for (const f of ins.flags) {
+              const v = f.value === null ? 'true' : exp(f.value, ss.scope).value;
+              // --exclude may be given several times: every pattern counts (the last one alone used to)
+              if (f.name === 'exclude') excludeList.push(v);
+              else flags[f.name] = v;
+            }
+            if (excludeList.length) flags['exclude'] = excludeList.join(' ');
             const used: string[] = [];
             let words: string[];
             if (ins.json) words = ins.json.map((w) => exp(w, ss.scope)).map((r) => (used.push(...r.used), r.value));
@@ -435,21 +546,31 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             const srcs = words.slice(0, -1).filter((w) => !/^<<-?["']?[A-Za-z_]/.test(w) || !heredocNames.has(w.replace(/^<<-?["']?|["']$/g, '')));
             const heredocBodies = ins.heredocs.map((h) => h.name + ':' + h.body).join('\n');
             const resolvedDest = dest.startsWith('/') ? dest : resolvePath(ss.workdir, dest) + (dest.endsWith('/') ? '/' : '');
-            const excludes = (flags['exclude'] ?? '') ? [flags['exclude']!] : [];
+            const excludes = excludeList.filter((x) => x !== '');
+            const parents = flags['parents'] !== undefined && flags['parents'] !== 'false';
             if (flags['from'] !== undefined) {
               const src = findStage(flags['from']);
               step.stageReads.push({ via: kw, stage: src, image: src === null ? flags['from'] : undefined, paths: srcs });
             } else {
               const local: string[] = [];
               for (const src of srcs) {
-                if (kw === 'ADD' && isRemoteSource(src)) step.remote = src;
-                else local.push(normalizeRel(src));
+                if (kw === 'ADD' && isRemoteSource(src)) {
+                  step.remote = src;
+                  step.remoteKey = remoteKeys(src, flags);
+                  // the checksum and keep-git-dir go to the source op, not to the copy: they reach the key through
+                  // the source's identity (remoteKeys)
+                  delete flags['checksum'];
+                  delete flags['keep-git-dir'];
+                } else local.push(normalizeRel(src));
               }
               if (local.length) step.contextReads.push({ via: kw, sources: local, excludes });
             }
+            step.sources = srcs;
             step.parts = {
               kind: kw,
-              srcs: srcs.join('\n'),
+              // fileOp.CacheMap keeps only the basename of each copied source in the action (the content hash of the
+              // selected path covers the rest): a moved source with the same name and bytes hits (oracle: move/*)
+              srcs: srcs.map((x) => (kw === 'ADD' && isRemoteSource(x) ? remoteCopyName(x) : parents ? parentsKey(x) : sourceBasename(x))).join('\n'),
               dest: resolvedDest,
               flags: Object.entries(flags)
                 .sort()
@@ -475,6 +596,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     const words = splitWords(ins.args, esc);
     let platform: string | undefined;
     for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
+    if (platform !== undefined) platform = normalizePlatform(platform);
     const imageWord = words[0] ?? '';
     let name: string | null = null;
     const problems: Problem[] = [];
@@ -495,7 +617,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         ? { kind: 'stage', stage: baseIdx, ref }
         : ref.toLowerCase() === 'scratch'
           ? { kind: 'scratch', ref: 'scratch' }
-          : { kind: 'image', ref: ref + (platform ? ` (${platform})` : '') };
+          : { kind: 'image', ref };
     const parent = base.kind === 'stage' ? model.stages[base.stage]! : null;
     stage = {
       index: model.stages.length,
@@ -503,7 +625,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       line: from.range.start.line,
       range: from.range,
       base,
-      platform,
+      platform: platform ?? (parent ? parent.platform : targetPlatform),
+      platformFlag: platform,
       steps: [],
       deps: parent ? [parent.index] : [],
       needed: false,
@@ -742,6 +865,7 @@ function stageKey(globalKey: string, model: Model, namesId: number, line: number
         p.userAtEnd,
         p.workdirAtEnd,
         p.shellAtEnd,
+        p.platform,
         p.triggers.map((t) => [t.range, t.source]),
       ]),
     );
@@ -815,6 +939,63 @@ function commandText(ins: ParsedInstruction): string {
 function displayText(ins: ParsedInstruction): string {
   const first = ins.logical.split('\n')[0] ?? '';
   return first.replace(/^\S+/, (k) => k.toUpperCase());
+}
+
+/**
+ * `COPY --parents src`: the frontend copies from the pivot (the part before `/./`, else `/`) with the rest as an
+ * include pattern, and the include pattern is part of the copy action — so with --parents the path below the pivot
+ * is in the key (dockerfile2llb dispatchCopy; fileOp.CacheMap keeps IncludePatterns, basenames Src).
+ */
+export function parentsKey(src: string): string {
+  const cut = src.indexOf('/./');
+  const pivot = cut < 0 ? '/' : src.slice(0, cut);
+  const pattern = cut < 0 ? src : src.slice(cut + 3);
+  return sourceBasename(pivot) + '|' + resolvePath('/', pattern).slice(1);
+}
+
+/** A git source (BuildKit gitutil.ParseGitRef, the common forms): git@, git://, ssh://, or an http(s) URL ending in .git. */
+export function isGitSource(src: string): boolean {
+  return /^(git@|git:\/\/|ssh:\/\/)/i.test(src) || /^[\w.-]+@[\w.-]+:/.test(src) || /^https?:\/\/[^#]*\.git(#|\/?$)/i.test(src);
+}
+
+/**
+ * What of an ADD remote enters the key. A git source's key is the commit it resolves to (+ ".git" with
+ * keep-git-dir, + the subdirectory) — source/git CacheKey — and the copy from it is content-hashed; the commit is
+ * known only when pinned (`--checksum=<commit>` or a full commit id as the ref). An HTTP source with `--checksum`
+ * is keyed by that digest. Otherwise the URL as written stands in (a moved branch is not seen). Two git sources of
+ * the same shape (keep-git-dir, subdir) may produce the same bytes: that is the content part, so another identity
+ * is "maybe"; with keep-git-dir the .git directory differs between commits, so two known commits that differ rebuild.
+ */
+export function remoteKeys(src: string, flags: Record<string, string>): { identity: string; content: string } {
+  const checksum = flags['checksum'];
+  if (isGitSource(src)) {
+    const hashAt = src.indexOf('#');
+    const frag = hashAt < 0 ? '' : src.slice(hashAt + 1);
+    const [ref = '', subdir = ''] = frag.split(':');
+    const keep = flags['keep-git-dir'] !== undefined && flags['keep-git-dir'] !== 'false';
+    const commit = checksum && /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(checksum) ? checksum.toLowerCase() : /^[0-9a-f]{40}([0-9a-f]{24})?$/i.test(ref) ? ref.toLowerCase() : null;
+    const shape = (keep ? '.git' : '') + (subdir ? ':' + subdir : '');
+    if (commit) return { identity: 'git:' + commit + shape, content: keep ? 'git:' + commit + shape : 'git-tree' + shape };
+    return { identity: 'git-url:' + src + shape, content: keep ? 'git-url:' + src + shape : 'git-tree' + shape };
+  }
+  if (checksum) return { identity: 'http:' + checksum, content: 'http:' + checksum };
+  return { identity: 'url:' + src, content: 'url:' + src };
+}
+
+/** The copy's source name for an ADD remote: "/" of a git checkout; an HTTP file's URL basename ("__unnamed__"). */
+function remoteCopyName(src: string): string {
+  if (isGitSource(src)) return '/';
+  const m = /^[a-z]+:\/\/[^/?#]*([^?#]*)/i.exec(src);
+  const base = m ? sourceBasename(m[1] ?? '') : '/';
+  return base === '/' ? '__unnamed__' : base;
+}
+
+/** What BuildKit keeps of a COPY/ADD source in the file action: `path.Base` of the cleaned absolute path. */
+export function sourceBasename(src: string): string {
+  const segs = src.split('/').filter((x) => x !== '' && x !== '.');
+  const out: string[] = [];
+  for (const x of segs) if (x === '..') out.pop(); else out.push(x);
+  return out.length ? out[out.length - 1]! : '/';
 }
 
 export function resolvePath(cwd: string, p: string): string {
