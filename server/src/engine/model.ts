@@ -1,6 +1,7 @@
 // The build model: stages, steps and each step's cache-key inputs, the way BuildKit's Dockerfile frontend lowers a
 // Dockerfile (see ../../../docs/ARCHITECTURE.md and ../shared/buildkit-semantics.md §5). Pure: no I/O.
 import { expandWord, splitWords, type Env } from './expand';
+import { checkBudget } from './budget';
 import { clearParseCache, lineStarts, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
 import { normalizeRel } from './context';
 
@@ -559,7 +560,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   // stages it touches.
   const starts = memo && i < all.length ? lineStarts(text) : [];
   const globalKey = memo && i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
+  const fromCount = all.filter((x) => x.keyword === 'FROM').length;
   while (i < all.length) {
+    checkBudget(() => `${model.stages.length.toLocaleString('en-US')} of ${fromCount.toLocaleString('en-US')} stages`);
     const from = all[i]!;
     let j = i + 1;
     while (j < all.length && all[j]!.keyword !== 'FROM') j++;

@@ -262,7 +262,13 @@ function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInst
   const anyIns = ins as unknown as { getHeredocs?: () => { getName(): string }[] };
   // getHeredocs() re-tokenises the instruction: only ask when a heredoc operator can be there
   if (typeof anyIns.getHeredocs === 'function' && rawHas(lines, range, '<<')) {
-    for (const h of anyIns.getHeredocs()) heredocNames.push(h.getName());
+    let heredocs: { getName(): string }[] = [];
+    try {
+      heredocs = anyIns.getHeredocs();
+    } catch {
+      // dockerfile-ast throws on some malformed delimiters (`RUN <<'EOF''`): no heredoc names, as for any other text
+    }
+    for (const h of heredocs) heredocNames.push(h.getName());
   }
   const { logicalFirst, heredocs } = logicalLine(lines, range, escape, heredocNames);
   const source = sliceRange(lines, range);
