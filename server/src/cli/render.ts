@@ -1,15 +1,8 @@
 // Output of `layerwise explain` and `layerwise graph`: text for people, JSON for machines, DOT for graphviz.
-import { impactOf, stepReads, type ContextProblem, type ContextSnapshot, type Explanation, type Model, type StepStatus } from '../engine';
+import { explanationJson, impactOf, stepReads, type ContextSnapshot, type ExplanationMeta as ExplainMeta, type Explanation, type Model, type StepStatus } from '../engine';
 
 export type GraphFormat = 'text' | 'json' | 'dot';
 
-interface ExplainMeta {
-  dockerfile: string;
-  context: string;
-  baseline: string;
-  problems: readonly ContextProblem[];
-  notes?: string[];
-}
 
 const C = {
   red: (s: string) => `\x1b[31m${s}\x1b[0m`,
@@ -26,41 +19,7 @@ function stageName(model: Model, i: number): string {
 }
 
 export function renderExplainJson(e: Explanation, meta: ExplainMeta): string {
-  const model = e.model;
-  return JSON.stringify(
-    {
-      dockerfile: meta.dockerfile,
-      context: meta.context,
-      target: model.target >= 0 ? stageName(model, model.target) : null,
-      baseline: meta.baseline,
-      summary: {
-        steps: e.summary.total,
-        rebuilt: e.summary.rebuilt,
-        maybe: e.summary.maybe,
-        cached: e.summary.cached,
-        skipped: e.summary.skipped,
-        firstMiss: e.summary.firstMiss ? e.summary.firstMiss.step.line + 1 : null,
-      },
-      changedPaths: [...e.changedPaths].map(([path, change]) => ({ path, change })),
-      steps: e.steps.map((r) => ({
-        stage: stageName(model, r.step.stage),
-        stageIndex: r.step.stage,
-        line: r.step.line + 1,
-        endLine: r.step.endLine + 1,
-        instruction: r.step.instruction,
-        ...(r.step.trigger ? { onbuild: true } : {}),
-        status: r.status,
-        reasons: r.reasons,
-      })),
-      notes: meta.notes ?? [],
-      problems: [
-        ...model.problems.map((p) => ({ line: p.line + 1, severity: p.severity, message: p.message })),
-        ...meta.problems.map((p) => ({ path: p.path, severity: 'warning', message: p.message })),
-      ],
-    },
-    null,
-    2,
-  );
+  return JSON.stringify(explanationJson(e, meta), null, 2);
 }
 
 const MARK: Record<StepStatus, string> = { rebuilt: '✗ rebuilt', cached: '✓ cached ', maybe: '? maybe  ', skipped: '- not built' };

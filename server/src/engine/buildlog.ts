@@ -10,7 +10,7 @@
 // Dockerfiles and `stage-<i>` for unnamed stages; `<n>` counts FROM when the base is an image and not when it is a
 // stage, and ONBUILD triggers come first. So steps are aligned by stage + position among the non-FROM steps.
 import type { Model } from './model';
-import { stepKeys } from './history';
+import { stepKeys } from './stepkeys';
 
 export class BuildLogError extends Error {}
 

@@ -7,6 +7,7 @@ import { explain, type Reason, type StepStatus } from './explain';
 import { analyze, type AnalyzeOptions, type Model, type Step } from './model';
 import { stepCost, type StepCost } from './cost';
 import type { BuildLogMapping } from './buildlog';
+import { stepKeys } from './stepkeys';
 
 /** State of one path on one side of a commit: git mode (`100644`, `100755`, `120000`, `160000`) and object id. */
 export interface PathState {
@@ -125,24 +126,6 @@ class SparseContext implements ContextSnapshot {
   contentId(p: string): string | undefined {
     return this.map.get(p)?.id;
   }
-}
-
-// ---- step identity across versions ----
-
-function stageKey(model: Model, stageIdx: number): string {
-  const s = model.stages[stageIdx]!;
-  return s.name ? 'n:' + s.name.toLowerCase() : 'i:' + stageIdx;
-}
-
-/** Keys for every step of a model: stage (name, else index) + instruction text + occurrence of that text in the stage. */
-export function stepKeys(model: Model): string[] {
-  const seen = new Map<string, number>();
-  return model.steps.map((s) => {
-    const base = stageKey(model, s.stage) + '\u0000' + s.instruction;
-    const n = seen.get(base) ?? 0;
-    seen.set(base, n + 1);
-    return base + '\u0000' + n;
-  });
 }
 
 function stageLabel(model: Model, idx: number): string {

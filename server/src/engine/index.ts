@@ -5,6 +5,8 @@ export { analyze, versionAtLeast, resolvePath, clearAnalysisCaches } from './mod
 export type { Model, Step, Stage, StageBase, AnalyzeOptions, ConfigInstruction, Problem, Mount, ContextRead, StageRead, StepKeyword } from './model';
 export { explain, impactOf, diffContexts, sourceSelects, readSelects } from './explain';
 export type { Explanation, StepResult, StepStatus, Reason, FileChangeKind, ExplainInput, Impact } from './explain';
+export { explanationJson } from './explainjson';
+export type { ExplanationMeta } from './explainjson';
 export { parseDockerignore } from './dockerignore';
 export type { DockerIgnore } from './dockerignore';
 export { expandWord } from './expand';
@@ -23,7 +25,8 @@ export { parseConfig, emptyConfig, ConfigError, withDockerfileContext } from './
 export type { LayerwiseConfig, DockerfileSettings } from './config';
 export { parseComposeBuilds, parseBakeHcl, parseBakeJson, composeInterpolate, mergeBuildLayers, isRemoteContext } from './projects';
 export type { ProjectBuild, ProjectParse, BuildLayer, MergedBuild, SettingSource } from './projects';
-export { replayHistory, whatIfFixed, stepInsights, stepKeys, fmtSeconds } from './history';
+export { replayHistory, whatIfFixed, stepInsights, fmtSeconds } from './history';
+export { stepKeys } from './stepkeys';
 export type { HistoryInput, HistoryCommit, HistoryChange, PathState, HistoryResult, StepHistory, HistoryReason, WhatIf, StepInsight } from './history';
 export { stepCost, modelCosts, CLASS_SECONDS } from './cost';
 export type { StepCost, CostClass } from './cost';

@@ -1,5 +1,5 @@
 // Code actions: each finding's fix (the engine's text edits, Dockerfile and ignore file in one WorkspaceEdit),
-// "fix all", and suppression comments. Translation only.
+// "fix all", suppression comments, and recording a likely build context in `.layerwise.yaml`. Translation only.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -12,8 +12,11 @@ import {
   type Range as LspRange,
   type WorkspaceEdit,
 } from 'vscode-languageserver';
-import type { Finding, TextEdit } from '../engine';
+import { withDockerfileContext, type Finding, type TextEdit } from '../engine';
+import { configToEdit } from '../context';
 import type { DocAnalysis } from './analysis';
+import type { ServerState } from './state';
+import { isIgnoreDocument, uriToPath } from './uri';
 
 export const FIX_ALL_KIND = CodeActionKind.SourceFixAll + '.layerwise';
 
@@ -213,4 +216,39 @@ export function fixAll(a: DocAnalysis, caps: EditCapabilities): CodeAction | nul
   const edit = toWorkspaceEdit(a, fixable.flatMap((f) => f.fix!.edits), caps);
   if (!edit) return null;
   return CodeAction.create(`Fix all Layerwise issues (${fixable.length})`, edit, FIX_ALL_KIND);
+}
+
+/** copy-source-missing knows the likely build context: the edit that records it in `.layerwise.yaml`, if any. */
+function contextConfigFix(s: ServerState, a: DocAnalysis, file: string | null, f: Finding): ConfigFix | null {
+  if (!s.trusted || !file || !a.contextDir || !f.contextUp) return null;
+  const target = path.resolve(a.contextDir, ...Array<string>(f.contextUp).fill('..'));
+  const cfg = configToEdit(file, target);
+  if (!cfg) return null;
+  const base = path.dirname(cfg.file);
+  const rel = (p: string) => path.relative(base, p).split(path.sep).join('/') || '.';
+  let newText: string;
+  try {
+    newText = withDockerfileContext(cfg.text, rel(file), rel(target));
+  } catch {
+    return null; // not valid YAML: the config diagnostic says so
+  }
+  const shown = path.relative(path.dirname(file), target).split(path.sep).join('/') || '.';
+  return { title: `Build ${path.basename(file)} with ${shown} as its context (${cfg.text === null ? 'create' : 'edit'} ${path.basename(cfg.file)})`, file: cfg.file, oldText: cfg.text, newText };
+}
+
+export function registerCodeActions(s: ServerState): void {
+  s.connection.onCodeAction(
+    s.guard('codeAction', [], async (params) => {
+      const doc = s.documents.get(params.textDocument.uri);
+      if (!doc || isIgnoreDocument(doc)) return [];
+      const a = await s.current(doc.uri);
+      if (!a) return [];
+      const ec: EditCapabilities = {
+        documentChanges: !!s.caps.workspace?.workspaceEdit?.documentChanges,
+        createFile: !!s.caps.workspace?.workspaceEdit?.resourceOperations?.includes('create'),
+      };
+      const file = uriToPath(doc.uri);
+      return codeActions(a, params.range, params.context.only, params.context.diagnostics, ec, (f) => contextConfigFix(s, a, file, f));
+    }),
+  );
 }

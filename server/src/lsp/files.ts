@@ -1,0 +1,48 @@
+// File events: a change in a build context or a project file (compose, bake, `.layerwise.yaml`) re-analyses the
+// documents it affects. Events come from the client (workspace/didChangeWatchedFiles) or the stores' own watchers.
+import { FileChangeType } from 'vscode-languageserver';
+import type { FileChange } from './contexts';
+import { resolveContext } from './resolve';
+import type { ServerState } from './state';
+import { isIgnoreDocument, uriToPath } from './uri';
+
+/** How long after a change the client is asked for new lenses (the re-analyses are done by then, mostly). */
+const LENS_REFRESH_MS = 400;
+
+/** Something in the context directory `dir` changed: re-analyse the documents built from it. */
+export function contextChanged(s: ServerState, dir: string): void {
+  let any = false;
+  for (const doc of s.documents.all()) {
+    const ignoreDoc = isIgnoreDocument(doc);
+    const a = ignoreDoc ? s.ignoreAnalyses.get(doc.uri) : s.analyses.get(doc.uri);
+    const d = a?.contextDir ?? (ignoreDoc ? null : resolveContext(s, doc.uri).dir);
+    if (d === dir || (a && !a.contextDir && !ignoreDoc && resolveContext(s, doc.uri).dir === dir)) {
+      s.scheduler.scheduleSoon(doc.uri);
+      any = true;
+    }
+  }
+  if (any) s.refreshLenses(LENS_REFRESH_MS);
+}
+
+/** A compose/bake/.layerwise.yaml file changed: contexts, args and severities may differ for any document. */
+export function projectFileChanged(s: ServerState, file: string): void {
+  s.configDiagnostics.clear(file);
+  for (const doc of s.documents.all()) s.scheduler.scheduleSoon(doc.uri);
+  s.refreshLenses(LENS_REFRESH_MS);
+}
+
+export function registerFileEvents(s: ServerState): void {
+  s.connection.onDidChangeWatchedFiles(
+    s.guard('didChangeWatchedFiles', undefined, (params) => {
+      for (const ch of params.changes) {
+        const p = uriToPath(ch.uri);
+        if (!p) continue;
+        const kind: FileChange = ch.type === FileChangeType.Created ? 'created' : ch.type === FileChangeType.Deleted ? 'deleted' : 'changed';
+        s.store?.fileChanged(p, kind);
+        s.analysisStore?.fileChanged(p, kind);
+        s.worker?.fileChanged(p, kind);
+        if (s.projects.fileChanged(p)) projectFileChanged(s, p);
+      }
+    }),
+  );
+}

@@ -1,0 +1,63 @@
+// Hovers: a step's rebuild impact and insights, a config instruction, a stage; a `.dockerignore` pattern's effect.
+// Also the `layerwise/impact` request (the same markdown and the step's lens title, for the client's impact view).
+import type { DocAnalysis } from './analysis';
+import { ignoreHover, patternAtLine } from './ignoredoc';
+import { configAtLine, configHover, lensTitle, stageAtFromLine, stageHover, stepAtLine, stepHover } from './present';
+import type { ServerState } from './state';
+import { isIgnoreDocument } from './uri';
+
+/** How long a hover waits for the current version's analysis before it answers from the last one. */
+const HOVER_WAIT_MS = 1000;
+
+export function hoverText(s: ServerState, a: DocAnalysis, line: number): string | null {
+  const model = a.model!;
+  const step = stepAtLine(model, line);
+  if (step) return stepHover(a, step, s.insights.insightOf(a, step.id));
+  const cfg = configAtLine(model, line);
+  if (cfg) return configHover(a, cfg);
+  const st = stageAtFromLine(model, line);
+  if (st) return stageHover(a, st);
+  return null;
+}
+
+export function registerHover(s: ServerState): void {
+  s.connection.onHover(
+    s.guard('hover', null, async (params) => {
+      const doc = s.documents.get(params.textDocument.uri);
+      if (!doc) return null;
+      const line = params.position.line;
+      if (isIgnoreDocument(doc)) {
+        const a = await s.currentIgnore(doc.uri);
+        if (!a) return null;
+        const idx = patternAtLine(a, line);
+        if (idx < 0) return null;
+        return { contents: { kind: 'markdown', value: ignoreHover(a, idx) } };
+      }
+      // the current version's analysis if it is ready within a moment, else the last one (hovers never wait long);
+      // a re-analysis of the same version (the build context changed) counts as not ready
+      const cached = s.analyses.get(doc.uri);
+      const a =
+        s.analysisFor(doc.uri) ??
+        (cached
+          ? await Promise.race([s.current(doc.uri), new Promise<DocAnalysis>((r) => setTimeout(() => r(cached), HOVER_WAIT_MS))])
+          : await s.current(doc.uri));
+      if (!a?.model) return null;
+      const value = hoverText(s, a, line);
+      return value ? { contents: { kind: 'markdown', value } } : null;
+    }),
+  );
+
+  s.connection.onRequest('layerwise/impact', async (p: { uri: string; line: number }) => {
+    try {
+      const doc = s.documents.get(p.uri);
+      if (!doc) return null;
+      const a = await s.current(p.uri);
+      if (!a?.model) return null;
+      const step = stepAtLine(a.model, p.line);
+      return { markdown: hoverText(s, a, p.line), title: step ? lensTitle(a, step, s.insights.insightOf(a, step.id)) : null };
+    } catch (e) {
+      s.logError('layerwise/impact', e);
+      return null;
+    }
+  });
+}

@@ -1,0 +1,48 @@
+// Code lenses: one per step, "rebuilds N steps …" with the hit rate and last build when known. Up to 300 steps the
+// titles come with the lenses; beyond, each is resolved when the editor shows it.
+import type { CodeLens } from 'vscode-languageserver';
+import type { DocAnalysis } from './analysis';
+import { lineStart } from './diagnostics';
+import { lensTitle } from './present';
+import type { ServerState } from './state';
+import { isIgnoreDocument } from './uri';
+
+/** Up to this many steps, lenses are sent with their titles. */
+const EAGER_STEPS = 300;
+
+function lensCommand(s: ServerState, a: DocAnalysis, stepId: number) {
+  const step = a.model!.steps[stepId]!;
+  return { title: lensTitle(a, step, s.insights.insightOf(a, stepId)), command: 'layerwise.showImpact', arguments: [a.uri, step.line] };
+}
+
+export function registerLenses(s: ServerState): void {
+  s.connection.onCodeLens(
+    s.guard('codeLens', [] as CodeLens[], async (params) => {
+      if (!s.settings.codeLensEnabled) return [];
+      const doc = s.documents.get(params.textDocument.uri);
+      if (!doc || isIgnoreDocument(doc)) return [];
+      const a = await s.current(doc.uri);
+      if (!a?.model) return [];
+      const eager = a.model.steps.length <= EAGER_STEPS;
+      const lenses: CodeLens[] = [];
+      for (const step of a.model.steps) {
+        if (step.trigger) continue;
+        const range = lineStart(step.line);
+        const data = { uri: doc.uri, version: a.version, step: step.id };
+        lenses.push(eager ? { range, command: lensCommand(s, a, step.id), data } : { range, data });
+      }
+      return lenses;
+    }),
+  );
+
+  s.connection.onCodeLensResolve(
+    s.guard('codeLensResolve', { range: lineStart(0) } as CodeLens, async (lens) => {
+      const d = lens.data as { uri: string; version: number; step: number } | undefined;
+      if (!d) return lens;
+      const a = s.analyses.get(d.uri) ?? (await s.current(d.uri));
+      if (a?.model?.steps[d.step]) lens.command = lensCommand(s, a, d.step);
+      else lens.command = { title: 'layerwise: re-analysing…', command: '' };
+      return lens;
+    }),
+  );
+}

@@ -1,0 +1,172 @@
+// Analysis scheduling: debounced, versioned, never two analyses of one document in flight; stale results are dropped
+// (runanalysis.ts checks the version before it stores or publishes). The only code that starts an analysis: everything
+// else asks for one with schedule() or waits for the current version with current().
+import { runAnalysis } from './runanalysis';
+import type { ServerState } from './state';
+
+/** The shortest adaptive debounce: edits that arrive together (one keystroke, several changes) coalesce. */
+export const MIN_DEBOUNCE_MS = 5;
+/** An analysis at least this long is rationed while someone types (see editDelay). */
+export const EXPENSIVE_MS = 50;
+
+/** An analysis in flight for one document. */
+interface Inflight {
+  version: number;
+  /** Settles when the analysis is over (its full result arrived, was superseded, or it failed). */
+  promise: Promise<void>;
+  /** The worker has finished it and diagnostics are out; only the full result may still be on its way. */
+  computed: boolean;
+  whenComputed: Promise<void>;
+  markComputed(): void;
+}
+
+export class Scheduler {
+  /** Scheduled analyses (a timer, or an immediate for no delay: a 0 ms timer waits 1 ms). */
+  private readonly timers = new Map<string, { cancel(): void }>();
+  /**
+   * Analyses in flight per document. `computed`: the worker has finished it and diagnostics are out; only the full
+   * result is still on its way, so a newer version may start at once.
+   */
+  private readonly inflight = new Map<string, Inflight>();
+  /** When each document's last analysis finished (its diagnostics came): how long the worker has rested since. */
+  private readonly lastDoneAt = new Map<string, number>();
+  /** How long the last analysis of each document took (from its diagnostics: the full result may be superseded). */
+  private readonly lastElapsed = new Map<string, number>();
+
+  constructor(private readonly s: ServerState) {}
+
+  private busy(uri: string): boolean {
+    const f = this.inflight.get(uri);
+    return !!f && !f.computed;
+  }
+
+  /** An analysis is scheduled or running for the document (its cached result may be about to change). */
+  pending(uri: string): boolean {
+    return this.timers.has(uri) || this.inflight.has(uri);
+  }
+
+  /**
+   * The debounce after an edit. Adaptive unless fixed by the client: the time the document's last analysis took
+   * (capped), so that analysing while someone types costs at most about half of one core, and small documents get
+   * their diagnostics at once. Together with the coalescing in schedule() (never two analyses of one document in
+   * flight), a burst of edits costs one analysis per analysis-time, not one per keystroke.
+   */
+  private editDelay(uri: string): number {
+    const { debounceMs } = this.s;
+    if (this.s.fixedDebounce) return debounceMs;
+    const last = this.lastElapsed.get(uri);
+    const now = Date.now();
+    if (last === undefined) return debounceMs;
+    const adaptive = Math.min(debounceMs, Math.max(MIN_DEBOUNCE_MS, Math.round(last)));
+    // edits that arrive while the document is being analysed wait the adaptive delay and coalesce
+    if (this.busy(uri)) return adaptive;
+    // leading edge: with nothing in flight an edit is analysed at once (0 ms still lets the changes of one keystroke,
+    // delivered together, coalesce: they are handled before the immediate); only an expensive analysis first waits
+    // until the worker has rested as long as it last worked, so fast typing costs at most half a core
+    if (last < EXPENSIVE_MS) return 0;
+    const idle = now - (this.lastDoneAt.get(uri) ?? 0);
+    return idle >= last ? 0 : Math.min(adaptive, Math.round(last - idle));
+  }
+
+  /** Schedules an analysis of the document's latest version (after an edit: the adaptive delay). */
+  schedule(uri: string, delay = this.editDelay(uri)): void {
+    this.timers.get(uri)?.cancel();
+    const run = () => {
+      this.timers.delete(uri);
+      const running = this.inflight.get(uri);
+      const doc = this.s.documents.get(uri);
+      if (running && doc && running.version !== doc.version && !running.computed) {
+        // an older version is still being analysed: start the latest once its diagnostics are out (the worker then
+        // drops the older full result)
+        void running.whenComputed.then(() => {
+          if (!this.timers.has(uri)) void this.run(uri);
+        });
+        return;
+      }
+      void this.run(uri);
+    };
+    // an immediate still lets the changes of one keystroke, delivered together, coalesce: they are handled first
+    if (delay <= 0) {
+      const h = setImmediate(run);
+      this.timers.set(uri, { cancel: () => clearImmediate(h) });
+    } else {
+      const h = setTimeout(run, delay);
+      this.timers.set(uri, { cancel: () => clearTimeout(h) });
+    }
+  }
+
+  /** Re-analysis soon after something outside the document changed (its context, a project file, another document). */
+  scheduleSoon(uri: string): void {
+    this.schedule(uri, Math.min(this.s.debounceMs, 100));
+  }
+
+  private run(uri: string): Promise<void> {
+    const doc = this.s.documents.get(uri);
+    if (!doc) return Promise.resolve();
+    const cur = this.inflight.get(uri);
+    if (cur && cur.version === doc.version) return cur.promise;
+    const version = doc.version;
+    let resolveComputed!: () => void;
+    const entry: Inflight = {
+      version,
+      promise: Promise.resolve(),
+      computed: false,
+      whenComputed: new Promise<void>((r) => (resolveComputed = r)),
+      markComputed: () => {
+        entry.computed = true;
+        resolveComputed();
+      },
+    };
+    this.inflight.set(uri, entry);
+    entry.promise = (async () => {
+      try {
+        await runAnalysis(this.s, doc, version);
+      } catch (e) {
+        this.s.logError(`analysing ${uri}`, e);
+      } finally {
+        entry.markComputed();
+        if (this.inflight.get(uri) === entry) this.inflight.delete(uri);
+      }
+    })();
+    return entry.promise;
+  }
+
+  /** The analysis of `version` is computed and its diagnostics are out (runanalysis.ts): a newer version may start. */
+  computed(uri: string, version: number, elapsedMs: number): void {
+    const f = this.inflight.get(uri);
+    if (f?.version === version) f.markComputed();
+    this.lastElapsed.set(uri, elapsedMs);
+    this.lastDoneAt.set(uri, Date.now());
+  }
+
+  /** The cached result of the document's current version: computed now if it is pending (at most once per version). */
+  async current<T extends { version: number }>(uri: string, cache: Map<string, T>): Promise<T | undefined> {
+    const doc = this.s.documents.get(uri);
+    if (!doc) return undefined;
+    const a = cache.get(uri);
+    // a re-analysis may be pending or running for the same version (the build context changed): wait for it, so a
+    // hover never answers from a context that is known to be stale
+    if (a && a.version === doc.version && !this.pending(uri)) return a;
+    const t = this.timers.get(uri);
+    if (t) {
+      t.cancel();
+      this.timers.delete(uri);
+    }
+    if (this.inflight.get(uri)?.computed) this.s.worker?.flush(uri); // computed, held by the worker: ask for it now
+    await this.run(uri);
+    return cache.get(uri);
+  }
+
+  /** A closed document. */
+  forget(uri: string): void {
+    this.timers.get(uri)?.cancel();
+    this.timers.delete(uri);
+    this.lastElapsed.delete(uri);
+    this.lastDoneAt.delete(uri);
+  }
+
+  dispose(): void {
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+  }
+}
