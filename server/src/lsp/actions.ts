@@ -241,7 +241,8 @@ export function registerCodeActions(s: ServerState): void {
     s.guard('codeAction', [], async (params) => {
       const doc = s.documents.get(params.textDocument.uri);
       if (!doc || isIgnoreDocument(doc)) return [];
-      const a = await s.current(doc.uri);
+      // never from an older version: its edits would apply to other text
+      const a = await s.currentWithin(doc.uri, () => undefined);
       if (!a) return [];
       const ec: EditCapabilities = {
         documentChanges: !!s.caps.workspace?.workspaceEdit?.documentChanges,

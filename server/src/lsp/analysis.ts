@@ -160,7 +160,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     impacts: new Map(),
     elapsedMs: 0,
   };
-  if (looksBinary(inp.text)) base.refused = 'binary content (NUL bytes or bytes that are not UTF-8): not a Dockerfile';
+  if (looksBinary(inp.text)) base.refused = BINARY_REFUSAL;
   else base.refused = tooLargeToAnalyse(inp.text);
   if (base.refused) {
     base.elapsedMs = Date.now() - t0;
@@ -252,4 +252,29 @@ export function countFiles(ctx: ContextSnapshot): number {
     fileCounts.set(ctx, n);
   }
   return n;
+}
+
+export const BINARY_REFUSAL = 'binary content (NUL bytes or bytes that are not UTF-8): not a Dockerfile';
+
+/** What a document version gets when it could not be analysed at all (the worker died on it…): one diagnostic. */
+export function failedAnalysis(req: { uri: string; version: number; text: string; contextDir: string | null; noContextNote?: string | null }, refused: string): DocAnalysis {
+  return {
+    uri: req.uri,
+    version: req.version,
+    text: req.text,
+    model: null,
+    check: null,
+    reads: new Map(),
+    ctx: null,
+    hasContext: false,
+    ignoreFileName: null,
+    contextFiles: null,
+    contextProblems: [],
+    contextError: null,
+    contextDir: req.contextDir,
+    contextNote: req.noContextNote ?? null,
+    refused,
+    impacts: new Map(),
+    elapsedMs: 0,
+  };
 }

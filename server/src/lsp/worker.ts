@@ -3,7 +3,7 @@
 // The protocol thread sends `analyse` requests and file events; the worker answers with a DocAnalysis (structured
 // clone, without the context snapshot itself) and reports context changes it saw through its own watcher.
 import { parentPort, Worker } from 'node:worker_threads';
-import { analyseDocument, diagInputOf, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
+import { analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
 import { setIncrementalMinLines } from '../engine/model';
 import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
@@ -11,10 +11,11 @@ import { getHeapStatistics } from 'node:v8';
 
 /**
  * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
- * whose first line is `# layerwise-test-fault: crash|hang|oom` makes the worker exit, loop or run out of memory.
+ * whose first line is `# layerwise-test-fault: crash|hang|oom` makes the worker exit, loop or run out of memory
+ * (and the heap limit and the stuck timeout are smaller, so that the tests take seconds).
  */
 function injectFault(text: string): void {
-  if (process.env['LAYERWISE_TEST_FAULTS'] !== '1') return;
+  if (!testFaults) return;
   const m = /^# layerwise-test-fault: (crash|hang|oom)\b/.exec(text);
   if (!m) return;
   if (m[1] === 'crash') process.exit(70);
@@ -123,9 +124,10 @@ export function runWorker(): void {
 }
 
 /** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
-export const WORKER_HEAP_MB = 768;
+const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
+export const WORKER_HEAP_MB = testFaults ? 128 : 768;
 /** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
-export const WORKER_STUCK_MS = 15_000;
+export const WORKER_STUCK_MS = testFaults ? 3000 : 15_000;
 /** How often a busy worker is pinged. */
 const PING_MS = 1000;
 /** Restart delays after consecutive failures (the last one repeats); a failure-free minute resets them. */
@@ -268,7 +270,7 @@ export class AnalysisWorker {
   }
 
   private answerRefused(p: Pending, refused: string): void {
-    const a = refusedAnalysis(p.req, refused);
+    const a = failedAnalysis(p.req, refused);
     if (!p.diagnosed) {
       try {
         p.onDiagnostics?.(diagInputOf(a));
@@ -346,27 +348,4 @@ export class AnalysisWorker {
 
 function poisonKey(req: AnalyseRequest): string {
   return `${req.uri}\u0000${req.version}\u0000${req.text.length}`;
-}
-
-/** What a document gets when its analysis took the worker down: one diagnostic, no model. */
-function refusedAnalysis(req: AnalyseRequest, refused: string): DocAnalysis {
-  return {
-    uri: req.uri,
-    version: req.version,
-    text: req.text,
-    model: null,
-    check: null,
-    reads: new Map(),
-    ctx: null,
-    hasContext: false,
-    ignoreFileName: null,
-    contextFiles: null,
-    contextProblems: [],
-    contextError: null,
-    contextDir: req.contextDir,
-    contextNote: req.noContextNote,
-    refused,
-    impacts: new Map(),
-    elapsedMs: 0,
-  };
 }
