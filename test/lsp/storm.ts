@@ -97,6 +97,8 @@ export interface StormOptions {
   docs?: number;
   /** Written to the server's environment (fault injection). */
   env?: Record<string, string>;
+  /** How long after closing every document the RSS is taken (the worker is replaced when nothing is open). */
+  settleMs?: number;
   /** Sampled every 250 ms when set. */
   onRss?: (kb: number) => void;
 }
@@ -365,7 +367,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
       d.unacked++;
       void c.conn.sendNotification('textDocument/didClose', { textDocument: { uri: d.uri } });
     }
-    await sleep(200);
+    await sleep(o.settleMs ?? 200);
     rss.afterClose = rssOf(c.proc.pid!);
     for (const m of c.notifications)
       if (m.method === 'window/logMessage' && (m.params as { type: number }).type === 1) failures.push(`error logged: ${(m.params as { message: string }).message.split('\n')[0]}`);

@@ -19,8 +19,12 @@
 //    An excluded directory is not descended when every `!` exception is a plain prefix and none starts with `dir/`
 //    (`onlyPrefixExcludeExceptions`); this prune is sound, i.e. it never changes the per-path result.
 //
-// Matching is done with one JavaScript RegExp per run of consecutive same-sign patterns (fused alternation,
-// first matching alternative found with capture groups), translated from the Go regexp text patternmatcher builds.
+// Matching: exact, prefix and suffix patterns are string compares (as in patternmatcher; exact ones of a run are one
+// map lookup); the others are translated from the Go regexp text patternmatcher builds into a source for
+// engine/nfa.ts, a linear-time matcher — never a JavaScript RegExp, which backtracks (`**/**/**/…` took minutes) and
+// overflows its stack on long patterns. A repository's `.dockerignore` is untrusted input: wildcard patterns over
+// MAX_WILDCARD_PATTERN_CHARS and lines past MAX_PATTERNS are not applied and listed in `limits` (Docker applies
+// them: whoever shows results says they may be off).
 
 import { compileRegexSubset, nfaTest, type Nfa } from './nfa';
 

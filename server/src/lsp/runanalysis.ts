@@ -7,6 +7,7 @@ import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, type ContextSnapshot, type Model } from '../engine';
 import { isDockerfileName } from '../context/discover';
 import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
+import { BoundedCache } from '../engine/memo';
 import { BINARY_REFUSAL, countFiles, diagInputOf, failedAnalysis, type DiagInput, type DocAnalysis } from './analysis';
 import { configDiagnostic, dockerfileDiagnostics, ignoreDiagnostics } from './diagnostics';
 import { analyseIgnore, type IgnoreUser } from './ignoredoc';
@@ -149,15 +150,35 @@ function ignoreUsers(s: ServerState, file: string, rc: ResolvedContext): IgnoreU
   return users;
 }
 
+/**
+ * Models of Dockerfiles on disk that are not open, by path, size, mtime and options: a `.dockerignore` document is
+ * re-checked after every edit (its own and its Dockerfiles'), and analysing every Dockerfile of the folder each time
+ * blocked the protocol thread for seconds.
+ */
+const diskModels = new BoundedCache<string, Model>('closed Dockerfiles', 200, (k) => k.length * 20);
+
 /** A Dockerfile's model from its open document or from disk (at most 1 MiB of text, no NUL bytes), else null. */
 function modelOf(s: ServerState, file: string, doc: TextDocument | undefined, rc: ResolvedContext): Model | null {
   let text: string | null = doc ? doc.getText() : null;
+  const opts = analyzeOptions(s, rc);
+  let key: string | null = null;
   if (text === null)
     try {
-      if (fs.statSync(file).size <= 1024 * 1024) text = fs.readFileSync(file, 'utf8');
+      const st = fs.statSync(file);
+      key = JSON.stringify([file, st.size, st.mtimeMs, opts]);
+      const hit = diskModels.get(key);
+      if (hit) return hit;
+      if (st.size <= 1024 * 1024) text = fs.readFileSync(file, 'utf8');
     } catch {
       text = null;
     }
-  if (text === null || text.length > 1024 * 1024 || text.includes('\u0000')) return null;
-  return analyze(text, analyzeOptions(s, rc));
+  if (text === null || text.length > 1024 * 1024 || looksBinary(text) || tooLargeToAnalyse(text)) return null;
+  let model: Model;
+  try {
+    model = analyze(text, opts);
+  } catch {
+    return null; // the document itself reports it when opened; here it only checks fewer COPY sources
+  }
+  if (key) diskModels.set(key, model);
+  return model;
 }

@@ -127,5 +127,6 @@ export class ServerState {
     this.published.delete(uri);
     this.insights.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (this.documents.all().length === 0) this.worker?.noDocuments();
   }
 }

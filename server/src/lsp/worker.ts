@@ -125,7 +125,7 @@ export function runWorker(): void {
 
 /** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
-export const WORKER_HEAP_MB = testFaults ? 128 : 768;
+export const WORKER_HEAP_MB = testFaults ? 128 : 384;
 /** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
 export const WORKER_STUCK_MS = testFaults ? 3000 : 15_000;
 /** How often a busy worker is pinged. */
@@ -133,8 +133,8 @@ const PING_MS = 1000;
 /** Restart delays after consecutive failures (the last one repeats); a failure-free minute resets them. */
 const BACKOFF_MS = [0, 250, 1000, 4000, 10_000];
 /** An idle worker whose heap is this large is recycled (a new one starts empty), so memory returns after a storm. */
-export const RECYCLE_HEAP_MB = 256;
-const RECYCLE_IDLE_MS = 10_000;
+export const RECYCLE_HEAP_MB = 192;
+const RECYCLE_IDLE_MS = 5_000;
 
 interface Pending {
   req: AnalyseRequest;
@@ -322,6 +322,14 @@ export class AnalysisWorker {
       this.lastBusy = Date.now();
       this.worker?.postMessage({ type: 'analyse', id, req } satisfies ToWorker);
     });
+  }
+
+  /** No document is open any more: an idle worker is replaced by a new, empty one (its memory goes back). */
+  noDocuments(): void {
+    const w = this.worker;
+    if (!w || this.ending || this.pending.size > 0) return;
+    this.ending = 'recycled';
+    void w.terminate();
   }
 
   /** Asks for the held result of this document's last analysis now. */
