@@ -14,20 +14,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { LspClient, tempContext, FULL_CAPS } from './client';
+import { rng } from '../corpus/checks';
 
 /** Requests must be answered within this (the handler budget is 3 s; the rest is slack for a loaded machine). */
 export const LIVENESS_MS = 10_000;
-
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const BASES = [
   `FROM node:20-slim AS build
@@ -218,7 +208,7 @@ async function presentation(c: LspClient, uri: string): Promise<string> {
 }
 
 export async function runStorm(o: StormOptions): Promise<StormResult> {
-  const r = prng(o.seed);
+  const r = rng(o.seed);
   const nDocs = o.docs ?? 5;
   const { dir, files } = workspace(nDocs, r);
   const saved = { ...process.env };

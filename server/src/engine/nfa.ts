@@ -235,91 +235,17 @@ const isWordCode = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) |
 
 /** Does the NFA match a prefix of `s` (it is anchored at the start; `$` states anchor the end)? */
 export function nfaTest(p: Nfa, s: string): boolean {
-  return run(p, s, 0, null);
+  return simulate(p, s, 0, false, () => true);
 }
 
 /** Every `end` (ascending) such that the NFA matches `s.slice(from, end)` from its start. */
 export function nfaMatchEnds(p: Nfa, s: string, from = 0): number[] {
   const ends: number[] = [];
-  run(p, s, from, ends);
+  simulate(p, s, from, false, (_start, at) => {
+    if (ends[ends.length - 1] !== at) ends.push(at);
+    return false;
+  });
   return ends;
-}
-
-function run(p: Nfa, s: string, from: number, ends: number[] | null): boolean {
-  const { kind, out, out2, mark, stack } = p;
-  let cur = p.cur;
-  let next = p.next;
-  let nCur = 0;
-  let matched = false;
-  // adds `s0` and everything reachable from it without consuming input at position `at` to `list`
-  const close = (s0: number, list: Int32Array, len: number, at: number): number => {
-    let sp = 0;
-    stack[sp++] = s0;
-    while (sp > 0) {
-      const st = stack[--sp]!;
-      if (st < 0 || mark[st] === p.gen) continue;
-      mark[st] = p.gen;
-      switch (kind[st]) {
-        case K.Char:
-          list[len++] = st;
-          break;
-        case K.Match:
-          if (ends) {
-            if (ends[ends.length - 1] !== at) ends.push(at);
-          } else matched = true;
-          break;
-        case K.Jmp:
-          stack[sp++] = out[st]!;
-          break;
-        case K.Split:
-          stack[sp++] = out2[st]!;
-          stack[sp++] = out[st]!;
-          break;
-        case K.Bol:
-          if (at === 0) stack[sp++] = out[st]!;
-          break;
-        case K.Eol:
-          if (at === s.length) stack[sp++] = out[st]!;
-          break;
-        default: {
-          const before = at > 0 && isWordCode(s.charCodeAt(at - 1));
-          const after = at < s.length && isWordCode(s.charCodeAt(at));
-          if ((before !== after) === (kind[st] === K.WordB)) stack[sp++] = out[st]!;
-        }
-      }
-    }
-    return len;
-  };
-  p.gen++;
-  nCur = close(p.start, cur, 0, from);
-  let at = from;
-  while (!matched && nCur > 0 && at < s.length) {
-    const c = s.codePointAt(at)!;
-    const nextAt = at + (c > 0xffff ? 2 : 1);
-    p.gen++;
-    let nNext = 0;
-    for (let k = 0; k < nCur && !matched; k++) {
-      const st = cur[k]!;
-      const rs = p.ranges[st]!;
-      let hit = false;
-      for (let r = 0; r < rs.length; r += 2)
-        if (c >= rs[r]! && c <= rs[r + 1]!) {
-          hit = true;
-          break;
-        }
-      if (hit !== p.neg[st]) nNext = close(out[st]!, next, nNext, nextAt);
-    }
-    const t = cur;
-    cur = next;
-    next = t;
-    nCur = nNext;
-    at = nextAt;
-  }
-  if (p.gen > 0x3fffffff) {
-    p.mark.fill(0);
-    p.gen = 0;
-  }
-  return matched;
 }
 
 /**
@@ -327,15 +253,31 @@ function run(p: Nfa, s: string, from: number, ends: number[] | null): boolean {
  * every state keeps the earliest start that reaches it (a later start there can only match later or shorter).
  */
 export function nfaSearch(p: Nfa, s: string, from = 0): [number, number] | null {
+  let best: [number, number] | null = null;
+  simulate(p, s, from, true, (start, at) => {
+    if (!best || start < best[0] || (start === best[0] && at > best[1])) best = [start, at];
+    return false;
+  });
+  return best;
+}
+
+/**
+ * The state-set simulation. Anchored (`search` false): one thread starts at `from`. Searching: a thread starts at
+ * every position until something matched, and threads that started after the best match's start are dropped.
+ * `onMatch(start, at)` is called when the match state is reached; returning true stops the run (then: true).
+ */
+function simulate(p: Nfa, s: string, from: number, search: boolean, onMatch: (start: number, at: number) => boolean): boolean {
   const { kind, out, out2, mark, stack } = p;
   const size = kind.length;
-  let cur = new Int32Array(size);
-  let next = new Int32Array(size);
-  let curStart = new Int32Array(size);
-  let nextStart = new Int32Array(size);
+  let cur = search ? new Int32Array(size) : p.cur;
+  let next = search ? new Int32Array(size) : p.next;
+  // each thread's start (searching only: anchored threads all start at `from`)
+  let curStart = search ? new Int32Array(size) : null;
+  let nextStart = search ? new Int32Array(size) : null;
+  let stop = false;
   let bestStart = -1;
-  let bestEnd = -1;
-  const close = (s0: number, start: number, list: Int32Array, starts: Int32Array, len: number, at: number): number => {
+  // adds `s0` and everything reachable from it without consuming input at position `at` to `list`
+  const close = (s0: number, start: number, list: Int32Array, starts: Int32Array | null, len: number, at: number): number => {
     let sp = 0;
     stack[sp++] = s0;
     while (sp > 0) {
@@ -344,14 +286,12 @@ export function nfaSearch(p: Nfa, s: string, from = 0): [number, number] | null 
       mark[st] = p.gen;
       switch (kind[st]) {
         case K.Char:
-          starts[len] = start;
+          if (starts) starts[len] = start;
           list[len++] = st;
           break;
         case K.Match:
-          if (bestStart < 0 || start < bestStart || (start === bestStart && at > bestEnd)) {
-            bestStart = start;
-            bestEnd = at;
-          }
+          if (bestStart < 0 || start < bestStart) bestStart = start;
+          if (onMatch(start, at)) stop = true;
           break;
         case K.Jmp:
           stack[sp++] = out[st]!;
@@ -375,19 +315,19 @@ export function nfaSearch(p: Nfa, s: string, from = 0): [number, number] | null 
     }
     return len;
   };
-  let nCur = 0;
-  let at = from;
   p.gen++;
-  nCur = close(p.start, at, cur, curStart, 0, at);
-  while (at < s.length && (nCur > 0 || bestStart < 0)) {
+  let nCur = close(p.start, from, cur, curStart, 0, from);
+  let at = from;
+  while (!stop && at < s.length && (nCur > 0 || (search && bestStart < 0))) {
     const c = s.codePointAt(at)!;
     const nextAt = at + (c > 0xffff ? 2 : 1);
     p.gen++;
     let nNext = 0;
     // threads in order of their start (earliest first), so a state keeps its earliest start
-    for (let k = 0; k < nCur; k++) {
+    for (let k = 0; k < nCur && !stop; k++) {
       const st = cur[k]!;
-      if (bestStart >= 0 && curStart[k]! > bestStart) continue;
+      const start = curStart ? curStart[k]! : from;
+      if (bestStart >= 0 && start > bestStart) continue;
       const rs = p.ranges[st]!;
       let hit = false;
       for (let r = 0; r < rs.length; r += 2)
@@ -395,13 +335,17 @@ export function nfaSearch(p: Nfa, s: string, from = 0): [number, number] | null 
           hit = true;
           break;
         }
-      if (hit !== p.neg[st]) nNext = close(out[st]!, curStart[k]!, next, nextStart, nNext, nextAt);
+      if (hit !== p.neg[st]) nNext = close(out[st]!, start, next, nextStart, nNext, nextAt);
     }
-    if (bestStart < 0) nNext = close(p.start, nextAt, next, nextStart, nNext, nextAt);
+    if (search && bestStart < 0 && !stop) nNext = close(p.start, nextAt, next, nextStart, nNext, nextAt);
     [cur, next] = [next, cur];
     [curStart, nextStart] = [nextStart, curStart];
     nCur = nNext;
     at = nextAt;
   }
-  return bestStart < 0 ? null : [bestStart, bestEnd];
+  if (p.gen > 0x3fffffff) {
+    p.mark.fill(0);
+    p.gen = 0;
+  }
+  return stop;
 }
