@@ -20,8 +20,8 @@ function injectFault(text: string): void {
   if (!m) return;
   if (m[1] === 'crash') process.exit(70);
   if (m[1] === 'hang') for (;;);
-  const hog: string[][] = [];
-  for (;;) hog.push(Array.from({ length: 1e5 }, (_, i) => 'x'.repeat(16) + i));
+  const hog: string[] = [];
+  for (let i = 0; ; i++) hog.push('x'.repeat(1 << 20) + i); // 1 MB a step: the heap limit comes within a moment
 }
 
 export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote' | 'contextDir'> {
@@ -127,7 +127,7 @@ export function runWorker(): void {
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
 export const WORKER_HEAP_MB = testFaults ? 128 : 384;
 /** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
-export const WORKER_STUCK_MS = testFaults ? 3000 : 15_000;
+export const WORKER_STUCK_MS = testFaults ? 5000 : 15_000;
 /** How often a busy worker is pinged. */
 const PING_MS = 1000;
 /** Restart delays after consecutive failures (the last one repeats); a failure-free minute resets them. */
