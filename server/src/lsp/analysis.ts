@@ -121,7 +121,7 @@ export function forTransfer(a: DocAnalysis): DocAnalysis {
  * document gets one "too large to analyse within …" diagnostic. The worker's watchdog ends analyses that do not
  * come back at all (see worker.ts).
  */
-export const ANALYSIS_BUDGET_MS = 5000;
+export const ANALYSIS_BUDGET_MS = 10_000;
 
 export interface AnalyseInput {
   uri: string;
