@@ -243,7 +243,7 @@ export function registerCodeActions(s: ServerState): void {
       if (!doc || isIgnoreDocument(doc)) return [];
       // never from an older version: its edits would apply to other text
       const a = await s.currentWithin(doc.uri, () => undefined);
-      if (!a) return [];
+      if (!a || a.version !== doc.version) return [];
       const ec: EditCapabilities = {
         documentChanges: !!s.caps.workspace?.workspaceEdit?.documentChanges,
         createFile: !!s.caps.workspace?.workspaceEdit?.resourceOperations?.includes('create'),

@@ -54,7 +54,7 @@ type FromWorker =
   | { type: 'pong'; heapMb: number };
 
 /** Runs one analysis: context (cached in `store`) + engine. Used by the worker and by the in-process fallback. */
-export async function analyseWithStore(store: ContextStore, req: AnalyseRequest, onBegin?: () => void): Promise<DocAnalysis> {
+export async function analyseWithStore(store: ContextStore, req: AnalyseRequest, onBegin?: () => boolean | void): Promise<DocAnalysis | null> {
   let ctx = null;
   let note = req.noContextNote;
   let error: string | null = null;
@@ -67,7 +67,7 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest,
       note = error;
     }
   }
-  onBegin?.();
+  if (onBegin?.() === false) return null; // superseded while its context loaded: not worth an engine run
   injectFault(req.text);
   const a = analyseDocument({ ...req, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
   return a;
@@ -109,8 +109,22 @@ export function runWorker(): void {
       const uri = msg.req.uri;
       newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
       release(uri, 'supersede');
-      analyseWithStore(store!, msg.req, () => post({ type: 'begin', id: msg.id })).then(
+      // a request a newer one of the same document has overtaken is dropped before the engine runs: under load the
+      // queue would otherwise compute every obsolete version (hovers ask for analyses too) and fall minutes behind
+      // (the messages already queued are dispatched before an immediate: newer requests are known by then)
+      const wanted = () => (newest.get(uri) ?? 0) <= msg.id;
+      new Promise<void>((r) => setImmediate(r))
+        .then(() =>
+          wanted()
+            ? analyseWithStore(store!, msg.req, () => {
+                if (!wanted()) return false;
+                post({ type: 'begin', id: msg.id });
+              })
+            : null,
+        )
+        .then(
         (a) => {
+          if (!a) return void post({ type: 'result', id: msg.id, superseded: true });
           post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
           if ((newest.get(uri) ?? 0) > msg.id) return void post({ type: 'result', id: msg.id, superseded: true });
           release(uri, 'supersede');
@@ -145,7 +159,17 @@ interface Pending {
   diagnosed: boolean;
   /** Times it was sent again to a restarted worker. */
   retries: number;
+  /** When it was last sent to a worker. */
+  sentAt: number;
+  /** Times it was sent again because no answer came (see LOST_MS). */
+  resent: number;
 }
+
+/**
+ * A safety net: an analysis without diagnostics this long after it was sent (to a live, answering worker) is sent
+ * again once, then answered with a diagnostic — a document never waits for ever.
+ */
+const LOST_MS = 30_000;
 
 /**
  * The protocol thread's handle on the worker. Containment: the worker runs with a heap limit and is pinged while
@@ -235,7 +259,10 @@ export class AnalysisWorker {
     this.lastPong = Date.now();
     this.running = null;
     // a new worker has no held results: everything still pending is sent again
-    for (const [id, p] of this.pending) w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+    for (const [id, p] of this.pending) {
+      p.sentAt = Date.now();
+      w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+    }
   }
 
   /** After the worker died or was ended: fail the analysis that caused it, restart (with backoff), re-send the rest. */
@@ -288,13 +315,26 @@ export class AnalysisWorker {
     const now = Date.now();
     if (this.pending.size > 0) {
       this.lastBusy = now;
+      for (const [id, p] of [...this.pending]) {
+        if (p.diagnosed || now - p.sentAt < LOST_MS) continue;
+        if (p.resent === 0) {
+          this.log(`analysis worker: no answer for ${p.req.uri} v${p.req.version} after ${LOST_MS / 1000} s; sending it again`, 'warn');
+          p.resent++;
+          p.sentAt = now;
+          w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+        } else {
+          this.pending.delete(id);
+          this.answerRefused(p, `could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`);
+        }
+      }
       if (now - this.lastPong > WORKER_STUCK_MS) {
         this.ending = `it took over ${WORKER_STUCK_MS / 1000} s without answering (ended)`;
         void w.terminate();
         return;
       }
       w.postMessage({ type: 'ping' } satisfies ToWorker);
-    } else if (now - this.lastBusy > RECYCLE_IDLE_MS) {
+    } else if (now - this.lastBusy > RECYCLE_IDLE_MS || this.heapMb > WORKER_HEAP_MB * 0.7) {
+      // idle for a while with a big heap, or idle at all close to the heap limit (where the collector thrashes)
       if (this.heapMb > RECYCLE_HEAP_MB) {
         this.log(`analysis worker: recycling an idle worker with ${this.heapMb} MB of heap`);
         this.heapMb = 0;
@@ -315,7 +355,7 @@ export class AnalysisWorker {
   analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { req, resolve, reject, onDiagnostics, diagnosed: false, retries: 0 };
+      const p: Pending = { req, resolve, reject, onDiagnostics, diagnosed: false, retries: 0, sentAt: Date.now(), resent: 0 };
       const poisoned = this.poisoned.get(poisonKey(req));
       if (poisoned) return this.answerRefused(p, poisoned);
       this.pending.set(id, p);
