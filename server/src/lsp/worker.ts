@@ -139,7 +139,7 @@ export function runWorker(): void {
 
 /** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
-export const WORKER_HEAP_MB = testFaults ? 128 : 384;
+export const WORKER_HEAP_MB = testFaults ? 128 : 640;
 /** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
 export const WORKER_STUCK_MS = testFaults ? 5000 : 15_000;
 /** How often a busy worker is pinged. */
