@@ -2,9 +2,9 @@
 // --fix apply every safe fix in place (Dockerfile and ignore file).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
+import { globMatcher } from '../engine/glob';
 import { CliError, requireFormats, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { likelyContext, sarifLog, type SarifFile } from './sarif';
@@ -97,7 +97,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
     }
     const cfgBase = cfgPath ? path.dirname(cfgPath) : process.cwd();
     const relToCfg = path.relative(cfgBase, file).split(path.sep).join('/');
-    if (config.ignore.some((g) => picomatch(g, { dot: true })(relToCfg))) return;
+    if (config.ignore.some((g) => globMatcher(g)(relToCfg))) return;
     if (!isDockerfileName(path.basename(file)) && (a.paths ?? []).length === 0) return;
     const per = config.dockerfiles[relToCfg] ?? {};
     const df = readDockerfile(file);

@@ -255,7 +255,10 @@ function prepare(dir: string, opts: DiskContextOptions) {
   const root = checkContextDir(dir);
   const problems: ContextProblem[] = [];
   const ignoreFile = readIgnoreFile(root, opts.dockerfilePath, problems);
-  const ig = ignoreFile && !opts.noPrune ? parseDockerignore(ignoreFile.text) : null;
+  let ig = ignoreFile ? parseDockerignore(ignoreFile.text) : null;
+  // a pattern over Layerwise's own limits is not applied: say so next to the other context problems
+  for (const l of ig?.limits ?? []) problems.push({ kind: 'other', path: ignoreFile!.name, message: `${ignoreFile!.name} line ${l.line}: ${l.message}` });
+  if (opts.noPrune) ig = null;
   const st: WalkState = { kinds: new Map(), problems, pruned: [], ig: ig && ig.patterns.length ? ig : null };
   return { root, ignoreFile, st };
 }

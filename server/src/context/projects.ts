@@ -4,8 +4,8 @@
 // (server/src/engine/projects.ts). Nothing here throws: unreadable or invalid files become `problems`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import picomatch from 'picomatch';
 import { ConfigError, type DockerfileSettings, type LayerwiseConfig } from '../engine/config';
+import { globMatcher } from '../engine/glob';
 import { isRemoteContext, parseBakeHcl, parseBakeJson, parseComposeBuilds, type ProjectBuild, type ProjectParse } from '../engine/projects';
 import { CONFIG_NAMES, findConfig, loadConfig } from './config';
 
@@ -208,7 +208,7 @@ export class ProjectFiles {
           res.configEntry = entry;
           if (entry.context) res.configContextDir = path.resolve(base, entry.context);
         }
-        res.ignored = r.config.ignore.some((g) => picomatch(g, { dot: true })(rel));
+        res.ignored = r.config.ignore.some((g) => globMatcher(g)(rel));
       }
     }
     // compose / bake: the nearest folder with a file that builds this Dockerfile

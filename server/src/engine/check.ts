@@ -1,4 +1,5 @@
 // Runs the rule catalogue over a Dockerfile: severities from configuration, inline suppressions, sorted findings.
+import { BudgetExceeded, checkBudget } from './budget';
 import type { ContextSnapshot } from './context';
 import { sentPaths, stepReads, type StepReads } from './inputs';
 import { analyze, type AnalyzeOptions, type Model } from './model';
@@ -45,13 +46,14 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];
     if (sev === 'off') continue;
+    checkBudget(() => `checking rule ${rule.id}`);
     let found: Finding[];
     try {
       found = rule.check(rc);
     } catch (e) {
+      if (e instanceof BudgetExceeded) throw e;
       // a rule bug must never take the whole analysis down
       found = [];
-      void e;
     }
     for (const f of found) all.push(sev ? { ...f, severity: sev } : f);
   }

@@ -2,6 +2,7 @@
 // validation only (pure); finding the file on disk is the context layer's job. Errors name the file and the key.
 import { parse as parseYaml, parseDocument } from 'yaml';
 import { RULES } from './rules';
+import { globProblem } from './glob';
 import type { Severity } from './rules/types';
 
 export interface DockerfileSettings {
@@ -77,6 +78,10 @@ export function parseConfig(text: string, file: string): LayerwiseConfig {
       }
       case 'ignore':
         if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new ConfigError(`${file}: \`ignore\` must be a list of glob strings`);
+        for (const g of v as string[]) {
+          const bad = globProblem(g);
+          if (bad) throw new ConfigError(`${file}: \`ignore\`: ${bad}`);
+        }
         cfg.ignore = v as string[];
         break;
       case 'buildArgs':

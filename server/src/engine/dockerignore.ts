@@ -19,8 +19,14 @@
 //    An excluded directory is not descended when every `!` exception is a plain prefix and none starts with `dir/`
 //    (`onlyPrefixExcludeExceptions`); this prune is sound, i.e. it never changes the per-path result.
 //
-// Matching is done with one JavaScript RegExp per run of consecutive same-sign patterns (fused alternation,
-// first matching alternative found with capture groups), translated from the Go regexp text patternmatcher builds.
+// Matching: exact, prefix and suffix patterns are string compares (as in patternmatcher; exact ones of a run are one
+// map lookup); the others are translated from the Go regexp text patternmatcher builds into a source for
+// engine/nfa.ts, a linear-time matcher — never a JavaScript RegExp, which backtracks (`**/**/**/…` took minutes) and
+// overflows its stack on long patterns. A repository's `.dockerignore` is untrusted input: wildcard patterns over
+// MAX_WILDCARD_PATTERN_CHARS and lines past MAX_PATTERNS are not applied and listed in `limits` (Docker applies
+// them: whoever shows results says they may be off).
+
+import { compileRegexSubset, nfaTest, type Nfa } from './nfa';
 
 export interface DockerIgnorePattern {
   /** The line as written, trimmed (e.g. `!src/keep.txt`). */
@@ -43,6 +49,11 @@ export interface DockerIgnore {
   readonly hasExceptions: boolean;
   /** Problems Docker would refuse the build for (bad pattern syntax, a lone `!`). Such patterns never match here. */
   readonly errors: readonly { line: number; message: string }[];
+  /**
+   * Patterns Layerwise does not apply because of its own limits (pattern length, pattern count; Docker applies them):
+   * what it says about this context may be off. Such patterns never match here.
+   */
+  readonly limits: readonly { line: number; message: string }[];
   /** True when `path` (posix, context-relative, no leading `./`) is not sent to the builder. */
   ignores(path: string): boolean;
   decide(path: string): IgnoreDecision;
@@ -311,27 +322,44 @@ function goReToJs(goRe: string): string {
   return out;
 }
 
+/** How a compiled pattern is tested: string compares where patternmatcher does them, else a linear-time NFA. */
+type Test =
+  | { k: 'exact'; s: string }
+  | { k: 'prefix'; s: string }
+  | { k: 'suffix'; s: string }
+  | { k: 'nfa'; nfa: Nfa }
+  | { k: 'never' };
+
 interface Compiled {
-  /** JS source matching from the start of the path (the caller adds `^`). */
-  src: string;
+  test: Test;
   error?: string;
+  /** A limit of ours (not Docker's) kept the pattern from being applied. */
+  limit?: string;
 }
+
+/**
+ * Wildcard patterns longer than this are not applied (a diagnostic says so). Matching costs at most
+ * path length × pattern states, so the limit bounds the time per path; real patterns are far shorter.
+ */
+export const MAX_WILDCARD_PATTERN_CHARS = 1024;
+/** Patterns beyond this many lines are not applied (a diagnostic says so). */
+export const MAX_PATTERNS = 10_000;
 
 function compilePattern(cleaned: string): Compiled {
   const { type, goRe } = goCompile(cleaned);
   switch (type) {
     case 'exact':
-      return { src: escapeLiteral(cleaned) + '$' };
+      return { test: { k: 'exact', s: cleaned } };
     case 'prefix':
-      return { src: escapeLiteral(cleaned.slice(0, -2)) + '[\\s\\S]*$' };
-    case 'suffix': {
-      const suffix = cleaned.slice(2);
-      if (suffix === '') return { src: '[\\s\\S]*$' };
-      let src = '(?:[\\s\\S]*' + escapeLiteral(suffix);
-      if (suffix[0] === '/') src += '|' + escapeLiteral(suffix.slice(1));
-      return { src: src + ')$' };
-    }
+      return { test: { k: 'prefix', s: cleaned.slice(0, -2) } };
+    case 'suffix':
+      return { test: { k: 'suffix', s: cleaned.slice(2) } };
     case 'regexp': {
+      if (cleaned.length > MAX_WILDCARD_PATTERN_CHARS)
+        return {
+          test: { k: 'never' },
+          limit: `wildcard pattern of ${cleaned.length.toLocaleString('en-US')} characters: Layerwise applies wildcard patterns of up to ${MAX_WILDCARD_PATTERN_CHARS.toLocaleString('en-US')} characters, so it does not apply this one (Docker does): predictions for this context may be off`,
+        };
       let g = goRe.slice(1); // drop '^'
       // A trailing lone `\` makes Go's final `$` an escaped literal `$` with no end anchor.
       let anchored = true;
@@ -341,12 +369,27 @@ function compilePattern(cleaned: string): Compiled {
       } else g = g.slice(0, -1);
       try {
         const js = goReToJs(g) + (anchored ? '$' : '');
-        new RegExp(js, 'u');
-        return { src: js };
+        return { test: { k: 'nfa', nfa: compileRegexSubset(js) } };
       } catch (e) {
-        return { src: '(?!)', error: `syntax error in pattern ${JSON.stringify(cleaned)}: ${(e as Error).message}` };
+        return { test: { k: 'never' }, error: `syntax error in pattern ${JSON.stringify(cleaned)}: ${(e as Error).message}` };
       }
     }
+  }
+}
+
+function runTest(t: Test, path: string): boolean {
+  switch (t.k) {
+    case 'exact':
+      return path === t.s;
+    case 'prefix':
+      return path.startsWith(t.s);
+    case 'suffix':
+      // strings.HasSuffix, and `**/foo` matches `foo`
+      return t.s === '' || path.endsWith(t.s) || (t.s[0] === '/' && path.length === t.s.length - 1 && t.s.endsWith(path));
+    case 'nfa':
+      return nfaTest(t.nfa, path);
+    case 'never':
+      return false;
   }
 }
 
@@ -363,15 +406,17 @@ interface Run {
   exclusion: boolean;
   start: number; // first pattern index
   end: number; // exclusive
-  test: RegExp; // fused, for a quick yes/no
-  exec: RegExp | null; // fused with one capture group per alternative (null for single-pattern runs)
+  /** Exact patterns of the run: the first index per string (one lookup instead of a compare each). */
+  exact: Map<string, number>;
+  /** The other patterns of the run, in order. */
+  others: { index: number; test: Test }[];
 }
 
 interface DirState {
   ignored: boolean;
   pattern: number;
-  /** Per-pattern "matched" results for this directory (MatchInfo.parentMatched), null when all false. */
-  pm: Uint8Array | null;
+  /** The patterns that matched this directory, ascending (MatchInfo.parentMatched, sparse), null when none. */
+  pm: number[] | null;
 }
 
 const ROOT: DirState = { ignored: false, pattern: -1, pm: null };
@@ -380,6 +425,7 @@ const PATTERN_CHARS = /[*[\]?^\\]/;
 class Matcher implements DockerIgnore {
   readonly patterns: DockerIgnorePattern[] = [];
   readonly errors: { line: number; message: string }[] = [];
+  readonly limits: { line: number; message: string }[] = [];
   readonly hasExceptions: boolean;
   private readonly runs: Run[] = [];
   private readonly n: number;
@@ -391,6 +437,13 @@ class Matcher implements DockerIgnore {
   constructor(text: string) {
     const compiled: Compiled[] = [];
     for (const raw of readAll(text)) {
+      if (this.patterns.length >= MAX_PATTERNS) {
+        this.limits.push({
+          line: raw.line,
+          message: `more than ${MAX_PATTERNS.toLocaleString('en-US')} patterns: Layerwise does not apply this line and the ones after it (Docker does), so predictions for this context may be off`,
+        });
+        break;
+      }
       // New(): TrimSpace + Clean again, then `!`.
       let p = goTrimSpace(raw.value);
       if (p === '') continue;
@@ -406,6 +459,7 @@ class Matcher implements DockerIgnore {
       }
       const c = compilePattern(p);
       if (c.error) this.errors.push({ line: raw.line, message: c.error });
+      if (c.limit) this.limits.push({ line: raw.line, message: c.limit });
       this.patterns.push({ text: raw.text, line: raw.line, negated, cleaned: p });
       compiled.push(c);
     }
@@ -414,14 +468,14 @@ class Matcher implements DockerIgnore {
     for (let s = 0; s < this.n; ) {
       let e = s + 1;
       while (e < this.n && this.patterns[e].negated === this.patterns[s].negated) e++;
-      const alts = compiled.slice(s, e).map((c) => c.src);
-      this.runs.push({
-        exclusion: this.patterns[s].negated,
-        start: s,
-        end: e,
-        test: new RegExp('^(?:' + alts.join('|') + ')', 'u'),
-        exec: e - s > 1 ? new RegExp('^(?:' + alts.map((a) => '(' + a + ')').join('|') + ')', 'u') : null,
-      });
+      const run: Run = { exclusion: this.patterns[s].negated, start: s, end: e, exact: new Map(), others: [] };
+      for (let k = s; k < e; k++) {
+        const t = compiled[k].test;
+        if (t.k === 'exact') {
+          if (!run.exact.has(t.s)) run.exact.set(t.s, k);
+        } else if (t.k !== 'never') run.others.push({ index: k, test: t });
+      }
+      this.runs.push(run);
       s = e;
     }
     let onlyPrefix = true;
@@ -485,59 +539,52 @@ class Matcher implements DockerIgnore {
     return st;
   }
 
-  /** One MatchesUsingParentResults call. */
-  private step(ppm: Uint8Array | null, path: string, record: boolean): DirState {
+  /** One MatchesUsingParentResults call. `ppm`: the parent directory's matched patterns, ascending. */
+  private step(ppm: number[] | null, path: string, record: boolean): DirState {
     let matched = false;
     let decider = -1;
-    let pm: Uint8Array | null = null;
+    let pm: number[] | null = null;
     const mark = (k: number) => {
       if (!record) return;
-      if (!pm) pm = new Uint8Array(this.n);
-      pm[k] = 1;
+      (pm ??= []).push(k);
     };
+    let q = 0; // position in ppm
     for (const run of this.runs) {
-      let firstInherited = -1;
-      if (ppm) {
-        for (let k = run.start; k < run.end; k++)
-          if (ppm[k]) {
-            firstInherited = k;
-            break;
-          }
-      }
+      // the parent's matches within this run: ppm[q0..q) (they re-apply whatever the state)
+      while (ppm && q < ppm.length && ppm[q]! < run.start) q++;
+      const q0 = q;
+      while (ppm && q < ppm.length && ppm[q]! < run.end) q++;
+      const firstInherited = q > q0 ? ppm![q0]! : -1;
       if (run.exclusion !== matched) {
         // skipped, except patterns the parent matched (they re-apply and keep `matched` as it is)
-        if (firstInherited >= 0) {
-          for (let k = firstInherited; k < run.end; k++)
-            if (ppm![k]) {
-              decider = k;
-              mark(k);
-            }
+        for (let j = q0; j < q; j++) {
+          decider = ppm![j]!;
+          mark(decider);
         }
         continue;
       }
-      let first = -1;
-      if (run.test.test(path)) {
-        if (run.exec) {
-          const m = run.exec.exec(path)!;
-          for (let g = 1; g < m.length; g++)
-            if (m[g] !== undefined) {
-              first = run.start + g - 1;
-              break;
-            }
-        } else first = run.start;
+      // the first pattern of the run that matches (one evaluated after an inherited one is skipped)
+      const limit = firstInherited >= 0 ? firstInherited : run.end;
+      let first = run.exact.get(path) ?? -1;
+      if (first >= limit) first = -1;
+      const bound = first >= 0 ? first : limit;
+      for (const o of run.others) {
+        if (o.index >= bound) break;
+        if (runTest(o.test, path)) {
+          first = o.index;
+          break;
+        }
       }
-      if (firstInherited >= 0 && (first < 0 || firstInherited < first)) first = -1;
       if (first >= 0) {
         decider = first;
         mark(first);
         matched = !run.exclusion;
       }
       if (firstInherited >= 0) {
-        for (let k = firstInherited; k < run.end; k++)
-          if (ppm![k]) {
-            decider = Math.max(decider, k);
-            mark(k);
-          }
+        for (let j = q0; j < q; j++) {
+          decider = Math.max(decider, ppm![j]!);
+          mark(ppm![j]!);
+        }
         matched = !run.exclusion;
       }
     }

@@ -2,6 +2,7 @@
 // `${VAR:-word}`, `${VAR-word}`, `${VAR:+word}`, `${VAR+word}`, `${VAR:?msg}`, `${VAR#pat}`, `${VAR%pat}`, and
 // single/double quotes, with the Dockerfile's escape character. Used for FROM, COPY, ADD, WORKDIR, ENV, ARG, USER.
 // RUN is never expanded by the frontend (the shell does it at run time, with the step's env).
+import { compileRegexSubset, nfaMatchEnds, nfaSearch, type Nfa } from './nfa';
 
 export type Env = ReadonlyMap<string, string>;
 
@@ -104,8 +105,7 @@ export function expandWord(word: string, env: Env, escape = '\\', keepQuotes = f
         const pat = slash < 0 ? operand : operand.slice(0, slash);
         const rep = slash < 0 ? '' : operand.slice(slash + 1);
         if (!pat) return value ?? '';
-        const re = globToRegExp(pat);
-        return (value ?? '').replace(new RegExp(re.source, op === '//' ? 'g' : ''), rep);
+        return replacePattern(value ?? '', pat, rep, op === '//');
       }
       default:
         return value ?? '';
@@ -162,33 +162,43 @@ export function expandWord(word: string, env: Env, escape = '\\', keepQuotes = f
 }
 
 function trimPattern(value: string, pattern: string, side: 'prefix' | 'suffix', longest: boolean): string {
-  const re = globToRegExp(pattern).source;
-  if (side === 'prefix') {
-    const m = new RegExp('^(' + re + ')').exec(value);
-    if (!m) return value;
-    if (longest) {
-      for (let k = value.length; k >= 0; k--) if (new RegExp('^(?:' + re + ')$').test(value.slice(0, k))) return value.slice(k);
-    } else {
-      for (let k = 0; k <= value.length; k++) if (new RegExp('^(?:' + re + ')$').test(value.slice(0, k))) return value.slice(k);
-    }
-    return value;
-  }
-  if (longest) {
-    for (let k = 0; k <= value.length; k++) if (new RegExp('^(?:' + re + ')$').test(value.slice(k))) return value.slice(0, k);
-  } else {
-    for (let k = value.length; k >= 0; k--) if (new RegExp('^(?:' + re + ')$').test(value.slice(k))) return value.slice(0, k);
-  }
-  return value;
+  // the prefixes (or, on reversed strings, suffixes) of the value the pattern matches, in one linear pass
+  const rev = (x: string) => Array.from(x).reverse().join('');
+  const v = side === 'prefix' ? value : rev(value);
+  const ends = nfaMatchEnds(globNfa(side === 'prefix' ? pattern : rev(pattern)), v);
+  if (!ends.length) return value;
+  const k = longest ? ends[ends.length - 1]! : ends[0]!;
+  return side === 'prefix' ? value.slice(k) : rev(v.slice(k));
 }
 
-function globToRegExp(glob: string): RegExp {
+/** `${v/pat/rep}`: the leftmost match, longest at that start (a shell pattern: `*` and `?`). */
+function replacePattern(value: string, pattern: string, rep: string, all: boolean): string {
+  const nfa = globNfa(pattern);
+  let out = '';
+  let i = 0;
+  while (i <= value.length) {
+    const m = nfaSearch(nfa, value, i);
+    if (!m) break;
+    const [start, end] = m;
+    out += value.slice(i, start) + rep;
+    if (end === start) {
+      if (start < value.length) out += value[start];
+      i = start + 1;
+    } else i = end;
+    if (!all) break;
+  }
+  return i <= value.length ? out + value.slice(i) : out;
+}
+
+/** A shell pattern (`*` any characters, `?` one, the rest literal) as a linear-time matcher (engine/nfa.ts). */
+function globNfa(glob: string): Nfa {
   let re = '';
   for (const ch of glob) {
-    if (ch === '*') re += '.*';
-    else if (ch === '?') re += '.';
-    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+    if (ch === '*') re += '[\\u{0}-\\u{10ffff}]*';
+    else if (ch === '?') re += '[\\u{0}-\\u{10ffff}]';
+    else re += '\\u{' + ch.codePointAt(0)!.toString(16) + '}';
   }
-  return new RegExp(re);
+  return compileRegexSubset(re);
 }
 
 /** Splits an instruction's argument text into words the way the frontend does (whitespace outside quotes). */

@@ -7,6 +7,7 @@
 import type { ContextSnapshot } from './context';
 import { normalizeRel } from './context';
 import { parseDockerignore, type DockerIgnore } from './dockerignore';
+import { compileRegexSubset, nfaTest, type Nfa } from './nfa';
 import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
 
@@ -158,41 +159,52 @@ export function diffContexts(
 
 // ---- source selection (COPY/ADD sources, bind mount sources) ----
 
-const segCache = new Map<string, RegExp | string>();
-function segMatcher(seg: string): RegExp | string {
+/** A segment of a source pattern: a literal string, or a linear-time matcher (engine/nfa.ts; never a RegExp). */
+type SegMatcher = string | Nfa;
+const segCache = new Map<string, SegMatcher>();
+/** Wildcard segments longer than this are compared as literal text (no file name is that long). */
+const MAX_WILDCARD_SEGMENT = 1024;
+function segMatcher(seg: string): SegMatcher {
   let m = segCache.get(seg);
   if (m !== undefined) return m;
-  if (!/[*?[\\]/.test(seg)) m = seg;
+  if (!/[*?[\\]/.test(seg) || seg.length > MAX_WILDCARD_SEGMENT) m = seg;
   else {
     let re = '';
-    for (let i = 0; i < seg.length; i++) {
-      const c = seg[i]!;
+    const lit = (c: string) => '\\u{' + c.codePointAt(0)!.toString(16) + '}';
+    const cs = Array.from(seg);
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i]!;
       if (c === '*') re += '[^/]*';
       else if (c === '?') re += '[^/]';
-      else if (c === '\\' && i + 1 < seg.length) re += escRe(seg[++i]!);
+      else if (c === '\\' && i + 1 < cs.length) re += lit(cs[++i]!);
       else if (c === '[') {
-        const close = seg.indexOf(']', i + 2);
-        if (close < 0) re += '\\[';
+        const close = cs.indexOf(']', i + 2);
+        if (close < 0) re += lit('[');
         else {
-          let cls = seg.slice(i + 1, close);
-          if (cls.startsWith('^') || cls.startsWith('!')) cls = '^' + cls.slice(1);
-          re += '[' + cls.replace(/\\/g, '\\\\') + ']';
+          let cls = cs.slice(i + 1, close);
+          let neg = '';
+          if (cls[0] === '^' || cls[0] === '!') {
+            neg = '^';
+            cls = cls.slice(1);
+          }
+          let body = '';
+          for (let k = 0; k < cls.length; k++) body += cls[k] === '-' && k > 0 && k + 1 < cls.length ? '-' : lit(cls[k]!);
+          re += '[' + neg + body + ']';
           i = close;
         }
-      } else re += escRe(c);
+      } else re += lit(c);
     }
     try {
-      m = new RegExp('^' + re + '$');
+      m = compileRegexSubset(re + '$');
     } catch {
       m = seg;
     }
   }
+  if (segCache.size > 10_000) segCache.clear();
   segCache.set(seg, m);
   return m;
 }
-function escRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-}
+const segMatches = (m: SegMatcher, x: string) => (typeof m === 'string' ? m === x : nfaTest(m, x));
 
 /** Does `path` lie in what source pattern `src` selects (the match itself or anything below it)? */
 export function sourceSelects(src: string, path: string): boolean {
@@ -201,8 +213,7 @@ export function sourceSelects(src: string, path: string): boolean {
   const xs = path.split('/');
   if (xs.length < ps.length) return false;
   for (let i = 0; i < ps.length; i++) {
-    const m = segMatcher(ps[i]!);
-    if (typeof m === 'string' ? m !== xs[i] : !m.test(xs[i]!)) return false;
+    if (!segMatches(segMatcher(ps[i]!), xs[i]!)) return false;
   }
   return true;
 }
@@ -222,8 +233,7 @@ export function compileSource(src: string): PathMatcher {
     const xs = path.split('/');
     if (xs.length < ms.length) return false;
     for (let i = 0; i < ms.length; i++) {
-      const m = ms[i]!;
-      if (typeof m === 'string' ? m !== xs[i] : !m.test(xs[i]!)) return false;
+      if (!segMatches(ms[i]!, xs[i]!)) return false;
     }
     return true;
   };

@@ -3,7 +3,7 @@
 // snapshot and models in; plain data out (used by the language server's `.dockerignore` documents).
 import type { ContextSnapshot } from './context';
 import type { DockerIgnore } from './dockerignore';
-import { sourceSelects } from './explain';
+import { compileSource } from './explain';
 import type { Model, Step } from './model';
 
 export interface PatternStats {
@@ -98,8 +98,9 @@ export function excludedCopySources(ignore: DockerIgnore, dockerfiles: { label: 
           let first: string | null = null;
           let firstPattern = -1;
           let sent = false;
+          const selects = compileSource(src); // compiled once: this runs over every context path
           for (const p of ctxPaths()) {
-            if (!sourceSelects(src, p)) continue;
+            if (!selects(p)) continue;
             const d = ignore.decide(p);
             if (!d.ignored) {
               sent = true;

@@ -11,3 +11,82 @@ export function memoized<K extends object, V>(map: WeakMap<K, V>, key: K, comput
   }
   return v as V;
 }
+
+/**
+ * The caches that outlive one analysis (parsed chunks, memoised stages, shell parses) share this budget: an
+ * estimate of the bytes they hold. Over it, the largest cache forgets its least recently used entries. Documents
+ * with 100 KB lines made count-limited caches hold gigabytes; a budget bounds them whatever the text.
+ */
+export const CACHE_BUDGET_BYTES = 96 * 1024 * 1024;
+const allCaches: BoundedCache<unknown, unknown>[] = [];
+let totalWeight = 0;
+
+/** A least-recently-used map with a weight (estimated bytes) per entry, under CACHE_BUDGET_BYTES with the others. */
+export class BoundedCache<K, V> {
+  private readonly map = new Map<K, { v: V; w: number }>();
+  private weight = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly maxEntries: number,
+    private readonly weigh: (k: K, v: V) => number,
+  ) {
+    allCaches.push(this as unknown as BoundedCache<unknown, unknown>);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Estimated bytes held. */
+  get bytes(): number {
+    return this.weight;
+  }
+
+  get(k: K): V | undefined {
+    const e = this.map.get(k);
+    if (!e) return undefined;
+    this.map.delete(k); // most recently used last
+    this.map.set(k, e);
+    return e.v;
+  }
+
+  set(k: K, v: V): void {
+    this.delete(k);
+    const w = Math.max(64, this.weigh(k, v));
+    this.map.set(k, { v, w });
+    this.weight += w;
+    totalWeight += w;
+    while (this.map.size > this.maxEntries) this.evictOne();
+    while (totalWeight > CACHE_BUDGET_BYTES) {
+      let largest: BoundedCache<unknown, unknown> | null = null;
+      for (const c of allCaches) if (c.map.size && (!largest || c.weight > largest.weight)) largest = c;
+      if (!largest) break;
+      largest.evictOne();
+    }
+  }
+
+  delete(k: K): void {
+    const e = this.map.get(k);
+    if (!e) return;
+    this.map.delete(k);
+    this.weight -= e.w;
+    totalWeight -= e.w;
+  }
+
+  clear(): void {
+    totalWeight -= this.weight;
+    this.weight = 0;
+    this.map.clear();
+  }
+
+  private evictOne(): void {
+    const k = this.map.keys().next();
+    if (!k.done) this.delete(k.value);
+  }
+}
+
+/** Estimated bytes held by all bounded caches (tests and benchmarks). */
+export function cachedBytes(): number {
+  return totalWeight;
+}

@@ -1,6 +1,8 @@
 // The build model: stages, steps and each step's cache-key inputs, the way BuildKit's Dockerfile frontend lowers a
 // Dockerfile (see ../../../docs/ARCHITECTURE.md and ../shared/buildkit-semantics.md §5). Pure: no I/O.
+import { BoundedCache } from './memo';
 import { expandWord, splitWords, type Env } from './expand';
+import { checkBudget } from './budget';
 import { clearParseCache, lineStarts, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
 import { normalizeRel } from './context';
 
@@ -682,7 +684,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   // stages it touches.
   const starts = memo && i < all.length ? lineStarts(text) : [];
   const globalKey = memo && i < all.length ? JSON.stringify([esc, [...globalScope], [...model.globalArgs], { ...options, target: undefined }]) : '';
+  const fromCount = all.filter((x) => x.keyword === 'FROM').length;
   while (i < all.length) {
+    checkBudget(() => `${model.stages.length.toLocaleString('en-US')} of ${fromCount.toLocaleString('en-US')} stages`);
     const from = all[i]!;
     let j = i + 1;
     while (j < all.length && all[j]!.keyword !== 'FROM') j++;
@@ -701,7 +705,6 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     let hit = STAGE_MEMO.get(key);
     const parentLine = h.baseIdx !== null ? model.stages[h.baseIdx]!.line : -1;
     if (hit) {
-      STAGE_MEMO.delete(key); // most recently used last
       // the same stage moved (lines inserted or removed above it, steps added before it): move the memoised one
       if (hit.line !== a || hit.firstStep !== model.steps.length || hit.parentLine !== parentLine) hit = movedStage(hit, a, model.steps.length, parentLine);
       STAGE_MEMO.set(key, hit);
@@ -716,7 +719,6 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     const p0 = model.problems.length;
     buildStage(from, rest, h);
     const built = model.stages[model.stages.length - 1]!;
-    if (STAGE_MEMO.size >= STAGE_MEMO_MAX) STAGE_MEMO.delete(STAGE_MEMO.keys().next().value!);
     STAGE_MEMO.set(key, {
       stage: { ...built, steps: [...built.steps], deps: [...built.deps] },
       steps: model.steps.slice(s0),
@@ -776,7 +778,8 @@ interface MemoStage {
   firstStep: number;
   parentLine: number;
 }
-const STAGE_MEMO = new Map<string, MemoStage>();
+// weight: the key (stage text, env) and the stage's steps with their env and ops, estimated from the key
+const STAGE_MEMO = new BoundedCache<string, MemoStage>('memoised stages', STAGE_MEMO_MAX, (k, m) => k.length * 6 + m.steps.length * 1024);
 
 function movedRange(r: Range, by: number): Range {
   return { start: { line: r.start.line + by, character: r.start.character }, end: { line: r.end.line + by, character: r.end.character } };

@@ -2,6 +2,7 @@
 // instruction into the logical line BuildKit's parser produces (continuations joined, comment and blank lines inside
 // a continuation dropped, leading/trailing whitespace stripped — measured rule i / semantics §5.16) and splits off
 // the flags. Pure: no I/O.
+import { BoundedCache } from './memo';
 import { DockerfileParser, type Instruction } from 'dockerfile-ast';
 import { splitWords } from './expand';
 
@@ -182,7 +183,8 @@ export function lineStarts(text: string): number[] {
 
 const CHUNK_CACHE_MAX = 4096;
 /** Parsed chunks by escape + text: the instructions at line 0, and the last shifted copy handed out. */
-const chunkCache = new Map<string, { base: ParsedInstruction[]; shift: number; shifted: ParsedInstruction[] }>();
+// weight: the key (UTF-16) and the parsed instructions, a few times the text
+const chunkCache = new BoundedCache<string, { base: ParsedInstruction[]; shift: number; shifted: ParsedInstruction[] }>('parsed chunks', CHUNK_CACHE_MAX, (k) => k.length * 8);
 
 export function clearParseCache(): void {
   chunkCache.clear();
@@ -192,13 +194,9 @@ export function clearParseCache(): void {
 function cachedChunk(chunk: string, escape: string, shift: number): ParsedInstruction[] {
   const key = escape + '\u0000' + chunk;
   let hit = chunkCache.get(key);
-  if (hit) {
-    chunkCache.delete(key); // most recently used last
-    chunkCache.set(key, hit);
-  } else {
+  if (!hit) {
     const base = instructionsOf(DockerfileParser.parse(chunk), chunk.split(/\r\n|\r|\n/), escape);
     hit = { base, shift: -1, shifted: [] };
-    if (chunkCache.size >= CHUNK_CACHE_MAX) chunkCache.delete(chunkCache.keys().next().value!);
     chunkCache.set(key, hit);
   }
   if (hit.shift !== shift) {
@@ -262,7 +260,13 @@ function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInst
   const anyIns = ins as unknown as { getHeredocs?: () => { getName(): string }[] };
   // getHeredocs() re-tokenises the instruction: only ask when a heredoc operator can be there
   if (typeof anyIns.getHeredocs === 'function' && rawHas(lines, range, '<<')) {
-    for (const h of anyIns.getHeredocs()) heredocNames.push(h.getName());
+    let heredocs: { getName(): string }[] = [];
+    try {
+      heredocs = anyIns.getHeredocs();
+    } catch {
+      // dockerfile-ast throws on some malformed delimiters (`RUN <<'EOF''`): no heredoc names, as for any other text
+    }
+    for (const h of heredocs) heredocNames.push(h.getName());
   }
   const { logicalFirst, heredocs } = logicalLine(lines, range, escape, heredocNames);
   const source = sliceRange(lines, range);

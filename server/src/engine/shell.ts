@@ -1,5 +1,6 @@
 // The commands a RUN executes, from a real shell parse (mvdan/sh) of its script. Windows shells (cmd, PowerShell)
 // and scripts that do not parse fall back to splitting on command separators. Memoised per script text. Pure.
+import { BoundedCache } from './memo';
 import { memoized } from './memo';
 import type * as MvdanSh from 'mvdan-sh';
 import type { Step } from './model';
@@ -19,7 +20,7 @@ export interface RunScript {
   parsed: boolean;
 }
 
-const memo = new Map<string, { commands: ShellCommand[]; parsed: boolean }>();
+const memo = new BoundedCache<string, { commands: ShellCommand[]; parsed: boolean }>('shell parses', 5000, (k, v) => k.length * 2 + v.commands.length * 256);
 // mvdan-sh is a large GopherJS module: load it on the first script that needs a full parse, not at startup
 let sh: typeof MvdanSh | null = null;
 let parser: ReturnType<typeof MvdanSh.syntax.NewParser> | null = null;
@@ -126,7 +127,6 @@ export function parseScript(script: string): { commands: ShellCommand[]; parsed:
   } catch {
     result = { commands: splitFallback(script), parsed: false };
   }
-  if (memo.size > 5000) memo.clear();
   memo.set(script, result);
   return result;
 }
@@ -162,11 +162,10 @@ function computeRunScript(step: Step): RunScript | null {
   let r = posixScripts.get(script);
   if (!r) {
     r = { script, ...parseScript(script) };
-    if (posixScripts.size > 5000) posixScripts.clear();
     posixScripts.set(script, r);
   }
   return r;
 }
 
 /** POSIX scripts by text: steps that moved (new objects, same script) get the same result without re-parsing. */
-const posixScripts = new Map<string, RunScript>();
+const posixScripts = new BoundedCache<string, RunScript>('shell scripts', 5000, (k, v) => k.length * 2 + v.commands.length * 256);

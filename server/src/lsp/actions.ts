@@ -241,8 +241,9 @@ export function registerCodeActions(s: ServerState): void {
     s.guard('codeAction', [], async (params) => {
       const doc = s.documents.get(params.textDocument.uri);
       if (!doc || isIgnoreDocument(doc)) return [];
-      const a = await s.current(doc.uri);
-      if (!a) return [];
+      // never from an older version: its edits would apply to other text
+      const a = await s.currentWithin(doc.uri, () => undefined);
+      if (!a || a.version !== doc.version) return [];
       const ec: EditCapabilities = {
         documentChanges: !!s.caps.workspace?.workspaceEdit?.documentChanges,
         createFile: !!s.caps.workspace?.workspaceEdit?.resourceOperations?.includes('create'),

@@ -16,6 +16,7 @@ import {
   type Step,
 } from '../engine';
 import { memoized } from '../engine/memo';
+import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 
 export interface DocAnalysis {
   uri: string;
@@ -36,8 +37,10 @@ export interface DocAnalysis {
   contextDir: string | null;
   /** Why there is no context (untrusted workspace, missing directory…), for hovers and diagnostics. */
   contextNote: string | null;
-  /** Why the document was not analysed at all. */
+  /** Why the document was not analysed at all (too large, binary, over its time budget, an internal error). */
   refused: string | null;
+  /** The stack of an internal error that made the analysis fail (logged by the server). */
+  internalError?: string;
   /** Memoised static impact per step id. */
   impacts: Map<number, Impact>;
   /** Milliseconds the analysis took (logged, used by benchmarks). */
@@ -113,7 +116,12 @@ export function forTransfer(a: DocAnalysis): DocAnalysis {
 }
 
 
-export const MAX_DOCUMENT_CHARS = 16 * 1024 * 1024;
+/**
+ * The time one analysis of a document may take (the engine checks it between stages and rules); over it, the
+ * document gets one "too large to analyse within …" diagnostic. The worker's watchdog ends analyses that do not
+ * come back at all (see worker.ts).
+ */
+export const ANALYSIS_BUDGET_MS = 10_000;
 
 export interface AnalyseInput {
   uri: string;
@@ -127,6 +135,8 @@ export interface AnalyseInput {
   target: string | undefined;
   buildkitVersion: string | undefined;
   severities: Record<string, Severity | 'off'>;
+  /** Time budget (default ANALYSIS_BUDGET_MS). */
+  budgetMs?: number;
 }
 
 export function analyseDocument(inp: AnalyseInput): DocAnalysis {
@@ -150,19 +160,31 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     impacts: new Map(),
     elapsedMs: 0,
   };
-  if (inp.text.includes('\u0000')) base.refused = 'binary content (NUL bytes): not a Dockerfile';
-  else if (inp.text.length > MAX_DOCUMENT_CHARS) base.refused = `${inp.text.length} characters is too large for a Dockerfile`;
+  if (looksBinary(inp.text)) base.refused = BINARY_REFUSAL;
+  else base.refused = tooLargeToAnalyse(inp.text);
   if (base.refused) {
     base.elapsedMs = Date.now() - t0;
     return base;
   }
   const text = inp.text.charCodeAt(0) === 0xfeff ? inp.text.slice(1) : inp.text;
   const opts = { buildArgs: inp.buildArgs, target: inp.target, buildkitVersion: inp.buildkitVersion };
-  const model = analyze(text, opts);
-  base.model = model;
-  const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
-  if (prepared) base.reads = prepared.reads;
-  base.check = check(text, inp.ctx, { ...opts, severities: inp.severities }, model, prepared);
+  try {
+    withBudget(inp.budgetMs ?? ANALYSIS_BUDGET_MS, () => {
+      const model = analyze(text, opts);
+      const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
+      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities }, model, prepared);
+      base.model = model;
+      if (prepared) base.reads = prepared.reads;
+      base.check = checked;
+    });
+  } catch (e) {
+    // never silence: a document the engine cannot analyse gets one diagnostic that says why
+    base.model = null;
+    base.check = null;
+    base.reads = new Map();
+    base.refused = e instanceof BudgetExceeded ? e.message : `could not be analysed (an internal error of Layerwise: ${e instanceof Error ? e.message : String(e)})`;
+    if (!(e instanceof BudgetExceeded)) base.internalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
+  }
   base.elapsedMs = Date.now() - t0;
   return base;
 }
@@ -230,4 +252,29 @@ export function countFiles(ctx: ContextSnapshot): number {
     fileCounts.set(ctx, n);
   }
   return n;
+}
+
+export const BINARY_REFUSAL = 'binary content (NUL bytes or bytes that are not UTF-8): not a Dockerfile';
+
+/** What a document version gets when it could not be analysed at all (the worker died on it…): one diagnostic. */
+export function failedAnalysis(req: { uri: string; version: number; text: string; contextDir: string | null; noContextNote?: string | null }, refused: string): DocAnalysis {
+  return {
+    uri: req.uri,
+    version: req.version,
+    text: req.text,
+    model: null,
+    check: null,
+    reads: new Map(),
+    ctx: null,
+    hasContext: false,
+    ignoreFileName: null,
+    contextFiles: null,
+    contextProblems: [],
+    contextError: null,
+    contextDir: req.contextDir,
+    contextNote: req.noContextNote ?? null,
+    refused,
+    impacts: new Map(),
+    elapsedMs: 0,
+  };
 }

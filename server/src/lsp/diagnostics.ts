@@ -104,29 +104,41 @@ export function evidenceDiagnostics(a: DocAnalysis, r: BuildRecord | null, doc: 
 /** A `.dockerignore` document's diagnostics: syntax errors, patterns that match nothing, exclusions a COPY needs. */
 export function ignoreDiagnostics(doc: TextDocument, a: IgnoreAnalysis, ctx: ContextSnapshot | null, contextDir: string | null): Diagnostic[] {
   const diags: Diagnostic[] = [];
+  const flagged = new Set<number>();
   for (const e of a.ignore.errors) {
     const line = Math.max(0, e.line - 1);
+    flagged.add(e.line);
     diags.push({ range: lineRange(doc, line), severity: DiagnosticSeverity.Error, source: 'layerwise', code: 'dockerignore-syntax', message: e.message });
+  }
+  // patterns over Layerwise's own limits (length, count): not applied here, so what it says may be off
+  for (const l of a.ignore.limits) {
+    flagged.add(l.line);
+    diags.push({ range: lineRange(doc, Math.max(0, l.line - 1)), severity: DiagnosticSeverity.Warning, source: 'layerwise', code: 'dockerignore-limit', message: l.message });
   }
   if (ctx) {
     for (const s of a.stats) {
       if (s.decided > 0) continue;
       const p = a.ignore.patterns[s.index]!;
-      if (a.ignore.errors.some((e) => e.line === p.line)) continue;
+      if (flagged.has(p.line)) continue;
       diags.push({
         range: lineRange(doc, p.line - 1),
         severity: DiagnosticSeverity.Warning,
         source: 'layerwise',
         code: 'dockerignore-unmatched',
         message: p.negated
-          ? `\`${p.text}\` re-includes nothing: no path in the build context is decided by it`
-          : `\`${p.text}\` matches nothing in the build context (${path.basename(contextDir ?? '') || contextDir}): it has no effect`,
+          ? `\`${shown(p.text)}\` re-includes nothing: no path in the build context is decided by it`
+          : `\`${shown(p.text)}\` matches nothing in the build context (${path.basename(contextDir ?? '') || contextDir}): it has no effect`,
       });
     }
   }
   diags.push(...neededDiagnostics(doc, a));
   diags.sort((x, y) => x.range.start.line - y.range.start.line);
   return diags;
+}
+
+/** A pattern as a message quotes it: a very long one is cut (the range shows the line). */
+function shown(text: string): string {
+  return text.length > 120 ? text.slice(0, 100) + `… (${text.length.toLocaleString('en-US')} characters)` : text;
 }
 
 /** Patterns that exclude what a COPY/ADD of a Dockerfile using this ignore file needs. */
@@ -144,7 +156,7 @@ function neededDiagnostics(doc: TextDocument, a: IgnoreAnalysis): Diagnostic[] {
       severity: DiagnosticSeverity.Warning,
       source: 'layerwise',
       code: 'dockerignore-excludes-needed',
-      message: `\`${p.text}\` excludes ${what}, which \`${first.keyword} ${first.source}\` in ${labelOf(first.dockerfile)} line ${first.line + 1} needs${more}: that step fails with "not found". Remove the pattern or add \`!${first.example}\` after it.`,
+      message: `\`${shown(p.text)}\` excludes ${what}, which \`${first.keyword} ${first.source}\` in ${labelOf(first.dockerfile)} line ${first.line + 1} needs${more}: that step fails with "not found". Remove the pattern or add \`!${first.example}\` after it.`,
       relatedInformation: needs.slice(0, 10).map((n) => ({
         location: { uri: n.dockerfile, range: lineStart(n.line) },
         message: `${n.keyword} ${n.source}`,

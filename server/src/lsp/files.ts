@@ -1,5 +1,6 @@
 // File events: a change in a build context or a project file (compose, bake, `.layerwise.yaml`) re-analyses the
 // documents it affects. Events come from the client (workspace/didChangeWatchedFiles) or the stores' own watchers.
+import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver';
 import type { FileChange } from './contexts';
 import { resolveContext } from './resolve';
@@ -24,6 +25,17 @@ export function contextChanged(s: ServerState, dir: string): void {
   if (any) s.refreshLenses(LENS_REFRESH_MS);
 }
 
+/** Files changed (absolute paths): re-analyse the open documents whose last analysis read a context holding one. */
+function contextsTouched(s: ServerState, files: string[]): void {
+  for (const doc of s.documents.all()) {
+    const a = isIgnoreDocument(doc) ? s.ignoreAnalyses.get(doc.uri) : s.analyses.get(doc.uri);
+    const dir = a?.contextDir;
+    if (!dir) continue;
+    const df = uriToPath(doc.uri);
+    if (files.some((f) => f.startsWith(dir + path.sep) || (df !== null && f === df + '.dockerignore'))) s.scheduler.scheduleSoon(doc.uri);
+  }
+}
+
 /** A compose/bake/.layerwise.yaml file changed: contexts, args and severities may differ for any document. */
 export function projectFileChanged(s: ServerState, file: string): void {
   s.configDiagnostics.clear(file);
@@ -34,6 +46,7 @@ export function projectFileChanged(s: ServerState, file: string): void {
 export function registerFileEvents(s: ServerState): void {
   s.connection.onDidChangeWatchedFiles(
     s.guard('didChangeWatchedFiles', undefined, (params) => {
+      const touched: string[] = [];
       for (const ch of params.changes) {
         const p = uriToPath(ch.uri);
         if (!p) continue;
@@ -42,7 +55,11 @@ export function registerFileEvents(s: ServerState): void {
         s.analysisStore?.fileChanged(p, kind);
         s.worker?.fileChanged(p, kind);
         if (s.projects.fileChanged(p)) projectFileChanged(s, p);
+        touched.push(p);
       }
+      // the worker's store reports the change back (contextChanged) a moment later; a request that comes before that
+      // must already wait for the re-analysis, not answer from the old context: schedule the affected documents now
+      if (touched.length) contextsTouched(s, touched);
     }),
   );
 }

@@ -9,6 +9,18 @@ import { isIgnoreDocument } from './uri';
 /** How long a hover waits for the current version's analysis before it answers from the last one. */
 const HOVER_WAIT_MS = 1000;
 
+/** Line `n` (0-based) of `text`, without its line break ('' past the end). */
+function lineOf(text: string, n: number): string {
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    const k = text.indexOf('\n', at);
+    if (k < 0) return '';
+    at = k + 1;
+  }
+  const end = text.indexOf('\n', at);
+  return text.slice(at, end < 0 ? text.length : end).replace(/\r$/, '');
+}
+
 export function hoverText(s: ServerState, a: DocAnalysis, line: number): string | null {
   const model = a.model!;
   const step = stepAtLine(model, line);
@@ -33,14 +45,13 @@ export function registerHover(s: ServerState): void {
         if (idx < 0) return null;
         return { contents: { kind: 'markdown', value: ignoreHover(a, idx) } };
       }
-      // the current version's analysis if it is ready within a moment, else the last one (hovers never wait long);
-      // a re-analysis of the same version (the build context changed) counts as not ready
+      // the current version's analysis if it is ready within a moment, else the last one — only when the hovered
+      // line reads the same there (an older version's line numbers may point elsewhere). A re-analysis of the same
+      // version (the build context changed) is waited for up to the handler budget: its answer must include the change.
       const cached = s.analyses.get(doc.uri);
-      const a =
-        s.analysisFor(doc.uri) ??
-        (cached
-          ? await Promise.race([s.current(doc.uri), new Promise<DocAnalysis>((r) => setTimeout(() => r(cached), HOVER_WAIT_MS))])
-          : await s.current(doc.uri));
+      const sameVersion = !!cached && cached.version === doc.version;
+      const sameLine = !!cached && !sameVersion && lineOf(cached.text, line) === lineOf(doc.getText(), line);
+      const a = s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => (sameVersion || sameLine ? cached : undefined), sameLine ? HOVER_WAIT_MS : undefined));
       if (!a?.model) return null;
       const value = hoverText(s, a, line);
       return value ? { contents: { kind: 'markdown', value } } : null;
@@ -51,7 +62,7 @@ export function registerHover(s: ServerState): void {
     try {
       const doc = s.documents.get(p.uri);
       if (!doc) return null;
-      const a = await s.current(p.uri);
+      const a = await s.currentWithin(p.uri, () => s.analyses.get(p.uri));
       if (!a?.model) return null;
       const step = stepAtLine(a.model, p.line);
       return { markdown: hoverText(s, a, p.line), title: step ? lensTitle(a, step, s.insights.insightOf(a, step.id)) : null };

@@ -12,7 +12,7 @@ export function registerInlayHints(s: ServerState): void {
       if (!s.settings.inlayHintsEnabled) return [];
       const doc = s.documents.get(params.textDocument.uri);
       if (!doc || isIgnoreDocument(doc)) return [];
-      const a = await s.current(doc.uri);
+      const a = await s.currentWithin(doc.uri, () => undefined);
       if (!a?.model || a.version !== doc.version) return [];
       const from = params.range.start.line;
       const to = params.range.end.line;

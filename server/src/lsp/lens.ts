@@ -21,7 +21,8 @@ export function registerLenses(s: ServerState): void {
       if (!s.settings.codeLensEnabled) return [];
       const doc = s.documents.get(params.textDocument.uri);
       if (!doc || isIgnoreDocument(doc)) return [];
-      const a = await s.current(doc.uri);
+      // within the handler budget, else the latest complete analysis (its lenses carry its version)
+      const a = await s.currentWithin(doc.uri, () => s.analyses.get(doc.uri));
       if (!a?.model) return [];
       const eager = a.model.steps.length <= EAGER_STEPS;
       const lenses: CodeLens[] = [];
@@ -39,7 +40,8 @@ export function registerLenses(s: ServerState): void {
     s.guard('codeLensResolve', { range: lineStart(0) } as CodeLens, async (lens) => {
       const d = lens.data as { uri: string; version: number; step: number } | undefined;
       if (!d) return lens;
-      const a = s.analyses.get(d.uri) ?? (await s.current(d.uri));
+      const cached = s.analyses.get(d.uri);
+      const a = cached?.version === d.version ? cached : ((await s.currentWithin(d.uri, () => cached)) ?? cached);
       if (a?.model?.steps[d.step]) lens.command = lensCommand(s, a, d.step);
       else lens.command = { title: 'layerwise: re-analysing…', command: '' };
       return lens;

@@ -2,7 +2,7 @@
 // `.dockerignore`) is built with, from settings > `.layerwise.yaml` > compose/bake > the Dockerfile's folder; and
 // the crawled context for it. Reads state; changes nothing but the log.
 import * as path from 'node:path';
-import picomatch from 'picomatch';
+import { globMatcher } from '../engine/glob';
 import { mergeBuildLayers, type AnalyzeOptions, type BuildLayer, type ContextSnapshot } from '../engine';
 import type { ConfigProblem } from '../context/projects';
 import type { SeveritySetting } from './settings';
@@ -50,7 +50,7 @@ export function resolveContext(s: ServerState, uri: string, ignoreDoc = false): 
   const layers: BuildLayer[] = [];
   for (const m of settings.contexts) {
     const rel = path.relative(base, dockerfile).split(path.sep).join('/');
-    const hit = path.resolve(base, m.dockerfile) === dockerfile || (!rel.startsWith('..') && picomatch(m.dockerfile, { dot: true })(rel));
+    const hit = path.resolve(base, m.dockerfile) === dockerfile || (!rel.startsWith('..') && globMatcher(m.dockerfile)(rel));
     if (hit) {
       layers.push({ source: 'settings', label: `the layerwise.contexts setting "${m.dockerfile}"`, contextDir: path.resolve(base, m.context), buildArgs: m.buildArgs, target: m.target });
       break;

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, type ContextSnapshot, type Model } from '../engine';
 import { isDockerfileName } from '../context/discover';
-import { countFiles, diagInputOf, type DiagInput } from './analysis';
+import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
+import { BoundedCache } from '../engine/memo';
+import { BINARY_REFUSAL, countFiles, diagInputOf, failedAnalysis, type DiagInput, type DocAnalysis } from './analysis';
 import { configDiagnostic, dockerfileDiagnostics, ignoreDiagnostics } from './diagnostics';
 import { analyseIgnore, type IgnoreUser } from './ignoredoc';
 import type { AnalysedNotification } from './protocol';
@@ -36,18 +38,34 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     severities: rc.severities,
   };
   s.configDiagnostics.publish(rc.configError);
+  // still the open document (not closed, not reopened) at this version?
+  const isCurrent = () => {
+    const d = s.documents.get(uri);
+    return d === doc && d.version === version;
+  };
   let sent = false;
   const publish = (d: DiagInput) => {
     s.scheduler.computed(uri, version, d.elapsedMs);
-    if (sent || s.documents.get(uri)?.version !== version) return; // stale: a newer version arrived meanwhile
+    if (sent || !isCurrent()) return; // stale: a newer version arrived meanwhile, or the document was closed
     sent = true;
     const diags = rc.ignored ? [] : dockerfileDiagnostics(d);
     if (rc.configError) diags.push(configDiagnostic(rc.configError));
     s.publish(uri, version, diags);
   };
-  // the worker sends what diagnostics need first: they go out before the full analysis has crossed threads
-  const a = s.worker ? await s.worker.analyse(req, publish) : await analyseWithStore(s.analysisStore!, req);
-  if (!a || s.documents.get(uri)?.version !== version) return; // a newer version arrived meanwhile: drop this result
+  // the worker sends what diagnostics need first: they go out before the full analysis has crossed threads; a text
+  // the engine refuses anyway (binary, too large) is answered here, without copying megabytes to the worker
+  let a: DocAnalysis | null;
+  try {
+    const refused = looksBinary(req.text) ? BINARY_REFUSAL : tooLargeToAnalyse(req.text);
+    if (refused) a = failedAnalysis(req, refused);
+    else a = s.worker ? await s.worker.analyse(req, publish) : await analyseWithStore(s.analysisStore!, req);
+  } catch (e) {
+    // never silence: the version gets a diagnostic that says it could not be analysed (and the error is logged)
+    s.logError(`analysing ${uri}`, e);
+    a = failedAnalysis(req, `could not be analysed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+  if (a?.internalError) s.logError(`analysing ${uri} v${version}`, a.internalError);
+  if (!a || !isCurrent()) return; // a newer version arrived meanwhile: drop this result
   s.analyses.set(uri, a);
   if (a.elapsedMs > 500) s.log(`analysed ${uri} v${version} in ${a.elapsedMs} ms`);
   publish(diagInputOf(a));
@@ -66,7 +84,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
   void s.connection.sendNotification('layerwise/analysed', n);
   s.insights.loadRecord(uriToPath(uri));
   if (s.insights.recordFor(uri)) s.insights.publishEvidence(uri);
-  s.insights.scheduleHistory(uri);
+  if (a.model) s.insights.scheduleHistory(uri); // a refused text (too large, binary) is not replayed either
   // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them
   for (const d of s.documents.all()) if (isIgnoreDocument(d) && s.ignoreAnalyses.get(d.uri)?.contextDir === rc.dir && rc.dir) s.scheduler.scheduleSoon(d.uri);
 }
@@ -75,7 +93,7 @@ async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: numb
   const uri = doc.uri;
   const rc = resolveContext(s, uri, true);
   const { ctx, note } = await loadContext(s, rc);
-  if (s.documents.get(uri)?.version !== version) return;
+  if (s.documents.get(uri) !== doc || doc.version !== version) return;
   const users = s.trusted ? ignoreUsers(s, uriToPath(uri)!, rc) : [];
   const a = analyseIgnore(uri, version, s.documents.get(uri)!.getText(), ctx as (ContextSnapshot & { pruned?: readonly string[] }) | null, rc.dir, note, users);
   s.ignoreAnalyses.set(uri, a);
@@ -132,15 +150,35 @@ function ignoreUsers(s: ServerState, file: string, rc: ResolvedContext): IgnoreU
   return users;
 }
 
+/**
+ * Models of Dockerfiles on disk that are not open, by path, size, mtime and options: a `.dockerignore` document is
+ * re-checked after every edit (its own and its Dockerfiles'), and analysing every Dockerfile of the folder each time
+ * blocked the protocol thread for seconds.
+ */
+const diskModels = new BoundedCache<string, Model>('closed Dockerfiles', 200, (k) => k.length * 20);
+
 /** A Dockerfile's model from its open document or from disk (at most 1 MiB of text, no NUL bytes), else null. */
 function modelOf(s: ServerState, file: string, doc: TextDocument | undefined, rc: ResolvedContext): Model | null {
   let text: string | null = doc ? doc.getText() : null;
+  const opts = analyzeOptions(s, rc);
+  let key: string | null = null;
   if (text === null)
     try {
-      if (fs.statSync(file).size <= 1024 * 1024) text = fs.readFileSync(file, 'utf8');
+      const st = fs.statSync(file);
+      key = JSON.stringify([file, st.size, st.mtimeMs, opts]);
+      const hit = diskModels.get(key);
+      if (hit) return hit;
+      if (st.size <= 1024 * 1024) text = fs.readFileSync(file, 'utf8');
     } catch {
       text = null;
     }
-  if (text === null || text.length > 1024 * 1024 || text.includes('\u0000')) return null;
-  return analyze(text, analyzeOptions(s, rc));
+  if (text === null || text.length > 1024 * 1024 || looksBinary(text) || tooLargeToAnalyse(text)) return null;
+  let model: Model;
+  try {
+    model = analyze(text, opts);
+  } catch {
+    return null; // the document itself reports it when opened; here it only checks fewer COPY sources
+  }
+  if (key) diskModels.set(key, model);
+  return model;
 }

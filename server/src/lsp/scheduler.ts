@@ -11,7 +11,11 @@ export const EXPENSIVE_MS = 50;
 
 /** An analysis in flight for one document. */
 interface Inflight {
+  /** The open document it analyses (a closed and reopened document is another object). */
+  doc: object;
   version: number;
+  /** Something outside the document changed after it started (its context, a project file): do not join it. */
+  outdated: boolean;
   /** Settles when the analysis is over (its full result arrived, was superseded, or it failed). */
   promise: Promise<void>;
   /** The worker has finished it and diagnostics are out; only the full result may still be on its way. */
@@ -75,7 +79,7 @@ export class Scheduler {
       this.timers.delete(uri);
       const running = this.inflight.get(uri);
       const doc = this.s.documents.get(uri);
-      if (running && doc && running.version !== doc.version && !running.computed) {
+      if (running && doc && running.doc === doc && running.version !== doc.version && !running.computed) {
         // an older version is still being analysed: start the latest once its diagnostics are out (the worker then
         // drops the older full result)
         void running.whenComputed.then(() => {
@@ -97,6 +101,8 @@ export class Scheduler {
 
   /** Re-analysis soon after something outside the document changed (its context, a project file, another document). */
   scheduleSoon(uri: string): void {
+    const f = this.inflight.get(uri);
+    if (f) f.outdated = true; // it may have read the old state: the next request waits for a new analysis
     this.schedule(uri, Math.min(this.s.debounceMs, 100));
   }
 
@@ -104,11 +110,13 @@ export class Scheduler {
     const doc = this.s.documents.get(uri);
     if (!doc) return Promise.resolve();
     const cur = this.inflight.get(uri);
-    if (cur && cur.version === doc.version) return cur.promise;
+    if (cur && cur.doc === doc && cur.version === doc.version && !cur.outdated) return cur.promise;
     const version = doc.version;
     let resolveComputed!: () => void;
     const entry: Inflight = {
+      doc,
       version,
+      outdated: false,
       promise: Promise.resolve(),
       computed: false,
       whenComputed: new Promise<void>((r) => (resolveComputed = r)),
@@ -129,6 +137,20 @@ export class Scheduler {
       }
     })();
     return entry.promise;
+  }
+
+  /**
+   * The current version's analysis if it comes within `ms`, else `fallback` (a handler's budget: it never waits
+   * longer, whatever the worker is doing).
+   */
+  async currentWithin<T extends { version: number }, F>(uri: string, cache: Map<string, T>, ms: number, fallback: () => F): Promise<T | undefined | F> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<F>((r) => (timer = setTimeout(() => r(fallback()), ms)));
+    try {
+      return await Promise.race([this.current(uri, cache), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The analysis of `version` is computed and its diagnostics are out (runanalysis.ts): a newer version may start. */
@@ -157,10 +179,11 @@ export class Scheduler {
     return cache.get(uri);
   }
 
-  /** A closed document. */
+  /** A closed document: its analysis in flight (if any) no longer counts (it publishes nothing: runanalysis.ts). */
   forget(uri: string): void {
     this.timers.get(uri)?.cancel();
     this.timers.delete(uri);
+    this.inflight.delete(uri);
     this.lastElapsed.delete(uri);
     this.lastDoneAt.delete(uri);
   }

@@ -87,7 +87,9 @@ function initialize(s: ServerState, params: InitializeParams, serverOptions: Ser
   const inProcess = !!init.inProcess || process.env['LAYERWISE_LSP_INPROCESS'] === '1' || !serverOptions.workerScript;
   if (!inProcess) {
     try {
-      s.worker = new AnalysisWorker(serverOptions.workerScript!, !clientWatches, onContextChange, log);
+      s.worker = new AnalysisWorker(serverOptions.workerScript!, !clientWatches, onContextChange, (m, level) =>
+        level === 'error' ? s.connection.console.error(m) : level === 'warn' ? s.connection.console.warn(m) : s.log(m),
+      );
     } catch (e) {
       s.logError('starting the analysis worker (falling back to in-process analysis)', e);
     }

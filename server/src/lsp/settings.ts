@@ -1,5 +1,6 @@
 // The `layerwise.*` settings as the server uses them: validated, with defaults, and a list of what was wrong
 // (shown to the user once as a warning; the defaults are used instead).
+import { globProblem } from '../engine/glob';
 
 export type SeveritySetting = 'error' | 'warning' | 'info' | 'off';
 
@@ -123,6 +124,11 @@ export function parseSettings(raw: unknown): { settings: Settings; errors: strin
       errors.push('layerwise.contexts must map a Dockerfile path or glob to a context directory (or to {context, buildArgs, target})');
     else
       for (const [df, v] of Object.entries(contexts)) {
+        const bad = globProblem(df);
+        if (bad) {
+          errors.push(`layerwise.contexts: ${bad}`);
+          continue;
+        }
         if (typeof v === 'string') s.contexts.push({ dockerfile: df, context: v });
         else if (isObj(v) && typeof v['context'] === 'string') {
           const m: ContextMapping = { dockerfile: df, context: v['context'] };

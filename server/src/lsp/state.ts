@@ -17,6 +17,11 @@ import { DEFAULT_SETTINGS, type Settings } from './settings';
 
 /** The longest (and, before a document's first analysis, the) debounce after an edit. */
 export const MAX_DEBOUNCE_MS = 150;
+/**
+ * The longest a request handler waits for the current version's analysis; then it answers from the latest complete
+ * analysis (or with nothing), whatever the worker is doing (editors give up on requests after a few seconds).
+ */
+export const HANDLER_BUDGET_MS = 3000;
 
 export class ServerState {
   readonly documents = new TextDocuments(TextDocument);
@@ -91,6 +96,11 @@ export class ServerState {
     return this.scheduler.current(uri, this.analyses);
   }
 
+  /** The current version's analysis if it comes within `ms` (default HANDLER_BUDGET_MS), else `fallback()`. */
+  currentWithin<F>(uri: string, fallback: () => F, ms = HANDLER_BUDGET_MS): Promise<DocAnalysis | undefined | F> {
+    return this.scheduler.currentWithin(uri, this.analyses, ms, fallback);
+  }
+
   currentIgnore(uri: string): Promise<IgnoreAnalysis | undefined> {
     return this.scheduler.current(uri, this.ignoreAnalyses);
   }
@@ -117,5 +127,6 @@ export class ServerState {
     this.published.delete(uri);
     this.insights.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
+    if (this.documents.all().length === 0) this.worker?.noDocuments();
   }
 }

@@ -3,9 +3,26 @@
 // The protocol thread sends `analyse` requests and file events; the worker answers with a DocAnalysis (structured
 // clone, without the context snapshot itself) and reports context changes it saw through its own watcher.
 import { parentPort, Worker } from 'node:worker_threads';
-import { analyseDocument, diagInputOf, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
+import { analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
 import { setIncrementalMinLines } from '../engine/model';
+import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
+import { getHeapStatistics } from 'node:v8';
+
+/**
+ * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
+ * whose first line is `# layerwise-test-fault: crash|hang|oom` makes the worker exit, loop or run out of memory
+ * (and the heap limit and the stuck timeout are smaller, so that the tests take seconds).
+ */
+function injectFault(text: string): void {
+  if (!testFaults) return;
+  const m = /^# layerwise-test-fault: (crash|hang|oom)\b/.exec(text);
+  if (!m) return;
+  if (m[1] === 'crash') process.exit(70);
+  if (m[1] === 'hang') for (;;);
+  const hog: string[] = [];
+  for (let i = 0; ; i++) hog.push('x'.repeat(1 << 20) + i); // 1 MB a step: the heap limit comes within a moment
+}
 
 export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote' | 'contextDir'> {
   trusted: boolean;
@@ -17,6 +34,8 @@ export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote'
 
 type ToWorker =
   | { type: 'init'; ownWatcher: boolean }
+  /** Liveness: answered with `pong` as soon as the worker's event loop is free. */
+  | { type: 'ping' }
   | { type: 'analyse'; id: number; req: AnalyseRequest }
   /** Send the held result for this document now (a hover or lens needs it). */
   | { type: 'flush'; uri: string }
@@ -29,14 +48,17 @@ type FromWorker =
   /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
   | { type: 'diagnostics'; id: number; diag: DiagInput }
   | { type: 'changed'; dir: string }
-  | { type: 'log'; msg: string };
+  | { type: 'log'; msg: string }
+  /** The engine starts on this request now (synchronously: the worker answers nothing until it is done). */
+  | { type: 'begin'; id: number }
+  | { type: 'pong'; heapMb: number };
 
 /** Runs one analysis: context (cached in `store`) + engine. Used by the worker and by the in-process fallback. */
-export async function analyseWithStore(store: ContextStore, req: AnalyseRequest): Promise<DocAnalysis> {
+export async function analyseWithStore(store: ContextStore, req: AnalyseRequest, onBegin?: () => boolean | void): Promise<DocAnalysis | null> {
   let ctx = null;
   let note = req.noContextNote;
   let error: string | null = null;
-  const big = req.text.length > 16 * 1024 * 1024 || req.text.includes('\u0000');
+  const big = looksBinary(req.text) || tooLargeToAnalyse(req.text) !== null;
   if (!big && req.trusted && req.contextDir) {
     const r = await store.get(req.contextDir, req.dockerfilePath ?? undefined);
     ctx = r.ctx;
@@ -45,6 +67,8 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest)
       note = error;
     }
   }
+  if (onBegin?.() === false) return null; // superseded while its context loaded: not worth an engine run
+  injectFault(req.text);
   const a = analyseDocument({ ...req, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
   return a;
 }
@@ -75,7 +99,8 @@ export function runWorker(): void {
     post(how === 'send' ? { type: 'result', id: h.id, result: forTransfer(h.a) } : { type: 'result', id: h.id, superseded: true });
   };
   port.on('message', (msg: ToWorker) => {
-    if (msg.type === 'init') {
+    if (msg.type === 'ping') post({ type: 'pong', heapMb: Math.round(getHeapStatistics().used_heap_size / 1048576) });
+    else if (msg.type === 'init') {
       store = new ContextStore({ ownWatcher: msg.ownWatcher, log: (m) => post({ type: 'log', msg: m }), onChange: (dir) => post({ type: 'changed', dir }) });
     } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
@@ -84,8 +109,22 @@ export function runWorker(): void {
       const uri = msg.req.uri;
       newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
       release(uri, 'supersede');
-      analyseWithStore(store!, msg.req).then(
+      // a request a newer one of the same document has overtaken is dropped before the engine runs: under load the
+      // queue would otherwise compute every obsolete version (hovers ask for analyses too) and fall minutes behind
+      // (the messages already queued are dispatched before an immediate: newer requests are known by then)
+      const wanted = () => (newest.get(uri) ?? 0) <= msg.id;
+      new Promise<void>((r) => setImmediate(r))
+        .then(() =>
+          wanted()
+            ? analyseWithStore(store!, msg.req, () => {
+                if (!wanted()) return false;
+                post({ type: 'begin', id: msg.id });
+              })
+            : null,
+        )
+        .then(
         (a) => {
+          if (!a) return void post({ type: 'result', id: msg.id, superseded: true });
           post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
           if ((newest.get(uri) ?? 0) > msg.id) return void post({ type: 'result', id: msg.id, superseded: true });
           release(uri, 'supersede');
@@ -98,57 +137,215 @@ export function runWorker(): void {
   });
 }
 
-/** The protocol thread's handle on the worker; restarts it if it dies. */
+/** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
+const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
+export const WORKER_HEAP_MB = testFaults ? 128 : 640;
+/** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
+export const WORKER_STUCK_MS = testFaults ? 5000 : 15_000;
+/** How often a busy worker is pinged. */
+const PING_MS = 1000;
+/** Restart delays after consecutive failures (the last one repeats); a failure-free minute resets them. */
+const BACKOFF_MS = [0, 250, 1000, 4000, 10_000];
+/** An idle worker whose heap is this large is recycled (a new one starts empty), so memory returns after a storm. */
+export const RECYCLE_HEAP_MB = 192;
+const RECYCLE_IDLE_MS = 5_000;
+
+interface Pending {
+  req: AnalyseRequest;
+  resolve: (a: DocAnalysis | null) => void;
+  reject: (e: Error) => void;
+  onDiagnostics?: (d: DiagInput) => void;
+  /** The worker has sent its diagnostics (only the full result is still to come). */
+  diagnosed: boolean;
+  /** Times it was sent again to a restarted worker. */
+  retries: number;
+  /** When it was last sent to a worker. */
+  sentAt: number;
+  /** Times it was sent again because no answer came (see LOST_MS). */
+  resent: number;
+}
+
+/**
+ * A safety net: an analysis without diagnostics this long after it was sent (to a live, answering worker) is sent
+ * again once, then answered with a diagnostic — a document never waits for ever.
+ */
+const LOST_MS = 30_000;
+
+/**
+ * The protocol thread's handle on the worker. Containment: the worker runs with a heap limit and is pinged while
+ * it works; when it dies (crash, out of memory) or is stuck (no answer for WORKER_STUCK_MS: ended), the analysis it
+ * was running gets one diagnostic saying so (and that document version is not tried again), every other pending
+ * analysis is sent again to a new worker, started with backoff after repeated failures.
+ */
 export class AnalysisWorker {
   private worker: Worker | null = null;
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (a: DocAnalysis | null) => void; reject: (e: Error) => void; onDiagnostics?: (d: DiagInput) => void }>();
+  private readonly pending = new Map<number, Pending>();
+  /** The request whose engine run the worker is in (between `begin` and its diagnostics). */
+  private running: number | null = null;
+  /** Document versions whose analysis killed or hung the worker: answered with that diagnostic, never re-run. */
+  private readonly poisoned = new Map<string, string>();
+  private failures = 0;
+  private lastFailureAt = 0;
+  private lastPong = Date.now();
+  private lastBusy = Date.now();
+  private heapMb = 0;
+  private pingTimer: ReturnType<typeof setInterval> | null = null;
+  private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Why the current worker is being ended (set before terminate()). */
+  private ending: string | null = null;
+  private disposed = false;
+  /** Worker restarts so far (for logs and tests). */
+  restarts = 0;
 
   constructor(
     private readonly script: string,
     private readonly ownWatcher: boolean,
     private readonly onChanged: (dir: string) => void,
-    private readonly log: (m: string) => void,
+    /** `level`: 'error' for a crash (a bug), 'warn' for a contained budget outcome (out of memory, stuck). */
+    private readonly log: (m: string, level?: 'error' | 'warn') => void,
   ) {
     this.spawn();
+    this.pingTimer = setInterval(() => this.tick(), PING_MS);
+    this.pingTimer.unref?.();
   }
 
   private spawn(): void {
-    const w = new Worker(this.script, { workerData: { layerwiseWorker: true } });
+    this.restartTimer = null;
+    const w = new Worker(this.script, { workerData: { layerwiseWorker: true }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    let oom = false;
     w.on('message', (m: FromWorker) => {
+      if (this.worker !== w) return;
+      this.lastPong = Date.now();
       if (m.type === 'result') {
         const p = this.pending.get(m.id);
         this.pending.delete(m.id);
+        if (this.running === m.id) this.running = null;
         if (!p) return;
         if (m.result) p.resolve(m.result);
         else if (m.superseded) p.resolve(null);
         else p.reject(new Error(m.error ?? 'analysis failed'));
       } else if (m.type === 'diagnostics') {
+        if (this.running === m.id) this.running = null;
         const p = this.pending.get(m.id);
+        if (p) p.diagnosed = true;
         try {
           p?.onDiagnostics?.(m.diag);
         } catch (e) {
           this.log(`publishing early diagnostics: ${(e as Error)?.stack ?? e}`);
         }
-      } else if (m.type === 'changed') this.onChanged(m.dir);
+      } else if (m.type === 'begin') this.running = m.id;
+      else if (m.type === 'pong') this.heapMb = m.heapMb;
+      else if (m.type === 'changed') this.onChanged(m.dir);
       else if (m.type === 'log') this.log(m.msg);
     });
-    w.on('error', (e) => this.log(`analysis worker error: ${e?.stack ?? e}`));
+    w.on('error', (e: Error & { code?: string }) => {
+      if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') oom = true;
+      else this.log(`analysis worker error: ${e?.stack ?? e}`, 'error');
+    });
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;
-      for (const p of this.pending.values()) p.reject(new Error(`analysis worker exited (${code})`));
-      this.pending.clear();
-      if (!this.disposed) {
-        this.log(`analysis worker exited (${code}); restarting it`);
-        this.spawn();
-      }
+      const why = this.ending ?? (oom ? `it ran out of memory (over ${WORKER_HEAP_MB} MB)` : `the analysis worker stopped (exit code ${code})`);
+      const crashed = !this.ending && !oom;
+      this.ending = null;
+      if (this.disposed) return;
+      if (crashed) this.log(`analysis worker exited (${code}); restarting it`, 'error');
+      else if (why !== 'recycled') this.log(`analysis worker: ${why}; restarting it`, 'warn');
+      this.recover(why, why !== 'recycled');
     });
     w.postMessage({ type: 'init', ownWatcher: this.ownWatcher } satisfies ToWorker);
     this.worker = w;
+    this.lastPong = Date.now();
+    this.running = null;
+    // a new worker has no held results: everything still pending is sent again
+    for (const [id, p] of this.pending) {
+      p.sentAt = Date.now();
+      w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+    }
   }
 
-  private disposed = false;
+  /** After the worker died or was ended: fail the analysis that caused it, restart (with backoff), re-send the rest. */
+  private recover(why: string, failure: boolean): void {
+    const culprit = this.running;
+    this.running = null;
+    for (const [id, p] of [...this.pending]) {
+      if (id !== culprit && p.retries < 2) {
+        p.retries++;
+        continue;
+      }
+      // this analysis took the worker down (or failed to survive twice): one diagnostic, and never again
+      this.pending.delete(id);
+      const refused = `could not be analysed: ${why}`;
+      this.poisoned.set(poisonKey(p.req), refused);
+      if (this.poisoned.size > 1000) this.poisoned.delete(this.poisoned.keys().next().value!);
+      this.answerRefused(p, refused);
+    }
+    if (failure) {
+      const now = Date.now();
+      if (now - this.lastFailureAt > 60_000) this.failures = 0;
+      this.lastFailureAt = now;
+      this.failures++;
+    }
+    this.restarts++;
+    const delay = failure ? BACKOFF_MS[Math.min(this.failures - 1, BACKOFF_MS.length - 1)]! : 0;
+    if (delay === 0) this.spawn();
+    else {
+      this.restartTimer = setTimeout(() => this.spawn(), delay);
+      this.restartTimer.unref?.();
+    }
+  }
+
+  private answerRefused(p: Pending, refused: string): void {
+    const a = failedAnalysis(p.req, refused);
+    if (!p.diagnosed) {
+      try {
+        p.onDiagnostics?.(diagInputOf(a));
+      } catch (e) {
+        this.log(`publishing diagnostics: ${(e as Error)?.stack ?? e}`);
+      }
+    }
+    p.resolve(a);
+  }
+
+  /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
+  private tick(): void {
+    const w = this.worker;
+    if (!w || this.ending) return;
+    const now = Date.now();
+    if (this.pending.size > 0) {
+      this.lastBusy = now;
+      for (const [id, p] of [...this.pending]) {
+        if (p.diagnosed || now - p.sentAt < LOST_MS) continue;
+        if (p.resent === 0) {
+          this.log(`analysis worker: no answer for ${p.req.uri} v${p.req.version} after ${LOST_MS / 1000} s; sending it again`, 'warn');
+          p.resent++;
+          p.sentAt = now;
+          w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+        } else {
+          this.pending.delete(id);
+          this.answerRefused(p, `could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`);
+        }
+      }
+      if (now - this.lastPong > WORKER_STUCK_MS) {
+        this.ending = `it took over ${WORKER_STUCK_MS / 1000} s without answering (ended)`;
+        void w.terminate();
+        return;
+      }
+      w.postMessage({ type: 'ping' } satisfies ToWorker);
+    } else if (now - this.lastBusy > RECYCLE_IDLE_MS || this.heapMb > WORKER_HEAP_MB * 0.7) {
+      // idle for a while with a big heap, or idle at all close to the heap limit (where the collector thrashes)
+      if (this.heapMb > RECYCLE_HEAP_MB) {
+        this.log(`analysis worker: recycling an idle worker with ${this.heapMb} MB of heap`);
+        this.heapMb = 0;
+        this.ending = 'recycled';
+        void w.terminate();
+        return;
+      }
+      this.lastBusy = now;
+      w.postMessage({ type: 'ping' } satisfies ToWorker);
+    }
+  }
 
   /**
    * Analyses in the worker; `onDiagnostics` gets what diagnostics need as soon as the worker has it. The full
@@ -158,9 +355,21 @@ export class AnalysisWorker {
   analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, onDiagnostics });
-      this.worker!.postMessage({ type: 'analyse', id, req } satisfies ToWorker);
+      const p: Pending = { req, resolve, reject, onDiagnostics, diagnosed: false, retries: 0, sentAt: Date.now(), resent: 0 };
+      const poisoned = this.poisoned.get(poisonKey(req));
+      if (poisoned) return this.answerRefused(p, poisoned);
+      this.pending.set(id, p);
+      this.lastBusy = Date.now();
+      this.worker?.postMessage({ type: 'analyse', id, req } satisfies ToWorker);
     });
+  }
+
+  /** No document is open any more: an idle worker is replaced by a new, empty one (its memory goes back). */
+  noDocuments(): void {
+    const w = this.worker;
+    if (!w || this.ending || this.pending.size > 0) return;
+    this.ending = 'recycled';
+    void w.terminate();
   }
 
   /** Asks for the held result of this document's last analysis now. */
@@ -178,7 +387,13 @@ export class AnalysisWorker {
 
   dispose(): void {
     this.disposed = true;
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.restartTimer) clearTimeout(this.restartTimer);
     void this.worker?.terminate();
     this.worker = null;
   }
+}
+
+function poisonKey(req: AnalyseRequest): string {
+  return `${req.uri}\u0000${req.version}\u0000${req.text.length}`;
 }
