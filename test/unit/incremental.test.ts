@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
+import { clearParseCache, parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
 import { analyze } from '../../server/src/engine';
 import { corpusDockerfilesOrSkip, rng } from '../corpus/checks';
 import { clearAnalysisCaches, setIncrementalMinLines, type AnalyzeOptions } from '../../server/src/engine/model';
@@ -125,11 +125,18 @@ test('chunked parse equals the whole-file parse on hand-made edge cases', () => 
 test('a long file is parsed by chunks and an edit re-parses only its stage', () => {
   const stages = Array.from({ length: 60 }, (_, i) => `FROM alpine AS s${i}\nRUN echo ${i} \\\n  && true\nCOPY a${i} /b\n`);
   const text = stages.join('');
+  clearParseCache();
+  const p1 = parseDockerfile(text);
   const m1 = analyze(text);
   const edited = stages.map((s, i) => (i === 30 ? s.replace(`echo ${i}`, 'echo edited') : s)).join('');
+  const p2 = parseDockerfile(edited);
   const m2 = analyze(edited);
   assert.equal(m2.steps.length, m1.steps.length);
-  assert.deepEqual(parseDockerfile(edited), parseWhole(edited));
+  assert.deepEqual(p2, parseWhole(edited));
+  // a chunk that was not re-parsed hands back the very objects of the first parse: only stage 30's are new
+  assert.equal(p2.instructions.length, p1.instructions.length);
+  const reparsed = p2.instructions.filter((ins, i) => ins !== p1.instructions[i]).map((ins) => ins.range.start.line);
+  assert.deepEqual(reparsed, [30 * 4, 30 * 4 + 1, 30 * 4 + 3]);
   const changed = m2.steps.filter((s, i) => s.instruction !== m1.steps[i]!.instruction);
   assert.deepEqual(changed.map((s) => s.line), [30 * 4 + 1]);
 });
