@@ -5,5 +5,6 @@ import '../unit/semantics.test';
 import '../unit/caught-bugs.test';
 import '../unit/model.test';
 import '../unit/memo.test';
+import '../unit/explain.test';
 import '../unit/rules.test';
 import '../unit/rule-docs.test';
