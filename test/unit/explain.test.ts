@@ -117,6 +117,8 @@ describe('changed paths', () => {
     // a hint limits the comparison to the hinted paths (plus what appears or disappears)
     assert.deepEqual([...diffContexts(base, cur, ['b']).keys()].sort(), ['b', 'l']);
     assert.deepEqual([...diffContexts(base, cur, ['./a'], (p) => p === 'l').keys()].sort(), ['a']);
+    const dirMode = base.clone('m').addDir('d', 0o700);
+    assert.deepEqual(explain({ current: { text: 'FROM alpine\nCOPY d /d\n', context: dirMode }, baseline: { text: 'FROM alpine\nCOPY d /d\n', context: base } }).changedPaths, new Map([['d', 'mode']]));
     const gone = base.clone('g2').remove('d');
     assert.deepEqual([...diffContexts(base, gone, []).keys()].sort(), ['d', 'd/x']);
   });

@@ -209,13 +209,20 @@ describe('steps: key material', () => {
     assert.deepEqual(analyze(text, { buildkitVersion: '0.21', buildArgs: { SOURCE_DATE_EPOCH: '5' } }).steps[0]!.parts, { kind: 'WORKDIR', path: '/a/c', user: 'bob' });
     assert.deepEqual(analyze(text).steps[0]!.parts, { kind: 'WORKDIR', path: '/a/c', user: 'bob' });
   });
+  test('steps start empty: a COPY has no env, mounts or variables; a RUN\'s op is its parts', () => {
+    const [copy, runStep] = analyze('FROM alpine\nENV E=1\nCOPY a /a\nRUN echo\n').steps;
+    assert.deepEqual([copy!.env, copy!.mounts, copy!.varsUsed, copy!.stageReads, copy!.envSources.size, copy!.heredoc], [[], [], [], [], 0, undefined]);
+    assert.equal(runStep!.op, Object.entries(runStep!.parts).map(([k, v]) => `${k}=${v}`).join('\u0000'));
+    assert.equal(runStep!.parent, copy!.id);
+    assert.equal(copy!.parent, null);
+  });
   test('resolvePath and versionAtLeast', () => {
     assert.equal(resolvePath('/', 'a'), '/a');
     assert.equal(resolvePath('/w/', 'a/'), '/w/a');
     assert.equal(resolvePath('/w', '../../x/./y'), '/x/y');
     assert.equal(resolvePath('/w', '/abs//p'), '/abs/p');
     assert.equal(resolvePath('/w', ''), '/w');
-    for (const [v, want, r] of [[undefined, '0.9', true], ['', '0.9', true], ['latest', '0.9', true], ['0.9', '0.9', true], ['v0.10', '0.9', true], ['0.8', '0.9', false], ['0.8.9', '0.9', false], ['1', '0.13', true], ['0.13.1', '0.13', true], ['0.12.99', '0.13', false], ['x.y', '0.1', false]] as const)
+    for (const [v, want, r] of [[undefined, '0.9', true], ['', '0.9', true], ['latest', '0.9', true], ['0.9', '0.9', true], ['v0.10', '0.9', true], ['0.8', '0.9', false], ['0.8.9', '0.9', false], ['1', '0.13', true], ['0.13.1', '0.13', true], ['0.12.99', '0.13', false], ['x.y', '0.1', false], ['0', '0.9', false], ['2', '0.9', true]] as const)
       assert.equal(versionAtLeast(v, want), r, `${v} >= ${want}`);
   });
 });
