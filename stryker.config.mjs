@@ -13,14 +13,15 @@ if (!group) throw new Error(`unknown mutation group ${name}; one of ${Object.key
 export default {
   testRunner: 'tap',
   tap: { testFiles: group.tests, forceBail: true },
-  mutate: group.mutate,
+  // LAYERWISE_MUTATE=a.ts,b.ts narrows a group to some of its files (e.g. one rule)
+  mutate: process.env.LAYERWISE_MUTATE ? process.env.LAYERWISE_MUTATE.split(',') : group.mutate,
   buildCommand: 'node scripts/mutation-build.mjs' + (group.bundle ? ' --bundle' : ''),
   symlinkNodeModules: false,
   coverageAnalysis: group.coverage ?? 'perTest',
   concurrency: 1,
   timeoutMS: group.timeoutMS ?? 10000,
   incremental: true,
-  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  incrementalFile: `reports/mutation/${name}${process.env.LAYERWISE_MUTATE ? '-' + process.env.LAYERWISE_MUTATE.replace(/[^\w.-]+/g, '_') : ''}.incremental.json`,
   reporters: ['html', 'json', 'clear-text', 'progress-append-only'],
   htmlReporter: { fileName: `reports/mutation/${name}.html` },
   jsonReporter: { fileName: `reports/mutation/${name}.json` },
