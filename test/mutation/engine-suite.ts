@@ -8,3 +8,4 @@ import '../unit/memo.test';
 import '../unit/explain.test';
 import '../unit/rules.test';
 import '../unit/rule-docs.test';
+import '../unit/rule-apt-update-alone.test';
