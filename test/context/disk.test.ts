@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { loadDiskContext, loadDiskContextAsync, gitBlobId } from '../../server/src/context';
+import { nodeUnprivileged, openToOthers } from '../unprivileged';
 
 function tmp(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'lw-disk-'));
@@ -76,7 +77,7 @@ test('errors: missing context, not a directory; vanished and too-large files bec
   assert.ok(ctx.problems.some((p) => p.kind === 'missing' && p.path === 'gone'));
 });
 
-test('unreadable directory is a problem, never a throw', (t) => {
+test('unreadable directory is a problem, never a throw (crawled as an unprivileged user)', (t) => {
   const root = tmp();
   t.after(() => {
     try { fs.chmodSync(path.join(root, 'locked'), 0o755); } catch { /* */ }
@@ -85,15 +86,22 @@ test('unreadable directory is a problem, never a throw', (t) => {
   write(root, 'locked/inner.txt', 'x');
   write(root, 'ok.txt', 'x');
   fs.chmodSync(path.join(root, 'locked'), 0o000);
-  const ctx = loadDiskContext(root);
-  assert.ok([...ctx.paths()].includes('ok.txt'));
-  assert.ok([...ctx.paths()].includes('locked'));
-  if (process.getuid?.() === 0) {
-    t.skip('running as root: chmod 000 does not block reads');
-    return;
+  openToOthers(root);
+  // root reads a chmod 000 folder anyway: crawl as an unprivileged user (both crawlers)
+  const code = `const { loadDiskContext, loadDiskContextAsync } = require(process.argv[1]);
+    (async () => {
+      const out = [];
+      for (const c of [loadDiskContext(process.argv[2]), await loadDiskContextAsync(process.argv[2])]) out.push({ paths: [...c.paths()], problems: c.problems });
+      process.stdout.write(JSON.stringify(out));
+    })();`;
+  const runs = JSON.parse(nodeUnprivileged(['-e', code, path.resolve(__dirname, '../../server/src/context'), root])) as { paths: string[]; problems: { kind: string; path: string }[] }[];
+  assert.equal(runs.length, 2);
+  for (const ctx of runs) {
+    assert.ok(ctx.paths.includes('ok.txt'));
+    assert.ok(ctx.paths.includes('locked'));
+    assert.ok(ctx.problems.some((p) => p.kind === 'unreadable' && p.path === 'locked'), JSON.stringify(ctx.problems));
+    assert.ok(!ctx.paths.includes('locked/inner.txt'));
   }
-  assert.ok(ctx.problems.some((p) => p.kind === 'unreadable' && p.path === 'locked'));
-  assert.ok(![...ctx.paths()].includes('locked/inner.txt'));
 });
 
 test('pruning of excluded directories, with and without exceptions below them', (t) => {

@@ -280,6 +280,8 @@ const CORPUS = path.resolve(__dirname, '../../../../shared/corpus/contexts');
 
 test('corpus .dockerignore files agree with balena on the repositories\' paths', (t) => {
   if (!fs.existsSync(CORPUS)) {
+    // CI always has ../shared beside the clone: there a missing corpus is a failure, not a skip
+    assert.notEqual(process.env.CI, 'true', `${CORPUS} not present (CI=true)`);
     t.skip('../shared/corpus not present');
     return;
   }
@@ -322,19 +324,4 @@ test('corpus .dockerignore files agree with balena on the repositories\' paths',
   assert.deepEqual(diffs, []);
 });
 
-test('speed: fused matcher is at least as fast as balena', () => {
-  const text = ['**/node_modules', '.git', '*.md', '!README.md', '**/*.log', 'build/**', '!build/keep/**', 'docs', 'src/**/*.test.ts', '**/.DS_Store', 'tmp*', '!tmp/keep', 'coverage', '**/__pycache__', '*.pyc', '.env*', '!.env.example', 'dist', 'out'].join('\n');
-  const paths = genPaths(20000, 13);
-  const t0 = process.hrtime.bigint();
-  const ours = parseDockerignore(text);
-  for (const p of paths) ours.ignores(p);
-  const t1 = process.hrtime.bigint();
-  const b = bal(text);
-  for (const p of paths) b.ignores(p);
-  const t2 = process.hrtime.bigint();
-  const a = Number(t1 - t0) / paths.length / 1000;
-  const c = Number(t2 - t1) / paths.length / 1000;
-  // reported for humans; the assertion is loose because CI machines are noisy
-  console.log(`dockerignore: ours ${a.toFixed(2)} µs/path, balena ${c.toFixed(2)} µs/path`);
-  assert.ok(a < c * 1.5 + 1);
-});
+// matching speed against balena: bench/dockerignore.bench.ts (timings are not pass/fail)

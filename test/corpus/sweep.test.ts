@@ -9,7 +9,8 @@ import * as path from 'node:path';
 import { CORPUS_DIR, type CheckResult } from './checks';
 import { Guard } from './guard';
 
-const LIMIT_MS = 5000;
+// a watchdog for hangs, not a speed limit (the per-file times are printed below; speed belongs in bench/)
+const HANG_MS = 60_000;
 const present = fs.existsSync(path.join(CORPUS_DIR, 'manifest.jsonl')) && fs.existsSync(path.join(CORPUS_DIR, 'dockerfiles'));
 
 if (!present) {
@@ -50,10 +51,9 @@ if (!present) {
 
     for (const file of files) {
       test(file, async () => {
-        const r = await guard.run('corpus', file, LIMIT_MS + 2000);
+        const r = await guard.run('corpus', file, HANG_MS);
         results.push(r);
         assert.deepEqual(r.failures, [], `${file}: engine failures`);
-        assert.ok(r.ms + r.setupMs <= LIMIT_MS, `${file}: took ${(r.ms + r.setupMs).toFixed(0)} ms (> ${LIMIT_MS} ms)`);
       });
     }
   });

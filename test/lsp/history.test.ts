@@ -43,6 +43,10 @@ function scriptedRepo(): Repo {
   return r;
 }
 
+function historyNotes(c: LspClient, uri: string): unknown[] {
+  return c.notifications.filter((n) => n.method === 'layerwise/history' && (n.params as { uri: string }).uri === uri).map((n) => n.params);
+}
+
 async function untilHover(c: LspClient, uri: string, line: number, re: RegExp, timeoutMs = 20000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -98,7 +102,9 @@ describe('hit rates from the git history', () => {
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
     const d = await c.waitDiagnostics(uri);
-    await new Promise((r) => setTimeout(r, 500));
+    // the history worker's answer for this document: no repository, no history
+    await c.until(() => c.notifications.some((n) => n.method === 'layerwise/history' && (n.params as { uri: string; state: string }).uri === uri), 20000, 'the history answer');
+    assert.deepEqual(historyNotes(c, uri), [{ uri, state: 'no-history', commits: 0 }]);
     const h = await c.hoverText(uri, 3);
     assert.match(h, /step 3 of 5/);
     assert.doesNotMatch(h, /hit rate|Cache history/);
@@ -106,14 +112,22 @@ describe('hit rates from the git history', () => {
     assert.ok(c.alive);
 
     const repo = scriptedRepo();
+    const off: { c: LspClient; uri: string; init: object }[] = [];
     for (const init of [{ trusted: false }, { settings: { history: { enabled: false } } }]) {
       const c2 = await start(repo.root, init);
-      const u2 = c2.open(repo.path('Dockerfile'));
+      off.push({ c: c2, uri: c2.open(repo.path('Dockerfile')), init });
+    }
+    // a server with the history on, started after them on the same repository: once its hover has the hit rate, a
+    // server that wrongly replayed the history would have it too (no fixed sleep: the control's answer is the clock)
+    const control = await start(repo.root);
+    const cu = control.open(repo.path('Dockerfile'));
+    await untilHover(control, cu, 3, /hit rate 75%/);
+    for (const { c: c2, uri: u2, init } of off) {
       await c2.waitDiagnostics(u2);
-      await new Promise((r) => setTimeout(r, 800));
-      assert.doesNotMatch(await c2.hoverText(u2, 3), /hit rate/, JSON.stringify(init));
+      assert.doesNotMatch(await c2.hoverText(u2, 3), /hit rate|Cache history/, JSON.stringify(init));
       const lenses = await c2.codeLenses(u2);
       assert.ok(lenses.every((l) => !/hit rate/.test(l.command?.title ?? '')));
+      assert.deepEqual(historyNotes(c2, u2), [], 'no history answer at all');
     }
   });
 
@@ -262,7 +276,8 @@ describe('importing logs of builds made by this test', { skip: skipReal }, () =>
     const m = /last build: rebuilt, (\d+(?:\.\d)?) s/.exec(h);
     assert.ok(m && Number(m[1]) >= 1, h);
     assert.match(await c.hoverText(uri, 2), /last build: cached/);
-    await new Promise((res) => setTimeout(res, 300));
+    // the evidence is published (diagnostics, then layerwise/lastBuild) before importBuild answers
+    assert.ok(c.notifications.some((n) => n.method === 'layerwise/lastBuild' && (n.params as { uri: string }).uri === uri), 'evidence published');
     assert.ok(!(c.lastDiagnostics(uri)?.diagnostics ?? []).some((d) => d.code === 'prediction-mismatch'));
   });
 

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CodeAction, TextDocumentEdit, CreateFile, Diagnostic } from 'vscode-languageserver-protocol';
 import { RULES } from '../../server/src/engine';
-import { LspClient, tempContext, applyEdits, FULL_CAPS } from './client';
+import { LspClient, tempContext, applyEdits, FULL_CAPS, SERVER } from './client';
+import { openToOthers, unprivileged } from '../unprivileged';
 
 const DOCKERFILE = `# syntax=docker/dockerfile:1
 FROM node:20-slim AS build
@@ -194,20 +195,19 @@ RUN cd /app && npm install
     assert.match(await c.hoverText(uri, 5), /step 3 of 4/);
   });
 
-  test('adaptive debounce: a small document gets diagnostics well under the 150 ms cap; a burst of edits coalesces', async () => {
+  // how fast (edit → diagnostics, vs docker-langserver) is measured in bench/lsp.bench.ts, not asserted here
+  test('adaptive debounce: each edit of a small document gets its own diagnostics; a burst of edits coalesces', async () => {
     const dir = tempContext(ctxFiles());
     const c = await start(dir, { debounceMs: undefined });
     const uri = c.open(path.join(dir, 'Dockerfile'));
     await c.waitDiagnostics(uri);
-    const times: number[] = [];
     for (let i = 0; i < 5; i++) {
-      const t0 = Date.now();
+      const n = c.diagnostics.get(uri)!.length;
       const v = c.change(uri, DOCKERFILE.replace('RUN npm ci', `RUNZ${i} npm ci`));
-      await c.waitDiagnostics(uri, (_d, p) => p.version === v);
-      times.push(Date.now() - t0);
+      const p = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v);
+      assert.ok(p.diagnostics.some((d) => new RegExp(`RUNZ${i}`).test(d.message)));
+      assert.deepEqual(c.diagnostics.get(uri)!.slice(n).map((x) => x.version), [v], 'one publication per edit, for that edit');
     }
-    times.sort((a, b) => a - b);
-    assert.ok(times[2]! < 140, `median edit→diagnostics ${times[2]} ms (${times.join(', ')})`);
     const before = c.diagnostics.get(uri)!.length;
     let last = 0;
     for (let i = 0; i < 20; i++) last = c.change(uri, DOCKERFILE.replace('RUN npm ci', `RUNB${i} npm ci`));
@@ -266,24 +266,30 @@ RUN cd /app && npm install
   });
 
   test('code actions: suppress for this line / this file insert the right comments', async () => {
-    const dir = tempContext(ctxFiles({ Dockerfile: DOCKERFILE.replace('RUN npm ci', 'RUNN npm ci') }));
+    const text = DOCKERFILE.replace('RUN npm ci', 'RUN apt-get update\nRUN apt-get install -y curl\nRUN npm ci');
+    const dir = tempContext(ctxFiles({ Dockerfile: text }));
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
     const p = await c.waitDiagnostics(uri, (d) => d.length > 0);
-    const ruleDiag = p.diagnostics.find((d) => d.code && d.code !== 'context');
-    if (!ruleDiag) return; // no rule fires yet on this file: covered by the fix test below when rules exist
+    const ruleDiag = p.diagnostics.find((d) => d.code === 'apt-update-alone');
+    assert.ok(ruleDiag, `apt-update-alone fires: ${JSON.stringify(p.diagnostics.map((d) => d.code))}`);
+    assert.equal(ruleDiag.range.start.line, 4);
     const acts = await c.codeActions(uri, ruleDiag.range, [ruleDiag]);
-    const line = acts.find((a) => a.title === `Suppress ${ruleDiag.code} for this line`)!;
+    const line = acts.find((a) => a.title === 'Suppress apt-update-alone for this line');
     assert.ok(line, acts.map((a) => a.title).join(', '));
-    const edits = line.edit!.changes![uri]!;
-    const text = applyEdits(fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), edits);
-    assert.match(text, new RegExp(`# layerwise-ignore ${ruleDiag.code}\\n`));
-    const file = acts.find((a) => a.title === `Suppress ${ruleDiag.code} for this file`)!;
-    const text2 = applyEdits(fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8'), file.edit!.changes![uri]!);
-    assert.match(text2, new RegExp(`^# syntax=docker/dockerfile:1\\n# layerwise-ignore-file ${ruleDiag.code}\\n`));
+    const withLine = applyEdits(text, line.edit!.changes![uri]!);
+    assert.equal(withLine, text.replace('RUN apt-get update\n', '# layerwise-ignore apt-update-alone\nRUN apt-get update\n'));
+    const file = acts.find((a) => a.title === 'Suppress apt-update-alone for this file');
+    assert.ok(file, acts.map((a) => a.title).join(', '));
+    const withFile = applyEdits(text, file.edit!.changes![uri]!);
+    assert.equal(withFile, text.replace('# syntax=docker/dockerfile:1\n', '# syntax=docker/dockerfile:1\n# layerwise-ignore-file apt-update-alone\n'));
+    // and the server honours what it inserted
+    const v = c.change(uri, withLine);
+    const after = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v);
+    assert.ok(!after.diagnostics.some((d) => d.code === 'apt-update-alone'), JSON.stringify(after.diagnostics.map((d) => d.code)));
   });
 
-  test('code actions: a finding\'s fix applies (Dockerfile and .dockerignore in one edit), and fix-all', async (t) => {
+  test('code actions: a finding\'s fix applies (Dockerfile and .dockerignore in one edit), and fix-all', async () => {
     const df = `FROM node:20
 WORKDIR /app
 COPY . .
@@ -296,34 +302,47 @@ RUN npm run build
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
     const p = await c.waitDiagnostics(uri);
-    const fixable: { d: Diagnostic; a: CodeAction }[] = [];
-    for (const d of p.diagnostics.filter((x) => x.code && x.code !== 'context')) {
-      const acts = await c.codeActions(uri, d.range, [d]);
-      for (const a of acts) if (a.isPreferred && a.edit) fixable.push({ d, a });
-    }
-    if (!fixable.length) {
-      t.skip(`no rule with a fix fires yet (rules: ${RULES.map((r) => r.id).join(', ') || 'none'})`);
-      return;
-    }
-    const { a } = fixable[0]!;
-    assert.equal(a.kind, 'quickfix');
-    const dc = a.edit!.documentChanges!;
-    assert.ok(dc.length > 0);
-    let newText = df;
-    for (const ch of dc) {
-      if ('kind' in ch) {
-        assert.equal((ch as CreateFile).kind, 'create');
-        continue;
+    const ignoreUri = c.uri(path.join(dir, '.dockerignore'));
+    /** The preferred fix of a rule's diagnostic, applied: the new text of each document it edits. */
+    const applyFix = async (rule: string): Promise<Map<string, string>> => {
+      const d = p.diagnostics.find((x) => x.code === rule);
+      assert.ok(d, `${rule} fires: ${JSON.stringify(p.diagnostics.map((x) => x.code))}`);
+      const a = (await c.codeActions(uri, d.range, [d])).find((x) => x.isPreferred && x.edit);
+      assert.ok(a, `${rule} offers a fix`);
+      assert.equal(a.kind, 'quickfix');
+      const out = new Map<string, string>();
+      for (const ch of a.edit!.documentChanges!) {
+        if ('kind' in ch) {
+          assert.deepEqual(ch as CreateFile, { kind: 'create', uri: ignoreUri, options: { ignoreIfExists: true } });
+          continue;
+        }
+        const tde = ch as TextDocumentEdit;
+        if (tde.textDocument.uri === uri) assert.equal(tde.textDocument.version, 1);
+        else assert.equal(tde.textDocument.uri, ignoreUri);
+        const base = out.get(tde.textDocument.uri) ?? (tde.textDocument.uri === uri ? df : '');
+        out.set(tde.textDocument.uri, applyEdits(base, tde.edits as { range: never; newText: string }[]));
       }
-      const tde = ch as TextDocumentEdit;
-      if (tde.textDocument.uri === uri) {
-        assert.equal(tde.textDocument.version, 1);
-        newText = applyEdits(newText, tde.edits as { range: never; newText: string }[]);
-      } else assert.match(tde.textDocument.uri, /\.dockerignore$/);
-    }
+      return out;
+    };
+    const broad = await applyFix('broad-copy-before-install');
+    assert.deepEqual([...broad.keys()], [uri]);
+    assert.equal(broad.get(uri), 'FROM node:20\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCOPY . .\nRUN apt-get update\nRUN apt-get install -y curl\nRUN npm run build\n');
+    const volatile = await applyFix('context-includes-volatile');
+    assert.deepEqual([...volatile.keys()], [ignoreUri]);
+    assert.match(volatile.get(ignoreUri)!, /^# added by layerwise: .*\n\.git\nnode_modules\n/);
     const all = await c.codeActions(uri, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, [], ['source.fixAll.layerwise']);
     assert.equal(all.length, 1);
     assert.equal(all[0]!.kind, 'source.fixAll.layerwise');
+    let fixedAll = df;
+    for (const ch of all[0]!.edit!.documentChanges!) {
+      if ('kind' in ch) continue;
+      const tde = ch as TextDocumentEdit;
+      if (tde.textDocument.uri === uri) fixedAll = applyEdits(fixedAll, tde.edits as { range: never; newText: string }[]);
+    }
+    // every fix went in: the manifests first, update merged into the install
+    assert.match(fixedAll, /^FROM node:20\nWORKDIR \/app\nCOPY package\.json package-lock\.json \.\/\n/);
+    assert.match(fixedAll, /apt-get update && \\\n/);
+    assert.doesNotMatch(fixedAll, /^RUN apt-get update$/m);
   });
 
   test('.dockerignore: a pattern that matches nothing is reported; hover counts excluded files', async () => {
@@ -438,35 +457,39 @@ describe('bad input never crashes the server', () => {
     const small = c.open(path.join(dir, 'Dockerfile'));
     await c.waitDiagnostics(small);
     const uri = c.open(path.join(dir, 'big.Dockerfile'), lines.join('\n') + '\n');
-    const t0 = Date.now();
-    // while the big file is analysed (in the worker thread), other documents' hovers answer at once
+    // while the big file is analysed (in the worker thread), another document's hover answers: before the big
+    // file's diagnostics are out (a protocol thread busy analysing would answer after them). The pause only lets the
+    // analysis start (it takes seconds), it is no time limit; latencies are measured in bench/lsp.bench.ts
     await new Promise((r) => setTimeout(r, 300));
-    const tSmall = Date.now();
     assert.match(await c.hoverText(small, 5), /step 4 of 5/);
-    const smallMs = Date.now() - tSmall;
-    assert.ok(smallMs < 1500, `hover on another document took ${smallMs} ms during the big analysis`);
+    assert.equal(c.diagnostics.get(uri), undefined, 'the other document answered before the big analysis was done');
     await c.waitDiagnostics(uri, () => true, 60000);
-    const t1 = Date.now();
-    const h = await c.hoverText(uri, 19990);
-    assert.ok(h.length > 0, 'hover answers');
-    const tHover = Date.now() - t1;
+    let lastCopy = lines.length - 1;
+    while (!lines[lastCopy]!.startsWith('COPY')) lastCopy--;
+    const h = await c.hoverText(uri, lastCopy);
+    assert.match(h, /step \d+ of \d+/, 'hover answers');
     const lenses = await c.conn.sendRequest('textDocument/codeLens', { textDocument: { uri } });
     assert.ok(Array.isArray(lenses) && lenses.length > 1000);
     c.change(uri, lines.join('\n') + '\nRUN echo more\n');
     const h2 = await c.hoverText(uri, 3);
     assert.ok(h2.length > 0);
-    assert.ok(tHover < 5000, `hover took ${tHover} ms`);
-    console.log(`# 20,000 lines: first diagnostics ${t1 - t0} ms, hover ${tHover} ms; other document's hover during analysis ${smallMs} ms`);
   });
 
   test('unreadable and missing contexts: no crash, a diagnostic says why', async (t) => {
     const dir = tempContext(ctxFiles({ 'secret/key.txt': 'k' }));
     fs.chmodSync(path.join(dir, 'secret'), 0o000);
+    openToOthers(dir);
     t.after(() => fs.chmodSync(path.join(dir, 'secret'), 0o755));
-    const c = await start(dir, { settings: { contexts: { 'missing.Dockerfile': 'does-not-exist' } } });
+    // root reads a chmod 000 folder anyway: the server runs as an unprivileged user
+    const c = await LspClient.start({
+      root: dir,
+      initializationOptions: { settings: { contexts: { 'missing.Dockerfile': 'does-not-exist' } } },
+      command: [...unprivileged(), process.execPath, SERVER, '--stdio'],
+    });
+    clients.push(c);
     const uri = c.open(path.join(dir, 'Dockerfile'), 'FROM alpine\nCOPY . /app\n');
     const p = await c.waitDiagnostics(uri);
-    if (process.getuid?.() !== 0) assert.ok(p.diagnostics.some((d) => d.code === 'context' && /could not be read/.test(d.message)), JSON.stringify(p.diagnostics));
+    assert.ok(p.diagnostics.some((d) => d.code === 'context' && /could not be read/.test(d.message)), JSON.stringify(p.diagnostics));
     assert.match(await c.hoverText(uri, 1), /context file/);
     const uri2 = c.open(path.join(dir, 'missing.Dockerfile'), 'FROM alpine\nCOPY . /app\n');
     const p2 = await c.waitDiagnostics(uri2);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
+import { clearParseCache, parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
 import { analyze } from '../../server/src/engine';
 import { corpusDockerfilesOrSkip, rng } from '../corpus/checks';
 import { clearAnalysisCaches, setIncrementalMinLines, type AnalyzeOptions } from '../../server/src/engine/model';
@@ -125,11 +125,18 @@ test('chunked parse equals the whole-file parse on hand-made edge cases', () => 
 test('a long file is parsed by chunks and an edit re-parses only its stage', () => {
   const stages = Array.from({ length: 60 }, (_, i) => `FROM alpine AS s${i}\nRUN echo ${i} \\\n  && true\nCOPY a${i} /b\n`);
   const text = stages.join('');
+  clearParseCache();
+  const p1 = parseDockerfile(text);
   const m1 = analyze(text);
   const edited = stages.map((s, i) => (i === 30 ? s.replace(`echo ${i}`, 'echo edited') : s)).join('');
+  const p2 = parseDockerfile(edited);
   const m2 = analyze(edited);
   assert.equal(m2.steps.length, m1.steps.length);
-  assert.deepEqual(parseDockerfile(edited), parseWhole(edited));
+  assert.deepEqual(p2, parseWhole(edited));
+  // a chunk that was not re-parsed hands back the very objects of the first parse: only stage 30's are new
+  assert.equal(p2.instructions.length, p1.instructions.length);
+  const reparsed = p2.instructions.filter((ins, i) => ins !== p1.instructions[i]).map((ins) => ins.range.start.line);
+  assert.deepEqual(reparsed, [30 * 4, 30 * 4 + 1, 30 * 4 + 3]);
   const changed = m2.steps.filter((s, i) => s.instruction !== m1.steps[i]!.instruction);
   assert.deepEqual(changed.map((s) => s.line), [30 * 4 + 1]);
 });
@@ -179,51 +186,4 @@ test('a model built from memoised stages equals a fresh one (corpus, mutated)', 
   clearAnalysisCaches();
 });
 
-test('memoised stages: an edit to a parent stage reaches the stages built from it', (t) => {
-  setIncrementalMinLines(0);
-  t.after(() => setIncrementalMinLines(200));
-  const stages = ['FROM alpine AS base\nENV A=1\nONBUILD RUN echo trigger\n', 'FROM base AS mid\nRUN echo $A\n', ...Array.from({ length: 50 }, (_, i) => `FROM busybox AS s${i}\nRUN echo ${i}\n`), 'FROM mid\nCOPY --from=s3 /x /y\n'];
-  const before = analyze(stages.join(''));
-  const after = analyze(stages.join('').replace('ENV A=1', 'ENV A=2'));
-  const run = (m: typeof before) => m.steps.find((s) => s.stage === 1 && s.script === 'echo $A')!;
-  assert.deepEqual(run(before).env, [['A', '1']]);
-  assert.deepEqual(run(after).env, [['A', '2']], 'the child stage sees the new ENV');
-  assert.equal(after.steps.filter((s) => s.trigger).length, 1, 'the ONBUILD trigger runs in the child');
-  assert.equal(after.stages[after.stages.length - 1]!.deps.includes(5), true, 'COPY --from=s3 is a dependency');
-  const renamed = analyze(stages.join('').replace('FROM alpine AS base', 'FROM alpine AS other'));
-  assert.equal(renamed.stages[1]!.base.kind, 'image', 'after the rename, "base" is an image');
-});
-
-test('memoised stages move with the lines and steps added above them (pressing Enter, adding a step)', (t) => {
-  setIncrementalMinLines(0);
-  t.after(() => setIncrementalMinLines(200));
-  const text = [
-    'ARG BASE=alpine',
-    'FROM ${BASE} AS base',
-    'ENV A=1 B=2',
-    'WORKDIR /app',
-    'ONBUILD RUN echo from-base',
-    '',
-    'FROM base AS child',
-    'ARG V=3',
-    'RUN echo $A $V',
-    '',
-    ...Array.from({ length: 30 }, (_, i) => `FROM child AS s${i}\nENV N=${i}\nCOPY a${i} /a\nRUN echo $A $N\n`),
-    'FROM busybox',
-    'COPY --from=s7 /a /a',
-  ].join('\n');
-  clearAnalysisCaches();
-  analyze(text);
-  let cur = text;
-  for (let k = 0; k < 12; k++) {
-    const lines = cur.split('\n');
-    if (k % 3 === 2) lines.splice(8, 0, 'RUN echo added'); // a step in "child": every later step id moves
-    else lines.splice(k % 2 ? 3 : 12, 0, ''); // Enter in "base" or in "s0"
-    cur = lines.join('\n');
-    const warm = analyze(cur);
-    clearAnalysisCaches();
-    const fresh = analyze(cur);
-    assert.deepEqual(warm, fresh, `edit ${k}`);
-    // the caches now hold this version, as in an editor
-  }
-});
+// the hand-made memo cases (fast, used by the mutation runs) are in memo.test.ts

@@ -1,7 +1,12 @@
 // One test per measured rule of ../shared/buildkit-semantics.md (§4 tables a–n, §5 rules, §6 surprises).
 // Expected statuses are the measured C/R columns of those tables; `maybe` is allowed only where noted.
-import { test, describe } from 'node:test';
+import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { explain, MemoryContext } from '../../server/src/engine';
+import { loadDiskContext } from '../../server/src/context/disk';
 import { run, statuses, table } from './helpers';
 
 function expect(e: ReturnType<typeof run>, want: string[], msg = ''): void {
@@ -16,8 +21,13 @@ describe('a. COPY . . then RUN', () => {
     expect(run({ dockerfile, files, change: (c) => c.addFile('main.txt', 'm2') }), ['C', 'C', 'R', 'R']));
   test('rule: editing any other context file also busts COPY . .', () =>
     expect(run({ dockerfile, files, change: (c) => c.addFile('other.txt', 'o2') }), ['C', 'C', 'R', 'R']));
-  test('rule: reverting an edit hits again (the cache is a pool)', () =>
-    expect(run({ dockerfile, files, change: (c) => c.addFile('main.txt', 'm') }), ['C', 'C', 'C', 'C']));
+  test('rule: reverting an edit hits again (the cache is a pool)', () => {
+    // on disk: edit, then write the old bytes back; git's hint names the file as possibly changed both times
+    const d = diskCase(files, (root) => fs.writeFileSync(path.join(root, 'main.txt'), 'm2'));
+    expect(d.explain(['main.txt']), ['C', 'C', 'R', 'R'], 'the edit itself misses');
+    fs.writeFileSync(path.join(d.root, 'main.txt'), 'm');
+    expect(d.explain(['main.txt']), ['C', 'C', 'C', 'C']);
+  });
 });
 
 describe('b. manifest first, install, then COPY . .', () => {
@@ -34,12 +44,26 @@ describe('c. .dockerignore and metadata-only changes', () => {
   const files = { 'kept.txt': 'k', 'ignored.log': 'i', 'a.tmp': 't', '.dockerignore': 'ignored.log\n*.tmp\n' };
   test('rule: editing an ignored file never busts', () =>
     expect(run({ dockerfile, files, change: (c) => c.addFile('ignored.log', 'i2').addFile('a.tmp', 't2') }), ['C', 'C', 'C']));
-  test('rule: mtime-only change hits (mtime is not in the checksum)', () =>
-    // a touch leaves type, mode and bytes as they are: the snapshot is identical
-    expect(run({ dockerfile, files, change: (c) => c.addFile('kept.txt', 'k') }), ['C', 'C', 'C']));
+  // the next four read real files (a memory context has no mtime, inode or history to get wrong)
+  test('rule: mtime-only change hits (mtime is not in the checksum)', () => {
+    const d = diskCase(files, (root) => fs.utimesSync(path.join(root, 'kept.txt'), new Date(2001, 1, 1), new Date(2001, 1, 1)), dockerfile);
+    expect(d.explain(['kept.txt']), ['C', 'C', 'C']);
+  });
   test('rule: chmod +x misses', () => expect(run({ dockerfile, files, change: (c) => c.addFile('kept.txt', 'k', 0o755) }), ['C', 'R', 'R']));
-  test('rule: chmod back hits again', () => expect(run({ dockerfile, files, change: (c) => c.addFile('kept.txt', 'k', 0o644) }), ['C', 'C', 'C']));
-  test('rule: rewriting a file with identical bytes hits', () => expect(run({ dockerfile, files, change: (c) => c.addFile('kept.txt', 'k') }), ['C', 'C', 'C']));
+  test('rule: chmod back hits again', () => {
+    const d = diskCase(files, (root) => fs.chmodSync(path.join(root, 'kept.txt'), 0o755), dockerfile);
+    expect(d.explain(['kept.txt']), ['C', 'R', 'R'], 'chmod +x misses');
+    fs.chmodSync(path.join(d.root, 'kept.txt'), 0o644);
+    expect(d.explain(['kept.txt']), ['C', 'C', 'C']);
+  });
+  test('rule: rewriting a file with identical bytes hits', () => {
+    // a new inode and mtime with the same bytes (an editor's atomic save)
+    const d = diskCase(files, (root) => {
+      fs.writeFileSync(path.join(root, 'kept.txt.new'), 'k');
+      fs.renameSync(path.join(root, 'kept.txt.new'), path.join(root, 'kept.txt'));
+    }, dockerfile);
+    expect(d.explain(['kept.txt']), ['C', 'C', 'C']);
+  });
   test('rule: editing .dockerignore busts COPY . . (it is part of the context)', () =>
     expect(run({ dockerfile, files, change: (c) => c.addFile('.dockerignore', 'ignored.log\n*.tmp\n# note\n') }), ['C', 'R', 'R']));
   test('rule: editing .dockerignore that ignores itself does not bust', () =>
@@ -258,7 +282,44 @@ describe('other cache-key rules', () => {
     expect(run({ dockerfile, after: 'FROM localbase\nRUN echo a\nRUN echo new\nRUN echo b\n' }), ['C', 'R', 'R']);
   });
   test('rule: no baseline Dockerfile means nothing is cached', () => {
-    const e = run({ dockerfile: 'FROM localbase\nRUN echo a\n' });
-    assert.equal(e.steps[0]!.status, 'cached');
+    const text = 'FROM localbase\nCOPY a.txt /a\nRUN echo a\n';
+    const ctx = new MemoryContext('ctx', { 'a.txt': 'a' });
+    // the same context on both sides: only the missing Dockerfile can make anything miss
+    const e = explain({ current: { text, context: ctx }, baseline: { text: null, context: ctx } });
+    expect(e, ['R', 'R']);
+    assert.equal(e.baseline, null);
+    assert.deepEqual(e.steps.map((r) => r.reasons[0]?.kind), ['new-step', 'new-step']);
+    assert.equal(e.summary.rebuilt, 2);
   });
 });
+
+const tempDirs: string[] = [];
+after(() => {
+  for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/**
+ * A build context on disk: `files` written to a temp dir and snapshotted as the baseline (every content id read at
+ * once, as a finished build would have), then `edit` applied. `explain(hint)` snapshots the directory again and
+ * explains against the baseline, with `hint` as the paths git would report as possibly changed.
+ */
+function diskCase(files: Record<string, string>, edit: (root: string) => void, dockerfile = 'FROM localbase\nWORKDIR /app\nRUN echo prep > /prep\nCOPY . .\nRUN cat main.txt > /out\n') {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lw-sem-'));
+  tempDirs.push(root);
+  for (const [p, c] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+    fs.writeFileSync(path.join(root, p), c);
+    fs.chmodSync(path.join(root, p), 0o644);
+  }
+  const snap = () => {
+    const c = loadDiskContext(root);
+    for (const p of c.paths()) c.contentId(p);
+    return c;
+  };
+  const base = snap();
+  edit(root);
+  return {
+    root,
+    explain: (hint?: string[]) => explain({ current: { text: dockerfile, context: snap() }, baseline: { text: dockerfile, context: base }, changedHint: hint }),
+  };
+}

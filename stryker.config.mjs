@@ -1,0 +1,33 @@
+// StrykerJS configuration for `npm run mutation` (scripts/mutation.mjs picks the group through LAYERWISE_MUTATION_GROUP).
+// Each group mutates a few source files and runs only the fast test files that exercise them, one at a time
+// (concurrency 1: the machines this runs on are shared). The tap runner runs each compiled node:test file with
+// `node`, which prints TAP when its output is not a terminal; coverage is per test file, so a mutant only runs the
+// files that reach it. Reports go to reports/mutation/ (gitignored); incremental state per group lets a re-run
+// test only mutants whose code or covering tests changed.
+import { groups } from './scripts/mutation-groups.mjs';
+
+const name = process.env.LAYERWISE_MUTATION_GROUP ?? 'model';
+const group = groups[name];
+if (!group) throw new Error(`unknown mutation group ${name}; one of ${Object.keys(groups).join(', ')}`);
+
+export default {
+  testRunner: 'tap',
+  tap: { testFiles: group.tests, forceBail: true },
+  // LAYERWISE_MUTATE=a.ts,b.ts narrows a group to some of its files (e.g. one rule)
+  mutate: process.env.LAYERWISE_MUTATE ? process.env.LAYERWISE_MUTATE.split(',') : group.mutate,
+  buildCommand: 'node scripts/mutation-build.mjs' + (group.bundle ? ' --bundle' : ''),
+  symlinkNodeModules: false,
+  coverageAnalysis: group.coverage ?? 'perTest',
+  concurrency: 1,
+  timeoutMS: group.timeoutMS ?? 10000,
+  incremental: true,
+  incrementalFile: `reports/mutation/${name}${process.env.LAYERWISE_MUTATE ? '-' + process.env.LAYERWISE_MUTATE.replace(/[^\w.-]+/g, '_') : ''}.incremental.json`,
+  reporters: ['html', 'json', 'clear-text', 'progress-append-only'],
+  htmlReporter: { fileName: `reports/mutation/${name}.html` },
+  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+  ignorePatterns: ['out', 'dist', 'reports', '*.vsix', '.bench-tmp', '.stryker-tmp', 'test/vscode/fixture'],
+  thresholds: { high: 80, low: 70, break: null },
+};

@@ -1,0 +1,190 @@
+// What explain() says besides the statuses (engine/explain.ts): the reasons of each rebuilt step, the changed paths
+// and their kinds, explicit change lists, source selection, the summary, and the static impact of a miss. Written
+// against the mutants StrykerJS found alive; the statuses themselves are measured in semantics.test.ts.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, explain, impactOf, MemoryContext, type Explanation } from '../../server/src/engine';
+import { compileSource, diffContexts, sourceSelects } from '../../server/src/engine/explain';
+import { run } from './helpers';
+
+/** `line instruction: status — kind: message` per step, for exact comparisons. */
+function why(e: Explanation): string[] {
+  return e.steps.map((r) => `${r.step.line + 1} ${r.status}: ${r.reasons.map((x) => `${x.kind}${x.line !== undefined ? '@' + x.line : ''}: ${x.message}`).join(' | ')}`);
+}
+
+describe('reasons', () => {
+  test('a build arg change: named with the line of its ARG when not passed; the chain after it follows', () => {
+    const dockerfile = 'FROM alpine\nARG V=1\nRUN echo a\nRUN echo b\n';
+    assert.deepEqual(why(run({ dockerfile, after: dockerfile.replace('V=1', 'V=2') })), [
+      '3 rebuilt: arg@2: build arg V changed "1" → "2" (ARG on line 2); every RUN after the ARG gets it in its environment, used or not',
+      '4 rebuilt: arg@2: build arg V changed "1" → "2" (ARG on line 2); every RUN after the ARG gets it in its environment, used or not | parent@3: follows line 3 `RUN echo a`, which rebuilds',
+    ]);
+    assert.deepEqual(why(run({ dockerfile, base: { buildArgs: { V: 'x' } }, cur: { buildArgs: {} } }))[0], '3 rebuilt: arg@2: build arg V changed "x" → "1"; every RUN after the ARG gets it in its environment, used or not');
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nARG V\nRUN echo a\n', base: { buildArgs: { V: 'x' } }, cur: { buildArgs: {} } })), ['3 rebuilt: arg@2: build arg V changed "x" → (unset); every RUN after the ARG gets it in its environment, used or not']);
+  });
+  test('ENV, USER, WORKDIR, SHELL, mounts and SOURCE_DATE_EPOCH changes say what changed', () => {
+    const dockerfile = 'FROM alpine\nENV E=1\nUSER root\nWORKDIR /w\nRUN --mount=type=cache,target=/c echo a\n';
+    const one = (after: string, opts?: { base?: object; cur?: object }) => why(run({ dockerfile, after, ...(opts ?? {}) }));
+    assert.deepEqual(one(dockerfile.replace('E=1', 'E=2')), ['4 cached: ', '5 rebuilt: env@2: ENV E changed "1" → "2"']);
+    assert.deepEqual(one(dockerfile.replace('ENV E=1', 'ENV E=1 F=x')), ['4 cached: ', '5 rebuilt: env@2: ENV F changed (unset) → "x"']);
+    assert.deepEqual(one(dockerfile.replace('USER root', 'USER 0')), [
+      '4 rebuilt: user: USER changed: "root" → "0" (compared as text: root → 0 also misses)',
+      '5 rebuilt: user: USER changed: "root" → "0" (compared as text: root → 0 also misses) | parent@4: follows line 4 `WORKDIR /w`, which rebuilds',
+    ]);
+    assert.deepEqual(one(dockerfile.replace('WORKDIR /w', 'WORKDIR /v')), [
+      '4 rebuilt: instruction: instruction changed (was `WORKDIR /w`)',
+      '5 rebuilt: workdir: working directory changed: /w → /v | parent@4: follows line 4 `WORKDIR /v`, which rebuilds',
+    ]);
+    assert.deepEqual(one(dockerfile.replace('RUN --mount=type=cache,target=/c', 'RUN --mount=type=cache,target=/d')), ['4 cached: ', '5 rebuilt: mount: RUN --mount options changed']);
+    // the shell is part of a shell-form RUN's argv: a SHELL edit changes the instruction's command
+    assert.deepEqual(one(dockerfile.replace('USER root', 'SHELL ["/bin/bash", "-c"]\nUSER root')), ['5 cached: ', '6 rebuilt: instruction: instruction changed (was `RUN --mount=type=cache,target=/c echo a`)']);
+    assert.deepEqual(
+      why(run({ dockerfile, base: { buildArgs: { SOURCE_DATE_EPOCH: '1' } }, cur: { buildArgs: { SOURCE_DATE_EPOCH: '2' } } })),
+      ['4 rebuilt: source-date-epoch: SOURCE_DATE_EPOCH changed (BuildKit ≥ 0.22 stamps WORKDIR with it)', '5 rebuilt: parent@4: follows line 4 `WORKDIR /w`, which rebuilds'],
+    );
+  });
+  test('a WORKDIR whose path comes from a variable says the path changed', () => {
+    const dockerfile = 'FROM alpine\nARG D=/a\nWORKDIR $D\n';
+    assert.deepEqual(why(run({ dockerfile, base: { buildArgs: { D: '/a' } }, cur: { buildArgs: { D: '/b' } } })), ['3 rebuilt: instruction: WORKDIR path changed: /a → /b']);
+  });
+  test('an instruction edit quotes the old text; variables expanded into it are named', () => {
+    const dockerfile = 'FROM alpine\nARG V=1\nCOPY a.txt /x/$V\nRUN echo a\n';
+    const files = { 'a.txt': 'a' };
+    assert.deepEqual(why(run({ dockerfile, files, base: { buildArgs: { V: '1' } }, cur: { buildArgs: { V: '2' } } }))[0], '3 rebuilt: instruction: instruction changed ($V changed) (was `COPY a.txt /x/$V`)');
+    assert.deepEqual(why(run({ dockerfile, files, after: dockerfile.replace('echo a', 'echo b') })), ['3 cached: ', '4 rebuilt: instruction: instruction changed (was `RUN echo a`)']);
+    assert.deepEqual(why(run({ dockerfile, files, after: dockerfile + 'COPY a.txt /y\n' })), ['3 cached: ', '4 cached: ', '5 rebuilt: new-step: instruction added or edited']);
+    const long = 'FROM alpine\nRUN echo ' + 'x'.repeat(50) + 'y'.repeat(30) + '\n';
+    assert.deepEqual(why(run({ dockerfile: long, after: long.replace('echo x', 'echo  x') })), [`2 rebuilt: instruction: instruction changed (was \`RUN echo ${'x'.repeat(50)}…\`)`]);
+  });
+  test('files: the changed paths a step copies, with their kind, at most 5 named', () => {
+    const dockerfile = 'FROM alpine\nCOPY . /app\n';
+    const files = { a: '1', b: '1', c: '1', d: '1', e: '1', f: '1', x: '1' };
+    const e = run({ dockerfile, files, change: (c) => c.addFile('a', '2').addFile('b', '1', 0o755).remove('c').addFile('n', '1').addFile('d', '2').addFile('e', '2').remove('x').addDir('x') });
+    const r = e.steps[0]!.reasons[0]!;
+    assert.equal(r.kind, 'files');
+    assert.equal(r.count, 7);
+    assert.equal(r.message, '7 context paths it copies changed: a (modified), b (mode), d (modified), e (modified), n (added), …');
+    assert.deepEqual(r.paths!.map((p) => `${p.path}:${p.change}`).sort(), ['a:modified', 'b:mode', 'c:removed', 'd:modified', 'e:modified', 'n:added', 'x:type']);
+    assert.deepEqual([...e.changedPaths].sort(), [['a', 'modified'], ['b', 'mode'], ['c', 'removed'], ['d', 'modified'], ['e', 'modified'], ['n', 'added'], ['x', 'type']]);
+    assert.equal(run({ dockerfile, files, change: (c) => c.addFile('a', '2') }).steps[0]!.reasons[0]!.message, '1 context path it copies changed: a (modified)');
+  });
+  test('a stage that rebuilds: steps copying from it may rebuild; a stage built FROM it rebuilds', () => {
+    const dockerfile = 'FROM alpine AS b\nCOPY x /x\nFROM alpine\nCOPY --from=b /x /y\nFROM b AS c\nRUN echo c\n';
+    const e = run({ dockerfile, files: { x: '1' }, change: (c) => c.addFile('x', '2'), base: { target: 'c' }, cur: { target: 'c' } });
+    assert.deepEqual(why(e), [
+      '2 rebuilt: files: 1 context path it copies changed: x (modified)',
+      '4 skipped: not-built: not built: stage #1 is not needed by the target stage c',
+      "6 rebuilt: base@2: built FROM stage 'b', which rebuilds",
+    ]);
+    const m = run({ dockerfile, files: { x: '1' }, change: (c) => c.addFile('x', '2'), base: { target: '1' }, cur: { target: 'nope' } });
+    assert.equal(m.steps[0]!.reasons[0]!.message, 'not built: the target stage does not exist');
+    const all = run({ dockerfile: 'FROM alpine AS b\nCOPY x /x\nFROM alpine\nCOPY --from=b /x /y\nRUN echo\n', files: { x: '1' }, change: (c) => c.addFile('x', '2') });
+    assert.deepEqual(why(all).slice(1), [
+      "4 maybe: stage@2: copies /x from stage 'b', which rebuilds: it reruns only if those bytes differ",
+      '5 maybe: parent@4: follows line 4 `COPY --from=b /x /y`, which may rebuild',
+    ]);
+  });
+  test('a base image change, and an ONBUILD trigger change, are named', () => {
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine:1 AS a\nRUN echo\n', after: 'FROM alpine:2 AS a\nRUN echo\n' })), ['2 rebuilt: base: base image changed: alpine:1 → alpine:2']);
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine:1\nRUN echo\n', after: 'FROM alpine:2\nRUN echo\n' })), ['2 rebuilt: base: base image changed: alpine:1 → alpine:2']);
+    const t = 'FROM alpine AS p\nONBUILD RUN echo v1\nFROM p\nRUN echo c\n';
+    // a trigger step stands at the child's FROM line
+    assert.deepEqual(why(run({ dockerfile: t, after: t.replace('v1', 'v2') })), [
+      '3 rebuilt: trigger: ONBUILD trigger changed (was `RUN echo v1`)',
+      '4 rebuilt: parent@3: follows line 3 `RUN echo v2`, which rebuilds',
+    ]);
+  });
+  test('the summary counts and names the first miss', () => {
+    const dockerfile = 'FROM alpine AS a\nRUN echo a\nFROM alpine AS u\nRUN echo u\nFROM alpine\nCOPY --from=a /a /a\nRUN echo b\n';
+    const e = run({ dockerfile, after: dockerfile.replace('echo b', 'echo B') });
+    assert.deepEqual({ ...e.summary, firstMiss: e.summary.firstMiss?.step.line }, { total: 3, rebuilt: 1, maybe: 0, cached: 2, skipped: 1, firstMiss: 6 });
+    assert.equal(run({ dockerfile }).summary.firstMiss, null);
+  });
+});
+
+describe('changed paths', () => {
+  test('diffContexts: kinds; the same snapshot on both sides differs nowhere; ignored paths are not sent', () => {
+    const base = new MemoryContext('b', { a: '1', b: '1', 'd/x': '1', 'i.log': '1', '.dockerignore': '*.log\n' });
+    const cur = base.clone('c').addFile('a', '2').addFile('b', '1', 0o600).addFile('i.log', '2').addSymlink('l', 'a');
+    assert.deepEqual(diffContexts(base, base), new Map());
+    const d = diffContexts(base, cur);
+    assert.deepEqual([...d.keys()].sort(), ['a', 'b', 'l']);
+    assert.deepEqual(d.get('b'), { before: 'file:644:c:1', after: 'file:600:c:1' });
+    assert.deepEqual(d.get('l'), { before: 'absent', after: 'link:l:a' });
+    const git = cur.clone('g');
+    git.modeGranularity = 'git';
+    assert.deepEqual([...diffContexts(base, git).keys()].sort(), ['a', 'l'], 'git knows only the executable bit');
+    // a hint limits the comparison to the hinted paths (plus what appears or disappears)
+    assert.deepEqual([...diffContexts(base, cur, ['b']).keys()].sort(), ['b', 'l']);
+    assert.deepEqual([...diffContexts(base, cur, ['./a'], (p) => p === 'l').keys()].sort(), ['a']);
+    const dirMode = base.clone('m').addDir('d', 0o700);
+    assert.deepEqual(explain({ current: { text: 'FROM alpine\nCOPY d /d\n', context: dirMode }, baseline: { text: 'FROM alpine\nCOPY d /d\n', context: base } }).changedPaths, new Map([['d', 'mode']]));
+    const gone = base.clone('g2').remove('d');
+    assert.deepEqual([...diffContexts(base, gone, []).keys()].sort(), ['d', 'd/x']);
+  });
+  test('an explicit change list: exactly those paths (a directory means everything below it), ignored ones left out', () => {
+    const ctx = new MemoryContext('c', { 'src/a': '1', 'src/b': '1', other: '1', 'x.log': '1', '.dockerignore': '*.log\n' });
+    const text = 'FROM alpine\nCOPY src /src\nCOPY other /o\n';
+    const e = explain({ current: { text, context: ctx }, baseline: { text, context: ctx }, changed: ['src', 'x.log'] });
+    assert.deepEqual([...e.changedPaths].sort(), [['src', 'modified'], ['src/a', 'modified'], ['src/b', 'modified']]);
+    assert.deepEqual(e.steps.map((r) => r.status), ['rebuilt', 'rebuilt']);
+    assert.deepEqual(explain({ current: { text, context: ctx }, baseline: { text, context: ctx }, changed: ['other'] }).steps.map((r) => r.status), ['cached', 'rebuilt']);
+    assert.deepEqual(explain({ current: { text, context: ctx }, baseline: { text, context: null } }).steps.map((r) => r.status), ['cached', 'cached'], 'no baseline context: nothing compared');
+  });
+  test('a COPY of a symlink copies its target: editing the target rebuilds it', () => {
+    const dockerfile = 'FROM alpine\nCOPY link /x\nCOPY other /o\n';
+    const files = { real: '1', other: '1' };
+    const e = run({ dockerfile, files: { ...files }, change: (c) => c.addFile('real', '2') });
+    assert.deepEqual(e.steps.map((r) => r.status), ['cached', 'cached']);
+    const base = new MemoryContext('b', files).addSymlink('link', 'real');
+    const cur = base.clone('c').addFile('real', '2');
+    assert.deepEqual(explain({ current: { text: dockerfile, context: cur }, baseline: { text: dockerfile, context: base } }).steps.map((r) => r.status), ['rebuilt', 'rebuilt']);
+    const abs = new MemoryContext('b', files).addSymlink('link', '/real');
+    assert.deepEqual(explain({ current: { text: dockerfile, context: abs.clone('c').addFile('real', '2') }, baseline: { text: dockerfile, context: abs } }).steps.map((r) => r.status), ['rebuilt', 'rebuilt']);
+    const out = new MemoryContext('b', files).addSymlink('link', '../real');
+    // BuildKit resolves links scoped to the context root: ../real from the root is real
+    assert.deepEqual(explain({ current: { text: dockerfile, context: out.clone('c').addFile('real', '2') }, baseline: { text: dockerfile, context: out } }).steps.map((r) => r.status), ['rebuilt', 'rebuilt']);
+    const loop = new MemoryContext('b', files).addSymlink('link', 'link2').addSymlink('link2', 'link');
+    assert.deepEqual(explain({ current: { text: dockerfile, context: loop.clone('c').addFile('real', '2') }, baseline: { text: dockerfile, context: loop } }).steps.map((r) => r.status), ['cached', 'cached'], 'a loop selects only the links');
+  });
+});
+
+describe('source selection', () => {
+  test('sourceSelects and compileSource agree: literals, directories, wildcards, classes, escapes', () => {
+    const cases: [string, string, boolean][] = [
+      ['', 'any/thing', true], ['a', 'a', true], ['a', 'a/b', true], ['a', 'ab', false], ['a/b', 'a', false],
+      ['*.js', 'x.js', true], ['*.js', 'd/x.js', false], ['*', 'd/x', true], ['?.js', 'ab.js', false], ['?.js', 'a.js', true],
+      ['[ab].txt', 'b.txt', true], ['[ab].txt', 'c.txt', false], ['[!ab].txt', 'c.txt', true], ['[^ab].txt', 'a.txt', false],
+      ['a\\*', 'a*', true], ['a\\*', 'ab', false], ['[x', '[x', true], ['a.b', 'axb', false], ['src/*/i.ts', 'src/p/i.ts', true], ['src/*/i.ts', 'src/i.ts', false],
+    ];
+    for (const [src, p, want] of cases) {
+      assert.equal(sourceSelects(src, p), want, `sourceSelects(${src}, ${p})`);
+      assert.equal(compileSource(src)(p), want, `compileSource(${src})(${p})`);
+    }
+  });
+  test('COPY --exclude leaves the excluded paths out of what the step reads', () => {
+    const dockerfile = 'FROM alpine\nCOPY --exclude=*.md . /app\n';
+    const files = { 'a.md': '1', 'b.js': '1' };
+    assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('a.md', '2') }).steps.map((r) => r.status), ['cached']);
+    assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('b.js', '2') }).steps.map((r) => r.status), ['rebuilt']);
+  });
+});
+
+describe('impact of a miss', () => {
+  test('impactOf: the rest of the stage, stages built FROM it, and maybe for the steps copying from it', () => {
+    // steps 0,1 (a) | 2 (b FROM a) | 3,4,5 (c, copies from a) | 6 (unused, copies from a) | 7 (FROM c)
+    const text = 'FROM alpine AS a\nRUN echo 0\nRUN echo 1\nFROM a AS b\nRUN echo 2\nFROM alpine AS c\nRUN echo 3\nCOPY --from=a /x /x\nRUN echo 5\nFROM alpine AS unused\nCOPY --from=a /x /x\nFROM c\nRUN echo 7\n';
+    const m = analyze(text);
+    // stages the target does not build (b, unused) do not count
+    assert.deepEqual(impactOf(m, 0), { rebuilt: [1], maybe: [4, 5] });
+    assert.deepEqual(impactOf(m, 3), { rebuilt: [4, 5, 7], maybe: [] });
+    assert.deepEqual(impactOf(m, 5), { rebuilt: [7], maybe: [] });
+    assert.deepEqual(impactOf(m, 7), { rebuilt: [], maybe: [] });
+    // ... except the step's own stage, and everything when the step's stage is not built itself
+    assert.deepEqual(impactOf(m, 6), { rebuilt: [], maybe: [] });
+    const b = analyze(text, { target: 'b' });
+    assert.deepEqual(impactOf(b, 0), { rebuilt: [1, 2], maybe: [] });
+    assert.deepEqual(impactOf(b, 2), { rebuilt: [], maybe: [] });
+    assert.deepEqual(impactOf(b, 3), { rebuilt: [4, 5, 7], maybe: [] }, 'c is not built for b: its own chain still counts');
+  });
+});

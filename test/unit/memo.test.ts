@@ -1,0 +1,124 @@
+// Memoised stages (engine/model.ts STAGE_MEMO) on hand-made files: a model built from memoised stages must equal one
+// built fresh, after edits inside a stage, above it (lines and steps move), to its parent, and to stage names. The
+// corpus-wide versions of these checks are in incremental.test.ts; these are small enough for the mutation runs.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze } from '../../server/src/engine';
+import { clearAnalysisCaches, setIncrementalMinLines } from '../../server/src/engine/model';
+
+test('memoised stages: an edit to a parent stage reaches the stages built from it', (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const stages = ['FROM alpine AS base\nENV A=1\nONBUILD RUN echo trigger\n', 'FROM base AS mid\nRUN echo $A\n', ...Array.from({ length: 50 }, (_, i) => `FROM busybox AS s${i}\nRUN echo ${i}\n`), 'FROM mid\nCOPY --from=s3 /x /y\n'];
+  const before = analyze(stages.join(''));
+  const after = analyze(stages.join('').replace('ENV A=1', 'ENV A=2'));
+  const run = (m: typeof before) => m.steps.find((s) => s.stage === 1 && s.script === 'echo $A')!;
+  assert.deepEqual(run(before).env, [['A', '1']]);
+  assert.deepEqual(run(after).env, [['A', '2']], 'the child stage sees the new ENV');
+  assert.equal(after.steps.filter((s) => s.trigger).length, 1, 'the ONBUILD trigger runs in the child');
+  assert.equal(after.stages[after.stages.length - 1]!.deps.includes(5), true, 'COPY --from=s3 is a dependency');
+  const renamed = analyze(stages.join('').replace('FROM alpine AS base', 'FROM alpine AS other'));
+  assert.equal(renamed.stages[1]!.base.kind, 'image', 'after the rename, "base" is an image');
+});
+
+test('memoised stages move with the lines and steps added above them (pressing Enter, adding a step)', (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const text = [
+    'ARG BASE=alpine',
+    'FROM ${BASE} AS base',
+    'ENV A=1 B=2',
+    'WORKDIR /app',
+    'ONBUILD RUN echo from-base',
+    '',
+    'FROM base AS child',
+    'ARG V=3',
+    'RUN echo $A $V',
+    '',
+    ...Array.from({ length: 30 }, (_, i) => `FROM child AS s${i}\nENV N=${i}\nCOPY a${i} /a\nRUN echo $A $N\n`),
+    'FROM busybox',
+    'COPY --from=s7 /a /a',
+  ].join('\n');
+  clearAnalysisCaches();
+  analyze(text);
+  let cur = text;
+  for (let k = 0; k < 12; k++) {
+    const lines = cur.split('\n');
+    if (k % 3 === 2) lines.splice(8, 0, 'RUN echo added'); // a step in "child": every later step id moves
+    else lines.splice(k % 2 ? 3 : 12, 0, ''); // Enter in "base" or in "s0"
+    cur = lines.join('\n');
+    const warm = analyze(cur);
+    clearAnalysisCaches();
+    const fresh = analyze(cur);
+    assert.deepEqual(warm, fresh, `edit ${k}`);
+    // the caches now hold this version, as in an editor
+  }
+});
+
+test('memoised stages equal fresh ones: triggers, problems, config, env sources and stage references move along', (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const text = [
+    'ARG G=1',
+    'FROM alpine AS base',
+    'ARG V=2',
+    'ENV A=1',
+    'ONBUILD ENV T=t',
+    'ONBUILD RUN echo $T',
+    'BOGUS line',
+    'LABEL x=1',
+    'FROM base AS child',
+    'RUN --mount=type=bind,from=base,target=/b echo $A $V',
+    'SHELL /bin/bash',
+    'FROM busybox AS other',
+    'COPY --from=child /x /x',
+    'RUN echo other',
+    'FROM 1',
+    'COPY --from=0 /y /y',
+  ].join('\n');
+  const edits: ((s: string) => string)[] = [
+    (s) => '\n\n' + s, // Enter at the top: every stage moves
+    (s) => s.replace('LABEL x=1', 'LABEL x=1\nRUN echo added'), // a step in base: later step ids move
+    (s) => s.replace('ENV A=1', 'ENV A=2'), // the parent's state changes: its children rebuild
+    (s) => s.replace('FROM busybox AS other', 'FROM busybox AS renamed'), // a name changes: later references differ
+    (s) => s.replace('ARG G=1', 'ARG G=2'),
+    (s) => s.replace('RUN echo other', 'RUN echo other\n'),
+    (s) => s.replace('\n\n', ''),
+  ];
+  clearAnalysisCaches();
+  let cur = text;
+  assert.deepEqual(analyze(cur), (clearAnalysisCaches(), analyze(cur)));
+  for (const [k, edit] of edits.entries()) {
+    cur = edit(cur);
+    for (const opts of [{}, { target: 'other', buildArgs: { V: '9' } }]) {
+      const warm = analyze(cur, opts);
+      clearAnalysisCaches();
+      const fresh = analyze(cur, opts);
+      assert.deepEqual(warm, fresh, `edit ${k} ${JSON.stringify(opts)}`);
+      analyze(cur, {}); // leave the memo warm with the default options
+    }
+  }
+  // memoised stages are shared between models but never mutated: an earlier model is still what it was
+  clearAnalysisCaches();
+  const first = analyze(text);
+  const snapshot = JSON.stringify(first, (_k, v) => (v instanceof Map ? [...v] : v));
+  analyze('\n' + text);
+  analyze(text.replace('ENV A=1', 'ENV A=3'));
+  assert.equal(JSON.stringify(first, (_k, v) => (v instanceof Map ? [...v] : v)), snapshot);
+});
+
+test('memoising is only for files of at least incrementalMinLines lines', (t) => {
+  t.after(() => setIncrementalMinLines(200));
+  const text = 'FROM alpine AS a\nRUN echo a\nFROM alpine AS b\nRUN echo b\n';
+  setIncrementalMinLines(0);
+  clearAnalysisCaches();
+  const m1 = analyze(text);
+  const m2 = analyze(text.replace('echo b', 'echo B'));
+  assert.equal(m2.steps[0], m1.steps[0], 'the unchanged stage is the memoised one (the same step object)');
+  setIncrementalMinLines(6);
+  clearAnalysisCaches();
+  const n1 = analyze(text);
+  const n2 = analyze(text.replace('echo b', 'echo B'));
+  assert.notEqual(n2.steps[0], n1.steps[0], '5 lines < 6: built afresh');
+  assert.deepEqual(n2.steps[0], n1.steps[0]);
+});

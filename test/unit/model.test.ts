@@ -1,0 +1,228 @@
+// The model's details one by one (engine/model.ts): what each instruction puts into a step's key material, the
+// problems and config entries it reports, stage references, mounts, paths and builder versions. Written against
+// the mutants StrykerJS found alive (test/README.md, "Mutation testing"); the cache behaviour they lead to is
+// measured in semantics.test.ts.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyze, type Model } from '../../server/src/engine';
+import { isRemoteSource, parseMount, PROXY_ARGS, resolvePath, versionAtLeast } from '../../server/src/engine/model';
+
+const steps = (m: Model) => m.steps.map((s) => s.instruction);
+const problems = (m: Model) => m.problems.map((p) => [p.line, p.severity, p.message]);
+
+describe('problems and config entries', () => {
+  test('instructions before the first FROM: ARG is a global arg, others are errors naming why', () => {
+    const m = analyze('ARG A=1\nRUN echo x\nBOGUS y\nFROM alpine\n');
+    assert.deepEqual(problems(m), [
+      [1, 'error', 'RUN before the first FROM: only ARG may come before FROM'],
+      [2, 'error', 'unknown instruction: BOGUS (BuildKit stops with a parse error)'],
+    ]);
+    assert.deepEqual(m.config.map((c) => [c.keyword, c.stage, c.line, c.affects, c.instruction]), [['ARG', null, 0, 'global-arg', 'ARG A=1']]);
+    assert.deepEqual([...m.globalArgs], [['A', '1']]);
+  });
+  test('a global ARG without a value is declared but has none; a build arg gives it one', () => {
+    assert.deepEqual([...analyze('ARG A\nARG B=${A}x\nFROM alpine\n').globalArgs], [['A', undefined], ['B', 'x']]);
+    assert.deepEqual([...analyze('ARG A\nARG B=${A}x\nFROM alpine\n', { buildArgs: { A: 'a' } }).globalArgs], [['A', 'a'], ['B', 'ax']]);
+    assert.equal(analyze('ARG V=3.19\nFROM alpine:${V}\n').stages[0]!.base.ref, 'alpine:3.19');
+  });
+  test('no FROM at all', () => {
+    assert.deepEqual(problems(analyze('# c\nRUN x\n')), [
+      [1, 'error', 'RUN before the first FROM: only ARG may come before FROM'],
+      [1, 'error', 'no FROM instruction: a Dockerfile needs at least one build stage'],
+    ]);
+    assert.deepEqual(analyze('').problems, []);
+    assert.deepEqual(analyze('ARG A\n').problems.map((p) => p.message), ['no FROM instruction: a Dockerfile needs at least one build stage']);
+  });
+  test('FROM with a bad form or without an image', () => {
+    assert.deepEqual(problems(analyze('FROM alpine base\n')), [[0, 'error', 'FROM takes an image and optionally `AS name`']]);
+    assert.deepEqual(problems(analyze('FROM alpine AS\n')), [[0, 'error', 'FROM takes an image and optionally `AS name`']]);
+    assert.deepEqual(analyze('FROM --platform=linux/arm64\n').problems.map((p) => p.message), ['FROM requires an image name']);
+    assert.deepEqual(analyze('FROM alpine AS Base\n').stages[0]!.name, 'base');
+    assert.deepEqual(analyze('FROM alpine as b\n').stages[0]!.name, 'b');
+  });
+  test('unknown instructions and SHELL in shell form are problems; config-only instructions are config', () => {
+    const m = analyze('FROM alpine\nFOO bar\nSHELL /bin/bash -c\nLABEL a=1\nEXPOSE 80\nCMD x\nENTRYPOINT y\nHEALTHCHECK NONE\nSTOPSIGNAL 9\nVOLUME /v\nMAINTAINER me\nENV E=1\nARG A\nUSER u\nSHELL ["/bin/bash", "-c"]\nONBUILD RUN x\n');
+    assert.deepEqual(problems(m), [
+      [1, 'error', 'unknown instruction: FOO (BuildKit stops with a parse error)'],
+      [2, 'error', 'SHELL requires the arguments in JSON form, e.g. SHELL ["/bin/bash", "-c"]'],
+    ]);
+    assert.deepEqual(
+      m.config.map((c) => [c.keyword, c.stage, c.line, c.affects]),
+      [
+        ['SHELL', 0, 2, 'run-shell'],
+        ...['LABEL', 'EXPOSE', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'VOLUME', 'MAINTAINER'].map((k, i) => [k, 0, 3 + i, 'none']),
+        ['ENV', 0, 11, 'run-env'],
+        ['ARG', 0, 12, 'run-env'],
+        ['USER', 0, 13, 'run-user'],
+        ['SHELL', 0, 14, 'run-shell'],
+        ['ONBUILD', 0, 15, 'onbuild'],
+      ],
+    );
+    assert.equal(m.config[1]!.instruction, 'LABEL a=1');
+    assert.deepEqual(m.stages[0]!.shellAtEnd, ['/bin/bash', '-c']);
+    assert.deepEqual(m.stages[0]!.triggers.map((t) => t.keyword), ['RUN']);
+  });
+  test('the instruction text shown is its first line, keyword upper-cased', () => {
+    const m = analyze('from alpine\nrun echo a \\\n  b\ncopy <<EOF /x\nbody\nEOF\n');
+    assert.deepEqual(steps(m), ['RUN echo a   b', 'COPY <<EOF /x']);
+  });
+  test('triggers are not config of the child; they are steps of it', () => {
+    const m = analyze('FROM alpine AS p\nONBUILD ENV T=1\nONBUILD RUN echo $T\nFROM p\nRUN echo child\n');
+    assert.deepEqual(m.config.map((c) => [c.keyword, c.stage]), [['ONBUILD', 0], ['ONBUILD', 0]]);
+    const trig = m.steps.filter((s) => s.trigger);
+    assert.deepEqual(trig.map((s) => [s.instruction, s.stage, s.trigger]), [['RUN echo $T', 1, { fromStage: 0, line: 3 }]]);
+    assert.deepEqual(m.steps[1]!.env, [['T', '1']], 'the ENV trigger ran in the child first');
+  });
+});
+
+describe('stages: bases, references, target', () => {
+  test('bases: image (with platform), scratch, earlier stage by name; names are case-insensitive', () => {
+    const m = analyze('FROM --platform=linux/arm64 alpine AS A\nFROM scratch\nFROM a AS c\nFROM SCRATCH AS d\nFROM img@sha256:x\n');
+    assert.deepEqual(m.stages.map((s) => s.base), [
+      { kind: 'image', ref: 'alpine (linux/arm64)' },
+      { kind: 'scratch', ref: 'scratch' },
+      { kind: 'stage', stage: 0, ref: 'a' },
+      { kind: 'scratch', ref: 'scratch' },
+      { kind: 'image', ref: 'img@sha256:x' },
+    ]);
+    assert.equal(m.stages[0]!.name, 'a');
+    assert.equal(m.stages[1]!.name, null);
+    assert.equal(m.target, 4);
+  });
+  test('COPY --from and RUN --mount from: by name, by index, or an image', () => {
+    const m = analyze('FROM alpine AS b\nRUN echo b\nFROM alpine\nCOPY --from=0 /a /a\nCOPY --from=B /b /b\nCOPY --from=7 /c /c\nCOPY --from=nginx:1 /d /d\nRUN --mount=type=bind,from=b,source=/s,target=/t true\nRUN --mount=type=cache,from=b,target=/c true\nRUN --mount=type=bind,from=busybox,target=/t true\n');
+    const reads = m.steps.filter((s) => s.stage === 1).map((s) => s.stageReads);
+    assert.deepEqual(reads, [
+      [{ via: 'COPY', stage: 0, image: undefined, paths: ['/a'] }],
+      [{ via: 'COPY', stage: 0, image: undefined, paths: ['/b'] }],
+      [{ via: 'COPY', stage: null, image: '7', paths: ['/c'] }],
+      [{ via: 'COPY', stage: null, image: 'nginx:1', paths: ['/d'] }],
+      [{ via: 'bind', stage: 0, image: undefined, paths: ['/s'] }],
+      [{ via: 'cache', stage: 0, image: undefined, paths: ['/'] }],
+      [{ via: 'bind', stage: null, image: 'busybox', paths: ['/'] }],
+    ]);
+    assert.deepEqual(m.stages[1]!.deps, [0]);
+    assert.deepEqual(m.steps.filter((s) => s.stage === 1).map((s) => s.contextReads), [[], [], [], [], [], [], []]);
+  });
+  test('target: by name (case-insensitive), its dependencies needed, an unknown target needs nothing', () => {
+    const text = 'FROM alpine AS a\nRUN echo a\nFROM alpine AS b\nCOPY --from=a /x /x\nFROM b AS c\nFROM alpine AS d\n';
+    const need = (m: Model) => m.stages.map((s) => s.needed);
+    assert.deepEqual(need(analyze(text)), [false, false, false, true]);
+    const c = analyze(text, { target: 'C' });
+    assert.equal(c.target, 2);
+    assert.deepEqual(need(c), [true, true, true, false]);
+    const x = analyze(text, { target: 'nope' });
+    assert.equal(x.target, -1);
+    assert.deepEqual(need(x), [false, false, false, false]);
+    assert.equal(analyze('').target, -1);
+  });
+  test('a stage built FROM another inherits its ENV and ARG values, WORKDIR, USER and SHELL', () => {
+    const m = analyze('FROM alpine AS p\nENV A=1\nARG B=2\nWORKDIR /w\nUSER u\nSHELL ["/bin/bash", "-c"]\nFROM p\nRUN echo\n');
+    const run = m.steps[m.steps.length - 1]!;
+    // the parent's state carries its ARG values too (BuildKit's AddEnv on the stage state)
+    assert.deepEqual(run.env, [['A', '1'], ['B', '2']]);
+    assert.deepEqual(run.envSources.get('B'), { kind: 'inherited', line: 0, value: '2' });
+    assert.deepEqual([run.workdir, run.user, run.shell], ['/w', 'u', ['/bin/bash', '-c']]);
+    assert.deepEqual(run.envSources.get('A'), { kind: 'inherited', line: 0, value: '1' });
+    assert.deepEqual(m.stages[0]!.envAtEnd, new Map([['A', '1']]));
+    assert.deepEqual(m.stages[0]!.keyEnvAtEnd, new Map([['A', '1'], ['B', '2']]));
+    assert.deepEqual([m.stages[1]!.userAtEnd, m.stages[1]!.workdirAtEnd], ['u', '/w']);
+    const fresh = analyze('FROM alpine\nRUN echo\n');
+    assert.deepEqual([fresh.steps[0]!.workdir, fresh.steps[0]!.user, fresh.steps[0]!.shell], ['/', '', ['/bin/sh', '-c']]);
+    assert.deepEqual([fresh.stages[0]!.userAtEnd, fresh.stages[0]!.workdirAtEnd, fresh.stages[0]!.shellAtEnd], ['', '/', ['/bin/sh', '-c']]);
+  });
+});
+
+describe('ARG and ENV', () => {
+  test('ARG values: build arg, default, global, automatic platform args; env sorted by name', () => {
+    const m = analyze('ARG G=glob\nFROM alpine\nARG Z=z A\nARG G\nARG TARGETPLATFORM TARGETOS TARGETARCH TARGETVARIANT BUILDPLATFORM BUILDOS BUILDARCH BUILDVARIANT\nARG NOTHING\nRUN echo\n', { buildArgs: { A: 'a' } });
+    assert.deepEqual(m.steps[0]!.env, [
+      ['A', 'a'], ['BUILDARCH', 'amd64'], ['BUILDOS', 'linux'], ['BUILDPLATFORM', 'linux/amd64'], ['BUILDVARIANT', ''], ['G', 'glob'],
+      ['TARGETARCH', 'amd64'], ['TARGETOS', 'linux'], ['TARGETPLATFORM', 'linux/amd64'], ['TARGETVARIANT', ''], ['Z', 'z'],
+    ]);
+    assert.deepEqual(m.steps[0]!.envSources.get('Z'), { kind: 'arg', line: 2, value: 'z' });
+    assert.equal(m.steps[0]!.parts['env'], m.steps[0]!.env.map(([k, v]) => `${k}=${v}`).join('\n'));
+  });
+  test('every proxy arg (both cases) is expanded but kept out of the env', () => {
+    const names = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'].flatMap((a) => [a, a.toLowerCase()]);
+    assert.deepEqual([...PROXY_ARGS].sort(), [...names].sort());
+    const m = analyze(`FROM alpine\nARG ${names.join(' ')}\nWORKDIR /$http_proxy\nRUN echo\n`, { buildArgs: Object.fromEntries(names.map((n) => [n, 'p'])) });
+    assert.deepEqual(m.steps[1]!.env, []);
+    assert.equal(m.steps[0]!.workdir, '/p');
+  });
+  test('ENV: legacy form, several pairs expanded against the env before the line, sources', () => {
+    const m = analyze('FROM alpine\nENV A 1 2\nENV B=$A C=${B}x =skip\nRUN echo\n');
+    assert.deepEqual(m.steps[0]!.env, [['A', '1 2'], ['B', '1 2'], ['C', 'x']]);
+    assert.deepEqual(m.steps[0]!.envSources.get('B'), { kind: 'env', line: 2, value: '1 2' });
+    assert.deepEqual(analyze('FROM alpine\nENV\nRUN echo\n').steps[0]!.env, []);
+  });
+});
+
+describe('steps: key material', () => {
+  test('RUN: argv with the shell, JSON form, heredoc scripts, other flags sorted', () => {
+    const m = analyze('FROM alpine\nRUN --security=insecure --network=none echo a\nRUN ["ls", "-l"]\nRUN <<EOF\necho h\nEOF\nRUN cat <<EOF > /x\nbody\nEOF\n');
+    const [a, b, c, d] = m.steps;
+    assert.deepEqual([a!.parts['cmd'], a!.parts['flags'], a!.script, a!.argv], ['["/bin/sh","-c","echo a"]', '--network=none --security=insecure', 'echo a', undefined]);
+    assert.deepEqual([b!.parts['cmd'], b!.argv, b!.script], ['["ls","-l"]', ['ls', '-l'], undefined]);
+    assert.deepEqual([c!.script, c!.parts['cmd']], ['echo h', '["/bin/sh","-c","<<EOF\\necho h\\nEOF"]']);
+    assert.equal(d!.script, 'cat <<EOF > /x\nbody\nEOF');
+    assert.deepEqual([a!.parts['kind'], a!.parts['cwd'], a!.parts['user'], a!.parts['mounts']], ['RUN', '/', '', '']);
+  });
+  test('RUN --mount: bind reads the context; options normalised; cache id and sharing in the key before 0.13 only; secret target defaulted', () => {
+    const text = 'FROM alpine\nRUN --mount=type=bind,src=a.txt,dst=/a --mount=type=cache,target=/c,id=x,sharing=locked --mount=type=secret,id=s --mount=target=/b,destination=/d,readonly true\n';
+    const step = analyze(text).steps[0]!;
+    assert.deepEqual(step.contextReads, [{ via: 'bind', sources: ['a.txt'], excludes: [] }, { via: 'bind', sources: [''], excludes: [] }]);
+    assert.deepEqual(step.mounts[0], { type: 'bind', options: { type: 'bind', source: 'a.txt', target: '/a' }, target: '/a', source: 'a.txt' });
+    assert.equal(step.parts['mounts'], 'source=a.txt,target=/a,type=bind;target=/c,type=cache;id=s,target=/run/secrets/s,type=secret;readonly=true,target=/d');
+    assert.equal(analyze(text, { buildkitVersion: '0.12' }).steps[0]!.parts['mounts'], 'source=a.txt,target=/a,type=bind;id=x,sharing=locked,target=/c,type=cache;id=s,target=/run/secrets/s,type=secret;readonly=true,target=/d');
+    assert.equal(analyze('FROM alpine\nRUN --mount=type=secret,id=s,target=/t true\n').steps[0]!.parts['mounts'], 'id=s,target=/t,type=secret');
+    assert.equal(analyze('FROM alpine\nRUN --mount=type=secret true\n').steps[0]!.parts['mounts'], 'target=/run/secrets/,type=secret');
+  });
+  test('parseMount', () => {
+    assert.deepEqual(parseMount(''), { type: 'bind', options: {} });
+    assert.deepEqual(parseMount('type=cache,,ID=a, from = b ,Source=/s,dst=/t'), { type: 'cache', options: { type: 'cache', id: 'a', from: 'b', source: '/s', target: '/t' }, target: '/t', source: '/s', from: 'b', id: 'a' });
+    assert.deepEqual(parseMount('rw'), { type: 'bind', options: { rw: 'true' } });
+  });
+  test('COPY/ADD: sources, destination against WORKDIR, flags sorted, --exclude, heredocs, URLs', () => {
+    const m = analyze('FROM alpine\nWORKDIR /app\nCOPY --chown=1:1 --chmod=644 a b sub/\nCOPY --exclude=*.md ./docs/ .\nCOPY ["x y", "/abs"]\nADD https://e.com/a.tgz git@github.com:o/r.git local.txt ../up/\nCOPY <<EOF <<"TWO" /dst\none\nEOF\ntwo\nTWO\nCOPY only\n');
+    const [, c1, c2, c3, add, here, only] = m.steps;
+    assert.deepEqual([c1!.parts['srcs'], c1!.parts['dest'], c1!.parts['flags']], ['a\nb', '/app/sub/', 'chmod=644 chown=1:1']);
+    assert.deepEqual(c1!.contextReads, [{ via: 'COPY', sources: ['a', 'b'], excludes: [] }]);
+    assert.deepEqual([c2!.parts['dest'], c2!.contextReads], ['/app', [{ via: 'COPY', sources: ['docs'], excludes: ['*.md'] }]]);
+    assert.deepEqual([c3!.parts['srcs'], c3!.parts['dest']], ['x y', '/abs']);
+    assert.deepEqual([add!.remote, add!.contextReads, add!.parts['dest']], ['git@github.com:o/r.git', [{ via: 'ADD', sources: ['local.txt'], excludes: [] }], '/up/']);
+    assert.deepEqual([here!.parts['srcs'], here!.parts['heredocs'], here!.contextReads], ['', 'EOF:one\nTWO:two', []]);
+    assert.deepEqual([only!.parts['srcs'], only!.parts['dest']], ['', '/app']);
+    assert.deepEqual(analyze('FROM alpine\nARG D=/d\nCOPY a $D\n').steps[0]!.varsUsed, ['D']);
+    assert.equal(analyze('FROM alpine\nCOPY --link a /b\n').steps[0]!.parts['flags'], 'link=true');
+  });
+  test('isRemoteSource', () => {
+    for (const s of ['https://a/b', 'HTTP://a', 'git://h/r', 'ssh://h/r', 'git@github.com:o/r', 'user@host.io:repo']) assert.ok(isRemoteSource(s), s);
+    for (const s of ['a.txt', 'dir/', 'x@y', 'ftp://a', 'xhttps://a', 'mygit@h:r/x'.replace('mygit@h:r/x', 'a/git@h:r')]) assert.ok(!isRemoteSource(s), s);
+  });
+  test('WORKDIR: resolved, expanded, the user in its key from BuildKit 0.9, SOURCE_DATE_EPOCH from 0.22', () => {
+    const text = 'FROM alpine\nUSER bob\nARG D=x\nWORKDIR a/./b/../c\nWORKDIR $D\n';
+    const m = analyze(text, { buildArgs: { SOURCE_DATE_EPOCH: '5' } });
+    assert.deepEqual(m.steps.map((s) => [s.workdir, s.varsUsed]), [['/a/c', []], ['/a/c/x', ['D']]]);
+    assert.deepEqual(m.steps[0]!.parts, { kind: 'WORKDIR', path: '/a/c', user: 'bob', sde: '5' });
+    assert.deepEqual(analyze(text, { buildkitVersion: '0.8', buildArgs: { SOURCE_DATE_EPOCH: '5' } }).steps[0]!.parts, { kind: 'WORKDIR', path: '/a/c' });
+    assert.deepEqual(analyze(text, { buildkitVersion: '0.21', buildArgs: { SOURCE_DATE_EPOCH: '5' } }).steps[0]!.parts, { kind: 'WORKDIR', path: '/a/c', user: 'bob' });
+    assert.deepEqual(analyze(text).steps[0]!.parts, { kind: 'WORKDIR', path: '/a/c', user: 'bob' });
+  });
+  test('steps start empty: a COPY has no env, mounts or variables; a RUN\'s op is its parts', () => {
+    const [copy, runStep] = analyze('FROM alpine\nENV E=1\nCOPY a /a\nRUN echo\n').steps;
+    assert.deepEqual([copy!.env, copy!.mounts, copy!.varsUsed, copy!.stageReads, copy!.envSources.size, copy!.heredoc], [[], [], [], [], 0, undefined]);
+    assert.equal(runStep!.op, Object.entries(runStep!.parts).map(([k, v]) => `${k}=${v}`).join('\u0000'));
+    assert.equal(runStep!.parent, copy!.id);
+    assert.equal(copy!.parent, null);
+  });
+  test('resolvePath and versionAtLeast', () => {
+    assert.equal(resolvePath('/', 'a'), '/a');
+    assert.equal(resolvePath('/w/', 'a/'), '/w/a');
+    assert.equal(resolvePath('/w', '../../x/./y'), '/x/y');
+    assert.equal(resolvePath('/w', '/abs//p'), '/abs/p');
+    assert.equal(resolvePath('/w', ''), '/w');
+    for (const [v, want, r] of [[undefined, '0.9', true], ['', '0.9', true], ['latest', '0.9', true], ['0.9', '0.9', true], ['v0.10', '0.9', true], ['0.8', '0.9', false], ['0.8.9', '0.9', false], ['1', '0.13', true], ['0.13.1', '0.13', true], ['0.12.99', '0.13', false], ['x.y', '0.1', false], ['0', '0.9', false], ['2', '0.9', true]] as const)
+      assert.equal(versionAtLeast(v, want), r, `${v} >= ${want}`);
+  });
+});

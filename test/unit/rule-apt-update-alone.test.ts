@@ -1,0 +1,70 @@
+// apt-update-alone in detail (engine/rules/apt-update-alone.ts): messages, related information, when the merge fix is
+// offered and its exact text. Written against the mutants StrykerJS found alive in the rule.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, fixAll, RULES } from '../../server/src/engine';
+
+const RULE = 'apt-update-alone';
+const find = (text: string) => check(text, null).findings.filter((f) => f.rule === RULE);
+const fixed = (text: string) => fixAll(text, null, {}, (f) => f.rule === RULE).text;
+
+test('catalogue entry', () => {
+  const r = RULES.find((x) => x.id === RULE)!;
+  assert.equal(r.title, 'Package index update in its own RUN');
+  assert.equal(r.defaultSeverity, 'warning');
+  assert.match(r.description, /^A RUN that only updates the package index/);
+});
+
+test('with a later install: message names it and its line, related points at it, fix merges', () => {
+  const text = 'FROM debian:12\nRUN apt-get update\nRUN apt-get install -y curl\n';
+  const [f, ...rest] = find(text);
+  assert.equal(rest.length, 0);
+  assert.equal(f!.severity, 'warning');
+  assert.deepEqual(f!.range.start, { line: 1, character: 0 });
+  assert.equal(f!.message, '`RUN apt-get update` installs nothing: its layer keeps the package index of the day it was cached, and `RUN apt-get install -y curl` on line 3 installs from that stale index (editing the install alone never refreshes it). Update and install in one RUN.');
+  assert.deepEqual(f!.related?.map((r) => [r.range.start.line, r.message]), [[2, 'installs from the index this step cached']]);
+  assert.equal(f!.fix?.title, 'Merge `RUN apt-get update` into the install on line 3');
+  assert.equal(fixed(text), 'FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y curl\n');
+});
+
+test('without any later install: reported, no related, no fix', () => {
+  const [f] = find('FROM debian:12\nRUN apt-get update\nRUN echo done\n');
+  assert.equal(f!.message, '`RUN apt-get update` installs nothing: its cached layer keeps an old package index and only makes the image bigger. Update in the same RUN that installs.');
+  assert.equal(f!.related, undefined);
+  assert.equal(f!.fix, undefined);
+});
+
+test('near misses: update and install together, another manager, COPY/ONBUILD lines, an install of another manager later', () => {
+  assert.equal(find('FROM debian:12\nRUN apt-get update && apt-get install -y curl\n').length, 0);
+  assert.equal(find('FROM debian:12\nCOPY a /a\nRUN echo apt-get update\n').length, 0);
+  assert.equal(find('FROM debian:12\nONBUILD RUN apt-get update\n').length, 0);
+  assert.equal(find('FROM alpine\nRUN apk update && apk add curl\nRUN apt-get install -y x\n').length, 0);
+  // an apk update alone, followed by an apt-get install (another manager) and then an apk add: the apk add is its install
+  const [f] = find('FROM alpine\nRUN apk update\nRUN apt-get install -y x\nCOPY a /a\nRUN apk add curl\n');
+  assert.match(f!.message, /`RUN apk add curl` on line 5/);
+  assert.equal(f!.fix, undefined, 'not adjacent: no fix');
+});
+
+test('the fix only when safe: not adjacent, ENV between, update mixed with other commands, mounts, heredocs, continuation', () => {
+  const none = (text: string) => {
+    const [f] = find(text);
+    assert.ok(f, text);
+    assert.equal(f.fix, undefined, text);
+  };
+  none('FROM debian:12\nRUN apt-get update\nRUN echo x\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN apt-get update\nENV A=1\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN apt-get update && echo done\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN --mount=type=cache,target=/var/lib/apt apt-get update\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN <<EOF\napt-get update\nEOF\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN apt-get update\nRUN <<EOF\napt-get install -y curl\nEOF\n');
+  none('FROM debian:12\nRUN apt-get \\\n  update\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN ["apt-get", "update"]\nRUN apt-get install -y curl\n');
+  none('FROM debian:12\nRUN apt-get update\nRUN ["apt-get", "install", "-y", "curl"]\n');
+  // LABEL between does not matter
+  assert.equal(fixed('FROM debian:12\nRUN apt-get update\nLABEL a=1\nRUN apt-get install -y curl\n'), 'FROM debian:12\nLABEL a=1\nRUN apt-get update && \\\n    apt-get install -y curl\n');
+});
+
+test('the merged text keeps indentation, flags and continuation lines of the install, and trims the update', () => {
+  assert.equal(fixed('FROM debian:12\nRUN   apt-get update  \n  RUN  --network=default   apt-get install -y \\\n    curl\n'), 'FROM debian:12\n  RUN  --network=default   apt-get update && \\\n    apt-get install -y \\\n    curl\n');
+  assert.equal(fixed('FROM debian:12\nRUN apt-get update\nRUN apt-get install -y a; apt-get install -y b\n'), 'FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y a; apt-get install -y b\n');
+});
