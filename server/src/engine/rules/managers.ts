@@ -232,3 +232,224 @@ export function maxCost(a: CostClass, b: CostClass): CostClass {
 export function isCostly(c: CostClass): boolean {
   return c === 'install' || c === 'download' || c === 'compile';
 }
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Package indexes (apt-update-alone): which commands refresh the OS package index on disk, which installs read the
+// index already there, and which fetch their own (`apk add --no-cache`, dnf/yum/zypper refreshing expired metadata).
+
+export type IndexManager = OsPackageMatch['manager'];
+
+export interface IndexUse {
+  /** An install reads the index already on disk: nothing earlier in the same RUN refreshed it (or may have). */
+  relies: boolean;
+  /** The RUN refreshes the index (apt-get update, apk update, apk add -U, dnf makecache, …). */
+  refreshes: boolean;
+  /** The RUN installs packages with this manager. */
+  installs: boolean;
+  /** What the RUN leaves on disk for later RUNs: a fresh index, no index (removed), or what was there before. */
+  leaves: 'fresh' | 'removed' | 'unchanged';
+}
+
+/** Commands that neither refresh a package index nor run arbitrary code that might (scripts, shells, interpreters). */
+const INDEX_NEUTRAL = new Set([
+  'echo', 'printf', 'mkdir', 'rm', 'ln', 'chmod', 'chown', 'cd', 'export', 'set', 'true', 'false', 'sed', 'tee', 'cp',
+  'mv', 'touch', 'test', '[', 'curl', 'wget', 'gpg', 'apt-key', 'dpkg', 'debconf-set-selections', 'install', 'cat',
+  'grep', 'mktemp', 'ls', 'dpkg-reconfigure', 'locale-gen', 'update-ca-certificates', 'useradd', 'groupadd', 'adduser',
+  'addgroup', 'usermod', 'tar', 'unzip', 'gzip', 'sha256sum', 'ldconfig', 'update-alternatives', 'find', 'xargs',
+]);
+
+/** Where each manager keeps the index it refreshed: removing it leaves later installs nothing to rely on. */
+const INDEX_DIRS: [IndexManager, RegExp][] = [
+  ['apt', /^\/var\/lib\/apt\/lists(\/|$)/],
+  ['apk', /^\/var\/cache\/apk(\/|$)/],
+];
+
+const indexUses = new WeakMap<ShellCommand[], Map<IndexManager, IndexUse>>();
+
+/**
+ * What a RUN's commands (in order) do with each OS package manager's index. Memoised per command list (parsed
+ * scripts are shared); callers must not mutate the result.
+ */
+export function packageIndexUse(commands: ShellCommand[]): Map<IndexManager, IndexUse> {
+  return memoized(indexUses, commands, computeIndexUse);
+}
+
+function computeIndexUse(commands: ShellCommand[]): Map<IndexManager, IndexUse> {
+  const out = new Map<IndexManager, IndexUse>();
+  const use = (m: IndexManager): IndexUse => {
+    let u = out.get(m);
+    if (!u) out.set(m, (u = { relies: false, refreshes: false, installs: false, leaves: 'unchanged' }));
+    return u;
+  };
+  const fresh = new Set<IndexManager>();
+  let opaque = false; // something ran that may have refreshed an index itself (a script, a setup pipe)
+  for (const c of commands) {
+    const { name, rest } = tool(c.words);
+    const os = matchOsPackage(c);
+    if (os) {
+      const u = use(os.manager);
+      const selfFetching = os.manager !== 'apt' && os.manager !== 'apk';
+      if (os.manager === 'apk' && os.kind === 'install') {
+        const noCache = hasFlag(rest, '--no-cache');
+        const update = hasFlag(rest, '-U', '--update', '--update-cache');
+        u.installs = true;
+        if (update && !noCache) {
+          u.refreshes = true;
+          u.leaves = 'fresh';
+          fresh.add('apk');
+        } else if (!noCache && !update && !fresh.has('apk') && !opaque) u.relies = true;
+        continue;
+      }
+      if (os.kind === 'update') {
+        u.refreshes = true;
+        u.leaves = 'fresh';
+        fresh.add(os.manager);
+      } else if (os.kind === 'install') {
+        u.installs = true;
+        if (!selfFetching && !fresh.has(os.manager) && !opaque) u.relies = true;
+      } else if (os.kind === 'clean' && selfFetching && rest.includes('all')) {
+        u.leaves = 'removed';
+        fresh.delete(os.manager);
+      }
+      continue;
+    }
+    if (name === 'rm') {
+      for (const [m, dir] of INDEX_DIRS) if (rest.some((w) => dir.test(w))) {
+        use(m).leaves = 'removed';
+        fresh.delete(m);
+      }
+      continue;
+    }
+    if (name === 'add-apt-repository') {
+      if (!hasFlag(rest, '-n', '--no-update')) {
+        const u = use('apt');
+        u.refreshes = true;
+        u.leaves = 'fresh';
+        fresh.add('apt');
+      }
+      continue;
+    }
+    if (name !== '' && !INDEX_NEUTRAL.has(name)) opaque = true;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Checks over the whole tree (cache-bust-pattern): linters, validators, formatters in check mode, test runners and
+// generators. Run over a whole-context copy or bind mount, they are meant to rerun whenever anything changes.
+
+const TREE_CHECK_TOOLS = new Set([
+  'golangci-lint', 'eslint', 'prettier', 'hadolint', 'shellcheck', 'ruff', 'flake8', 'pylint', 'mypy', 'black', 'isort',
+  'yamllint', 'markdownlint', 'markdownlint-cli2', 'buf', 'gofmt', 'goimports', 'staticcheck', 'revive', 'tflint',
+  'pytest', 'tox', 'nox', 'jest', 'vitest', 'mocha', 'gotestsum', 'codespell', 'typos', 'addlicense', 'misspell',
+  'actionlint', 'checkov', 'trivy', 'license-eye', 'docsgen', 'protolint', 'clang-format', 'cppcheck', 'rubocop',
+  'phpstan', 'phpcs', 'php-cs-fixer', 'swiftlint', 'ktlint', 'detekt', 'mix',
+]);
+const TREE_CHECK_WORDS = /^(lint|lint:.*|vet|validate|validate-.*|check|check-.*|verify|verify-.*|test|tests|fmt|format|fmt-check|generate|gen|generated-files|codegen|docs|clippy|audit)$/;
+
+/** A command that checks, tests or generates from the source tree rather than building something from it. */
+export function isTreeCheck(cmd: ShellCommand): boolean {
+  const { name, rest } = tool(cmd.words);
+  if (TREE_CHECK_TOOLS.has(name)) return name !== 'mix' || rest[0] === 'format' || rest[0] === 'credo' || rest[0] === 'test';
+  if (name === 'git') return rest.includes('diff') && (rest.includes('--exit-code') || rest.includes('--quiet'));
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  if (['go', 'cargo', 'dotnet', 'npm', 'yarn', 'pnpm', 'bun', 'make', 'just', 'task', 'mage', 'gradle', 'gradlew', 'mvn', 'mvnw'].includes(name)) {
+    const target = ['npm', 'yarn', 'pnpm', 'bun'].includes(name) && sub === 'run' ? (rest.filter((w) => !w.startsWith('-'))[1] ?? '') : sub;
+    return TREE_CHECK_WORDS.test(target) || (name === 'dotnet' && target === 'format');
+  }
+  // a repository's own check scripts: hack/validate/…, scripts/lint.sh, ./validate-vendor
+  return /(^|\/)(hack|scripts?|ci)\/(validate|lint|check|verify|test|generate)[\w.-]*$|(^|\/)(validate|lint|verify)[\w.-]*\.sh$/.test(cmd.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Installs the manifest matcher above does not see (broad-copy-before-install): named tools from a registry, which read
+// nothing from the build context, and builds that restore dependencies implicitly.
+
+export interface ToolInstall {
+  manager: string;
+  /** What is installed, as written. */
+  packages: string[];
+  command: ShellCommand;
+}
+
+/** A package word that names something in the registry, not a local file, folder, URL or requirements list. */
+function registryName(w: string): boolean {
+  return !/^(\.|\/|~|file:|git\+|https?:|\$)/.test(w) && !/\.(whl|tar\.gz|tgz|zip|gem|nupkg)$/.test(w);
+}
+
+const toolInstalls = new WeakMap<ShellCommand, ToolInstall | null>();
+
+/**
+ * `npm install -g x`, `yarn global add x`, `pnpm add -g x`, `pip install poetry`, `pipx install x`, `uv tool install x`,
+ * `gem install bundler`, `cargo install x`, `go install x@v1`, `dotnet tool install -g x`, `composer global require x`:
+ * installs of named packages that read nothing from the build context. Memoised per command object.
+ */
+export function matchToolInstall(cmd: ShellCommand): ToolInstall | null {
+  return memoized(toolInstalls, cmd, computeToolInstall);
+}
+
+function computeToolInstall(cmd: ShellCommand): ToolInstall | null {
+  if (matchInstall(cmd)) return null;
+  const { name, rest } = tool(cmd.words);
+  const pos = rest.filter((w) => !w.startsWith('-'));
+  const sub = pos[0] ?? '';
+  const named = (words: string[], manager: string): ToolInstall | null =>
+    words.length && words.every(registryName) && !hasFlag(rest, '--prefix', '--target', '-t', '--root', '--path', '-r', '--requirement', '-e', '--editable', '-c', '--constraint')
+      ? { manager, packages: words, command: cmd }
+      : null;
+  switch (name) {
+    case 'npm':
+      return (sub === 'install' || sub === 'i' || sub === 'add') && hasFlag(rest, '-g', '--global') ? named(pos.slice(1), 'npm') : null;
+    case 'yarn':
+      return sub === 'global' && pos[1] === 'add' ? named(pos.slice(2), 'yarn') : null;
+    case 'pnpm':
+    case 'bun':
+      return (sub === 'add' || sub === 'install' || sub === 'i') && hasFlag(rest, '-g', '--global') ? named(pos.slice(1), name) : null;
+    case 'pip':
+    case 'pip3':
+    case 'python':
+    case 'python3': {
+      let args = rest;
+      if (name.startsWith('python')) {
+        const mi = rest.indexOf('-m');
+        if (mi < 0 || !/^pip3?$/.test(rest[mi + 1] ?? '')) return null;
+        args = rest.slice(mi + 2);
+      }
+      const p = args.filter((w) => !w.startsWith('-'));
+      return p[0] === 'install' ? named(p.slice(1), 'pip') : null;
+    }
+    case 'pipx':
+      return sub === 'install' ? named(pos.slice(1), 'pipx') : null;
+    case 'uv':
+      return sub === 'tool' && pos[1] === 'install' ? named(pos.slice(2), 'uv') : null;
+    case 'gem':
+      return sub === 'install' ? named(pos.slice(1), 'gem') : null;
+    case 'cargo':
+      return sub === 'install' && !hasFlag(rest, '--path') ? named(pos.slice(1), 'cargo') : null;
+    case 'go':
+      return sub === 'install' && pos.length > 1 && pos.slice(1).every((w) => w.includes('@') && !w.startsWith('.')) ? { manager: 'go', packages: pos.slice(1), command: cmd } : null;
+    case 'dotnet':
+      return sub === 'tool' && pos[1] === 'install' && hasFlag(rest, '-g', '--global', '--tool-path') ? named(pos.slice(2), 'dotnet') : null;
+    case 'composer':
+      return sub === 'global' && pos[1] === 'require' ? named(pos.slice(2), 'composer') : null;
+    default:
+      return null;
+  }
+}
+
+const DOTNET_MANIFESTS = ['*.sln', '*.slnx', '*.csproj', '*.fsproj', '*.vbproj', 'NuGet.config', 'nuget.config', 'Directory.Build.props', 'Directory.Packages.props', 'global.json'];
+
+const restores = new WeakMap<ShellCommand, InstallMatch | null>();
+
+/**
+ * A build that restores its dependencies first unless told not to: `dotnet build|publish|test|pack|run` without
+ * `--no-restore` downloads every NuGet package the project files name. Memoised per command object.
+ */
+export function matchImplicitRestore(cmd: ShellCommand): InstallMatch | null {
+  return memoized(restores, cmd, (c) => {
+    const { name, rest } = tool(c.words);
+    const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+    if (name !== 'dotnet' || !['build', 'publish', 'test', 'pack', 'run'].includes(sub) || hasFlag(rest, '--no-restore')) return null;
+    return { manager: 'dotnet', manifests: DOTNET_MANIFESTS, required: [], needsSources: true, cacheTargets: [], command: c };
+  });
+}
