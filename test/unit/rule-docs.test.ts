@@ -8,32 +8,57 @@ import { check, fixAll, MemoryContext, RULES } from '../../server/src/engine';
 
 const DOCS = path.resolve(__dirname, '../../../docs/rules');
 
-interface Doc {
+interface Example {
   bad?: string;
   fixed?: string;
   fixedIgnore?: string;
+  /** `Not reported …:` (no finding of the rule) or `Reported as info …:` (findings, all of severity info). */
+  quiet?: string;
+  info?: string;
   context: string[];
 }
 
-function parseDoc(md: string): Doc {
-  const doc: Doc = { context: [] };
-  const re = /(Bad:|Fixed[^\n]*:)?\s*```(dockerfile|context|dockerignore)\n([\s\S]*?)```/g;
+/**
+ * The examples of a doc, in order. A `Bad:` block starts an example, the `Fixed…:` (and ```dockerignore) block after
+ * it belongs to it; `Not reported …:` and `Reported as info …:` blocks are examples of their own. A ```context block
+ * applies to the examples after it, up to the next one.
+ */
+function parseDoc(md: string): Example[] {
+  const out: Example[] = [];
+  let context: string[] = [];
+  let cur: Example | null = null;
+  const re = /```(dockerfile|context|dockerignore)\n([\s\S]*?)```/g;
+  let prevEnd = 0;
   let m: RegExpExecArray | null;
   while ((m = re.exec(md))) {
-    const label = m[1] ?? '';
-    const body = m[3]!;
-    if (m[2] === 'context') doc.context = body.split('\n').filter(Boolean);
-    else if (m[2] === 'dockerignore') doc.fixedIgnore = body;
-    else if (label.startsWith('Bad')) doc.bad = body;
-    else if (label.startsWith('Fixed')) doc.fixed = body;
+    // the label is the paragraph right before the block, ending in a colon ("Bad:", "Not reported because …:")
+    const para = md.slice(prevEnd, m.index).split(/\n\s*\n/).map((x) => x.trim()).filter(Boolean).pop() ?? '';
+    const label = para.endsWith(':') ? para : '';
+    prevEnd = m.index + m[0].length;
+    const body = m[2]!;
+    if (m[1] === 'context') {
+      context = body.split('\n').filter(Boolean);
+      if (cur && cur.bad !== undefined && cur.fixed === undefined) cur.context = context;
+    } else if (m[1] === 'dockerignore') {
+      if (cur) cur.fixedIgnore = body;
+    } else if (label.startsWith('Bad')) out.push((cur = { bad: body, context }));
+    else if (label.startsWith('Fixed') && cur) cur.fixed = body;
+    else if (label.startsWith('Not reported')) out.push({ quiet: body, context });
+    else if (label.startsWith('Reported as info')) out.push({ info: body, context });
+    else throw new Error(`a dockerfile example without a Bad:/Fixed:/Not reported …:/Reported as info …: label:\n${body}`);
   }
-  return doc;
+  return out;
 }
 
-function contextOf(doc: Doc): MemoryContext {
+function contextOf(lines: string[]): MemoryContext {
   const ctx = new MemoryContext('example');
-  for (const line of doc.context) {
-    // `path: content` gives a file its content (`;` separates lines); a bare path gets its own name as content
+  for (const line of lines) {
+    // `path: content` gives a file its content (`;` separates lines); a bare path gets its own name as content;
+    // `../path` is a path one folder above the context, in the same repository
+    if (line.startsWith('../')) {
+      ctx.addAbove(1, line.slice(3));
+      continue;
+    }
     const m = /^([^\s:]+): (.*)$/.exec(line);
     if (m) {
       const content = m[2]!.split(/\s*;\s*/).join('\n') + '\n';
@@ -51,23 +76,37 @@ describe('rule docs', () => {
   });
   for (const rule of RULES) {
     test(`${rule.id}: the doc's examples behave as documented`, () => {
-      const doc = parseDoc(fs.readFileSync(path.join(DOCS, rule.id + '.md'), 'utf8'));
-      assert.ok(doc.bad, 'doc has a Bad: example');
-      const ctx = contextOf(doc);
-      const bad = check(doc.bad!, ctx).findings.filter((f) => f.rule === rule.id);
-      assert.ok(bad.length > 0, `the bad example triggers ${rule.id}`);
-      if (doc.fixed !== undefined) {
-        const good = check(doc.fixed, ctx).findings.filter((f) => f.rule === rule.id);
-        assert.deepEqual(good.map((f) => f.message), [], 'the fixed example is clean');
+      const md = fs.readFileSync(path.join(DOCS, rule.id + '.md'), 'utf8');
+      const examples = parseDoc(md);
+      assert.ok(examples.some((e) => e.bad !== undefined), 'doc has a Bad: example');
+      let fixable = false;
+      for (const ex of examples) {
+        const ctx = contextOf(ex.context);
+        if (ex.quiet !== undefined) {
+          assert.deepEqual(check(ex.quiet, ctx).findings.filter((f) => f.rule === rule.id).map((f) => f.message), [], `not reported:\n${ex.quiet}`);
+          continue;
+        }
+        if (ex.info !== undefined) {
+          const got = check(ex.info, ctx).findings.filter((f) => f.rule === rule.id);
+          assert.ok(got.length > 0, `reported as info:\n${ex.info}`);
+          assert.deepEqual([...new Set(got.map((f) => f.severity))], ['info'], `reported as info only:\n${ex.info}`);
+          continue;
+        }
+        const bad = check(ex.bad!, ctx).findings.filter((f) => f.rule === rule.id);
+        assert.ok(bad.length > 0, `the bad example triggers ${rule.id}:\n${ex.bad}`);
+        if (ex.fixed !== undefined) {
+          const good = check(ex.fixed, ctx).findings.filter((f) => f.rule === rule.id);
+          assert.deepEqual(good.map((f) => f.message), [], 'the fixed example is clean');
+        }
+        if (bad.some((f) => f.fix)) {
+          fixable = true;
+          const res = fixAll(ex.bad!, ctx, {}, (f) => f.rule === rule.id);
+          if (ex.fixed !== undefined && ex.fixedIgnore === undefined) assert.equal(res.text, ex.fixed, 'applying the fix gives the documented text');
+          if (ex.fixedIgnore !== undefined) assert.equal(res.ignoreText, ex.fixedIgnore, 'the fix writes the documented .dockerignore');
+        }
       }
-      const fixable = bad.some((f) => f.fix);
-      if (fixable) {
-        const res = fixAll(doc.bad!, ctx, {}, (f) => f.rule === rule.id);
-        if (doc.fixed !== undefined && doc.fixedIgnore === undefined) assert.equal(res.text, doc.fixed, 'applying the fix gives the documented text');
-        if (doc.fixedIgnore !== undefined) assert.equal(res.ignoreText, doc.fixedIgnore, 'the fix writes the documented .dockerignore');
-      }
-      assert.match(fs.readFileSync(path.join(DOCS, rule.id + '.md'), 'utf8'), /\*\*Fixable:\*\* (yes|no)/);
-      assert.equal(/\*\*Fixable:\*\* yes/.test(fs.readFileSync(path.join(DOCS, rule.id + '.md'), 'utf8')), fixable, 'the doc says whether the rule is fixable, and it is right');
+      assert.match(md, /\*\*Fixable:\*\* (yes|no)/);
+      assert.equal(/\*\*Fixable:\*\* yes/.test(md), fixable, 'the doc says whether the rule is fixable, and it is right');
     });
   }
 });
