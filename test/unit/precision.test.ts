@@ -2,19 +2,9 @@
 // pins the finding that was wrong (now silent or softer), and the true positive next to it that must stay.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, check, fixAll, MemoryContext, type Finding } from '../../server/src/engine';
+import { analyze, fixAll, type Finding } from '../../server/src/engine';
+import { ctxOf, findings } from './helpers';
 
-function ctxOf(files: string[] | Record<string, string>, ignore?: string, label = 'ctx'): MemoryContext {
-  const c = new MemoryContext(label);
-  if (Array.isArray(files)) for (const f of files) c.addFile(f, f.endsWith('.json') ? '{}' : f);
-  else for (const [k, v] of Object.entries(files)) c.addFile(k, v);
-  if (ignore !== undefined) c.addFile('.dockerignore', ignore).setIgnore('.dockerignore', ignore);
-  return c;
-}
-
-function findings(text: string, ctx: MemoryContext | null, rule: string): Finding[] {
-  return check(text, ctx).findings.filter((f) => f.rule === rule);
-}
 
 /** [line (1-based), severity] of each finding. */
 function where(fs: Finding[]): [number, string][] {

@@ -3,19 +3,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, fixAll, MemoryContext, applyEdits, RULES, type Finding } from '../../server/src/engine';
+import { ctxOf, findings } from './helpers';
 
-function ctxOf(files: string[] | Record<string, string>, ignore?: string): MemoryContext {
-  const c = new MemoryContext('ctx');
-  // listed files get their own name as content; JSON manifests get an empty object (no lifecycle scripts)
-  if (Array.isArray(files)) for (const f of files) c.addFile(f, f.endsWith('.json') ? '{}' : f);
-  else for (const [k, v] of Object.entries(files)) c.addFile(k, v);
-  if (ignore !== undefined) c.addFile('.dockerignore', ignore).setIgnore('.dockerignore', ignore);
-  return c;
-}
-
-function findings(text: string, ctx: MemoryContext | null, rule: string): Finding[] {
-  return check(text, ctx).findings.filter((f) => f.rule === rule);
-}
 
 function fixed(text: string, ctx: MemoryContext | null, rule: string): string {
   return fixAll(text, ctx, {}, (f) => f.rule === rule).text;

@@ -43,6 +43,13 @@ function tool(words: string[]): { name: string; rest: string[] } {
   return { name, rest: words.slice(i + 1) };
 }
 
+/** pip's arguments, for `pip …` and `python -m pip …` (null: python running something else). */
+function pipArgs(name: string, rest: string[]): string[] | null {
+  if (!name.startsWith('python')) return rest;
+  const mi = rest.indexOf('-m');
+  return mi >= 0 && /^pip3?$/.test(rest[mi + 1] ?? '') ? rest.slice(mi + 2) : null;
+}
+
 const installs = new WeakMap<ShellCommand, InstallMatch | null>();
 
 /**
@@ -85,13 +92,8 @@ function computeInstall(cmd: ShellCommand): InstallMatch | null {
     case 'pip3':
     case 'python':
     case 'python3': {
-      let args = rest;
-      if (name.startsWith('python')) {
-        const mi = rest.indexOf('-m');
-        if (mi < 0 || !/^pip3?$/.test(rest[mi + 1] ?? '')) return null;
-        args = rest.slice(mi + 2);
-      }
-      if (args.find((w) => !w.startsWith('-')) !== 'install') return null;
+      const args = pipArgs(name, rest);
+      if (!args || args.find((w) => !w.startsWith('-')) !== 'install') return null;
       const files: string[] = [];
       for (let i = 0; i < args.length; i++) {
         const w = args[i]!;
@@ -409,13 +411,7 @@ function computeToolInstall(cmd: ShellCommand): ToolInstall | null {
     case 'pip3':
     case 'python':
     case 'python3': {
-      let args = rest;
-      if (name.startsWith('python')) {
-        const mi = rest.indexOf('-m');
-        if (mi < 0 || !/^pip3?$/.test(rest[mi + 1] ?? '')) return null;
-        args = rest.slice(mi + 2);
-      }
-      const p = args.filter((w) => !w.startsWith('-'));
+      const p = (pipArgs(name, rest) ?? []).filter((w) => !w.startsWith('-'));
       return p[0] === 'install' ? named(p.slice(1), 'pip') : null;
     }
     case 'pipx':

@@ -7,7 +7,7 @@
 import { expandWord } from '../expand';
 import type { Model, Step } from '../model';
 import { runScript, type ShellCommand } from '../shell';
-import type { Finding, Rule } from './types';
+import type { Finding, Rule, RuleContext } from './types';
 import { headRange, quoteInstr, stageSteps } from './util';
 
 /** A URL that names a moving target: `latest`, `nightly`, a branch in a code host's raw/archive URL. */
@@ -103,6 +103,25 @@ function clonedRef(model: Model, step: Step, cmds: ShellCommand[], at: number): 
   return ref;
 }
 
+/**
+ * The finding for git content at `ref` (undefined: the default branch), or null when the ref is a commit or unknown:
+ * a version tag is said softly (info), a branch is a warning.
+ */
+function gitRefFinding(rc: RuleContext, step: Step, ref: string | null | undefined, verb: string): Finding | null {
+  const kind = ref === undefined ? 'moving' : refKind(ref);
+  if (kind === 'commit' || kind === 'unknown') return null;
+  const what = ref === undefined ? 'the default branch' : kind === 'version' ? `the tag \`${ref}\`` : `the branch \`${ref}\``;
+  return {
+    rule: 'unpinned-remote-source',
+    severity: kind === 'version' ? 'info' : 'warning',
+    range: headRange(rc, step),
+    message:
+      kind === 'version'
+        ? `${quoteInstr(step)} ${verb} ${what}: pinned by convention, but a tag can be moved, and the cached layer would keep the old commit. Pin the commit to be exact.`
+        : `${quoteInstr(step)} ${verb} ${what}: the cached layer keeps the commit it saw first, and a rebuild on another machine gets a different one. Use a tag (v1.2.3) or, better, a commit.`,
+  };
+}
+
 export const unpinnedRemoteSource: Rule = {
   id: 'unpinned-remote-source',
   title: 'Remote download without a pinned version or checksum',
@@ -116,17 +135,9 @@ export const unpinnedRemoteSource: Rule = {
       if (step.keyword === 'ADD' && step.remote && !/(^|\s)--checksum=/.test(step.instruction)) {
         const git = /\.git(#|$)|^git@|^git:\/\//.test(step.remote);
         if (git) {
-          const kind = refKind(/#([^:]+)/.exec(step.remote)?.[1] ?? 'HEAD');
-          if (kind === 'commit' || kind === 'unknown') continue;
-          out.push({
-            rule: this.id,
-            severity: kind === 'version' ? 'info' : this.defaultSeverity,
-            range: headRange(rc, step),
-            message:
-              kind === 'version'
-                ? `${quoteInstr(step)} adds a git repository at a version tag: pinned by convention, but a tag can be moved. Pin the commit (\`#<sha>\`) to be exact.`
-                : `${quoteInstr(step)} adds a git repository at a moving ref: pin a commit (\`#<sha>\`) so the layer is reproducible.`,
-          });
+          const ref = /#([^:]+)/.exec(step.remote)?.[1];
+          const f = gitRefFinding(rc, step, ref, `adds a git repository at`);
+          if (f) out.push(f);
           continue;
         }
         // as expanded, or as written (`…/v$VERSION/…` with the version passed at build time)
@@ -164,18 +175,9 @@ export const unpinnedRemoteSource: Rule = {
           break;
         }
         if (gitArgs(c, 'clone')) {
-          const ref = clonedRef(rc.model, step, rs.commands, ci);
-          const kind = ref === undefined ? 'moving' : refKind(ref);
-          if (kind === 'commit' || kind === 'unknown') continue;
-          out.push({
-            rule: this.id,
-            severity: kind === 'version' ? 'info' : this.defaultSeverity,
-            range: headRange(rc, step),
-            message:
-              kind === 'version'
-                ? `${quoteInstr(step)} clones the tag \`${ref}\`: pinned by convention, but a tag can be moved, and the cached layer would keep the old commit. Check out the commit to be exact.`
-                : `${quoteInstr(step)} clones ${ref === undefined ? 'the default branch' : `the branch \`${ref}\``}: the cached layer keeps the commit it saw first, and a rebuild on another machine gets a different one. Clone a tag (--branch v1.2.3) or check out a commit.`,
-          });
+          const f = gitRefFinding(rc, step, clonedRef(rc.model, step, rs.commands, ci), 'clones');
+          if (!f) continue;
+          out.push(f);
           break;
         }
       }
