@@ -73,6 +73,11 @@ describe('unpinned-remote-source expands ARG defaults before judging a ref', () 
     assert.deepEqual(where(findings('FROM alpine:3.20\nADD https://github.com/a/b/releases/latest/download/tool /usr/local/bin/tool\n', null, rule)), [[2, 'warning']]);
     assert.deepEqual(where(findings('FROM alpine:3.20\nADD https://github.com/a/b.git#v1.2.3 /src\n', null, rule)), [[2, 'info']]);
   });
+  test('an unpinned installer that pins what it installs (an argument, or <TOOL>_VERSION in its env) is said softly', () => {
+    assert.deepEqual(where(findings('FROM debian:12\nRUN curl -sSf https://sh.rustup.rs | sh -s -- --default-toolchain 1.85.1 -y\n', null, rule)), [[2, 'info']]);
+    assert.deepEqual(where(findings('FROM python:3.12\nENV POETRY_VERSION=2.4.1\nRUN curl -sSL https://install.python-poetry.org | python -\n', null, rule)), [[3, 'info']]);
+    assert.deepEqual(where(findings('FROM debian:12\nRUN curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal\n', null, rule)), [[2, 'warning']]);
+  });
   test('recall: a URL that is moving once its ARG default is expanded', () => {
     assert.deepEqual(where(findings('FROM alpine:3.20\nARG URL=https://x.io/releases/latest/t.tgz\nRUN curl -fsSLo t.tgz "$URL"\n', null, rule)), [[3, 'warning']]);
   });

@@ -103,6 +103,26 @@ function clonedRef(model: Model, step: Step, cmds: ShellCommand[], at: number): 
   return ref;
 }
 
+const FULL_VERSION = /\b\d+\.\d+\.\d+\b/;
+
+/**
+ * An installer piped into an interpreter (`curl … | sh -s -- --default-toolchain 1.85.1`) whose arguments, or whose
+ * `<TOOL>_VERSION` env named after the download's host (`POETRY_VERSION` for install.python-poetry.org), fix the full
+ * version it installs: that version, else null.
+ */
+function installerPin(script: string, download: ShellCommand, step: Step, url: string): string | null {
+  const pipe = /^[^;&|\n]*\|\s*(?:sudo\s+)?(?:env\s+)?(?:sh|bash|dash|zsh|python3?)\b([^;&|\n]*)/.exec(script.slice(download.start));
+  if (!pipe) return null;
+  const arg = FULL_VERSION.exec(pipe[1]!)?.[0];
+  if (arg) return arg;
+  const host = (/^https?:\/\/([^/]+)/.exec(url)?.[1] ?? '').toLowerCase();
+  for (const [k, v] of step.env) {
+    const m = /^([A-Z][A-Z0-9]*)_VERSION$/.exec(k);
+    if (m && m[1]!.length >= 3 && host.includes(m[1]!.toLowerCase()) && FULL_VERSION.test(v)) return `${k}=${v}`;
+  }
+  return null;
+}
+
 /**
  * The finding for git content at `ref` (undefined: the default branch), or null when the ref is a commit or unknown:
  * a version tag is said softly (info), a branch is a warning.
@@ -166,11 +186,14 @@ export const unpinnedRemoteSource: Rule = {
           if (!url) continue;
           if (/\.(asc|gpg|pub|key|sig)(\?|$)|\/keys?\/|gpgkey|pubkey/i.test(url)) continue; // signing keys: checked by fingerprint
           if (!moving(url) && pinned(url)) continue; // a versioned URL: content is (by convention) stable
+          const installs = installerPin(rs.script, c, step, url);
           out.push({
             rule: this.id,
-            severity: this.defaultSeverity,
+            severity: installs ? 'info' : this.defaultSeverity,
             range: headRange(rc, step),
-            message: `${quoteInstr(step)} downloads ${url} without a pinned version or a checksum. The cache never re-checks a RUN's downloads: the cached layer keeps the old content while the remote changes, and any rebuild silently picks up the new one.`,
+            message: installs
+              ? `${quoteInstr(step)} runs the installer ${url}, which is not pinned, but the version it installs is (\`${installs}\`): only changes to the installer itself reach a rebuild unnoticed. Pin or verify the installer to be exact.`
+              : `${quoteInstr(step)} downloads ${url} without a pinned version or a checksum. The cache never re-checks a RUN's downloads: the cached layer keeps the old content while the remote changes, and any rebuild silently picks up the new one.`,
           });
           break;
         }
