@@ -172,6 +172,12 @@ describe('broad-copy-before-install recall', () => {
   test('near miss: the tool is installed before the copy', () => {
     assert.deepEqual(findings('FROM python:3.12\nRUN pip install poetry\nWORKDIR /app\nCOPY . .\nRUN echo ok\n', ctx, rule), []);
   });
+  test('the nearest copy brings no manifest: the broader copy that does is named', () => {
+    const c = ctxOf(['svc/requirements.txt', 'svc/a.py', 'svc/b.py', 'svc/c.py', 'proto/x.proto']);
+    const f = findings('FROM python:3.12\nWORKDIR /app\nCOPY svc svc\nCOPY proto proto\nRUN pip install -r svc/requirements.txt\n', c, rule);
+    assert.deepEqual(where(f), [[5, 'warning']]);
+    assert.match(f[0]!.message, /after `COPY svc svc` on line 3: a change to any of the 3 other files/);
+  });
   test('COPY src before mvn dependency:go-offline: the dependency step is reported, the build after it is not', () => {
     const c = ctxOf(['pom.xml', 'src/main/A.java', 'src/main/B.java', 'src/main/C.java']);
     assert.deepEqual(where(findings('FROM maven:3.9\nWORKDIR /app\nCOPY pom.xml .\nCOPY src ./src\nRUN mvn dependency:go-offline\nRUN mvn package\n', c, rule)), [[5, 'warning']]);

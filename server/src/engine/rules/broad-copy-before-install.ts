@@ -47,6 +47,11 @@ function extraFiles(rc: RuleContext, copy: Step, inst: InstallMatch): number {
 
 const extraMemo = new WeakMap<string[], Map<string, number>>();
 
+/** Does the COPY bring in at least one of the install's manifests (by path, or by name inside a copied folder)? */
+function bringsManifest(rc: RuleContext, copy: Step, inst: InstallMatch): boolean {
+  return rc.sent.some((p) => copy.contextReads.some((r) => readSelects(r, p)) && isManifest(inst, p));
+}
+
 function countExtra(rc: RuleContext, copy: Step, inst: InstallMatch, sources: string[]): number {
   let extra = 0;
   for (const p of rc.sent) {
@@ -97,6 +102,12 @@ export const broadCopyBeforeInstall: Rule = {
           continue;
         }
         const inst = installs[0]!;
+        // when the nearest copy brings none of the manifests (`COPY proto proto` after `COPY backends/server server`),
+        // every copy from the one that does up to the install reruns it: name the broader of the two
+        if (rc.ctx && !bringsManifest(rc, copy, inst)) {
+          const earlier = steps.slice(0, steps.indexOf(copy)).reverse().find((s) => (s.keyword === 'COPY' || s.keyword === 'ADD') && s.contextReads.length && !s.trigger && bringsManifest(rc, s, inst));
+          if (earlier && extraFiles(rc, earlier, inst) > extraFiles(rc, copy, inst)) copy = earlier;
+        }
         // a dependency step of the same manager already runs before this one (`uv sync --no-install-project`,
         // `cargo chef cook`, `go mod download`, `dotnet restore`): this later command installs or builds the project
         // itself; one between the copy and this step carries the finding itself
