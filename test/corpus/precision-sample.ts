@@ -74,6 +74,8 @@ function main(): void {
     }
   }
   sample.sort((a, b) => a.finding.rule.localeCompare(b.finding.rule) || a.file.localeCompare(b.file) || a.finding.range.start.line - b.finding.range.start.line);
+  const recheckArg = process.argv.find((x) => x.startsWith('--recheck='));
+  if (recheckArg) return recheck(all, recheckArg.slice(10));
   const verdictsArg = process.argv.find((x) => x.startsWith('--verdicts='));
   if (verdictsArg) return printVerdicts(sample, fs.readFileSync(verdictsArg.slice(11), 'utf8'));
   if (process.argv.includes('--json')) {
@@ -132,6 +134,28 @@ function main(): void {
       }
     }
   }
+}
+
+/**
+ * `--recheck=<sample.json>,<verdicts.tsv>`: what the current engine says at each finding of an earlier sample (same
+ * rule, same line): gone, the same severity, or another one — counted per earlier verdict.
+ */
+function recheck(all: Item[], arg: string): void {
+  const [sampleFile, tsv] = arg.split(',');
+  const old = JSON.parse(fs.readFileSync(sampleFile!, 'utf8')) as { file: string; rule: string; severity: string; line: number }[];
+  const verdicts = fs.readFileSync(tsv!, 'utf8').split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+  const rows = new Map<string, Map<string, number>>();
+  old.forEach((o, i) => {
+    const now = all.find((x) => x.file === o.file && x.finding.rule === o.rule && x.finding.range.start.line + 1 === o.line);
+    const what = !now ? 'gone' : now.finding.severity === o.severity ? 'same' : `${o.severity} → ${now.finding.severity}`;
+    const key = `${o.rule}\t${verdicts[i]}`;
+    const m = rows.get(key) ?? new Map<string, number>();
+    m.set(what, (m.get(what) ?? 0) + 1);
+    rows.set(key, m);
+    console.log(`${i + 1}\t${o.rule}\t${verdicts[i]}\t${what}`);
+  });
+  console.log('\n| rule | earlier verdict | now |\n|---|---|---|');
+  for (const [k, m] of [...rows].sort()) console.log(`| ${k.replace('\t', ' | ')} | ${[...m].map(([w, n]) => `${w} ${n}`).join(', ')} |`);
 }
 
 /**
