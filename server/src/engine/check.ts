@@ -8,6 +8,11 @@ import type { Finding, RuleContext, Severity } from './rules/types';
 export interface CheckOptions extends AnalyzeOptions {
   /** Per-rule severity overrides; 'off' disables a rule. */
   severities?: Record<string, Severity | 'off'>;
+  /**
+   * The Dockerfile being built, relative to the build context (posix), or null when it lies outside the context.
+   * Default `Dockerfile` (what `docker build` reads without `-f`).
+   */
+  dockerfile?: string | null;
 }
 
 export interface CheckResult {

@@ -30,6 +30,8 @@ export interface Finding {
   range: Range;
   message: string;
   fix?: Fix;
+  /** A fix the rule proposed that the fix-safety checker (engine/fixsafety.ts) could not prove safe: not offered. */
+  fixRefused?: { title: string; reason: string };
   related?: Related[];
   /**
    * copy-source-missing: the missing sources exist this many folders above the build context, which is probably the
