@@ -292,6 +292,7 @@ export const RULE_ALLOWED: Record<string, AllowedDiff[]> = {
     { path: '/root/.nuget/packages/**', why: 'NuGet packages: in the cache mount, mounted on every step that reads them' },
     { path: '/root/.m2/repository/**', why: 'Maven local repository: in the cache mount, mounted on every step that reads it' },
     { path: '/go/pkg/mod/**', why: 'Go module cache: in the cache mount, mounted on every step that reads it' },
+    { path: '/root/go/**', why: 'Go module cache at its default (GOPATH=~/go): the mount point BuildKit creates' },
   ],
 };
 
@@ -325,7 +326,10 @@ export interface FixScenario {
   gitTracked?: string[];
   /** rebuild the FIXED file after pruning only the cache mounts and writing this file (layers stay cached) */
   rebuild?: { file: string; content: string };
-  /** paths the FIXED image must not contain: the cache the fix moves into a cache mount (a mount on the wrong dir leaves it) */
+  /**
+   * paths the FIXED image must not contain: the cache the fix moves into a cache mount (a mount on the wrong dir leaves
+   * it), the file an ignore-file fix excludes (excluding another file leaves it)
+   */
   cacheOut?: string[];
 }
 
@@ -610,6 +614,7 @@ COPY app.csproj .
 RUN dotnet restore
 COPY . .
 RUN dotnet publish -c Release -o /app
+CMD ["/app/app.dll"]
 `,
     rebuild: { file: 'Program.cs', content: 'class P { int v = 2; }\n' },
     rules: ['missing-cache-mount'],
@@ -644,6 +649,7 @@ COPY settings.xml /root/.m2/settings.xml
 COPY pom.xml .
 COPY src ./src
 RUN mvn package
+CMD ["java", "-jar", "target/app.jar"]
 `,
     rules: ['missing-cache-mount'],
     expectFixed: ['missing-cache-mount'],
@@ -659,7 +665,8 @@ WORKDIR /src
 COPY go.mod .
 RUN go mod download
 COPY . .
-RUN GOPROXY=off go build -o /app
+RUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app
+CMD ["/app"]
 `,
     rules: ['missing-cache-mount'],
     expectFixed: [],
@@ -677,6 +684,7 @@ COPY go.mod .
 RUN go mod download
 COPY . .
 RUN go build -o /app
+CMD ["/app"]
 `,
     rebuild: { file: 'main.go', content: 'package main // v2\n' },
     rules: ['missing-cache-mount'],
@@ -691,6 +699,7 @@ RUN go build -o /app
 WORKDIR /src
 COPY . .
 RUN go build -o /app
+CMD ["/app"]
 `,
     rules: ['missing-cache-mount'],
     expectFixed: ['missing-cache-mount'],
@@ -729,9 +738,9 @@ RUN apt-get update \\
     about: 'apt-get update && install, then a later RUN installs from the same index: the lists are a store that RUN reads',
     files: { 'tools.txt': 'make\n', '.dockerignore': IGNORE_DF },
     dockerfile: `${TOOLS}
-RUN apt-get update && apt-get install -y curl
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y curl
 COPY tools.txt /tools.txt
-RUN apt-get install -y $(cat /tools.txt)
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get install -y $(cat /tools.txt)
 `,
     rebuild: { file: 'tools.txt', content: 'make gcc\n' },
     rules: ['missing-cache-mount'],
@@ -744,8 +753,9 @@ RUN apt-get install -y $(cat /tools.txt)
   {
     name: 'volatile/dockerfile-in-subfolder',
     about: 'the file built is hack/dockerfiles/lint.Dockerfile: the fix must exclude that file, not a root Dockerfile',
-    files: { 'Dockerfile': 'FROM scratch\n', 'main.txt': 'main\n', '.dockerignore': 'node_modules\n' },
+    files: { 'main.txt': 'main\n', '.dockerignore': 'node_modules\n' },
     dockerfilePath: 'hack/dockerfiles/lint.Dockerfile',
+    cacheOut: ['/app/hack/dockerfiles/lint.Dockerfile'],
     dockerfile: `${TOOLS}
 WORKDIR /app
 COPY . .
