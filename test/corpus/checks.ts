@@ -142,6 +142,13 @@ export function corpusContext(m: ManifestEntry, dir = CORPUS_DIR): MemoryContext
   return ctx;
 }
 
+/** The Dockerfile's path inside its build context (posix), or undefined when it lies outside the context. */
+export function corpusDockerfile(m: ManifestEntry): string | undefined {
+  const cd = normalizeRel(m.context_dir);
+  if (!cd) return m.path;
+  return m.path.startsWith(cd + '/') ? m.path.slice(cd.length + 1) : undefined;
+}
+
 /** Runs every engine entry point the sweep covers on one Dockerfile text. Never throws: failures are collected. */
 export function checkText(name: string, text: string, ctxIn: MemoryContext | null, setupMs = 0, maxTargets = Infinity): CheckResult {
   const res: CheckResult = {

@@ -16,6 +16,8 @@ import {
   type Step,
 } from '../engine';
 import { memoized } from '../engine/memo';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface DocAnalysis {
   uri: string;
@@ -162,7 +164,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
   base.model = model;
   const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
   if (prepared) base.reads = prepared.reads;
-  base.check = check(text, inp.ctx, { ...opts, severities: inp.severities }, model, prepared);
+  base.check = check(text, inp.ctx, { ...opts, severities: inp.severities, dockerfile: dockerfileInContext(inp.uri, inp.contextDir) }, model, prepared);
   base.elapsedMs = Date.now() - t0;
   return base;
 }
@@ -230,4 +232,17 @@ export function countFiles(ctx: ContextSnapshot): number {
     fileCounts.set(ctx, n);
   }
   return n;
+}
+
+/** The document's path inside its build context (posix), null when outside it, `Dockerfile` when unknown. */
+function dockerfileInContext(uri: string, contextDir: string | null): string | null {
+  if (!contextDir || !uri.startsWith('file:')) return 'Dockerfile';
+  let file: string;
+  try {
+    file = fileURLToPath(uri);
+  } catch {
+    return 'Dockerfile';
+  }
+  const rel = path.relative(contextDir, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : null;
 }

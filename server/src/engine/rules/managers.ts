@@ -449,3 +449,262 @@ export function matchImplicitRestore(cmd: ShellCommand): InstallMatch | null {
     return { manager: 'dotnet', manifests: DOTNET_MANIFESTS, required: [], needsSources: true, cacheTargets: [], command: c };
   });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cache directories and package stores (missing-cache-mount, engine/fixsafety.ts)
+//
+// Where each manager keeps what it downloads, what moves it (env), and whether the directory is a pure download cache
+// (the result of the install lives elsewhere: node_modules, site-packages, /usr; a cache mount there is safe) or a
+// package store that later steps — or the final image — read (~/.m2/repository, ~/.nuget/packages, GOMODCACHE, the
+// cargo registry, apt's package index: a mount hides it from every step that does not mount it too).
+
+export type CacheKind = 'download' | 'store';
+
+export interface CacheDirSpec {
+  manager: string;
+  /** What the directory holds, for messages. */
+  what: string;
+  kind: CacheKind;
+  /** Env that moves the directory, in precedence order: value + suffix (first path of a list such as GOPATH). */
+  env: { name: string; suffix: string }[];
+  /** Default, `~` = the home of the RUN's user; a function when it depends on the user (yarn as root). */
+  dflt: string | ((home: string) => string);
+  /** Env whose (non-empty, not false/0) value turns the cache off: nothing to mount. */
+  off?: string[];
+  /** A mount target other than the dir itself (apt wants sharing=locked: concurrent apt runs corrupt the cache). */
+  sharing?: 'locked';
+}
+
+const XDG = (suffix: string) => ({ name: 'XDG_CACHE_HOME', suffix });
+const SPECS: Record<string, CacheDirSpec[]> = {
+  npm: [{ manager: 'npm', what: 'npm download cache', kind: 'download', env: [{ name: 'npm_config_cache', suffix: '' }, { name: 'NPM_CONFIG_CACHE', suffix: '' }], dflt: '~/.npm' }],
+  yarn: [{ manager: 'yarn', what: 'yarn (v1) download cache', kind: 'download', env: [{ name: 'YARN_CACHE_FOLDER', suffix: '' }], dflt: (h) => (h === '/root' ? '/usr/local/share/.cache/yarn' : h + '/.cache/yarn') }],
+  pnpm: [{ manager: 'pnpm', what: 'pnpm content store', kind: 'store', env: [{ name: 'npm_config_store_dir', suffix: '' }, { name: 'PNPM_HOME', suffix: '/store' }, { name: 'XDG_DATA_HOME', suffix: '/pnpm/store' }], dflt: '~/.local/share/pnpm/store' }],
+  bun: [{ manager: 'bun', what: 'bun download cache', kind: 'download', env: [{ name: 'BUN_INSTALL_CACHE_DIR', suffix: '' }, { name: 'BUN_INSTALL', suffix: '/install/cache' }], dflt: '~/.bun/install/cache' }],
+  pip: [{ manager: 'pip', what: 'pip download cache', kind: 'download', env: [{ name: 'PIP_CACHE_DIR', suffix: '' }, XDG('/pip')], dflt: '~/.cache/pip', off: ['PIP_NO_CACHE_DIR'] }],
+  uv: [{ manager: 'uv', what: 'uv cache', kind: 'download', env: [{ name: 'UV_CACHE_DIR', suffix: '' }, XDG('/uv')], dflt: '~/.cache/uv', off: ['UV_NO_CACHE'] }],
+  poetry: [{ manager: 'poetry', what: 'poetry cache', kind: 'download', env: [{ name: 'POETRY_CACHE_DIR', suffix: '' }, XDG('/pypoetry')], dflt: '~/.cache/pypoetry' }],
+  pipenv: [{ manager: 'pipenv', what: 'pipenv cache', kind: 'download', env: [{ name: 'PIPENV_CACHE_DIR', suffix: '' }, XDG('/pipenv')], dflt: '~/.cache/pipenv' }],
+  go: [{ manager: 'go', what: 'Go module cache', kind: 'store', env: [{ name: 'GOMODCACHE', suffix: '' }, { name: 'GOPATH', suffix: '/pkg/mod' }], dflt: '~/go/pkg/mod' }],
+  'go-build': [{ manager: 'go-build', what: 'Go build cache', kind: 'download', env: [{ name: 'GOCACHE', suffix: '' }, XDG('/go-build')], dflt: '~/.cache/go-build' }],
+  cargo: [{ manager: 'cargo', what: 'cargo registry', kind: 'store', env: [{ name: 'CARGO_HOME', suffix: '/registry' }], dflt: '~/.cargo/registry' }],
+  maven: [{ manager: 'maven', what: 'Maven local repository', kind: 'store', env: [], dflt: '~/.m2/repository' }],
+  gradle: [{ manager: 'gradle', what: 'Gradle caches', kind: 'store', env: [{ name: 'GRADLE_USER_HOME', suffix: '/caches' }], dflt: '~/.gradle/caches' }],
+  bundler: [{ manager: 'bundler', what: 'RubyGems download cache', kind: 'download', env: [{ name: 'GEM_HOME', suffix: '/cache' }], dflt: '' }],
+  composer: [{ manager: 'composer', what: 'Composer cache', kind: 'download', env: [{ name: 'COMPOSER_CACHE_DIR', suffix: '' }, { name: 'COMPOSER_HOME', suffix: '/cache' }], dflt: '' }],
+  dotnet: [{ manager: 'dotnet', what: 'NuGet packages folder', kind: 'store', env: [{ name: 'NUGET_PACKAGES', suffix: '' }], dflt: '~/.nuget/packages' }],
+  mix: [{ manager: 'mix', what: 'Hex package cache', kind: 'download', env: [{ name: 'HEX_HOME', suffix: '/packages' }], dflt: '~/.hex/packages' }],
+  apt: [
+    { manager: 'apt', what: 'apt package archives', kind: 'download', env: [], dflt: '/var/cache/apt', sharing: 'locked' },
+    { manager: 'apt', what: 'apt package index', kind: 'store', env: [], dflt: '/var/lib/apt/lists', sharing: 'locked' },
+  ],
+};
+
+/** The cache directories of a manager (`go-build` for the Go build cache, `apt` for apt). */
+export function cacheSpecs(manager: string): CacheDirSpec[] {
+  return SPECS[manager] ?? [];
+}
+
+/**
+ * Env that official base images set and a Dockerfile inherits without saying so (docker-library images). Matched on
+ * the image's repository name (any registry prefix, any tag).
+ */
+const IMAGE_ENV: [RegExp, Record<string, string>][] = [
+  [/^(library\/)?golang$/, { GOPATH: '/go' }],
+  [/^(library\/)?ruby$/, { GEM_HOME: '/usr/local/bundle', BUNDLE_APP_CONFIG: '/usr/local/bundle' }],
+  [/^(library\/)?composer$/, { COMPOSER_HOME: '/tmp' }],
+  [/^(library\/)?rust$/, { CARGO_HOME: '/usr/local/cargo', RUSTUP_HOME: '/usr/local/rustup' }],
+  [/^(library\/)?gradle$/, { GRADLE_USER_HOME: '/home/gradle/.gradle' }],
+];
+
+/** Images whose default user is not root (the RUN's home is then not known). */
+const NON_ROOT_IMAGES = /^(cgr\.dev\/|bitnami\/|jenkins\/|gcr\.io\/distroless\/.*:(.*-)?nonroot|.*:nonroot$)/;
+
+function imageRepo(ref: string): string {
+  const noDigest = ref.split('@')[0]!;
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', lastSlash + 1);
+  let repo = colon < 0 ? noDigest : noDigest.slice(0, colon);
+  repo = repo.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '');
+  return repo.toLowerCase();
+}
+
+/** What a base image reference implies: env it sets, and whether its default user is root (null = unknown). */
+export function imageDefaults(ref: string): { env: Record<string, string>; rootByDefault: boolean } {
+  const repo = imageRepo(ref);
+  const env: Record<string, string> = {};
+  for (const [re, e] of IMAGE_ENV) if (re.test(repo)) Object.assign(env, e);
+  return { env, rootByDefault: !NON_ROOT_IMAGES.test(ref.toLowerCase()) };
+}
+
+export type Resolved = { dir: string } | { unknown: string };
+
+/** Env truthiness as the tools read it (`PIP_NO_CACHE_DIR=1`, `UV_NO_CACHE=true`). */
+function envOn(v: string | undefined): boolean {
+  return v !== undefined && v !== '' && !/^(0|false|no|off)$/i.test(v);
+}
+
+/**
+ * The absolute directory a manager uses in a RUN, from the env in scope (Dockerfile ENV/ARG, then the base image's
+ * known defaults, then assignments on the command itself), the RUN's home and the manager's default. `off` when the
+ * env turns the cache off. BuildKit does not expand `~` or `$VAR` in a mount target, so anything not fully known is
+ * `unknown` (no fix).
+ */
+export function resolveCacheDir(spec: CacheDirSpec, env: Map<string, string>, home: string | null): Resolved | { off: true } {
+  for (const o of spec.off ?? []) if (envOn(env.get(o))) return { off: true };
+  if (spec.manager === 'go-build' && env.get('GOCACHE') === 'off') return { off: true };
+  for (const e of spec.env) {
+    const v = env.get(e.name);
+    if (v === undefined || v === '') continue;
+    const first = e.name === 'GOPATH' ? v.split(':')[0]! : v;
+    if (/[$`~]/.test(first) || !first.startsWith('/')) return { unknown: `${e.name}=${v} is not an absolute path the engine can read` };
+    return { dir: normalizeDir(first + e.suffix) };
+  }
+  const d = typeof spec.dflt === 'function' ? (home ? spec.dflt(home) : '') : spec.dflt;
+  if (!d) return { unknown: home || typeof spec.dflt !== 'function' ? `where ${spec.manager} keeps its cache depends on settings this Dockerfile does not show` : 'the home directory of the RUN\'s user is not known' };
+  if (d.startsWith('~')) {
+    if (!home) return { unknown: 'the home directory of the RUN\'s user is not known (BuildKit does not expand `~` in a mount target)' };
+    return { dir: normalizeDir(home + d.slice(1)) };
+  }
+  return { dir: normalizeDir(d) };
+}
+
+function normalizeDir(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
+/** True when `p` is `dir` or lies below it. */
+export function under(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
+}
+
+export interface CacheUse {
+  manager: string;
+  /** The command writes the directory (downloads into it). */
+  writes: boolean;
+  /** The command reads what an earlier command left there. */
+  reads: boolean;
+  /** It reads without being able to fill it again (offline flags, `--no-restore`, apt install without update). */
+  offline: boolean;
+}
+
+/**
+ * How one command of a RUN uses a manager's cache directories. `before` are the commands that run earlier in the same
+ * RUN (apt: an install after an update in the same RUN reads a fresh index).
+ */
+export function cacheUse(cmd: ShellCommand, before: ShellCommand[], env: Map<string, string>, text = ''): CacheUse[] {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  // assignments before the command (`GOPROXY=off go build`): the parse keeps them out of the words, the text has them
+  const inline = new Map<string, string>();
+  const re = /^\s*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S*)\s+/y;
+  let m: RegExpExecArray | null;
+  re.lastIndex = 0;
+  while ((m = re.exec(text))) inline.set(m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
+  for (const w of cmd.words) {
+    const a = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(w);
+    if (!a) break;
+    inline.set(a[1]!, a[2]!);
+  }
+  const envOf = (k: string) => inline.get(k) ?? env.get(k);
+  const out: CacheUse[] = [];
+  const inst = matchInstall(cmd);
+  if (inst && !(inst.manager === 'go' && sub === 'mod')) out.push({ manager: inst.manager, writes: true, reads: false, offline: false });
+  switch (name) {
+    case 'go':
+      if (sub === 'mod' && rest[rest.indexOf(sub) + 1] === 'download') out.push({ manager: 'go', writes: true, reads: false, offline: false });
+      else if (['build', 'install', 'test', 'run', 'vet', 'generate', 'list'].includes(sub)) {
+        const vendor = /-mod=vendor/.test(envOf('GOFLAGS') ?? '') || rest.some((w) => w === '-mod=vendor');
+        if (!vendor) out.push({ manager: 'go', writes: envOf('GOPROXY') !== 'off', reads: true, offline: envOf('GOPROXY') === 'off' });
+        if (['build', 'install', 'test', 'run', 'vet'].includes(sub)) out.push({ manager: 'go-build', writes: true, reads: true, offline: false });
+      }
+      break;
+    case 'mvn':
+    case 'mvnw': {
+      const offline = rest.some((w) => w === '-o' || w === '--offline');
+      out.splice(0, out.length, { manager: 'maven', writes: !offline, reads: true, offline });
+      break;
+    }
+    case 'gradle':
+    case 'gradlew': {
+      const offline = rest.includes('--offline');
+      out.splice(0, out.length, { manager: 'gradle', writes: !offline, reads: true, offline });
+      break;
+    }
+    case 'dotnet':
+      if (['build', 'publish', 'test', 'run', 'pack', 'msbuild'].includes(sub)) {
+        const offline = rest.includes('--no-restore');
+        out.push({ manager: 'dotnet', writes: !offline, reads: true, offline });
+      }
+      break;
+    case 'cargo':
+      if (['build', 'run', 'test', 'install', 'check', 'doc', 'clippy', 'bench', 'fetch', 'vendor'].includes(sub)) {
+        const offline = rest.includes('--offline') || rest.includes('--frozen') || envOn(envOf('CARGO_NET_OFFLINE'));
+        out.splice(0, out.length, { manager: 'cargo', writes: !offline, reads: sub !== 'fetch', offline: offline && sub !== 'fetch' });
+      }
+      break;
+    case 'pnpm':
+      if (['install', 'i', 'add', 'fetch'].includes(sub)) {
+        const offline = rest.includes('--offline');
+        out.splice(0, out.length, { manager: 'pnpm', writes: !offline, reads: sub !== 'fetch', offline });
+      }
+      break;
+    default: {
+      const os = matchOsPackage(cmd);
+      if (os?.manager === 'apt' && (os.kind === 'install' || os.kind === 'update')) {
+        const updated = os.kind === 'update' || before.some((b) => matchOsPackage(b)?.manager === 'apt' && matchOsPackage(b)!.kind === 'update');
+        out.push({ manager: 'apt', writes: true, reads: os.kind === 'install', offline: os.kind === 'install' && !updated });
+      } else if (name === 'apt-cache' || (os?.manager === 'apt' && os.kind === 'other' && ['list', 'search', 'show', 'policy', 'source', 'download'].includes(sub))) {
+        out.push({ manager: 'apt', writes: false, reads: true, offline: true });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Paths a command deletes (rm's operands, `find DIR … -delete`) and the caches it empties by name (`apt-get clean`,
+ * `npm cache clean`, `go clean -modcache`, …). Paths are as written (`~`, `$HOME` unexpanded).
+ */
+export function cleanedBy(cmd: ShellCommand): { paths: string[]; managers: string[] } {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  const paths: string[] = [];
+  const managers: string[] = [];
+  if (name === 'rm') paths.push(...rest.filter((w) => !w.startsWith('-')));
+  else if (name === 'find' && rest.includes('-delete')) paths.push(...rest.filter((w, i) => i === 0 || (!w.startsWith('-') && !rest[i - 1]!.startsWith('-'))).slice(0, 1));
+  const os = matchOsPackage(cmd);
+  if (os?.manager === 'apt' && ['clean', 'autoclean', 'dist-clean', 'distclean'].includes(sub)) managers.push('apt');
+  if (name === 'npm' && sub === 'cache' && rest.includes('clean')) managers.push('npm');
+  if (name === 'yarn' && sub === 'cache' && rest.includes('clean')) managers.push('yarn');
+  if ((name === 'pip' || name === 'pip3') && sub === 'cache' && (rest.includes('purge') || rest.includes('remove'))) managers.push('pip');
+  if (name === 'uv' && sub === 'cache' && (rest.includes('clean') || rest.includes('prune'))) managers.push('uv');
+  if (name === 'pnpm' && sub === 'store' && rest.includes('prune')) managers.push('pnpm');
+  if (name === 'go' && sub === 'clean') {
+    if (rest.includes('-modcache')) managers.push('go');
+    if (rest.includes('-cache')) managers.push('go-build');
+  }
+  if (name === 'composer' && (sub === 'clear-cache' || sub === 'clearcache' || sub === 'cc')) managers.push('composer');
+  if (name === 'dotnet' && sub === 'nuget' && rest.includes('locals')) managers.push('dotnet');
+  return { paths, managers };
+}
+
+/** Runtime commands (CMD/ENTRYPOINT) that read a package store when the container runs. */
+export function runtimeReads(manager: string, commandText: string): boolean {
+  const re: Record<string, RegExp> = {
+    maven: /(^|[\s"'\/[,])(mvn|mvnw)\b/,
+    gradle: /(^|[\s"'\/[,])(gradle|gradlew)\b/,
+    go: /(^|[\s"'\/[,])go["']?\s*,?\s*["']?(run|test|build|generate)\b/,
+    dotnet: /(^|[\s"'\/[,])dotnet["']?\s*,?\s*["']?(run|test|watch|build)\b/,
+    cargo: /(^|[\s"'\/[,])cargo\b/,
+    pnpm: /(^|[\s"'\/[,])pnpm\b/,
+    apt: /(^|[\s"'\/[,])(apt-get|apt)\b/,
+  };
+  return re[manager]?.test(commandText) ?? false;
+}
