@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check, analyze, normalizeRel, type Finding } from '../../server/src/engine';
-import { CORPUS_DIR, readManifest, corpusContext, rng, type ManifestEntry } from './checks';
+import { CORPUS_DIR, readManifest, corpusContext, corpusDockerfile, rng, type ManifestEntry } from './checks';
 
 function arg(name: string, dflt: number): number {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`));
@@ -40,7 +40,8 @@ function main(): void {
     const text = fs.readFileSync(path.join(CORPUS_DIR, 'dockerfiles', f), 'utf8');
     const m = manifest.get(f);
     const ctx = m ? corpusContext(m) : null;
-    for (const finding of check(text, ctx).findings) {
+    // the Dockerfile built, as the CLI and the editor pass it (context-includes-volatile's ignore fixes need it)
+    for (const finding of check(text, ctx, m && ctx ? { dockerfile: corpusDockerfile(m) } : {}).findings) {
       all.push({ file: f, finding, manifest: m, hasContext: !!ctx });
       const c = counts.get(finding.rule) ?? { findings: 0, fixable: 0, files: new Set<string>(), bySeverity: {} };
       c.findings++;
@@ -106,6 +107,7 @@ function main(): void {
     const m = s.manifest;
     console.log(`\n==== #${++k} ${s.finding.rule} [${s.finding.severity}] ${s.file}:${start.line + 1}${s.finding.fix ? `  FIX: ${s.finding.fix.title}` : ''}`);
     console.log(`  ${s.finding.message}`);
+    if (s.finding.fixRefused) console.log(`  fix refused (${s.finding.fixRefused.title}): ${s.finding.fixRefused.reason}`);
     for (const r of s.finding.related ?? []) console.log(`  related line ${r.range.start.line + 1}: ${r.message}`);
     if (m) console.log(`  context: ${m.context ?? '(none)'} dir=${m.context_dir} source=${(m as { context_source?: string }).context_source} ignore=${m.dockerignore ?? '-'}`);
     const from = Math.max(0, start.line - 10);
