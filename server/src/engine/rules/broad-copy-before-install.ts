@@ -97,7 +97,7 @@ export const broadCopyBeforeInstall: Rule = {
         }
         if (!copy) continue;
         if (!installs.length) {
-          const tools = toolInstallFinding(rc, run, rs.commands, copy, steps, i);
+          const tools = toolInstallFinding(rc, run, rs.commands, copy);
           if (tools) out.push(tools);
           continue;
         }
@@ -223,16 +223,13 @@ function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, com
   };
 }
 
-/** Paths a global tool install never writes (so moving it above a COPY there keeps the image). */
-const SYSTEM_DEST = /^\/(usr|opt|root|home|etc|var|bin|sbin|lib|lib64)?(\/|$)/;
-
 /**
  * A RUN that only installs named tools from a registry (`yarn global add serve`, `pip install poetry`) after a broad
- * COPY: it reads nothing the copy brought in, yet any change there reruns it. Fixed by moving it above the copy when it
- * follows the copy directly, nothing between changes what a RUN sees, and the copy's destination is not a folder the
- * install could write to.
+ * COPY: it reads nothing the copy brought in, yet any change there reruns it. No automatic fix: a tool can read
+ * configuration the copy brought in without naming it (yarn reads ./.yarnrc even for `global add`), so moving it above
+ * the copy is not provably the same install.
  */
-function toolInstallFinding(rc: RuleContext, run: Step, commands: { words: string[]; start: number; end: number }[], copy: Step, steps: Step[], runIdx: number): Finding | null {
+function toolInstallFinding(rc: RuleContext, run: Step, commands: { words: string[]; start: number; end: number }[], copy: Step): Finding | null {
   const tools = commands.map(matchToolInstall).filter((t) => !!t);
   if (!tools.length) return null;
   for (const c of commands) {
@@ -246,19 +243,11 @@ function toolInstallFinding(rc: RuleContext, run: Step, commands: { words: strin
   if (extra === 0) return null;
   const what = extra > 0 ? `a change to any of the ${plural(extra, 'file')} it copies` : 'a change to any file it copies';
   const pkgs = tools.flatMap((t) => t.packages);
-  const f: Finding = {
+  return {
     rule: broadCopyBeforeInstall.id,
     severity: broadCopyBeforeInstall.defaultSeverity,
     range: headRange(rc, run),
     message: `${quoteInstr(run)} installs ${pkgs.slice(0, 3).map((p) => '`' + p + '`').join(', ')}${pkgs.length > 3 ? ', …' : ''} from the registry and reads nothing from the build context, but runs after ${quoteInstr(copy, 30)} on line ${copy.line + 1}: ${what} reruns it. Install it before the copy.`,
     related: [{ range: headRange(rc, copy), message: `the broad ${copy.keyword} that reruns the install` }],
   };
-  const dest = copy.parts['dest'] ?? '/';
-  if (steps[runIdx - 1] === copy && nothingAffectingBetween(rc.model, run.stage, copy.line, run.line) && !SYSTEM_DEST.test(dest) && !run.argv && run.range.start.line > copy.range.end.line) {
-    f.fix = {
-      title: `Move ${quoteInstr(run, 30)} above line ${copy.line + 1}`,
-      edits: [insertBefore(copy.range.start.line, linesText(rc, run.range.start.line, run.range.end.line)), deleteLines(run.range.start.line, run.range.end.line)],
-    };
-  }
-  return f;
 }
