@@ -309,8 +309,10 @@ function imageRepo(ref: string): string {
   const lastSlash = noDigest.lastIndexOf('/');
   const colon = noDigest.indexOf(':', lastSlash + 1);
   let repo = colon < 0 ? noDigest : noDigest.slice(0, colon);
-  repo = repo.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '');
-  return repo.toLowerCase();
+  // any registry host (a first part with a dot, a port or localhost): registry.docker.com/library/ruby is ruby
+  const parts = repo.split('/');
+  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!)) parts.shift();
+  return parts.join('/').toLowerCase();
 }
 
 /** What a base image reference implies: env it sets, and whether its default user is root (null = unknown). */
