@@ -32,7 +32,11 @@ function main(): void {
       const c = per.get(f.rule) ?? { findings: 0, offered: 0, refused: new Map<string, number>() };
       c.findings++;
       if (f.fix) c.offered++;
-      if (f.fixRefused) c.refused.set(f.fixRefused.reason, (c.refused.get(f.fixRefused.reason) ?? 0) + 1);
+      if (f.fixRefused) {
+        // one line per kind of reason: numbers, paths and quoted commands folded
+        const why = f.fixRefused.reason.replace(/`[^`]*`/g, '`…`').replace(/line \d+/g, 'line N').replace(/\/[^\s,:;)]+/g, '<dir>').replace(/\d+/g, 'N');
+        c.refused.set(why, (c.refused.get(why) ?? 0) + 1);
+      }
       per.set(f.rule, c);
       if (RULES.includes(f.rule)) items.push({ file: m.file, repo: m.repo, finding: f });
     }
@@ -51,7 +55,7 @@ function main(): void {
     process.stdout.write(JSON.stringify(Object.fromEntries([...per].sort().map(([r, c]) => [r, { findings: c.findings, offered: c.offered, refused: Object.fromEntries(c.refused) }])), null, 2) + '\n');
     return;
   }
-  console.log('rule\tfindings\tfix offered\tfix refused');
+  console.log('rule\tfindings\tfix offered\tfix (or part of it) refused');
   for (const [r, c] of [...per].sort()) console.log(`${r}\t${c.findings}\t${c.offered}\t${[...c.refused.values()].reduce((s, x) => s + x, 0)}`);
   for (const [r, c] of [...per].sort()) for (const [why, n] of [...c.refused].sort((a, b) => b[1] - a[1])) console.log(`  ${r} refused ×${n}: ${why}`);
   let k = 0;

@@ -19,7 +19,7 @@ import { parseDockerignore } from './dockerignore';
 import { stepReads } from './inputs';
 import { analyze, resolvePath, type Model, type Step } from './model';
 import { runScript, type ShellCommand } from './shell';
-import { cacheSpecs, cacheUse, cleanedBy, imageDefaults, resolveCacheDir, runtimeReads, under, type CacheKind } from './rules/managers';
+import { cacheSpecs, cacheUse, cleanedBy, imageDefaults, resolveCacheDir, runtimeReads, under, withInline, type CacheKind } from './rules/managers';
 import type { Finding, RuleContext } from './rules/types';
 import { applyEdits } from './rules/util';
 
@@ -127,9 +127,11 @@ export function dirUse(model: Model, step: Step, dir: string): DirUse | null {
   const res: DirUse = { writes: false, reads: false, offline: false, how: '', literal: false };
   const done: ShellCommand[] = [];
   for (const c of rs.commands) {
-    for (const u of cacheUse(c, done, env, rs.script.slice(c.start, c.end))) {
+    const text = rs.script.slice(c.start, c.end);
+    const cenv = withInline(env, text);
+    for (const u of cacheUse(c, done, env, text)) {
       const hit = cacheSpecs(u.manager).some((spec) => {
-        const r = resolveCacheDir(spec, env, home);
+        const r = resolveCacheDir(spec, cenv, home);
         return 'dir' in r && (under(r.dir, dir) || under(dir, r.dir));
       });
       if (!hit) continue;
@@ -205,9 +207,10 @@ function verifyEdits(rc: RuleContext, finding: Finding, effect: FixEffect, fixed
     const step = model.steps.find((s) => s.range.start.line === e.range.start.line && s.range.end.line === e.range.end.line && touched.has(s.id));
     if (!step) return `the fix edits line ${e.range.start.line + 1}, which is not a step it declares`;
     // the new instruction on its own: its mounts and the commands its script runs
-    const mini = analyze((model.escape !== '\\' ? `# escape=${model.escape}\n` : '') + 'FROM scratch\n' + e.newText + '\n');
+    // (a sentinel after it: the edit must end where the instruction ended, not run on into the next one)
+    const mini = analyze((model.escape !== '\\' ? `# escape=${model.escape}\n` : '') + 'FROM scratch\n' + e.newText + '\nRUN layerwise-sentinel\n');
     const ns = mini.steps[0];
-    if (!ns || ns.keyword !== 'RUN' || mini.steps.length !== 1) return `the fixed instruction at line ${step.line + 1} does not parse as one RUN`;
+    if (!ns || ns.keyword !== 'RUN' || mini.steps.length !== 2 || mini.steps[1]!.script !== 'layerwise-sentinel') return `the fixed instruction at line ${step.line + 1} does not parse as one RUN`;
     const want = [...mountedTargets(step), ...(effect.mounts ?? []).filter((m) => m.step === step.id).map((m) => m.target)].sort();
     const got = ns.mounts.filter((m) => m.type === 'cache' || m.type === 'tmpfs').map((m) => resolvePath(step.workdir || '/', m.target ?? '')).sort();
     if (want.join('\n') !== got.join('\n')) return `the fixed RUN at line ${step.line + 1} does not mount what the fix says`;
@@ -257,8 +260,8 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
       if (u?.writes && !mountedAfterFix(b, D, effect)) return `the RUN at ${at(b)} (\`${u.how}\`) fills ${D} in the image; a cache mount on ${at(step)} would hide it`;
     }
   }
-  // 2. every later step that reads the folder mounts it too, and can fill it again
-  for (const a of stepsAfter(model, step)) {
+  // 2. no step of any stage copies (or bind-mounts) the folder out of this stage or one built on it
+  for (const a of model.steps) {
     for (const r of a.stageReads) {
       if (r.stage === null || !stageChain(model, r.stage).includes(step.stage)) continue;
       for (const p of r.paths) {
@@ -266,6 +269,9 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
         if (under(abs, D) || under(D, abs)) return `the ${a.keyword} at ${at(a)} copies ${abs} from this stage, which would no longer hold ${D}`;
       }
     }
+  }
+  // every later step that reads the folder mounts it too, and can fill it again
+  for (const a of stepsAfter(model, step)) {
     if (a.keyword !== 'RUN') continue;
     const u = dirUse(model, a, D);
     // a download cache is only ever read by its own manager, which downloads again what is missing
@@ -307,7 +313,8 @@ export function wholeTreeReader(model: Model): { step: Step; why: string } | nul
     for (const a of stepsAfter(model, b)) {
       if (a.keyword !== 'RUN') continue;
       const text = a.script ?? a.argv?.join(' ') ?? '';
-      if (/(^|[\s;&|(`])git\s|\.git\b|GIT_DIR|setuptools[-_]scm|hatch[-_]vcs|versioneer|buildvcs|dunamai|poetry-dynamic-versioning/.test(text)) return { step: a, why: 'reads the git state (an excluded tracked file makes the tree dirty and changes what it stamps)' };
+      // git commands that look at the local repository (not clone/fetch of another one), .git itself, VCS versioning
+      if (/(^|[\s;&|(`$])git\s+(-C\s+\S+\s+)?(describe|rev-parse|status|diff|log|show|ls-files|rev-list|symbolic-ref|name-rev|stash|update-index|add|commit|archive)\b|(^|[\s"'=/])\.git\b|GIT_DIR|setuptools[-_]scm|hatch[-_]vcs|versioneer|buildvcs|dunamai|poetry-dynamic-versioning/.test(text)) return { step: a, why: 'reads the git state (an excluded tracked file makes the tree dirty and changes what it stamps)' };
     }
   }
   return null;

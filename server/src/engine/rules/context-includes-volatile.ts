@@ -98,6 +98,7 @@ export const contextIncludesVolatile: Rule = {
       };
       if (reader) {
         f.message += ` The ${reader.step.keyword} at line ${reader.step.line + 1} ${reader.why}; its rerun on any change is expected, and no ignore-file fix is offered.`;
+        f.fixRefused = { title: `Exclude volatile files in ${rc.ignoreName}`, reason: `the ${reader.step.keyword} at line ${reader.step.line + 1} ${reader.why}` };
         out.push(f);
         continue;
       }

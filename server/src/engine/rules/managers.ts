@@ -521,12 +521,15 @@ const IMAGE_ENV: [RegExp, Record<string, string>][] = [
 const NON_ROOT_IMAGES = /^(cgr\.dev\/|bitnami\/|jenkins\/|gcr\.io\/distroless\/.*:(.*-)?nonroot|.*:nonroot$)/;
 
 function imageRepo(ref: string): string {
-  const noDigest = ref.split('@')[0]!;
+  // the model writes a FROM --platform as `ref (platform)`
+  const noDigest = ref.replace(/\s.*$/, '').split('@')[0]!;
   const lastSlash = noDigest.lastIndexOf('/');
   const colon = noDigest.indexOf(':', lastSlash + 1);
   let repo = colon < 0 ? noDigest : noDigest.slice(0, colon);
-  repo = repo.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '');
-  return repo.toLowerCase();
+  // any registry host (a first part with a dot, a port or localhost): registry.docker.com/library/ruby is ruby
+  const parts = repo.split('/');
+  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!)) parts.shift();
+  return parts.join('/').toLowerCase();
 }
 
 /** What a base image reference implies: env it sets, and whether its default user is root (null = unknown). */
@@ -534,7 +537,7 @@ export function imageDefaults(ref: string): { env: Record<string, string>; rootB
   const repo = imageRepo(ref);
   const env: Record<string, string> = {};
   for (const [re, e] of IMAGE_ENV) if (re.test(repo)) Object.assign(env, e);
-  return { env, rootByDefault: !NON_ROOT_IMAGES.test(ref.toLowerCase()) };
+  return { env, rootByDefault: !NON_ROOT_IMAGES.test(ref.replace(/\s.*$/, '').toLowerCase()) };
 }
 
 export type Resolved = { dir: string } | { unknown: string };
@@ -584,6 +587,23 @@ export function under(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
 }
 
+/**
+ * The env of one command: the RUN's, plus the assignments before the command (`GOPROXY=off go build`; the parse keeps
+ * them out of the words, the command's text has them).
+ */
+export function withInline(env: Map<string, string>, text: string, words: string[] = []): Map<string, string> {
+  let out: Map<string, string> | null = null;
+  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"']*)\s+/y;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) (out ??= new Map(env)).set(m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
+  for (const w of words) {
+    const a = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(w);
+    if (!a) break;
+    (out ??= new Map(env)).set(a[1]!, a[2]!);
+  }
+  return out ?? env;
+}
+
 export interface CacheUse {
   manager: string;
   /** The command writes the directory (downloads into it). */
@@ -601,18 +621,8 @@ export interface CacheUse {
 export function cacheUse(cmd: ShellCommand, before: ShellCommand[], env: Map<string, string>, text = ''): CacheUse[] {
   const { name, rest } = tool(cmd.words);
   const sub = rest.find((w) => !w.startsWith('-')) ?? '';
-  // assignments before the command (`GOPROXY=off go build`): the parse keeps them out of the words, the text has them
-  const inline = new Map<string, string>();
-  const re = /^\s*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|\S*)\s+/y;
-  let m: RegExpExecArray | null;
-  re.lastIndex = 0;
-  while ((m = re.exec(text))) inline.set(m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
-  for (const w of cmd.words) {
-    const a = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(w);
-    if (!a) break;
-    inline.set(a[1]!, a[2]!);
-  }
-  const envOf = (k: string) => inline.get(k) ?? env.get(k);
+  const inline = withInline(env, text, cmd.words);
+  const envOf = (k: string) => inline.get(k);
   const out: CacheUse[] = [];
   const inst = matchInstall(cmd);
   if (inst && !(inst.manager === 'go' && sub === 'mod')) out.push({ manager: inst.manager, writes: true, reads: false, offline: false });

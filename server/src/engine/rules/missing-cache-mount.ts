@@ -8,7 +8,7 @@
 // Debian's docker-clean hook is set aside for that RUN only.
 import { mountedTargets, proveFix, runEnv, runHome, stepsAfter, stepsBefore, dirUse, type FixEffect, type MountEffect } from '../fixsafety';
 import { runScript, type ShellCommand } from '../shell';
-import { cacheSpecs, cacheUse, cleanedBy, matchInstall, resolveCacheDir, under, type CacheDirSpec } from './managers';
+import { cacheSpecs, cacheUse, cleanedBy, matchInstall, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
 import type { Step } from '../model';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { headRange, isWindowsStage, linesText, quoteInstr, replaceLines } from './util';
@@ -57,19 +57,23 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
   const aptBinary = rs.commands.some((c) => c.words[0] === 'apt' && ['install', 'upgrade', 'full-upgrade', 'dist-upgrade'].includes(c.words.find((w, i) => i > 0 && !w.startsWith('-')) ?? ''));
   for (const c of rs.commands) {
     const noCache = c.words.includes('--no-cache-dir') || c.words.includes('--no-cache');
-    for (const u of cacheUse(c, done, env, rs.script.slice(c.start, c.end))) {
+    const ctext = rs.script.slice(c.start, c.end);
+    const cenv = withInline(env, ctext);
+    for (const u of cacheUse(c, done, env, ctext)) {
       if (!u.writes || noCache) continue;
+      // an `apt-get update` on its own is apt-update-alone's; this rule speaks of the RUN that installs
+      if (u.manager === 'apt' && !u.reads) continue;
       // a plain install of named packages (npm i x) downloads too, but only manifest installs and apt are this rule's
       if (!matchInstall(c) && !['go', 'go-build', 'apt', 'maven', 'gradle', 'dotnet', 'cargo', 'pnpm'].includes(u.manager)) continue;
       for (const spec of cacheSpecs(u.manager)) {
         if (wants.some((w) => w.spec === spec)) continue;
-        const r = resolveCacheDir(spec, env, home);
+        const r = resolveCacheDir(spec, cenv, home);
         if ('off' in r) continue;
         const w: Want = { manager: u.manager, spec, dir: 'dir' in r ? r.dir : null, why: 'unknown' in r ? r.unknown : undefined };
         // already mounted (a folder at, above or below it), or a mount that ends like the default for an unknown home
         const suffix = typeof spec.dflt === 'string' && spec.dflt.startsWith('~') ? spec.dflt.slice(1) : null;
         if (existing.some((t) => (w.dir && (under(t, w.dir) || under(w.dir, t))) || (!w.dir && suffix && t.endsWith(suffix)))) continue;
-        if (!w.why) w.why = hazard(rc, step, spec, env);
+        if (!w.why) w.why = hazard(rc, step, spec, cenv);
         if (spec.manager === 'apt' && spec.kind === 'download' && aptBinary) w.why ??= '`apt` (unlike apt-get) deletes the packages it downloaded after installing them';
         wants.push(w);
       }
@@ -77,12 +81,13 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
     done.push(c);
   }
   if (!wants.length) return null;
-  const managers = [...new Set(wants.map((w) => (w.manager === 'go-build' ? 'Go build' : w.manager)))];
+  const managers = [...new Set(wants.filter((w) => w.manager !== 'go-build').map((w) => (w.manager === 'go' ? 'Go module' : w.manager)))];
+  const does = [...(managers.length ? [`downloads ${managers.join(' and ')} packages`] : []), ...(wants.some((w) => w.manager === 'go-build') ? ['recompiles every Go package'] : [])];
   const f: Finding = {
     rule: missingCacheMount.id,
     severity: missingCacheMount.defaultSeverity,
     range: headRange(rc, step),
-    message: `${quoteInstr(step)} ${wants.every((w) => w.manager === 'go-build') ? 'recompiles every Go package' : `downloads ${managers.join(' and ')} ${wants.some((w) => w.manager === 'go-build') ? 'packages (and recompiles)' : 'packages'}`} from scratch every time it reruns.`,
+    message: `${quoteInstr(step)} ${does.join(' and ')} from scratch every time it reruns.`,
   };
   // plan: one folder at a time, kept when the fix-safety checker proves it; then all kept folders together
   const refused: string[] = [];
@@ -100,9 +105,12 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
   const plan = ok.length ? planFix(rc, step, ok) : null;
   if (plan && typeof plan !== 'string' && !proveFix(rc, { ...f, fix: plan })) {
     f.fix = plan;
-    f.message += ` Add RUN --mount=type=cache,target=${ok[0]!.dir} so downloads survive between builds (cache-mount contents never bust the cache).`;
+    f.message += ` Add RUN --mount=type=cache,target=${ok[0]!.dir}${ok.length > 1 ? ` (and cache mounts on ${ok.slice(1).map((w) => w.dir).join(', ')})` : ''} so ${ok.some((w) => w.manager !== 'go-build') ? 'downloads' : 'compiled packages'} survive between builds (cache-mount contents never bust the cache).`;
   } else if (ok.length) f.message += ` A cache mount on ${ok[0]!.dir} would keep them between builds.`;
-  if (refused.length) f.message += ` No cache-mount fix for the ${refused.join('; the ')}.`;
+  if (refused.length) {
+    f.message += ` No cache-mount fix for the ${refused.join('; the ')}.`;
+    f.fixRefused = { title: 'Add a cache mount', reason: refused[0]! };
+  }
   return f;
 }
 
@@ -190,7 +198,8 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
   for (const [id, e] of perStep) {
     const s = model.steps[id]!;
     if (s.script === undefined || s.heredoc || s.trigger) return `the RUN at line ${s.line + 1} is not a shell-form RUN the fix can edit`;
-    if (e.wrapApt && (runScript(s)?.commands ?? []).some((c) => c.words[0] === 'exit' || c.words[0] === 'exec')) return `the RUN at line ${s.line + 1} may exit early, before docker-clean is put back`;
+    // an early successful exit would skip putting docker-clean back (a failing one fails the build: no layer)
+    if (e.wrapApt && (runScript(s)?.commands ?? []).some((c) => (c.words[0] === 'exit' && (c.words.length === 1 || c.words[1] === '0')) || c.words[0] === 'exec' || c.words[0] === 'return')) return `the RUN at line ${s.line + 1} may exit early, before docker-clean is put back`;
     const text = editStep(rc, s, e);
     if (text === null) return `the RUN at line ${s.line + 1} is written in a way the fix cannot edit safely`;
     edits.push(replaceLines(rc, s.range.start.line, s.range.end.line, text));
