@@ -148,6 +148,13 @@ describe('copy-source-missing: one likely-context warning, no per-file errors fo
     assert.deepEqual(where(f), [[2, 'warning'], [3, 'error']]);
     assert.match(f[0]!.message, /produced before `docker build` \(`target\/`\)/);
   });
+  test('the `file.ex[t]` optional-file idiom says nothing; an empty wildcard of archives says they come from a build', () => {
+    assert.deepEqual(findings('FROM alpine:3.20\nCOPY cwallet.ss[o] ./\n', ctxOf(['x']), rule), []);
+    const f = findings('FROM alpine:3.20\nCOPY app-*-linux.tar.gz ./\n', ctxOf(['x']), rule);
+    assert.deepEqual(where(f), [[2, 'info']]);
+    assert.match(f[0]!.message, /produced before `docker build` \(an archive or binary\)/);
+    assert.deepEqual(where(findings('FROM alpine:3.20\nCOPY conf*.yml ./\n', ctxOf(['x']), rule)), [[2, 'info']], 'other empty wildcards: info as before');
+  });
   test('`--chmod 777` (no `=`) stops the parser: no bogus missing source `777`, a parse problem instead', () => {
     const text = 'FROM alpine:3.20\nADD --chmod 777 file.txt /tmp\n';
     assert.deepEqual(findings(text, ctxOf(['file.txt']), rule), []);

@@ -54,6 +54,8 @@ export const copySourceMissing: Rule = {
         const wildcard = /[*?[]/.test(src);
         // a wildcard that matches nothing is fine as long as another source matches (the `COPY x* noop.txt` idiom)
         if (wildcard && all.some((o) => !reads.unmatched.includes(o))) continue;
+        // `COPY cwallet.ss[o] ./`: one-letter classes and no other wildcard is the idiom for "copy it if it is there"
+        if (wildcard && !/[*?]/.test(src.replace(/\[[^\]/]\]/g, ''))) continue;
         // present but excluded by the ignore file: copy-ignored-file says it better
         if (!wildcard && ig.ignores(src) && sourcePresence(ctx, ig, src) !== 'no') continue;
         const up = levelsUp(ctx.label, src);
@@ -65,11 +67,14 @@ export const copySourceMissing: Rule = {
           missing.push({ step, src });
           continue;
         }
+        const artifact = buildOutput(src);
         out.push({
           rule: this.id,
           severity: 'info',
           range: headRange(rc, step),
-          message: `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${hint}`,
+          message: artifact
+            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${ctx.label}; it looks like something produced before \`docker build\` (${artifact}), so produce it first — as it is, this step copies nothing (BuildKit does not fail on an empty wildcard) and steps that use the files fail.`
+            : `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${hint}`,
         });
       }
     }
