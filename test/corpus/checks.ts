@@ -78,6 +78,15 @@ function repoPaths(dir: string, ctx: string): Set<string> {
   return s;
 }
 
+function submodulesOf(dir: string, ctx: string): string[] {
+  try {
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'contexts', ctx, '_meta.json'), 'utf8')) as { submodules?: string[] };
+    return meta.submodules ?? [];
+  } catch {
+    return [];
+  }
+}
+
 function storedIgnoreFile(dir: string, ctx: string, repoPath: string): string | null {
   const plain = path.join(dir, 'contexts', ctx, repoPath.replace(/\//g, '__'));
   if (fs.existsSync(plain)) return plain;
@@ -117,6 +126,13 @@ export function corpusContext(m: ManifestEntry, dir = CORPUS_DIR): MemoryContext
       return all.has(base ? base + '/' + p : p);
     };
   }
+  // git submodules are omitted from the listing (contexts/<repo>/_meta.json names them): a clone without
+  // --recursive has each as an empty folder, and .gitmodules says which folders they are
+  const subs = submodulesOf(dir, m.context);
+  if (subs.length) {
+    for (const sp of subs) if (!prefix || sp.startsWith(prefix)) ctx.addDir(sp.slice(prefix.length));
+    if (ctx.entry('.gitmodules')) ctx.addFile('.gitmodules', subs.filter((sp) => !prefix || sp.startsWith(prefix)).map((sp) => `[submodule "${sp}"]\n\tpath = ${sp.slice(prefix.length)}\n`).join(''));
+  }
   if (m.dockerignore) {
     const file = storedIgnoreFile(dir, m.context, m.dockerignore);
     if (!file) throw new Error(`manifest names ${m.dockerignore} but contexts/${m.context} does not hold it`);
@@ -124,6 +140,13 @@ export function corpusContext(m: ManifestEntry, dir = CORPUS_DIR): MemoryContext
     ctx.setIgnore(rel, fs.readFileSync(file, 'utf8'));
   }
   return ctx;
+}
+
+/** The Dockerfile's path inside its build context (posix), or undefined when it lies outside the context. */
+export function corpusDockerfile(m: ManifestEntry): string | undefined {
+  const cd = normalizeRel(m.context_dir);
+  if (!cd) return m.path;
+  return m.path.startsWith(cd + '/') ? m.path.slice(cd.length + 1) : undefined;
 }
 
 /** Runs every engine entry point the sweep covers on one Dockerfile text. Never throws: failures are collected. */

@@ -7,10 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze, check, fixAll, applyEdits, MemoryContext, stepReads, type Model } from '../../server/src/engine';
 import { runScript } from '../../server/src/engine/shell';
-import { CORPUS_DIR, readManifest, corpusContext } from './checks';
+import { CORPUS_DIR, readManifest, corpusContext, corpusDockerfile } from './checks';
 
-/** Commands a fix may add: Debian's docker-clean removal for an apt cache mount. */
-const ADDED_OK = [/^rm -f \/etc\/apt\/apt\.conf\.d\/docker-clean$/, /^echo Binary::apt::APT::Keep-Downloaded-Packages "true";$/];
 
 function stageSignature(model: Model, ctx: MemoryContext | null) {
   const reads = ctx ? stepReads(model, ctx) : new Map();
@@ -36,6 +34,7 @@ test('fixes keep every corpus Dockerfile equivalent', (t) => {
   }
   const manifest = readManifest();
   const offered: Record<string, number> = {};
+  const refused: Record<string, number> = {};
   const found: Record<string, number> = {};
   const failures: string[] = [];
   let files = 0;
@@ -44,11 +43,15 @@ test('fixes keep every corpus Dockerfile equivalent', (t) => {
     const ctx = corpusContext(m);
     files++;
     const before = analyze(text);
-    const res = check(text, ctx, {}, before);
+    const res = check(text, ctx, { dockerfile: corpusDockerfile(m) }, before);
     for (const f of res.findings) {
       found[f.rule] = (found[f.rule] ?? 0) + 1;
+      if (f.fixRefused) refused[f.rule] = (refused[f.rule] ?? 0) + 1;
       if (!f.fix) continue;
       offered[f.rule] = (offered[f.rule] ?? 0) + 1;
+      // the only commands a fix may add or remove are those it declares (and the fix-safety checker verified)
+      const declaredAdded = (f.fix.effect?.added ?? []).map((x) => x.words.join(' '));
+      const declaredRemoved = (f.fix.effect?.removed ?? []).map((x) => x.words.join(' '));
       const after = applyEdits(text, f.fix.edits.filter((e) => e.file === 'dockerfile'));
       const m2 = analyze(after);
       const where = `${m.file}: ${f.rule} at line ${f.range.start.line + 1}`;
@@ -66,10 +69,18 @@ test('fixes keep every corpus Dockerfile equivalent', (t) => {
         const lost: string[] = [];
         for (const c of a[i]!.cmds) {
           const k = rest.indexOf(c);
-          if (k < 0) lost.push(c);
-          else rest.splice(k, 1);
+          if (k < 0) {
+            const d = declaredRemoved.indexOf(c);
+            if (d >= 0) declaredRemoved.splice(d, 1);
+            else lost.push(c);
+          } else rest.splice(k, 1);
         }
-        const added = rest.filter((c) => !ADDED_OK.some((r) => r.test(c)));
+        const added = rest.filter((c) => {
+          const d = declaredAdded.indexOf(c);
+          if (d < 0) return true;
+          declaredAdded.splice(d, 1);
+          return false;
+        });
         if (lost.length || added.length) failures.push(`${where}: stage ${i} runs different commands (lost ${JSON.stringify(lost)}, added ${JSON.stringify(added)})`);
         const la = [...a[i]!.copied].sort();
         const lb = [...b[i]!.copied].filter((x) => !la.includes(x) ? !a[i]!.copied.has('.') : true).sort();
@@ -77,11 +88,12 @@ test('fixes keep every corpus Dockerfile equivalent', (t) => {
       }
     }
     // fixing everything must terminate and parse
-    const all = fixAll(text, ctx);
+    const all = fixAll(text, ctx, { dockerfile: corpusDockerfile(m) });
     if (analyze(all.text).problems.length > before.problems.length) failures.push(`${m.file}: fix-all produced new problems`);
   }
   t.diagnostic(`files: ${files}`);
   t.diagnostic(`findings per rule: ${JSON.stringify(found)}`);
   t.diagnostic(`fixes offered per rule: ${JSON.stringify(offered)}`);
+  t.diagnostic(`fixes refused by the fix-safety checker per rule: ${JSON.stringify(refused)}`);
   assert.deepEqual(failures, []);
 });

@@ -15,7 +15,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILDKIT_VERSION, CLI, DOCKER, dockerEnv, findBuilder, lockBuilder, pruneBuilder, writeSpec } from './harness';
-import { fixScenarios, RULE_ALLOWED, TOOLS_FILES, TOOLS_IMAGE, type AllowedDiff, type FixScenario } from './fix-scenarios';
+import { fixScenarios, gitTrackedFile, RULE_ALLOWED, TOOLS_FILES, TOOLS_IMAGE, type AllowedDiff, type FixScenario } from './fix-scenarios';
 
 const isCI = process.env.CI === 'true';
 const only = process.env.LAYERWISE_FIX_ONLY;
@@ -113,17 +113,17 @@ function run(args: string[], env: NodeJS.ProcessEnv, cwd?: string, timeout = 300
   return spawnSync(DOCKER, args, { cwd, env, encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
 }
 
-function buildAndExport(host: string, dir: string, tag: string, outTar: string, buildArgs: Record<string, string>): Built {
+function buildAndExport(host: string, dir: string, tag: string, outTar: string, buildArgs: Record<string, string>, dockerfile = 'Dockerfile'): Built {
   const env = dockerEnv(host);
   const common = ['build', '--network=none', '--progress=plain'];
   for (const [k, v] of Object.entries(buildArgs)) common.push('--build-arg', `${k}=${v}`);
-  const tagged = [...common, '-t', tag, '-f', join(dir, 'Dockerfile'), dir];
+  const tagged = [...common, '-t', tag, '-f', join(dir, dockerfile), dir];
   const command = `${DOCKER} ${tagged.join(' ')}`;
   const r = run(tagged, env, dir);
   const log = (r.stdout ?? '') + (r.stderr ?? '');
   if (r.status !== 0) return { ok: false, log, command };
   // the same build again (fully cached) to a tar of the final filesystem
-  const t = run([...common, '--output', `type=tar,dest=${outTar}`, '-f', join(dir, 'Dockerfile'), dir], env, dir);
+  const t = run([...common, '--output', `type=tar,dest=${outTar}`, '-f', join(dir, dockerfile), dir], env, dir);
   if (t.status !== 0) return { ok: false, log: log + (t.stdout ?? '') + (t.stderr ?? ''), command: command + ' (then --output type=tar)' };
   const ins = run(['image', 'inspect', '--format', '{{json .Config}}', tag], env);
   if (ins.status !== 0) return { ok: false, log: log + ins.stderr, command: `${DOCKER} image inspect ${tag}` };
@@ -173,7 +173,9 @@ function checkArgs(sc: FixScenario, dockerfile: string, configFile: string | nul
 function materializeContext(dir: string, sc: FixScenario): void {
   mkdirSync(dir, { recursive: true });
   for (const [rel, spec] of Object.entries(sc.files)) writeSpec(dir, rel, spec);
-  writeFileSync(join(dir, 'Dockerfile'), sc.dockerfile);
+  const df = sc.dockerfilePath ?? 'Dockerfile';
+  writeSpec(dir, df, sc.dockerfile);
+  if (sc.gitTracked) writeSpec(dir, '.git/tracked', gitTrackedFile(sc.files, sc.dockerfile, df, sc.gitTracked));
 }
 
 /** A config file outside the context that turns every rule except `sc.rules` off. */
@@ -251,30 +253,53 @@ describe('fix safety: original vs fixed Dockerfile built with a real BuildKit (d
         const configFile = writeConfig(base, sc, allRules);
 
         // 1. fix a copy with the CLI
-        const fixRun = cli([...checkArgs(sc, join(fixedDir, 'Dockerfile'), configFile), '--fix'], fixedDir);
+        const df = sc.dockerfilePath ?? 'Dockerfile';
+        // like `docker build -f <df> .`: the context is the scenario's root, wherever the Dockerfile lives
+        const ctxArgs = sc.dockerfilePath ? ['--context', fixedDir] : [];
+        const fixRun = cli([...checkArgs(sc, join(fixedDir, df), configFile), ...ctxArgs, '--fix'], fixedDir);
         const applied = (fixRun.files[0]?.fixed ?? []).map((x) => x.rule);
-        const fixedText = readFileSync(join(fixedDir, 'Dockerfile'), 'utf8');
+        const fixedText = readFileSync(join(fixedDir, df), 'utf8');
         const ignorePath = join(fixedDir, '.dockerignore');
         const fixedIgnore = existsSync(ignorePath) ? readFileSync(ignorePath, 'utf8') : '(none)';
         t.diagnostic(`applied: ${applied.join(', ') || '(nothing)'}\n--- fixed Dockerfile\n${fixedText}--- fixed .dockerignore\n${fixedIgnore}`);
         for (const id of sc.expectFixed) assert.ok(applied.includes(id), `${sc.name}: \`check --fix\` did not apply a ${id} fix (applied: ${applied.join(', ') || 'nothing'})\n$ ${fixRun.command}`);
 
         // 2. the fixed file is what `check` says: the rules fixed no longer fire
-        const recheck = cli(checkArgs(sc, join(fixedDir, 'Dockerfile'), configFile), fixedDir);
+        const recheck = cli([...checkArgs(sc, join(fixedDir, df), configFile), ...ctxArgs], fixedDir);
         const left = (recheck.files[0]?.findings ?? []).filter((f) => sc.expectFixed.includes(f.rule));
         assert.deepEqual(left.map((f) => `${f.rule}@${f.line}: ${f.message}`), [], `${sc.name}: rules still fire on the fixed file\n$ ${recheck.command}`);
         // cases where a real build showed the fix is unsafe: the rule may report (or see that the step does read the
         // copied files and stay quiet), but it must not offer — or apply — that fix
+        // (when it does, both are still built below, so the failure shows what the fix does to the build)
+        const unsafeApplied = (sc.expectUnfixed ?? []).filter((id) => applied.includes(id));
         for (const id of sc.expectUnfixed ?? []) {
-          assert.ok(!applied.includes(id), `${sc.name}: ${id} applied a fix that is not safe here: ${sc.unsafeBecause}`);
           const f = (recheck.files[0]?.findings ?? []).filter((x) => x.rule === id);
           assert.ok(f.every((x) => !x.fixable), `${sc.name}: ${id} should not offer a fix: ${sc.unsafeBecause}`);
         }
 
         // 3. build both for real and compare final filesystems and image configs
-        const orig = buildAndExport(host, origDir, tags[0]!, join(base, 'original.tar'), sc.buildArgs ?? {});
+        const orig = buildAndExport(host, origDir, tags[0]!, join(base, 'original.tar'), sc.buildArgs ?? {}, df);
         assert.ok(orig.ok, `${sc.name}: the ORIGINAL Dockerfile does not build (scenario bug)\n$ ${orig.command}\n${orig.log}`);
-        const fixed = buildAndExport(host, fixedDir, tags[1]!, join(base, 'fixed.tar'), sc.buildArgs ?? {});
+        const fixed = buildAndExport(host, fixedDir, tags[1]!, join(base, 'fixed.tar'), sc.buildArgs ?? {}, df);
+        // a later build of the fixed file: cache mounts emptied (BuildKit prunes them apart from the layer cache), one
+        // source edited — a step that reads a store another step filled in a cache mount then runs without it
+        const rebuild = (): Built | null => {
+          if (!sc.rebuild || !fixed.ok) return null;
+          const env = dockerEnv(host);
+          const r = run(['builder', 'prune', '-af', '--filter', 'type=exec.cachemount'], env);
+          if (r.status !== 0) throw new Error(`pruning cache mounts failed: ${r.stderr}`);
+          writeFileSync(join(fixedDir, sc.rebuild.file), sc.rebuild.content);
+          return buildAndExport(host, fixedDir, tags[1]!, join(base, 'fixed2.tar'), sc.buildArgs ?? {}, df);
+        };
+        if (unsafeApplied.length) {
+          const again = rebuild();
+          const what = !fixed.ok
+            ? `the fixed build FAILS:\n${fixed.log.slice(-1500)}`
+            : again && !again.ok
+              ? `the fixed build works once, but FAILS after its cache mounts were pruned and ${sc.rebuild!.file} edited:\n${again.log.slice(-1500)}`
+              : `the fixed build differs:\n${diffFs(orig.fs!, fixed.fs!, []).map((d) => `  ${d.path}: original ${d.original} | fixed ${d.fixed}`).join('\n') || '  (same filesystem)'}`;
+          assert.fail(`${sc.name}: ${unsafeApplied.join(', ')} applied a fix that is not safe here: ${sc.unsafeBecause}\n--- fixed Dockerfile\n${fixedText}--- ${what}`);
+        }
         assert.ok(fixed.ok, `${sc.name}: the FIXED Dockerfile does not build\n--- fixed Dockerfile\n${fixedText}\n$ ${fixed.command}\n${fixed.log.slice(-4000)}`);
 
         const allowed = [...applied.flatMap((r) => RULE_ALLOWED[r] ?? []), ...(sc.allowed ?? [])];
@@ -285,6 +310,14 @@ describe('fix safety: original vs fixed Dockerfile built with a real BuildKit (d
         assert.deepEqual(bad.map((d) => `${d.path}: original ${d.original} | fixed ${d.fixed}`), [],
           `${sc.name}: the final filesystems differ\n--- fixed Dockerfile\n${fixedText}` + (keep ? `(kept: ${base})` : ''));
         assert.deepEqual(fixed.config, orig.config, `${sc.name}: the image configs differ`);
+        // the cache the fix moves into a cache mount must really have left the image (a mount on the wrong folder leaves it)
+        for (const p of applied.length ? sc.cacheOut ?? [] : []) {
+          assert.ok(orig.fs!.has(p), `${sc.name}: scenario bug: the original image has no ${p}`);
+          const left = [...fixed.fs!.keys()].filter((q) => (q === p || q.startsWith(p + '/')) && fixed.fs!.get(q)!.type !== 'dir');
+          assert.deepEqual(left, [], `${sc.name}: the cache at ${p} is still in the fixed image (the mount is on another folder)\n--- fixed Dockerfile\n${fixedText}`);
+        }
+        const again = rebuild();
+        if (again) assert.ok(again.ok, `${sc.name}: the fixed Dockerfile FAILS once its cache mounts are pruned and ${sc.rebuild!.file} edited\n--- fixed Dockerfile\n${fixedText}\n${again.log.slice(-3000)}`);
         t.diagnostic(`identical: ${orig.fs!.size} paths compared (${ok.length} allowed difference(s))`);
       } finally {
         spawnSync(DOCKER, ['image', 'rm', '-f', ...tags], { env: dockerEnv(host), encoding: 'utf8' });

@@ -13,6 +13,7 @@
 // Data only. `expectUnfixed` marks scenarios where a real build showed a fix is NOT safe: the rule must not offer it.
 // `knownUnsafe` (none today) marks scenarios that show a fix which is NOT safe yet (the test reports them as TODO
 // instead of failing; remove the flag once the rule is fixed and the scenario passes).
+import { createHash } from 'node:crypto';
 import type { FileSpec } from './scenarios';
 
 export const TOOLS_IMAGE = 'layerwise-fixtools:1';
@@ -133,6 +134,120 @@ case "$sub" in
 esac
 `;
 
+
+const DOTNET = `#!/bin/sh
+# fake dotnet: restore writes the packages the project needs into the NuGet packages folder (NUGET_PACKAGES, default
+# ~/.nuget/packages) and obj/project.assets.json; build/publish restore first unless --no-restore, then need every
+# package in that folder (like the real SDK, which reads them from there) and copy them to the output.
+set -e
+sub="$1"; shift
+pk="\${NUGET_PACKAGES:-\${HOME:-/root}/.nuget/packages}"
+restore() {
+  ls *.csproj >/dev/null 2>&1 || { echo "MSBUILD : error MSB1003: no project file" >&2; exit 1; }
+  for p in $(sed -n 's/.*PackageReference Include="\\([^"]*\\)".*/\\1/p' *.csproj); do
+    mkdir -p "$pk/$p/1.0.0"; echo "dll $p" > "$pk/$p/1.0.0/$p.dll"
+  done
+  mkdir -p obj; echo "{ \\"packageFolders\\": { \\"$pk\\": {} } }" > obj/project.assets.json
+}
+out=bin
+norestore=""
+while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; --no-restore) norestore=1; shift ;; *) shift ;; esac; done
+case "$sub" in
+  restore) restore ;;
+  build|publish)
+    [ -n "$norestore" ] || restore
+    [ -f obj/project.assets.json ] || { echo "error NETSDK1004: Assets file obj/project.assets.json not found. Run a NuGet package restore" >&2; exit 1; }
+    mkdir -p "$out"
+    for p in $(sed -n 's/.*PackageReference Include="\\([^"]*\\)".*/\\1/p' *.csproj); do
+      [ -f "$pk/$p/1.0.0/$p.dll" ] || { echo "error NETSDK1064: Package $p, version 1.0.0 was not found in $pk" >&2; exit 1; }
+      cp "$pk/$p/1.0.0/$p.dll" "$out/"
+    done
+    cat Program.cs > "$out/app.dll" ;;
+  *) echo "fake dotnet: unsupported: $sub" >&2; exit 1 ;;
+esac
+`;
+
+const MVN = `#!/bin/sh
+# fake mvn: resolves the pom's dependencies into the local repository (~/.m2/repository, or -Dmaven.repo.local=),
+# downloading from the mirror named in ~/.m2/settings.xml (default central); -o / --offline never downloads and fails
+# on a missing artifact; package writes target/app.jar from the sources and the resolved jars.
+set -e
+repo="\${HOME:-/root}/.m2/repository"; offline=""; goals=""
+for a in "$@"; do
+  case "$a" in -o|--offline) offline=1 ;; -Dmaven.repo.local=*) repo="\${a#-Dmaven.repo.local=}" ;; -*) ;; *) goals="$goals $a" ;; esac
+done
+[ -f pom.xml ] || { echo "[ERROR] The goal you specified requires a project to execute but there is no POM" >&2; exit 1; }
+mirror=central
+[ -f "\${HOME:-/root}/.m2/settings.xml" ] && mirror=$(sed -n 's/.*<url>\\(.*\\)<\\/url>.*/\\1/p' "\${HOME:-/root}/.m2/settings.xml" | head -n 1)
+resolve() {
+  for d in $(sed -n 's/.*<artifactId>\\(dep-[^<]*\\)<\\/artifactId>.*/\\1/p' pom.xml); do
+    f="$repo/org/example/$d/1.0/$d-1.0.jar"
+    if [ ! -f "$f" ]; then
+      [ -z "$offline" ] || { echo "[ERROR] Cannot access central in offline mode and the artifact org.example:$d:jar:1.0 has not been downloaded from it before." >&2; exit 1; }
+      mkdir -p "$(dirname "$f")"; echo "jar $d from $mirror" > "$f"
+    fi
+  done
+}
+for g in $goals; do
+  case "$g" in
+    dependency:go-offline|dependency:resolve) resolve ;;
+    compile) resolve; mkdir -p target/classes; cat src/*.java > target/classes/App.class ;;
+    package|install|verify) resolve; mkdir -p target/classes; cat src/*.java > target/classes/App.class
+      { cat target/classes/App.class; for d in $(sed -n 's/.*<artifactId>\\(dep-[^<]*\\)<\\/artifactId>.*/\\1/p' pom.xml); do cat "$repo/org/example/$d/1.0/$d-1.0.jar"; done; } > target/app.jar ;;
+    *) echo "fake mvn: unsupported goal $g" >&2; exit 1 ;;
+  esac
+done
+`;
+
+const GO = `#!/bin/sh
+# fake go: modules from go.mod go to GOMODCACHE (default $GOPATH/pkg/mod, GOPATH default ~/go); build reads them from
+# there, downloading what is missing unless GOPROXY=off (then it fails like the real one), keeps compiled packages in
+# GOCACHE (default ~/.cache/go-build; GOCACHE=off is an error since Go 1.12) and writes the binary (-o).
+set -e
+sub="$1"; shift
+gopath="\${GOPATH:-\${HOME:-/root}/go}"
+mc="\${GOMODCACHE:-$gopath/pkg/mod}"
+gc="\${GOCACHE:-\${HOME:-/root}/.cache/go-build}"
+mods() { sed -n 's/^require \\([^ ]*\\) \\(v[^ ]*\\)$/\\1@\\2/p' go.mod; }
+fetch() {
+  for m in $(mods); do
+    if [ ! -f "$mc/$m/mod.go" ]; then
+      [ "\${GOPROXY:-}" != off ] || { echo "go: module lookup disabled by GOPROXY=off: $m not in $mc" >&2; exit 1; }
+      mkdir -p "$mc/$m"; echo "package mod // $m" > "$mc/$m/mod.go"
+    fi
+  done
+}
+case "$sub" in
+  mod) [ "$1" = download ] || { echo "fake go: unsupported mod $1" >&2; exit 1; }; [ -f go.mod ] || { echo "go: go.mod file not found" >&2; exit 1; }; fetch ;;
+  build|install)
+    out=app; while [ $# -gt 0 ]; do case "$1" in -o) out="$2"; shift 2 ;; *) shift ;; esac; done
+    [ -f go.mod ] || { echo "go: go.mod file not found" >&2; exit 1; }
+    fetch
+    mkdir -p "$gc"; sum=$(cat *.go | md5sum | cut -c1-16); echo "obj" > "$gc/$sum-a"
+    { cat *.go; for m in $(mods); do cat "$mc/$m/mod.go"; done; } > "$out"; chmod 755 "$out" ;;
+  *) echo "fake go: unsupported: $sub" >&2; exit 1 ;;
+esac
+`;
+
+const GIT = `#!/bin/sh
+# fake git: describe --dirty / diff --quiet / status --porcelain compare the working tree with the tracked files listed
+# (path + md5) in .git/tracked, as git compares it with the index: a tracked file missing or changed makes it dirty.
+set -e
+top=$(pwd); while [ ! -d "$top/.git" ] && [ "$top" != / ]; do top=$(dirname "$top"); done
+[ -d "$top/.git" ] || { echo "fatal: not a git repository" >&2; exit 128; }
+dirty=""; changed=""
+while read -r sum path; do
+  [ -n "$path" ] || continue
+  if [ ! -f "$top/$path" ] || [ "$(md5sum < "$top/$path" | cut -c1-32)" != "$sum" ]; then dirty=1; changed="$changed $path"; fi
+done < "$top/.git/tracked"
+case "$1" in
+  describe) tag=$(cat "$top/.git/tag"); case " $* " in *" --dirty"*) [ -z "$dirty" ] || tag="$tag-dirty" ;; esac; echo "$tag" ;;
+  diff) [ -z "$dirty" ] ;;
+  status) for p in $changed; do echo " D $p"; done ;;
+  *) echo "fake git: unsupported: $*" >&2; exit 1 ;;
+esac
+`;
+
 /** Context of the tools image (built with `docker build -t TOOLS_IMAGE`). */
 export const TOOLS_FILES: Record<string, FileSpec> = {
   'Dockerfile': `FROM localbase
@@ -143,6 +258,10 @@ RUN mkdir -p /usr/bin /var/lib/dpkg /var/lib/apt/lists/partial /var/cache/apt/ar
   'bin/npm': { content: NPM, mode: 0o755 },
   'bin/pip': { content: PIP, mode: 0o755 },
   'bin/apt-get': { content: APT_GET, mode: 0o755 },
+  'bin/dotnet': { content: DOTNET, mode: 0o755 },
+  'bin/mvn': { content: MVN, mode: 0o755 },
+  'bin/go': { content: GO, mode: 0o755 },
+  'bin/git': { content: GIT, mode: 0o755 },
   'etc/apt/sources.list': 'deb http://deb.debian.org/debian bookworm main\n',
   // Debian images ship this hook; the apt cache-mount fix removes it.
   'etc/apt/apt.conf.d/docker-clean':
@@ -170,8 +289,10 @@ export const RULE_ALLOWED: Record<string, AllowedDiff[]> = {
     { path: '/root/.cache/**', why: 'pip download cache (and the mount point directories BuildKit creates for it): in the cache mount' },
     { path: '/var/cache/apt/**', why: 'apt archives and pkgcache: in the cache mount (only the base image\'s directory stays in the layer)' },
     { path: '/var/lib/apt/lists/**', why: 'apt package index: in the cache mount instead of the image' },
-    { path: '/etc/apt/apt.conf.d/docker-clean', why: 'removed by the fix so apt keeps downloaded .debs in the cache mount' },
-    { path: '/etc/apt/apt.conf.d/keep-cache', why: 'written by the fix (Binary::apt::APT::Keep-Downloaded-Packages)' },
+    { path: '/root/.nuget/packages/**', why: 'NuGet packages: in the cache mount, mounted on every step that reads them' },
+    { path: '/root/.m2/repository/**', why: 'Maven local repository: in the cache mount, mounted on every step that reads it' },
+    { path: '/go/pkg/mod/**', why: 'Go module cache: in the cache mount, mounted on every step that reads it' },
+    { path: '/root/go/**', why: 'Go module cache at its default (GOPATH=~/go): the mount point BuildKit creates' },
   ],
 };
 
@@ -199,6 +320,17 @@ export interface FixScenario {
   expectUnfixed?: string[];
   /** why the rule must not fix this case (what the real build showed) */
   unsafeBecause?: string;
+  /** where the Dockerfile lives in the context (default `Dockerfile`); built with `-f` */
+  dockerfilePath?: string;
+  /** files tracked by git (the fake git of the tools image): `.git/tracked` is written with their md5 (+ the Dockerfile) */
+  gitTracked?: string[];
+  /** rebuild the FIXED file after pruning only the cache mounts and writing this file (layers stay cached) */
+  rebuild?: { file: string; content: string };
+  /**
+   * paths the FIXED image must not contain: the cache the fix moves into a cache mount (a mount on the wrong dir leaves
+   * it), the file an ignore-file fix excludes (excluding another file leaves it)
+   */
+  cacheOut?: string[];
 }
 
 /** Keeps the Dockerfile (edited by the fix) and the ignore file out of `COPY . .`. */
@@ -218,6 +350,22 @@ const PKG = (extra = '') => `{
 }
 `;
 const LOCK = '{ "lockfileVersion": 3, "packages": { "node_modules/dep-express": { "version": "4.19.2" } } }\n';
+
+
+const CSPROJ = '<Project Sdk="Microsoft.NET.Sdk">\n  <ItemGroup>\n    <PackageReference Include="Newtonsoft.Json" Version="13.0.3" />\n    <PackageReference Include="Serilog" Version="4.0.0" />\n  </ItemGroup>\n</Project>\n';
+const POM = '<project>\n  <dependencies>\n    <dependency><artifactId>dep-guava</artifactId></dependency>\n    <dependency><artifactId>dep-jackson</artifactId></dependency>\n  </dependencies>\n</project>\n';
+const GOMOD = 'module example.com/app\n\nrequire example.com/lib v1.2.0\nrequire example.com/util v0.3.1\n';
+
+/** `.git/tracked` for the fake git: md5 and path of each tracked file (the Dockerfile included). */
+export function gitTrackedFile(files: Record<string, FileSpec>, dockerfile: string, dockerfilePath: string, tracked: string[]): string {
+  const md5 = (t: string) => createHash('md5').update(t).digest('hex');
+  const text = (p: string): string => {
+    if (p === dockerfilePath) return dockerfile;
+    const f = files[p];
+    return typeof f === 'string' ? f : f && 'content' in f ? String(f.content) : '';
+  };
+  return [...tracked, dockerfilePath].map((p) => `${md5(text(p))} ${p}\n`).join('');
+}
 
 export const fixScenarios: FixScenario[] = [
   // --- broad-copy-before-install --------------------------------------------------------------------------------
@@ -436,6 +584,219 @@ RUN pip install -r requirements.txt
 `,
     rules: ['missing-cache-mount'],
     expectFixed: ['missing-cache-mount'],
+  },
+
+
+  // --- missing-cache-mount: package stores and moved caches (issue 9) -----------------------------------------
+  {
+    name: 'cache-mount/dotnet-restore-then-publish-no-restore',
+    about: 'dotnet restore, then dotnet publish --no-restore in a later RUN: the packages must be in the image',
+    files: { 'app.csproj': CSPROJ, 'Program.cs': 'class P {}\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+WORKDIR /src
+COPY app.csproj .
+RUN dotnet restore
+COPY . .
+RUN dotnet publish -c Release -o /app --no-restore
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: [],
+    unsafeBecause: 'missing-cache-mount: a cache mount on ~/.nuget/packages for `dotnet restore` leaves the packages out of the image; `dotnet publish --no-restore` then fails (NETSDK1064), and mounting the cache there too would fail whenever the restore layer is cached but the cache mount is empty',
+    expectUnfixed: ['missing-cache-mount'],
+  },
+  {
+    name: 'cache-mount/dotnet-restore-then-publish',
+    about: 'dotnet restore, then dotnet publish (which restores again): the fix mounts the NuGet folder on both RUNs',
+    files: { 'app.csproj': CSPROJ, 'Program.cs': 'class P {}\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+WORKDIR /src
+COPY app.csproj .
+RUN dotnet restore
+COPY . .
+RUN dotnet publish -c Release -o /app
+CMD ["/app/app.dll"]
+`,
+    rebuild: { file: 'Program.cs', content: 'class P { int v = 2; }\n' },
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    cacheOut: ['/root/.nuget/packages'],
+  },
+  {
+    name: 'cache-mount/maven-go-offline-then-offline-builds',
+    about: 'mvn dependency:go-offline, then two RUNs with mvn -o: a mount on any one of them starves the offline ones',
+    files: { 'pom.xml': POM, 'src/App.java': 'class App {}\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+WORKDIR /src
+COPY pom.xml .
+RUN mvn dependency:go-offline
+COPY src ./src
+RUN mvn -o compile
+RUN mvn -o package
+`,
+    rebuild: { file: 'src/App.java', content: 'class App { int v = 2; }\n' },
+    rules: ['missing-cache-mount'],
+    expectFixed: [],
+    unsafeBecause: 'missing-cache-mount: ~/.m2 is a package store that `mvn -o` reads offline; with a cache mount on the go-offline RUN (or on one of the three) the offline build finds no artifacts',
+    expectUnfixed: ['missing-cache-mount'],
+  },
+  {
+    name: 'cache-mount/maven-settings-in-m2',
+    about: 'settings.xml copied into ~/.m2 names the mirror: a mount on all of ~/.m2 would hide it; the fix mounts ~/.m2/repository',
+    files: { 'pom.xml': POM, 'settings.xml': '<settings><mirrors><mirror><url>https://mirror.internal.example/maven</url></mirror></mirrors></settings>\n', 'src/App.java': 'class App {}\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+WORKDIR /src
+COPY settings.xml /root/.m2/settings.xml
+COPY pom.xml .
+COPY src ./src
+RUN mvn package
+CMD ["java", "-jar", "target/app.jar"]
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    cacheOut: ['/root/.m2/repository'],
+  },
+  {
+    name: 'cache-mount/go-mod-download-then-build-goproxy-off',
+    about: 'go mod download, then go build with GOPROXY=off: the module cache is a store the build reads offline',
+    files: { 'go.mod': GOMOD, 'main.go': 'package main\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+ENV GOPATH=/go
+WORKDIR /src
+COPY go.mod .
+RUN go mod download
+COPY . .
+RUN --mount=type=cache,target=/root/.cache/go-build GOPROXY=off go build -o /app
+CMD ["/app"]
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: [],
+    unsafeBecause: 'missing-cache-mount: with the module cache mounted on `go mod download` only, `go build` finds no modules and, offline, fails',
+    expectUnfixed: ['missing-cache-mount'],
+  },
+  {
+    name: 'cache-mount/go-mod-download-then-build',
+    about: 'go mod download, then go build: the fix mounts GOMODCACHE on both RUNs and the build cache on the build',
+    files: { 'go.mod': GOMOD, 'main.go': 'package main\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+ENV GOPATH=/go
+WORKDIR /src
+COPY go.mod .
+RUN go mod download
+COPY . .
+RUN go build -o /app
+CMD ["/app"]
+`,
+    rebuild: { file: 'main.go', content: 'package main // v2\n' },
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    cacheOut: ['/go/pkg/mod', '/root/.cache/go-build'],
+  },
+  {
+    name: 'cache-mount/go-build-cache',
+    about: 'go build with no build-cache mount (recall): the fix mounts GOCACHE (/root/.cache/go-build for root)',
+    files: { 'go.mod': 'module example.com/app\n', 'main.go': 'package main\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+WORKDIR /src
+COPY . .
+RUN go build -o /app
+CMD ["/app"]
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    cacheOut: ['/root/.cache/go-build'],
+  },
+  {
+    name: 'cache-mount/npm-cache-moved-by-env',
+    about: 'ENV npm_config_cache moves the npm cache: the mount must follow it',
+    files: { 'package.json': PKG(), 'package-lock.json': LOCK, '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+ENV npm_config_cache=/var/cache/npm
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    cacheOut: ['/var/cache/npm'],
+    allowed: [{ path: '/var/cache/npm/**', why: 'the moved npm cache: in the cache mount' }],
+  },
+  {
+    name: 'cache-mount/apt-clean-in-same-run',
+    about: 'apt install && apt-get clean && rm -rf lists in one RUN: the fix drops the cleans (the mounts keep them out of the image) and sets docker-clean aside for this RUN only',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN apt-get update \\
+ && apt-get install -y --no-install-recommends curl \\
+ && apt-get clean \\
+ && rm -rf /var/lib/apt/lists/*
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+  },
+  {
+    name: 'cache-mount/apt-later-install-reads-lists',
+    about: 'apt-get update && install, then a later RUN installs from the same index: the lists are a store that RUN reads',
+    files: { 'tools.txt': 'make\n', '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get update && apt-get install -y curl
+COPY tools.txt /tools.txt
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked apt-get install -y $(cat /tools.txt)
+`,
+    rebuild: { file: 'tools.txt', content: 'make gcc\n' },
+    rules: ['missing-cache-mount'],
+    expectFixed: [],
+    unsafeBecause: 'missing-cache-mount: with /var/lib/apt/lists mounted on the first RUN the image has no package index, and the second RUN (no update of its own) fails',
+    expectUnfixed: ['missing-cache-mount'],
+  },
+
+  // --- context-includes-volatile: the Dockerfile built, steps that read the whole tree (issue 9) ---------------------
+  {
+    name: 'volatile/dockerfile-in-subfolder',
+    about: 'the file built is hack/dockerfiles/lint.Dockerfile: the fix must exclude that file, not a root Dockerfile',
+    files: { 'main.txt': 'main\n', '.dockerignore': 'node_modules\n' },
+    dockerfilePath: 'hack/dockerfiles/lint.Dockerfile',
+    cacheOut: ['/app/hack/dockerfiles/lint.Dockerfile'],
+    dockerfile: `${TOOLS}
+WORKDIR /app
+COPY . .
+RUN cat main.txt > /built.txt
+`,
+    rules: ['context-includes-volatile'],
+    expectFixed: ['context-includes-volatile'],
+    allowed: [
+      { path: '/app/hack/dockerfiles/lint.Dockerfile', why: 'the Dockerfile built, excluded on purpose' },
+      { path: '/app/hack/dockerfiles', why: 'its folder, empty once the Dockerfile is excluded' },
+      { path: '/app/hack', why: 'its parent folder' },
+      { path: '/app/.dockerignore', why: 'the ignore file, edited by the fix and excluding itself' },
+    ],
+  },
+  {
+    name: 'volatile/git-describe-dirty',
+    about: 'a RUN stamps `git describe --dirty`: excluding the tracked Dockerfile makes the tree dirty and changes the version',
+    files: { 'main.txt': 'main\n', '.dockerignore': 'node_modules\n', '.git/tag': 'v1.3.1\n' },
+    gitTracked: ['main.txt', '.dockerignore'],
+    dockerfile: `${TOOLS}
+WORKDIR /src
+COPY . .
+RUN git describe --dirty > /VERSION && rm -rf .git
+`,
+    rules: ['context-includes-volatile'],
+    expectFixed: [],
+    unsafeBecause: 'context-includes-volatile: excluding the tracked Dockerfile (and the ignore file) from a context whose .git a step reads makes `git describe --dirty` report a dirty tree: the stamped version changes',
+    expectUnfixed: ['context-includes-volatile'],
+  },
+  {
+    name: 'volatile/bind-whole-context-script',
+    about: 'a RUN bind-mounts the whole context and runs a repository script (here it stamps `git describe --dirty`): the step reads the tree on purpose',
+    files: { 'main.txt': 'main\n', 'scripts/version.sh': { content: '#!/bin/sh\ngit describe --dirty\n', mode: 0o755 }, '.dockerignore': 'node_modules\n', '.git/tag': 'v2.0.0\n' },
+    gitTracked: ['main.txt', 'scripts/version.sh', '.dockerignore'],
+    dockerfile: `${TOOLS}
+RUN --mount=type=bind,target=/src cd /src && ./scripts/version.sh > /VERSION
+`,
+    rules: ['context-includes-volatile'],
+    expectFixed: [],
+    unsafeBecause: 'context-includes-volatile: the bind-mounted tree is read whole by a script the rule cannot see into; excluding tracked files changed the version it stamped',
+    expectUnfixed: ['context-includes-volatile'],
   },
 
   // --- cleanup-in-separate-layer --------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Helpers for engine tests: build an in-memory context, mutate it, and read the per-step statuses.
-import { explain, MemoryContext, type AnalyzeOptions, type Explanation, type StepStatus } from '../../server/src/engine';
+import { check, explain, MemoryContext, type AnalyzeOptions, type Explanation, type Finding, type StepStatus } from '../../server/src/engine';
 
 export interface Case {
   dockerfile: string;
@@ -39,4 +39,21 @@ function short(s: StepStatus): string {
 
 export function table(e: Explanation): string {
   return e.steps.map((r) => `${r.step.line + 1} ${r.step.instruction} → ${r.status} ${r.reasons.map((x) => x.message).join('; ')}`).join('\n');
+}
+
+/**
+ * A context for rule tests: listed files get their own name as content (JSON manifests an empty object: no lifecycle
+ * scripts), or the given contents; an optional `.dockerignore`.
+ */
+export function ctxOf(files: string[] | Record<string, string>, ignore?: string, label = 'ctx'): MemoryContext {
+  const c = new MemoryContext(label);
+  if (Array.isArray(files)) for (const f of files) c.addFile(f, f.endsWith('.json') ? '{}' : f);
+  else for (const [k, v] of Object.entries(files)) c.addFile(k, v);
+  if (ignore !== undefined) c.addFile('.dockerignore', ignore).setIgnore('.dockerignore', ignore);
+  return c;
+}
+
+/** The findings of one rule. */
+export function findings(text: string, ctx: MemoryContext | null, rule: string): Finding[] {
+  return check(text, ctx).findings.filter((f) => f.rule === rule);
 }

@@ -114,6 +114,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
       target: a.target ?? per.target ?? config.target,
       buildkitVersion: a.buildkitVersion,
       severities: config.rules,
+      dockerfile: dockerfileInContext(contextDir, file),
     };
     const r: FileResult = { dockerfile: rel(file), abs: file, context: rel(contextDir), text: df.text, model: null as unknown as Model, findings: [], problems: ctx.problems.map((p) => p.message) };
     if (a.fix) {
@@ -213,4 +214,10 @@ function textReport(results: FileResult[], color: boolean): string {
   );
   void RULES;
   return out.join('\n') + '\n';
+}
+
+/** The Dockerfile's path inside the build context (posix), or null when it lies outside it. */
+function dockerfileInContext(contextDir: string, file: string): string | null {
+  const rel = path.relative(contextDir, path.resolve(file));
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : null;
 }

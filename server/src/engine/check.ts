@@ -4,11 +4,17 @@ import type { ContextSnapshot } from './context';
 import { sentPaths, stepReads, type StepReads } from './inputs';
 import { analyze, type AnalyzeOptions, type Model } from './model';
 import { RULES } from './rules';
+import { proveFix } from './fixsafety';
 import type { Finding, RuleContext, Severity } from './rules/types';
 
 export interface CheckOptions extends AnalyzeOptions {
   /** Per-rule severity overrides; 'off' disables a rule. */
   severities?: Record<string, Severity | 'off'>;
+  /**
+   * The Dockerfile being built, relative to the build context (posix), or null when it lies outside the context.
+   * Default `Dockerfile` (what `docker build` reads without `-f`).
+   */
+  dockerfile?: string | null;
 }
 
 export interface CheckResult {
@@ -26,7 +32,7 @@ export interface PreparedInputs {
   reads: Map<number, StepReads>;
 }
 
-export function buildRuleContext(text: string, model: Model, ctx: ContextSnapshot | null, prepared?: PreparedInputs): RuleContext {
+export function buildRuleContext(text: string, model: Model, ctx: ContextSnapshot | null, prepared?: PreparedInputs, dockerfile: string | null = 'Dockerfile'): RuleContext {
   const sent = ctx ? (prepared?.sent ?? sentPaths(ctx)) : [];
   return {
     text,
@@ -36,12 +42,13 @@ export function buildRuleContext(text: string, model: Model, ctx: ContextSnapsho
     sent,
     ignoreName: ctx?.ignoreFile?.name ?? '.dockerignore',
     ignoreText: ctx?.ignoreFile?.text ?? null,
+    dockerfile,
   };
 }
 
 export function check(text: string, ctx: ContextSnapshot | null, options: CheckOptions = {}, model?: Model, prepared?: PreparedInputs): CheckResult {
   const m = model ?? analyze(text, options);
-  const rc = buildRuleContext(text, m, ctx, prepared);
+  const rc = buildRuleContext(text, m, ctx, prepared, options.dockerfile === undefined ? 'Dockerfile' : options.dockerfile);
   const all: Finding[] = [];
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];
@@ -55,11 +62,28 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
       // a rule bug must never take the whole analysis down
       found = [];
     }
-    for (const f of found) all.push(sev ? { ...f, severity: sev } : f);
+    for (const f of found) all.push(proven(rc, sev ? { ...f, severity: sev } : f));
   }
   const { kept, suppressed } = applySuppressions(m, all);
   kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
   return { model: m, findings: kept, suppressed };
+}
+
+/**
+ * A finding whose fix the fix-safety checker cannot prove is kept without the fix, saying why (never mutated: findings
+ * are shared between analyses).
+ */
+function proven(rc: RuleContext, f: Finding): Finding {
+  if (!f.fix?.effect) return f;
+  let why: string | null;
+  try {
+    why = proveFix(rc, f);
+  } catch (e) {
+    why = `the fix could not be checked (${(e as Error).message})`;
+  }
+  if (!why) return f;
+  const { fix, ...rest } = f;
+  return { ...rest, message: `${f.message} No fix offered: ${why}.`, fixRefused: { title: fix.title, reason: why } };
 }
 
 /** `# layerwise-ignore id[,id]` on the line(s) just before an instruction; `# layerwise-ignore-file id`. */

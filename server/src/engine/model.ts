@@ -8,6 +8,9 @@ import { normalizeRel } from './context';
 
 export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
 
+
+/** COPY/ADD flags that take a value (`--chown=…`); the others (`--link`, `--parents`, `--keep-git-dir`) are switches. */
+const VALUE_FLAGS = new Set(['chown', 'chmod', 'from', 'exclude', 'checksum', 'platform']);
 export interface AnalyzeOptions {
   /** `--build-arg` values. */
   buildArgs?: Record<string, string>;
@@ -520,6 +523,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       }
       case 'COPY':
       case 'ADD': {
+        // a flag that takes a value written without one (`--chmod 777`) stops BuildKit's parser ("Missing a value on
+        // flag: chmod", measured on BuildKit 0.8): the next word is not a source
+        const valueless = ins.flags.filter((f) => f.value === null && VALUE_FLAGS.has(f.name)).map((f) => f.name);
+        for (const name of valueless) problem(ins, `--${name} needs a value (\`--${name}=…\`): BuildKit stops with "Missing a value on flag: ${name}"`);
         addStep(
           ins,
           kw,
@@ -553,7 +560,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             if (flags['from'] !== undefined) {
               const src = findStage(flags['from']);
               step.stageReads.push({ via: kw, stage: src, image: src === null ? flags['from'] : undefined, paths: srcs });
-            } else {
+            } else if (!valueless.length) {
               const local: string[] = [];
               for (const src of srcs) {
                 if (kw === 'ADD' && isRemoteSource(src)) {

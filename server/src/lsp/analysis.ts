@@ -17,6 +17,8 @@ import {
 } from '../engine';
 import { memoized } from '../engine/memo';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface DocAnalysis {
   uri: string;
@@ -172,7 +174,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     withBudget(inp.budgetMs ?? ANALYSIS_BUDGET_MS, () => {
       const model = analyze(text, opts);
       const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
-      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities }, model, prepared);
+      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, dockerfile: dockerfileInContext(inp.uri, inp.contextDir) }, model, prepared);
       base.model = model;
       if (prepared) base.reads = prepared.reads;
       base.check = checked;
@@ -277,4 +279,17 @@ export function failedAnalysis(req: { uri: string; version: number; text: string
     impacts: new Map(),
     elapsedMs: 0,
   };
+}
+
+/** The document's path inside its build context (posix), null when outside it, `Dockerfile` when unknown. */
+function dockerfileInContext(uri: string, contextDir: string | null): string | null {
+  if (!contextDir || !uri.startsWith('file:')) return 'Dockerfile';
+  let file: string;
+  try {
+    file = fileURLToPath(uri);
+  } catch {
+    return 'Dockerfile';
+  }
+  const rel = path.relative(contextDir, file);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : null;
 }

@@ -3,7 +3,7 @@
 import { readSelects, sourceSelects } from '../explain';
 import { runScript } from '../shell';
 import type { Step } from '../model';
-import { matchInstall, matchOsPackage, type InstallMatch } from './managers';
+import { matchImplicitRestore, matchInstall, matchOsPackage, matchToolInstall, type InstallMatch } from './managers';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { copyDestWord, copyFlagsText, deleteLines, headRange, insertBefore, linesText, nothingAffectingBetween, plural, quoteInstr, stageSteps } from './util';
 
@@ -47,6 +47,11 @@ function extraFiles(rc: RuleContext, copy: Step, inst: InstallMatch): number {
 
 const extraMemo = new WeakMap<string[], Map<string, number>>();
 
+/** Does the COPY bring in at least one of the install's manifests (by path, or by name inside a copied folder)? */
+function bringsManifest(rc: RuleContext, copy: Step, inst: InstallMatch): boolean {
+  return rc.sent.some((p) => copy.contextReads.some((r) => readSelects(r, p)) && isManifest(inst, p));
+}
+
 function countExtra(rc: RuleContext, copy: Step, inst: InstallMatch, sources: string[]): number {
   let extra = 0;
   for (const p of rc.sent) {
@@ -75,11 +80,12 @@ export const broadCopyBeforeInstall: Rule = {
         if (run.keyword !== 'RUN' || run.trigger) continue;
         const rs = runScript(run);
         if (!rs) continue;
-        const installs = rs.commands.map(matchInstall).filter((x): x is InstallMatch => !!x);
-        if (!installs.length) continue;
+        // manifest installs, then builds that restore implicitly (`dotnet publish` without --no-restore)
+        let installs = rs.commands.map(matchInstall).filter((x): x is InstallMatch => !!x);
+        // (with the NuGet folder on a cache mount, that restore is served from the cache: the pattern dotnet's own samples use)
+        if (!installs.length && !run.mounts.some((m) => m.type === 'cache' && /\.nuget/.test(m.target ?? ''))) installs = rs.commands.map(matchImplicitRestore).filter((x): x is InstallMatch => !!x);
         // the install reads its manifests from a bind mount, not from what was copied
         if (run.mounts.some((m) => m.type === 'bind')) continue;
-        const inst = installs[0]!;
         // nearest earlier context COPY/ADD in the stage
         let copy: Step | null = null;
         for (let j = i - 1; j >= 0; j--) {
@@ -90,12 +96,26 @@ export const broadCopyBeforeInstall: Rule = {
           }
         }
         if (!copy) continue;
-        // a dependency step of the same manager already runs before the copy (`uv sync --no-install-project`,
-        // `cargo chef cook`, `go mod download`): this later command installs or builds the project itself
+        if (!installs.length) {
+          const tools = toolInstallFinding(rc, run, rs.commands, copy);
+          if (tools) out.push(tools);
+          continue;
+        }
+        const inst = installs[0]!;
+        // when the nearest copy brings none of the manifests (`COPY proto proto` after `COPY backends/server server`),
+        // every copy from the one that does up to the install reruns it: name the broader of the two
+        if (rc.ctx && !bringsManifest(rc, copy, inst)) {
+          const earlier = steps.slice(0, steps.indexOf(copy)).reverse().find((s) => (s.keyword === 'COPY' || s.keyword === 'ADD') && s.contextReads.length && !s.trigger && bringsManifest(rc, s, inst));
+          if (earlier && extraFiles(rc, earlier, inst) > extraFiles(rc, copy, inst)) copy = earlier;
+        }
+        // a dependency step of the same manager already runs before this one (`uv sync --no-install-project`,
+        // `cargo chef cook`, `go mod download`, `dotnet restore`): this later command installs or builds the project
+        // itself; one between the copy and this step carries the finding itself
         const copyIdx = steps.indexOf(copy);
-        const earlierDeps = steps.slice(0, copyIdx).some((s) => {
+        const earlierDeps = steps.slice(0, i).some((s, k) => {
+          if (k > copyIdx && !inst.needsSources) return false;
           const r2 = s.keyword === 'RUN' ? runScript(s) : null;
-          return !!r2 && r2.commands.some((c) => matchInstall(c)?.manager === inst.manager || (inst.manager === 'cargo' && c.words[1] === 'chef'));
+          return !!r2 && r2.commands.some((c) => (matchInstall(c)?.manager === inst.manager && (k < copyIdx || !matchInstall(c)!.needsSources)) || (inst.manager === 'cargo' && c.words[1] === 'chef'));
         });
         if (earlierDeps) continue;
         const extra = extraFiles(rc, copy, inst);
@@ -200,5 +220,34 @@ function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, com
   return {
     title: `Copy ${[...uniq, ...dirs].join(', ')} first and run the install before ${quoteInstr(copy, 30)}`,
     edits: [insertBefore(copy.range.start.line, lines.join('\n') + '\n' + runText + '\n'), deleteLines(run.range.start.line, run.range.end.line)],
+  };
+}
+
+/**
+ * A RUN that only installs named tools from a registry (`yarn global add serve`, `pip install poetry`) after a broad
+ * COPY: it reads nothing the copy brought in, yet any change there reruns it. No automatic fix: a tool can read
+ * configuration the copy brought in without naming it (yarn reads ./.yarnrc even for `global add`), so moving it above
+ * the copy is not provably the same install.
+ */
+function toolInstallFinding(rc: RuleContext, run: Step, commands: { words: string[]; start: number; end: number }[], copy: Step): Finding | null {
+  const tools = commands.map(matchToolInstall).filter((t) => !!t);
+  if (!tools.length) return null;
+  for (const c of commands) {
+    if (matchToolInstall(c) || matchOsPackage(c)) continue;
+    const name = (c.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '').replace(/^.*\//, '');
+    if (name === 'cd' || !TRIVIAL.has(name)) return null; // other commands may read what was copied
+  }
+  if (run.script !== undefined && /(^|[\s;&|])(\.\/|\.\.\/)/.test(run.script)) return null;
+  const none: InstallMatch = { manager: tools[0]!.manager, manifests: [], required: [], needsSources: false, cacheTargets: [], command: tools[0]!.command };
+  const extra = extraFiles(rc, copy, none);
+  if (extra === 0) return null;
+  const what = extra > 0 ? `a change to any of the ${plural(extra, 'file')} it copies` : 'a change to any file it copies';
+  const pkgs = tools.flatMap((t) => t.packages);
+  return {
+    rule: broadCopyBeforeInstall.id,
+    severity: broadCopyBeforeInstall.defaultSeverity,
+    range: headRange(rc, run),
+    message: `${quoteInstr(run)} installs ${pkgs.slice(0, 3).map((p) => '`' + p + '`').join(', ')}${pkgs.length > 3 ? ', …' : ''} from the registry and reads nothing from the build context, but runs after ${quoteInstr(copy, 30)} on line ${copy.line + 1}: ${what} reruns it. Install it before the copy.`,
+    related: [{ range: headRange(rc, copy), message: `the broad ${copy.keyword} that reruns the install` }],
   };
 }

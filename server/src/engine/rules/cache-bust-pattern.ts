@@ -1,9 +1,38 @@
 // cache-bust-pattern: deliberate cache busting (ARG CACHEBUST, build dates) and commands whose output a cached layer
 // freezes (RUN date, $RANDOM). Says exactly what the pattern invalidates — or why it does not work.
 import { impactOf } from '../explain';
-import { runScript } from '../shell';
+import { runScript, type RunScript } from '../shell';
 import type { Finding, Rule } from './types';
-import { headRange, lineRange, plural, quoteInstr, stageArgs, stageSteps } from './util';
+import { headRange, lineRange, plural, quoteInstr, readsWholeTree, stageArgs, stageSteps } from './util';
+
+const TESTS = new Set(['[', '[[', 'test']);
+
+/**
+ * Does the clock reach what the RUN leaves behind? `$(date …)` used inline (an argument, a redirected echo) or a
+ * redirected/piped `date` does; a `date` that only prints to the build log, or a `now="$(date …)"` read only by test
+ * commands (`[ "$X" -lt "$now" ]`, a sanity check) does not.
+ */
+function clockReachesLayer(rs: RunScript): boolean {
+  const s = rs.script;
+  const inTest = (off: number): boolean => rs.commands.some((c) => c.start <= off && off < c.end && TESTS.has(c.words[0] ?? ''));
+  const subst = /\$\(date\b|`date\b/g;
+  for (let m: RegExpExecArray | null; (m = subst.exec(s)); ) {
+    // `date -d @$EPOCH`, `date -r file`: a fixed date, not the clock
+    if (/^\s+(-[a-zA-Z]*[dr]\b|--date\b|--reference\b)/.test(s.slice(m.index + m[0].length, m.index + m[0].length + 40))) continue;
+    const before = s.slice(Math.max(0, m.index - 80), m.index);
+    const assigned = /(?:^|[\s;&|(])([A-Za-z_][A-Za-z0-9_]*)=["']?$/.exec(before);
+    if (!assigned) return true; // used in place
+    const uses = [...s.matchAll(new RegExp('\\$\\{?' + assigned[1] + '\\b', 'g'))];
+    if (uses.some((u) => !inTest(u.index!))) return true;
+  }
+  for (const c of rs.commands) {
+    if (c.words[0] !== 'date' || c.words.some((w) => w.startsWith('-d') || w === '--date' || w.startsWith('-r') || w === '--reference')) continue;
+    if (s.slice(c.start, c.start + 4) !== 'date') continue; // inside a substitution: handled above
+    const tail = /^[^;&|\n]*(\|\||&&|[;&|\n]|$)/.exec(s.slice(c.start))!;
+    if (/>/.test(tail[0]) || (tail[1] === '|' && !tail[0].endsWith('||'))) return true;
+  }
+  return false;
+}
 
 const BUST_ARG = /^(CACHE_?BUST(ER)?|BUST|NO_?CACHE|.*_CACHEBUST|BUILD_?(DATE|TIME|TIMESTAMP)|TIMESTAMP|DATE|NOW|RANDOM)$/i;
 
@@ -22,8 +51,9 @@ export const cacheBustPattern: Rule = {
         const name = w.split('=')[0]!;
         if (!BUST_ARG.test(name)) continue;
         const runs = stageSteps(model, cfg.stage).filter((s) => s.keyword === 'RUN' && s.line > cfg.line);
-        // placed right before the one RUN it is meant to rerun, it does exactly what it says
-        if (runs.length <= 1) continue;
+        // placed right before the one RUN it is meant to rerun, it does exactly what it says; RUNs that read the whole
+        // tree anyway (linters, validators, generators, whole-context bind mounts) are meant to rerun too
+        if (runs.slice(1).every((s) => readsWholeTree(model, s))) continue;
         const im = impactOf(model, runs[0]!.id);
         const total = 1 + im.rebuilt.length;
         out.push({
@@ -39,9 +69,9 @@ export const cacheBustPattern: Rule = {
       if (step.keyword !== 'RUN' || step.trigger) continue;
       const rs = runScript(step);
       if (!rs) continue;
-      // only values that are meant to change between builds (a timestamp); random passwords and ids are fine frozen
-      const dyn = /\$\(date\b|`date\b/.test(rs.script) || rs.commands.some((c) => c.words[0] === 'date' && !c.words.some((w) => w.startsWith('-d') || w === '--date'));
-      if (!dyn) continue;
+      // only values that are meant to change between builds (a timestamp) and reach the layer; random passwords and
+      // ids are fine frozen, and a step that reads the whole tree reruns on any change anyway
+      if (!clockReachesLayer(rs) || readsWholeTree(model, step)) continue;
       out.push({
         rule: this.id,
         severity: this.defaultSeverity,

@@ -1,6 +1,6 @@
 // cleanup-in-separate-layer: a RUN that only deletes what an earlier step created. Layers are additive: the files
 // stay in the earlier layer, the image does not shrink, and the extra step reruns whenever that one does.
-import type { Step } from '../model';
+import type { Model, Step } from '../model';
 import { runScript, type ShellCommand } from '../shell';
 import { matchOsPackage } from './managers';
 import type { Finding, Rule } from './types';
@@ -18,12 +18,32 @@ function isCleanup(c: ShellCommand): boolean {
   return false;
 }
 
+/** Cache folders and the tools that fill them: a deletion there is a cleanup only when such a tool ran before. */
+const PRODUCERS: [RegExp, RegExp][] = [
+  [/^\/var\/lib\/apt\/lists|^\/var\/cache\/(apt|debconf)/, /\b(apt-get|apt|aptitude)\b/],
+  [/^\/var\/cache\/apk/, /\bapk\b/],
+  [/^\/var\/cache\/(dnf|yum|zypp)/, /\b(dnf|yum|microdnf|zypper)\b/],
+  [/(^|\/)\.cache\/pip(\/|$)/, /\bpip3?\b|python3? -m pip/],
+  [/(^|\/)\.npm(\/|$)/, /\bnpm\b/],
+  [/(^|\/)\.yarn(\/|$)|\/yarn(\/|$)/, /\byarn\b/],
+  [/(^|\/)\.m2(\/|$)/, /\bmvnw?\b/],
+  [/(^|\/)\.gradle(\/|$)/, /\bgradlew?\b/],
+  [/(^|\/)__pycache__(\/|$)/, /\bpython|\bpip|\.py\b/],
+];
+
 /** Paths that are caches, downloads or temporary files: deleting them is cleanup, not configuration. */
 const CACHE_LIKE = /(^|\/)(\.cache|cache|caches|tmp|lists|\.npm|\.yarn|__pycache__|\.gradle|\.m2)(\/|$)|^\/tmp\/|^\/var\/tmp\/|\.(tar(\.\w+)?|tgz|zip|deb|rpm|apk|whl|gem)$/;
 
-/** Was the path plausibly created by an earlier step (a COPY/ADD destination, or a cache/temp/download path)? */
+function stepText(s: Step): string {
+  return s.script ?? s.argv?.join(' ') ?? s.instruction;
+}
+
+/**
+ * Was the path plausibly created by an earlier step: a COPY/ADD destination; a cache folder after the tool that fills
+ * it; a temporary file; or a cache-like path whose own name an earlier step mentions? A specific folder inside a cache
+ * that nothing here writes (`~/.cache/rosetta`, left by an emulator) is not this Dockerfile's to clean up.
+ */
 function plausiblyCreated(p: string, earlier: Step[]): boolean {
-  if (CACHE_LIKE.test(p)) return true;
   const clean = p.replace(/\/\*$/, '').replace(/\/$/, '');
   for (const s of earlier) {
     if (s.keyword !== 'COPY' && s.keyword !== 'ADD') continue;
@@ -31,7 +51,20 @@ function plausiblyCreated(p: string, earlier: Step[]): boolean {
     if (!dest) continue;
     if (clean === dest || clean.startsWith(dest + '/')) return true;
   }
-  return false;
+  if (!CACHE_LIKE.test(p)) return false;
+  const producer = PRODUCERS.find(([dir]) => dir.test(clean));
+  if (producer) return earlier.some((s) => producer[1].test(stepText(s)));
+  if (/^\/(var\/)?tmp(\/|$)/.test(clean)) return earlier.length > 0;
+  const name = clean.split('/').pop() ?? '';
+  if (/^(\.cache|cache|caches|tmp)$/.test(name)) return earlier.length > 0;
+  return name.length >= 3 && earlier.some((s) => stepText(s).includes(name));
+}
+
+/** Steps of the stages a stage is built FROM (nearest base last). */
+function ancestorSteps(model: Model, stage: number): Step[] {
+  const out: Step[] = [];
+  for (let b = model.stages[stage]!.base; b.kind === 'stage'; b = model.stages[b.stage]!.base) out.unshift(...stageSteps(model, b.stage));
+  return out;
 }
 
 function cleanedPaths(cmds: ShellCommand[]): string[] {
@@ -75,7 +108,13 @@ export const cleanupInSeparateLayer: Rule = {
         const paths = cleanedPaths(rs.commands);
         // `rm` of files the base image shipped (config removal) is not a cleanup of this Dockerfile's layers
         const rmOnly = rs.commands.every((c) => (c.words[0] ?? '').replace(/^.*\//, '') === 'rm');
-        if (rmOnly && !paths.some((p) => plausiblyCreated(p, earlierRuns))) continue;
+        // what could have created the files: earlier steps of this stage and of the stages it is built FROM, except
+        // other cleanups (naming a path in an `rm` does not create it)
+        const producers: Step[] = [...ancestorSteps(model, stage.index), ...earlierRuns].filter((s) => {
+          const r = s.keyword === 'RUN' ? runScript(s) : null;
+          return !(r && r.parsed && r.commands.length && r.commands.every(isCleanup));
+        });
+        if (rmOnly && !paths.some((p) => plausiblyCreated(p, producers))) continue;
         const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!);
         if (paths.length && paths.every((p) => mounted.some((t) => p === t || p.startsWith(t.replace(/\/$/, '') + '/')))) {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
@@ -85,7 +124,7 @@ export const cleanupInSeparateLayer: Rule = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, step),
-          message: `${quoteInstr(step)} removes ${describe(rs.commands)} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
+          message: `${quoteInstr(step)} ${paths.length ? 'removes' : 'cleans caches with'} ${describe(rs.commands)} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
           related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }],
         };
         if (prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {

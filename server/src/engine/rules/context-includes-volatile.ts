@@ -2,6 +2,7 @@
 // never belong in an image (.git, node_modules, build outputs, logs, editor files, the Dockerfile itself). Every
 // change there reruns the step and everything after it (measured: table a `edit-other`, table c).
 import { sourceSelects } from '../explain';
+import { wholeTreeReader } from '../fixsafety';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { headRange, plural, quoteInstr } from './util';
 
@@ -59,7 +60,20 @@ export const contextIncludesVolatile: Rule = {
         }
       }
     }
-    const dockerfileLike = rc.sent.filter((p) => !p.includes('/') && (/^(Dockerfile|Containerfile)(\..*)?$|\.(Dockerfile|dockerfile)$/.test(p) || p === rc.ignoreName || p === '.dockerignore'));
+    // the Dockerfile built (wherever it is in the context, whatever its name), its ignore file, and other Dockerfiles
+    // at the root: editing any of them reruns the step
+    const built = rc.dockerfile !== null && rc.sent.includes(rc.dockerfile) ? rc.dockerfile : null;
+    const ownIgnore = rc.ignoreName !== '.dockerignore' && rc.dockerfile !== null && rc.ignoreName === rc.dockerfile + '.dockerignore';
+    const dockerfileLike = [
+      ...(built ? [built] : []),
+      ...rc.sent.filter((p) => p !== built && (p === rc.ignoreName || (!p.includes('/') && (/^(Dockerfile|Containerfile)(\..*)?$|\.(Dockerfile|dockerfile)$/.test(p) || p === '.dockerignore')))),
+    ];
+    // other Dockerfiles are excluded only from an ignore file of this Dockerfile's own: a shared .dockerignore also
+    // decides what the builds of those Dockerfiles send
+    const excludable = (p: string) => p === built || p === rc.ignoreName || ownIgnore;
+    // a step that reads the whole tree on purpose (bind mount of the context, git state): its rerun is intended, and
+    // excluding tracked files would change what it sees
+    const reader = wholeTreeReader(rc.model);
     // a RUN that runs git (rev-parse, describe), setuptools-scm or `go build` with VCS stamping reads .git
     const readsGit = rc.model.steps.some((s) => s.keyword === 'RUN' && /(^|[\s;&|(])git\s|\.git\b|setuptools[-_]scm|buildvcs|versioneer|GIT_DIR/.test(s.script ?? s.argv?.join(' ') ?? ''));
     if (readsGit) for (const v of [...found.keys()]) if (v.pattern === '.git') found.delete(v);
@@ -76,16 +90,22 @@ export const contextIncludesVolatile: Rule = {
       const noIgnore = rc.ignoreText === null ? ` There is no ${rc.ignoreName}, so everything in the context is sent.` : '';
       const f: Finding = {
         rule: this.id,
-        severity: this.defaultSeverity,
+        severity: reader ? 'info' : this.defaultSeverity,
         range: headRange(rc, step),
         message: parts.length
           ? `${what}, including ${parts.join('; ')}. A change there reruns this step and all that follow.${noIgnore}`
           : `${what}.${noIgnore} Any file that lands in the context later (logs, build output, editor files) will rerun this step and all that follow.`,
       };
-      const patterns = [...items.map(([v]) => v.pattern), ...dockerfileLike.filter((p) => !needed.includes(p))];
+      if (reader) {
+        f.message += ` The ${reader.step.keyword} at line ${reader.step.line + 1} ${reader.why}; its rerun on any change is expected, and no ignore-file fix is offered.`;
+        f.fixRefused = { title: `Exclude volatile files in ${rc.ignoreName}`, reason: `the ${reader.step.keyword} at line ${reader.step.line + 1} ${reader.why}` };
+        out.push(f);
+        continue;
+      }
+      const patterns = [...items.map(([v]) => v.pattern), ...dockerfileLike.filter((p) => !needed.includes(p) && excludable(p))];
       // a new ignore file is itself part of the context (and busts COPY . . when edited) unless it ignores itself
       if (rc.ignoreText === null && !patterns.includes(rc.ignoreName)) patterns.push(rc.ignoreName);
-      if (patterns.length) f.fix = { title: `Exclude ${patterns.join(', ')} in ${rc.ignoreName}`, edits: [ignoreEdit(rc, patterns)] };
+      if (patterns.length) f.fix = { title: `Exclude ${patterns.join(', ')} in ${rc.ignoreName}`, edits: [ignoreEdit(rc, patterns)], effect: { ignore: { patterns, step: step.id } } };
       out.push(f);
     }
     return out;

@@ -1,8 +1,9 @@
 // copy-ignored-file: a COPY/ADD source that .dockerignore excludes. Excluded files are never sent to the builder
-// (semantics §5.4), so the COPY fails with "not found" or silently copies less than it names.
+// (semantics §5.4), so the COPY fails with "not found" or silently copies less than it names. A source that is not in
+// the context at all is a missing source (copy-source-missing), not an ignore problem: no `!` exception for it.
 import { parseDockerignore } from '../dockerignore';
 import type { Finding, Rule } from './types';
-import { headRange, quoteInstr } from './util';
+import { headRange, quoteInstr, sourcePresence } from './util';
 
 export const copyIgnoredFile: Rule = {
   id: 'copy-ignored-file',
@@ -20,12 +21,18 @@ export const copyIgnoredFile: Rule = {
           if (src === '' || /[*?[]/.test(src)) continue;
           const d = ig.decide(src);
           if (!d.ignored) continue;
+          const present = sourcePresence(rc.ctx, ig, src);
+          if (present === 'no') continue; // not there at all: copy-source-missing reports it
           const pat = ig.patterns[d.pattern];
+          const where = `${rc.ignoreName}${pat ? ` line ${pat.line} (\`${pat.text}\`)` : ''}`;
           out.push({
             rule: this.id,
             severity: this.defaultSeverity,
             range: headRange(rc, step),
-            message: `${quoteInstr(step)} copies \`${src}\`, which ${rc.ignoreName}${pat ? ` line ${pat.line} (\`${pat.text}\`)` : ''} excludes: it is never sent to the builder, so this ${step.keyword} fails with "not found". Remove the pattern or add \`!${src}\` after it.`,
+            message:
+              present === 'yes'
+                ? `${quoteInstr(step)} copies \`${src}\`, which ${where} excludes: it is never sent to the builder, so this ${step.keyword} fails with "not found". Remove the pattern or add \`!${src}\` after it.`
+                : `${quoteInstr(step)} copies \`${src}\`, which ${where} excludes together with its whole folder: whether or not it exists, it is never sent to the builder, so this ${step.keyword} fails with "not found".`,
           });
         }
       }

@@ -2,10 +2,12 @@
 // or copies nothing (an empty wildcard). When the missing sources are written relative to a folder above the context
 // (`COPY ./src/api/go.mod` with the context at src/api), or when every missing source exists in a folder above the
 // context inside the same repository (`docker build -f docker/Dockerfile .`), the context is what is wrong: one
-// finding says so.
+// finding says so, and the sources it covers get no per-file error. A source inside a git submodule that is not checked
+// out, or one that looks like the output of a build run before `docker build` (target/, dist/, a .jar), is said once
+// and softly (warning): the repository is fine, the checkout is not ready.
 import { parseDockerignore } from '../dockerignore';
 import type { Finding, Rule } from './types';
-import { headRange, quoteInstr } from './util';
+import { headRange, quoteInstr, sourcePresence, submodulePaths } from './util';
 
 /** Levels up at which `src` would make sense: its leading folders repeat the context path's trailing folders. */
 function levelsUp(contextLabel: string, src: string): number {
@@ -17,18 +19,30 @@ function levelsUp(contextLabel: string, src: string): number {
   return 0;
 }
 
+/** Folders and file types that hold what a build produces rather than what a repository tracks. */
+const BUILD_OUTPUT_DIR = /^(target|build|dist|out|obj|artifacts|publish|_build|release|releases)$/;
+const ARTIFACT = /\.(jar|war|ear|tar\.gz|tgz|tar\.xz|zip|whl|deb|rpm|apk|exe|msi|nupkg|gem|so|dll)$/i;
+
+function buildOutput(src: string): string | null {
+  const dir = src.replace(/\/$/, '').split('/').find((s) => BUILD_OUTPUT_DIR.test(s));
+  if (dir) return `\`${dir}/\``;
+  return ARTIFACT.test(src) ? 'an archive or binary' : null;
+}
+
 export const copySourceMissing: Rule = {
   id: 'copy-source-missing',
   title: 'COPY source missing from the build context',
   defaultSeverity: 'error',
   description:
-    'A COPY/ADD source matches nothing in the build context: a missing path stops the build with "not found"; an empty wildcard copies nothing. Sources written relative to a folder above the context mean the context itself is wrong.',
+    'A COPY/ADD source matches nothing in the build context: a missing path stops the build with "not found"; an empty wildcard copies nothing. Sources written relative to a folder above the context mean the context itself is wrong; sources in a submodule that is not checked out, or build outputs, mean the checkout is not ready.',
   check(rc) {
     if (!rc.ctx || rc.ctx.partial) return [];
+    const ctx = rc.ctx;
     const ig = parseDockerignore(rc.ignoreText ?? '');
     const out: Finding[] = [];
-    const misplaced: { step: (typeof rc.model.steps)[number]; src: string; up: number }[] = [];
-    const missing: { step: (typeof rc.model.steps)[number]; src: string }[] = [];
+    type Missing = { step: (typeof rc.model.steps)[number]; src: string };
+    const misplaced: (Missing & { up: number })[] = [];
+    const missing: Missing[] = [];
     const hint = 'If the build uses another context, set it in .layerwise.yaml (dockerfiles: <path>: context) or the layerwise.contexts setting.';
     for (const step of rc.model.steps) {
       if (step.trigger || !rc.model.stages[step.stage]) continue;
@@ -40,8 +54,11 @@ export const copySourceMissing: Rule = {
         const wildcard = /[*?[]/.test(src);
         // a wildcard that matches nothing is fine as long as another source matches (the `COPY x* noop.txt` idiom)
         if (wildcard && all.some((o) => !reads.unmatched.includes(o))) continue;
-        if (!wildcard && ig.ignores(src)) continue; // copy-ignored-file says it better
-        const up = levelsUp(rc.ctx.label, src);
+        // `COPY cwallet.ss[o] ./`: one-letter classes and no other wildcard is the idiom for "copy it if it is there"
+        if (wildcard && !/[*?]/.test(src.replace(/\[[^\]/]\]/g, ''))) continue;
+        // present but excluded by the ignore file: copy-ignored-file says it better
+        if (!wildcard && ig.ignores(src) && sourcePresence(ctx, ig, src) !== 'no') continue;
+        const up = levelsUp(ctx.label, src);
         if (up > 0) {
           misplaced.push({ step, src, up });
           continue;
@@ -50,49 +67,74 @@ export const copySourceMissing: Rule = {
           missing.push({ step, src });
           continue;
         }
+        const artifact = buildOutput(src);
         out.push({
           rule: this.id,
           severity: 'info',
           range: headRange(rc, step),
-          message: `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${rc.ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${hint}`,
+          message: artifact
+            ? `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${ctx.label}; it looks like something produced before \`docker build\` (${artifact}), so produce it first — as it is, this step copies nothing (BuildKit does not fail on an empty wildcard) and steps that use the files fail.`
+            : `${quoteInstr(step)}: \`${src}\` matches nothing in the build context ${ctx.label}, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${hint}`,
         });
       }
     }
-    // every missing source exists a few folders up, in the same repository: the build runs from there
-    let above = 0;
-    if (missing.length && rc.ctx.existsAbove) {
-      for (let up = 1; up <= 4 && !above; up++) if (missing.every((m) => rc.ctx!.existsAbove!(up, m.src))) above = up;
+    // the likely context: the level the misplaced sources point at, else the level where every missing source exists
+    let level = misplaced.length ? Math.max(...misplaced.map((m) => m.up)) : 0;
+    let folded: Missing[] = [];
+    if (ctx.existsAbove && missing.length) {
+      if (level) folded = missing.filter((m) => ctx.existsAbove!(level, m.src));
+      else
+        for (let up = 1; up <= 4 && !level; up++)
+          if (missing.every((m) => ctx.existsAbove!(up, m.src))) {
+            level = up;
+            folded = missing;
+          }
     }
-    if (above) {
-      const first = missing[0]!;
-      const dots = '../'.repeat(above).replace(/\/$/, '');
+    if (level) {
+      const dots = '../'.repeat(level).replace(/\/$/, '');
+      const covered: Missing[] = [...misplaced, ...folded];
+      const first = covered[0]!;
+      const n = covered.length;
+      const what = n === 1 ? `\`${first.src}\` is` : `${n} COPY sources (\`${first.src}\`, …) are`;
       out.push({
         rule: this.id,
         severity: 'warning',
         range: headRange(rc, first.step),
-        message: `${missing.length === 1 ? `\`${first.src}\` is` : `${missing.length} COPY sources (\`${first.src}\`, …) are`} missing from the build context ${rc.ctx.label} but exist${missing.length === 1 ? 's' : ''} ${above} folder${above === 1 ? '' : 's'} above it (\`${dots}\`): this Dockerfile is probably built with that folder as its context (docker build -f … ${dots}). ${hint}`,
-        related: missing.slice(1, 6).map((m) => ({ range: headRange(rc, m.step), message: `\`${m.src}\` exists in \`${dots}\` too` })),
-        contextUp: above,
+        message: folded.length
+          ? `${what} missing from the build context ${ctx.label} but exist${n === 1 ? 's' : ''} ${level} folder${level === 1 ? '' : 's'} above it (\`${dots}\`): this Dockerfile is probably built with that folder as its context (docker build -f … ${dots}). ${hint}`
+          : `${what} written relative to a folder ${level} level${level === 1 ? '' : 's'} above the build context ${ctx.label}, where they do not exist: this Dockerfile is probably built with that folder as its context (docker build -f … ${dots}). ${hint}`,
+        related: covered.slice(1, 6).map((m) => ({ range: headRange(rc, m.step), message: folded.includes(m) ? `\`${m.src}\` exists in \`${dots}\` too` : `\`${m.src}\` is missing from this context too` })),
+        contextUp: level,
       });
-    } else {
-      for (const { step, src } of missing) {
-        out.push({
-          rule: this.id,
-          severity: this.defaultSeverity,
-          range: headRange(rc, step),
-          message: `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${rc.ctx.label}; the build fails with "not found". ${hint}`,
-        });
-      }
     }
-    if (misplaced.length) {
-      const first = misplaced[0]!;
-      const up = Math.max(...misplaced.map((m) => m.up));
+    const rest = missing.filter((m) => !folded.includes(m));
+    // a submodule that is not checked out: one warning per submodule
+    const subs = submodulePaths(ctx);
+    const bySub = new Map<string, Missing[]>();
+    const plain: Missing[] = [];
+    for (const m of rest) {
+      const sub = subs.find((p) => m.src === p || m.src.startsWith(p + '/'));
+      if (sub) bySub.set(sub, [...(bySub.get(sub) ?? []), m]);
+      else plain.push(m);
+    }
+    for (const [sub, list] of bySub) {
       out.push({
         rule: this.id,
         severity: 'warning',
-        range: headRange(rc, first.step),
-        message: `${misplaced.length === 1 ? `\`${first.src}\` is` : `${misplaced.length} COPY sources (\`${first.src}\`, …) are`} written relative to a folder ${up} level${up === 1 ? '' : 's'} above the build context ${rc.ctx.label}, where they do not exist: this Dockerfile is probably built with that folder as its context (docker build -f … ${'../'.repeat(up).replace(/\/$/, '')}). ${hint}`,
-        related: misplaced.slice(1, 6).map((m) => ({ range: headRange(rc, m.step), message: `\`${m.src}\` is missing from this context too` })),
+        range: headRange(rc, list[0]!.step),
+        message: `${list.length === 1 ? `\`${list[0]!.src}\` is` : `${list.length} COPY sources (\`${list[0]!.src}\`, …) are`} in the git submodule \`${sub}\`, which is not checked out in ${ctx.label}: the build fails with "not found" until it is (git submodule update --init ${sub}).`,
+        related: list.slice(1, 6).map((m) => ({ range: headRange(rc, m.step), message: `\`${m.src}\` is in \`${sub}\` too` })),
+      });
+    }
+    for (const { step, src } of plain) {
+      const output = buildOutput(src);
+      out.push({
+        rule: this.id,
+        severity: output ? 'warning' : this.defaultSeverity,
+        range: headRange(rc, step),
+        message: output
+          ? `${quoteInstr(step)}: \`${src}\` is not in the build context ${ctx.label}; it looks like something produced before \`docker build\` (${output}), so produce it first — from a clean checkout this step fails with "not found".`
+          : `${quoteInstr(step)}: \`${src}\` does not exist in the build context ${ctx.label}; the build fails with "not found". ${hint}`,
       });
     }
     return out;

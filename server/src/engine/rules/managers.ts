@@ -43,6 +43,13 @@ function tool(words: string[]): { name: string; rest: string[] } {
   return { name, rest: words.slice(i + 1) };
 }
 
+/** pip's arguments, for `pip …` and `python -m pip …` (null: python running something else). */
+function pipArgs(name: string, rest: string[]): string[] | null {
+  if (!name.startsWith('python')) return rest;
+  const mi = rest.indexOf('-m');
+  return mi >= 0 && /^pip3?$/.test(rest[mi + 1] ?? '') ? rest.slice(mi + 2) : null;
+}
+
 const installs = new WeakMap<ShellCommand, InstallMatch | null>();
 
 /**
@@ -85,13 +92,8 @@ function computeInstall(cmd: ShellCommand): InstallMatch | null {
     case 'pip3':
     case 'python':
     case 'python3': {
-      let args = rest;
-      if (name.startsWith('python')) {
-        const mi = rest.indexOf('-m');
-        if (mi < 0 || !/^pip3?$/.test(rest[mi + 1] ?? '')) return null;
-        args = rest.slice(mi + 2);
-      }
-      if (args.find((w) => !w.startsWith('-')) !== 'install') return null;
+      const args = pipArgs(name, rest);
+      if (!args || args.find((w) => !w.startsWith('-')) !== 'install') return null;
       const files: string[] = [];
       for (let i = 0; i < args.length; i++) {
         const w = args[i]!;
@@ -231,4 +233,488 @@ export function maxCost(a: CostClass, b: CostClass): CostClass {
 }
 export function isCostly(c: CostClass): boolean {
   return c === 'install' || c === 'download' || c === 'compile';
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Package indexes (apt-update-alone): which commands refresh the OS package index on disk, which installs read the
+// index already there, and which fetch their own (`apk add --no-cache`, dnf/yum/zypper refreshing expired metadata).
+
+export type IndexManager = OsPackageMatch['manager'];
+
+export interface IndexUse {
+  /** An install reads the index already on disk: nothing earlier in the same RUN refreshed it (or may have). */
+  relies: boolean;
+  /** The RUN refreshes the index (apt-get update, apk update, apk add -U, dnf makecache, …). */
+  refreshes: boolean;
+  /** The RUN installs packages with this manager. */
+  installs: boolean;
+  /** What the RUN leaves on disk for later RUNs: a fresh index, no index (removed), or what was there before. */
+  leaves: 'fresh' | 'removed' | 'unchanged';
+}
+
+/** Commands that neither refresh a package index nor run arbitrary code that might (scripts, shells, interpreters). */
+const INDEX_NEUTRAL = new Set([
+  'echo', 'printf', 'mkdir', 'rm', 'ln', 'chmod', 'chown', 'cd', 'export', 'set', 'true', 'false', 'sed', 'tee', 'cp',
+  'mv', 'touch', 'test', '[', 'curl', 'wget', 'gpg', 'apt-key', 'dpkg', 'debconf-set-selections', 'install', 'cat',
+  'grep', 'mktemp', 'ls', 'dpkg-reconfigure', 'locale-gen', 'update-ca-certificates', 'useradd', 'groupadd', 'adduser',
+  'addgroup', 'usermod', 'tar', 'unzip', 'gzip', 'sha256sum', 'ldconfig', 'update-alternatives', 'find', 'xargs',
+]);
+
+/** Where each manager keeps the index it refreshed: removing it leaves later installs nothing to rely on. */
+const INDEX_DIRS: [IndexManager, RegExp][] = [
+  ['apt', /^\/var\/lib\/apt\/lists(\/|$)/],
+  ['apk', /^\/var\/cache\/apk(\/|$)/],
+];
+
+const indexUses = new WeakMap<ShellCommand[], Map<IndexManager, IndexUse>>();
+
+/**
+ * What a RUN's commands (in order) do with each OS package manager's index. Memoised per command list (parsed
+ * scripts are shared); callers must not mutate the result.
+ */
+export function packageIndexUse(commands: ShellCommand[]): Map<IndexManager, IndexUse> {
+  return memoized(indexUses, commands, computeIndexUse);
+}
+
+function computeIndexUse(commands: ShellCommand[]): Map<IndexManager, IndexUse> {
+  const out = new Map<IndexManager, IndexUse>();
+  const use = (m: IndexManager): IndexUse => {
+    let u = out.get(m);
+    if (!u) out.set(m, (u = { relies: false, refreshes: false, installs: false, leaves: 'unchanged' }));
+    return u;
+  };
+  const fresh = new Set<IndexManager>();
+  let opaque = false; // something ran that may have refreshed an index itself (a script, a setup pipe)
+  for (const c of commands) {
+    const { name, rest } = tool(c.words);
+    const os = matchOsPackage(c);
+    if (os) {
+      const u = use(os.manager);
+      const selfFetching = os.manager !== 'apt' && os.manager !== 'apk';
+      if (os.manager === 'apk' && os.kind === 'install') {
+        const noCache = hasFlag(rest, '--no-cache');
+        const update = hasFlag(rest, '-U', '--update', '--update-cache');
+        u.installs = true;
+        if (update && !noCache) {
+          u.refreshes = true;
+          u.leaves = 'fresh';
+          fresh.add('apk');
+        } else if (!noCache && !update && !fresh.has('apk') && !opaque) u.relies = true;
+        continue;
+      }
+      if (os.kind === 'update') {
+        u.refreshes = true;
+        u.leaves = 'fresh';
+        fresh.add(os.manager);
+      } else if (os.kind === 'install') {
+        u.installs = true;
+        if (!selfFetching && !fresh.has(os.manager) && !opaque) u.relies = true;
+      } else if (os.kind === 'clean' && selfFetching && rest.includes('all')) {
+        u.leaves = 'removed';
+        fresh.delete(os.manager);
+      }
+      continue;
+    }
+    if (name === 'rm') {
+      for (const [m, dir] of INDEX_DIRS) if (rest.some((w) => dir.test(w))) {
+        use(m).leaves = 'removed';
+        fresh.delete(m);
+      }
+      continue;
+    }
+    if (name === 'add-apt-repository') {
+      if (!hasFlag(rest, '-n', '--no-update')) {
+        const u = use('apt');
+        u.refreshes = true;
+        u.leaves = 'fresh';
+        fresh.add('apt');
+      }
+      continue;
+    }
+    if (name !== '' && !INDEX_NEUTRAL.has(name)) opaque = true;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Checks over the whole tree (cache-bust-pattern): linters, validators, formatters in check mode, test runners and
+// generators. Run over a whole-context copy or bind mount, they are meant to rerun whenever anything changes.
+
+const TREE_CHECK_TOOLS = new Set([
+  'golangci-lint', 'eslint', 'prettier', 'hadolint', 'shellcheck', 'ruff', 'flake8', 'pylint', 'mypy', 'black', 'isort',
+  'yamllint', 'markdownlint', 'markdownlint-cli2', 'buf', 'gofmt', 'goimports', 'staticcheck', 'revive', 'tflint',
+  'pytest', 'tox', 'nox', 'jest', 'vitest', 'mocha', 'gotestsum', 'codespell', 'typos', 'addlicense', 'misspell',
+  'actionlint', 'checkov', 'trivy', 'license-eye', 'docsgen', 'protolint', 'clang-format', 'cppcheck', 'rubocop',
+  'phpstan', 'phpcs', 'php-cs-fixer', 'swiftlint', 'ktlint', 'detekt', 'mix',
+]);
+const TREE_CHECK_WORDS = /^(lint|lint:.*|vet|validate|validate-.*|check|check-.*|verify|verify-.*|test|tests|fmt|format|fmt-check|generate|gen|generated-files|codegen|docs|clippy|audit)$/;
+
+/** A command that checks, tests or generates from the source tree rather than building something from it. */
+export function isTreeCheck(cmd: ShellCommand): boolean {
+  const { name, rest } = tool(cmd.words);
+  if (TREE_CHECK_TOOLS.has(name)) return name !== 'mix' || rest[0] === 'format' || rest[0] === 'credo' || rest[0] === 'test';
+  if (name === 'git') return rest.includes('diff') && (rest.includes('--exit-code') || rest.includes('--quiet'));
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  if (['go', 'cargo', 'dotnet', 'npm', 'yarn', 'pnpm', 'bun', 'make', 'just', 'task', 'mage', 'gradle', 'gradlew', 'mvn', 'mvnw'].includes(name)) {
+    const target = ['npm', 'yarn', 'pnpm', 'bun'].includes(name) && sub === 'run' ? (rest.filter((w) => !w.startsWith('-'))[1] ?? '') : sub;
+    return TREE_CHECK_WORDS.test(target) || (name === 'dotnet' && target === 'format');
+  }
+  // a repository's own check scripts: hack/validate/…, scripts/lint.sh, ./validate-vendor
+  return /(^|\/)(hack|scripts?|ci)\/(validate|lint|check|verify|test|generate)[\w.-]*$|(^|\/)(validate|lint|verify)[\w.-]*\.sh$/.test(cmd.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '');
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Installs the manifest matcher above does not see (broad-copy-before-install): named tools from a registry, which read
+// nothing from the build context, and builds that restore dependencies implicitly.
+
+export interface ToolInstall {
+  manager: string;
+  /** What is installed, as written. */
+  packages: string[];
+  command: ShellCommand;
+}
+
+/** A package word that names something in the registry, not a local file, folder, URL or requirements list. */
+function registryName(w: string): boolean {
+  return !/^(\.|\/|~|file:|git\+|https?:|\$)/.test(w) && !/\.(whl|tar\.gz|tgz|zip|gem|nupkg)$/.test(w);
+}
+
+const toolInstalls = new WeakMap<ShellCommand, ToolInstall | null>();
+
+/**
+ * `npm install -g x`, `yarn global add x`, `pnpm add -g x`, `pip install poetry`, `pipx install x`, `uv tool install x`,
+ * `gem install bundler`, `cargo install x`, `go install x@v1`, `dotnet tool install -g x`, `composer global require x`:
+ * installs of named packages that read nothing from the build context. Memoised per command object.
+ */
+export function matchToolInstall(cmd: ShellCommand): ToolInstall | null {
+  return memoized(toolInstalls, cmd, computeToolInstall);
+}
+
+function computeToolInstall(cmd: ShellCommand): ToolInstall | null {
+  if (matchInstall(cmd)) return null;
+  const { name, rest } = tool(cmd.words);
+  const pos = rest.filter((w) => !w.startsWith('-'));
+  const sub = pos[0] ?? '';
+  const named = (words: string[], manager: string): ToolInstall | null =>
+    words.length && words.every(registryName) && !hasFlag(rest, '--prefix', '--target', '-t', '--root', '--path', '-r', '--requirement', '-e', '--editable', '-c', '--constraint')
+      ? { manager, packages: words, command: cmd }
+      : null;
+  switch (name) {
+    case 'npm':
+      return (sub === 'install' || sub === 'i' || sub === 'add') && hasFlag(rest, '-g', '--global') ? named(pos.slice(1), 'npm') : null;
+    case 'yarn':
+      return sub === 'global' && pos[1] === 'add' ? named(pos.slice(2), 'yarn') : null;
+    case 'pnpm':
+    case 'bun':
+      return (sub === 'add' || sub === 'install' || sub === 'i') && hasFlag(rest, '-g', '--global') ? named(pos.slice(1), name) : null;
+    case 'pip':
+    case 'pip3':
+    case 'python':
+    case 'python3': {
+      const p = (pipArgs(name, rest) ?? []).filter((w) => !w.startsWith('-'));
+      return p[0] === 'install' ? named(p.slice(1), 'pip') : null;
+    }
+    case 'pipx':
+      return sub === 'install' ? named(pos.slice(1), 'pipx') : null;
+    case 'uv':
+      return sub === 'tool' && pos[1] === 'install' ? named(pos.slice(2), 'uv') : null;
+    case 'gem':
+      return sub === 'install' ? named(pos.slice(1), 'gem') : null;
+    case 'cargo':
+      return sub === 'install' && !hasFlag(rest, '--path') ? named(pos.slice(1), 'cargo') : null;
+    case 'go':
+      return sub === 'install' && pos.length > 1 && pos.slice(1).every((w) => w.includes('@') && !w.startsWith('.')) ? { manager: 'go', packages: pos.slice(1), command: cmd } : null;
+    case 'dotnet':
+      return sub === 'tool' && pos[1] === 'install' && hasFlag(rest, '-g', '--global', '--tool-path') ? named(pos.slice(2), 'dotnet') : null;
+    case 'composer':
+      return sub === 'global' && pos[1] === 'require' ? named(pos.slice(2), 'composer') : null;
+    default:
+      return null;
+  }
+}
+
+const DOTNET_MANIFESTS = ['*.sln', '*.slnx', '*.csproj', '*.fsproj', '*.vbproj', 'NuGet.config', 'nuget.config', 'Directory.Build.props', 'Directory.Packages.props', 'global.json'];
+
+const restores = new WeakMap<ShellCommand, InstallMatch | null>();
+
+/**
+ * A build that restores its dependencies first unless told not to: `dotnet build|publish|test|pack|run` without
+ * `--no-restore` downloads every NuGet package the project files name. Memoised per command object.
+ */
+export function matchImplicitRestore(cmd: ShellCommand): InstallMatch | null {
+  return memoized(restores, cmd, (c) => {
+    const { name, rest } = tool(c.words);
+    const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+    if (name !== 'dotnet' || !['build', 'publish', 'test', 'pack', 'run'].includes(sub) || hasFlag(rest, '--no-restore')) return null;
+    return { manager: 'dotnet', manifests: DOTNET_MANIFESTS, required: [], needsSources: true, cacheTargets: [], command: c };
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cache directories and package stores (missing-cache-mount, engine/fixsafety.ts)
+//
+// Where each manager keeps what it downloads, what moves it (env), and whether the directory is a pure download cache
+// (the result of the install lives elsewhere: node_modules, site-packages, /usr; a cache mount there is safe) or a
+// package store that later steps — or the final image — read (~/.m2/repository, ~/.nuget/packages, GOMODCACHE, the
+// cargo registry, apt's package index: a mount hides it from every step that does not mount it too).
+
+export type CacheKind = 'download' | 'store';
+
+export interface CacheDirSpec {
+  manager: string;
+  /** What the directory holds, for messages. */
+  what: string;
+  kind: CacheKind;
+  /** Env that moves the directory, in precedence order: value + suffix (first path of a list such as GOPATH). */
+  env: { name: string; suffix: string }[];
+  /** Default, `~` = the home of the RUN's user; a function when it depends on the user (yarn as root). */
+  dflt: string | ((home: string) => string);
+  /** Env whose (non-empty, not false/0) value turns the cache off: nothing to mount. */
+  off?: string[];
+  /** A mount target other than the dir itself (apt wants sharing=locked: concurrent apt runs corrupt the cache). */
+  sharing?: 'locked';
+}
+
+const XDG = (suffix: string) => ({ name: 'XDG_CACHE_HOME', suffix });
+const SPECS: Record<string, CacheDirSpec[]> = {
+  npm: [{ manager: 'npm', what: 'npm download cache', kind: 'download', env: [{ name: 'npm_config_cache', suffix: '' }, { name: 'NPM_CONFIG_CACHE', suffix: '' }], dflt: '~/.npm' }],
+  yarn: [{ manager: 'yarn', what: 'yarn (v1) download cache', kind: 'download', env: [{ name: 'YARN_CACHE_FOLDER', suffix: '' }], dflt: (h) => (h === '/root' ? '/usr/local/share/.cache/yarn' : h + '/.cache/yarn') }],
+  pnpm: [{ manager: 'pnpm', what: 'pnpm content store', kind: 'store', env: [{ name: 'npm_config_store_dir', suffix: '' }, { name: 'PNPM_HOME', suffix: '/store' }, { name: 'XDG_DATA_HOME', suffix: '/pnpm/store' }], dflt: '~/.local/share/pnpm/store' }],
+  bun: [{ manager: 'bun', what: 'bun download cache', kind: 'download', env: [{ name: 'BUN_INSTALL_CACHE_DIR', suffix: '' }, { name: 'BUN_INSTALL', suffix: '/install/cache' }], dflt: '~/.bun/install/cache' }],
+  pip: [{ manager: 'pip', what: 'pip download cache', kind: 'download', env: [{ name: 'PIP_CACHE_DIR', suffix: '' }, XDG('/pip')], dflt: '~/.cache/pip', off: ['PIP_NO_CACHE_DIR'] }],
+  uv: [{ manager: 'uv', what: 'uv cache', kind: 'download', env: [{ name: 'UV_CACHE_DIR', suffix: '' }, XDG('/uv')], dflt: '~/.cache/uv', off: ['UV_NO_CACHE'] }],
+  poetry: [{ manager: 'poetry', what: 'poetry cache', kind: 'download', env: [{ name: 'POETRY_CACHE_DIR', suffix: '' }, XDG('/pypoetry')], dflt: '~/.cache/pypoetry' }],
+  pipenv: [{ manager: 'pipenv', what: 'pipenv cache', kind: 'download', env: [{ name: 'PIPENV_CACHE_DIR', suffix: '' }, XDG('/pipenv')], dflt: '~/.cache/pipenv' }],
+  go: [{ manager: 'go', what: 'Go module cache', kind: 'store', env: [{ name: 'GOMODCACHE', suffix: '' }, { name: 'GOPATH', suffix: '/pkg/mod' }], dflt: '~/go/pkg/mod' }],
+  'go-build': [{ manager: 'go-build', what: 'Go build cache', kind: 'download', env: [{ name: 'GOCACHE', suffix: '' }, XDG('/go-build')], dflt: '~/.cache/go-build' }],
+  cargo: [{ manager: 'cargo', what: 'cargo registry', kind: 'store', env: [{ name: 'CARGO_HOME', suffix: '/registry' }], dflt: '~/.cargo/registry' }],
+  maven: [{ manager: 'maven', what: 'Maven local repository', kind: 'store', env: [], dflt: '~/.m2/repository' }],
+  gradle: [{ manager: 'gradle', what: 'Gradle caches', kind: 'store', env: [{ name: 'GRADLE_USER_HOME', suffix: '/caches' }], dflt: '~/.gradle/caches' }],
+  bundler: [{ manager: 'bundler', what: 'RubyGems download cache', kind: 'download', env: [{ name: 'GEM_HOME', suffix: '/cache' }], dflt: '' }],
+  composer: [{ manager: 'composer', what: 'Composer cache', kind: 'download', env: [{ name: 'COMPOSER_CACHE_DIR', suffix: '' }, { name: 'COMPOSER_HOME', suffix: '/cache' }], dflt: '' }],
+  dotnet: [{ manager: 'dotnet', what: 'NuGet packages folder', kind: 'store', env: [{ name: 'NUGET_PACKAGES', suffix: '' }], dflt: '~/.nuget/packages' }],
+  mix: [{ manager: 'mix', what: 'Hex package cache', kind: 'download', env: [{ name: 'HEX_HOME', suffix: '/packages' }], dflt: '~/.hex/packages' }],
+  apt: [
+    { manager: 'apt', what: 'apt package archives', kind: 'download', env: [], dflt: '/var/cache/apt', sharing: 'locked' },
+    { manager: 'apt', what: 'apt package index', kind: 'store', env: [], dflt: '/var/lib/apt/lists', sharing: 'locked' },
+  ],
+};
+
+/** The cache directories of a manager (`go-build` for the Go build cache, `apt` for apt). */
+export function cacheSpecs(manager: string): CacheDirSpec[] {
+  return SPECS[manager] ?? [];
+}
+
+/**
+ * Env that official base images set and a Dockerfile inherits without saying so (docker-library images). Matched on
+ * the image's repository name (any registry prefix, any tag).
+ */
+const IMAGE_ENV: [RegExp, Record<string, string>][] = [
+  [/^(library\/)?golang$/, { GOPATH: '/go' }],
+  [/^(library\/)?ruby$/, { GEM_HOME: '/usr/local/bundle', BUNDLE_APP_CONFIG: '/usr/local/bundle' }],
+  [/^(library\/)?composer$/, { COMPOSER_HOME: '/tmp' }],
+  [/^(library\/)?rust$/, { CARGO_HOME: '/usr/local/cargo', RUSTUP_HOME: '/usr/local/rustup' }],
+  [/^(library\/)?gradle$/, { GRADLE_USER_HOME: '/home/gradle/.gradle' }],
+];
+
+/** Images whose default user is not root (the RUN's home is then not known). */
+const NON_ROOT_IMAGES = /^(cgr\.dev\/|bitnami\/|jenkins\/|gcr\.io\/distroless\/.*:(.*-)?nonroot|.*:nonroot$)/;
+
+function imageRepo(ref: string): string {
+  // the model writes a FROM --platform as `ref (platform)`
+  const noDigest = ref.replace(/\s.*$/, '').split('@')[0]!;
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.indexOf(':', lastSlash + 1);
+  let repo = colon < 0 ? noDigest : noDigest.slice(0, colon);
+  // any registry host (a first part with a dot, a port or localhost): registry.docker.com/library/ruby is ruby
+  const parts = repo.split('/');
+  if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0]!)) parts.shift();
+  return parts.join('/').toLowerCase();
+}
+
+/** What a base image reference implies: env it sets, and whether its default user is root (null = unknown). */
+export function imageDefaults(ref: string): { env: Record<string, string>; rootByDefault: boolean } {
+  const repo = imageRepo(ref);
+  const env: Record<string, string> = {};
+  for (const [re, e] of IMAGE_ENV) if (re.test(repo)) Object.assign(env, e);
+  return { env, rootByDefault: !NON_ROOT_IMAGES.test(ref.replace(/\s.*$/, '').toLowerCase()) };
+}
+
+export type Resolved = { dir: string } | { unknown: string };
+
+/** Env truthiness as the tools read it (`PIP_NO_CACHE_DIR=1`, `UV_NO_CACHE=true`). */
+function envOn(v: string | undefined): boolean {
+  return v !== undefined && v !== '' && !/^(0|false|no|off)$/i.test(v);
+}
+
+/**
+ * The absolute directory a manager uses in a RUN, from the env in scope (Dockerfile ENV/ARG, then the base image's
+ * known defaults, then assignments on the command itself), the RUN's home and the manager's default. `off` when the
+ * env turns the cache off. BuildKit does not expand `~` or `$VAR` in a mount target, so anything not fully known is
+ * `unknown` (no fix).
+ */
+export function resolveCacheDir(spec: CacheDirSpec, env: Map<string, string>, home: string | null): Resolved | { off: true } {
+  for (const o of spec.off ?? []) if (envOn(env.get(o))) return { off: true };
+  if (spec.manager === 'go-build' && env.get('GOCACHE') === 'off') return { off: true };
+  for (const e of spec.env) {
+    const v = env.get(e.name);
+    if (v === undefined || v === '') continue;
+    const first = e.name === 'GOPATH' ? v.split(':')[0]! : v;
+    if (/[$`~]/.test(first) || !first.startsWith('/')) return { unknown: `${e.name}=${v} is not an absolute path the engine can read` };
+    return { dir: normalizeDir(first + e.suffix) };
+  }
+  const d = typeof spec.dflt === 'function' ? (home ? spec.dflt(home) : '') : spec.dflt;
+  if (!d) return { unknown: home || typeof spec.dflt !== 'function' ? `where ${spec.manager} keeps its cache depends on settings this Dockerfile does not show` : 'the home directory of the RUN\'s user is not known' };
+  if (d.startsWith('~')) {
+    if (!home) return { unknown: 'the home directory of the RUN\'s user is not known (BuildKit does not expand `~` in a mount target)' };
+    return { dir: normalizeDir(home + d.slice(1)) };
+  }
+  return { dir: normalizeDir(d) };
+}
+
+function normalizeDir(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') out.pop();
+    else out.push(seg);
+  }
+  return '/' + out.join('/');
+}
+
+/** True when `p` is `dir` or lies below it. */
+export function under(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir === '/' ? '/' : dir + '/');
+}
+
+/**
+ * The env of one command: the RUN's, plus the assignments before the command (`GOPROXY=off go build`; the parse keeps
+ * them out of the words, the command's text has them).
+ */
+export function withInline(env: Map<string, string>, text: string, words: string[] = []): Map<string, string> {
+  let out: Map<string, string> | null = null;
+  const re = /\s*([A-Za-z_][A-Za-z0-9_]*)=("[^"]*"|'[^']*'|[^\s"']*)\s+/y;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) (out ??= new Map(env)).set(m[1]!, m[2]!.replace(/^["']|["']$/g, ''));
+  for (const w of words) {
+    const a = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(w);
+    if (!a) break;
+    (out ??= new Map(env)).set(a[1]!, a[2]!);
+  }
+  return out ?? env;
+}
+
+export interface CacheUse {
+  manager: string;
+  /** The command writes the directory (downloads into it). */
+  writes: boolean;
+  /** The command reads what an earlier command left there. */
+  reads: boolean;
+  /** It reads without being able to fill it again (offline flags, `--no-restore`, apt install without update). */
+  offline: boolean;
+}
+
+/**
+ * How one command of a RUN uses a manager's cache directories. `before` are the commands that run earlier in the same
+ * RUN (apt: an install after an update in the same RUN reads a fresh index).
+ */
+export function cacheUse(cmd: ShellCommand, before: ShellCommand[], env: Map<string, string>, text = ''): CacheUse[] {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  const inline = withInline(env, text, cmd.words);
+  const envOf = (k: string) => inline.get(k);
+  const out: CacheUse[] = [];
+  const inst = matchInstall(cmd);
+  if (inst && !(inst.manager === 'go' && sub === 'mod')) out.push({ manager: inst.manager, writes: true, reads: false, offline: false });
+  switch (name) {
+    case 'go':
+      if (sub === 'mod' && rest[rest.indexOf(sub) + 1] === 'download') out.push({ manager: 'go', writes: true, reads: false, offline: false });
+      else if (['build', 'install', 'test', 'run', 'vet', 'generate', 'list'].includes(sub)) {
+        const vendor = /-mod=vendor/.test(envOf('GOFLAGS') ?? '') || rest.some((w) => w === '-mod=vendor');
+        if (!vendor) out.push({ manager: 'go', writes: envOf('GOPROXY') !== 'off', reads: true, offline: envOf('GOPROXY') === 'off' });
+        if (['build', 'install', 'test', 'run', 'vet'].includes(sub)) out.push({ manager: 'go-build', writes: true, reads: true, offline: false });
+      }
+      break;
+    case 'mvn':
+    case 'mvnw': {
+      const offline = rest.some((w) => w === '-o' || w === '--offline');
+      out.splice(0, out.length, { manager: 'maven', writes: !offline, reads: true, offline });
+      break;
+    }
+    case 'gradle':
+    case 'gradlew': {
+      const offline = rest.includes('--offline');
+      out.splice(0, out.length, { manager: 'gradle', writes: !offline, reads: true, offline });
+      break;
+    }
+    case 'dotnet':
+      if (['build', 'publish', 'test', 'run', 'pack', 'msbuild'].includes(sub)) {
+        const offline = rest.includes('--no-restore');
+        out.push({ manager: 'dotnet', writes: !offline, reads: true, offline });
+      }
+      break;
+    case 'cargo':
+      if (['build', 'run', 'test', 'install', 'check', 'doc', 'clippy', 'bench', 'fetch', 'vendor'].includes(sub)) {
+        const offline = rest.includes('--offline') || rest.includes('--frozen') || envOn(envOf('CARGO_NET_OFFLINE'));
+        out.splice(0, out.length, { manager: 'cargo', writes: !offline, reads: sub !== 'fetch', offline: offline && sub !== 'fetch' });
+      }
+      break;
+    case 'pnpm':
+      if (['install', 'i', 'add', 'fetch'].includes(sub)) {
+        const offline = rest.includes('--offline');
+        out.splice(0, out.length, { manager: 'pnpm', writes: !offline, reads: sub !== 'fetch', offline });
+      }
+      break;
+    default: {
+      const os = matchOsPackage(cmd);
+      if (os?.manager === 'apt' && (os.kind === 'install' || os.kind === 'update')) {
+        const updated = os.kind === 'update' || before.some((b) => matchOsPackage(b)?.manager === 'apt' && matchOsPackage(b)!.kind === 'update');
+        out.push({ manager: 'apt', writes: true, reads: os.kind === 'install', offline: os.kind === 'install' && !updated });
+      } else if (name === 'apt-cache' || (os?.manager === 'apt' && os.kind === 'other' && ['list', 'search', 'show', 'policy', 'source', 'download'].includes(sub))) {
+        out.push({ manager: 'apt', writes: false, reads: true, offline: true });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Paths a command deletes (rm's operands, `find DIR … -delete`) and the caches it empties by name (`apt-get clean`,
+ * `npm cache clean`, `go clean -modcache`, …). Paths are as written (`~`, `$HOME` unexpanded).
+ */
+export function cleanedBy(cmd: ShellCommand): { paths: string[]; managers: string[] } {
+  const { name, rest } = tool(cmd.words);
+  const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  const paths: string[] = [];
+  const managers: string[] = [];
+  if (name === 'rm') paths.push(...rest.filter((w) => !w.startsWith('-')));
+  else if (name === 'find' && rest.includes('-delete')) paths.push(...rest.filter((w, i) => i === 0 || (!w.startsWith('-') && !rest[i - 1]!.startsWith('-'))).slice(0, 1));
+  const os = matchOsPackage(cmd);
+  if (os?.manager === 'apt' && ['clean', 'autoclean', 'dist-clean', 'distclean'].includes(sub)) managers.push('apt');
+  if (name === 'npm' && sub === 'cache' && rest.includes('clean')) managers.push('npm');
+  if (name === 'yarn' && sub === 'cache' && rest.includes('clean')) managers.push('yarn');
+  if ((name === 'pip' || name === 'pip3') && sub === 'cache' && (rest.includes('purge') || rest.includes('remove'))) managers.push('pip');
+  if (name === 'uv' && sub === 'cache' && (rest.includes('clean') || rest.includes('prune'))) managers.push('uv');
+  if (name === 'pnpm' && sub === 'store' && rest.includes('prune')) managers.push('pnpm');
+  if (name === 'go' && sub === 'clean') {
+    if (rest.includes('-modcache')) managers.push('go');
+    if (rest.includes('-cache')) managers.push('go-build');
+  }
+  if (name === 'composer' && (sub === 'clear-cache' || sub === 'clearcache' || sub === 'cc')) managers.push('composer');
+  if (name === 'dotnet' && sub === 'nuget' && rest.includes('locals')) managers.push('dotnet');
+  return { paths, managers };
+}
+
+/** Runtime commands (CMD/ENTRYPOINT) that read a package store when the container runs. */
+export function runtimeReads(manager: string, commandText: string): boolean {
+  const re: Record<string, RegExp> = {
+    maven: /(^|[\s"'\/[,])(mvn|mvnw)\b/,
+    gradle: /(^|[\s"'\/[,])(gradle|gradlew)\b/,
+    go: /(^|[\s"'\/[,])go["']?\s*,?\s*["']?(run|test|build|generate)\b/,
+    dotnet: /(^|[\s"'\/[,])dotnet["']?\s*,?\s*["']?(run|test|watch|build)\b/,
+    cargo: /(^|[\s"'\/[,])cargo\b/,
+    pnpm: /(^|[\s"'\/[,])pnpm\b/,
+    apt: /(^|[\s"'\/[,])(apt-get|apt)\b/,
+  };
+  return re[manager]?.test(commandText) ?? false;
 }

@@ -1,14 +1,23 @@
 // missing-cache-mount: a package manager downloads into a directory that ends up in (or is deleted from) the layer,
 // so every rebuild downloads everything again. A cache mount keeps the downloads across builds, and its contents never
 // bust the cache (measured: table f, `--mount=type=cache`).
-import { memoized } from '../memo';
-import { runScript } from '../shell';
-import { matchInstall, matchOsPackage } from './managers';
+//
+// The fix is planned per directory (managers.ts knows where each manager keeps what, what moves it and whether it is a
+// pure download cache or a package store later steps read) and proven by engine/fixsafety.ts before it is offered:
+// a store is mounted on every step that reads it or not at all; a RUN that empties the folder gets the clean dropped;
+// Debian's docker-clean hook is set aside for that RUN only.
+import { mountedTargets, proveFix, runEnv, runHome, stepsAfter, stepsBefore, dirUse, type FixEffect, type MountEffect } from '../fixsafety';
+import { runScript, type ShellCommand } from '../shell';
+import { cacheSpecs, cacheUse, cleanedBy, matchInstall, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
 import type { Step } from '../model';
-import type { Finding, Rule, RuleContext } from './types';
-import { headRange, homeOf, isWindowsStage, linesText, quoteInstr, replaceLines } from './util';
+import type { Finding, Rule, RuleContext, TextEdit } from './types';
+import { headRange, isWindowsStage, linesText, quoteInstr, replaceLines } from './util';
 
-const APT_KEEP = "rm -f /etc/apt/apt.conf.d/docker-clean && echo 'Binary::apt::APT::Keep-Downloaded-Packages \"true\";' > /etc/apt/apt.conf.d/keep-cache";
+const DC = '/etc/apt/apt.conf.d/docker-clean';
+const DC_OFF = '/etc/apt/docker-clean.off';
+const DC_ASIDE = `[ ! -f ${DC} ] || mv ${DC} ${DC_OFF}`;
+const DC_BACK = `{ [ ! -f ${DC_OFF} ] || mv ${DC_OFF} ${DC}; }`;
+const DC_WORDS = [['[', '!', '-f', DC, ']'], ['mv', DC, DC_OFF], ['[', '!', '-f', DC_OFF, ']'], ['mv', DC_OFF, DC]];
 
 export const missingCacheMount: Rule = {
   id: 'missing-cache-mount',
@@ -20,66 +29,240 @@ export const missingCacheMount: Rule = {
     const out: Finding[] = [];
     for (const step of rc.model.steps) {
       if (step.keyword !== 'RUN') continue;
-      // what a step gets depends only on the step, its stage and the text of its lines: memoised per step object
-      // (steps of memoised stages are shared between analyses, and a shared step implies the same stage text)
-      const f = memoized(perStep, step, (s) => checkStep(rc, s));
+      const f = checkStep(rc, step);
       if (f) out.push(f);
     }
     return out;
   },
 };
 
-const perStep = new WeakMap<Step, Finding | null>();
+interface Want {
+  manager: string;
+  spec: CacheDirSpec;
+  dir: string | null;
+  /** Why there is no fix for this folder. */
+  why?: string;
+}
 
 function checkStep(rc: RuleContext, step: Step): Finding | null {
   const { model } = rc;
   if (step.keyword !== 'RUN' || step.trigger || isWindowsStage(model, step.stage)) return null;
   const rs = runScript(step);
   if (!rs || !rs.parsed) return null;
-  // a cache or tmpfs mount on the directory already keeps downloads out of the layer
-  const cacheTargets = step.mounts.filter((m) => m.type === 'cache' || m.type === 'tmpfs').map((m) => m.target ?? '');
-  const home = homeOf(step.user);
-  const wants: { manager: string; targets: string[] }[] = [];
+  const env = runEnv(model, step);
+  const home = runHome(model, step, env);
+  const existing = mountedTargets(step);
+  const wants: Want[] = [];
+  const done: ShellCommand[] = [];
+  const aptBinary = rs.commands.some((c) => c.words[0] === 'apt' && ['install', 'upgrade', 'full-upgrade', 'dist-upgrade'].includes(c.words.find((w, i) => i > 0 && !w.startsWith('-')) ?? ''));
   for (const c of rs.commands) {
-    const inst = matchInstall(c);
-    if (inst) {
-      if (c.words.includes('--no-cache-dir') || c.words.includes('--no-cache')) continue;
-      const targets = inst.cacheTargets.map((t) => t.replace('$HOME', home ?? '~'));
-      if (!wants.some((w) => w.manager === inst.manager)) wants.push({ manager: inst.manager, targets });
-      continue;
+    const noCache = c.words.includes('--no-cache-dir') || c.words.includes('--no-cache');
+    const ctext = rs.script.slice(c.start, c.end);
+    const cenv = withInline(env, ctext);
+    for (const u of cacheUse(c, done, env, ctext)) {
+      if (!u.writes || noCache) continue;
+      // an `apt-get update` on its own is apt-update-alone's; this rule speaks of the RUN that installs
+      if (u.manager === 'apt' && !u.reads) continue;
+      // a plain install of named packages (npm i x) downloads too, but only manifest installs and apt are this rule's
+      if (!matchInstall(c) && !['go', 'go-build', 'apt', 'maven', 'gradle', 'dotnet', 'cargo', 'pnpm'].includes(u.manager)) continue;
+      for (const spec of cacheSpecs(u.manager)) {
+        if (wants.some((w) => w.spec === spec)) continue;
+        const r = resolveCacheDir(spec, cenv, home);
+        if ('off' in r) continue;
+        const w: Want = { manager: u.manager, spec, dir: 'dir' in r ? r.dir : null, why: 'unknown' in r ? r.unknown : undefined };
+        // already mounted (a folder at, above or below it), or a mount that ends like the default for an unknown home
+        const suffix = typeof spec.dflt === 'string' && spec.dflt.startsWith('~') ? spec.dflt.slice(1) : null;
+        if (existing.some((t) => (w.dir && (under(t, w.dir) || under(w.dir, t))) || (!w.dir && suffix && t.endsWith(suffix)))) continue;
+        if (!w.why) w.why = hazard(rc, step, spec, cenv);
+        if (spec.manager === 'apt' && spec.kind === 'download' && aptBinary) w.why ??= '`apt` (unlike apt-get) deletes the packages it downloaded after installing them';
+        wants.push(w);
+      }
     }
-    const os = matchOsPackage(c);
-    if (os && os.kind === 'install' && os.manager === 'apt' && !wants.some((w) => w.manager === 'apt')) wants.push({ manager: 'apt', targets: ['/var/cache/apt', '/var/lib/apt/lists'] });
+    done.push(c);
   }
-  const missing = wants.filter((w) => !w.targets.some((t) => cacheTargets.some((ct) => ct === t || ct.startsWith(t + '/') || t.startsWith(ct + '/'))));
-  if (!missing.length) return null;
+  if (!wants.length) return null;
+  const managers = [...new Set(wants.filter((w) => w.manager !== 'go-build').map((w) => (w.manager === 'go' ? 'Go module' : w.manager)))];
+  const does = [...(managers.length ? [`downloads ${managers.join(' and ')} packages`] : []), ...(wants.some((w) => w.manager === 'go-build') ? ['recompiles every Go package'] : [])];
   const f: Finding = {
     rule: missingCacheMount.id,
     severity: missingCacheMount.defaultSeverity,
     range: headRange(rc, step),
-    message: `${quoteInstr(step)} downloads ${missing.map((m) => m.manager).join(' and ')} packages from scratch every time it reruns. Add RUN --mount=type=cache,target=${missing[0]!.targets[0]} so downloads survive between builds (cache-mount contents never bust the cache).`,
+    message: `${quoteInstr(step)} ${does.join(' and ')} from scratch every time it reruns.`,
   };
-  // fix: only when the home directory is known (root) and the file does not use exec form
-  const knownHome = missing.every((m) => !m.targets.some((t) => t.startsWith('~')));
-  if (knownHome && step.script !== undefined && !step.heredoc) {
-    const mounts: string[] = [];
-    let prefix = '';
-    for (const m of missing) {
-      if (m.manager === 'apt') {
-        // /var/lib/apt/lists, not all of /var/lib/apt: extended_states (apt's auto-installed marks) must stay in the image
-        // (a real build showed it otherwise ends up in the cache: test/oracle/fix-safety.test.ts)
-        mounts.push('--mount=type=cache,target=/var/cache/apt,sharing=locked', '--mount=type=cache,target=/var/lib/apt/lists,sharing=locked');
-        prefix = APT_KEEP + ' && \\\n    ';
-      } else mounts.push(`--mount=type=cache,target=${m.targets[0]}`);
+  // plan: one folder at a time, kept when the fix-safety checker proves it; then all kept folders together
+  const refused: string[] = [];
+  const ok: Want[] = [];
+  for (const w of wants) {
+    if (!w.dir || w.why) {
+      refused.push(`${w.spec.what}: ${w.why ?? 'its folder is not known'}`);
+      continue;
     }
-    const text = linesText(rc, step.range.start.line, step.range.end.line);
-    // existing flags must all sit on the first line (otherwise the script start is not safely known)
-    const mm = /^(\s*\S+)([ \t]+)((?:--\S+[ \t]+)*)(?=[^-\s\\])/.exec(text);
-    if (mm) {
-      const rest = text.slice(mm[0].length);
-      const newText = `${mm[1]} ${mm[3]}${mounts.join(' ')} \\\n    ${prefix}${rest}`;
-      f.fix = { title: `Add a cache mount for ${missing.map((m) => m.manager).join(' and ')}`, edits: [replaceLines(rc, step.range.start.line, step.range.end.line, newText)] };
-    }
+    const plan = planFix(rc, step, [w]);
+    const why = typeof plan === 'string' ? plan : proveFix(rc, { ...f, fix: plan });
+    if (why) refused.push(`${w.spec.what} (${w.dir}): ${why}`);
+    else ok.push(w);
+  }
+  const plan = ok.length ? planFix(rc, step, ok) : null;
+  if (plan && typeof plan !== 'string' && !proveFix(rc, { ...f, fix: plan })) {
+    f.fix = plan;
+    f.message += ` Add RUN --mount=type=cache,target=${ok[0]!.dir}${ok.length > 1 ? ` (and cache mounts on ${ok.slice(1).map((w) => w.dir).join(', ')})` : ''} so ${ok.some((w) => w.manager !== 'go-build') ? 'downloads' : 'compiled packages'} survive between builds (cache-mount contents never bust the cache).`;
+  } else if (ok.length) f.message += ` A cache mount on ${ok[0]!.dir} would keep them between builds.`;
+  if (refused.length) {
+    f.message += ` No cache-mount fix for the ${refused.join('; the ')}.`;
+    f.fixRefused = { title: 'Add a cache mount', reason: refused[0]! };
   }
   return f;
+}
+
+/** Why a manager's cache folder must not be mounted even though it is known (its output lives inside it). */
+function hazard(rc: RuleContext, step: Step, spec: CacheDirSpec, env: Map<string, string>): string | undefined {
+  const on = (k: string) => /^(1|true|yes|on)$/i.test(env.get(k) ?? '');
+  const off = (k: string) => /^(0|false|no|off)$/i.test(env.get(k) ?? '');
+  const scripts = [...stepsBefore(rc.model, step), step].map((s) => s.script ?? '').join('\n');
+  switch (spec.manager) {
+    case 'poetry':
+      if (off('POETRY_VIRTUALENVS_CREATE') || on('POETRY_VIRTUALENVS_IN_PROJECT') || env.get('POETRY_VIRTUALENVS_PATH')) return undefined;
+      if (/virtualenvs\.create\s+(false|0)|virtualenvs\.in-project\s+(true|1)/.test(scripts)) return undefined;
+      return 'poetry creates its virtualenv inside its cache folder unless told otherwise (POETRY_VIRTUALENVS_CREATE=false or POETRY_VIRTUALENVS_IN_PROJECT=true)';
+    case 'uv':
+      return env.get('UV_LINK_MODE') === 'symlink' ? 'UV_LINK_MODE=symlink makes the environment point into the cache' : undefined;
+    case 'yarn':
+      if (rc.ctx?.entry('.yarnrc.yml') || rc.ctx?.entry('.yarn/releases')) return 'Yarn 2+ (.yarnrc.yml) keeps packages in its own cache, and Plug\'n\'Play reads them from there at run time';
+      return undefined;
+    case 'bundler':
+      if (env.get('BUNDLE_PATH') || on('BUNDLE_DEPLOYMENT') || /\bbundle\b[^\n;&|]*--(deployment|path)\b|bundle config (set )?(--local )?(path|deployment)/.test(scripts)) return 'bundler installs into a path set by BUNDLE_PATH / deployment mode, with its gem cache inside it';
+      return undefined;
+    default:
+      return undefined;
+  }
+}
+
+interface StepEdit {
+  mounts: string[];
+  removed: string[][];
+  added: string[][];
+  wrapApt: boolean;
+}
+
+/** The edits and the declared effect for mounting these folders (on this step, and on every step sharing a store). */
+function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; edits: TextEdit[]; effect: FixEffect } | string {
+  const model = rc.model;
+  const perStep = new Map<number, StepEdit>();
+  const effect: FixEffect = { mounts: [], removed: [], added: [] };
+  const get = (s: Step): StepEdit => {
+    let e = perStep.get(s.id);
+    if (!e) perStep.set(s.id, (e = { mounts: [], removed: [], added: [], wrapApt: false }));
+    return e;
+  };
+  for (const w of wants) {
+    const dir = w.dir!;
+    const targets: Step[] = [step];
+    if (w.spec.kind === 'store') {
+      // a store is mounted on every RUN that fills or reads it, before and after this one
+      for (const s of [...stepsBefore(model, step), ...stepsAfter(model, step)]) {
+        if (s.keyword !== 'RUN' || mountedTargets(s).includes(dir)) continue;
+        if (dirUse(model, s, dir)) targets.push(s);
+      }
+    }
+    for (const s of targets) {
+      const e = get(s);
+      const m: MountEffect = { step: s.id, target: dir, manager: w.spec.manager, kind: w.spec.kind };
+      effect.mounts!.push(m);
+      e.mounts.push(`--mount=type=cache,target=${dir}${w.spec.sharing ? ',sharing=' + w.spec.sharing : ''}`);
+      if (w.spec.manager === 'apt' && w.spec.kind === 'download') e.wrapApt = true;
+    }
+  }
+  // commands that would empty a folder now in a cache mount: dropped (the mount keeps it out of the image anyway)
+  for (const [id, e] of perStep) {
+    const s = model.steps[id]!;
+    const dirs = (effect.mounts ?? []).filter((m) => m.step === id);
+    const env = runEnv(model, s);
+    const home = runHome(model, s, env);
+    for (const c of runScript(s)?.commands ?? []) {
+      const cl = cleanedBy(c);
+      const byName = dirs.some((m) => cl.managers.includes(m.manager));
+      const abs = cl.paths.map((p) => (p.startsWith('~') ? (home ? home + p.slice(1) : p) : p.replace(/^\$\{?HOME\}?/, home ?? '$HOME')));
+      const hit = abs.map((p) => dirs.some((m) => under(p.replace(/\/\*$/, ''), m.target) || under(m.target, p.replace(/\/\*$/, ''))));
+      if (!byName && !hit.some(Boolean)) continue;
+      if (byName || hit.every(Boolean)) e.removed.push(c.words);
+      else {
+        // rm -rf /var/lib/apt/lists/* /tmp/*: keep the command, drop the operands in the mount
+        e.removed.push(c.words);
+        const drop = new Set(cl.paths.filter((_, i) => hit[i]));
+        e.added.push(c.words.filter((x) => !drop.has(x)));
+      }
+    }
+    if (e.wrapApt) e.added.push(...DC_WORDS);
+  }
+  const edits: TextEdit[] = [];
+  for (const [id, e] of perStep) {
+    const s = model.steps[id]!;
+    if (s.script === undefined || s.heredoc || s.trigger) return `the RUN at line ${s.line + 1} is not a shell-form RUN the fix can edit`;
+    // an early successful exit would skip putting docker-clean back (a failing one fails the build: no layer)
+    if (e.wrapApt && (runScript(s)?.commands ?? []).some((c) => (c.words[0] === 'exit' && (c.words.length === 1 || c.words[1] === '0')) || c.words[0] === 'exec' || c.words[0] === 'return')) return `the RUN at line ${s.line + 1} may exit early, before docker-clean is put back`;
+    const text = editStep(rc, s, e);
+    if (text === null) return `the RUN at line ${s.line + 1} is written in a way the fix cannot edit safely`;
+    edits.push(replaceLines(rc, s.range.start.line, s.range.end.line, text));
+    for (const r of e.removed) effect.removed!.push({ step: id, words: r });
+    for (const a of e.added) effect.added!.push({ step: id, words: a });
+  }
+  const names = [...new Set(wants.map((w) => w.spec.what))];
+  const others = perStep.size > 1 ? ` (here and on ${perStep.size - 1} other RUN${perStep.size > 2 ? 's' : ''} that read${perStep.size > 2 ? '' : 's'} it)` : '';
+  return { title: `Add a cache mount for the ${names.join(' and ')}${others}`, edits, effect };
+}
+
+/** The RUN's new text: mounts after its flags, cleans of mounted folders dropped, docker-clean set aside. */
+function editStep(rc: RuleContext, step: Step, e: StepEdit): string | null {
+  const text = linesText(rc, step.range.start.line, step.range.end.line);
+  // existing flags come first, each followed by blanks or a line continuation
+  const mm = /^(\s*\S+)([ \t]+)((?:--\S+(?:[ \t]*\\\n[ \t]*|[ \t]+))*)(?=[^-\s\\])/.exec(text);
+  if (!mm) return null;
+  let rest = text.slice(mm[0].length);
+  const script = runScript(step)!.script;
+  const cmds = runScript(step)!.commands;
+  for (const words of e.removed) {
+    const c = cmds.find((x) => x.words === words)!;
+    const literal = script.slice(c.start, c.end).trim();
+    const kept = e.added.find((a) => a.length < words.length && a.every((w) => words.includes(w)));
+    const at = rest.indexOf(literal);
+    if (at < 0 || rest.indexOf(literal, at + 1) >= 0) return null;
+    if (kept) {
+      // drop only the operands inside the mount
+      let cmd = literal;
+      for (const w of words.filter((x) => !kept.includes(x))) {
+        const k = cmd.indexOf(' ' + w);
+        if (k < 0) return null;
+        cmd = cmd.slice(0, k) + cmd.slice(k + 1 + w.length);
+      }
+      rest = rest.slice(0, at) + cmd + rest.slice(at + literal.length);
+      continue;
+    }
+    // remove the command with the operator that joins it to the one before (or after, for the first)
+    let j = at;
+    const skipBack = () => {
+      for (;;) {
+        while (j > 0 && /[ \t]/.test(rest[j - 1]!)) j--;
+        if (j > 1 && rest[j - 1] === '\n' && rest[j - 2] === '\\') j -= 2;
+        else break;
+      }
+    };
+    skipBack();
+    if (rest.slice(j - 2, j) === '&&') j -= 2;
+    else if (rest[j - 1] === ';') j -= 1;
+    else j = -1;
+    if (j >= 0) {
+      skipBack();
+      rest = rest.slice(0, j) + rest.slice(at + literal.length);
+    } else {
+      const after = /^[ \t]*(&&|;)[ \t]*(\\\n[ \t]*)*/.exec(rest.slice(at + literal.length));
+      if (!after) return null;
+      rest = rest.slice(0, at) + rest.slice(at + literal.length + after[0].length);
+    }
+  }
+  let prefix = '';
+  if (e.wrapApt) {
+    prefix = `${DC_ASIDE} && \\\n    `;
+    rest = rest.replace(/[ \t;]*$/, '') + ` \\\n    && ${DC_BACK}`;
+  }
+  return `${mm[1]} ${mm[3]}${e.mounts.join(' ')} \\\n    ${prefix}${rest}`;
 }

@@ -4,6 +4,13 @@ import { impactOf } from '../explain';
 import type { Finding, Rule } from './types';
 import { lineRange, plural } from './util';
 
+/** Docker's reference grammar: path components after an optional registry host are lower-case. */
+function validReference(ref: string): boolean {
+  const comps = ref.replace(/:[\w][\w.-]{0,127}$/, '').split('/');
+  if (comps.length > 1 && (/[.:]/.test(comps[0]!) || comps[0] === 'localhost')) comps.shift();
+  return comps.length > 0 && comps.every((c) => /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(c));
+}
+
 export const mutableBaseImage: Rule = {
   id: 'mutable-base-image',
   title: 'Base image without a pinned tag',
@@ -16,6 +23,8 @@ export const mutableBaseImage: Rule = {
       if (stage.base.kind !== 'image') continue;
       const ref = stage.base.ref.replace(/ \(.*\)$/, '');
       if (!ref || ref.includes('$') || ref.includes('@')) continue;
+      // not an image reference at all (`FROM REPLACE-ME`, a template placeholder): the build fails on the name itself
+      if (!validReference(ref)) continue;
       const lastSeg = ref.split('/').pop()!;
       const tag = lastSeg.includes(':') ? lastSeg.split(':').pop()! : null;
       if (tag !== null && tag !== 'latest') continue;

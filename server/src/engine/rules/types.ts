@@ -4,6 +4,7 @@ import type { ContextSnapshot } from '../context';
 import type { StepReads } from '../inputs';
 import type { Model } from '../model';
 import type { Range } from '../parse';
+import type { FixEffect } from '../fixsafety';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -17,6 +18,11 @@ export interface TextEdit {
 export interface Fix {
   title: string;
   edits: TextEdit[];
+  /**
+   * What the fix does, for the fix-safety checker (engine/fixsafety.ts), which proves it before the fix is offered.
+   * Fixes without one are offered as their rule makes them.
+   */
+  effect?: FixEffect;
 }
 
 export interface Related {
@@ -30,6 +36,8 @@ export interface Finding {
   range: Range;
   message: string;
   fix?: Fix;
+  /** A fix the rule proposed that the fix-safety checker (engine/fixsafety.ts) could not prove safe: not offered. */
+  fixRefused?: { title: string; reason: string };
   related?: Related[];
   /**
    * copy-source-missing: the missing sources exist this many folders above the build context, which is probably the
@@ -51,6 +59,8 @@ export interface RuleContext {
   ignoreName: string;
   /** Text of the ignore file, or null when there is none. */
   ignoreText: string | null;
+  /** The Dockerfile built, relative to the context (null when outside it); `Dockerfile` unless told otherwise. */
+  dockerfile: string | null;
 }
 
 export interface Rule {

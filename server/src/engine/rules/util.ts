@@ -1,7 +1,11 @@
 // Small helpers shared by rules: ranges, edits, instruction text, stage walks. Pure.
+import type { ContextSnapshot } from '../context';
+import type { DockerIgnore } from '../dockerignore';
 import type { ConfigInstruction, Model, Step } from '../model';
 import type { Range } from '../parse';
 import { splitWords } from '../expand';
+import { runScript } from '../shell';
+import { isTreeCheck } from './managers';
 import type { RuleContext, TextEdit } from './types';
 
 export function lineRange(line: number, text: string): Range {
@@ -125,4 +129,44 @@ export function stageArgs(model: Model): { cfg: ConfigInstruction; words: string
     if (ins) out.push({ cfg, words: splitWords(ins.args, model.escape) });
   }
   return out;
+}
+
+/**
+ * A RUN that reads the whole build context on purpose: it bind-mounts the context root, or it runs only checks
+ * (linters, validators, tests, generators: `isTreeCheck`) after a COPY/ADD of the whole context in its stage. Such a
+ * step is meant to rerun whenever anything in the tree changes.
+ */
+export function readsWholeTree(model: Model, step: Step): boolean {
+  if (step.keyword !== 'RUN') return false;
+  if (step.contextReads.some((r) => r.sources.includes(''))) return true;
+  const before = stageSteps(model, step.stage).filter((s) => s.line < step.line);
+  if (!before.some((s) => (s.keyword === 'COPY' || s.keyword === 'ADD') && s.contextReads.some((r) => r.sources.includes('')))) return false;
+  const rs = runScript(step);
+  if (!rs || !rs.parsed) return false;
+  const real = rs.commands.filter((c) => !['set', 'cd', 'echo', 'export', 'true', 'mkdir', 'rm', 'printf'].includes((c.words[0] ?? '').replace(/^.*\//, '')));
+  return real.length > 0 && real.every(isTreeCheck);
+}
+
+/**
+ * Is a literal COPY source in the build context before the ignore file applies? 'maybe' when a folder on its path is
+ * excluded entirely and absent, so a crawler may have pruned it without looking inside (ContextSnapshot.paths).
+ */
+export function sourcePresence(ctx: ContextSnapshot, ig: DockerIgnore, src: string): 'yes' | 'no' | 'maybe' {
+  if (ctx.entry(src)) return 'yes';
+  // crawlers prune folders, never files: the last segment counts only when it is written as a folder (or has no dot)
+  const parts = src.replace(/\/$/, '').split('/');
+  const upTo = src.endsWith('/') || !parts[parts.length - 1]!.includes('.') ? parts.length : parts.length - 1;
+  for (let i = 1; i <= upTo; i++) {
+    const dir = parts.slice(0, i).join('/');
+    if (ctx.entry(dir)) continue;
+    return ig.canSkipDir(dir) ? 'maybe' : 'no';
+  }
+  return 'no';
+}
+
+/** Submodule paths declared in the context's `.gitmodules` (when the snapshot can read it). */
+export function submodulePaths(ctx: ContextSnapshot): string[] {
+  const text = ctx.entry('.gitmodules') ? ctx.readText?.('.gitmodules') : undefined;
+  if (!text) return [];
+  return [...text.matchAll(/^\s*path\s*=\s*(.+?)\s*$/gm)].map((m) => m[1]!.replace(/^\.\//, '').replace(/\/$/, ''));
 }

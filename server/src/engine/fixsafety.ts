@@ -1,0 +1,349 @@
+// Fix safety: before a fix is offered (check --fix, the editor's quick fixes, fix-all all read `check`'s findings),
+// this proves from the model that the fixed Dockerfile builds the same image. A fix declares what it does
+// (`Fix.effect`: cache mounts it adds, commands it removes or adds, ignore patterns it appends); the checker verifies
+// that the edits do exactly that (the edited instruction is parsed again), then that
+//   - no mount hides what an earlier step put in the image that this or a later step reads (a COPY into the folder, a
+//     package store filled by an earlier RUN),
+//   - every later step, later stage and `COPY --from` that reads the folder still gets it (it mounts the same cache,
+//     and can fill it again when the cache mount is empty: BuildKit prunes cache mounts apart from layers),
+//   - the final image does not need it (its CMD/ENTRYPOINT does not run the tool that reads the store),
+//   - the RUN does not empty its own mount (`apt-get clean`, `rm -rf …/lists/*`),
+//   - an ignore-file edit goes to the ignore file that applies to the Dockerfile built, removes from the context only
+//     what the finding is about (every other step reads the same files), really takes the Dockerfile built out of the
+//     step (the finding goes *because* the step no longer reads it), and no step reads the whole tree on purpose
+//     (a bind mount of the context, git, setuptools-scm: excluding tracked files changes what they see).
+// A fix that cannot be proven is not offered: the finding stays, without the fix, with the reason in `fixRefused`.
+// Pure.
+import type { ContextSnapshot } from './context';
+import { parseDockerignore } from './dockerignore';
+import { stepReads } from './inputs';
+import { analyze, resolvePath, type Model, type Step } from './model';
+import { runScript, type ShellCommand } from './shell';
+import { cacheSpecs, cacheUse, cleanedBy, imageDefaults, resolveCacheDir, runtimeReads, under, withInline, type CacheKind } from './rules/managers';
+import type { Finding, RuleContext } from './rules/types';
+import { applyEdits } from './rules/util';
+
+export interface MountEffect {
+  step: number;
+  /** Absolute target of the cache mount the fix adds. */
+  target: string;
+  manager: string;
+  kind: CacheKind;
+}
+
+export interface FixEffect {
+  mounts?: MountEffect[];
+  /** Commands (words) the fix removes from a RUN. */
+  removed?: { step: number; words: string[] }[];
+  /** Commands (words) the fix adds to a RUN. */
+  added?: { step: number; words: string[] }[];
+  /** Patterns the fix appends to the ignore file, and the step whose finding it answers. */
+  ignore?: { patterns: string[]; step: number };
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// The model walks a proof needs (also used by missing-cache-mount to plan its fix)
+
+/** The stage and the stages it is built FROM, nearest first. */
+export function stageChain(model: Model, stage: number): number[] {
+  const out: number[] = [];
+  let s: number | undefined = stage;
+  while (s !== undefined && !out.includes(s)) {
+    out.push(s);
+    const b: Model['stages'][number]['base'] = model.stages[s]!.base;
+    s = b.kind === 'stage' ? b.stage : undefined;
+  }
+  return out;
+}
+
+/** The image at the root of a stage's chain (null for scratch). */
+export function rootImage(model: Model, stage: number): string | null {
+  const chain = stageChain(model, stage);
+  const b = model.stages[chain[chain.length - 1]!]!.base;
+  return b.kind === 'image' ? b.ref : null;
+}
+
+/** Env a RUN sees: the base image's known defaults, then the Dockerfile's ENV/ARG in scope. */
+export function runEnv(model: Model, step: Step): Map<string, string> {
+  const ref = rootImage(model, step.stage);
+  const env = new Map<string, string>(Object.entries(ref ? imageDefaults(ref).env : {}));
+  for (const [k, v] of step.env) env.set(k, v);
+  return env;
+}
+
+/** The home directory of the RUN's user: `HOME` when set, root's for root (or an image that runs as root), else null. */
+export function runHome(model: Model, step: Step, env: Map<string, string>): string | null {
+  const h = env.get('HOME');
+  if (h !== undefined) return h.startsWith('/') && !/[$`~]/.test(h) ? h : null;
+  const u = step.user.split(':')[0] ?? '';
+  if (u === 'root' || u === '0') return '/root';
+  if (u !== '') return null;
+  const ref = rootImage(model, step.stage);
+  return ref === null || imageDefaults(ref).rootByDefault ? '/root' : null;
+}
+
+/** Steps whose output this step sees (earlier in its stage, and the stages it is built on). */
+export function stepsBefore(model: Model, step: Step): Step[] {
+  const out: Step[] = [];
+  for (const s of stageChain(model, step.stage)) for (const id of model.stages[s]!.steps) if (s !== step.stage || model.steps[id]!.ordinal < step.ordinal) out.push(model.steps[id]!);
+  return out;
+}
+
+/** Stages built (directly or not) FROM this one. */
+function descendants(model: Model, stage: number): number[] {
+  return model.stages.filter((s) => s.index !== stage && stageChain(model, s.index).includes(stage)).map((s) => s.index);
+}
+
+/** Steps that see this step's output: later in its stage, and every step of the stages built on it. */
+export function stepsAfter(model: Model, step: Step): Step[] {
+  const out: Step[] = [];
+  for (const id of model.stages[step.stage]!.steps) if (model.steps[id]!.ordinal > step.ordinal) out.push(model.steps[id]!);
+  for (const d of descendants(model, step.stage)) for (const id of model.stages[d]!.steps) out.push(model.steps[id]!);
+  return out;
+}
+
+/** Absolute targets of the cache (and tmpfs) mounts a RUN already has. */
+export function mountedTargets(step: Step): string[] {
+  return step.mounts.filter((m) => m.type === 'cache' || m.type === 'tmpfs').map((m) => resolvePath(step.workdir || '/', m.target ?? ''));
+}
+
+export interface DirUse {
+  writes: boolean;
+  reads: boolean;
+  /** Reads it without filling it first in the same RUN, and cannot fill it itself (offline). */
+  offline: boolean;
+  /** What reads it, for messages. */
+  how: string;
+  /** Some command names the folder outside any manager the engine knows (cp -r ~/.m2 …): it reads whatever is there. */
+  literal: boolean;
+}
+
+/** How a RUN uses one folder: through the managers that keep their cache there, or by naming it in its script. */
+export function dirUse(model: Model, step: Step, dir: string): DirUse | null {
+  const rs = runScript(step);
+  if (!rs) return null;
+  const env = runEnv(model, step);
+  const home = runHome(model, step, env);
+  const res: DirUse = { writes: false, reads: false, offline: false, how: '', literal: false };
+  const done: ShellCommand[] = [];
+  for (const c of rs.commands) {
+    const text = rs.script.slice(c.start, c.end);
+    const cenv = withInline(env, text);
+    for (const u of cacheUse(c, done, env, text)) {
+      const hit = cacheSpecs(u.manager).some((spec) => {
+        const r = resolveCacheDir(spec, cenv, home);
+        return 'dir' in r && (under(r.dir, dir) || under(dir, r.dir));
+      });
+      if (!hit) continue;
+      if (u.reads && !res.writes && u.offline) res.offline = true;
+      if (u.reads) res.reads = true;
+      if (u.writes) res.writes = true;
+      res.how ||= c.words.slice(0, 3).join(' ');
+    }
+    // a command that names the folder (cp -r ~/.m2 …, ls /go/pkg/mod) reads it, unless it only deletes it
+    if (!cleanedBy(c).paths.length && c.words.some((w) => { const p = expandHome(w, home); return p !== null && p.startsWith('/') && (under(p, dir) || (p.length > 1 && under(dir, p) && p.split('/').length > 2)); })) {
+      res.reads = true;
+      res.literal = true;
+      if (!res.writes) res.offline = true;
+      res.how ||= c.words.slice(0, 3).join(' ');
+    }
+    done.push(c);
+  }
+  return res.reads || res.writes ? res : null;
+}
+
+function expandHome(w: string, home: string | null): string | null {
+  if (w.startsWith('~/') || w === '~') return home ? home + w.slice(1) : null;
+  if (w.startsWith('$HOME') || w.startsWith('${HOME}')) return home ? w.replace(/^\$\{?HOME\}?/, home) : null;
+  return w.replace(/\*.*$/, '').replace(/\/+$/, '') || null;
+}
+
+/** Does this RUN delete (part of) the folder, or empty the manager's cache by name? */
+export function emptiesDir(model: Model, step: Step, commands: ShellCommand[], dir: string, manager: string): string | null {
+  const env = runEnv(model, step);
+  const home = runHome(model, step, env);
+  for (const c of commands) {
+    const cl = cleanedBy(c);
+    if (cl.managers.includes(manager)) return c.words.join(' ');
+    for (const p of cl.paths) {
+      const abs = expandHome(p, home);
+      if (abs && abs.startsWith('/') && (under(abs, dir) || under(dir, abs))) return c.words.join(' ');
+    }
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------------------------------------------------------
+// The proof
+
+/** Null when the fix is proven safe, else why not (for the finding's message). */
+export function proveFix(rc: RuleContext, finding: Finding): string | null {
+  const fix = finding.fix;
+  const effect = fix?.effect;
+  if (!fix || !effect) return null;
+  const model = rc.model;
+  const fixedScripts = new Map<number, ShellCommand[]>();
+  if (effect.mounts?.length || effect.removed?.length || effect.added?.length) {
+    const why = verifyEdits(rc, finding, effect, fixedScripts);
+    if (why) return why;
+  }
+  for (const m of effect.mounts ?? []) {
+    const why = proveMount(model, m, effect, fixedScripts);
+    if (why) return why;
+  }
+  if (effect.ignore) {
+    const why = proveIgnore(rc, finding, effect.ignore);
+    if (why) return why;
+  }
+  return null;
+}
+
+/** The Dockerfile edits must change exactly the declared steps, exactly as declared (parsed again). */
+function verifyEdits(rc: RuleContext, finding: Finding, effect: FixEffect, fixedScripts: Map<number, ShellCommand[]>): string | null {
+  const model = rc.model;
+  const edits = finding.fix!.edits.filter((e) => e.file === 'dockerfile');
+  const touched = new Set([...(effect.mounts ?? []), ...(effect.removed ?? []), ...(effect.added ?? [])].map((x) => x.step));
+  for (const e of edits) {
+    const step = model.steps.find((s) => s.range.start.line === e.range.start.line && s.range.end.line === e.range.end.line && touched.has(s.id));
+    if (!step) return `the fix edits line ${e.range.start.line + 1}, which is not a step it declares`;
+    // the new instruction on its own: its mounts and the commands its script runs
+    // (a sentinel after it: the edit must end where the instruction ended, not run on into the next one)
+    const mini = analyze((model.escape !== '\\' ? `# escape=${model.escape}\n` : '') + 'FROM scratch\n' + e.newText + '\nRUN layerwise-sentinel\n');
+    const ns = mini.steps[0];
+    if (!ns || ns.keyword !== 'RUN' || mini.steps.length !== 2 || mini.steps[1]!.script !== 'layerwise-sentinel') return `the fixed instruction at line ${step.line + 1} does not parse as one RUN`;
+    const want = [...mountedTargets(step), ...(effect.mounts ?? []).filter((m) => m.step === step.id).map((m) => m.target)].sort();
+    const got = ns.mounts.filter((m) => m.type === 'cache' || m.type === 'tmpfs').map((m) => resolvePath(step.workdir || '/', m.target ?? '')).sort();
+    if (want.join('\n') !== got.join('\n')) return `the fixed RUN at line ${step.line + 1} does not mount what the fix says`;
+    if (ns.mounts.length - got.length !== step.mounts.length - mountedTargets(step).length) return `the fixed RUN at line ${step.line + 1} changes its other mounts`;
+    const before = runScript(step);
+    const after = runScript(ns);
+    if (!before || !after || !after.parsed) return `the fixed RUN at line ${step.line + 1} does not parse`;
+    const expect = before.commands.map((c) => c.words.join(' '));
+    for (const r of (effect.removed ?? []).filter((x) => x.step === step.id)) {
+      const k = expect.indexOf(r.words.join(' '));
+      if (k < 0) return `the fix removes a command the RUN at line ${step.line + 1} does not run`;
+      expect.splice(k, 1);
+    }
+    const gotCmds = after.commands.map((c) => c.words.join(' '));
+    const rest = [...gotCmds];
+    for (const c of expect) {
+      const k = rest.indexOf(c);
+      if (k < 0) return `the fixed RUN at line ${step.line + 1} no longer runs \`${c}\``;
+      rest.splice(k, 1);
+    }
+    const added = (effect.added ?? []).filter((x) => x.step === step.id).map((x) => x.words.join(' '));
+    for (const c of rest) {
+      const k = added.indexOf(c);
+      if (k < 0) return `the fixed RUN at line ${step.line + 1} runs \`${c}\` that the fix does not declare`;
+      added.splice(k, 1);
+    }
+    if (added.length) return `the fixed RUN at line ${step.line + 1} does not run \`${added[0]}\``;
+    fixedScripts.set(step.id, after.commands);
+  }
+  for (const id of touched) if (!fixedScripts.has(id)) return `the fix declares a change to line ${model.steps[id]!.line + 1} but does not edit it`;
+  return null;
+}
+
+function mountedAfterFix(step: Step, dir: string, effect: FixEffect): boolean {
+  return mountedTargets(step).some((t) => t === dir) || (effect.mounts ?? []).some((m) => m.step === step.id && m.target === dir);
+}
+
+function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScripts: Map<number, ShellCommand[]>): string | null {
+  const step = model.steps[m.step]!;
+  const D = m.target;
+  const at = (s: Step) => `line ${s.line + 1}`;
+  // 1. what earlier steps put there stays hidden under the mount
+  for (const b of stepsBefore(model, step)) {
+    if ((b.keyword === 'COPY' || b.keyword === 'ADD') && b.parts['dest'] && under(resolvePath('/', b.parts['dest']!), D)) return `the ${b.keyword} at ${at(b)} puts files in ${D}; a cache mount there would hide them`;
+    if (b.keyword === 'RUN' && m.kind === 'store') {
+      const u = dirUse(model, b, D);
+      if (u?.writes && !mountedAfterFix(b, D, effect)) return `the RUN at ${at(b)} (\`${u.how}\`) fills ${D} in the image; a cache mount on ${at(step)} would hide it`;
+    }
+  }
+  // 2. no step of any stage copies (or bind-mounts) the folder out of this stage or one built on it
+  for (const a of model.steps) {
+    for (const r of a.stageReads) {
+      if (r.stage === null || !stageChain(model, r.stage).includes(step.stage)) continue;
+      for (const p of r.paths) {
+        const abs = resolvePath('/', p);
+        if (under(abs, D) || under(D, abs)) return `the ${a.keyword} at ${at(a)} copies ${abs} from this stage, which would no longer hold ${D}`;
+      }
+    }
+  }
+  // every later step that reads the folder mounts it too, and can fill it again
+  for (const a of stepsAfter(model, step)) {
+    if (a.keyword !== 'RUN') continue;
+    const u = dirUse(model, a, D);
+    // a download cache is only ever read by its own manager, which downloads again what is missing
+    if (!u?.reads || (m.kind === 'download' && !u.literal)) continue;
+    if (!mountedAfterFix(a, D, effect)) return `the RUN at ${at(a)} (\`${u.how}\`) reads ${D} from the image`;
+    if (u.offline) return `the RUN at ${at(a)} (\`${u.how}\`) reads ${D} without filling it: once the cache mount is emptied while the earlier layer stays cached, it fails`;
+  }
+  // stages that copy from this stage's own later state are covered above; the same RUN must not read it offline first
+  const own = dirUse(model, step, D);
+  if (m.kind === 'store' && own?.offline) return `the RUN at ${at(step)} (\`${own.how}\`) reads ${D} without filling it`;
+  // 3. the RUN must not empty its own mount
+  const cmds = fixedScripts.get(step.id) ?? runScript(step)?.commands ?? [];
+  const emptied = emptiesDir(model, step, cmds, D, m.manager);
+  if (emptied) return `\`${emptied}\` in the same RUN empties the cache mount on ${D}`;
+  // 4. the final image must not need it
+  if (m.kind === 'store' && model.stages[model.target] && stageChain(model, model.target).includes(step.stage)) {
+    const origCmds = runScript(step)?.commands ?? [];
+    const deletedAnyway = emptiesDir(model, step, origCmds, D, m.manager) !== null || stepsAfter(model, step).some((a) => a.keyword === 'RUN' && stageChain(model, model.target).includes(a.stage) && emptiesDir(model, a, runScript(a)?.commands ?? [], D, m.manager) !== null);
+    if (!deletedAnyway) {
+      const chain = stageChain(model, model.target);
+      const runtime = model.config.filter((c) => (c.keyword === 'CMD' || c.keyword === 'ENTRYPOINT') && c.stage !== null && chain.includes(c.stage));
+      // (apt's index is only ever read by apt itself: an image is not used through its stale package lists)
+      if (!runtime.length && m.manager !== 'apt') return `the final image is built on this stage and sets no CMD or ENTRYPOINT: what runs in it may read ${D}`;
+      const r = runtime.find((c) => runtimeReads(m.manager, c.instruction));
+      if (r) return `the final image's ${r.keyword} (line ${r.line + 1}) runs ${m.manager}, which reads ${D}`;
+    }
+  }
+  return null;
+}
+
+/** Steps that take the whole tree on purpose: a bind mount of the context, or git / VCS versioning after a broad COPY. */
+export function wholeTreeReader(model: Model): { step: Step; why: string } | null {
+  for (const s of model.steps) {
+    if (s.trigger) continue;
+    if (s.contextReads.some((r) => r.via === 'bind' && r.sources.includes(''))) return { step: s, why: 'bind-mounts the whole context: what it runs may read every file (scripts, generators, validators, git)' };
+  }
+  const broad = model.steps.filter((s) => !s.trigger && s.contextReads.some((r) => r.sources.includes('')));
+  for (const b of broad) {
+    for (const a of stepsAfter(model, b)) {
+      if (a.keyword !== 'RUN') continue;
+      const text = a.script ?? a.argv?.join(' ') ?? '';
+      // git commands that look at the local repository (not clone/fetch of another one), .git itself, VCS versioning
+      if (/(^|[\s;&|(`$])git\s+(-C\s+\S+\s+)?(describe|rev-parse|status|diff|log|show|ls-files|rev-list|symbolic-ref|name-rev|stash|update-index|add|commit|archive)\b|(^|[\s"'=/])\.git\b|GIT_DIR|setuptools[-_]scm|hatch[-_]vcs|versioneer|buildvcs|dunamai|poetry-dynamic-versioning/.test(text)) return { step: a, why: 'reads the git state (an excluded tracked file makes the tree dirty and changes what it stamps)' };
+    }
+  }
+  return null;
+}
+
+function proveIgnore(rc: RuleContext, finding: Finding, ig: { patterns: string[]; step: number }): string | null {
+  const ctx = rc.ctx;
+  if (!ctx) return 'there is no build context to check the ignore file against';
+  const model = rc.model;
+  // the ignore file the fix edits must be the one BuildKit uses for this Dockerfile
+  const df = rc.dockerfile;
+  if (df && rc.ignoreName !== df + '.dockerignore' && ctx.entry(df + '.dockerignore')) return `${df}.dockerignore applies to this Dockerfile, not ${rc.ignoreName}`;
+  const reader = wholeTreeReader(model);
+  if (reader) return `the ${reader.step.keyword} at line ${reader.step.line + 1} ${reader.why}`;
+  const iEdits = finding.fix!.edits.filter((e) => e.file === 'dockerignore');
+  const newText = applyEdits(rc.ignoreText ?? '', iEdits);
+  const newIg = parseDockerignore(newText);
+  const newSent = rc.sent.filter((p) => !newIg.ignores(p));
+  const newReads = stepReads(model, ctx as ContextSnapshot, newSent);
+  // every step that names its sources reads exactly what it read before
+  for (const s of model.steps) {
+    if (!s.contextReads.length || s.contextReads.some((r) => r.sources.includes(''))) continue;
+    const a = rc.reads.get(s.id)?.files ?? 0;
+    const b = newReads.get(s.id)?.files ?? 0;
+    if (a !== b) return `the ${s.keyword} at line ${s.line + 1} would copy ${b} files instead of ${a}`;
+  }
+  // the Dockerfile built leaves the step because of the fix
+  if (df && ig.patterns.includes(df) && newSent.includes(df)) return `the fix leaves ${df}, the Dockerfile built, in the context`;
+  const nr = newReads.get(ig.step);
+  if (df && ig.patterns.includes(df) && nr && nr.sample.includes(df)) return `the step still reads ${df}`;
+  return null;
+}

@@ -1,0 +1,197 @@
+// The fix-safety checker (engine/fixsafety.ts) and the two rules whose fixes it proves: missing-cache-mount (cache
+// folders per manager, env and base-image defaults, the RUN's home, stores read by later steps or the final image,
+// cleans in the same RUN, docker-clean) and context-includes-volatile (the Dockerfile built, its ignore file, steps that
+// read the whole tree). Real engine, in-memory contexts; the real builds are in test/oracle/fix-safety.test.ts.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyEdits, check, fixAll, MemoryContext, type CheckOptions, type Finding } from '../../server/src/engine';
+
+const mcm = (text: string, files: Record<string, string> = {}, opts: CheckOptions = {}): Finding[] =>
+  check(text, new MemoryContext('t', files), opts).findings.filter((f) => f.rule === 'missing-cache-mount');
+const fixed = (text: string, files: Record<string, string> = {}, rule = 'missing-cache-mount', opts: CheckOptions = {}) =>
+  fixAll(text, new MemoryContext('t', files), opts, (f) => f.rule === rule);
+const mounts = (text: string): string[] => [...text.matchAll(/--mount=type=cache,target=([^,\s]+)/g)].map((m) => m[1]!);
+
+describe('missing-cache-mount: where the cache is', () => {
+  test('root: the home is /root; ENV HOME moves it; another user has no known home (no `~` target)', () => {
+    const npm = (pre: string) => `FROM node:20\n${pre}WORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\nCMD ["node", "."]\n`;
+    const files = { 'package.json': '{}', 'package-lock.json': '{}' };
+    assert.deepEqual(mounts(fixed(npm(''), files).text), ['/root/.npm']);
+    assert.deepEqual(mounts(fixed(npm('ENV HOME=/home/build\n'), files).text), ['/home/build/.npm']);
+    const f = mcm(npm('USER app\n'), files);
+    assert.equal(f.length, 1);
+    assert.equal(f[0]!.fix, undefined);
+    assert.match(f[0]!.message, /home directory of the RUN's user is not known/);
+    assert.ok(!fixed(npm('USER app\n'), files).text.includes('~'));
+    assert.deepEqual(mounts(fixed(npm('USER 0\n'), files).text), ['/root/.npm'], 'uid 0 is root');
+    assert.equal(mcm(`FROM bitnami/node:20\nCOPY package.json package-lock.json ./\nRUN npm ci\n`, files)[0]!.fix, undefined, 'an image that runs as another user');
+  });
+
+  test('env that moves the cache: ENV, ARG, an assignment on the command, official image defaults', () => {
+    assert.deepEqual(mounts(fixed('FROM python:3.12\nENV PIP_CACHE_DIR=/var/cache/pip\nCOPY r.txt .\nRUN pip install -r r.txt\n', { 'r.txt': 'x' }).text), ['/var/cache/pip']);
+    assert.deepEqual(mounts(fixed('FROM python:3.12\nARG XDG_CACHE_HOME=/xdg\nCOPY r.txt .\nRUN pip install -r r.txt\n', { 'r.txt': 'x' }).text), ['/xdg/pip']);
+    assert.deepEqual(mounts(fixed('FROM node:20\nCOPY package.json .\nRUN YARN_CACHE_FOLDER=/yc yarn install\n', { 'package.json': '{}' }).text), ['/yc']);
+    assert.deepEqual(mounts(fixed('FROM ruby:3.3\nCOPY Gemfile Gemfile.lock ./\nRUN bundle install\nCMD ["ruby", "app.rb"]\n', { Gemfile: 'x', 'Gemfile.lock': 'x' }).text), ['/usr/local/bundle/cache']);
+    assert.deepEqual(mounts(fixed('FROM composer:2\nCOPY composer.json .\nRUN composer install\n', { 'composer.json': '{}' }).text), ['/tmp/cache']);
+    assert.deepEqual(mounts(fixed('FROM --platform=$BUILDPLATFORM golang:1.22 AS b\nCOPY . .\nRUN go build -o /app .\nFROM scratch\nCOPY --from=b /app /app\n', { 'go.mod': 'x' }).text), ['/go/pkg/mod', '/root/.cache/go-build'], 'golang image: GOPATH=/go');
+    // a variable the engine cannot read: no fix rather than a wrong folder
+    const f = mcm('FROM python:3.12\nARG PIP_CACHE_DIR\nCOPY r.txt .\nRUN pip install -r r.txt\n', { 'r.txt': 'x' }, { buildArgs: { PIP_CACHE_DIR: '$HOME/x' } });
+    assert.equal(f[0]?.fix, undefined);
+    // the cache turned off: nothing downloaded to keep
+    assert.deepEqual(mcm('FROM python:3.12\nENV PIP_NO_CACHE_DIR=1\nCOPY r.txt .\nRUN pip install -r r.txt\n', { 'r.txt': 'x' }), []);
+    // composer without a known COMPOSER_HOME, bundler into a BUNDLE_PATH: reported, not fixed
+    assert.equal(mcm('FROM php:8.3\nCOPY composer.json .\nRUN composer install\n', { 'composer.json': '{}' })[0]!.fix, undefined);
+    assert.equal(mcm('FROM ruby:3.3\nENV BUNDLE_PATH=/gems\nCOPY Gemfile .\nRUN bundle install\n', { Gemfile: 'x' })[0]!.fix, undefined);
+  });
+
+  test('recall: go build without a build-cache mount; an existing mount on the folder (or its parent) counts', () => {
+    const f = mcm('FROM golang:1.22\nWORKDIR /src\nCOPY . .\nRUN --mount=type=cache,target=/go/pkg/mod go build -o /app .\nCMD ["/app"]\n', { 'go.mod': 'x' });
+    assert.equal(f.length, 1);
+    assert.match(f[0]!.message, /recompiles every Go package/);
+    assert.deepEqual(mcm('FROM golang:1.22\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache --mount=type=cache,target=/go/pkg/mod go build -o /app .\n', { 'go.mod': 'x' }), []);
+  });
+
+  test('poetry keeps its virtualenv in its cache unless told otherwise; uv symlink mode points into the cache', () => {
+    const p = (env: string) => `FROM python:3.12\n${env}COPY pyproject.toml poetry.lock ./\nRUN poetry install --no-root\nCMD ["python", "-m", "app"]\n`;
+    const files = { 'pyproject.toml': 'x', 'poetry.lock': 'x' };
+    assert.equal(mcm(p(''), files)[0]!.fix, undefined);
+    assert.match(mcm(p(''), files)[0]!.message, /virtualenv inside its cache/);
+    assert.deepEqual(mounts(fixed(p('ENV POETRY_VIRTUALENVS_CREATE=false\n'), files).text), ['/root/.cache/pypoetry']);
+    assert.equal(mcm('FROM python:3.12\nENV UV_LINK_MODE=symlink\nCOPY pyproject.toml uv.lock ./\nRUN uv sync\n', { 'pyproject.toml': 'x', 'uv.lock': 'x' })[0]!.fix, undefined);
+  });
+});
+
+describe('missing-cache-mount: package stores', () => {
+  test('a store read by a later step is mounted there too; one read offline gets no fix', () => {
+    const go = (build: string) => `FROM golang:1.22 AS b\nWORKDIR /s\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN ${build}\nFROM scratch\nCOPY --from=b /app /app\n`;
+    const files = { 'go.mod': 'x', 'go.sum': 'x' };
+    const first = mcm(go('go build -o /app .'), files).find((f) => f.range.start.line === 3)!;
+    assert.ok(first.fix);
+    assert.match(first.fix.title, /here and on 1 other RUN/);
+    const after = applyEdits(go('go build -o /app .'), first.fix.edits);
+    assert.equal(after.split('\n').filter((l) => l.includes('target=/go/pkg/mod')).length, 2, 'both RUNs mount the module cache');
+    const off = mcm(go('GOPROXY=off go build -o /app .'), files);
+    assert.ok(off.every((f) => !f.fix || !f.fix.edits.some((e) => e.newText.includes('/go/pkg/mod'))), 'GOPROXY=off: no module-cache mount anywhere');
+    assert.match(off.find((f) => f.range.start.line === 3)!.message, /without filling it/);
+  });
+
+  test('dotnet restore then publish: implicit restore is fine, --no-restore is not', () => {
+    const d = (pub: string) => `FROM mcr.microsoft.com/dotnet/sdk:8.0 AS build\nWORKDIR /src\nCOPY a.csproj .\nRUN dotnet restore\nCOPY . .\nRUN ${pub}\nFROM mcr.microsoft.com/dotnet/aspnet:8.0\nCOPY --from=build /app /app\nENTRYPOINT ["dotnet", "/app/a.dll"]\n`;
+    assert.ok(mcm(d('dotnet publish -c Release -o /app'), { 'a.csproj': 'x' }).every((f) => f.fix));
+    const bad = mcm(d('dotnet publish -c Release -o /app --no-restore'), { 'a.csproj': 'x' });
+    assert.equal(bad.find((f) => f.range.start.line === 3)!.fix, undefined);
+    assert.ok(bad.find((f) => f.range.start.line === 3)!.fixRefused, 'the refusal is recorded');
+  });
+
+  test('maven: settings.xml in ~/.m2 stays visible; a mount between two offline builds is refused; a COPY into the store is hidden', () => {
+    assert.deepEqual(mounts(fixed('FROM maven:3.9\nCOPY settings.xml /root/.m2/settings.xml\nCOPY . .\nRUN mvn package\nCMD ["java", "-jar", "t.jar"]\n', { 'pom.xml': 'x', 'settings.xml': 'x' }).text), ['/root/.m2/repository']);
+    const three = 'FROM maven:3.9\nCOPY pom.xml .\nRUN mvn dependency:go-offline\nCOPY src src\nRUN mvn -o compile\nRUN mvn -o package\nCMD ["java", "-jar", "t.jar"]\n';
+    const f = mcm(three, { 'pom.xml': 'x', 'src/A.java': 'x' });
+    assert.equal(f.length, 1, 'only go-offline downloads (mvn -o never does)');
+    assert.equal(f[0]!.fix, undefined, 'no mount on the go-offline RUN: the two offline builds read the repository');
+    assert.match(f[0]!.message, /mvn -o compile/);
+    const hidden = mcm('FROM maven:3.9\nCOPY repo/ /root/.m2/repository/\nCOPY . .\nRUN mvn package\nCMD ["java", "-jar", "t.jar"]\n', { 'pom.xml': 'x', 'repo/a.jar': 'x' });
+    assert.match(hidden[0]!.message, /COPY at line 2 puts files in \/root\/\.m2\/repository/);
+  });
+
+  test('the final image needs the store: runtime runs the tool, or no CMD/ENTRYPOINT at all; a later COPY --from takes it', () => {
+    assert.equal(mcm('FROM maven:3.9\nCOPY . .\nRUN mvn package\nCMD ["mvn", "spring-boot:run"]\n', { 'pom.xml': 'x' })[0]!.fix, undefined);
+    assert.equal(mcm('FROM maven:3.9\nCOPY . .\nRUN mvn package\n', { 'pom.xml': 'x' })[0]!.fix, undefined);
+    const copied = mcm('FROM golang:1.22 AS b\nCOPY go.mod .\nRUN go mod download\nFROM golang:1.22\nCOPY --from=b /go/pkg/mod /go/pkg/mod\nCMD ["go", "version"]\n', { 'go.mod': 'x' });
+    assert.match(copied[0]!.message, /copies \/go\/pkg\/mod from this stage/);
+  });
+});
+
+describe('missing-cache-mount: apt', () => {
+  test('cleans of the mounted folders are dropped, docker-clean is set aside for the RUN and put back', () => {
+    const r = fixed('FROM debian:12\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/x\n');
+    assert.ok(!r.text.includes('apt-get clean'));
+    assert.ok(r.text.includes('rm -rf /tmp/x'), 'the operand outside the mounts stays');
+    assert.ok(!r.text.includes('/var/lib/apt/lists/*'));
+    assert.ok(r.text.includes('mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.off'));
+    assert.ok(r.text.trimEnd().endsWith('mv /etc/apt/docker-clean.off /etc/apt/apt.conf.d/docker-clean; }'));
+    assert.ok(!/keep-cache|rm -f \/etc\/apt\/apt\.conf\.d\/docker-clean/.test(r.text), 'no permanent apt configuration');
+    assert.deepEqual(mcm(r.text), [], 'fixed: the rule is satisfied');
+  });
+
+  test('`apt` deletes its own downloads: only the lists; an early successful exit: no docker-clean wrap', () => {
+    assert.deepEqual(mounts(fixed('FROM ubuntu:24.04\nRUN apt update && apt install -y curl\n').text), ['/var/lib/apt/lists']);
+    assert.deepEqual(mounts(fixed('FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl || exit 0\n').text), ['/var/lib/apt/lists']);
+    assert.deepEqual(mounts(fixed('FROM ubuntu:24.04\nRUN apt-get update && apt-get install -y curl || exit 1\n').text), ['/var/cache/apt', '/var/lib/apt/lists'], 'a failing exit fails the build: fine');
+  });
+
+  test('a later RUN that installs from the index without updating: the lists are not mounted', () => {
+    const r = fixed('FROM debian:12\nRUN apt-get update && apt-get install -y curl\nRUN apt-get install -y make\n');
+    assert.ok(!r.text.includes('target=/var/lib/apt/lists'));
+    assert.ok(r.text.includes('target=/var/cache/apt'), 'the archives (a download cache) still are');
+  });
+
+  test('an edit that would run on into the next instruction is refused (comment line inside the continuation)', () => {
+    const text = 'FROM debian:12\nRUN apt-get update; \\\n    apt-get install -y a \\\n#   b \\\n    ; \\\n    rm -rf /var/lib/apt/lists/*\n\nRUN echo next\n';
+    const r = fixed(text);
+    assert.ok(r.text.includes('RUN echo next'));
+    assert.equal(r.text.split('\n').filter((l) => l.startsWith('RUN')).length, 2, 'still two RUNs');
+  });
+});
+
+describe('the checker refuses what a fix does not declare', () => {
+  test('a fix whose edits do more than its effect says is kept without the fix', async () => {
+    const { proveFix } = await import('../../server/src/engine/fixsafety');
+    const { buildRuleContext } = await import('../../server/src/engine');
+    const { analyze } = await import('../../server/src/engine');
+    const text = 'FROM node:20\nCOPY package.json .\nRUN npm ci\n';
+    const model = analyze(text);
+    const rc = buildRuleContext(text, model, new MemoryContext('t', { 'package.json': '{}' }));
+    const step = model.steps.find((s) => s.keyword === 'RUN')!;
+    const edit = { file: 'dockerfile' as const, range: step.range, newText: 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci && rm -rf node_modules' };
+    const f: Finding = { rule: 'x', severity: 'info', range: step.range, message: 'm', fix: { title: 't', edits: [edit], effect: { mounts: [{ step: step.id, target: '/root/.npm', manager: 'npm', kind: 'download' }] } } };
+    assert.match(proveFix(rc, f) ?? '', /runs `rm -rf node_modules` that the fix does not declare/);
+    const honest = { ...f, fix: { ...f.fix!, edits: [{ ...edit, newText: 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci' }] } };
+    assert.equal(proveFix(rc, honest), null);
+  });
+});
+
+describe('context-includes-volatile: the Dockerfile built and whole-tree readers', () => {
+  const civ = (text: string, files: Record<string, string>, opts: CheckOptions, ignore?: [string, string]) => {
+    const ctx = new MemoryContext('t', files);
+    if (ignore) ctx.setIgnore(ignore[0], ignore[1]);
+    return { ctx, f: check(text, ctx, opts).findings.filter((x) => x.rule === 'context-includes-volatile') };
+  };
+  const df = 'FROM alpine\nCOPY . /src\n';
+
+  test('a Dockerfile in a subfolder or named in lowercase is the one excluded, and the finding goes because of it', () => {
+    for (const name of ['hack/dockerfiles/lint.Dockerfile', 'dockerfile']) {
+      const { ctx, f } = civ(df, { [name]: df, 'main.go': 'x', Dockerfile: 'FROM scratch\n' }, { dockerfile: name }, ['.dockerignore', 'node_modules\n']);
+      assert.equal(f.length, 1);
+      const r = fixAll(df, ctx, { dockerfile: name }, (x) => x.rule === 'context-includes-volatile');
+      assert.ok(r.ignoreText!.split('\n').includes(name), `${name} is excluded`);
+      assert.ok(!r.ignoreText!.split('\n').includes('Dockerfile'), 'the root Dockerfile (another build\'s, shared ignore file) is not');
+    }
+  });
+
+  test('<Dockerfile>.dockerignore: the fix goes there and may exclude other Dockerfiles; a mismatch is refused', () => {
+    const files = { 'lint.Dockerfile': df, Dockerfile: 'x', 'lint.Dockerfile.dockerignore': '.git\n', 'a.txt': 'a' };
+    const { ctx, f } = civ(df, files, { dockerfile: 'lint.Dockerfile' }, ['lint.Dockerfile.dockerignore', '.git\n']);
+    assert.ok(f[0]!.fix);
+    const r = fixAll(df, ctx, { dockerfile: 'lint.Dockerfile' }, (x) => x.rule === 'context-includes-volatile');
+    assert.equal(r.ignoreName, 'lint.Dockerfile.dockerignore');
+    assert.deepEqual(r.ignoreText!.split('\n').filter(Boolean).sort(), ['.git', 'Dockerfile', 'lint.Dockerfile', 'lint.Dockerfile.dockerignore'].sort());
+    // the context says the shared file applies although the Dockerfile has its own: the checker refuses
+    const wrong = civ(df, files, { dockerfile: 'lint.Dockerfile' }, ['.dockerignore', '']);
+    assert.equal(wrong.f[0]!.fix, undefined);
+    assert.match(wrong.f[0]!.message, /lint\.Dockerfile\.dockerignore applies to this Dockerfile/);
+  });
+
+  test('steps that read the whole tree on purpose: info, no fix', () => {
+    const git = civ('FROM golang:1.22\nCOPY . .\nRUN go build -ldflags "-X main.v=$(git describe --dirty)" .\n', { Dockerfile: 'x', 'main.go': 'x' }, {});
+    assert.equal(git.f[0]!.severity, 'info');
+    assert.equal(git.f[0]!.fix, undefined);
+    const bind = civ('FROM alpine\nRUN --mount=type=bind,target=/src cd /src && ./validate.sh\n', { Dockerfile: 'x', 'validate.sh': 'x' }, {});
+    assert.equal(bind.f[0]!.severity, 'info');
+    assert.equal(bind.f[0]!.fix, undefined);
+    // cloning another repository does not read this one's git state
+    const clone = civ('FROM alpine\nCOPY . /m\nRUN git clone https://github.com/nginx/pkg-oss/ /p\n', { Dockerfile: 'x', 'a.txt': 'x' }, {});
+    assert.equal(clone.f[0]!.severity, 'warning');
+    assert.ok(clone.f[0]!.fix);
+  });
+});
