@@ -44,8 +44,26 @@ export interface FixEffect {
 // ------------------------------------------------------------------------------------------------------------------
 // The model walks a proof needs (also used by missing-cache-mount to plan its fix)
 
+// Walks are memoised per model (models are never mutated after analyze): a proof asks the same questions for every
+// step of a group, and a rule asks them for every RUN.
+const memos = new WeakMap<Model, { chains: Map<number, number[]>; desc: Map<number, number[]>; uses: Map<string, DirUse | null>; users: Map<string, DirUser[]>; byStage: Map<string, Map<number, DirUser[]>>; empty: Map<string, Step[]>; copiers: Step[] | null; copies: Map<number, { step: Step; dest: string }[]> | null }>();
+function memo(model: Model) {
+  let m = memos.get(model);
+  if (!m) memos.set(model, (m = { chains: new Map(), desc: new Map(), uses: new Map(), users: new Map(), byStage: new Map(), empty: new Map(), copiers: null, copies: null }));
+  return m;
+}
+
 /** The stage and the stages it is built FROM, nearest first. */
 export function stageChain(model: Model, stage: number): number[] {
+  const mm = memo(model);
+  const hit = mm.chains.get(stage);
+  if (hit) return hit;
+  const out = chainOf(model, stage);
+  mm.chains.set(stage, out);
+  return out;
+}
+
+function chainOf(model: Model, stage: number): number[] {
   const out: number[] = [];
   let s: number | undefined = stage;
   while (s !== undefined && !out.includes(s)) {
@@ -91,7 +109,83 @@ export function stepsBefore(model: Model, step: Step): Step[] {
 
 /** Stages built (directly or not) FROM this one. */
 function descendants(model: Model, stage: number): number[] {
-  return model.stages.filter((s) => s.index !== stage && stageChain(model, s.index).includes(stage)).map((s) => s.index);
+  const mm = memo(model);
+  let d = mm.desc.get(stage);
+  if (!d) mm.desc.set(stage, (d = model.stages.filter((s) => s.index !== stage && stageChain(model, s.index).includes(stage)).map((s) => s.index)));
+  return d;
+}
+
+/** Does step `b` run before `s` in `s`'s filesystem lineage (earlier in its stage, or in a stage it is built on)? */
+export function runsBefore(model: Model, b: Step, s: Step): boolean {
+  return b.stage === s.stage ? b.ordinal < s.ordinal : stageChain(model, s.stage).includes(b.stage);
+}
+
+/** Does step `a` see `s`'s output (later in its stage, or in a stage built on it)? */
+export function seesOutput(model: Model, a: Step, s: Step): boolean {
+  return a.stage === s.stage ? a.ordinal > s.ordinal : stageChain(model, a.stage).includes(s.stage);
+}
+
+export interface DirUser {
+  step: Step;
+  use: DirUse;
+}
+
+/** The RUN steps that use a folder (fill it or read it), in order, with how. */
+export function dirUsers(model: Model, dir: string): DirUser[] {
+  const mm = memo(model);
+  let u = mm.users.get(dir);
+  if (!u) {
+    u = [];
+    for (const s of model.steps) {
+      if (s.keyword !== 'RUN' || s.trigger) continue;
+      const use = dirUse(model, s, dir);
+      if (use) u.push({ step: s, use });
+    }
+    mm.users.set(dir, u);
+  }
+  return u;
+}
+
+/** Users of a folder in the stages a step's filesystem comes from (`before`) or goes to (`after`), in order. */
+export function usersAround(model: Model, dir: string, step: Step, side: 'before' | 'after'): DirUser[] {
+  const mm = memo(model);
+  let by = mm.byStage.get(dir);
+  if (!by) {
+    by = new Map();
+    for (const u of dirUsers(model, dir)) {
+      let l = by.get(u.step.stage);
+      if (!l) by.set(u.step.stage, (l = []));
+      l.push(u);
+    }
+    mm.byStage.set(dir, by);
+  }
+  const stages = side === 'before' ? stageChain(model, step.stage) : [step.stage, ...descendants(model, step.stage)];
+  const out: DirUser[] = [];
+  for (const st of stages) for (const u of by.get(st) ?? []) if (u.step !== step && (side === 'before' ? runsBefore(model, u.step, step) : seesOutput(model, u.step, step))) out.push(u);
+  return out;
+}
+
+/** COPY/ADD steps of the stages a step's filesystem comes from, with their resolved destinations. */
+function copiesBefore(model: Model, step: Step): { step: Step; dest: string }[] {
+  const mm = memo(model);
+  if (!mm.copies) {
+    mm.copies = new Map();
+    for (const b of model.steps) {
+      if ((b.keyword !== 'COPY' && b.keyword !== 'ADD') || !b.parts['dest']) continue;
+      let l = mm.copies.get(b.stage);
+      if (!l) mm.copies.set(b.stage, (l = []));
+      l.push({ step: b, dest: resolvePath('/', b.parts['dest']!) });
+    }
+  }
+  const out: { step: Step; dest: string }[] = [];
+  for (const st of stageChain(model, step.stage)) for (const c of mm.copies.get(st) ?? []) if (runsBefore(model, c.step, step)) out.push(c);
+  return out;
+}
+
+/** Steps that take content from another stage (COPY --from, RUN --mount=from). */
+function stageCopiers(model: Model): Step[] {
+  const mm = memo(model);
+  return (mm.copiers ??= model.steps.filter((s) => s.stageReads.length));
 }
 
 /** Steps that see this step's output: later in its stage, and every step of the stages built on it. */
@@ -120,6 +214,15 @@ export interface DirUse {
 
 /** How a RUN uses one folder: through the managers that keep their cache there, or by naming it in its script. */
 export function dirUse(model: Model, step: Step, dir: string): DirUse | null {
+  const mm = memo(model);
+  const key = step.id + '\0' + dir;
+  if (mm.uses.has(key)) return mm.uses.get(key)!;
+  const r = computeDirUse(model, step, dir);
+  mm.uses.set(key, r);
+  return r;
+}
+
+function computeDirUse(model: Model, step: Step, dir: string): DirUse | null {
   const rs = runScript(step);
   if (!rs) return null;
   const env = runEnv(model, step);
@@ -156,6 +259,15 @@ function expandHome(w: string, home: string | null): string | null {
   if (w.startsWith('~/') || w === '~') return home ? home + w.slice(1) : null;
   if (w.startsWith('$HOME') || w.startsWith('${HOME}')) return home ? w.replace(/^\$\{?HOME\}?/, home) : null;
   return w.replace(/\*.*$/, '').replace(/\/+$/, '') || null;
+}
+
+/** The RUNs that empty a folder (memoised per model). */
+function emptiers(model: Model, dir: string, manager: string): Step[] {
+  const mm = memo(model);
+  const key = '\0empty\0' + dir + '\0' + manager;
+  let e = mm.empty.get(key);
+  if (!e) mm.empty.set(key, (e = model.steps.filter((a) => a.keyword === 'RUN' && emptiesDir(model, a, runScript(a)?.commands ?? [], dir, manager) !== null)));
+  return e;
 }
 
 /** Does this RUN delete (part of) the folder, or empty the manager's cache by name? */
@@ -203,14 +315,15 @@ function verifyEdits(rc: RuleContext, finding: Finding, effect: FixEffect, fixed
   const model = rc.model;
   const edits = finding.fix!.edits.filter((e) => e.file === 'dockerfile');
   const touched = new Set([...(effect.mounts ?? []), ...(effect.removed ?? []), ...(effect.added ?? [])].map((x) => x.step));
+  const byLine = new Map<number, Step>();
+  for (const id of touched) byLine.set(model.steps[id]!.range.start.line, model.steps[id]!);
   for (const e of edits) {
-    const step = model.steps.find((s) => s.range.start.line === e.range.start.line && s.range.end.line === e.range.end.line && touched.has(s.id));
+    const cand = byLine.get(e.range.start.line);
+    const step = cand && cand.range.end.line === e.range.end.line ? cand : undefined;
     if (!step) return `the fix edits line ${e.range.start.line + 1}, which is not a step it declares`;
     // the new instruction on its own: its mounts and the commands its script runs
-    // (a sentinel after it: the edit must end where the instruction ended, not run on into the next one)
-    const mini = analyze((model.escape !== '\\' ? `# escape=${model.escape}\n` : '') + 'FROM scratch\n' + e.newText + '\nRUN layerwise-sentinel\n');
-    const ns = mini.steps[0];
-    if (!ns || ns.keyword !== 'RUN' || mini.steps.length !== 2 || mini.steps[1]!.script !== 'layerwise-sentinel') return `the fixed instruction at line ${step.line + 1} does not parse as one RUN`;
+    const ns = reparsed(model.escape, e.newText);
+    if (!ns) return `the fixed instruction at line ${step.line + 1} does not parse as one RUN`;
     const want = [...mountedTargets(step), ...(effect.mounts ?? []).filter((m) => m.step === step.id).map((m) => m.target)].sort();
     const got = ns.mounts.filter((m) => m.type === 'cache' || m.type === 'tmpfs').map((m) => resolvePath(step.workdir || '/', m.target ?? '')).sort();
     if (want.join('\n') !== got.join('\n')) return `the fixed RUN at line ${step.line + 1} does not mount what the fix says`;
@@ -244,6 +357,22 @@ function verifyEdits(rc: RuleContext, finding: Finding, effect: FixEffect, fixed
   return null;
 }
 
+/**
+ * An edited instruction parsed on its own, with a sentinel after it (the edit must end where the instruction ended,
+ * not run on into the next one); null when it is not one RUN. Memoised by text: a rule and check() prove the same edit.
+ */
+const reparses = new Map<string, Step | null>();
+function reparsed(escape: string, text: string): Step | null {
+  const key = escape + '\0' + text;
+  if (reparses.has(key)) return reparses.get(key)!;
+  const mini = analyze((escape !== '\\' ? `# escape=${escape}\n` : '') + 'FROM scratch\n' + text + '\nRUN layerwise-sentinel\n');
+  const ns = mini.steps[0];
+  const r = ns && ns.keyword === 'RUN' && mini.steps.length === 2 && mini.steps[1]!.script === 'layerwise-sentinel' ? ns : null;
+  if (reparses.size > 20000) reparses.clear();
+  reparses.set(key, r);
+  return r;
+}
+
 function mountedAfterFix(step: Step, dir: string, effect: FixEffect): boolean {
   return mountedTargets(step).some((t) => t === dir) || (effect.mounts ?? []).some((m) => m.step === step.id && m.target === dir);
 }
@@ -253,15 +382,16 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
   const D = m.target;
   const at = (s: Step) => `line ${s.line + 1}`;
   // 1. what earlier steps put there stays hidden under the mount
-  for (const b of stepsBefore(model, step)) {
-    if ((b.keyword === 'COPY' || b.keyword === 'ADD') && b.parts['dest'] && under(resolvePath('/', b.parts['dest']!), D)) return `the ${b.keyword} at ${at(b)} puts files in ${D}; a cache mount there would hide them`;
-    if (b.keyword === 'RUN' && m.kind === 'store') {
-      const u = dirUse(model, b, D);
-      if (u?.writes && !mountedAfterFix(b, D, effect)) return `the RUN at ${at(b)} (\`${u.how}\`) fills ${D} in the image; a cache mount on ${at(step)} would hide it`;
+  for (const { step: b, dest } of copiesBefore(model, step)) {
+    if (under(dest, D)) return `the ${b.keyword} at ${at(b)} puts files in ${D}; a cache mount there would hide them`;
+  }
+  if (m.kind === 'store') {
+    for (const { step: b, use: u } of usersAround(model, D, step, 'before')) {
+      if (u.writes && !mountedAfterFix(b, D, effect)) return `the RUN at ${at(b)} (\`${u.how}\`) fills ${D} in the image; a cache mount on ${at(step)} would hide it`;
     }
   }
   // 2. no step of any stage copies (or bind-mounts) the folder out of this stage or one built on it
-  for (const a of model.steps) {
+  for (const a of stageCopiers(model)) {
     for (const r of a.stageReads) {
       if (r.stage === null || !stageChain(model, r.stage).includes(step.stage)) continue;
       for (const p of r.paths) {
@@ -271,9 +401,7 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
     }
   }
   // every later step that reads the folder mounts it too, and can fill it again
-  for (const a of stepsAfter(model, step)) {
-    if (a.keyword !== 'RUN') continue;
-    const u = dirUse(model, a, D);
+  for (const { step: a, use: u } of usersAround(model, D, step, 'after')) {
     // a download cache is only ever read by its own manager, which downloads again what is missing
     if (!u?.reads || (m.kind === 'download' && !u.literal)) continue;
     if (!mountedAfterFix(a, D, effect)) return `the RUN at ${at(a)} (\`${u.how}\`) reads ${D} from the image`;
@@ -289,7 +417,7 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
   // 4. the final image must not need it
   if (m.kind === 'store' && model.stages[model.target] && stageChain(model, model.target).includes(step.stage)) {
     const origCmds = runScript(step)?.commands ?? [];
-    const deletedAnyway = emptiesDir(model, step, origCmds, D, m.manager) !== null || stepsAfter(model, step).some((a) => a.keyword === 'RUN' && stageChain(model, model.target).includes(a.stage) && emptiesDir(model, a, runScript(a)?.commands ?? [], D, m.manager) !== null);
+    const deletedAnyway = emptiesDir(model, step, origCmds, D, m.manager) !== null || emptiers(model, D, m.manager).some((a) => seesOutput(model, a, step) && stageChain(model, model.target).includes(a.stage));
     if (!deletedAnyway) {
       const chain = stageChain(model, model.target);
       const runtime = model.config.filter((c) => (c.keyword === 'CMD' || c.keyword === 'ENTRYPOINT') && c.stage !== null && chain.includes(c.stage));

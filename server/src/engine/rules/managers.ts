@@ -2,6 +2,7 @@
 // dependencies from manifests, which files those manifests are, where each keeps its download cache, and how
 // expensive a command is. Pure data + small matchers over parsed shell commands.
 import { memoized } from '../memo';
+import { resolvePath } from '../model';
 import type { ShellCommand } from '../shell';
 
 export interface InstallMatch {
@@ -573,13 +574,7 @@ export function resolveCacheDir(spec: CacheDirSpec, env: Map<string, string>, ho
 }
 
 function normalizeDir(p: string): string {
-  const out: string[] = [];
-  for (const seg of p.split('/')) {
-    if (seg === '' || seg === '.') continue;
-    if (seg === '..') out.pop();
-    else out.push(seg);
-  }
-  return '/' + out.join('/');
+  return resolvePath('/', p);
 }
 
 /** True when `p` is `dir` or lies below it. */

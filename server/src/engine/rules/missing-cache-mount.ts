@@ -6,7 +6,7 @@
 // pure download cache or a package store later steps read) and proven by engine/fixsafety.ts before it is offered:
 // a store is mounted on every step that reads it or not at all; a RUN that empties the folder gets the clean dropped;
 // Debian's docker-clean hook is set aside for that RUN only.
-import { mountedTargets, proveFix, runEnv, runHome, stepsAfter, stepsBefore, dirUse, type FixEffect, type MountEffect } from '../fixsafety';
+import { mountedTargets, proveFix, runEnv, runHome, stepsBefore, usersAround, type FixEffect, type MountEffect } from '../fixsafety';
 import { runScript, type ShellCommand } from '../shell';
 import { cacheSpecs, cacheUse, cleanedBy, matchInstall, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
 import type { Step } from '../model';
@@ -14,6 +14,8 @@ import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { headRange, isWindowsStage, linesText, quoteInstr, replaceLines } from './util';
 
 const DC = '/etc/apt/apt.conf.d/docker-clean';
+/** A store shared by more RUNs than this gets no fix (each would need the mount; the proof grows with the group). */
+const MAX_GROUP = 12;
 const DC_OFF = '/etc/apt/docker-clean.off';
 const DC_ASIDE = `[ ! -f ${DC} ] || mv ${DC} ${DC_OFF}`;
 const DC_BACK = `{ [ ! -f ${DC_OFF} ] || mv ${DC_OFF} ${DC}; }`;
@@ -89,20 +91,35 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
     range: headRange(rc, step),
     message: `${quoteInstr(step)} ${does.join(' and ')} from scratch every time it reruns.`,
   };
-  // plan: one folder at a time, kept when the fix-safety checker proves it; then all kept folders together
+  // plan: all known folders together when the fix-safety checker proves that; else one folder at a time, keeping
+  // those it proves
   const refused: string[] = [];
-  const ok: Want[] = [];
+  let ok: Want[] = [];
   for (const w of wants) {
-    if (!w.dir || w.why) {
-      refused.push(`${w.spec.what}: ${w.why ?? 'its folder is not known'}`);
-      continue;
-    }
-    const plan = planFix(rc, step, [w]);
-    const why = typeof plan === 'string' ? plan : proveFix(rc, { ...f, fix: plan });
-    if (why) refused.push(`${w.spec.what} (${w.dir}): ${why}`);
+    const big = w.dir && !w.why && w.spec.kind === 'store' ? groupTooBig(rc, step, w.dir) : null;
+    if (!w.dir || w.why) refused.push(`${w.spec.what}: ${w.why ?? 'its folder is not known'}`);
+    else if (big) refused.push(`${w.spec.what} (${w.dir}): ${big}`);
     else ok.push(w);
   }
-  const plan = ok.length ? planFix(rc, step, ok) : null;
+  let plan = ok.length ? planFix(rc, step, ok) : null;
+  if (plan && (typeof plan === 'string' || proveFix(rc, { ...f, fix: plan })) && ok.length > 1) {
+    const each = ok;
+    ok = [];
+    for (const w of each) {
+      const one = planFix(rc, step, [w]);
+      const why = typeof one === 'string' ? one : proveFix(rc, { ...f, fix: one });
+      if (why) refused.push(`${w.spec.what} (${w.dir}): ${why}`);
+      else ok.push(w);
+    }
+    plan = ok.length ? planFix(rc, step, ok) : null;
+  } else if (plan && ok.length === 1) {
+    const why = typeof plan === 'string' ? plan : proveFix(rc, { ...f, fix: plan });
+    if (why) {
+      refused.push(`${ok[0]!.spec.what} (${ok[0]!.dir}): ${why}`);
+      ok = [];
+      plan = null;
+    }
+  }
   if (plan && typeof plan !== 'string' && !proveFix(rc, { ...f, fix: plan })) {
     f.fix = plan;
     f.message += ` Add RUN --mount=type=cache,target=${ok[0]!.dir}${ok.length > 1 ? ` (and cache mounts on ${ok.slice(1).map((w) => w.dir).join(', ')})` : ''} so ${ok.some((w) => w.manager !== 'go-build') ? 'downloads' : 'compiled packages'} survive between builds (cache-mount contents never bust the cache).`;
@@ -118,11 +135,11 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
 function hazard(rc: RuleContext, step: Step, spec: CacheDirSpec, env: Map<string, string>): string | undefined {
   const on = (k: string) => /^(1|true|yes|on)$/i.test(env.get(k) ?? '');
   const off = (k: string) => /^(0|false|no|off)$/i.test(env.get(k) ?? '');
-  const scripts = [...stepsBefore(rc.model, step), step].map((s) => s.script ?? '').join('\n');
+  const scripts = () => [...stepsBefore(rc.model, step), step].map((s) => s.script ?? '').join('\n');
   switch (spec.manager) {
     case 'poetry':
       if (off('POETRY_VIRTUALENVS_CREATE') || on('POETRY_VIRTUALENVS_IN_PROJECT') || env.get('POETRY_VIRTUALENVS_PATH')) return undefined;
-      if (/virtualenvs\.create\s+(false|0)|virtualenvs\.in-project\s+(true|1)/.test(scripts)) return undefined;
+      if (/virtualenvs\.create\s+(false|0)|virtualenvs\.in-project\s+(true|1)/.test(scripts())) return undefined;
       return 'poetry creates its virtualenv inside its cache folder unless told otherwise (POETRY_VIRTUALENVS_CREATE=false or POETRY_VIRTUALENVS_IN_PROJECT=true)';
     case 'uv':
       return env.get('UV_LINK_MODE') === 'symlink' ? 'UV_LINK_MODE=symlink makes the environment point into the cache' : undefined;
@@ -130,11 +147,20 @@ function hazard(rc: RuleContext, step: Step, spec: CacheDirSpec, env: Map<string
       if (rc.ctx?.entry('.yarnrc.yml') || rc.ctx?.entry('.yarn/releases')) return 'Yarn 2+ (.yarnrc.yml) keeps packages in its own cache, and Plug\'n\'Play reads them from there at run time';
       return undefined;
     case 'bundler':
-      if (env.get('BUNDLE_PATH') || on('BUNDLE_DEPLOYMENT') || /\bbundle\b[^\n;&|]*--(deployment|path)\b|bundle config (set )?(--local )?(path|deployment)/.test(scripts)) return 'bundler installs into a path set by BUNDLE_PATH / deployment mode, with its gem cache inside it';
+      if (env.get('BUNDLE_PATH') || on('BUNDLE_DEPLOYMENT') || /\bbundle\b[^\n;&|]*--(deployment|path)\b|bundle config (set )?(--local )?(path|deployment)/.test(scripts())) return 'bundler installs into a path set by BUNDLE_PATH / deployment mode, with its gem cache inside it';
       return undefined;
     default:
       return undefined;
   }
+}
+
+/** A store used by too many RUNs to mount it on all of them in one fix (checked before any plan is proven). */
+function groupTooBig(rc: RuleContext, step: Step, dir: string): string | null {
+  let n = 0;
+  for (const _ of [...usersAround(rc.model, dir, step, 'before'), ...usersAround(rc.model, dir, step, 'after')]) {
+    if (++n > MAX_GROUP) return `more than ${MAX_GROUP} RUNs share ${dir}: too many to prove one fix for`;
+  }
+  return null;
 }
 
 interface StepEdit {
@@ -159,9 +185,10 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
     const targets: Step[] = [step];
     if (w.spec.kind === 'store') {
       // a store is mounted on every RUN that fills or reads it, before and after this one
-      for (const s of [...stepsBefore(model, step), ...stepsAfter(model, step)]) {
-        if (s.keyword !== 'RUN' || mountedTargets(s).includes(dir)) continue;
-        if (dirUse(model, s, dir)) targets.push(s);
+      for (const { step: s } of [...usersAround(model, dir, step, 'before'), ...usersAround(model, dir, step, 'after')]) {
+        if (mountedTargets(s).includes(dir)) continue;
+        targets.push(s);
+        if (targets.length > MAX_GROUP) return `more than ${MAX_GROUP} RUNs share ${dir}: too many to prove one fix for`;
       }
     }
     for (const s of targets) {
