@@ -151,7 +151,7 @@ export const PROXY_ARGS = new Set(
 );
 
 /** Values of BuildKit's automatic platform ARGs on a linux/amd64 builder (constant between builds). */
-const AUTO_ARGS: Record<string, string> = {
+export const AUTO_ARGS: Record<string, string> = {
   TARGETPLATFORM: 'linux/amd64',
   TARGETOS: 'linux',
   TARGETARCH: 'amd64',

@@ -6,6 +6,7 @@ import {
   impactOf,
   stepReads,
   sentPaths,
+  varReach,
   type CheckResult,
   type ContextProblem,
   type ContextSnapshot,
@@ -38,6 +39,8 @@ export interface DocAnalysis {
   contextNote: string | null;
   /** Why the document was not analysed at all. */
   refused: string | null;
+  /** Per ARG/ENV line of a stage, the RUN steps it reaches (the engine's varReach, summarised in the worker). */
+  reach: Map<number, ReachSummary>;
   /** Memoised static impact per step id. */
   impacts: Map<number, Impact>;
   /** Milliseconds the analysis took (logged, used by benchmarks). */
@@ -47,6 +50,38 @@ export interface DocAnalysis {
    * this map has the full count per step id whose env was cut. Absent: `step.env` is complete.
    */
   envCounts?: Map<number, number>;
+}
+
+/** The engine's VarReach for one line, small enough to send with the analysis: counts and the first step ids. */
+export interface ReachSummary {
+  names: string[];
+  /** Every name on the line has a value in this build. */
+  valued: boolean;
+  runs: number;
+  runsWithValue: number;
+  /** Ids of the first REACH_SHOWN steps of `runs` and of `runsWithValue`. */
+  shown: number[];
+  shownWithValue: number[];
+}
+
+export const REACH_SHOWN = 4;
+
+/** varReach for every ARG/ENV line of a stage (computed where the full model is: the worker or in-process). */
+export function reachSummaries(model: Model): Map<number, ReachSummary> {
+  const out = new Map<number, ReachSummary>();
+  for (const c of model.config) {
+    if (c.stage === null || (c.keyword !== 'ARG' && c.keyword !== 'ENV')) continue;
+    const r = varReach(model, c);
+    out.set(c.line, {
+      names: r.names,
+      valued: r.valued.length === r.names.length,
+      runs: r.runs.length,
+      runsWithValue: r.runsWithValue.length,
+      shown: r.runs.slice(0, REACH_SHOWN).map((s) => s.id),
+      shownWithValue: r.runsWithValue.slice(0, REACH_SHOWN).map((s) => s.id),
+    });
+  }
+  return out;
 }
 
 /** What diagnostics are made of: small, so a worker can send it before the (much larger) analysis itself. */
@@ -147,6 +182,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     contextDir: inp.contextDir,
     contextNote: inp.contextNote,
     refused: null,
+    reach: new Map(),
     impacts: new Map(),
     elapsedMs: 0,
   };
@@ -160,6 +196,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
   const opts = { buildArgs: inp.buildArgs, target: inp.target, buildkitVersion: inp.buildkitVersion };
   const model = analyze(text, opts);
   base.model = model;
+  base.reach = reachSummaries(model);
   const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
   if (prepared) base.reads = prepared.reads;
   base.check = check(text, inp.ctx, { ...opts, severities: inp.severities }, model, prepared);
