@@ -3,6 +3,7 @@
 import type { DocAnalysis } from './analysis';
 import { ignoreHover, patternAtLine } from './ignoredoc';
 import { configAtLine, configHover, lensTitle, stageAtFromLine, stageHover, stepAtLine, stepHover } from './present';
+import { forecastLine } from './forecast';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -43,7 +44,12 @@ export function registerHover(s: ServerState): void {
           : await s.current(doc.uri));
       if (!a?.model) return null;
       const value = hoverText(s, a, line);
-      return value ? { contents: { kind: 'markdown', value } } : null;
+      if (!value) return null;
+      // the next build's status first, for the latest edits and file events (a forecast that takes long is left out)
+      const step = stepAtLine(a.model, line);
+      const f = step ? await Promise.race([s.forecasts.current(doc.uri), new Promise<null>((r) => setTimeout(() => r(null), HOVER_WAIT_MS))]) : null;
+      const first = step && f ? forecastLine(f, a.version, step.line) : null;
+      return { contents: { kind: 'markdown', value: first ? first + '\n\n' + value : value } };
     }),
   );
 
