@@ -14,8 +14,13 @@ import { analyzeOptions, loadContext, resolveContext, workspaceRelative } from '
 import type { ServerState } from './state';
 import { uriToPath } from './uri';
 
-/** How long after an analysis or a file event the forecast is recomputed (events coalesce). */
+/**
+ * How long after the last analysis or file event the forecast is recomputed: events coalesce (a trailing delay, so
+ * typing does not forecast every keystroke), longer when the last forecast took long (it runs on the protocol thread;
+ * a hover or lens that needs it sooner computes it at once).
+ */
 const FORECAST_DELAY_MS = 30;
+const MAX_FORECAST_DELAY_MS = 1000;
 /** How often HEAD is checked for moves (a file read, no git) while Dockerfiles are open. */
 const HEAD_POLL_MS = 2000;
 
@@ -65,19 +70,22 @@ export class Forecasts {
   private readonly running = new Map<string, Promise<Forecast | null>>();
   private poll: NodeJS.Timeout | null = null;
   private saidUntrusted = false;
+  /** Milliseconds the last forecast took (the trailing delay grows with it). */
+  private lastMs = 0;
 
   constructor(private readonly s: ServerState) {}
 
   /** A new analysis of `uri` (its diagnostics are out): forecast it shortly. */
   schedule(uri: string): void {
     this.dirty.add(uri);
-    if (this.timers.has(uri)) return;
+    const t = this.timers.get(uri);
+    if (t) clearTimeout(t);
     this.timers.set(
       uri,
       setTimeout(() => {
         this.timers.delete(uri);
         void this.current(uri);
-      }, FORECAST_DELAY_MS),
+      }, Math.min(MAX_FORECAST_DELAY_MS, FORECAST_DELAY_MS + 3 * this.lastMs)),
     );
     this.startPolling();
   }
@@ -188,11 +196,13 @@ export class Forecasts {
     }
     if (s.documents.get(uri)?.version !== version) return this.results.get(uri) ?? null;
     const opts = analyzeOptions(s, rc);
+    const t0 = Date.now();
     const e = explain({
       current: { text, context: ctx, options: opts },
       baseline: { text: b.text, context: b.context, options: opts },
       changedHint: b.hint,
     });
+    this.lastMs = Date.now() - t0;
     const byLine = new Map<number, StepResult>();
     for (const r of e.steps) if (!r.step.trigger) byLine.set(r.step.line, r);
     const json = explanationJson(e, { dockerfile: workspaceRelative(s, file) || file, context: workspaceRelative(s, rc.dir) || '.', baseline: b.label, problems: ctx.problems });
