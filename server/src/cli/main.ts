@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { analyze, explain, parseDockerignore, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
 import { loadDiskContext, gitBaseline } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
+import { renderGraphHtml } from './html';
 import { CliError, parseArgs, type ParsedArgs } from './args';
 import { readDockerfile } from './input';
 import { runCheck } from './check';
@@ -22,7 +23,7 @@ Usage:
   layerwise check   [PATH ...] [--context DIR] [--build-arg K=V ...] [--target STAGE] [--config FILE]
                     [--format text|json|sarif] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
-                    [--buildkit-version V] [--format text|json|dot]
+                    [--buildkit-version V] [--format text|json|dot|html] [--since REV]
   layerwise history [DOCKERFILE] [--context DIR] [--commits N] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json]
   layerwise import-build LOG [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
@@ -118,8 +119,12 @@ function runGraph(a: ParsedArgs): number {
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
   const model = currentModel(a, df.text, df.display);
   const ctx = loadDiskContext(contextDir, { dockerfilePath: df.path });
+  if (a.format === 'html') {
+    process.stdout.write(renderGraphHtml(model, df.text, ctx, { dockerfile: df.display, context: displayPath(contextDir), contextDir, dockerfilePath: df.path }, a));
+    return 0;
+  }
   const fmt = a.format as GraphFormat;
-  if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot)`);
+  if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot, html)`);
   process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor()));
   return 0;
 }
