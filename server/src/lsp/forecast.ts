@@ -21,6 +21,9 @@ import { uriToPath } from './uri';
  */
 const FORECAST_DELAY_MS = 30;
 const MAX_FORECAST_DELAY_MS = 1000;
+/** A hover computes a missing forecast itself only when the last one took at most this long. */
+const HOVER_BUDGET_MS = 25;
+const HOVER_STEPS = 300;
 /** How often HEAD is checked for moves (a file read, no git) while Dockerfiles are open. */
 const HEAD_POLL_MS = 2000;
 
@@ -111,6 +114,18 @@ export class Forecasts {
 
   get(uri: string): Forecast | undefined {
     return this.results.get(uri);
+  }
+
+  /**
+   * For a hover: the forecast for the latest state when computing it is cheap (up to HOVER_STEPS steps, or the last
+   * one took at most HOVER_BUDGET_MS: it runs on this thread), else the last one only if it is still current, else null (the hover
+   * then says nothing about the next build rather than something stale; the trailing timer brings it).
+   */
+  async forHover(uri: string): Promise<Forecast | null> {
+    const steps = this.s.analyses.get(uri)?.model?.steps.length ?? 0;
+    if (steps <= HOVER_STEPS || this.lastMs <= HOVER_BUDGET_MS) return this.current(uri);
+    const f = this.results.get(uri);
+    return f && f.version === this.s.documents.get(uri)?.version && !this.dirty.has(uri) ? f : null;
   }
 
   /** The forecast for the document's current version and the latest events (computed now if out of date). */

@@ -45,9 +45,9 @@ export function registerHover(s: ServerState): void {
       if (!a?.model) return null;
       const value = hoverText(s, a, line);
       if (!value) return null;
-      // the next build's status first, for the latest edits and file events (a forecast that takes long is left out)
+      // the next build's status first, for the latest edits and file events (forHover: never stale, never long)
       const step = stepAtLine(a.model, line);
-      const f = step ? await Promise.race([s.forecasts.current(doc.uri), new Promise<null>((r) => setTimeout(() => r(null), HOVER_WAIT_MS))]) : null;
+      const f = step ? await s.forecasts.forHover(doc.uri) : null;
       const first = step && f ? forecastLine(f, a.version, step.line) : null;
       return { contents: { kind: 'markdown', value: first ? first + '\n\n' + value : value } };
     }),
