@@ -67,6 +67,7 @@ export function shortReason(r: StepResult): string {
 export class Forecasts {
   private readonly baselines = new Map<string, Baseline>();
   private readonly results = new Map<string, Forecast>();
+  private readonly failures = new Map<string, { stamp: string; message: string }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Documents whose forecast is out of date (an event or an analysis since the last one). */
   private readonly dirty = new Set<string>();
@@ -109,6 +110,7 @@ export class Forecasts {
   /** Settings or trust changed: every baseline may be another. */
   reset(): void {
     this.baselines.clear();
+    this.failures.clear();
     for (const doc of this.s.documents.all()) if (this.results.has(doc.uri)) this.schedule(doc.uri);
   }
 
@@ -262,9 +264,20 @@ export class Forecasts {
   private baselineFor(contextDir: string, file: string): Baseline {
     const key = contextDir + '\u0000' + file;
     const stamp = headStamp(contextDir);
+    // no .git above the context: no git to run at all
+    if (stamp === null) throw new Error('the build context is not in a git repository');
     const have = this.baselines.get(key);
-    if (have && have.stamp === stamp && stamp !== null) return have;
-    const g = gitBaseline({ contextDir, dockerfilePath: file, rev: 'HEAD' });
+    if (have && have.stamp === stamp) return have;
+    // a failure (no commits yet, context outside the repository…) is remembered until HEAD moves
+    const failed = this.failures.get(key);
+    if (failed && failed.stamp === stamp) throw new Error(failed.message);
+    let g: ReturnType<typeof gitBaseline>;
+    try {
+      g = gitBaseline({ contextDir, dockerfilePath: file, rev: 'HEAD' });
+    } catch (e) {
+      this.failures.set(key, { stamp, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
+      throw e;
+    }
     const b: Baseline = { key, stamp, contextDir: path.resolve(contextDir), commit: g.commit, text: g.dockerfileText, context: g.context, hint: new Set(g.changedHint), label: `HEAD (${g.commit.slice(0, 12)})` };
     this.baselines.set(key, b);
     return b;
