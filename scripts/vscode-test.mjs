@@ -167,6 +167,21 @@ export function workbenchUrl(port, workspace, payload) {
   return `http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(pl))}`;
 }
 
+/** A real git repository (one commit) for the live forecast test: a Dockerfile that copies package.json, then src/. */
+function forecastRepo(dir) {
+  fs.mkdirSync(path.join(dir, 'src'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM node:20-slim\nWORKDIR /app\nCOPY package.json ./\nRUN npm install\nCOPY src ./src\nRUN node src/app.js\n');
+  fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"forecast"}\n');
+  fs.writeFileSync(path.join(dir, 'src', 'app.js'), 'console.log(1)\n');
+  const git = (...a) => {
+    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
+  };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+}
+
 async function runSuite() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-vscode-'));
   const workspace = path.join(tmp, 'workspace');
@@ -175,6 +190,7 @@ async function runSuite() {
   // this repository cannot hold a .git folder itself
   fs.mkdirSync(path.join(workspace, 'repo', '.git'), { recursive: true });
   fs.writeFileSync(path.join(workspace, 'repo', '.git', 'HEAD'), 'ref: refs/heads/main\n');
+  forecastRepo(path.join(workspace, 'forecast'));
   const testsPath = path.join(ROOT, 'out/test/vscode/suite/index.js');
   if (!fs.existsSync(testsPath)) throw new Error(`${testsPath} missing: run npm run compile-tests`);
   if (!fs.existsSync(path.join(ROOT, 'dist/client.js'))) throw new Error('dist/client.js missing: run npm run build');

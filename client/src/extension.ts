@@ -13,7 +13,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import type { AnalysedNotification as Analysed, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
+import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
 
 interface ExplainJson {
   dockerfile: string;
@@ -45,11 +45,19 @@ const explainChanged = new vscode.EventEmitter<vscode.Uri>();
 const lastBuild = new Map<string, LastBuildNotification['items']>();
 let lastBuildDecoration: vscode.TextEditorDecorationType;
 let mismatchDecoration: vscode.TextEditorDecorationType;
+/** `layerwise/forecast` from the server: per Dockerfile, the next build's status per step (gutter marks, status bar). */
+const forecasts = new Map<string, ForecastNotification>();
+const FORECAST_STATUSES = ['rebuilt', 'maybe', 'cached', 'skipped'] as const;
+const FORECAST_LABELS: Record<(typeof FORECAST_STATUSES)[number], string> = { rebuilt: 'rebuilds', maybe: 'may rebuild', cached: 'cached', skipped: 'not built' };
+let forecastDecorations: Map<string, vscode.TextEditorDecorationType>;
+let forecastStatus: vscode.StatusBarItem;
 
 /** What tests (and other extensions) can reach: the client and the decorations shown per document. */
 export interface LayerwiseApi {
   client: () => LanguageClient | undefined;
   lastBuildDecorations: (uri: string) => { line: number; text: string; mismatch: boolean }[];
+  /** The gutter marks drawn in the visible editors of `uri`: line (0-based) and status. */
+  forecastMarks: (uri: string) => { line: number; status: string }[];
   importBuildLog: (logText: string, dockerfile: vscode.Uri, source?: string) => Promise<ImportResult>;
 }
 
@@ -68,6 +76,22 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
     rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
   });
   context.subscriptions.push(lastBuildDecoration, mismatchDecoration);
+  forecastDecorations = new Map(
+    FORECAST_STATUSES.map((st) => [
+      st,
+      vscode.window.createTextEditorDecorationType({
+        light: { gutterIconPath: context.asAbsolutePath(`images/forecast/${st}-light.svg`) },
+        dark: { gutterIconPath: context.asAbsolutePath(`images/forecast/${st}-dark.svg`) },
+        gutterIconSize: 'contain',
+        rangeBehavior: vscode.DecorationRangeBehavior.ClosedClosed,
+      }),
+    ]),
+  );
+  context.subscriptions.push(...forecastDecorations.values());
+  forecastStatus = vscode.window.createStatusBarItem('layerwise.forecast', vscode.StatusBarAlignment.Right, 101);
+  forecastStatus.name = 'Layerwise: next build';
+  forecastStatus.command = 'layerwise.explain';
+  context.subscriptions.push(forecastStatus);
 
   context.subscriptions.push(
     vscode.workspace.registerTextDocumentContentProvider(EXPLAIN_SCHEME, {
@@ -92,6 +116,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
   return {
     client: () => client,
     lastBuildDecorations: (uri) => lastBuild.get(uri) ?? [],
+    forecastMarks: (uri) => drawnMarks.get(uri) ?? [],
     importBuildLog: (logText, dockerfile, source) => importBuild(logText, dockerfile, source),
   };
 }
@@ -128,6 +153,11 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     lastBuild.set(n.uri, n.items);
     applyDecorations();
   });
+  client.onNotification('layerwise/forecast', (n: ForecastNotification) => {
+    forecasts.set(n.uri, n);
+    applyDecorations();
+    updateStatus();
+  });
   client.onNotification('layerwise/analysed', (n: Analysed) => {
     lastAnalysis.set(n.uri, n);
     updateStatus();
@@ -148,8 +178,10 @@ function updateStatus(): void {
   const doc = vscode.window.activeTextEditor?.document;
   if (!doc || !isLayerwiseDoc(doc)) {
     status.hide();
+    forecastStatus.hide();
     return;
   }
+  updateForecastStatus(doc);
   const a = lastAnalysis.get(doc.uri.toString());
   if (!a) {
     status.text = '$(layers) Layerwise…';
@@ -167,6 +199,25 @@ function updateStatus(): void {
     );
   }
   status.show();
+}
+
+/** "next build: 3 of 12 steps rebuild, ~2 min" for the active Dockerfile, from the server's forecast. */
+function updateForecastStatus(doc: vscode.TextDocument): void {
+  const f = forecasts.get(doc.uri.toString());
+  if (!f || (!f.baseline && !f.note)) {
+    forecastStatus.hide();
+    return;
+  }
+  if (!f.baseline) {
+    forecastStatus.text = '$(circle-slash) next build: no forecast';
+    forecastStatus.tooltip = `Layerwise: ${f.note}`;
+  } else {
+    const { steps, rebuilt, maybe, seconds } = f.summary;
+    const time = seconds !== null && rebuilt ? `, ~${seconds >= 90 ? Math.round(seconds / 60) + ' min' : Math.round(seconds) + ' s'}` : '';
+    forecastStatus.text = `${rebuilt ? '$(debug-restart)' : '$(check)'} next build: ${rebuilt} of ${steps} step${steps === 1 ? '' : 's'} rebuild${time}`;
+    forecastStatus.tooltip = `Layerwise: against ${f.baseline}${maybe ? `; ${maybe} more may rebuild (content copied from another stage)` : ''}. Click: explain what rebuilds.`;
+  }
+  forecastStatus.show();
 }
 
 function fmt(n: number): string {
@@ -241,7 +292,22 @@ async function showImpact(uriArg?: string | vscode.Uri, lineArg?: number): Promi
 
 // ---- build evidence: decorations, import, build-and-import
 
+/** Gutter marks drawn per document (what the API reports to tests). */
+const drawnMarks = new Map<string, { line: number; status: string }[]>();
+
 function applyDecorations(): void {
+  for (const editor of vscode.window.visibleTextEditors) {
+    const key = editor.document.uri.toString();
+    const f = forecasts.get(key);
+    // a forecast for another version of the text would mark the wrong lines
+    const items = f && f.version === editor.document.version ? f.items.filter((i) => i.line < editor.document.lineCount) : [];
+    drawnMarks.set(key, items.map((i) => ({ line: i.line, status: i.status })));
+    for (const st of FORECAST_STATUSES)
+      editor.setDecorations(
+        forecastDecorations.get(st)!,
+        items.filter((i) => i.status === st).map((i) => ({ range: new vscode.Range(i.line, 0, i.line, 0), hoverMessage: `Next build: ${FORECAST_LABELS[st]}${i.reason ? ' — ' + i.reason : ''}` })),
+      );
+  }
   for (const editor of vscode.window.visibleTextEditors) {
     const items = lastBuild.get(editor.document.uri.toString()) ?? [];
     const deco = (mismatch: boolean): vscode.DecorationOptions[] =>

@@ -394,10 +394,12 @@ RUN npm run build
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
     await c.waitDiagnostics(uri);
-    const r = await c.request<{ summary: { steps: number; rebuilt: number; firstMiss: number }; steps: { line: number; status: string }[]; changedPaths: { path: string }[] }>(
+    const r = await c.request<{ context: string; dockerfile: string; summary: { steps: number; rebuilt: number; firstMiss: number }; steps: { line: number; status: string }[]; changedPaths: { path: string }[] }>(
       'layerwise/explain',
       { uri },
     );
+    assert.equal(r.context, '.', 'the workspace folder itself is the context: `.`, not its absolute path');
+    assert.equal(r.dockerfile, 'Dockerfile');
     assert.equal(r.summary.steps, 7);
     assert.equal(r.summary.firstMiss, 6);
     assert.deepEqual(r.changedPaths.map((x) => x.path), ['src/a.ts']);

@@ -10,6 +10,7 @@ import { loadBuildRecord } from '../context/evidence';
 import { CliError, parseArgs, requireFormats, type ParsedArgs } from './args';
 import { buildOptions, checkBaselineTarget, readByModel, readDockerfile } from './input';
 import { runCheck, writeReport } from './check';
+import { renderGraphHtml } from './html';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
 
@@ -25,7 +26,7 @@ Usage:
   layerwise check   [PATH ...] [--context DIR] [--build-arg K=V ...] [--target STAGE] [--config FILE]
                     [--format text|json|sarif|github|markdown] [--fix] [--severity-threshold info|warning|error]
   layerwise graph   [DOCKERFILE] [--context DIR] [--build-arg K=V ...] [--target STAGE]
-                    [--buildkit-version V] [--format text|json|dot]
+                    [--buildkit-version V] [--format text|json|dot|html] [--since REV]
   layerwise history [DOCKERFILE] [--context DIR] [--commits N] [--build-arg K=V ...] [--target STAGE]
                     [--buildkit-version V] [--format text|json]
   layerwise import-build LOG [DOCKERFILE] [--context DIR] [--since REV | --changed PATH ...]
@@ -138,8 +139,12 @@ function runGraph(a: ParsedArgs): number {
   const contextDir = path.resolve(a.context ?? path.dirname(df.path));
   const model = currentModel(a, df.text, df.display);
   const ctx = loadDiskContext(contextDir, { dockerfilePath: df.path });
+  if (a.format === 'html') {
+    process.stdout.write(renderGraphHtml(model, df.text, ctx, { dockerfile: df.display, context: displayPath(contextDir), contextDir, dockerfilePath: df.path }, a));
+    return 0;
+  }
   const fmt = a.format as GraphFormat;
-  if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot)`);
+  if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot, html)`);
   process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor()));
   return 0;
 }

@@ -108,3 +108,33 @@ export function currentHead(dir: string): string | null {
     return null;
   }
 }
+
+/**
+ * A cheap stamp of where HEAD points in the repository containing `dir` (HEAD's text and the ref file or packed-refs it
+ * resolves through), read from files without running git; null outside a repository. Equal stamps: HEAD did not move.
+ */
+export function headStamp(dir: string): string | null {
+  const gitDir = findGitDir(dir);
+  if (!gitDir) return null;
+  const read = (f: string): string => {
+    try {
+      return fs.readFileSync(f, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  const head = read(path.join(gitDir, 'HEAD'));
+  const ref = /^ref:\s*(\S+)$/.exec(head)?.[1];
+  if (!ref) return head;
+  // a worktree's refs live in the common dir
+  const common = read(path.join(gitDir, 'commondir'));
+  const refDir = common ? path.resolve(gitDir, common) : gitDir;
+  let packed = '';
+  try {
+    const st = fs.statSync(path.join(refDir, 'packed-refs'));
+    packed = `${st.size}:${st.mtimeMs}`;
+  } catch {
+    /* none */
+  }
+  return `${head}\n${read(path.join(refDir, ref))}\n${packed}`;
+}

@@ -6,6 +6,8 @@ export type { Model, Step, Stage, StageBase, AnalyzeOptions, ConfigInstruction, 
 export { explain, impactOf, diffContexts, sourceSelects, readSelects } from './explain';
 export type { Explanation, StepResult, StepStatus, Reason, FileChangeKind, ExplainInput, Impact } from './explain';
 export { explanationJson } from './explainjson';
+export { varReach } from './reach';
+export type { VarReach } from './reach';
 export type { ExplanationMeta } from './explainjson';
 export { parseDockerignore } from './dockerignore';
 export type { DockerIgnore } from './dockerignore';

@@ -257,6 +257,9 @@ function platformArgs(buildPlatform: string, targetPlatform: string): Record<str
   };
 }
 
+/** The names of BuildKit's automatic platform ARGs (their values on the default platform; only the names are read). */
+export const AUTO_ARGS: Record<string, string> = platformArgs(DEFAULT_PLATFORM, DEFAULT_PLATFORM);
+
 const CONFIG_ONLY = new Set(['LABEL', 'EXPOSE', 'CMD', 'ENTRYPOINT', 'HEALTHCHECK', 'STOPSIGNAL', 'VOLUME', 'MAINTAINER']);
 const KNOWN = new Set([...CONFIG_ONLY, 'FROM', 'RUN', 'COPY', 'ADD', 'WORKDIR', 'ENV', 'ARG', 'USER', 'SHELL', 'ONBUILD']);
 

@@ -6,6 +6,7 @@ import {
   impactOf,
   stepReads,
   sentPaths,
+  varReach,
   type CheckResult,
   type ContextProblem,
   type ContextSnapshot,
@@ -43,6 +44,8 @@ export interface DocAnalysis {
   refused: string | null;
   /** The stack of an internal error that made the analysis fail (logged by the server). */
   internalError?: string;
+  /** Per ARG/ENV line of a stage, the RUN steps it reaches (the engine's varReach, summarised in the worker). */
+  reach: Map<number, ReachSummary>;
   /** Memoised static impact per step id. */
   impacts: Map<number, Impact>;
   /** Milliseconds the analysis took (logged, used by benchmarks). */
@@ -52,6 +55,38 @@ export interface DocAnalysis {
    * this map has the full count per step id whose env was cut. Absent: `step.env` is complete.
    */
   envCounts?: Map<number, number>;
+}
+
+/** The engine's VarReach for one line, small enough to send with the analysis: counts and the first step ids. */
+export interface ReachSummary {
+  names: string[];
+  /** Every name on the line has a value in this build. */
+  valued: boolean;
+  runs: number;
+  runsWithValue: number;
+  /** Ids of the first REACH_SHOWN steps of `runs` and of `runsWithValue`. */
+  shown: number[];
+  shownWithValue: number[];
+}
+
+export const REACH_SHOWN = 4;
+
+/** varReach for every ARG/ENV line of a stage (computed where the full model is: the worker or in-process). */
+export function reachSummaries(model: Model): Map<number, ReachSummary> {
+  const out = new Map<number, ReachSummary>();
+  for (const c of model.config) {
+    if (c.stage === null || (c.keyword !== 'ARG' && c.keyword !== 'ENV')) continue;
+    const r = varReach(model, c);
+    out.set(c.line, {
+      names: r.names,
+      valued: r.valued.length === r.names.length,
+      runs: r.runs.length,
+      runsWithValue: r.runsWithValue.length,
+      shown: r.runs.slice(0, REACH_SHOWN).map((s) => s.id),
+      shownWithValue: r.runsWithValue.slice(0, REACH_SHOWN).map((s) => s.id),
+    });
+  }
+  return out;
 }
 
 /** What diagnostics are made of: small, so a worker can send it before the (much larger) analysis itself. */
@@ -159,6 +194,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     contextDir: inp.contextDir,
     contextNote: inp.contextNote,
     refused: null,
+    reach: new Map(),
     impacts: new Map(),
     elapsedMs: 0,
   };
@@ -176,6 +212,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
       const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
       const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, dockerfile: dockerfileInContext(inp.uri, inp.contextDir) }, model, prepared);
       base.model = model;
+      base.reach = reachSummaries(model);
       if (prepared) base.reads = prepared.reads;
       base.check = checked;
     });
@@ -184,6 +221,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     base.model = null;
     base.check = null;
     base.reads = new Map();
+    base.reach = new Map();
     base.refused = e instanceof BudgetExceeded ? e.message : `could not be analysed (an internal error of Layerwise: ${e instanceof Error ? e.message : String(e)})`;
     if (!(e instanceof BudgetExceeded)) base.internalError = e instanceof Error ? (e.stack ?? e.message) : String(e);
   }
@@ -267,6 +305,7 @@ export function failedAnalysis(req: { uri: string; version: number; text: string
     model: null,
     check: null,
     reads: new Map(),
+    reach: new Map(),
     ctx: null,
     hasContext: false,
     ignoreFileName: null,

@@ -34,6 +34,7 @@ export function registerConfiguration(s: ServerState): void {
       s.store?.invalidateAll();
       s.analysisStore?.invalidateAll();
       s.worker?.invalidateAll();
+      s.forecasts.reset();
       for (const doc of s.documents.all()) s.scheduler.schedule(doc.uri, 0);
       s.refreshLenses();
       if (s.caps.workspace?.inlayHint?.refreshSupport) void s.connection.sendRequest('workspace/inlayHint/refresh').catch(() => undefined);
@@ -44,6 +45,7 @@ export function registerConfiguration(s: ServerState): void {
     'layerwise/setTrusted',
     s.guard('setTrusted', undefined, (p: { trusted: boolean }) => {
       s.trusted = !!p?.trusted;
+      s.forecasts.reset();
       for (const doc of s.documents.all()) s.scheduler.schedule(doc.uri, 0);
     }),
   );

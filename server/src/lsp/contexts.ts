@@ -30,8 +30,8 @@ export interface ContextResult {
 export interface ContextStoreOptions {
   /** Watch crawled directories with fs.watch (when the client does not send file events). */
   ownWatcher: boolean;
-  /** Called when files of a context changed (after the cache was updated), with the context directory. */
-  onChange: (dir: string) => void;
+  /** Called when files of a context changed (after the cache was updated), with the context directory and the path. */
+  onChange: (dir: string, absPath?: string) => void;
   log: (msg: string) => void;
   /** At most this many directories are watched per context by the server's own watcher. */
   maxWatchedDirs?: number;
@@ -113,7 +113,7 @@ export class ContextStore {
     }
     // a Dockerfile-specific ignore file that appeared changes the slot key: every context in that folder may be concerned
     if (p.endsWith('.dockerignore') && change !== 'changed') for (const d of this.dirs()) touched.add(d);
-    for (const d of touched) this.opts.onChange(d);
+    for (const d of touched) this.opts.onChange(d, p);
     return touched.size > 0;
   }
 

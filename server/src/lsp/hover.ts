@@ -3,6 +3,7 @@
 import type { DocAnalysis } from './analysis';
 import { ignoreHover, patternAtLine } from './ignoredoc';
 import { configAtLine, configHover, lensTitle, stageAtFromLine, stageHover, stepAtLine, stepHover } from './present';
+import { forecastLine } from './forecast';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -54,7 +55,12 @@ export function registerHover(s: ServerState): void {
       const a = s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => (sameVersion || sameLine ? cached : undefined), sameLine ? HOVER_WAIT_MS : undefined));
       if (!a?.model) return null;
       const value = hoverText(s, a, line);
-      return value ? { contents: { kind: 'markdown', value } } : null;
+      if (!value) return null;
+      // the next build's status first, for the latest edits and file events (forHover: never stale, never long)
+      const step = stepAtLine(a.model, line);
+      const f = step ? await s.forecasts.forHover(doc.uri) : null;
+      const first = step && f ? forecastLine(f, a.version, step.line) : null;
+      return { contents: { kind: 'markdown', value: first ? first + '\n\n' + value : value } };
     }),
   );
 

@@ -1,8 +1,9 @@
-// Code lenses: one per step, "rebuilds N steps …" with the hit rate and last build when known. Up to 300 steps the
+// Code lenses: the next build's status per step (`✗ rebuilds · src/server.js changed`, when the forecast is ready) and one per step, "rebuilds N steps …" with the hit rate and last build when known. Up to 300 steps the
 // titles come with the lenses; beyond, each is resolved when the editor shows it.
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
 import { lineStart } from './diagnostics';
+import { forecastLens } from './forecast';
 import { lensTitle } from './present';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
@@ -26,11 +27,15 @@ export function registerLenses(s: ServerState): void {
       if (!a?.model) return [];
       const eager = a.model.steps.length <= EAGER_STEPS;
       const lenses: CodeLens[] = [];
+      const forecast = s.forecasts.get(doc.uri);
       for (const step of a.model.steps) {
         if (step.trigger) continue;
         const range = lineStart(step.line);
         const data = { uri: doc.uri, version: a.version, step: step.id };
         lenses.push(eager ? { range, command: lensCommand(s, a, step.id), data } : { range, data });
+        // the next build's status, its own lens after the step's (forecast.ts asks for a refresh when it changes)
+        const next = forecastLens(forecast, a.version, step.line);
+        if (next) lenses.push({ range, command: { title: next, command: 'layerwise.showImpact', arguments: [a.uri, step.line] } });
       }
       return lenses;
     }),

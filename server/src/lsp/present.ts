@@ -238,10 +238,21 @@ export function configHover(a: DocAnalysis, c: ConfigInstruction): string {
     out.push(`${c.keyword} never rebuilds anything: editing it changes no step's cache key (LABEL/EXPOSE/CMD never rebuild anything).`);
   } else if (c.affects === 'run-env' || c.affects === 'run-user' || c.affects === 'run-shell') {
     const what = c.affects === 'run-env' ? 'the environment' : c.affects === 'run-user' ? 'the user' : 'the shell';
-    // the RUN steps after it in the same stage are the ones that see what it sets
-    const later = model.steps.filter((s) => s.stage === c.stage && s.line > c.line && s.keyword === 'RUN' && !s.trigger);
-    const affected = c.affects === 'run-env' ? later.filter((s) => [...s.envSources.values()].some((src) => src.line === c.line)) : later;
-    out.push(`It sets ${what} of the RUN steps after it. Changing its value busts ${plural(affected.length, 'RUN step')}${affected.length ? ': ' + affected.slice(0, 4).map((s) => `${lineRef(model, s.line)} ${code(short(s.instruction, 40))}`).join(', ') + (affected.length > 4 ? ', …' : '') : ''}${affected.length ? ' (and everything after the first of them)' : ''}.`);
+    const runList = (ids: number[], total: number): string =>
+      total ? ': ' + ids.map((id) => `${lineRef(model, model.steps[id]!.line)} ${code(short(model.steps[id]!.instruction, 40))}`).join(', ') + (total > ids.length ? ', …' : '') + ' (and everything after the first of them)' : '';
+    const r = c.affects === 'run-env' ? a.reach.get(c.line) : undefined;
+    if (r && !r.valued && r.runs === 0) {
+      // an ARG without a value is in no RUN's environment until it is passed (the engine's varReach)
+      out.push(`It has no value in this build (no default, not passed), so no RUN step sees it. Passing it with --build-arg busts ${plural(r.runsWithValue, 'RUN step')}${runList(r.shownWithValue, r.runsWithValue)}.`);
+    } else if (r) {
+      out.push(`It sets ${what} of the RUN steps after it. Changing its value busts ${plural(r.runs, 'RUN step')}${runList(r.shown, r.runs)}.`);
+      if (r.runsWithValue > r.runs) out.push('', `Passing its other names with --build-arg busts ${plural(r.runsWithValue, 'RUN step')} in all.`);
+    } else {
+      // USER and SHELL: the RUN steps after it in the stage, up to the next line that sets the same
+      const next = model.config.find((o) => o.stage === c.stage && o.line > c.line && o.affects === c.affects)?.line ?? Infinity;
+      const later = model.steps.filter((s) => s.stage === c.stage && s.line > c.line && s.line < next && s.keyword === 'RUN' && !s.trigger);
+      out.push(`It sets ${what} of the RUN steps after it. Changing its value busts ${plural(later.length, 'RUN step')}${runList(later.slice(0, 4).map((s) => s.id), later.length)}.`);
+    }
     if (c.affects === 'run-env') out.push('', 'COPY, ADD and WORKDIR keys are affected only where the value is expanded into their arguments.');
   } else if (c.affects === 'global-arg') {
     out.push('A global ARG (before the first FROM): usable in FROM lines, and in a stage after `ARG NAME` redeclares it.');

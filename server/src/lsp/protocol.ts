@@ -36,3 +36,23 @@ export interface ImportBuildResult {
   stored: string | null;
   note: string | null;
 }
+
+/** One step of the live forecast as the client draws it (0-based lines). */
+export interface ForecastItem {
+  line: number;
+  endLine: number;
+  status: 'rebuilt' | 'maybe' | 'cached' | 'skipped';
+  /** `src/server.js changed`, `the previous step rebuilds`, … (empty when cached). */
+  reason: string;
+}
+
+/** `layerwise/forecast` notification: the next build's status per step, against `baseline`. */
+export interface ForecastNotification {
+  uri: string;
+  version: number;
+  /** `HEAD (abc123def456)`, or null when there is no baseline (then `note` says why). */
+  baseline: string | null;
+  note: string | null;
+  items: ForecastItem[];
+  summary: { steps: number; rebuilt: number; maybe: number; seconds: number | null };
+}

@@ -24,6 +24,7 @@ import { registerLenses } from './lens';
 import { registerBuildRequests } from './requests/build';
 import { registerCacheReport } from './requests/cachereport';
 import { registerExplain } from './requests/explain';
+import { registerForecast } from './forecast';
 import { ServerState } from './state';
 import { uriToPath } from './uri';
 import { AnalysisWorker } from './worker';
@@ -82,7 +83,10 @@ function initialize(s: ServerState, params: InitializeParams, serverOptions: Ser
   const dynamicWatch = !!s.caps.workspace?.didChangeWatchedFiles?.dynamicRegistration;
   const clientWatches = !!init.fileEvents || dynamicWatch;
   const log = (msg: string) => s.log(msg);
-  const onContextChange = (dir: string) => contextChanged(s, dir);
+  const onContextChange = (dir: string, p?: string) => {
+    contextChanged(s, dir);
+    if (p) s.forecasts.pathChanged(p);
+  };
   s.store = new ContextStore({ ownWatcher: !clientWatches, log, onChange: onContextChange });
   const inProcess = !!init.inProcess || process.env['LAYERWISE_LSP_INPROCESS'] === '1' || !serverOptions.workerScript;
   if (!inProcess) {
@@ -130,6 +134,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   registerInlayHints(s);
   registerCodeActions(s);
   registerExplain(s);
+  registerForecast(s, s.forecasts);
   registerBuildRequests(s);
   registerCacheReport(s);
 

@@ -26,6 +26,8 @@ export interface Settings {
   historyEnabled: boolean;
   /** How many commits that touched the context or the Dockerfile the history replays. */
   historyCommits: number;
+  /** What the live rebuild forecast compares with (`layerwise.forecast.baseline`). */
+  forecastBaseline: 'auto' | 'head' | 'lastBuild' | 'off';
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -38,6 +40,7 @@ export const DEFAULT_SETTINGS: Settings = {
   rules: {},
   historyEnabled: true,
   historyCommits: 100,
+  forecastBaseline: 'auto',
 };
 
 const SEVERITIES = new Set(['error', 'warning', 'info', 'off']);
@@ -106,6 +109,13 @@ export function parseSettings(raw: unknown): { settings: Settings; errors: strin
   if (histCommits !== undefined && histCommits !== null) {
     if (typeof histCommits === 'number' && Number.isInteger(histCommits) && histCommits >= 1 && histCommits <= 100_000) s.historyCommits = histCommits;
     else errors.push('layerwise.history.commits must be a whole number from 1 to 100000');
+  }
+
+  const fc = raw['forecast'];
+  const fb = isObj(fc) ? fc['baseline'] : raw['forecast.baseline'];
+  if (fb !== undefined && fb !== null) {
+    if (fb === 'auto' || fb === 'head' || fb === 'lastBuild' || fb === 'off') s.forecastBaseline = fb;
+    else errors.push('layerwise.forecast.baseline must be "auto", "head", "lastBuild" or "off"');
   }
 
   const rules = raw['rules'];

@@ -11,6 +11,7 @@ import type { HistoryWorker } from './historyworker';
 import type { IgnoreAnalysis } from './ignoredoc';
 import type { AnalysisWorker } from './worker';
 import { ConfigDiagnostics } from './diagnostics';
+import { Forecasts } from './forecast';
 import { Insights } from './insights';
 import { Scheduler } from './scheduler';
 import { DEFAULT_SETTINGS, type Settings } from './settings';
@@ -56,11 +57,14 @@ export class ServerState {
   readonly insights: Insights;
   /** Timers and analyses in flight: the only code that starts an analysis. */
   readonly scheduler: Scheduler;
+  /** The live rebuild forecast per open Dockerfile (forecast.ts): computed after analyses and file events. */
+  readonly forecasts: Forecasts;
 
   constructor(readonly connection: Connection) {
     this.configDiagnostics = new ConfigDiagnostics(connection);
     this.insights = new Insights(this);
     this.scheduler = new Scheduler(this);
+    this.forecasts = new Forecasts(this);
   }
 
   log(msg: string): void {
@@ -126,6 +130,7 @@ export class ServerState {
     this.ignoreAnalyses.delete(uri);
     this.published.delete(uri);
     this.insights.forget(uri);
+    this.forecasts.forget(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     if (this.documents.all().length === 0) this.worker?.noDocuments();
   }

@@ -209,4 +209,21 @@ describe('Layerwise build evidence and cache report in VS Code', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(text.findIndex((l) => l.startsWith('RUN npm ci')), 1));
     assert.match(hoverText(hovers), /94 s when rebuilt · last build: rebuilt, 94 s/);
   });
+  it('live forecast: gutter marks on the step lines, and a context file edited on disk turns its COPY to "rebuilt"', async () => {
+    // forecast/ is a real git repository with one commit (made by scripts/vscode-test.mjs)
+    const dir = path.join(workspaceRoot(), 'forecast');
+    const fdoc = await vscode.workspace.openTextDocument(path.join(dir, 'Dockerfile'));
+    await vscode.window.showTextDocument(fdoc);
+    const api = vscode.extensions.getExtension('layerwise.layerwise')!.exports as { forecastMarks: (uri: string) => { line: number; status: string }[] };
+    const marks = () => api.forecastMarks(fdoc.uri.toString());
+    const first = await waitFor('forecast marks', () => (marks().length === 5 ? marks() : undefined));
+    assert.deepEqual(first.map((m) => m.line), [1, 2, 3, 4, 5], 'one mark per step line');
+    assert.deepEqual(first.map((m) => m.status), ['cached', 'cached', 'cached', 'cached', 'cached']);
+    const fs = await import('node:fs');
+    fs.writeFileSync(path.join(dir, 'src', 'app.js'), 'console.log(2)\n');
+    const after = await waitFor('the COPY of src/ to rebuild', () => (marks().find((m) => m.line === 4)?.status === 'rebuilt' ? marks() : undefined));
+    assert.deepEqual(after.map((m) => m.status), ['cached', 'cached', 'cached', 'rebuilt', 'rebuilt'], 'package.json steps stay cached');
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', fdoc.uri, new vscode.Position(4, 1));
+    assert.match(hoverText(hovers), /\*\*Rebuilds\*\*: `src\/app\.js` changed since HEAD/);
+  });
 });

@@ -2,6 +2,7 @@
 // (measured: table d, `not-using-arg`). Declared early, a changed value reruns every RUN after it.
 import { PROXY_ARGS, type Step } from '../model';
 import { runScript } from '../shell';
+import { varReach } from '../reach';
 import { matchInstall, matchOsPackage } from './managers';
 import type { Finding, Rule } from './types';
 import { deleteLines, insertBefore, lineRange, linesText, plural, stageArgs, stageSteps } from './util';
@@ -49,7 +50,7 @@ export const argDeclaredEarly: Rule = {
       // a RUN that runs scripts or build tools may read it from its environment without naming it: a possible use
       const opaqueRun = later.find((s) => s.keyword === 'RUN' && opaque(s));
       const useLine = Math.min(firstUse?.line ?? Infinity, envUse?.line ?? Infinity, opaqueRun?.line ?? Infinity);
-      const busted = later.filter((s) => s.keyword === 'RUN' && s.line < useLine);
+      const busted = varReach(model, cfg).runsWithValue.filter((s) => s.line < useLine);
       if (!busted.length) continue;
       const when = hasDefault || passed ? 'Changing its value' : 'Passing it with --build-arg';
       const useText =

@@ -46,7 +46,7 @@ export function registerExplain(s: ServerState): void {
       const rev = p.since || 'HEAD';
       const { e, base } = explainSince(s, rc, file, text, ctx, rev);
       const rel = (x: string) => workspaceRelative(s, x) || x;
-      return explanationJson(e, { dockerfile: rel(file), context: rel(rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems });
+      return explanationJson(e, { dockerfile: rel(file), context: workspaceRelative(s, rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems });
     } catch (e) {
       s.logError('layerwise/explain', e);
       throw new ResponseError(-32603, `Layerwise: ${firstLine(e)}`);
