@@ -63,7 +63,7 @@ function checkFixture(cli: string): { rules: string[]; out: string; err: string;
   }
 }
 
-test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundles, manifest, grammar and README, and its CLI runs alone`, () => {
+test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundles, manifest, grammar, forecast icons and README, and its CLI runs alone`, () => {
   const dir = tmpdir('vsix');
   try {
     const out = path.join(dir, 'layerwise.vsix');
@@ -80,6 +80,8 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
       'extension/dist/client.js',
       'extension/dist/server.js',
       'extension/dist/sh.js',
+      // the forecast's gutter icons (client/src/extension.ts), light and dark
+      ...['cached', 'maybe', 'rebuilt', 'skipped'].flatMap((s) => [`extension/images/forecast/${s}-dark.svg`, `extension/images/forecast/${s}-light.svg`]),
       'extension/package.json',
       'extension/readme.md',
       'extension/syntaxes/dockerignore.language-configuration.json',
