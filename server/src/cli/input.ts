@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type ParsedArgs } from './args';
 import { readSelects, type AnalyzeOptions, type Explanation, type Model } from '../engine';
+import { hostPlatform } from '../context/platform';
 
 export const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
 
@@ -33,12 +34,6 @@ export function readDockerfile(arg: string | undefined): { path: string; display
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const rel = path.relative(process.cwd(), p);
   return { path: p, display: rel.startsWith('..') ? p : rel, text };
-}
-
-/** The builder's platform when it runs on this machine: Linux containers of the host's architecture. */
-export function hostPlatform(): string {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64', loong64: 'loong64' };
-  return 'linux/' + (arch[process.arch] ?? process.arch);
 }
 
 /**

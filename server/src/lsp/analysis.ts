@@ -171,6 +171,9 @@ export interface AnalyseInput {
   buildArgs: Record<string, string>;
   target: string | undefined;
   buildkitVersion: string | undefined;
+  /** `--platform` and the builder's own platform (engine defaults when absent). */
+  platform?: string;
+  buildPlatform?: string;
   severities: Record<string, Severity | 'off'>;
   /** Time budget (default ANALYSIS_BUDGET_MS). */
   budgetMs?: number;
@@ -205,7 +208,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     return base;
   }
   const text = inp.text.charCodeAt(0) === 0xfeff ? inp.text.slice(1) : inp.text;
-  const opts = { buildArgs: inp.buildArgs, target: inp.target, buildkitVersion: inp.buildkitVersion };
+  const opts = { buildArgs: inp.buildArgs, target: inp.target, buildkitVersion: inp.buildkitVersion, platform: inp.platform, buildPlatform: inp.buildPlatform };
   try {
     withBudget(inp.budgetMs ?? ANALYSIS_BUDGET_MS, () => {
       const model = analyze(text, opts);

@@ -273,6 +273,7 @@ export function stageHover(a: DocAnalysis, s: Stage): string {
   else out.push('Starts from `scratch` (empty).');
   out.push('');
   out.push(s.needed ? (model.target === s.index ? 'This is the target stage.' : 'Built for the current target.') : 'Not built for the current target (BuildKit skips it).');
+  if (s.platform) out.push('', `Platform ${code(s.platform)}${s.platformFlag !== undefined ? ' (its `--platform` flag)' : ' (the build\'s: `layerwise.platform`, default this machine\'s)'}: its RUN steps and its base image are keyed by it, so another platform rebuilds them.`);
   const trig = model.steps.filter((x) => x.stage === s.index && x.trigger);
   if (trig.length) out.push('', `Runs ${plural(trig.length, 'ONBUILD trigger')} inherited from its base first.`);
   out.push(...findingsMarkdown(findingsOnLine(a, s.range.start.line, s.range.end.line)));

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { globMatcher } from '../engine/glob';
 import { mergeBuildLayers, type AnalyzeOptions, type BuildLayer, type ContextSnapshot } from '../engine';
 import type { ConfigProblem } from '../context/projects';
+import { hostPlatform } from '../context/platform';
 import type { SeveritySetting } from './settings';
 import type { ServerState } from './state';
 import { uriToPath } from './uri';
@@ -86,7 +87,7 @@ function projectLayers(s: ServerState, res: ResolvedContext, layers: BuildLayer[
 
 /** The engine's options for a document with these build settings. */
 export function analyzeOptions(s: ServerState, rc: ResolvedContext): AnalyzeOptions {
-  return { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: s.settings.buildkitVersion };
+  return { buildArgs: rc.buildArgs, target: rc.target, buildkitVersion: s.settings.buildkitVersion, platform: s.settings.platform, buildPlatform: hostPlatform() };
 }
 
 /** Why there is no build context to read (untrusted, not on disk), or null. */

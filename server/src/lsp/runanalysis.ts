@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze, type ContextSnapshot, type Model } from '../engine';
 import { isDockerfileName } from '../context/discover';
+import { hostPlatform } from '../context/platform';
 import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
 import { BoundedCache } from '../engine/memo';
 import { BINARY_REFUSAL, countFiles, diagInputOf, failedAnalysis, type DiagInput, type DocAnalysis } from './analysis';
@@ -35,6 +36,8 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     buildArgs: rc.buildArgs,
     target: rc.target,
     buildkitVersion: s.settings.buildkitVersion,
+    platform: s.settings.platform,
+    buildPlatform: hostPlatform(),
     severities: rc.severities,
   };
   s.configDiagnostics.publish(rc.configError);

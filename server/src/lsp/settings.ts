@@ -1,6 +1,7 @@
 // The `layerwise.*` settings as the server uses them: validated, with defaults, and a list of what was wrong
 // (shown to the user once as a warning; the defaults are used instead).
 import { globProblem } from '../engine/glob';
+import { parsePlatform } from '../engine/model';
 
 export type SeveritySetting = 'error' | 'warning' | 'info' | 'off';
 
@@ -17,6 +18,8 @@ export interface Settings {
   buildArgs: Record<string, string>;
   target: string | undefined;
   buildkitVersion: string | undefined;
+  /** `docker build --platform` (TARGETPLATFORM); undefined: the builder's own, this machine's. */
+  platform: string | undefined;
   contexts: ContextMapping[];
   codeLensEnabled: boolean;
   /** Inlay hints after steps that read the context (`reads 1,284 files`). Off by default. */
@@ -34,6 +37,7 @@ export const DEFAULT_SETTINGS: Settings = {
   buildArgs: {},
   target: undefined,
   buildkitVersion: undefined,
+  platform: undefined,
   contexts: [],
   codeLensEnabled: true,
   inlayHintsEnabled: false,
@@ -80,6 +84,11 @@ export function parseSettings(raw: unknown): { settings: Settings; errors: strin
   const bk = raw['buildkitVersion'];
   if (typeof bk === 'string') s.buildkitVersion = bk.trim() || undefined;
   else if (bk !== undefined && bk !== null) errors.push('layerwise.buildkitVersion must be a version string such as "0.8"');
+
+  const pf = raw['platform'];
+  if (typeof pf === 'string' && pf.trim() && parsePlatform(pf)) s.platform = pf.trim();
+  else if (typeof pf === 'string' && !pf.trim()) s.platform = undefined;
+  else if (pf !== undefined && pf !== null) errors.push('layerwise.platform must be a platform such as "linux/amd64" or "linux/arm64"');
 
   const cl = raw['codeLens'];
   if (isObj(cl) && cl['enabled'] !== undefined) {
