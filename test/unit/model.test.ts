@@ -79,12 +79,14 @@ describe('stages: bases, references, target', () => {
   test('bases: image (with platform), scratch, earlier stage by name; names are case-insensitive', () => {
     const m = analyze('FROM --platform=linux/arm64 alpine AS A\nFROM scratch\nFROM a AS c\nFROM SCRATCH AS d\nFROM img@sha256:x\n');
     assert.deepEqual(m.stages.map((s) => s.base), [
-      { kind: 'image', ref: 'alpine (linux/arm64)' },
+      { kind: 'image', ref: 'alpine' },
       { kind: 'scratch', ref: 'scratch' },
       { kind: 'stage', stage: 0, ref: 'a' },
       { kind: 'scratch', ref: 'scratch' },
       { kind: 'image', ref: 'img@sha256:x' },
     ]);
+    // the platform is the stage's (it keys the base image and the RUNs), no longer written into the ref
+    assert.deepEqual(m.stages.map((s) => s.platform), ['linux/arm64', 'linux/amd64', 'linux/arm64', 'linux/amd64', 'linux/amd64']);
     assert.equal(m.stages[0]!.name, 'a');
     assert.equal(m.stages[1]!.name, null);
     assert.equal(m.target, 4);

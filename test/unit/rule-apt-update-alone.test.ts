@@ -12,7 +12,7 @@ test('catalogue entry', () => {
   const r = RULES.find((x) => x.id === RULE)!;
   assert.equal(r.title, 'Package index update in its own RUN');
   assert.equal(r.defaultSeverity, 'warning');
-  assert.match(r.description, /^A RUN that only updates the package index/);
+  assert.match(r.description, /^A RUN refreshes the package index .* and a later RUN installs from that index without refreshing it/);
 });
 
 test('with a later install: message names it and its line, related points at it, fix merges', () => {
@@ -22,7 +22,7 @@ test('with a later install: message names it and its line, related points at it,
   assert.equal(f!.severity, 'warning');
   assert.deepEqual(f!.range.start, { line: 1, character: 0 });
   assert.equal(f!.message, '`RUN apt-get update` installs nothing: its layer keeps the package index of the day it was cached, and `RUN apt-get install -y curl` on line 3 installs from that stale index (editing the install alone never refreshes it). Update and install in one RUN.');
-  assert.deepEqual(f!.related?.map((r) => [r.range.start.line, r.message]), [[2, 'installs from the index this step cached']]);
+  assert.deepEqual(f!.related?.map((r) => [r.range.start.line, r.message]), [[2, 'installs from the index that step cached']]);
   assert.equal(f!.fix?.title, 'Merge `RUN apt-get update` into the install on line 3');
   assert.equal(fixed(text), 'FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y curl\n');
 });
