@@ -2,7 +2,7 @@
 // `${VAR:-word}`, `${VAR-word}`, `${VAR:+word}`, `${VAR+word}`, `${VAR:?msg}`, `${VAR#pat}`, `${VAR%pat}`, and
 // single/double quotes, with the Dockerfile's escape character. Used for FROM, COPY, ADD, WORKDIR, ENV, ARG, USER.
 // RUN is never expanded by the frontend (the shell does it at run time, with the step's env).
-import { compileRegexSubset, nfaMatchEnds, nfaSearch, type Nfa } from './nfa';
+import { ANY, compileRegexSubset, lit, nfaMatchEnds, nfaSearch, type Nfa } from './nfa';
 
 export type Env = ReadonlyMap<string, string>;
 
@@ -194,9 +194,9 @@ function replacePattern(value: string, pattern: string, rep: string, all: boolea
 function globNfa(glob: string): Nfa {
   let re = '';
   for (const ch of glob) {
-    if (ch === '*') re += '[\\u{0}-\\u{10ffff}]*';
-    else if (ch === '?') re += '[\\u{0}-\\u{10ffff}]';
-    else re += '\\u{' + ch.codePointAt(0)!.toString(16) + '}';
+    if (ch === '*') re += ANY + '*';
+    else if (ch === '?') re += ANY;
+    else re += lit(ch);
   }
   return compileRegexSubset(re);
 }

@@ -7,7 +7,7 @@
 import type { ContextSnapshot } from './context';
 import { normalizeRel } from './context';
 import { parseDockerignore, type DockerIgnore } from './dockerignore';
-import { compileRegexSubset, nfaTest, type Nfa } from './nfa';
+import { compileRegexSubset, lit, nfaTest, type Nfa } from './nfa';
 import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
 
@@ -170,7 +170,6 @@ function segMatcher(seg: string): SegMatcher {
   if (!/[*?[\\]/.test(seg) || seg.length > MAX_WILDCARD_SEGMENT) m = seg;
   else {
     let re = '';
-    const lit = (c: string) => '\\u{' + c.codePointAt(0)!.toString(16) + '}';
     const cs = Array.from(seg);
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;

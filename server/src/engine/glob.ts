@@ -10,7 +10,7 @@
 //   character but `/`; an unclosed `[` is literal); `{a,b}` alternatives (nested allowed); `\x` a literal x; a
 //   leading `!` negates; a leading `./` is dropped. Extglobs (`@(a|b)`, `+(a)`) and brace ranges (`{1..3}`) are not
 //   supported: their characters are literal.
-import { compileRegexSubset, nfaTest } from './nfa';
+import { ANY, compileRegexSubset, lit, nfaTest } from './nfa';
 
 /** Longer globs are refused with a message (real ones are short; matching costs grow with the length). */
 export const MAX_GLOB_CHARS = 1024;
@@ -56,8 +56,6 @@ function stripGlob(glob: string): { body: string; negated: boolean } {
   return { body, negated };
 }
 
-const ANY = '[\\u{0}-\\u{10ffff}]';
-const lit = (ch: string) => '\\u{' + ch.codePointAt(0)!.toString(16) + '}';
 
 /** The NFA source of a glob body (see the syntax above). */
 function globSource(g: string): string {

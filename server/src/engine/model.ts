@@ -1005,10 +1005,8 @@ function remoteCopyName(src: string): string {
 
 /** What BuildKit keeps of a COPY/ADD source in the file action: `path.Base` of the cleaned absolute path. */
 export function sourceBasename(src: string): string {
-  const segs = src.split('/').filter((x) => x !== '' && x !== '.');
-  const out: string[] = [];
-  for (const x of segs) if (x === '..') out.pop(); else out.push(x);
-  return out.length ? out[out.length - 1]! : '/';
+  const r = resolvePath('/', src);
+  return r === '/' ? '/' : r.slice(r.lastIndexOf('/') + 1);
 }
 
 export function resolvePath(cwd: string, p: string): string {

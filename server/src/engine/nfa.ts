@@ -150,6 +150,11 @@ function parseSubset(src: string): Node {
   return parseAlt(0);
 }
 
+/** One character as a literal in compileRegexSubset's source (`\u{…}`: never a metacharacter). */
+export const lit = (ch: string): string => '\\u{' + ch.codePointAt(0)!.toString(16) + '}';
+/** Any one character, in compileRegexSubset's source. */
+export const ANY = '[\\u{0}-\\u{10ffff}]';
+
 /** Compiles a source of the subset (throws an Error with a short message on a syntax error). */
 export function compileRegexSubset(src: string): Nfa {
   const tree = parseSubset(src);
