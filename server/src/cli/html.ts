@@ -3,9 +3,9 @@
 // `data-line` (1-based) and `data-status` — the next build's status against HEAD (or --since REV) when the context is
 // in a git repository, else `unknown` (said at the top). Arrows are named in each box (FROM stage, COPY --from).
 import * as path from 'node:path';
-import { explain, impactOf, stepReads, type ContextSnapshot, type Model, type StepResult } from '../engine';
-import { gitBaseline } from '../context';
+import { impactOf, stepReads, type ContextSnapshot, type Model, type StepResult } from '../engine';
 import type { ParsedArgs } from './args';
+import { explainSinceGit } from './input';
 
 const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -15,17 +15,8 @@ const LABEL: Record<string, string> = { rebuilt: 'rebuilds', maybe: 'may rebuild
 function forecast(model: Model, text: string, ctx: ContextSnapshot, contextDir: string, dockerfilePath: string, a: ParsedArgs): { byId: Map<number, StepResult>; label: string } | { error: string } {
   const rev = a.since ?? 'HEAD';
   try {
-    const base = gitBaseline({ contextDir, dockerfilePath, rev });
-    const opts = { buildArgs: a.buildArgs, target: a.target, buildkitVersion: a.buildkitVersion };
-    // git cannot say what the repository's own .git folder held at REV: leave it out (as explain does)
-    const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
-    const e = explain({
-      current: { text, context: ctx, options: opts },
-      baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: opts },
-      changedHint: base.changedHint,
-      currentModel: model,
-      exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
-    });
+    // the same comparison as explain --since (options, stat checks, .git left out)
+    const { result: e, base } = explainSinceGit(a, model, text, ctx, contextDir, dockerfilePath, rev);
     return { byId: new Map(e.steps.map((r) => [r.step.id, r])), label: `${rev} (${base.commit.slice(0, 12)})` };
   } catch (e) {
     return { error: (e as Error).message.split('\n')[0] ?? 'no git baseline' };

@@ -2,7 +2,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CliError, type ParsedArgs } from './args';
-import { readSelects, type AnalyzeOptions, type Explanation, type Model } from '../engine';
+import { explain, readSelects, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model } from '../engine';
+import { gitBaseline } from '../context';
 import { hostPlatform } from '../context/platform';
 
 export const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
@@ -62,4 +63,23 @@ export function checkBaselineTarget(a: ParsedArgs, result: Explanation): void {
 export function readByModel(model: Model): (rel: string) => boolean {
   const reads = model.steps.filter((s) => model.stages[s.stage]!.needed).flatMap((s) => s.contextReads);
   return (rel) => reads.some((r) => readSelects(r, rel));
+}
+
+/**
+ * The current build explained against the Dockerfile and context committed at `rev` (explain --since, graph --format
+ * html): git's hint of changed paths, stat data checked for the paths the steps read, the build and baseline options
+ * of the command line. The repository's own `.git` folder is left out (git cannot say what it held at `rev`).
+ */
+export function explainSinceGit(a: ParsedArgs, model: Model, text: string, ctx: ContextSnapshot, contextDir: string, dockerfilePath: string, rev: string): { result: Explanation; base: ReturnType<typeof gitBaseline>; gitDirRel: string } {
+  const base = gitBaseline({ contextDir, dockerfilePath, rev, statCheck: readByModel(model) });
+  const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
+  const result = explain({
+    current: { text, context: ctx, options: buildOptions(a, 'current') },
+    baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
+    changedHint: base.changedHint,
+    sameStat: base.sameStat,
+    currentModel: model,
+    exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
+  });
+  return { result, base, gitDirRel };
 }

@@ -2,13 +2,13 @@
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type ContextSnapshot, type Explanation } from '../engine';
-import { loadDiskContext, gitBaseline } from '../context';
+import { analyze, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type Explanation } from '../engine';
+import { loadDiskContext } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { renderExplainMarkdown } from './markdown';
 import { loadBuildRecord } from '../context/evidence';
 import { CliError, parseArgs, requireFormats, type ParsedArgs } from './args';
-import { buildOptions, checkBaselineTarget, readByModel, readDockerfile } from './input';
+import { buildOptions, checkBaselineTarget, explainSinceGit, readDockerfile } from './input';
 import { runCheck, writeReport } from './check';
 import { renderGraphHtml } from './html';
 import { runHistory } from './history';
@@ -94,9 +94,9 @@ function runExplain(a: ParsedArgs): number {
     baselineLabel = `--changed ${a.changed.join(' ')}`;
   } else {
     const rev = a.since ?? 'HEAD';
-    let base: ReturnType<typeof gitBaseline>;
+    let since: ReturnType<typeof explainSinceGit>;
     try {
-      base = gitBaseline({ contextDir, dockerfilePath: df.path, rev, statCheck: readByModel(model) });
+      since = explainSinceGit(a, model, df.text, current, contextDir, df.path, rev);
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0] ?? '';
       // without --since the user may not know explain compares with a commit: say how to do without git
@@ -104,16 +104,9 @@ function runExplain(a: ParsedArgs): number {
         throw new CliError(`${msg} — explain compares with a commit (--since REV, default HEAD); without git, name the changed files: --changed PATH ...`);
       throw e;
     }
-    const gitDirRel = path.relative(contextDir, path.join(base.repoRoot, '.git')).split(path.sep).join('/');
-    result = explain({
-      current: { text: df.text, context: current, options: buildOptions(a, 'current') },
-      baseline: { text: base.dockerfileText, context: base.context as ContextSnapshot, options: buildOptions(a, 'baseline') },
-      changedHint: base.changedHint,
-        sameStat: base.sameStat,
-      currentModel: model,
-      // git cannot say what the repository's own .git folder held at REV: leave it out, and say so below
-      exclude: (p) => p === gitDirRel || p.startsWith(gitDirRel + '/'),
-    });
+    const { base, gitDirRel } = since;
+    result = since.result;
+    // the repository's own .git folder is left out of the comparison: say so when the build would send it
     const ig = parseDockerignore(current.ignoreFile?.text ?? '');
     if (current.entry(gitDirRel) && !ig.ignores(gitDirRel))
       notes.push(`${gitDirRel}/ is in the build context (not in ${current.ignoreFile?.name ?? '.dockerignore'}): a real build would also rerun every step that copies it whenever it changes, i.e. on every commit. It is not compared here.`);

@@ -17,7 +17,7 @@ export function contextChanged(s: ServerState, dir: string): void {
     const ignoreDoc = isIgnoreDocument(doc);
     const a = ignoreDoc ? s.ignoreAnalyses.get(doc.uri) : s.analyses.get(doc.uri);
     const d = a?.contextDir ?? (ignoreDoc ? null : resolveContext(s, doc.uri).dir);
-    if (d === dir || (a && !a.contextDir && !ignoreDoc && resolveContext(s, doc.uri).dir === dir)) {
+    if (d === dir) {
       s.scheduler.scheduleSoon(doc.uri);
       any = true;
     }
