@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The extension's activation time in a real VS Code (code-server's workbench and Node extension host, headless
 // Chromium; scripts/vscode-test.mjs): each round opens a fresh window on a workspace without a Dockerfile and runs
-// bench/vscode/activation.ts there, which times `activate()` up to the language client being ready and then a
-// Dockerfile's first diagnostics. Not pass/fail: prints medians against the issue's goal (activation ≤ 100 ms).
+// bench/vscode/activation.ts there, which times `activate()`, activate() up to the language client being ready, and
+// then a Dockerfile's first diagnostics. Not pass/fail: prints medians against the issue's goal (activation ≤ 100 ms).
 //
 //   npm run -s build && npm run -s compile-tests && node bench/activation.bench.mjs
 //   LAYERWISE_BENCH_BASELINE_DIST=<dir>   also time another build of dist/ (e.g. an older one), interleaved
@@ -88,17 +88,17 @@ async function main() {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
   console.log(`# Extension activation in a real VS Code (code-server + headless Chromium), ${ROUNDS} fresh windows per build, medians`);
-  const rows = [['build', 'activate() → client ready', 'min', 'open Dockerfile → first diagnostics', 'min']];
+  const rows = [['build', 'activate()', 'min', 'activate() → client ready', 'min', 'open Dockerfile → first diagnostics', 'min']];
   const f = (ms) => `${ms.toFixed(0)} ms`;
+  const col = (s, k) => s.runs.map((x) => x[k] ?? x.activateMs);
   for (const s of subjects) {
-    const a = s.runs.map((x) => x.activateMs);
-    const d = s.runs.map((x) => x.firstDiagnosticsMs);
-    rows.push([s.name, f(median(a)), f(Math.min(...a)), f(median(d)), f(Math.min(...d))]);
+    const [a, r, d] = ['activateMs', 'readyMs', 'firstDiagnosticsMs'].map((k) => col(s, k));
+    rows.push([s.name, f(median(a)), f(Math.min(...a)), f(median(r)), f(Math.min(...r)), f(median(d)), f(Math.min(...d))]);
   }
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
-  const ours = median(subjects[0].runs.map((x) => x.activateMs));
-  console.log(`goal: activation ≤ 100 ms: ${ours <= 100 ? 'met' : 'MISSED'} (${ours.toFixed(0)} ms)`);
+  const ours = median(col(subjects[0], 'activateMs'));
+  console.log(`goal: activation ≤ 100 ms: ${ours <= 100 ? 'met' : 'MISSED'} (activate() ${ours.toFixed(0)} ms; the client is ready after ${median(col(subjects[0], 'readyMs')).toFixed(0)} ms)`);
   return 0;
 }
 

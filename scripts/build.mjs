@@ -4,7 +4,8 @@
 //   cli.js     the `layerwise` command: a launcher that requires server.js
 //   sh.js      mvdan-sh (the shell parser, 1.4 MB of GopherJS), required by server.js on the first RUN that needs a
 //              full shell parse, so starting the server or the CLI never reads it
-//   client.js  the VS Code extension (vscode-languageclient)
+//   client.js  the VS Code extension: commands, status bar, decorations
+//   languageclient.js  vscode-languageclient, required by client.js once activate() has returned
 // Bundles are minified for size (whitespace and syntax) but keep every identifier, so a stack trace from a user
 // names the real functions; the external source maps (*.map) stay in dist/ for decoding positions and are never
 // packaged (.vscodeignore, .npmignore).
@@ -33,10 +34,19 @@ const shellParserApart = {
   },
 };
 
+/** `require('vscode-languageclient/node')` in the client loads dist/languageclient.js when the client starts. */
+const languageClientApart = {
+  name: 'language-client-apart',
+  setup(b) {
+    b.onResolve({ filter: /^vscode-languageclient\/node$/ }, () => ({ path: './languageclient.js', external: true }));
+  },
+};
+
 const entries = [
   { entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node\n' + metaUrl }, plugins: [shellParserApart], exec: true },
   { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/sh.js' },
-  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], banner: { js: metaUrl } },
+  { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], banner: { js: metaUrl }, plugins: [languageClientApart] },
+  { entryPoints: ['node_modules/vscode-languageclient/node.js'], outfile: 'dist/languageclient.js', external: ['vscode'] },
 ];
 for (const e of entries) {
   if (!existsSync(e.entryPoints[0])) continue;

@@ -5,14 +5,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import {
-  LanguageClient,
-  RevealOutputChannelOn,
-  State,
-  TransportKind,
-  type LanguageClientOptions,
-  type ServerOptions,
-} from 'vscode-languageclient/node';
+import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
 
 interface ExplainJson {
@@ -55,6 +48,8 @@ let forecastStatus: vscode.StatusBarItem;
 /** What tests (and other extensions) can reach: the client and the decorations shown per document. */
 export interface LayerwiseApi {
   client: () => LanguageClient | undefined;
+  /** Resolves once the language server has answered `initialize` (activate() does not wait for it). */
+  ready: () => Promise<void>;
   lastBuildDecorations: (uri: string) => { line: number; text: string; mismatch: boolean }[];
   /** The gutter marks drawn in the visible editors of `uri`: line (0-based) and status. */
   forecastMarks: (uri: string) => { line: number; status: string }[];
@@ -111,17 +106,28 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('layerwise/setTrusted', { trusted: true })),
   );
 
-  await startClient(context);
+  // Not awaited: VS Code's activation (and every extension activating on the same event) does not wait for the
+  // server process; requests sent meanwhile wait for it (vscode-languageclient queues them until it runs).
+  const ready = startClient(context);
+  ready.catch((e) => output.appendLine(`[client] the language server did not start: ${(e as Error)?.message ?? e}`));
   updateStatus();
   return {
     client: () => client,
+    ready: () => ready,
     lastBuildDecorations: (uri) => lastBuild.get(uri) ?? [],
     forecastMarks: (uri) => drawnMarks.get(uri) ?? [],
     importBuildLog: (logText, dockerfile, source) => importBuild(logText, dockerfile, source),
   };
 }
 
+/**
+ * Creates the language client and starts it; resolves once the server has answered `initialize`.
+ * vscode-languageclient is most of the extension's code: it is a bundle of its own (dist/languageclient.js, see
+ * scripts/build.mjs), loaded here, after activate() has returned.
+ */
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
+  await new Promise((r) => setImmediate(r));
+  const { LanguageClient, RevealOutputChannelOn, State, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc },
@@ -148,7 +154,6 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     if (e.newState === State.Running) output.appendLine('[client] language server running');
   });
   context.subscriptions.push(client);
-  await client.start();
   client.onNotification('layerwise/lastBuild', (n: LastBuildNotification) => {
     lastBuild.set(n.uri, n.items);
     applyDecorations();
@@ -162,6 +167,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     lastAnalysis.set(n.uri, n);
     updateStatus();
   });
+  return client.start();
 }
 
 export async function deactivate(): Promise<void> {

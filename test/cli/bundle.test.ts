@@ -78,6 +78,8 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
     assert.deepEqual(ext, [
       'extension/dist/cli.js',
       'extension/dist/client.js',
+      // vscode-languageclient, loaded by client.js after activate() returns
+      'extension/dist/languageclient.js',
       'extension/dist/server.js',
       'extension/dist/sh.js',
       // the forecast's gutter icons (client/src/extension.ts), light and dark
@@ -92,7 +94,7 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
     for (const name of ['function runCheck(', 'function replayHistory(', 'function startServer(', 'function loadDiskContext(']) assert.ok(server.includes(name), `server.js keeps ${name}`);
     // the engine ships once: the CLI launcher is tiny and every bundle is minified (no indentation left)
     assert.ok(entries.get('extension/dist/cli.js')!.length < 1024, 'dist/cli.js is a launcher');
-    for (const b of ['server.js', 'client.js', 'sh.js']) {
+    for (const b of ['server.js', 'client.js', 'languageclient.js', 'sh.js']) {
       const text = entries.get(`extension/dist/${b}`)!.toString('utf8');
       assert.ok(!/\n {4}\S/.test(text.slice(0, 200_000)), `${b} is minified`);
     }

@@ -66,7 +66,11 @@ const CAPABILITIES: InitializeResult['capabilities'] = {
 };
 
 /** Takes the client's capabilities, folders and options; starts the stores and workers. */
-function initialize(s: ServerState, params: InitializeParams, serverOptions: ServerOptions): { registerWatcher: boolean } {
+function initialize(
+  s: ServerState,
+  params: InitializeParams,
+  serverOptions: ServerOptions,
+): { registerWatcher: boolean; startWorker: () => void } {
   s.caps = params.capabilities;
   const init = (params.initializationOptions ?? {}) as InitOptions;
   s.trusted = init.trusted !== false;
@@ -89,33 +93,43 @@ function initialize(s: ServerState, params: InitializeParams, serverOptions: Ser
   };
   s.store = new ContextStore({ ownWatcher: !clientWatches, log, onChange: onContextChange });
   const inProcess = !!init.inProcess || process.env['LAYERWISE_LSP_INPROCESS'] === '1' || !serverOptions.workerScript;
-  if (!inProcess) {
-    try {
-      s.worker = new AnalysisWorker(serverOptions.workerScript!, !clientWatches, onContextChange, (m, level) =>
-        level === 'error' ? s.connection.console.error(m) : level === 'warn' ? s.connection.console.warn(m) : s.log(m),
-      );
-    } catch (e) {
-      s.logError('starting the analysis worker (falling back to in-process analysis)', e);
-    }
-  }
   s.projects = new ProjectFiles({ ownWatcher: !clientWatches, log, onChange: (f) => projectFileChanged(s, f) });
-  if (!s.worker) setIncrementalMinLines(0); // as the worker does: documents are re-analysed after every edit
-  if (!s.worker) s.analysisStore = new ContextStore({ ownWatcher: !clientWatches, log, onChange: onContextChange });
   s.historyWorker = new HistoryWorker(inProcess ? undefined : serverOptions.workerScript, log);
-  return { registerWatcher: !init.fileEvents && dynamicWatch };
+  // The analysis worker loads the whole bundle on a thread of its own: started once `initialize` is answered (the
+  // client's start waits for that answer, and both would compete for the CPU): on `initialized`, or on the first
+  // document of a client that never sends it.
+  let started = false;
+  const startWorker = () => {
+    if (started) return;
+    started = true;
+    if (!inProcess) {
+      try {
+        s.worker = new AnalysisWorker(serverOptions.workerScript!, !clientWatches, onContextChange, (m, level) =>
+          level === 'error' ? s.connection.console.error(m) : level === 'warn' ? s.connection.console.warn(m) : s.log(m),
+        );
+      } catch (e) {
+        s.logError('starting the analysis worker (falling back to in-process analysis)', e);
+      }
+    }
+    if (!s.worker) setIncrementalMinLines(0); // as the worker does: documents are re-analysed after every edit
+    if (!s.worker) s.analysisStore = new ContextStore({ ownWatcher: !clientWatches, log, onChange: onContextChange });
+  };
+  return { registerWatcher: !init.fileEvents && dynamicWatch, startWorker };
 }
 
 export function startServer(connection: Connection, serverOptions: ServerOptions = {}): void {
   const s = new ServerState(connection);
   let registerWatcher = false;
+  let startWorker = () => {};
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
-    registerWatcher = initialize(s, params, serverOptions).registerWatcher;
+    ({ registerWatcher, startWorker } = initialize(s, params, serverOptions));
     return { capabilities: CAPABILITIES, serverInfo: { name: 'layerwise-language-server', version: SERVER_VERSION } };
   });
 
   connection.onInitialized(
     s.guard('initialized', undefined, async () => {
+      startWorker();
       if (registerWatcher) {
         await connection.client.register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*' }] });
       }
@@ -126,7 +140,10 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
 
   registerConfiguration(s);
   registerFileEvents(s);
-  s.documents.onDidOpen((e) => s.scheduler.schedule(e.document.uri, 0));
+  s.documents.onDidOpen((e) => {
+    startWorker();
+    s.scheduler.schedule(e.document.uri, 0);
+  });
   s.documents.onDidChangeContent((e) => s.scheduler.schedule(e.document.uri));
   s.documents.onDidClose((e) => s.close(e.document.uri));
   registerHover(s);
