@@ -75,60 +75,188 @@ export function splitFallback(script: string): ShellCommand[] {
 }
 
 /**
- * Scripts made only of plain words joined by `&&`, `||`, `;`, `|` and newlines (no quotes, expansions, redirections,
- * comments, globs or compound commands) split the same way under any POSIX parser; they skip the full parse, which
- * costs ~0.3 ms a script. test/unit/shell.test.ts checks the two agree on every such RUN of the corpus.
+ * The commands of a script in the plain subset of the shell language, or null when the script leaves that subset
+ * (then only the real parser, mvdan/sh, reads it). The subset: simple commands of words, `NAME=value` prefixes and
+ * redirections (`>`, `>>`, `<`, `2>&1`, `&>`, `<<<` …), joined by `&&`, `||`, `|`, `;`, `&` and newlines; words of
+ * plain characters, `'…'`, `"…"` and `$NAME` / `${NAME…}` expansions; line continuations between words. Anything
+ * else — substitutions, subshells, groups, compound commands and keywords, here-documents, comments, other escapes —
+ * returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
+ * offsets (first to last word or assignment of each command), which test/unit/shell.test.ts checks on every RUN of
+ * the corpus and on generated scripts. The mvdan/sh parse costs milliseconds a script (GopherJS); this is linear.
  */
-export const SIMPLE_SCRIPT = {
-  // one character class, no nested quantifiers (no catastrophic backtracking); a backslash only before a newline
-  test: (s: string): boolean => /^[A-Za-z0-9_\-./=:@%+,~^&|; \t\n\\]*$/.test(s) && !/\\(?!\n)/.test(s) && !/\|&|&&&|;;/.test(s),
-};
+export function plainCommands(script: string): ShellCommand[] | null {
+  // eslint-disable-next-line no-control-regex
+  if (/[\x00-\x08\x0b-\x1f\x7f]/.test(script)) return null;
+  const n = script.length;
+  const out: ShellCommand[] = [];
+  let words: string[] = [];
+  let start = -1;
+  let end = -1;
+  /** The current command has a word, an assignment or a redirection. */
+  let has = false;
+  /** A declaration (`export A=1`): the parser's DeclClause, not a call. */
+  let decl = false;
+  /** After `&&`, `||` or `|`: a command must follow (newlines in between are blank). */
+  let need = false;
+  const finish = () => {
+    if (words.length && !decl) out.push({ words: words.map(unquote), start, end });
+    words = [];
+    start = end = -1;
+    has = decl = false;
+  };
+  /** `$` followed by a name, a digit, a special parameter or `{` (not `$(`, `$'…'`, `$"…"`, `$[`). */
+  const dollarOk = (j: number): boolean => /[A-Za-z_{0-9@*#?$!-]/.test(script[j + 1] ?? '');
+  /** The `}` closing the `${` whose `{` is at `j`, when nothing inside needs the parser; else -1. */
+  const braceEnd = (j: number): number => {
+    for (let k = j + 1; k < n; k++) {
+      const d = script[k]!;
+      if (d === '}') return k;
+      if (d === '{' || d === '$' || d === '`' || d === "'" || d === '"' || d === '\\' || d === '\n') return -1;
+    }
+    return -1;
+  };
+  /** The end of the word starting at `j` (j itself: no word there), or -1 when it leaves the subset. */
+  const wordEnd = (j: number): number => {
+    while (j < n) {
+      const c = script[j]!;
+      if (c === ' ' || c === '\t' || c === '\n' || c === ';' || c === '&' || c === '|' || c === '<' || c === '>') return j;
+      if (c === "'") {
+        const k = script.indexOf("'", j + 1);
+        if (k < 0) return -1;
+        j = k + 1;
+      } else if (c === '"') {
+        let k = j + 1;
+        for (; k < n && script[k] !== '"'; k++) {
+          const d = script[k]!;
+          if (d === '\\' || d === '`') return -1;
+          if (d === '$') {
+            if (!dollarOk(k)) return -1;
+            if (script[k + 1] === '{' && (k = braceEnd(k + 1)) < 0) return -1;
+          }
+        }
+        if (k >= n) return -1;
+        j = k + 1;
+      } else if (c === '$') {
+        if (!dollarOk(j)) return -1;
+        if (script[j + 1] === '{') {
+          const k = braceEnd(j + 1);
+          if (k < 0) return -1;
+          j = k + 1;
+        } else j++;
+      } else if ('\\`(){}#'.includes(c)) return -1;
+      else j++;
+    }
+    return j;
+  };
+  const startToken = (at: number) => {
+    need = false;
+    has = true;
+    if (start < 0) start = at;
+  };
+  let i = 0;
+  while (i < n) {
+    const c = script[i]!;
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    if (c === '\\') {
+      // a line continuation between words is blank; right after a word it would join two words; other escapes: parser
+      if (script[i + 1] !== '\n' || (i > 0 && !' \t\n;&|'.includes(script[i - 1]!))) return null;
+      i += 2;
+      continue;
+    }
+    if (c === '\n') {
+      if (!need) finish();
+      i++;
+      continue;
+    }
+    const op = /^(?:&&|\|\||[;|]|&(?!>))/.exec(script.slice(i, i + 2))?.[0];
+    if (op) {
+      if (!has || /^(?:\|&|;;|;&|&&&|\|\|\|)/.test(script.slice(i, i + 3))) return null;
+      finish();
+      need = op !== ';' && op !== '&';
+      i += op.length;
+      continue;
+    }
+    // a redirection; digits right before its operator are its file descriptor
+    const redir = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/.exec(script.slice(i, i + 16));
+    if (redir) {
+      if (decl) return null;
+      const after = script[i + redir[0].length];
+      if (redir[1] === '<<' || redir[1] === '<>' || after === '(' || after === '<' || after === '>') return null; // here-documents
+      startToken(i);
+      if (words.length === 0 && start === i) start = -1; // a redirection is not part of the call's extent
+      i += redir[0].length;
+      while (i < n && (script[i] === ' ' || script[i] === '\t')) i++;
+      const e = wordEnd(i);
+      if (e <= i) return null;
+      i = e;
+      continue;
+    }
+    const e = wordEnd(i);
+    if (e <= i) return null;
+    const raw = script.slice(i, e);
+    if (!words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(raw)) {
+      // an assignment before the command: in its extent, not one of its words
+      startToken(i);
+      end = e;
+    } else {
+      if (!words.length) {
+        if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(raw)) return null; // an array element assignment
+        if (/^(?:if|then|else|elif|fi|for|while|until|do|done|case|esac|function|select|time|coproc|in|let|!|\[\[|\]\])$/.test(raw)) return null;
+        decl = /^(?:export|declare|local|readonly|typeset)$/.test(raw);
+        if (decl && has) return null; // after a redirection or an assignment the parser may read it as a call
+      }
+      // the parser checks a declaration's operands: names, assignments and flags are all the subset takes
+      else if (decl && !/^(?:-[A-Za-z]+|[A-Za-z_][A-Za-z0-9_]*(?:\+?=[^]*)?)$/.test(raw)) return null;
+      startToken(i);
+      words.push(raw);
+      end = e;
+    }
+    i = e;
+  }
+  if (need) return null;
+  finish();
+  return out;
+}
 
 export function parseScript(script: string): { commands: ShellCommand[]; parsed: boolean } {
   const hit = memo.get(script);
   if (hit) return hit;
   let result: { commands: ShellCommand[]; parsed: boolean };
-  if (SIMPLE_SCRIPT.test(script) && !/(^|[\s;&|])(if|then|else|elif|fi|for|while|until|do|done|case|esac|function|!)(?=[\s;&|]|$)/.test(script)) {
-    // like the parser: leading NAME=value words are assignments, not arguments
-    const commands = splitFallback(script.replace(/\\\n/g, '  '))
-      .map((c) => {
-        let k = 0;
-        while (k < c.words.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(c.words[k]!)) k++;
-        return { ...c, words: c.words.slice(k) };
-      })
-      // declarations are not calls for the parser either
-      .filter((c) => c.words.length && !['export', 'declare', 'local', 'readonly', 'typeset'].includes(c.words[0]!));
-    result = { commands, parsed: true };
-    memo.set(script, result);
-    return result;
-  }
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    sh ??= require('mvdan-sh') as typeof MvdanSh;
-    const syntax = sh.syntax;
-    parser ??= syntax.NewParser();
-    const file = parser.Parse(script, '');
-    const toChar = byteToCharMapper(script);
-    const commands: ShellCommand[] = [];
-    syntax.Walk(file, (node) => {
-      if (node && syntax.NodeType(node) === 'CallExpr') {
-        const call = node as unknown as { Args: { Lit(): string; Pos(): { Offset(): number }; End(): { Offset(): number } }[] } & typeof node;
-        if (call.Args.length) {
-          const words = call.Args.map((w) => {
-            const lit = w.Lit();
-            return lit !== '' ? lit : unquote(script.slice(toChar(w.Pos().Offset()), toChar(w.End().Offset())));
-          });
-          commands.push({ words, start: toChar(node.Pos().Offset()), end: toChar(node.End().Offset()) });
-        }
-      }
-      return true;
-    });
-    result = { commands, parsed: true };
+    result = { commands: plainCommands(script) ?? shellCommands(script), parsed: true };
   } catch {
     result = { commands: splitFallback(script), parsed: false };
   }
   memo.set(script, result);
   return result;
+}
+
+/** The commands of a script from the real parser (mvdan/sh); throws when the script does not parse. */
+export function shellCommands(script: string): ShellCommand[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  sh ??= require('mvdan-sh') as typeof MvdanSh;
+  const syntax = sh.syntax;
+  parser ??= syntax.NewParser();
+  const file = parser.Parse(script, '');
+  const toChar = byteToCharMapper(script);
+  const commands: ShellCommand[] = [];
+  syntax.Walk(file, (node) => {
+    if (node && syntax.NodeType(node) === 'CallExpr') {
+      const call = node as unknown as { Args: { Lit(): string; Pos(): { Offset(): number }; End(): { Offset(): number } }[] } & typeof node;
+      if (call.Args.length) {
+        const words = call.Args.map((w) => {
+          const lit = w.Lit();
+          return lit !== '' ? lit : unquote(script.slice(toChar(w.Pos().Offset()), toChar(w.End().Offset())));
+        });
+        commands.push({ words, start: toChar(node.Pos().Offset()), end: toChar(node.End().Offset()) });
+      }
+    }
+    return true;
+  });
+  return commands;
 }
 
 export function isPosixShell(shell: string[]): boolean {
