@@ -6,7 +6,7 @@
 // pure download cache or a package store later steps read) and proven by engine/fixsafety.ts before it is offered:
 // a store is mounted on every step that reads it or not at all; a RUN that empties the folder gets the clean dropped;
 // Debian's docker-clean hook is set aside for that RUN only.
-import { mountedTargets, proveFix, runEnv, runHome, stepsBefore, usersAround, type FixEffect, type MountEffect } from '../fixsafety';
+import { mountedTargets, noteProven, proofKey, proveFix, runEnv, runHome, stepsBefore, usersAround, type FixEffect, type MountEffect } from '../fixsafety';
 import { runScript, type ShellCommand } from '../shell';
 import { cacheSpecs, cacheUse, cleanedBy, matchInstall, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
 import type { Step } from '../model';
@@ -29,14 +29,29 @@ export const missingCacheMount: Rule = {
     'A package manager downloads without RUN --mount=type=cache, so each time the step reruns it fetches every package again. A cache mount keeps downloads between builds without putting them in the image, and its contents never affect the cache key.',
   check(rc) {
     const out: Finding[] = [];
+    // the finding (its fix proven) depends on the step, on what the fix-safety proof reads (proofKey: the stages
+    // around it, later readers of the folder, the final image …) and on whether the context holds a Yarn 2+ setup
+    const yarn2 = rc.ctx ? (rc.ctx.entry('.yarnrc.yml') || rc.ctx.entry('.yarn/releases') ? 'yarn2' : 'ctx') : '-';
     for (const step of rc.model.steps) {
-      if (step.keyword !== 'RUN') continue;
-      const f = checkStep(rc, step);
+      if (step.keyword !== 'RUN' || step.trigger) continue;
+      const key = proofKey(rc.model, step) + ' ' + yarn2;
+      const hit = perStep.get(step);
+      let f: Finding | null;
+      if (hit && hit.key === key) {
+        f = hit.finding;
+        if (f?.fix) noteProven(rc, f.fix);
+      } else {
+        f = checkStep(rc, step);
+        perStep.set(step, { key, finding: f });
+      }
       if (f) out.push(f);
     }
     return out;
   },
 };
+
+/** Findings per step object (shared between analyses while its stage is unchanged), with the key they hold for. */
+const perStep = new WeakMap<Step, { key: string; finding: Finding | null }>();
 
 interface Want {
   manager: string;
