@@ -106,6 +106,32 @@ describe('missing-cache-mount: package stores', () => {
   });
 });
 
+describe('missing-cache-mount: what really downloads, and where a cache mount exists at all', () => {
+  test('a build after an earlier RUN filled the store in the image downloads nothing new: dotnet, Go (the build cache stays)', () => {
+    const dn = 'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY a.csproj .\nRUN dotnet restore\nCOPY . .\nRUN dotnet build -c Release -o /out\n';
+    assert.deepEqual(mcm(dn, { 'a.csproj': 'x' }).map((f) => f.range.start.line), [3], 'only the restore downloads');
+    const go = 'FROM golang:1.22\nWORKDIR /s\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n';
+    const g = mcm(go, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!;
+    assert.match(g.message, /recompiles every Go package/);
+    assert.doesNotMatch(g.message, /downloads Go module/);
+    // the earlier fill in a cache mount, or emptied since: the build downloads again
+    const mounted = go.replace('RUN go mod download', 'RUN --mount=type=cache,target=/go/pkg/mod go mod download');
+    assert.match(mcm(mounted, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!.message, /downloads Go module packages/);
+    const emptied = go.replace('RUN go mod download', 'RUN go mod download && go clean -modcache');
+    assert.match(mcm(emptied, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!.message, /downloads Go module packages/);
+  });
+
+  test('a base image from an ARG with no value may be Windows: nothing said unless an OS package manager shows Linux', () => {
+    const w = (run: string) => `ARG BASE_BUILD_IMAGE\nFROM $BASE_BUILD_IMAGE AS builder\nWORKDIR /app\nCOPY . ./\n${run}RUN dotnet restore\nFROM builder\nCMD ["app"]\n`;
+    assert.deepEqual(mcm(w(''), { 'a.csproj': 'x' }), []);
+    const linux = mcm(w('RUN apt-get update && apt-get install -y curl\n'), { 'a.csproj': 'x' });
+    const restore = linux.find((f) => f.range.start.line === 5)!;
+    assert.ok(restore, 'apt-get: a Linux image');
+    assert.equal(restore.fix, undefined, 'but its user, so the home, is not known');
+    assert.deepEqual(mcm('FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS b\nRUN echo\nFROM b\nCOPY a.csproj .\nRUN dotnet restore\n', { 'a.csproj': 'x' }), [], 'a stage built on a Windows stage');
+  });
+});
+
 describe('missing-cache-mount: apt', () => {
   test('cleans of the mounted folders are dropped, docker-clean is set aside for the RUN and put back', () => {
     const r = fixed('FROM debian:12\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/x\n');
@@ -264,8 +290,9 @@ describe('missing-cache-mount: memoised per step, keyed by everything the proof 
       setIncrementalMinLines(200);
       clearAnalysisCaches();
     });
-    // x's `go build` shares the module cache with base's `go mod download`; y is built on base too
-    const head = 'FROM golang:1.22 AS base\nCOPY go.mod .\nRUN go mod download\nFROM base AS x\nRUN go build -o /x ./cmd/x\n';
+    // x's `go build` shares the module cache with base's `go mod download` (which empties it again: x downloads);
+    // y is built on base too
+    const head = 'FROM golang:1.22 AS base\nCOPY go.mod .\nRUN go mod download && go clean -modcache\nFROM base AS x\nRUN go build -o /x ./cmd/x\n';
     const vs: [string, string][] = [
       ['the sibling builds offline', 'FROM base AS y\nRUN GOPROXY=off go build -o /y ./cmd/y\nFROM scratch\nCOPY --from=x /x /x\n'],
       ['the sibling does not read the store', 'FROM base AS y\nRUN echo y > /y\nFROM scratch\nCOPY --from=x /x /x\n'],

@@ -110,7 +110,8 @@ export function runHome(model: Model, step: Step, env: Map<string, string>): str
   if (u === 'root' || u === '0') return '/root';
   if (u !== '') return null;
   const ref = rootImage(model, step.stage);
-  return ref === null || imageDefaults(ref).rootByDefault ? '/root' : null;
+  // an image from an ARG with no value ('') is not known: neither is its user
+  return ref === null || (ref !== '' && imageDefaults(ref).rootByDefault) ? '/root' : null;
 }
 
 /** Steps whose output this step sees (earlier in its stage, and the stages it is built on). */
