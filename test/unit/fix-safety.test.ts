@@ -117,6 +117,12 @@ describe('missing-cache-mount: what really downloads, and where a cache mount ex
     // the earlier fill in a cache mount, or emptied since: the build downloads again
     const mounted = go.replace('RUN go mod download', 'RUN --mount=type=cache,target=/go/pkg/mod go mod download');
     assert.match(mcm(mounted, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!.message, /downloads Go module packages/);
+    // a download cache too: a second install after the full copy finds the first one's downloads (not with --no-cache-dir)
+    const mix = 'FROM elixir:1.17\nWORKDIR /app\nCOPY mix.exs .\nRUN mix deps.get\nCOPY . .\nRUN mix deps.get\n';
+    assert.deepEqual(mcm(mix, { 'mix.exs': 'x' }).map((f) => f.range.start.line), [3]);
+    const pip = (flag: string) => `FROM python:3.12\nCOPY r.txt .\nRUN pip install ${flag}-r r.txt\nCOPY . .\nRUN pip install -r r.txt\n`;
+    assert.deepEqual(mcm(pip(''), { 'r.txt': 'x' }).map((f) => f.range.start.line), [2]);
+    assert.deepEqual(mcm(pip('--no-cache-dir '), { 'r.txt': 'x' }).map((f) => f.range.start.line), [4], 'the first kept no downloads');
     const emptied = go.replace('RUN go mod download', 'RUN go mod download && go clean -modcache');
     assert.match(mcm(emptied, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!.message, /downloads Go module packages/);
   });

@@ -94,9 +94,10 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
         // already mounted (a folder at, above or below it), or a mount that ends like the default for an unknown home
         const suffix = typeof spec.dflt === 'string' && spec.dflt.startsWith('~') ? spec.dflt.slice(1) : null;
         if (existing.some((t) => (w.dir && (under(t, w.dir) || under(w.dir, t))) || (!w.dir && suffix && t.endsWith(suffix)))) continue;
-        // a package store an earlier RUN filled in the image (dotnet restore, go mod download, mvn
-        // dependency:go-offline before the build): this RUN finds the packages there and downloads only what is new
-        if (w.dir && spec.kind === 'store' && spec.manager !== 'apt' && filledBefore(rc, step, w.dir, spec.manager)) continue;
+        // a store or cache an earlier RUN filled in the image (dotnet restore, go mod download, mvn
+        // dependency:go-offline before the build; a first `mix deps.get` or `npm ci` before the full copy): this RUN
+        // finds the packages there and downloads only what is new (apt: docker-clean empties its archives)
+        if (w.dir && spec.manager !== 'apt' && filledBefore(rc, step, w.dir, spec.manager)) continue;
         if (!w.why) w.why = hazard(rc, step, spec, cenv);
         if (spec.manager === 'apt' && spec.kind === 'download' && aptBinary) w.why ??= '`apt` (unlike apt-get) deletes the packages it downloaded after installing them';
         wants.push(w);
@@ -159,11 +160,13 @@ function linuxEvidence(rc: RuleContext, stage: number): boolean {
   return rc.model.steps.some((s) => s.keyword === 'RUN' && chain.includes(s.stage) && (runScript(s)?.commands ?? []).some((c) => matchOsPackage(c) !== null));
 }
 
-/** An earlier RUN (this stage or those it is built on) filled the store into the image, and nothing emptied it since. */
+/** An earlier RUN (this stage or those it is built on) filled the folder in the image, and nothing emptied it since. */
 function filledBefore(rc: RuleContext, step: Step, dir: string, manager: string): boolean {
   const model = rc.model;
   return usersAround(model, dir, step, 'before').some(({ step: b, use }) => {
     if (!use.writes || mountedTargets(b).some((t) => under(dir, t) || under(t, dir))) return false;
+    // an install told not to keep its downloads fills nothing
+    if ((runScript(b)?.commands ?? []).some((c) => c.words.includes('--no-cache-dir') || c.words.includes('--no-cache'))) return false;
     // not emptied since: by b itself or by a RUN between b and this step
     const since = stepsBefore(model, step).filter((s) => s.keyword === 'RUN' && (s === b || runsBefore(model, b, s)));
     return !since.some((s) => emptiesDir(model, s, runScript(s)?.commands ?? [], dir, manager) !== null);
