@@ -4,7 +4,11 @@
 // read the whole tree). Real engine, in-memory contexts; the real builds are in test/oracle/fix-safety.test.ts.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEdits, check, fixAll, MemoryContext, type CheckOptions, type Finding } from '../../server/src/engine';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { analyze, applyEdits, check, clearAnalysisCaches, fixAll, MemoryContext, type CheckOptions, type Finding } from '../../server/src/engine';
+import { setIncrementalMinLines } from '../../server/src/engine/model';
+import { corpusContext, corpusDockerfilesOrSkip, readManifest, rng } from '../corpus/checks';
 
 const mcm = (text: string, files: Record<string, string> = {}, opts: CheckOptions = {}): Finding[] =>
   check(text, new MemoryContext('t', files), opts).findings.filter((f) => f.rule === 'missing-cache-mount');
@@ -102,6 +106,38 @@ describe('missing-cache-mount: package stores', () => {
   });
 });
 
+describe('missing-cache-mount: what really downloads, and where a cache mount exists at all', () => {
+  test('a build after an earlier RUN filled the store in the image downloads nothing new: dotnet, Go (the build cache stays)', () => {
+    const dn = 'FROM mcr.microsoft.com/dotnet/sdk:8.0\nWORKDIR /src\nCOPY a.csproj .\nRUN dotnet restore\nCOPY . .\nRUN dotnet build -c Release -o /out\n';
+    assert.deepEqual(mcm(dn, { 'a.csproj': 'x' }).map((f) => f.range.start.line), [3], 'only the restore downloads');
+    const go = 'FROM golang:1.22\nWORKDIR /s\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go build -o /app .\n';
+    const g = mcm(go, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!;
+    assert.match(g.message, /recompiles every Go package/);
+    assert.doesNotMatch(g.message, /downloads Go module/);
+    // the earlier fill in a cache mount, or emptied since: the build downloads again
+    const mounted = go.replace('RUN go mod download', 'RUN --mount=type=cache,target=/go/pkg/mod go mod download');
+    assert.match(mcm(mounted, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!.message, /downloads Go module packages/);
+    // a download cache too: a second install after the full copy finds the first one's downloads (not with --no-cache-dir)
+    const mix = 'FROM elixir:1.17\nWORKDIR /app\nCOPY mix.exs .\nRUN mix deps.get\nCOPY . .\nRUN mix deps.get\n';
+    assert.deepEqual(mcm(mix, { 'mix.exs': 'x' }).map((f) => f.range.start.line), [3]);
+    const pip = (flag: string) => `FROM python:3.12\nCOPY r.txt .\nRUN pip install ${flag}-r r.txt\nCOPY . .\nRUN pip install -r r.txt\n`;
+    assert.deepEqual(mcm(pip(''), { 'r.txt': 'x' }).map((f) => f.range.start.line), [2]);
+    assert.deepEqual(mcm(pip('--no-cache-dir '), { 'r.txt': 'x' }).map((f) => f.range.start.line), [4], 'the first kept no downloads');
+    const emptied = go.replace('RUN go mod download', 'RUN go mod download && go clean -modcache');
+    assert.match(mcm(emptied, { 'go.mod': 'x', 'go.sum': 'x' }).find((f) => f.range.start.line === 5)!.message, /downloads Go module packages/);
+  });
+
+  test('a base image from an ARG with no value may be Windows: nothing said unless an OS package manager shows Linux', () => {
+    const w = (run: string) => `ARG BASE_BUILD_IMAGE\nFROM $BASE_BUILD_IMAGE AS builder\nWORKDIR /app\nCOPY . ./\n${run}RUN dotnet restore\nFROM builder\nCMD ["app"]\n`;
+    assert.deepEqual(mcm(w(''), { 'a.csproj': 'x' }), []);
+    const linux = mcm(w('RUN apt-get update && apt-get install -y curl\n'), { 'a.csproj': 'x' });
+    const restore = linux.find((f) => f.range.start.line === 5)!;
+    assert.ok(restore, 'apt-get: a Linux image');
+    assert.equal(restore.fix, undefined, 'but its user, so the home, is not known');
+    assert.deepEqual(mcm('FROM mcr.microsoft.com/windows/servercore:ltsc2022 AS b\nRUN echo\nFROM b\nCOPY a.csproj .\nRUN dotnet restore\n', { 'a.csproj': 'x' }), [], 'a stage built on a Windows stage');
+  });
+});
+
 describe('missing-cache-mount: apt', () => {
   test('cleans of the mounted folders are dropped, docker-clean is set aside for the RUN and put back', () => {
     const r = fixed('FROM debian:12\nRUN apt-get update && apt-get install -y curl && apt-get clean && rm -rf /var/lib/apt/lists/* /tmp/x\n');
@@ -193,5 +229,120 @@ describe('context-includes-volatile: the Dockerfile built and whole-tree readers
     const clone = civ('FROM alpine\nCOPY . /m\nRUN git clone https://github.com/nginx/pkg-oss/ /p\n', { Dockerfile: 'x', 'a.txt': 'x' }, {});
     assert.equal(clone.f[0]!.severity, 'warning');
     assert.ok(clone.f[0]!.fix);
+  });
+});
+
+describe('missing-cache-mount: memoised per step, keyed by everything the proof reads', () => {
+  // findings are memoised per step object (steps of unchanged stages are shared between analyses): an edit elsewhere
+  // that changes what the fix-safety proof sees must change the answer, exactly as a fresh analysis gives it
+  const restore = 'FROM mcr.microsoft.com/dotnet/sdk:8.0 AS restore\nWORKDIR /src\nCOPY a.csproj .\nRUN dotnet restore\n';
+  const files = { 'a.csproj': 'x', 'Program.cs': 'x' };
+  const variants: [string, string][] = [
+    ['a later stage reads the store offline', 'FROM restore AS build\nCOPY . .\nRUN dotnet publish --no-restore -o /out\nFROM scratch\nCOPY --from=build /out /out\n'],
+    ['no later step reads the store', 'FROM restore AS build\nCOPY . .\nRUN mkdir /out && cp Program.cs /out/\nFROM scratch\nCOPY --from=build /out /out\n'],
+    ['a later stage copies the store out', 'FROM restore AS build\nRUN mkdir /out\nFROM alpine\nCOPY --from=build /root/.nuget/packages /pk\n'],
+    ['another stage copies the store out of it', 'FROM restore AS build\nRUN mkdir /out\nFROM alpine\nCOPY --from=restore /root/.nuget/packages /pk\n'],
+    ['another stage copies something else out of it', 'FROM restore AS build\nRUN mkdir /out\nFROM alpine\nCOPY --from=restore /src /pk\n'],
+    ['the final image runs dotnet', 'FROM restore AS build\nRUN mkdir /out\nFROM build\nCMD ["dotnet", "run"]\n'],
+    ['the final image runs something else', 'FROM restore AS build\nRUN mkdir /out\nFROM build\nCMD ["/out/app"]\n'],
+  ];
+  const answer = (text: string, line: number) => {
+    const f = check(text, new MemoryContext('t', files)).findings.find((x) => x.rule === 'missing-cache-mount' && x.range.start.line === line);
+    return f && { message: f.message, fix: f.fix ?? null, refused: f.fixRefused ?? null };
+  };
+  /** The answer for the RUN at `line` (step `id`, in the unchanged first part) after each variant of the rest, fresh. */
+  const fresh = (head: string, line: number, vs: [string, string][]) => {
+    const out = new Map<string, ReturnType<typeof answer>>();
+    for (const [name, rest] of vs) {
+      clearAnalysisCaches();
+      out.set(name, answer(head + rest, line));
+    }
+    return out;
+  };
+  /** Every variant after every other, the first part memoised (the same step object): the same answers as fresh. */
+  const warmEqualsFresh = (head: string, line: number, id: number, vs: [string, string][], want: Map<string, ReturnType<typeof answer>>) => {
+    clearAnalysisCaches();
+    for (const [a, ra] of vs) {
+      for (const [b, rb] of vs) {
+        const before = analyze(head + ra).steps[id]!;
+        answer(head + ra, line);
+        assert.equal(analyze(head + rb).steps[id], before, 'the RUN is the memoised step');
+        assert.deepEqual(answer(head + rb, line), want.get(b), `${b}, after ${a}`);
+      }
+    }
+  };
+
+  test('an edit to a later stage that reads (or stops reading) the store changes the answer for the unchanged RUN', (t) => {
+    setIncrementalMinLines(0);
+    t.after(() => {
+      setIncrementalMinLines(200);
+      clearAnalysisCaches();
+    });
+    const want = fresh(restore, 3, variants);
+    const got = (i: number) => want.get(variants[i]![0])!;
+    assert.equal(got(0).fix, null, 'read offline later: refused');
+    assert.ok(got(1).fix, 'nobody reads it later: offered');
+    assert.match(got(2).message, /copies \/root\/\.nuget\/packages from this stage/);
+    assert.match(got(3).message, /copies \/root\/\.nuget\/packages from this stage/);
+    assert.ok(got(4).fix);
+    assert.match(got(5).message, /runs dotnet/);
+    assert.ok(got(6).fix);
+    warmEqualsFresh(restore, 3, 2, variants, want);
+  });
+
+  test('a sibling stage built on the same base that reads the store offline changes the answer for the unchanged RUN', (t) => {
+    setIncrementalMinLines(0);
+    t.after(() => {
+      setIncrementalMinLines(200);
+      clearAnalysisCaches();
+    });
+    // x's `go build` shares the module cache with base's `go mod download` (which empties it again: x downloads);
+    // y is built on base too
+    const head = 'FROM golang:1.22 AS base\nCOPY go.mod .\nRUN go mod download && go clean -modcache\nFROM base AS x\nRUN go build -o /x ./cmd/x\n';
+    const vs: [string, string][] = [
+      ['the sibling builds offline', 'FROM base AS y\nRUN GOPROXY=off go build -o /y ./cmd/y\nFROM scratch\nCOPY --from=x /x /x\n'],
+      ['the sibling does not read the store', 'FROM base AS y\nRUN echo y > /y\nFROM scratch\nCOPY --from=x /x /x\n'],
+    ];
+    const want = fresh(head, 4, vs);
+    assert.notDeepEqual(want.get(vs[0]![0]), want.get(vs[1]![0]), 'the sibling decides');
+    assert.match(want.get(vs[0]![0])!.message, /the RUN at line 7 \(`go build -o`\) reads \/go\/pkg\/mod/);
+    warmEqualsFresh(head, 4, 2, vs, want);
+  });
+
+  test('check() after an edit equals a fresh check() (corpus with contexts, a later line deleted or changed)', (t) => {
+    const dir = corpusDockerfilesOrSkip(t);
+    if (!dir) return;
+    setIncrementalMinLines(0);
+    t.after(() => {
+      setIncrementalMinLines(200);
+      clearAnalysisCaches();
+    });
+    const manifest = readManifest();
+    const r = rng(20261230);
+    let compared = 0;
+    for (const [name, m] of manifest) {
+      const file = path.join(dir, name);
+      if (!fs.existsSync(file)) continue;
+      const text = fs.readFileSync(file, 'utf8');
+      if ((text.match(/^\s*FROM\s/gim) ?? []).length < 2) continue;
+      const ctx = corpusContext(m);
+      const lines = text.split('\n');
+      const from = lines.findIndex((l, i) => i > 0 && /^\s*FROM\s/i.test(l) && lines.slice(0, i).some((x) => /^\s*FROM\s/i.test(x)));
+      for (let k = 0; k < 2; k++) {
+        const at = from + Math.floor(r() * (lines.length - from));
+        const next = [...lines];
+        if (r() < 0.5) next.splice(at, 1);
+        else next[at] = /^\s*RUN\s/i.test(next[at]!) ? next[at] + ' && echo edited' : 'RUN cp -r /root/.m2 /root/.nuget/packages /go/pkg/mod /var/lib/apt/lists /tmp/';
+        const edited = next.join('\n');
+        clearAnalysisCaches();
+        const want = check(edited, ctx).findings;
+        clearAnalysisCaches();
+        check(text, ctx);
+        assert.deepEqual(check(edited, ctx).findings, want, `${name}: line ${at + 1} edited`);
+        compared++;
+      }
+    }
+    t.diagnostic(`${compared} edits compared`);
+    assert.ok(compared > 100);
   });
 });

@@ -17,7 +17,7 @@
 import type { ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
 import { stepReads } from './inputs';
-import { analyze, resolvePath, type Model, type Step } from './model';
+import { analyze, resolvePath, type ConfigInstruction, type Model, type Step } from './model';
 import { runScript, type ShellCommand } from './shell';
 import { cacheSpecs, cacheUse, cleanedBy, imageDefaults, resolveCacheDir, runtimeReads, under, withInline, type CacheKind } from './rules/managers';
 import type { Finding, RuleContext } from './rules/types';
@@ -46,10 +46,23 @@ export interface FixEffect {
 
 // Walks are memoised per model (models are never mutated after analyze): a proof asks the same questions for every
 // step of a group, and a rule asks them for every RUN.
-const memos = new WeakMap<Model, { chains: Map<number, number[]>; desc: Map<number, number[]>; uses: Map<string, DirUse | null>; users: Map<string, DirUser[]>; byStage: Map<string, Map<number, DirUser[]>>; empty: Map<string, Step[]>; copiers: Step[] | null; copies: Map<number, { step: Step; dest: string }[]> | null }>();
-function memo(model: Model) {
+interface ModelMemo {
+  chains: Map<number, number[]>;
+  desc: Map<number, number[]>;
+  users: Map<string, DirUser[]>;
+  byStage: Map<string, Map<number, DirUser[]>>;
+  empty: Map<string, Map<number, Step[]>>;
+  /** Steps that take content from a stage (COPY --from, RUN --mount=from), by the stage they read. */
+  copiersOf: Map<number, Step[]> | null;
+  copies: Map<number, { step: Step; dest: string }[]> | null;
+  configOf: Map<number, ConfigInstruction[]> | null;
+  /** proofKey's id per stage: the stage and every stage built on it, interned. */
+  down: number[] | null;
+}
+const memos = new WeakMap<Model, ModelMemo>();
+function memo(model: Model): ModelMemo {
   let m = memos.get(model);
-  if (!m) memos.set(model, (m = { chains: new Map(), desc: new Map(), uses: new Map(), users: new Map(), byStage: new Map(), empty: new Map(), copiers: null, copies: null }));
+  if (!m) memos.set(model, (m = { chains: new Map(), desc: new Map(), users: new Map(), byStage: new Map(), empty: new Map(), copiersOf: null, copies: null, configOf: null, down: null }));
   return m;
 }
 
@@ -97,7 +110,8 @@ export function runHome(model: Model, step: Step, env: Map<string, string>): str
   if (u === 'root' || u === '0') return '/root';
   if (u !== '') return null;
   const ref = rootImage(model, step.stage);
-  return ref === null || imageDefaults(ref).rootByDefault ? '/root' : null;
+  // an image from an ARG with no value ('') is not known: neither is its user
+  return ref === null || (ref !== '' && imageDefaults(ref).rootByDefault) ? '/root' : null;
 }
 
 /** Steps whose output this step sees (earlier in its stage, and the stages it is built on). */
@@ -182,10 +196,36 @@ function copiesBefore(model: Model, step: Step): { step: Step; dest: string }[] 
   return out;
 }
 
-/** Steps that take content from another stage (COPY --from, RUN --mount=from). */
-function stageCopiers(model: Model): Step[] {
+/** Steps that take content from a stage (COPY --from, RUN --mount=from), by the stage they read. */
+function copiersOf(model: Model): Map<number, Step[]> {
   const mm = memo(model);
-  return (mm.copiers ??= model.steps.filter((s) => s.stageReads.length));
+  if (!mm.copiersOf) {
+    mm.copiersOf = new Map();
+    for (const s of model.steps) {
+      for (const st of new Set(s.stageReads.map((r) => r.stage))) {
+        if (st === null) continue;
+        let l = mm.copiersOf.get(st);
+        if (!l) mm.copiersOf.set(st, (l = []));
+        l.push(s);
+      }
+    }
+  }
+  return mm.copiersOf;
+}
+
+/** The config instructions (CMD, ENTRYPOINT, ENV …) of each stage. */
+function configOf(model: Model): Map<number, ConfigInstruction[]> {
+  const mm = memo(model);
+  if (!mm.configOf) {
+    mm.configOf = new Map();
+    for (const c of model.config) {
+      if (c.stage === null) continue;
+      let l = mm.configOf.get(c.stage);
+      if (!l) mm.configOf.set(c.stage, (l = []));
+      l.push(c);
+    }
+  }
+  return mm.configOf;
 }
 
 /** Steps that see this step's output: later in its stage, and every step of the stages built on it. */
@@ -214,13 +254,16 @@ export interface DirUse {
 
 /** How a RUN uses one folder: through the managers that keep their cache there, or by naming it in its script. */
 export function dirUse(model: Model, step: Step, dir: string): DirUse | null {
-  const mm = memo(model);
-  const key = step.id + '\0' + dir;
-  if (mm.uses.has(key)) return mm.uses.get(key)!;
-  const r = computeDirUse(model, step, dir);
-  mm.uses.set(key, r);
+  // what it reads is the step itself (script, env, user) and the image at the root of its stage's chain (its env
+  // defaults and user): memoised per step object (shared between analyses while its stage is unchanged) and root image
+  let m = usesOf.get(step);
+  if (!m) usesOf.set(step, (m = new Map()));
+  const key = dir + '\0' + rootImage(model, step.stage);
+  let r = m.get(key);
+  if (r === undefined) m.set(key, (r = computeDirUse(model, step, dir)));
   return r;
 }
+const usesOf = new WeakMap<Step, Map<string, DirUse | null>>();
 
 function computeDirUse(model: Model, step: Step, dir: string): DirUse | null {
   const rs = runScript(step);
@@ -261,12 +304,20 @@ function expandHome(w: string, home: string | null): string | null {
   return w.replace(/\*.*$/, '').replace(/\/+$/, '') || null;
 }
 
-/** The RUNs that empty a folder (memoised per model). */
-function emptiers(model: Model, dir: string, manager: string): Step[] {
+/** The RUNs that empty a folder, by stage (memoised per model). */
+function emptiers(model: Model, dir: string, manager: string): Map<number, Step[]> {
   const mm = memo(model);
-  const key = '\0empty\0' + dir + '\0' + manager;
+  const key = dir + '\0' + manager;
   let e = mm.empty.get(key);
-  if (!e) mm.empty.set(key, (e = model.steps.filter((a) => a.keyword === 'RUN' && emptiesDir(model, a, runScript(a)?.commands ?? [], dir, manager) !== null)));
+  if (!e) {
+    mm.empty.set(key, (e = new Map()));
+    for (const a of model.steps) {
+      if (a.keyword !== 'RUN' || emptiesDir(model, a, runScript(a)?.commands ?? [], dir, manager) === null) continue;
+      let l = e.get(a.stage);
+      if (!l) e.set(a.stage, (l = []));
+      l.push(a);
+    }
+  }
   return e;
 }
 
@@ -286,6 +337,73 @@ export function emptiesDir(model: Model, step: Step, commands: ShellCommand[], d
 }
 
 // ------------------------------------------------------------------------------------------------------------------
+// What a proof about one step reads, as one key (missing-cache-mount memoises its finding, proof included, by it)
+
+// Steps and config entries are shared between analyses while their stage is unchanged (STAGE_MEMO) and never mutated:
+// the same object is the same instruction, at the same line, with the same env, user and mounts. Each gets a number.
+const tokens = new WeakMap<object, number>();
+let nextToken = 1;
+function token(o: object): number {
+  let t = tokens.get(o);
+  if (t === undefined) tokens.set(o, (t = nextToken++));
+  return t;
+}
+
+// a list as one number: the same list is always the same number; numbers are never reused, so forgetting the table
+// (when it grows large) only costs memo hits
+const LISTS = new Map<string, number>();
+let nextList = 1;
+function intern(k: string): number {
+  let id = LISTS.get(k);
+  if (id === undefined) {
+    if (LISTS.size >= 200_000) LISTS.clear();
+    LISTS.set(k, (id = nextList++));
+  }
+  return id;
+}
+
+/** A stage's own part: its base, its steps and config entries, and the steps (of any stage) that take content from it. */
+function ownPart(model: Model, s: number): string {
+  const st = model.stages[s]!;
+  const b = st.base;
+  const ids = (xs: object[]) => xs.map(token).join(',');
+  return [b.kind === 'stage' ? 'stage ' + b.stage : JSON.stringify(b.ref), ids(st.steps.map((id) => model.steps[id]!)), ids(configOf(model).get(s) ?? []), ids(copiersOf(model).get(s) ?? [])].join(';');
+}
+
+/**
+ * Everything a fix proof about this step can read, as one key: the step, and every stage built (directly or not) on
+ * the root stage of its chain, with the steps of any stage that copy from them. A proof walks the RUNs the folder is
+ * shared with before the step (in the stages it is built on) and, for each of them, the steps after it: later stages,
+ * siblings built on the same base, COPY --from, their mounts, env and users, the RUNs that empty the folder, the final
+ * image's CMD / ENTRYPOINT (when the target is built on them). Plus the root image (env defaults, user), the target
+ * and the escape character. Equal keys mean an equal proof. A stage's base is an earlier stage: one pass builds them.
+ */
+export function proofKey(model: Model, step: Step): string {
+  const mm = memo(model);
+  if (!mm.down) {
+    const n = model.stages.length;
+    const children: number[][] = model.stages.map(() => []);
+    for (let s = 0; s < n; s++) {
+      const b = model.stages[s]!.base;
+      if (b.kind === 'stage' && b.stage < s) children[b.stage]!.push(s);
+    }
+    const down: number[] = new Array<number>(n);
+    for (let s = n - 1; s >= 0; s--) down[s] = intern(ownPart(model, s) + '|' + children[s]!.map((c) => down[c]).join(','));
+    mm.down = down;
+  }
+  const chain = stageChain(model, step.stage);
+  return [token(step), mm.down[chain[chain.length - 1]!], model.target, model.escape].join(' ');
+}
+
+/** Proofs per fix object and rule context (a rule proves its fix, then check() sees the same fix). */
+const proofs = new WeakMap<object, { rc: RuleContext; why: string | null }>();
+
+/** A fix proven under an equal proofKey (a memoised finding) holds in this context too. */
+export function noteProven(rc: RuleContext, fix: object): void {
+  proofs.set(fix, { rc, why: null });
+}
+
+// ------------------------------------------------------------------------------------------------------------------
 // The proof
 
 /** Null when the fix is proven safe, else why not (for the finding's message). */
@@ -293,6 +411,14 @@ export function proveFix(rc: RuleContext, finding: Finding): string | null {
   const fix = finding.fix;
   const effect = fix?.effect;
   if (!fix || !effect) return null;
+  const known = proofs.get(fix);
+  if (known && known.rc === rc) return known.why;
+  const why = proveEffect(rc, finding, effect);
+  proofs.set(fix, { rc, why });
+  return why;
+}
+
+function proveEffect(rc: RuleContext, finding: Finding, effect: FixEffect): string | null {
   const model = rc.model;
   const fixedScripts = new Map<number, ShellCommand[]>();
   if (effect.mounts?.length || effect.removed?.length || effect.added?.length) {
@@ -391,9 +517,10 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
     }
   }
   // 2. no step of any stage copies (or bind-mounts) the folder out of this stage or one built on it
-  for (const a of stageCopiers(model)) {
+  const lineage = [step.stage, ...descendants(model, step.stage)];
+  for (const a of lineage.flatMap((st) => copiersOf(model).get(st) ?? [])) {
     for (const r of a.stageReads) {
-      if (r.stage === null || !stageChain(model, r.stage).includes(step.stage)) continue;
+      if (r.stage === null || !lineage.includes(r.stage)) continue;
       for (const p of r.paths) {
         const abs = resolvePath('/', p);
         if (under(abs, D) || under(D, abs)) return `the ${a.keyword} at ${at(a)} copies ${abs} from this stage, which would no longer hold ${D}`;
@@ -417,10 +544,11 @@ function proveMount(model: Model, m: MountEffect, effect: FixEffect, fixedScript
   // 4. the final image must not need it
   if (m.kind === 'store' && model.stages[model.target] && stageChain(model, model.target).includes(step.stage)) {
     const origCmds = runScript(step)?.commands ?? [];
-    const deletedAnyway = emptiesDir(model, step, origCmds, D, m.manager) !== null || emptiers(model, D, m.manager).some((a) => seesOutput(model, a, step) && stageChain(model, model.target).includes(a.stage));
+    const chain = stageChain(model, model.target);
+    const byStage = emptiers(model, D, m.manager);
+    const deletedAnyway = emptiesDir(model, step, origCmds, D, m.manager) !== null || chain.some((st) => (byStage.get(st) ?? []).some((a) => seesOutput(model, a, step)));
     if (!deletedAnyway) {
-      const chain = stageChain(model, model.target);
-      const runtime = model.config.filter((c) => (c.keyword === 'CMD' || c.keyword === 'ENTRYPOINT') && c.stage !== null && chain.includes(c.stage));
+      const runtime = chain.flatMap((st) => (configOf(model).get(st) ?? []).filter((c) => c.keyword === 'CMD' || c.keyword === 'ENTRYPOINT')).sort((a, b) => a.line - b.line);
       // (apt's index is only ever read by apt itself: an image is not used through its stale package lists)
       if (!runtime.length && m.manager !== 'apt') return `the final image is built on this stage and sets no CMD or ENTRYPOINT: what runs in it may read ${D}`;
       const r = runtime.find((c) => runtimeReads(m.manager, c.instruction));

@@ -6,12 +6,12 @@
 // pure download cache or a package store later steps read) and proven by engine/fixsafety.ts before it is offered:
 // a store is mounted on every step that reads it or not at all; a RUN that empties the folder gets the clean dropped;
 // Debian's docker-clean hook is set aside for that RUN only.
-import { mountedTargets, proveFix, runEnv, runHome, stepsBefore, usersAround, type FixEffect, type MountEffect } from '../fixsafety';
+import { emptiesDir, mountedTargets, noteProven, proofKey, proveFix, runEnv, runHome, runsBefore, stageChain, stepsBefore, usersAround, type FixEffect, type MountEffect } from '../fixsafety';
 import { runScript, type ShellCommand } from '../shell';
-import { cacheSpecs, cacheUse, cleanedBy, matchInstall, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
+import { cacheSpecs, cacheUse, cleanedBy, matchInstall, matchOsPackage, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
 import type { Step } from '../model';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
-import { headRange, isWindowsStage, linesText, quoteInstr, replaceLines } from './util';
+import { headRange, linesText, quoteInstr, replaceLines, stageOs } from './util';
 
 const DC = '/etc/apt/apt.conf.d/docker-clean';
 /** A store shared by more RUNs than this gets no fix (each would need the mount; the proof grows with the group). */
@@ -29,14 +29,29 @@ export const missingCacheMount: Rule = {
     'A package manager downloads without RUN --mount=type=cache, so each time the step reruns it fetches every package again. A cache mount keeps downloads between builds without putting them in the image, and its contents never affect the cache key.',
   check(rc) {
     const out: Finding[] = [];
+    // the finding (its fix proven) depends on the step, on what the fix-safety proof reads (proofKey: the stages
+    // around it, later readers of the folder, the final image …) and on whether the context holds a Yarn 2+ setup
+    const yarn2 = rc.ctx ? (rc.ctx.entry('.yarnrc.yml') || rc.ctx.entry('.yarn/releases') ? 'yarn2' : 'ctx') : '-';
     for (const step of rc.model.steps) {
-      if (step.keyword !== 'RUN') continue;
-      const f = checkStep(rc, step);
+      if (step.keyword !== 'RUN' || step.trigger) continue;
+      const key = proofKey(rc.model, step) + ' ' + yarn2;
+      const hit = perStep.get(step);
+      let f: Finding | null;
+      if (hit && hit.key === key) {
+        f = hit.finding;
+        if (f?.fix) noteProven(rc, f.fix);
+      } else {
+        f = checkStep(rc, step);
+        perStep.set(step, { key, finding: f });
+      }
       if (f) out.push(f);
     }
     return out;
   },
 };
+
+/** Findings per step object (shared between analyses while its stage is unchanged), with the key they hold for. */
+const perStep = new WeakMap<Step, { key: string; finding: Finding | null }>();
 
 interface Want {
   manager: string;
@@ -48,7 +63,11 @@ interface Want {
 
 function checkStep(rc: RuleContext, step: Step): Finding | null {
   const { model } = rc;
-  if (step.keyword !== 'RUN' || step.trigger || isWindowsStage(model, step.stage)) return null;
+  if (step.keyword !== 'RUN' || step.trigger) return null;
+  // cache mounts are a BuildKit feature of Linux builds; on an image nobody can name here (FROM $ARG with no value)
+  // only an OS package manager in its stages says it is Linux
+  const os = stageOs(model, step.stage);
+  if (os === 'windows' || (os === 'unknown' && !linuxEvidence(rc, step.stage))) return null;
   const rs = runScript(step);
   if (!rs || !rs.parsed) return null;
   const env = runEnv(model, step);
@@ -75,6 +94,10 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
         // already mounted (a folder at, above or below it), or a mount that ends like the default for an unknown home
         const suffix = typeof spec.dflt === 'string' && spec.dflt.startsWith('~') ? spec.dflt.slice(1) : null;
         if (existing.some((t) => (w.dir && (under(t, w.dir) || under(w.dir, t))) || (!w.dir && suffix && t.endsWith(suffix)))) continue;
+        // a store or cache an earlier RUN filled in the image (dotnet restore, go mod download, mvn
+        // dependency:go-offline before the build; a first `mix deps.get` or `npm ci` before the full copy): this RUN
+        // finds the packages there and downloads only what is new (apt: docker-clean empties its archives)
+        if (w.dir && spec.manager !== 'apt' && filledBefore(rc, step, w.dir, spec.manager)) continue;
         if (!w.why) w.why = hazard(rc, step, spec, cenv);
         if (spec.manager === 'apt' && spec.kind === 'download' && aptBinary) w.why ??= '`apt` (unlike apt-get) deletes the packages it downloaded after installing them';
         wants.push(w);
@@ -129,6 +152,25 @@ function checkStep(rc: RuleContext, step: Step): Finding | null {
     f.fixRefused = { title: 'Add a cache mount', reason: refused[0]! };
   }
   return f;
+}
+
+/** An OS package manager (apt-get, apk, dnf …) in a RUN of the stage or the stages it is built on: a Linux image. */
+function linuxEvidence(rc: RuleContext, stage: number): boolean {
+  const chain = stageChain(rc.model, stage);
+  return rc.model.steps.some((s) => s.keyword === 'RUN' && chain.includes(s.stage) && (runScript(s)?.commands ?? []).some((c) => matchOsPackage(c) !== null));
+}
+
+/** An earlier RUN (this stage or those it is built on) filled the folder in the image, and nothing emptied it since. */
+function filledBefore(rc: RuleContext, step: Step, dir: string, manager: string): boolean {
+  const model = rc.model;
+  return usersAround(model, dir, step, 'before').some(({ step: b, use }) => {
+    if (!use.writes || mountedTargets(b).some((t) => under(dir, t) || under(t, dir))) return false;
+    // an install told not to keep its downloads fills nothing
+    if ((runScript(b)?.commands ?? []).some((c) => c.words.includes('--no-cache-dir') || c.words.includes('--no-cache'))) return false;
+    // not emptied since: by b itself or by a RUN between b and this step
+    const since = stepsBefore(model, step).filter((s) => s.keyword === 'RUN' && (s === b || runsBefore(model, b, s)));
+    return !since.some((s) => emptiesDir(model, s, runScript(s)?.commands ?? [], dir, manager) !== null);
+  });
 }
 
 /** Why a manager's cache folder must not be mounted even though it is known (its output lives inside it). */

@@ -112,10 +112,27 @@ export function homeOf(user: string): string | null {
 }
 
 export function isWindowsStage(model: Model, stage: number): boolean {
+  return stageOs(model, stage) === 'windows';
+}
+
+/**
+ * What a stage's RUNs run on: Windows (a Windows image anywhere in the chain of stages it is built on, the backtick
+ * escape, a SHELL that is not a POSIX shell), unknown (the image at the root of its chain comes from an ARG with no
+ * value: it may be a Windows image), else Linux.
+ */
+export function stageOs(model: Model, stage: number): 'windows' | 'linux' | 'unknown' {
   const s = model.stages[stage]!;
-  const ref = s.base.kind === 'image' ? s.base.ref.toLowerCase() : '';
-  if (/windows|nanoserver|servercore|mcr\.microsoft\.com\/(powershell|dotnet\/framework)/.test(ref)) return true;
-  return model.escape === '`' || !/(^|\/)(ba|da|a)?sh$/.test(s.shellAtEnd[0] ?? '/bin/sh');
+  if (model.escape === '`' || !/(^|\/)(ba|da|a)?sh$/.test(s.shellAtEnd[0] ?? '/bin/sh')) return 'windows';
+  const seen = new Set<number>();
+  let b = s.base;
+  while (b.kind === 'stage' && !seen.has(b.stage)) {
+    seen.add(b.stage);
+    b = model.stages[b.stage]!.base;
+  }
+  if (b.kind !== 'image') return 'linux';
+  const ref = b.ref.toLowerCase();
+  if (/windows|nanoserver|servercore|mcr\.microsoft\.com\/(powershell|dotnet\/framework)/.test(ref)) return 'windows';
+  return ref === '' ? 'unknown' : 'linux';
 }
 
 /** Every in-stage `ARG` instruction with its declared words (`NAME` or `NAME=default`). */
