@@ -13,6 +13,7 @@ import { runCheck, writeReport } from './check';
 import { renderGraphHtml } from './html';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
+import { graphSharing } from './shared';
 
 const VERSION = '0.1.0';
 
@@ -138,7 +139,8 @@ function runGraph(a: ParsedArgs): number {
   }
   const fmt = a.format as GraphFormat;
   if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot, html)`);
-  process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor()));
+  const shared = fmt === 'dot' ? undefined : graphSharing(df.path, df.text, contextDir, ctx, model, buildOptions(a, 'current'), Object.keys(a.buildArgs).length > 0 || a.target !== undefined);
+  process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor(), shared));
   return 0;
 }
 

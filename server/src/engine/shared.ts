@@ -264,3 +264,13 @@ export function lineRuns(lines: number[]): string {
 export function sharedWithJson(refs: readonly SharedRef[] | undefined): { dockerfile: string; line: number; build: string }[] {
   return (refs ?? []).map((r) => ({ dockerfile: r.dockerfile, line: r.line, build: r.name }));
 }
+
+/** The JSON of a build's divergences (`graph --format json` "divergences"; lines 1-based). */
+export function divergencesJson(ms: MemberSharing): object[] {
+  return ms.divergences.map((d) => ({
+    line: d.line + 1,
+    with: { dockerfile: d.other.dockerfile, line: d.other.line, build: d.other.name },
+    reasons: d.reasons.map((r) => ({ kind: r.kind, message: r.message, ...(r.name ? { name: r.name } : {}), ...(r.paths ? { paths: r.paths, count: r.count } : {}) })),
+    lostSteps: d.lost,
+  }));
+}
