@@ -6,64 +6,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { graphJson, sharedFixture as fixture, SERVICES } from '../sharedfixture';
 import { CLI, compare, dockerEnv, DOCKER, findBuilder, lockBuilder, pruneBuilder, realTable, table, BUILDKIT_VERSION, type CliStep } from './harness';
 
 const isCI = process.env.CI === 'true';
 const builder = findBuilder();
 const skip = builder.problem ? (isCI ? false : `no builder: ${builder.problem}`) : !existsSync(CLI) ? 'no CLI (dist/cli.js): npm run build' : false;
-
-const BASE = `FROM localbase AS base
-RUN echo base-setup > /setup
-WORKDIR /app
-COPY shared/ ./shared/
-ARG FLAVOR=plain
-RUN echo "$FLAVOR" > /flavor
-RUN echo common > /common
-
-`;
-const SERVICES: { name: string; args: Record<string, string> }[] = [
-  { name: 'web', args: {} },
-  { name: 'api', args: {} },
-  { name: 'worker', args: { FLAVOR: 'gpu' } },
-];
-const COMPOSE = `services:
-${SERVICES.map((s) => `  ${s.name}:
-    build:
-      context: .
-      dockerfile: ${s.name}/Dockerfile
-${Object.keys(s.args).length ? `      args:\n${Object.entries(s.args).map(([k, v]) => `        ${k}: ${v}\n`).join('')}` : ''}`).join('')}`;
-
-function fixture(): string {
-  const root = mkdtempSync(join(tmpdir(), 'lw-shared-'));
-  mkdirSync(join(root, 'shared'));
-  writeFileSync(join(root, 'shared', 'lib.txt'), 'lib\n');
-  SERVICES.forEach((s, i) => {
-    mkdirSync(join(root, s.name));
-    const df = join(root, s.name, 'Dockerfile');
-    writeFileSync(df, BASE + `FROM base\nCOPY ${s.name}/app.txt ./\nRUN cat app.txt > /${s.name}\n`);
-    // dockerd 20.10 sends the Dockerfile like the context (rsync-like, by size and mtime): two Dockerfiles of one size
-    // written in the same second would build the first one's text (measured)
-    utimesSync(df, 1_700_000_000 + i * 100, 1_700_000_000 + i * 100);
-    writeFileSync(join(root, s.name, 'app.txt'), s.name + '\n');
-  });
-  writeFileSync(join(root, 'compose.yaml'), COMPOSE);
-  return root;
-}
-
-interface GraphJson {
-  stages: { index: number; name: string | null }[];
-  steps: { stage: string; line: number; instruction: string; sharedWith: { dockerfile: string; line: number; build: string }[] }[];
-  sharing: { build: string; divergences: { line: number; with: { build: string; line: number }; reasons: { kind: string; name?: string }[] }[] };
-}
-
-function graph(root: string, service: string): GraphJson {
-  const r = spawnSync(process.execPath, [CLI, 'graph', `${service}/Dockerfile`, '--context', '.', '--format', 'json', '--buildkit-version', BUILDKIT_VERSION], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as GraphJson;
-}
 
 describe('oracle: shared layers across compose services (dockerd 20.10)', { skip }, () => {
   let release: (() => void) | undefined;
@@ -77,7 +26,7 @@ describe('oracle: shared layers across compose services (dockerd 20.10)', { skip
     const host = builder.host!;
     const root = fixture();
     try {
-      const graphs = SERVICES.map((s) => graph(root, s.name));
+      const graphs = SERVICES.map((s) => graphJson(root, s.name, ['--buildkit-version', BUILDKIT_VERSION]));
       // the compose service each Dockerfile is compared as, and the worker's divergence (its ARG value)
       assert.deepEqual(graphs.map((g) => g.sharing.build), SERVICES.map((s) => `compose.yaml service "${s.name}"`));
       const div = graphs[2]!.sharing.divergences.map((d) => `${d.line} vs ${d.with.build}@${d.with.line}: ${d.reasons.map((r) => r.kind + ' ' + (r.name ?? '')).join(', ')}`);
