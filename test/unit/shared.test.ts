@@ -2,8 +2,8 @@
 // share diverge and why; and that "shared" agrees with explain's "cached" (build one, then the other) on every pair.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { explain, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
-import { sharedLayers, lineRuns, type SharedMember } from '../../server/src/engine/shared';
+import { check, explain, fixAll, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
+import { canonicalScript, sharedLayers, lineRuns, type SharedMember } from '../../server/src/engine/shared';
 
 const BASE = `FROM alpine:3.19 AS base
 RUN apk add --no-cache curl
@@ -113,5 +113,40 @@ describe('shared layers', () => {
         checked += cached.length;
       }
     assert.ok(checked > 100, `compared ${checked} cached steps`);
+  });
+});
+
+describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
+  test('canonicalScript: blanks between words collapse; quotes, escapes and ${…} are kept; newlines and open quotes refuse', () => {
+    assert.equal(canonicalScript('apt-get update   &&\tapt-get install -y  curl'), 'apt-get update && apt-get install -y curl');
+    assert.equal(canonicalScript(`echo "a  b"   'c  d'`), `echo "a  b" 'c  d'`);
+    assert.equal(canonicalScript('echo a\\  b'), 'echo a\\  b');
+    assert.equal(canonicalScript('echo ${X:-a  b}  c'), 'echo ${X:-a  b} c');
+    assert.equal(canonicalScript('echo "a\\"  b"  c'), 'echo "a\\"  b" c');
+    assert.equal(canonicalScript('echo "open'), null);
+    assert.equal(canonicalScript('echo a\necho b'), null);
+    assert.notEqual(canonicalScript('echo a&&b'), canonicalScript('echo a && b'), 'blanks are never added or removed, only collapsed');
+  });
+
+  const api = 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nRUN echo api\n';
+  const opts = (text: string, name = 'api') => ({ dockerfile: 'worker/Dockerfile', siblings: [{ name, dockerfile: name + '/Dockerfile', text }] });
+  const found = (text: string, o: object) => check(text, new MemoryContext('c'), o).findings.filter((f) => f.rule === 'needless-divergence');
+
+  test('reported on the build whose Dockerfile sorts later, with a fix that gives the other build’s key', () => {
+    const worker = 'FROM debian:12-slim\nRUN apt-get update \\\n  && apt-get install -y curl\nRUN echo worker\n';
+    const f = found(worker, opts(api));
+    assert.deepEqual(f.map((x) => [x.range.start.line, !!x.fix]), [[1, true]]);
+    const fixed = fixAll(worker, new MemoryContext('c'), opts(api), (x) => x.rule === 'needless-divergence').text;
+    assert.equal(fixed, 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nRUN echo worker\n');
+    // the other direction: a sibling whose Dockerfile sorts later is not told to change this one
+    assert.deepEqual(found(worker, { ...opts(api, 'zeta'), dockerfile: 'alpha/Dockerfile' }), []);
+  });
+
+  test('not reported: other commands, other parent, another shell, quotes, no siblings', () => {
+    assert.deepEqual(found('FROM debian:12-slim\nRUN apt-get update && apt-get install -y  wget\n', opts(api)), []);
+    assert.deepEqual(found('FROM debian:12\nRUN apt-get update  && apt-get install -y curl\n', opts(api)), []);
+    assert.deepEqual(found('FROM debian:12-slim\nSHELL ["/bin/bash", "-c"]\nRUN apt-get update  && apt-get install -y curl\n', opts(api)), []);
+    assert.deepEqual(found('FROM debian:12-slim\nRUN echo "a b"\n', opts('FROM debian:12-slim\nRUN echo "a  b"\n')), []);
+    assert.deepEqual(found('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\n', {}), []);
   });
 });

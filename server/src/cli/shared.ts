@@ -2,7 +2,7 @@
 // with this one (engine/shared.ts). Thin: reading is the context layer's, analysis the engine's.
 import * as path from 'node:path';
 import type { AnalyzeOptions, ContextSnapshot, Model } from '../engine';
-import { divergencesJson, sharedLayers, type MemberSharing } from '../engine/shared';
+import { divergencesJson, sharedLayers, type MemberSharing, type SiblingBuild } from '../engine/shared';
 import { loadMembers, workspaceBuilds } from '../context/shared';
 import { ProjectFiles } from '../context/projects';
 
@@ -20,11 +20,27 @@ export interface GraphSharing {
  * `--target` (`explicit` false), a Dockerfile a compose service or bake target builds from this context is compared as
  * that build (its args and target), so it is not compared with itself.
  */
+function display(abs: string): string {
+  const rel = path.relative(process.cwd(), abs);
+  return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel.split(path.sep).join('/');
+}
+
+/** The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. */
+export function checkSiblings(
+  dockerfile: string,
+  text: string,
+  contextDir: string,
+  ctx: ContextSnapshot,
+  options: AnalyzeOptions,
+  contextFor?: (dir: string, dockerfile: string) => ContextSnapshot | null,
+): { siblings: SiblingBuild[]; problems: string[] } {
+  const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
+  const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}) });
+  const siblings = loaded.members.slice(1).map((m) => ({ name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) }));
+  return { siblings, problems: [...problems, ...loaded.problems] };
+}
+
 export function graphSharing(dockerfile: string, text: string, contextDir: string, ctx: ContextSnapshot, model: Model, options: AnalyzeOptions, explicit: boolean): GraphSharing {
-  const display = (abs: string): string => {
-    const rel = path.relative(process.cwd(), abs);
-    return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel.split(path.sep).join('/');
-  };
   const { builds, project, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
   const common: AnalyzeOptions = { buildkitVersion: options.buildkitVersion, buildPlatform: options.buildPlatform, ...(options.platform ? { platform: options.platform } : {}) };
   const asProject = !explicit && project && path.resolve(project.contextDir) === path.resolve(contextDir);

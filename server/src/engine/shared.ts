@@ -3,7 +3,7 @@
 // builds that share a prefix stop sharing — the first step written the same in both whose key differs, and why (an
 // ARG value, SOURCE_DATE_EPOCH, a `# syntax` frontend, files that differ between the contexts). Keys are the
 // baseline-free `contentKeys` of explain.ts, so "shared" means what "cached" means there. Pure: no I/O.
-import type { ContextSnapshot } from './context';
+import { MemoryContext, type ContextSnapshot } from './context';
 import { diffContexts, contentKeys, readSelects } from './explain';
 import { analyze, type AnalyzeOptions, type Model, type Step } from './model';
 
@@ -28,7 +28,7 @@ export interface SharedRef {
   line: number;
 }
 
-export type DivergenceKind = 'arg' | 'env' | 'source-date-epoch' | 'syntax' | 'context' | 'stage' | 'platform' | 'user' | 'workdir' | 'shell' | 'mount' | 'remote' | 'instruction' | 'base';
+export type DivergenceKind = 'formatting' | 'arg' | 'env' | 'source-date-epoch' | 'syntax' | 'context' | 'stage' | 'platform' | 'user' | 'workdir' | 'shell' | 'mount' | 'remote' | 'instruction' | 'base';
 
 export interface DivergenceReason {
   kind: DivergenceKind;
@@ -52,8 +52,10 @@ export interface Divergence {
   line: number;
   other: SharedRef;
   reasons: DivergenceReason[];
-  /** Steps of this build after the divergence that the other build has written the same way (sharing lost). */
+  /** The divergent step and the steps after it in its stage that the other build writes the same way (not shared). */
   lost: number;
+  /** 'formatting': the other build's instruction as its Dockerfile writes it (the text that would make the keys equal). */
+  otherText?: string;
 }
 
 export interface MemberSharing {
@@ -108,6 +110,76 @@ function build(m: SharedMember): Built {
     byParent.set(parentKey[s.id]!, l);
   }
   return { m, model, keys, parentKey, syntax: syntaxOf(model), byKey, byParent };
+}
+
+/**
+ * A shell-form RUN script with the whitespace between words collapsed to one space, or null when that could change
+ * what it does: text inside quotes, after a backslash or inside `${…}` is kept as written; a script with a newline
+ * (a heredoc, a comment) is not compared. POSIX shells split words on any run of blanks, so two scripts with the same
+ * canonical form run the same commands with the same arguments.
+ */
+export function canonicalScript(script: string): string | null {
+  if (/[\n\r]/.test(script)) return null;
+  let out = '';
+  let quote: '' | "'" | '"' = '';
+  let brace = 0;
+  let blank = false;
+  for (let i = 0; i < script.length; i++) {
+    const ch = script[i]!;
+    if (quote === "'") {
+      out += ch;
+      if (ch === "'") quote = '';
+      continue;
+    }
+    if (ch === '\\') {
+      if (blank) (out += ' '), (blank = false);
+      out += ch + (script[i + 1] ?? '');
+      i++;
+      continue;
+    }
+    if (quote === '"') {
+      out += ch;
+      if (ch === '"') quote = '';
+      continue;
+    }
+    if (brace) {
+      out += ch;
+      if (ch === '{') brace++;
+      else if (ch === '}') brace--;
+      continue;
+    }
+    if (ch === ' ' || ch === '\t') {
+      blank = true;
+      continue;
+    }
+    if (blank) (out += ' '), (blank = false);
+    out += ch;
+    if (ch === "'" || ch === '"') quote = ch;
+    else if (ch === '{' && script[i - 1] === '$') brace = 1;
+  }
+  return quote || brace ? null : out.trim();
+}
+
+const POSIX_SHELL = /(^|\/)(sh|bash|dash|ash|zsh|ksh)$/;
+
+/** Two shell-form RUNs that differ only in the blanks between words (same shell, flags, env, mounts, everything else). */
+function sameButFormatting(a: Built, s: Step, b: Built, c: Step): boolean {
+  if (s.keyword !== 'RUN' || c.keyword !== 'RUN' || s.instruction === c.instruction || s.argv || c.argv || s.heredoc || c.heredoc) return false;
+  if (a.model.parsed.escape !== b.model.parsed.escape || !POSIX_SHELL.test(s.shell[0] ?? '') || s.shell.join('\u0000') !== c.shell.join('\u0000')) return false;
+  for (const k of new Set([...Object.keys(s.parts), ...Object.keys(c.parts)])) if (k !== 'cmd' && s.parts[k] !== c.parts[k]) return false;
+  if (s.contextReads.length || c.contextReads.length || s.stageReads.length || c.stageReads.length) return false;
+  const x = canonicalScript(s.script ?? '');
+  return x !== null && x === canonicalScript(c.script ?? '');
+}
+
+/** The source text of a step (its instruction's lines, as written). */
+function sourceText(x: Built, st: Step): string {
+  const r = st.range;
+  const lines = x.model.parsed.lines.slice(r.start.line, r.end.line + 1);
+  if (!lines.length) return '';
+  lines[lines.length - 1] = lines[lines.length - 1]!.slice(0, r.end.character);
+  lines[0] = lines[0]!.slice(r.start.character);
+  return lines.join('\n');
 }
 
 const q = (v: string | undefined): string => (v === undefined ? '(unset)' : JSON.stringify(v));
@@ -165,12 +237,12 @@ function whyDiffer(a: Built, s: Step, b: Built, c: Step): DivergenceReason[] {
   return out;
 }
 
-/** Steps of `a`'s stage after `s` (inclusive) that `b` has written the same way, in order, after `c`. */
-function lostSteps(a: Built, s: Step, b: Built, c: Step): number {
+/** Steps of `a`'s stage from `s` on (skipping `skip` of them) that `b` writes the same way, in order, from `c` on. */
+function lostSteps(a: Built, s: Step, b: Built, c: Step, skip = 0): number {
   const sa = a.model.stages[s.stage]!.steps;
   const sb = b.model.stages[c.stage]!.steps;
   let n = 0;
-  for (let i = s.ordinal, j = c.ordinal; i < sa.length && j < sb.length; i++, j++) {
+  for (let i = s.ordinal + skip, j = c.ordinal + skip; i < sa.length && j < sb.length; i++, j++) {
     if (a.model.steps[sa[i]!]!.instruction !== b.model.steps[sb[j]!]!.instruction) break;
     n++;
   }
@@ -207,8 +279,22 @@ export function sharedLayers(members: SharedMember[]): SharingReport {
         // a divergence: the parent is shared (or the same base), and b has this step written the same on it
         const parentShared = pkey.startsWith('base:') || b.byKey.has(pkey);
         if (!parentShared) continue;
-        const c = (b.byParent.get(pkey) ?? []).find((x) => x.keyword === s.keyword && x.instruction === s.instruction);
-        if (!c) continue;
+        const onParent = b.byParent.get(pkey) ?? [];
+        const c = onParent.find((x) => x.keyword === s.keyword && x.instruction === s.instruction);
+        if (!c) {
+          const f = sameFrontend ? onParent.find((x) => sameButFormatting(a, s, b, x)) : undefined;
+          if (f)
+            res.divergences.push({
+              member: i,
+              step: s.id,
+              line: s.line,
+              other: ref(j, f),
+              reasons: [{ kind: 'formatting', message: `it runs the same commands as line ${f.line + 1} of ${b.m.name}, written with other spacing or line breaks: BuildKit keys a RUN by its exact text` }],
+              lost: 1 + lostSteps(a, s, b, f, 1),
+              otherText: sourceText(b, f),
+            });
+          continue;
+        }
         if (!sameFrontend) {
           // said once per pair, at the first step of a chain that would otherwise be shared
           if (!hit || !pkey.startsWith('base:')) continue;
@@ -273,4 +359,26 @@ export function divergencesJson(ms: MemberSharing): object[] {
     reasons: d.reasons.map((r) => ({ kind: r.kind, message: r.message, ...(r.name ? { name: r.name } : {}), ...(r.paths ? { paths: r.paths, count: r.count } : {}) })),
     lostSteps: d.lost,
   }));
+}
+
+/** Another build of the workspace, for `check` (CheckOptions.siblings); without a context it shares this build's. */
+export interface SiblingBuild {
+  name: string;
+  dockerfile: string;
+  text: string;
+  buildArgs?: Record<string, string>;
+  target?: string;
+  context?: ContextSnapshot;
+}
+
+/** This build (its text, model, context and options) compared with its siblings. */
+export function siblingSharing(text: string, model: Model, ctx: ContextSnapshot | null, options: AnalyzeOptions & { dockerfile?: string | null; siblings?: SiblingBuild[] }): MemberSharing {
+  const context = ctx ?? new MemoryContext('none');
+  const { buildArgs: _a, target: _t, ...common } = options;
+  const analyzeOnly = { buildkitVersion: common.buildkitVersion, platform: common.platform, buildPlatform: common.buildPlatform };
+  const members: SharedMember[] = [
+    { name: 'this build', dockerfile: options.dockerfile ?? 'Dockerfile', text, context, options: { ...analyzeOnly, buildArgs: options.buildArgs ?? {}, ...(options.target ? { target: options.target } : {}) }, model },
+    ...(options.siblings ?? []).map((b) => ({ name: b.name, dockerfile: b.dockerfile, text: b.text, context: b.context ?? context, options: { ...analyzeOnly, buildArgs: b.buildArgs ?? {}, ...(b.target ? { target: b.target } : {}) } })),
+  ];
+  return sharedLayers(members).members[0]!;
 }
