@@ -242,14 +242,14 @@ export async function runCache(argv: string[]): Promise<number> {
   const plan = prunePlan(r, a.keepStorage);
   let result: PruneResult | null = null;
   let kept: string[] = [];
-  if (a.yes && plan.records.length) {
+  if (a.yes) {
     // Read again and delete only what is still stale: a build since the listing may have used a record.
     const again = await report(docker, dfs);
     const still = new Set(again.records.filter((x) => x.stale).map((x) => x.id));
     const ids = plan.records.filter((x) => still.has(x.id)).map((x) => x.id);
     kept = plan.records.filter((x) => !still.has(x.id)).map((x) => x.id);
     try {
-      result = await pruneRecords(docker, ids);
+      result = ids.length ? await pruneRecords(docker, ids) : { deleted: [], reclaimed: 0, kept: [] };
     } catch (e) {
       if (e instanceof DockerError) throw new CliError(e.message);
       throw e;
@@ -267,7 +267,7 @@ export async function runCache(argv: string[]): Promise<number> {
   } else {
     const lines = [head, '', ...planText(plan, r, !a.yes, a.keepStorage)];
     if (!a.yes && plan.records.length) lines.push('', 'Dry run: nothing deleted. Run again with --yes to delete these records.');
-    if (result) {
+    if (result && plan.records.length) {
       lines.push('', `Deleted ${result.deleted.length} records, ${size(result.reclaimed)} reclaimed.`);
       if (result.kept.length) lines.push(`Not deleted (used again since the listing, or still held): ${result.kept.join(', ')}`);
     }
