@@ -226,6 +226,7 @@ describe('build cache on the real daemon', { skip }, () => {
     writeFileSync(join(dir, 'src/app.txt'), 'v3\n');
     const v3 = buildAll();
     const s3 = dockerDf();
+    await recordDf('df3');
     writeFileSync(join(dir, 'src/app.txt'), 'v2: edited\n');
     for (const f of FILES) {
       // the revert builds from the cache: the v2 records are used again
