@@ -14,6 +14,7 @@ import { renderGraphHtml } from './html';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
 import { graphSharing } from './shared';
+import { runCache } from './cache';
 
 const VERSION = '0.1.0';
 
@@ -34,6 +35,8 @@ Usage:
                     [--build-arg K=V ...] [--target STAGE] [--platform P] [--buildkit-version V]
                     [--baseline-build-arg K=V ... | --no-baseline-build-args] [--baseline-target STAGE]
                     [--baseline-platform P] [--format text|json]
+  layerwise cache   [PATH ...] [--format text|json]
+  layerwise cache prune [PATH ...] [--dry-run (default) | --yes] [--keep-storage SIZE] [--format text|json]
 
   DOCKERFILE defaults to ./Dockerfile (a directory means DIR/Dockerfile); --context defaults to the Dockerfile's
   directory. Relative paths resolve against the current directory, like docker build.
@@ -60,6 +63,11 @@ Usage:
   import-build LOG      map a docker build --progress=plain or --progress=rawjson log (- for stdin) onto the
                         Dockerfile: cached/executed and duration per step, and where explain --since HEAD
                         (or --changed) disagrees with the real build.
+  cache                 the Docker daemon's build cache (the daemon the docker CLI would use: DOCKER_HOST, else the
+                        current docker context): each step's cached records, size, last use, use count; cache
+                        mounts; stale records (older generations of a step); what maps onto no step.
+  cache prune           lists the stale records it would delete; --yes deletes them (POST /build/prune, one record
+                        at a time); --keep-storage SIZE deletes the least recently used stale ones down to SIZE.
 
 Exit codes: 0 success (check: nothing at or above the threshold), 1 check found issues, 2 usage or input error.`;
 
@@ -169,6 +177,7 @@ function useColor(): boolean {
 export async function main(argv: string[], opts: { workerScript?: string } = {}): Promise<number> {
   let a: ParsedArgs;
   try {
+    if (argv[0] === 'cache') return await runCache(argv.slice(1));
     a = parseArgs(argv);
     if (a.command === 'help') {
       process.stdout.write(HELP + '\n');
