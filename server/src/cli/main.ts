@@ -15,6 +15,7 @@ import { runHistory } from './history';
 import { runImportBuild } from './import-build';
 import { graphSharing } from './shared';
 import { runCache } from './cache';
+import { runLayers } from './layers';
 
 const VERSION = '0.1.0';
 
@@ -36,6 +37,7 @@ Usage:
                     [--baseline-build-arg K=V ... | --no-baseline-build-args] [--baseline-target STAGE]
                     [--baseline-platform P] [--format text|json]
   layerwise cache   [PATH ...] [--format text|json]
+  layerwise layers  IMAGE [DOCKERFILE] [--build-arg K=V ...] [--target STAGE] [--format text|json]
   layerwise cache prune [PATH ...] [--dry-run (default) | --yes] [--keep-storage SIZE] [--format text|json]
 
   DOCKERFILE defaults to ./Dockerfile (a directory means DIR/Dockerfile); --context defaults to the Dockerfile's
@@ -68,6 +70,9 @@ Usage:
                         mounts; stale records (older generations of a step); what maps onto no step.
   cache prune           lists the stale records it would delete; --yes deletes them (POST /build/prune, one record
                         at a time); --keep-storage SIZE deletes the least recently used stale ones down to SIZE.
+  layers IMAGE          each layer of a built image (read from the daemon's export of it), the Dockerfile step
+                        that made it (given DOCKERFILE), its size and its wasted bytes: files a later layer
+                        deletes or overwrites, which every copy of the image still carries.
 
 Exit codes: 0 success (check: nothing at or above the threshold), 1 check found issues, 2 usage or input error.`;
 
@@ -178,6 +183,7 @@ export async function main(argv: string[], opts: { workerScript?: string } = {})
   let a: ParsedArgs;
   try {
     if (argv[0] === 'cache') return await runCache(argv.slice(1));
+    if (argv[0] === 'layers') return await runLayers(argv.slice(1));
     a = parseArgs(argv);
     if (a.command === 'help') {
       process.stdout.write(HELP + '\n');
