@@ -62,7 +62,9 @@ export function registerHover(s: ServerState): void {
       const f = step ? await s.forecasts.forHover(doc.uri) : null;
       const first = step && f ? forecastLine(f, a.version, step.line) : null;
       const shared = step ? await sharingHoverFor(s, a, step) : [];
-      const body = shared.length ? value + '\n\n' + shared.join('\n') : value;
+      // right under the step's heading line, where it is seen without scrolling
+      const cut = value.indexOf('\n');
+      const body = !shared.length ? value : cut < 0 ? value + '\n\n' + shared.join('\n') : value.slice(0, cut) + '\n\n' + shared.join('\n') + '\n' + value.slice(cut);
       return { contents: { kind: 'markdown', value: first ? first + '\n\n' + body : body } };
     }),
   );

@@ -55,6 +55,7 @@ export function sharingHover(ms: MemberSharing, step: Step): string[] {
     for (const r of refs) out.push(`- ${r.name}: \`${r.dockerfile}\` line ${r.line}`);
   }
   const divs = ms.divergences.filter((d) => d.step === step.id);
+  if (divs.length && out.length) out.push('');
   if (divs.length) out.push(`**Diverges** — written as in ${plural(new Set(divs.map((d) => d.other.name)).size, 'other build')}, on a shared parent, but keyed differently:`);
   for (const d of divs) {
     out.push(`- from ${d.other.name} (\`${d.other.dockerfile}\` line ${d.other.line}): ${d.reasons.map((r) => r.message).join('; ')}${d.lost > 1 ? ` — ${d.lost} steps written the same are not shared` : ''}`);
