@@ -241,18 +241,24 @@ async function runSuite() {
   }
 }
 
+/** code-server on `workspace` with the extension under development, and a browser page showing its explorer. */
+async function openWorkbench(tmp, workspace) {
+  const cs = await startCodeServer(tmp, workspace);
+  const ctx = await launchBrowser(tmp);
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  await page.goto(workbenchUrl(cs.port, workspace, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
+  return { cs, ctx, page };
+}
+
 async function runScreenshots(dir) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-vscode-ui-'));
   const workspace = path.join(tmp, 'workspace');
   copyDir(path.join(ROOT, 'test/vscode/fixture'), workspace);
   fs.mkdirSync(dir, { recursive: true });
-  const cs = await startCodeServer(tmp, workspace);
-  const ctx = await launchBrowser(tmp);
+  const { cs, ctx, page } = await openWorkbench(tmp, workspace);
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    await page.goto(workbenchUrl(cs.port, workspace, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
     // open the Dockerfile from the explorer
     const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^Dockerfile$/ }).first();
     await row.dblclick();
@@ -301,13 +307,8 @@ async function runSharedShot(dir) {
   const { sharedFixture } = await import(path.join(ROOT, 'out/test/sharedfixture.js'));
   const workspace = sharedFixture();
   fs.mkdirSync(dir, { recursive: true });
-  const cs = await startCodeServer(tmp, workspace);
-  const ctx = await launchBrowser(tmp);
+  const { cs, ctx, page } = await openWorkbench(tmp, workspace);
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    await page.goto(workbenchUrl(cs.port, workspace, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^api$/ }).first().click();
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^Dockerfile$/ }).first().dblclick();
     await page.waitForSelector('.editor-instance .monaco-editor .view-lines', { timeout: 30000 });

@@ -10,7 +10,7 @@ import type { AnalyzeOptions } from '../engine/model';
 import type { SharedMember } from '../engine/shared';
 import { isDockerfileName } from './discover';
 import { loadDiskContext } from './disk';
-import type { ProjectFiles, ProjectMatch } from './projects';
+import { samePath, type ProjectFiles, type ProjectMatch } from './projects';
 
 export interface WorkspaceBuild {
   /** `compose.yaml service "web"`, `docker-bake.hcl target "api"`, or the Dockerfile's name. */
@@ -71,15 +71,6 @@ export function workspaceBuilds(dockerfile: string, projects: ProjectFiles, stop
     builds.push({ name: n, dockerfile: f, contextDir: dir, buildArgs: {} });
   }
   return { builds, project: null, problems };
-}
-
-function samePath(a: string, b: string): boolean {
-  if (a === b) return true;
-  try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
-  } catch {
-    return false;
-  }
 }
 
 const sameArgs = (a: Record<string, string>, b: Record<string, string>): boolean => {
