@@ -174,5 +174,6 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
       if (shared) for (const l of sharingTextLines(shared.sharing, id)) out.push(c.dim(`        ${l}`));
     }
   }
+  for (const p of shared?.problems ?? []) out.push(c.yellow(`note: shared layers: ${p}`));
   return out.join('\n') + '\n';
 }

@@ -125,12 +125,18 @@ export function loadMembers(
     }
     const key = b.contextDir + '\u0000' + b.dockerfile;
     let ctx = contexts.get(key);
+    let why = 'could not be read';
     if (ctx === undefined) {
-      ctx = src.contextFor ? src.contextFor(b.contextDir, b.dockerfile) : loadDiskContext(b.contextDir, { dockerfilePath: b.dockerfile });
+      try {
+        ctx = src.contextFor ? src.contextFor(b.contextDir, b.dockerfile) : loadDiskContext(b.contextDir, { dockerfilePath: b.dockerfile });
+      } catch (e) {
+        ctx = null;
+        why = (e as Error).message.split('\n')[0] ?? why;
+      }
       contexts.set(key, ctx);
     }
     if (!ctx) {
-      problems.push(`${b.name}: its build context ${src.display(b.contextDir)} could not be read`);
+      problems.push(`${b.name}: its build context ${src.display(b.contextDir)}: ${why}`);
       continue;
     }
     members.push({ name: b.name, dockerfile: src.display(b.dockerfile), text, context: ctx, options: { ...(src.options ?? {}), buildArgs: b.buildArgs, ...(b.target ? { target: b.target } : {}) } });

@@ -34,8 +34,18 @@ export async function documentSharing(s: ServerState, a: DocAnalysis): Promise<M
     options: common,
   });
   if (members.length < 2) return null;
-  return sharedLayers(members).members[0]!;
+  // the same texts, options and context snapshots as the last hover of this document: the same answer
+  const key = JSON.stringify(members.map((m) => [m.name, m.dockerfile, m.text, m.options]));
+  const last = memo.get(a.uri);
+  if (last && last.key === key && last.contexts.length === members.length && last.contexts.every((c, i) => c === members[i]!.context)) return last.value;
+  const value = sharedLayers(members).members[0]!;
+  memo.set(a.uri, { key, contexts: members.map((m) => m.context), value });
+  if (memo.size > 64) memo.delete(memo.keys().next().value!);
+  return value;
 }
+
+/** The last comparison per document (its inputs: texts and options as a key, context snapshots by identity). */
+const memo = new Map<string, { key: string; contexts: ContextSnapshot[]; value: MemberSharing }>();
 
 const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
 
