@@ -6,6 +6,8 @@
 //   node scripts/vscode-test.mjs                  run the mocha suite (exit 0 pass, 1 fail, 77 editors missing)
 //   node scripts/vscode-test.mjs --screenshots D  also take UI screenshots (squiggle, hover, quick fix) into D
 //   node scripts/vscode-test.mjs --ui-only D      only the screenshots
+//   node scripts/vscode-test.mjs --shared-shot D  only the shared-layers hover (shared-hover.png) on the compose
+//                                                 fixture of test/sharedfixture.ts (after npm run compile-tests)
 //
 // Editors come from scripts/editors.sh (cache: ${LAYERWISE_CACHE:-~/.cache/layerwise}); override with
 // LAYERWISE_CODE_SERVER (entry.js), LAYERWISE_NODE24 (node binary), LAYERWISE_CHROMIUM.
@@ -239,18 +241,24 @@ async function runSuite() {
   }
 }
 
+/** code-server on `workspace` with the extension under development, and a browser page showing its explorer. */
+async function openWorkbench(tmp, workspace) {
+  const cs = await startCodeServer(tmp, workspace);
+  const ctx = await launchBrowser(tmp);
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  await page.goto(workbenchUrl(cs.port, workspace, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
+  return { cs, ctx, page };
+}
+
 async function runScreenshots(dir) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-vscode-ui-'));
   const workspace = path.join(tmp, 'workspace');
   copyDir(path.join(ROOT, 'test/vscode/fixture'), workspace);
   fs.mkdirSync(dir, { recursive: true });
-  const cs = await startCodeServer(tmp, workspace);
-  const ctx = await launchBrowser(tmp);
+  const { cs, ctx, page } = await openWorkbench(tmp, workspace);
   try {
-    const page = ctx.pages()[0] ?? (await ctx.newPage());
-    await page.goto(workbenchUrl(cs.port, workspace, [['extensionDevelopmentPath', ROOT], ['skipWelcome', 'true']]));
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60000 });
     // open the Dockerfile from the explorer
     const row = page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^Dockerfile$/ }).first();
     await row.dblclick();
@@ -293,12 +301,46 @@ async function runScreenshots(dir) {
   }
 }
 
+/** The shared-layers hover on the compose fixture of the shared-layers tests: `api/Dockerfile` line 6. */
+async function runSharedShot(dir) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-vscode-shared-'));
+  const { sharedFixture } = await import(path.join(ROOT, 'out/test/sharedfixture.js'));
+  const workspace = sharedFixture();
+  fs.mkdirSync(dir, { recursive: true });
+  const { cs, ctx, page } = await openWorkbench(tmp, workspace);
+  try {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^api$/ }).first().click();
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: /^Dockerfile$/ }).first().dblclick();
+    await page.waitForSelector('.editor-instance .monaco-editor .view-lines', { timeout: 30000 });
+    await page.waitForSelector('.codelens-decoration', { timeout: 60000 }).catch(() => log('no code lens seen'));
+    const line = page.locator('.editor-instance .view-line', { hasText: 'FLAVOR" > /flavor' }).first();
+    const box = await line.boundingBox();
+    await page.mouse.move(box.x + 40, box.y + box.height / 2);
+    const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Shared layer' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 20000 });
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(dir, 'shared-hover.png') });
+    const text = await hover.innerText();
+    log('shared hover: ' + JSON.stringify(text.slice(0, 600)));
+    return /Shared layer/.test(text) && /Diverges/.test(text) ? 0 : 1;
+  } finally {
+    await ctx.close().catch(() => undefined);
+    await cs.stop();
+    if (!process.env.LAYERWISE_VSCODE_KEEP) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.rmSync(workspace, { recursive: true, force: true });
+    }
+  }
+}
+
 async function main() {
   const missing = editorsMissing();
   if (missing.length) {
     log(`editors missing: ${missing.join(', ')} — run scripts/editors.sh install`);
     return EXIT_MISSING;
   }
+  const sharedIdx = args.indexOf('--shared-shot');
+  if (sharedIdx >= 0) return await runSharedShot(path.resolve(args[sharedIdx + 1] ?? 'docs/screenshots'));
   let code = 0;
   if (!uiOnly) {
     const t0 = Date.now();

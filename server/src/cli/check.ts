@@ -2,7 +2,8 @@
 // --fix apply every safe fix in place (Dockerfile and ignore file).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { check, fixAll, RULES, docsUrl, ConfigError, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
+import { check, fixAll, RULES, docsUrl, ConfigError, type CheckOptions, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
+import { checkSiblings } from './shared';
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
 import { globMatcher } from '../engine/glob';
 import { CliError, requireFormats, type ParsedArgs } from './args';
@@ -102,20 +103,26 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
     const per = config.dockerfiles[relToCfg] ?? {};
     const df = readDockerfile(file);
     const contextDir = path.resolve(a.context ?? (per.context ? path.resolve(cfgBase, per.context) : path.dirname(file)));
-    // one crawl per context and ignore file: Dockerfiles sharing a context share the snapshot
-    const ignoreKey = ignoreFileCandidates(contextDir, file).find((c) => fs.existsSync(c.file))?.file ?? '';
-    let ctx = ctxCache.get(contextDir + '\0' + ignoreKey);
-    if (!ctx) {
-      ctx = loadDiskContext(contextDir, { dockerfilePath: file });
-      ctxCache.set(contextDir + '\0' + ignoreKey, ctx);
-    }
-    const options = {
+    // one crawl per context and ignore file: Dockerfiles sharing a context (and the workspace's other builds) share it
+    const contextFor = (dir: string, dockerfile: string): ContextSnapshot => {
+      const key = dir + '\0' + (ignoreFileCandidates(dir, dockerfile).find((c) => fs.existsSync(c.file))?.file ?? '');
+      let c = ctxCache.get(key);
+      if (!c) {
+        c = loadDiskContext(dir, { dockerfilePath: dockerfile });
+        ctxCache.set(key, c);
+      }
+      return c;
+    };
+    let ctx = contextFor(contextDir, file);
+    const options: CheckOptions = {
       buildArgs: { ...config.buildArgs, ...(per.buildArgs ?? {}), ...a.buildArgs },
       target: a.target ?? per.target ?? config.target,
       buildkitVersion: a.buildkitVersion,
       severities: config.rules,
       dockerfile: dockerfileInContext(contextDir, file),
     };
+    // the other builds of the workspace, for needless-divergence
+    if (config.rules['needless-divergence'] !== 'off') options.siblings = checkSiblings(file, df.text, contextDir, ctx, options, contextFor).siblings;
     const r: FileResult = { dockerfile: rel(file), abs: file, context: rel(contextDir), text: df.text, model: null as unknown as Model, findings: [], problems: ctx.problems.map((p) => p.message) };
     if (a.fix) {
       const fixed = fixAll(df.text, ctx, options);

@@ -13,6 +13,9 @@ import { runCheck, writeReport } from './check';
 import { renderGraphHtml } from './html';
 import { runHistory } from './history';
 import { runImportBuild } from './import-build';
+import { graphSharing } from './shared';
+import { runCache } from './cache';
+import { runLayers } from './layers';
 
 const VERSION = '0.1.0';
 
@@ -33,6 +36,9 @@ Usage:
                     [--build-arg K=V ...] [--target STAGE] [--platform P] [--buildkit-version V]
                     [--baseline-build-arg K=V ... | --no-baseline-build-args] [--baseline-target STAGE]
                     [--baseline-platform P] [--format text|json]
+  layerwise cache   [PATH ...] [--format text|json]
+  layerwise layers  IMAGE [DOCKERFILE] [--build-arg K=V ...] [--target STAGE] [--format text|json]
+  layerwise cache prune [PATH ...] [--dry-run (default) | --yes] [--keep-storage SIZE] [--format text|json]
 
   DOCKERFILE defaults to ./Dockerfile (a directory means DIR/Dockerfile); --context defaults to the Dockerfile's
   directory. Relative paths resolve against the current directory, like docker build.
@@ -59,6 +65,14 @@ Usage:
   import-build LOG      map a docker build --progress=plain or --progress=rawjson log (- for stdin) onto the
                         Dockerfile: cached/executed and duration per step, and where explain --since HEAD
                         (or --changed) disagrees with the real build.
+  cache                 the Docker daemon's build cache (the daemon the docker CLI would use: DOCKER_HOST, else the
+                        current docker context): each step's cached records, size, last use, use count; cache
+                        mounts; stale records (older generations of a step); what maps onto no step.
+  cache prune           lists the stale records it would delete; --yes deletes them (POST /build/prune, one record
+                        at a time); --keep-storage SIZE deletes the least recently used stale ones down to SIZE.
+  layers IMAGE          each layer of a built image (read from the daemon's export of it), the Dockerfile step
+                        that made it (given DOCKERFILE), its size and its wasted bytes: files a later layer
+                        deletes or overwrites, which every copy of the image still carries.
 
 Exit codes: 0 success (check: nothing at or above the threshold), 1 check found issues, 2 usage or input error.`;
 
@@ -138,7 +152,8 @@ function runGraph(a: ParsedArgs): number {
   }
   const fmt = a.format as GraphFormat;
   if (!['text', 'json', 'dot'].includes(fmt)) throw new CliError(`--format ${a.format} is not available for graph (text, json, dot, html)`);
-  process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor()));
+  const shared = fmt === 'dot' ? undefined : graphSharing(df.path, df.text, contextDir, ctx, model, buildOptions(a, 'current'), Object.keys(a.buildArgs).length > 0 || a.target !== undefined);
+  process.stdout.write(renderGraph(model, ctx, { dockerfile: df.display, context: displayPath(contextDir) }, fmt, useColor(), shared));
   return 0;
 }
 
@@ -167,6 +182,8 @@ function useColor(): boolean {
 export async function main(argv: string[], opts: { workerScript?: string } = {}): Promise<number> {
   let a: ParsedArgs;
   try {
+    if (argv[0] === 'cache') return await runCache(argv.slice(1));
+    if (argv[0] === 'layers') return await runLayers(argv.slice(1));
     a = parseArgs(argv);
     if (a.command === 'help') {
       process.stdout.write(HELP + '\n');

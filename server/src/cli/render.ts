@@ -1,6 +1,9 @@
 // Output of `layerwise explain` and `layerwise graph`: text for people, JSON for machines, DOT for graphviz.
 import { explanationJson, impactOf, stepReads, type ContextSnapshot, type ExplanationMeta as ExplainMeta, type Explanation, type Model, type StepStatus } from '../engine';
 
+import { sharedWithJson } from '../engine/shared';
+import { sharingJson, sharingTextLines, type GraphSharing } from './shared';
+
 export type GraphFormat = 'text' | 'json' | 'dot';
 
 
@@ -69,7 +72,7 @@ export function renderExplainText(e: Explanation, meta: ExplainMeta, color: bool
   return out.join('\n') + '\n';
 }
 
-export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfile: string; context: string }, fmt: GraphFormat, color: boolean): string {
+export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfile: string; context: string }, fmt: GraphFormat, color: boolean, shared?: GraphSharing): string {
   const reads = stepReads(model, ctx);
   const impact = model.steps.map((s) => impactOf(model, s.id));
   if (fmt === 'json') {
@@ -105,7 +108,9 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
               remote: s.remote ?? null,
             },
             missReruns: { steps: impact[s.id]!.rebuilt.map((i) => model.steps[i]!.line + 1), maybe: impact[s.id]!.maybe.map((i) => model.steps[i]!.line + 1) },
+            sharedWith: sharedWithJson(shared?.sharing.sharedWith.get(s.id)),
           })),
+          ...(shared ? { sharing: sharingJson(shared) } : {}),
         },
         null,
         2,
@@ -166,7 +171,9 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
       const im = impact[id]!;
       out.push(c.dim(`        reads: ${inputs.length ? inputs.join('; ') : 'nothing but the previous step'}`));
       out.push(c.dim(`        a miss reruns ${im.rebuilt.length} later step${im.rebuilt.length === 1 ? '' : 's'}${im.maybe.length ? ` (+${im.maybe.length} that may)` : ''}`));
+      if (shared) for (const l of sharingTextLines(shared.sharing, id)) out.push(c.dim(`        ${l}`));
     }
   }
+  for (const p of shared?.problems ?? []) out.push(c.yellow(`note: shared layers: ${p}`));
   return out.join('\n') + '\n';
 }

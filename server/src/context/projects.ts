@@ -69,7 +69,8 @@ function statKey(file: string): string | null {
   }
 }
 
-function samePath(a: string, b: string): boolean {
+/** The same file or folder (a link and its target are the same). */
+export function samePath(a: string, b: string): boolean {
   if (a === b) return true;
   try {
     return fs.realpathSync(a) === fs.realpathSync(b);

@@ -6,6 +6,7 @@ import { analyze, type AnalyzeOptions, type Model } from './model';
 import { RULES } from './rules';
 import { proveFix } from './fixsafety';
 import type { Finding, RuleContext, Severity } from './rules/types';
+import { siblingSharing, type SiblingBuild } from './shared';
 
 export interface CheckOptions extends AnalyzeOptions {
   /** Per-rule severity overrides; 'off' disables a rule. */
@@ -15,6 +16,9 @@ export interface CheckOptions extends AnalyzeOptions {
    * Default `Dockerfile` (what `docker build` reads without `-f`).
    */
   dockerfile?: string | null;
+  /** The other builds of the workspace (compose services, bake targets, sibling Dockerfiles), for the rules that
+   *  compare with them (`needless-divergence`). */
+  siblings?: SiblingBuild[];
 }
 
 export interface CheckResult {
@@ -46,9 +50,20 @@ export function buildRuleContext(text: string, model: Model, ctx: ContextSnapsho
   };
 }
 
+/** Options for `analyze` (its memo keys hold the options: the siblings' texts and contexts do not belong there). */
+function withoutSiblings(options: CheckOptions): CheckOptions {
+  if (!options.siblings) return options;
+  const { siblings: _s, ...rest } = options;
+  return rest;
+}
+
 export function check(text: string, ctx: ContextSnapshot | null, options: CheckOptions = {}, model?: Model, prepared?: PreparedInputs): CheckResult {
-  const m = model ?? analyze(text, options);
+  const m = model ?? analyze(text, withoutSiblings(options));
   const rc = buildRuleContext(text, m, ctx, prepared, options.dockerfile === undefined ? 'Dockerfile' : options.dockerfile);
+  if (options.siblings?.length) {
+    rc.shared = siblingSharing(text, m, ctx, options);
+    rc.reshare = (t) => siblingSharing(t, analyze(t, withoutSiblings(options)), ctx, options);
+  }
   const all: Finding[] = [];
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];

@@ -298,6 +298,8 @@ interface FullForm {
   snap: ContextSnapshot;
   ig: DockerIgnore;
   gran: 'exact' | 'git';
+  /** Bind-mount sources too (absolute keys, `contentKeys`): a pairwise comparison needs only the changed paths. */
+  binds?: boolean;
 }
 
 function fullContent(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
@@ -385,7 +387,7 @@ function computeKeys(
     const readKey = (ch: Map<string, { before: State; after: State }>): string => {
       const content: string[] = [];
       for (const r0 of step.contextReads) {
-        if (full && r0.via !== 'bind' && r0.sources.some((x) => full.sources.has(x))) {
+        if (full && (r0.via !== 'bind' || full.binds) && r0.sources.some((x) => full.sources.has(x))) {
           content.push(r0.sources.map((x) => (full.sources.has(x) ? fullContent(full, r0, x, ch, side) : symbolic({ ...r0, sources: [x] }, ch, side, snaps))).join('|'));
           continue;
         }
@@ -416,6 +418,19 @@ function computeKeys(
     opt[step.id] = hash(parentO + '\u0003' + step.op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002'));
   }
   return { strict, opt };
+}
+
+/**
+ * Keys of a model's steps that do not depend on a baseline: every context read is keyed by the full content it selects
+ * in `ctx` (the FullForm naming, as BuildKit's content hash names it), so the keys of two Dockerfiles, built from the
+ * same or different contexts, are equal exactly when BuildKit's would be (engine/shared.ts). Steps of stages the
+ * target does not need get keys too; callers skip them.
+ */
+export function contentKeys(model: Model, ctx: ContextSnapshot): string[] {
+  const sources = new Set<string>();
+  for (const step of model.steps) for (const r of step.contextReads) for (const s of r.sources) sources.add(s);
+  const full: FullForm = { sources, snap: ctx, ig: parseDockerignore(ctx.ignoreFile?.text ?? ''), gran: ctx.modeGranularity, binds: true };
+  return computeKeys(model, new Map(), 'after', [ctx], full).strict;
 }
 
 /** The changed paths a read selects, with their state on one side (full paths: both sides select the same). */

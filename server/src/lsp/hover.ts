@@ -4,6 +4,7 @@ import type { DocAnalysis } from './analysis';
 import { ignoreHover, patternAtLine } from './ignoredoc';
 import { configAtLine, configHover, lensTitle, stageAtFromLine, stageHover, stepAtLine, stepHover } from './present';
 import { forecastLine } from './forecast';
+import { sharingHoverFor } from './shared';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -60,7 +61,11 @@ export function registerHover(s: ServerState): void {
       const step = stepAtLine(a.model, line);
       const f = step ? await s.forecasts.forHover(doc.uri) : null;
       const first = step && f ? forecastLine(f, a.version, step.line) : null;
-      return { contents: { kind: 'markdown', value: first ? first + '\n\n' + value : value } };
+      const shared = step ? await sharingHoverFor(s, a, step) : [];
+      // right under the step's heading line, where it is seen without scrolling
+      const cut = value.indexOf('\n');
+      const body = !shared.length ? value : cut < 0 ? value + '\n\n' + shared.join('\n') : value.slice(0, cut) + '\n\n' + shared.join('\n') + '\n' + value.slice(cut);
+      return { contents: { kind: 'markdown', value: first ? first + '\n\n' + body : body } };
     }),
   );
 

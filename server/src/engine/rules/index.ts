@@ -11,6 +11,7 @@ import { costlyStepAfterVolatileCopy } from './costly-step-after-volatile-copy';
 import { missingCacheMount } from './missing-cache-mount';
 import { mutableBaseImage } from './mutable-base-image';
 import { unpinnedRemoteSource } from './unpinned-remote-source';
+import { needlessDivergence } from './needless-divergence';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
@@ -26,6 +27,7 @@ export const RULES: Rule[] = [
   unpinnedRemoteSource,
   mutableBaseImage,
   cacheBustPattern,
+  needlessDivergence,
 ];
 
 export function ruleById(id: string): Rule | undefined {

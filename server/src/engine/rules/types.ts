@@ -5,6 +5,7 @@ import type { StepReads } from '../inputs';
 import type { Model } from '../model';
 import type { Range } from '../parse';
 import type { FixEffect } from '../fixsafety';
+import type { MemberSharing } from '../shared';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -61,6 +62,10 @@ export interface RuleContext {
   ignoreText: string | null;
   /** The Dockerfile built, relative to the context (null when outside it); `Dockerfile` unless told otherwise. */
   dockerfile: string | null;
+  /** This build compared with the other builds of its workspace (engine/shared.ts), when the caller gave them. */
+  shared?: MemberSharing | null;
+  /** The same comparison for another text of this Dockerfile (a fix's proof). */
+  reshare?: (text: string) => MemberSharing;
 }
 
 export interface Rule {

@@ -1,0 +1,445 @@
+// What the builder's cache holds, mapped onto Dockerfile steps, and which of it is stale. Pure: the records come
+// from the Engine API (`GET /system/df`, build-cache part) through the context layer; Dockerfiles come as models.
+//
+// How records are mapped (learned from real dockerd 20.10 answers and BuildKit's sources; docs/build-cache.md):
+// a record's description is written by the op that made it and names the instruction only for RUN —
+// `mount / from exec <argv joined by spaces>` (solver/llbsolver/ops/exec.go), `cached mount <target> from exec
+// <argv>` for a cache mount (type exec.cachemount) — while every file operation (COPY, ADD, WORKDIR) says only
+// `fileop target`, image bases say `pulled from <ref>` (BuildKit) or `from local <ref>` (dockerd's image store),
+// context transfers `local source for <name>` (type source.local). What does identify a record is its place:
+// each step's snapshot is a child of the previous step's (`Parent`, or `Parents` from API 1.42). So a stage is a
+// path in the record tree: base image, then one record per step, and a record maps onto a step when the path from
+// its root matches the stage's steps up to there (kinds, and the exact argv of every RUN) and its subtree agrees
+// with exactly one such place. Anything else is unmapped, with a reason — never a guess.
+import type { Model, Step } from './model';
+
+export interface CacheRecord {
+  id: string;
+  parents: string[];
+  type: string;
+  description: string;
+  bytes: number;
+  inUse: boolean;
+  shared: boolean;
+  createdAt: string;
+  lastUsedAt: string | null;
+  usageCount: number;
+}
+
+/** The build-cache part of a `GET /system/df` answer (either API shape) as records; junk entries are skipped. */
+export function recordsFromDf(df: unknown): { records: CacheRecord[]; skipped: number } {
+  const list = (df && typeof df === 'object' ? (df as { BuildCache?: unknown }).BuildCache : undefined);
+  const records: CacheRecord[] = [];
+  let skipped = 0;
+  if (!Array.isArray(list)) return { records, skipped };
+  for (const r of list as Record<string, unknown>[]) {
+    if (!r || typeof r !== 'object' || typeof r.ID !== 'string' || !r.ID) { skipped++; continue; }
+    const parents = Array.isArray(r.Parents) ? (r.Parents as unknown[]).filter((p): p is string => typeof p === 'string' && !!p)
+      : typeof r.Parent === 'string' && r.Parent ? [r.Parent] : [];
+    records.push({
+      id: r.ID,
+      parents,
+      type: typeof r.Type === 'string' ? r.Type : typeof r.CacheType === 'string' ? r.CacheType : '',
+      description: typeof r.Description === 'string' ? r.Description : '',
+      bytes: typeof r.Size === 'number' && Number.isFinite(r.Size) && r.Size > 0 ? r.Size : 0,
+      inUse: r.InUse === true,
+      shared: r.Shared === true,
+      createdAt: typeof r.CreatedAt === 'string' ? r.CreatedAt : '',
+      lastUsedAt: typeof r.LastUsedAt === 'string' && r.LastUsedAt ? r.LastUsedAt : null,
+      usageCount: typeof r.UsageCount === 'number' ? r.UsageCount : 0,
+    });
+  }
+  return { records, skipped };
+}
+
+export interface CacheDockerfile {
+  /** The path shown and put in JSON. */
+  dockerfile: string;
+  model: Model;
+  /**
+   * How many build configurations (target / build-arg sets) the workspace knows for this Dockerfile: records do
+   * not say which configuration made them, so each step keeps this many newest generations (default 1).
+   */
+  configurations?: number;
+}
+
+/** A place a record maps to: a step, or a stage's FROM (the base image's records). */
+export interface CachePlace {
+  dockerfile: string;
+  /** 1-based line of the instruction. */
+  line: number;
+  instruction: string;
+  kind: 'step' | 'from' | 'cache-mount';
+  /** The step's id in the model (-1 for FROM). */
+  step: number;
+}
+
+export interface MappedRecord extends CacheRecord {
+  places: CachePlace[];
+  /** Why it is not mapped (when `places` is empty). */
+  unmapped?: string;
+  stale: boolean;
+}
+
+export interface CacheStepSummary {
+  line: number;
+  instruction: string;
+  kind: CachePlace['kind'];
+  bytes: number;
+  staleBytes: number;
+  /** Newest last use among its records (ISO), or null. */
+  lastUsed: string | null;
+  usageCount: number;
+  records: string[];
+}
+
+export interface CacheReport {
+  totalBytes: number;
+  staleBytes: number;
+  mappedBytes: number;
+  unmappedBytes: number;
+  records: MappedRecord[];
+  dockerfiles: { dockerfile: string; steps: CacheStepSummary[] }[];
+  /** Unmapped bytes by reason. */
+  unmapped: { reason: string; bytes: number; records: number }[];
+}
+
+type Expect =
+  | { kind: 'image'; ref: string; line: number; instruction: string }
+  | { kind: 'fileop'; step: Step }
+  | { kind: 'exec'; step: Step; desc: string | null };
+
+interface Seq { df: number; stage: number; items: Expect[] }
+
+const EXEC_PREFIX = 'mount / from exec ';
+const CACHE_MOUNT_RE = /^cached mount (\S+) from exec ([\s\S]*)$/;
+
+/** The argv BuildKit runs for a RUN, joined as its record descriptions join it; null when we cannot know it. */
+export function runArgv(step: Step): string | null {
+  if (step.keyword !== 'RUN' || step.heredoc) return null;
+  if (step.argv) return step.argv.join(' ');
+  if (step.script === undefined) return null;
+  return [...step.shell, step.script].join(' ');
+}
+
+function imageLike(r: CacheRecord): boolean {
+  return r.description.startsWith('pulled from ') || r.description.startsWith('from local ');
+}
+
+/** docker.io/library/alpine:3.19@sha256:… -> alpine; ghcr.io/o/x:1 -> ghcr.io/o/x. */
+function repoName(ref: string): string {
+  let r = ref.trim().replace(/@sha256:[0-9a-f]+$/i, '');
+  const slash = r.lastIndexOf('/');
+  const colon = r.lastIndexOf(':');
+  if (colon > slash) r = r.slice(0, colon);
+  r = r.replace(/^docker\.io\//, '').replace(/^index\.docker\.io\//, '').replace(/^library\//, '');
+  return r.toLowerCase();
+}
+
+function imageMatches(r: CacheRecord, ref: string): boolean {
+  if (!imageLike(r)) return false;
+  const named = r.description.replace(/^pulled from |^from local /, '').trim();
+  if (!named) return true; // dockerd's local store names no reference: any image base fits, the steps decide
+  return repoName(named) === repoName(ref);
+}
+
+function matches(r: CacheRecord, e: Expect): boolean {
+  if (r.type !== 'regular' && r.type !== '') return false;
+  if (e.kind === 'image') return false; // roots only (below)
+  if (e.kind === 'fileop') return r.description === 'fileop target';
+  return e.desc !== null && r.description === EXEC_PREFIX + e.desc;
+}
+
+function sequences(dfs: CacheDockerfile[]): Seq[] {
+  const out: Seq[] = [];
+  dfs.forEach((d, di) => {
+    const m = d.model;
+    const memo = new Map<number, Expect[]>();
+    const seqOf = (si: number, depth = 0): Expect[] => {
+      const hit = memo.get(si);
+      if (hit) return hit;
+      const st = m.stages[si]!;
+      let items: Expect[] = [];
+      if (st.base.kind === 'stage' && depth < 64 && st.base.stage !== si) items = [...seqOf(st.base.stage, depth + 1)];
+      else if (st.base.kind === 'image') {
+        items = [{ kind: 'image', ref: st.base.ref, line: st.line, instruction: `FROM ${st.base.ref}${st.name ? ' AS ' + st.name : ''}` }];
+      }
+      for (const id of st.steps) {
+        const s = m.steps[id]!;
+        items.push(s.keyword === 'RUN' ? { kind: 'exec', step: s, desc: runArgv(s) } : { kind: 'fileop', step: s });
+      }
+      memo.set(si, items);
+      return items;
+    };
+    m.stages.forEach((_s, si) => out.push({ df: di, stage: si, items: seqOf(si) }));
+  });
+  return out;
+}
+
+function ts(r: CacheRecord): number {
+  const t = Date.parse(r.lastUsedAt ?? r.createdAt);
+  return Number.isFinite(t) ? t : 0;
+}
+
+/** Identity of a place (one step or one FROM of one Dockerfile). */
+function placeKey(df: number, e: Expect): string {
+  return e.kind === 'image' ? `${df}:from:${e.line}` : `${df}:step:${e.step.id}`;
+}
+
+/** Everything that makes the op at position i of a sequence what it is (base ref + ops): equal -> same records. */
+function signature(seq: Seq, i: number): string {
+  return seq.items.slice(0, i + 1).map((e) => e.kind === 'image' ? 'FROM ' + repoName(e.ref) : e.step.op).join('\n');
+}
+
+export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[]): CacheReport {
+  const byId = new Map(records.map((r) => [r.id, r]));
+  const children = new Map<string, CacheRecord[]>();
+  for (const r of records) {
+    if (r.parents.length !== 1) continue;
+    const p = r.parents[0]!;
+    let l = children.get(p);
+    if (!l) children.set(p, (l = []));
+    l.push(r);
+  }
+  const seqs = sequences(dfs);
+  // cand: record id -> positions (seq index, item index) whose path matches
+  const cand = new Map<string, [number, number][]>();
+  const order: CacheRecord[] = []; // top-down order of records reached
+  const roots = records.filter((r) => r.parents.length === 0 || (r.parents.length === 1 && !byId.has(r.parents[0]!)));
+  for (const r of roots) {
+    const c: [number, number][] = [];
+    seqs.forEach((s, si) => {
+      const first = s.items[0];
+      if (!first) return;
+      if (first.kind === 'image' ? imageMatches(r, first.ref) : matches(r, first)) c.push([si, 0]);
+    });
+    if (c.length) { cand.set(r.id, c); order.push(r); }
+  }
+  for (let k = 0; k < order.length; k++) {
+    const r = order[k]!;
+    const c = cand.get(r.id)!;
+    for (const ch of children.get(r.id) ?? []) {
+      const cc: [number, number][] = [];
+      for (const [si, i] of c) {
+        const next = seqs[si]!.items[i + 1];
+        if (next && matches(ch, next)) cc.push([si, i + 1]);
+      }
+      if (cc.length && !cand.has(ch.id)) { cand.set(ch.id, cc); order.push(ch); }
+    }
+  }
+  // viable: bottom-up, a position survives when some child continues it (or no child continues anything)
+  const viable = new Map<string, [number, number][]>();
+  for (let k = order.length - 1; k >= 0; k--) {
+    const r = order[k]!;
+    const c = cand.get(r.id)!;
+    const kids = (children.get(r.id) ?? []).map((ch) => viable.get(ch.id)).filter((v): v is [number, number][] => !!v && v.length > 0);
+    if (!kids.length) { viable.set(r.id, c); continue; }
+    const kept = c.filter(([si, i]) => kids.some((v) => v.some(([sj, j]) => sj === si && j === i + 1)));
+    viable.set(r.id, kept.length ? kept : c);
+  }
+
+  const out: MappedRecord[] = [];
+  const placeOf = (si: number, i: number): CachePlace => {
+    const s = seqs[si]!;
+    const e = s.items[i]!;
+    const d = dfs[s.df]!;
+    if (e.kind === 'image') return { dockerfile: d.dockerfile, line: e.line + 1, instruction: e.instruction, kind: 'from', step: -1 };
+    return { dockerfile: d.dockerfile, line: e.step.line + 1, instruction: e.step.instruction, kind: 'step', step: e.step.id };
+  };
+  // cache mounts: by target and argv
+  const mountSteps: { df: number; step: Step; target: string; argv: string }[] = [];
+  dfs.forEach((d, di) => {
+    for (const s of d.model.steps) {
+      const argv = runArgv(s);
+      if (argv === null) continue;
+      for (const mt of s.mounts) if (mt.type === 'cache' && mt.target) mountSteps.push({ df: di, step: s, target: mt.target, argv });
+    }
+  });
+
+  for (const r of records) {
+    const m: MappedRecord = { ...r, places: [], stale: false };
+    out.push(m);
+    if (r.type === 'exec.cachemount') {
+      const mm = CACHE_MOUNT_RE.exec(r.description);
+      const hits = mm ? mountSteps.filter((x) => x.target === mm[1] && x.argv === mm[2]) : [];
+      if (hits.length) m.places = hits.map((h) => ({ dockerfile: dfs[h.df]!.dockerfile, line: h.step.line + 1, instruction: h.step.instruction, kind: 'cache-mount', step: h.step.id }));
+      else m.unmapped = mm ? 'cache mount of a RUN no Dockerfile here has' : 'cache mount (description not understood)';
+      continue;
+    }
+    const v = viable.get(r.id);
+    if (!v || !v.length) { m.unmapped = unmappedReason(r, byId); continue; }
+    const keys = new Map<string, [number, number]>();
+    for (const [si, i] of v) {
+      const k = placeKey(seqs[si]!.df, seqs[si]!.items[i]!);
+      if (!keys.has(k)) keys.set(k, [si, i]);
+    }
+    const sigs = new Set([...keys.values()].map(([si, i]) => signature(seqs[si]!, i)));
+    if (sigs.size > 1) { m.unmapped = 'ambiguous: matches different steps (file operations name no instruction)'; continue; }
+    m.places = [...keys.values()].map(([si, i]) => placeOf(si, i));
+  }
+  // the target chain of each Dockerfile: places whose records a build always marks used
+  const chains = dfs.map((d, di) => {
+    const set = new Set<string>();
+    const seq = seqs.find((x) => x.df === di && x.stage === d.model.target);
+    for (const e of seq?.items ?? []) set.add(e.kind === 'image' ? `from:${e.line + 1}` : `step:${e.step.id}`);
+    return set;
+  });
+  markStale(out, dfs, children, chains);
+  return summarise(out, dfs);
+}
+
+function unmappedReason(r: CacheRecord, byId: Map<string, CacheRecord>): string {
+  if (r.type === 'source.local' || r.description.startsWith('local source for ')) return 'build context transfer (local source)';
+  if (r.type === 'frontend' || r.type === 'internal') return `BuildKit ${r.type} record`;
+  if (r.type.startsWith('source.git')) return 'git source';
+  if (r.parents.length > 1) return 'merge of several parents (COPY --link)';
+  if (imageLike(r)) return 'base image no Dockerfile here uses';
+  if (r.description.startsWith(EXEC_PREFIX)) {
+    const p = r.parents[0] ? byId.get(r.parents[0]) : undefined;
+    return p ? 'RUN no Dockerfile here has at that place (an edited or another project\'s step)' : 'RUN no Dockerfile here has';
+  }
+  if (r.description === 'fileop target') return 'file operation under a record no Dockerfile here explains';
+  return r.description ? 'not a Dockerfile step' : 'no description';
+}
+
+/**
+ * Stale = no current build can hit it. Measured on dockerd 20.10 (docs/build-cache.md): every build, fully cached
+ * or not, marks each record of its target's chain used (LastUsedAt, UsageCount) — the base, every step of the
+ * target stage and of the stages it is built FROM — but a stage reached only through `COPY --from` is not always
+ * marked when the build hits it. So a record is stale when each of its places is a step of its Dockerfile's target
+ * chain and a newer record of that step exists (the newest `configurations` generations are kept), and every
+ * descendant is stale too (BuildKit keeps a record while a child holds it). Records of other stages, cache mounts
+ * and unmapped records are never stale: what Layerwise cannot prove unused it does not delete.
+ */
+function markStale(recs: MappedRecord[], dfs: CacheDockerfile[], children: Map<string, CacheRecord[]>, chains: Set<string>[]): void {
+  const byPlace = new Map<string, MappedRecord[]>();
+  const keyOf = (p: CachePlace) => `${p.dockerfile}\0${p.kind}\0${p.line}\0${p.step}`;
+  const keepOf = new Map<string, number>();
+  const dfIndex = new Map(dfs.map((d, i) => [d.dockerfile, i]));
+  for (const r of recs) for (const p of r.places) {
+    const k = keyOf(p);
+    let l = byPlace.get(k);
+    if (!l) byPlace.set(k, (l = []));
+    l.push(r);
+    keepOf.set(k, Math.max(1, dfs[dfIndex.get(p.dockerfile) ?? -1]?.configurations ?? 1));
+  }
+  const newest = new Set<string>();
+  for (const [k, l] of byPlace) {
+    const sorted = [...l].sort((a, b) => ts(b) - ts(a) || (a.id < b.id ? -1 : 1));
+    for (const r of sorted.slice(0, keepOf.get(k) ?? 1)) newest.add(r.id);
+  }
+  const inChain = (p: CachePlace) => p.kind !== 'cache-mount' && (chains[dfIndex.get(p.dockerfile) ?? -1]?.has(p.kind === 'from' ? `from:${p.line}` : `step:${p.step}`) ?? false);
+  const cand = new Set(recs.filter((r) => r.places.length && r.places.every(inChain) && !newest.has(r.id) && !r.inUse).map((r) => r.id));
+  // bottom-up closure over the tree
+  const memo = new Map<string, boolean>();
+  const stale = (id: string, depth = 0): boolean => {
+    const hit = memo.get(id);
+    if (hit !== undefined) return hit;
+    let s = cand.has(id);
+    if (s && depth < 10_000) for (const ch of children.get(id) ?? []) if (!stale(ch.id, depth + 1)) { s = false; break; }
+    memo.set(id, s);
+    return s;
+  };
+  for (const r of recs) r.stale = stale(r.id);
+}
+
+function summarise(recs: MappedRecord[], dfs: CacheDockerfile[]): CacheReport {
+  let total = 0, staleBytes = 0, mapped = 0;
+  const reasons = new Map<string, { bytes: number; records: number }>();
+  const steps = new Map<string, Map<string, CacheStepSummary>>();
+  for (const d of dfs) steps.set(d.dockerfile, new Map());
+  for (const r of recs) {
+    total += r.bytes;
+    if (r.stale) staleBytes += r.bytes;
+    if (r.places.length) mapped += r.bytes;
+    else {
+      const x = reasons.get(r.unmapped ?? '') ?? { bytes: 0, records: 0 };
+      x.bytes += r.bytes;
+      x.records++;
+      reasons.set(r.unmapped ?? '', x);
+    }
+    for (const p of r.places) {
+      const m = steps.get(p.dockerfile)!;
+      const k = `${p.line}\0${p.kind}`;
+      let s = m.get(k);
+      if (!s) m.set(k, (s = { line: p.line, instruction: p.instruction, kind: p.kind, bytes: 0, staleBytes: 0, lastUsed: null, usageCount: 0, records: [] }));
+      s.bytes += r.bytes;
+      if (r.stale) s.staleBytes += r.bytes;
+      s.usageCount += r.usageCount;
+      if (r.lastUsedAt && (!s.lastUsed || Date.parse(r.lastUsedAt) > Date.parse(s.lastUsed))) s.lastUsed = r.lastUsedAt;
+      s.records.push(r.id);
+    }
+  }
+  return {
+    totalBytes: total,
+    staleBytes,
+    mappedBytes: mapped,
+    unmappedBytes: total - mapped,
+    records: recs,
+    dockerfiles: dfs.map((d) => ({ dockerfile: d.dockerfile, steps: [...steps.get(d.dockerfile)!.values()].sort((a, b) => a.line - b.line || a.kind.localeCompare(b.kind)) })),
+    unmapped: [...reasons].map(([reason, x]) => ({ reason, ...x })).sort((a, b) => b.bytes - a.bytes),
+  };
+}
+
+export interface PrunePlan {
+  /** Records to delete, children before parents (BuildKit frees a parent only once no child holds it). */
+  records: MappedRecord[];
+  bytes: number;
+  /** The cache's size after the plan (totalBytes - bytes). */
+  after: number;
+}
+
+/**
+ * What `cache prune` deletes: every stale record, or with `keepStorage`, the least recently used stale chains
+ * until the cache is at most that size (never a non-stale record, so it may stay above it).
+ */
+export function prunePlan(report: CacheReport, keepStorage?: number): PrunePlan {
+  const stale = report.records.filter((r) => r.stale);
+  const byId = new Map(stale.map((r) => [r.id, r]));
+  // leaves first; a parent only after all its stale children
+  const kids = new Map<string, MappedRecord[]>();
+  for (const r of stale) for (const p of r.parents) if (byId.has(p)) { let l = kids.get(p); if (!l) kids.set(p, (l = [])); l.push(r); }
+  const chosen: MappedRecord[] = [];
+  const taken = new Set<string>();
+  let total = report.totalBytes;
+  const take = (r: MappedRecord) => { if (taken.has(r.id)) return; for (const c of kids.get(r.id) ?? []) take(c); taken.add(r.id); chosen.push(r); total -= r.bytes; };
+  // oldest first (by last use), a whole subtree at a time
+  const ordered = [...stale].sort((a, b) => ts(a) - ts(b) || (a.id < b.id ? -1 : 1));
+  for (const r of ordered) {
+    if (keepStorage !== undefined && total <= keepStorage) break;
+    take(r);
+  }
+  return { records: chosen, bytes: report.totalBytes - total, after: total };
+}
+
+/** A keep-storage that holds the working set (everything not stale) with a 25 % margin, rounded up to 2 digits. */
+export function recommendedKeepStorage(report: CacheReport): number {
+  const working = report.totalBytes - report.staleBytes;
+  const want = Math.ceil(working * 1.25);
+  if (want <= 0) return 0;
+  const p = Math.pow(10, Math.max(0, Math.floor(Math.log10(want)) - 1));
+  return Math.ceil(want / p) * p;
+}
+
+/** Parses `10GB`, `512MB`, `1.5GiB`, `100000` (bytes), like docker's --keep-storage (decimal and binary units). */
+export function parseSize(s: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?)(b?)\s*$/i.exec(s);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2]!.toLowerCase();
+  if (!unit && (m[3] || m[4] && m[4].toLowerCase() !== 'b')) return null;
+  const pow = ['', 'k', 'm', 'g', 't', 'p'].indexOf(unit);
+  const base = m[3] ? 1024 : 1000;
+  const v = n * Math.pow(base, pow);
+  return Number.isFinite(v) ? Math.round(v) : null;
+}
+
+/** go-units' HumanSizeWithPrecision: decimal units, `precision` significant digits (`docker system df -v` prints
+ *  each record's size with 3, its "Build cache usage" total with 4). */
+export function humanSize(bytes: number, precision = 3): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${Number(v.toPrecision(precision))}${units[i]}`;
+}

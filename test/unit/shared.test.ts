@@ -1,0 +1,152 @@
+// Shared layers across builds (engine/shared.ts): which steps two builds share by cache key, where builds that could
+// share diverge and why; and that "shared" agrees with explain's "cached" (build one, then the other) on every pair.
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, explain, fixAll, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
+import { canonicalScript, sharedLayers, lineRuns, type SharedMember } from '../../server/src/engine/shared';
+
+const BASE = `FROM alpine:3.19 AS base
+RUN apk add --no-cache curl
+WORKDIR /app
+COPY shared/ ./shared/
+ARG FLAVOR=plain
+RUN echo "$FLAVOR" > /flavor
+RUN echo built > /built
+
+FROM base AS app
+COPY app.txt .
+RUN cat app.txt
+`;
+
+function member(name: string, text: string, ctx: MemoryContext, options: AnalyzeOptions = {}): SharedMember {
+  return { name, dockerfile: name + '/Dockerfile', text, context: ctx, options };
+}
+
+/** `line → [build@line]` for every shared step, and `line vs build: kind` per divergence, of member i. */
+function summary(r: ReturnType<typeof sharedLayers>, i: number): { shared: string[]; diverge: string[] } {
+  const m = r.members[i]!;
+  return {
+    shared: [...m.sharedWith].map(([id, refs]) => `${m.model.steps[id]!.line + 1} → ${refs.map((x) => `${x.name}@${x.line}`).join(' ')}`),
+    diverge: m.divergences.map((d) => `${d.line + 1} vs ${d.other.name}@${d.other.line}: ${d.reasons.map((x) => x.kind + (x.name ? ' ' + x.name : '')).join(', ')} (lost ${d.lost})`),
+  };
+}
+
+const ctx = (extra: Record<string, string> = {}) => new MemoryContext('c', { 'shared/a.txt': 'A', 'app.txt': 'x', ...extra });
+
+describe('shared layers', () => {
+  test('three builds of one base: shared up to the ARG whose value differs, divergence named there', () => {
+    const c = ctx();
+    const r = sharedLayers([member('web', BASE, c), member('api', BASE, c), member('worker', BASE, c, { buildArgs: { FLAVOR: 'gpu' } })]);
+    assert.deepEqual(summary(r, 0), {
+      shared: ['2 → api@2 worker@2', '3 → api@3 worker@3', '4 → api@4 worker@4', '6 → api@6', '7 → api@7', '10 → api@10', '11 → api@11'],
+      diverge: ['6 vs worker@6: arg FLAVOR (lost 2)'],
+    });
+    assert.deepEqual(summary(r, 2), { shared: ['2 → web@2 api@2', '3 → web@3 api@3', '4 → web@4 api@4'], diverge: ['6 vs web@6: arg FLAVOR (lost 2)', '6 vs api@6: arg FLAVOR (lost 2)'] });
+    const d = r.members[2]!.divergences[0]!.reasons[0]!;
+    assert.equal(d.message, 'build arg FLAVOR is "gpu" here (passed) and "plain" in web (default, line 5); a RUN after an ARG has it in its environment, used or not');
+    assert.equal(lineRuns([...r.members[2]!.sharedWith.keys()].map((id) => r.members[2]!.model.steps[id]!.line + 1)), '2–4');
+  });
+
+  test('contexts that differ in a copied file diverge at that COPY, naming the file; an uncopied difference does not', () => {
+    const r = sharedLayers([member('a', BASE, ctx()), member('b', BASE, ctx({ 'shared/a.txt': 'B', 'other.txt': 'o' }))]);
+    const s = summary(r, 1);
+    assert.deepEqual(s.shared, ['2 → a@2', '3 → a@3']);
+    assert.deepEqual(s.diverge, ['4 vs a@4: context (lost 3)']);
+    assert.deepEqual(r.members[1]!.divergences[0]!.reasons[0]!.paths, ['shared/a.txt']);
+    // the same bytes in another folder's context: shared
+    const r2 = sharedLayers([member('a', BASE, ctx()), member('b', BASE, ctx({ 'unrelated.md': 'z' }))]);
+    assert.equal(r2.members[1]!.divergences.length, 0);
+    assert.equal(r2.members[1]!.sharedWith.size, 7);
+  });
+
+  test('a `# syntax` line in one build: nothing is claimed shared, one divergence at the first step', () => {
+    const c = ctx();
+    const r = sharedLayers([member('a', BASE, c), member('b', '# syntax=docker/dockerfile:1.4\n' + BASE, c)]);
+    assert.deepEqual(summary(r, 1), { shared: [], diverge: ['3 vs a@2: syntax (lost 5)'] });
+  });
+
+  test('SOURCE_DATE_EPOCH on BuildKit ≥ 0.22 diverges at WORKDIR; on 0.8 it is shared', () => {
+    const c = ctx();
+    const sde = (v: string, bk: string): SharedMember => member('s' + v, BASE, c, { buildkitVersion: bk, buildArgs: { SOURCE_DATE_EPOCH: v } });
+    assert.deepEqual(summary(sharedLayers([sde('1', '0.24'), sde('2', '0.24')]), 1).diverge, ['3 vs s1@3: source-date-epoch (lost 4)']);
+    assert.deepEqual(summary(sharedLayers([sde('1', '0.8'), sde('2', '0.8')]), 1).diverge, []);
+  });
+
+  test('a FROM written the same whose image a build arg picks differently is a base divergence', () => {
+    const text = 'ARG NODE=20\nFROM node:${NODE}\nRUN npm -v\n';
+    const c = ctx();
+    const r = sharedLayers([member('a', text, c), member('b', text, c, { buildArgs: { NODE: '18' } })]);
+    assert.deepEqual(summary(r, 1), { shared: [], diverge: ['2 vs a@2: base (lost 1)'] });
+  });
+
+  test('unrelated Dockerfiles share and diverge nothing; an edited instruction is not a divergence', () => {
+    const c = ctx();
+    const r = sharedLayers([member('a', 'FROM alpine\nRUN echo a\n', c), member('b', 'FROM debian\nRUN echo a\n', c), member('c', 'FROM alpine\nRUN echo b\n', c)]);
+    for (let i = 0; i < 3; i++) assert.deepEqual(summary(r, i), { shared: [], diverge: [] });
+  });
+
+  // "shared" must mean what "cached" means: build one, then the other, and explain says which steps hit
+  test('shared steps are exactly the steps explain calls cached against the other build, on every pair of variants', () => {
+    const variants: [string, string, MemoryContext, AnalyzeOptions][] = [
+      ['v0', BASE, ctx(), {}],
+      ['v1', BASE, ctx(), { buildArgs: { FLAVOR: 'x' } }],
+      ['v2', BASE, ctx({ 'shared/a.txt': 'changed' }), {}],
+      ['v3', BASE, ctx({ 'app.txt': 'y' }), {}],
+      ['v4', BASE.replace('RUN echo built', 'RUN echo other'), ctx(), {}],
+      ['v5', BASE.replace('COPY shared/ ./shared/', 'COPY shared/a.txt ./shared/'), ctx(), {}],
+      ['v6', BASE.replace('alpine:3.19', 'alpine:3.20'), ctx(), {}],
+      ['v7', BASE, ctx({ 'shared/b.txt': 'new' }), {}],
+      ['v8', BASE, ctx(), { target: 'base' }],
+      ['v9', BASE.replace('WORKDIR /app', 'WORKDIR /srv'), ctx(), {}],
+    ];
+    let checked = 0;
+    for (let i = 0; i < variants.length; i++)
+      for (let j = 0; j < variants.length; j++) {
+        if (i === j) continue;
+        const [na, ta, ca, oa] = variants[i]!;
+        const [nb, tb, cb, ob] = variants[j]!;
+        const r = sharedLayers([member(na, ta, ca, oa), member(nb, tb, cb, ob)]);
+        const e = explain({ current: { text: tb, context: cb, options: ob }, baseline: { text: ta, context: ca, options: oa } });
+        const cached = e.steps.filter((x) => x.status === 'cached').map((x) => x.step.line + 1);
+        const shared = [...r.members[1]!.sharedWith.keys()].map((id) => r.members[1]!.model.steps[id]!.line + 1);
+        assert.deepEqual(shared, cached, `${na} then ${nb}`);
+        checked += cached.length;
+      }
+    assert.ok(checked > 100, `compared ${checked} cached steps`);
+  });
+});
+
+describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
+  test('canonicalScript: blanks between words collapse; quotes, escapes and ${…} are kept; newlines and open quotes refuse', () => {
+    assert.equal(canonicalScript('apt-get update   &&\tapt-get install -y  curl'), 'apt-get update && apt-get install -y curl');
+    assert.equal(canonicalScript(`echo "a  b"   'c  d'`), `echo "a  b" 'c  d'`);
+    assert.equal(canonicalScript('echo a\\  b'), 'echo a\\  b');
+    assert.equal(canonicalScript('echo ${X:-a  b}  c'), 'echo ${X:-a  b} c');
+    assert.equal(canonicalScript('echo "a\\"  b"  c'), 'echo "a\\"  b" c');
+    assert.equal(canonicalScript('echo "open'), null);
+    assert.equal(canonicalScript('echo a\necho b'), null);
+    assert.notEqual(canonicalScript('echo a&&b'), canonicalScript('echo a && b'), 'blanks are never added or removed, only collapsed');
+  });
+
+  const api = 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nRUN echo api\n';
+  const opts = (text: string, name = 'api') => ({ dockerfile: 'worker/Dockerfile', siblings: [{ name, dockerfile: name + '/Dockerfile', text }] });
+  const found = (text: string, o: object) => check(text, new MemoryContext('c'), o).findings.filter((f) => f.rule === 'needless-divergence');
+
+  test('reported on the build whose Dockerfile sorts later, with a fix that gives the other build’s key', () => {
+    const worker = 'FROM debian:12-slim\nRUN apt-get update \\\n  && apt-get install -y curl\nRUN echo worker\n';
+    const f = found(worker, opts(api));
+    assert.deepEqual(f.map((x) => [x.range.start.line, !!x.fix]), [[1, true]]);
+    const fixed = fixAll(worker, new MemoryContext('c'), opts(api), (x) => x.rule === 'needless-divergence').text;
+    assert.equal(fixed, 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nRUN echo worker\n');
+    // the other direction: a sibling whose Dockerfile sorts later is not told to change this one
+    assert.deepEqual(found(worker, { ...opts(api, 'zeta'), dockerfile: 'alpha/Dockerfile' }), []);
+  });
+
+  test('not reported: other commands, other parent, another shell, quotes, no siblings', () => {
+    assert.deepEqual(found('FROM debian:12-slim\nRUN apt-get update && apt-get install -y  wget\n', opts(api)), []);
+    assert.deepEqual(found('FROM debian:12\nRUN apt-get update  && apt-get install -y curl\n', opts(api)), []);
+    assert.deepEqual(found('FROM debian:12-slim\nSHELL ["/bin/bash", "-c"]\nRUN apt-get update  && apt-get install -y curl\n', opts(api)), []);
+    assert.deepEqual(found('FROM debian:12-slim\nRUN echo "a b"\n', opts('FROM debian:12-slim\nRUN echo "a  b"\n')), []);
+    assert.deepEqual(found('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\n', {}), []);
+  });
+});
