@@ -8,6 +8,8 @@ import { groups } from './scripts/mutation-groups.mjs';
 
 const name = process.env.LAYERWISE_MUTATION_GROUP ?? 'model';
 const group = groups[name];
+// a run narrowed by LAYERWISE_MUTATE keeps its own reports and incremental state
+const runName = name + (process.env.LAYERWISE_MUTATE ? '-' + process.env.LAYERWISE_MUTATE.replace(/[^\w.-]+/g, '_') : '');
 if (!group) throw new Error(`unknown mutation group ${name}; one of ${Object.keys(groups).join(', ')}`);
 
 export default {
@@ -21,10 +23,10 @@ export default {
   concurrency: 1,
   timeoutMS: group.timeoutMS ?? 10000,
   incremental: true,
-  incrementalFile: `reports/mutation/${name}${process.env.LAYERWISE_MUTATE ? '-' + process.env.LAYERWISE_MUTATE.replace(/[^\w.-]+/g, '_') : ''}.incremental.json`,
+  incrementalFile: `reports/mutation/${runName}.incremental.json`,
   reporters: ['html', 'json', 'clear-text', 'progress-append-only'],
-  htmlReporter: { fileName: `reports/mutation/${name}.html` },
-  jsonReporter: { fileName: `reports/mutation/${name}.json` },
+  htmlReporter: { fileName: `reports/mutation/${runName}.html` },
+  jsonReporter: { fileName: `reports/mutation/${runName}.json` },
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
   tempDirName: '.stryker-tmp',
   cleanTempDir: true,

@@ -1,13 +1,17 @@
 // Mutation groups for `npm run mutation`: what each mutates and the fast test files that cover it (compiled paths
 // under out/; the build command compiles them inside Stryker's sandbox). Real-builder and real-editor suites are
-// never used here. out/test/mutation/engine-suite.js loads the fast engine test files in one process.
+// never used here. out/test/mutation/engine-suite.js loads the fast engine test files in one process, rules-suite.js those of the rules.
 const engine = ['out/test/mutation/engine-suite.js'];
+const rules = ['out/test/mutation/rules-suite.js'];
+const ruleFiles = ['server/src/engine/rules/*.ts', '!server/src/engine/rules/index.ts', '!server/src/engine/rules/types.ts'];
 
 export const groups = {
   model: { mutate: ['server/src/engine/model.ts'], tests: engine },
   explain: { mutate: ['server/src/engine/explain.ts'], tests: engine },
   dockerignore: { mutate: ['server/src/engine/dockerignore.ts'], tests: ['out/test/context/dockerignore.test.js', ...engine] },
-  rules: { mutate: ['server/src/engine/rules/*.ts', '!server/src/engine/rules/index.ts', '!server/src/engine/rules/types.ts'], tests: engine },
+  rules: { mutate: ruleFiles, tests: rules },
+  // the rules against their quick tests only (a lower bound of the rules group's score, in a third of the time)
+  'rule-detail': { mutate: ruleFiles, tests: ['out/test/mutation/rule-detail-suite.js'] },
 };
 
 /** The order `npm run mutation` runs them in when no group is named. */

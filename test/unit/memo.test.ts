@@ -122,3 +122,72 @@ test('memoising is only for files of at least incrementalMinLines lines', (t) =>
   assert.notEqual(n2.steps[0], n1.steps[0], '5 lines < 6: built afresh');
   assert.deepEqual(n2.steps[0], n1.steps[0]);
 });
+
+test('memoised stages equal fresh ones after edits to what a stage inherits or refers to, its own text unchanged', (t) => {
+  // written against the memo's surviving mutants (test/mutation-equivalents.md): the global ARGs and build args a
+  // stage redeclares, every part of a base stage's state (ENV, ARG, USER, WORKDIR, SHELL, platform, triggers), steps
+  // that move while the stage's line does not, a base stage that moves alone, and renamed, unnamed and renamed-back
+  // stages that a later stage refers to by name
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const text = [
+    'ARG G=1',
+    'FROM alpine AS p',
+    'ARG G',
+    'ARG PA=1',
+    'ENV E=1',
+    'USER u',
+    'WORKDIR /w',
+    'SHELL ["/bin/sh", "-c"]',
+    'ONBUILD RUN echo t',
+    'LABEL l=1',
+    'FROM p AS c',
+    'RUN echo $G $E $PA',
+    '',
+    'FROM alpine AS q',
+    'ENV QE=1',
+    'FROM q AS qc',
+    'RUN echo $QE',
+    'FROM alpine AS n1',
+    'RUN echo n1',
+    'FROM alpine AS n2',
+    'COPY --from=n1 /a /b',
+    'FROM busybox',
+    'COPY --from=c /a /b',
+    'COPY --from=qc /a /b',
+    'RUN echo $G',
+  ].join('\n');
+  const edits: [string, (s: string) => string, object?][] = [
+    ['global ARG', (s) => s.replace('ARG G=1', 'ARG G=2')],
+    ['build arg', (s) => s, { buildArgs: { G: '3' } }],
+    ['base ARG', (s) => s.replace('ARG PA=1', 'ARG PA=2')],
+    ['base ENV', (s) => s.replace('ENV E=1', 'ENV E=2')],
+    ['base USER', (s) => s.replace('USER u', 'USER v')],
+    ['base WORKDIR', (s) => s.replace('WORKDIR /w', 'WORKDIR /v')],
+    ['base SHELL', (s) => s.replace('SHELL ["/bin/sh", "-c"]', 'SHELL ["/bin/bash", "-c"]')],
+    ['base trigger', (s) => s.replace('ONBUILD RUN echo t', 'ONBUILD RUN echo u')],
+    ['base platform', (s) => s.replace('FROM alpine AS p', 'FROM --platform=linux/arm64 alpine AS p')],
+    ['steps move, lines do not', (s) => s.replace('LABEL l=1', 'RUN echo l')],
+    ['steps move back', (s) => s.replace('RUN echo l', 'LABEL l=1')],
+    ['base stage moves alone', (s) => s.replace('\n\nFROM alpine AS q\n', '\nFROM alpine AS q\n\n')],
+    ['referred stage renamed', (s) => s.replace('FROM alpine AS n1', 'FROM alpine AS m1')],
+    ['renamed back', (s) => s.replace('FROM alpine AS m1', 'FROM alpine AS n1')],
+    ['referred stage unnamed', (s) => s.replace('FROM alpine AS n1', 'FROM alpine')],
+    ['named again', (s) => s.replace('FROM alpine\nRUN echo n1', 'FROM alpine AS n1\nRUN echo n1')],
+    ['a name in between', (s) => s.replace('FROM alpine AS q\n', 'FROM alpine AS n1\n')],
+  ];
+  clearAnalysisCaches();
+  let cur = text;
+  const json = (m: object) => JSON.stringify(m, (_k, v) => (v instanceof Map ? [...v] : v));
+  let last = json(analyze(cur));
+  for (const [what, edit, opts] of edits) {
+    cur = edit(cur);
+    const warm = analyze(cur, opts);
+    clearAnalysisCaches();
+    const fresh = analyze(cur, opts);
+    assert.deepEqual(warm, fresh, what);
+    assert.notEqual(json(fresh), last, `${what}: the edit changes the model`);
+    last = json(fresh);
+    analyze(cur, opts); // warm for the next edit
+  }
+});

@@ -228,3 +228,88 @@ describe('steps: key material', () => {
       assert.equal(versionAtLeast(v, want), r, `${v} >= ${want}`);
   });
 });
+
+// The survivors of the model's mutation run of 2026-12-01 (test/mutation-equivalents.md) that were not equivalent.
+// The parse errors were measured on BuildKit 0.8 (Docker 20.10): the model used to take these lines in silently.
+describe('survivors of the mutation run', () => {
+  test('every known instruction before the first FROM is named as such; only unknown ones are "unknown"', () => {
+    for (const kw of ['COPY a /b', 'ADD a /b', 'WORKDIR /x', 'ENV A=1', 'USER u', 'SHELL ["/bin/sh"]', 'ONBUILD RUN x', 'RUN x', 'LABEL a=b', 'CMD x', 'EXPOSE 80']) {
+      const k = kw.split(' ')[0]!;
+      assert.deepEqual(problems(analyze(`${kw}\nFROM alpine\n`)), [[0, 'error', `${k} before the first FROM: only ARG may come before FROM`]], kw);
+    }
+  });
+  test('versionAtLeast with a leading v and bare majors', () => {
+    for (const [v, want, r] of [['v1', '0.9', true], ['v0.8', '0.9', false], ['V1', '0.9', false], ['0.10', '0.9', true], ['1', '1.0', true], ['0', '0.9', false]] as const)
+      assert.equal(versionAtLeast(v, want), r, `${v} >= ${want}`);
+  });
+  test('numeric stage references: only digits, only stages defined so far; the stage itself is circular', () => {
+    const text = 'FROM alpine\nFROM alpine AS b\nCOPY --from=1a1 /a /a\nCOPY --from=0x /a /a\nCOPY --from=0 /a /a\nCOPY --from=2 /a /a\n';
+    const m = analyze(text);
+    assert.deepEqual(m.steps.map((s) => [s.stageReads[0]!.stage, s.stageReads[0]!.image]), [[null, '1a1'], [null, '0x'], [0, undefined], [null, '2']]);
+    assert.deepEqual(problems(m), []);
+    // eleven stages: --from=10 in the last one is the stage itself, in a twelfth it is the eleventh
+    const eleven = Array.from({ length: 11 }, (_, i) => `FROM alpine AS s${i}\n`).join('');
+    assert.deepEqual(problems(analyze(eleven + 'COPY --from=10 /a /a\n')), [[11, 'error', 'a stage cannot read from itself: BuildKit stops with "circular dependency detected on stage: s10"']]);
+    const twelve = analyze(eleven + 'FROM alpine\nCOPY --from=10 /a /a\n');
+    assert.deepEqual([twelve.steps[0]!.stageReads[0]!.stage, twelve.problems], [10, []]);
+    assert.deepEqual(problems(analyze('FROM alpine\nCOPY --from=0 /a /a\n')), [[1, 'error', 'a stage cannot read from itself: BuildKit stops with "circular dependency detected on stage: stage-0"']]);
+    assert.deepEqual(problems(analyze('FROM alpine AS a\nRUN --mount=from=a,target=/t true\nRUN --mount=type=cache,from=A,target=/c true\n')).map((p) => p[0]), [1, 2]);
+  });
+  test('blank ARG names, flags that need a value, an empty ONBUILD: problems, as BuildKit stops there', () => {
+    const blank = 'ARG with a blank name (`ARG =value`): BuildKit stops with "ARG names can not be blank"';
+    const m = analyze('ARG =x\nFROM alpine\nARG =y B=1\nRUN echo\n');
+    assert.deepEqual(problems(m), [[0, 'error', blank], [2, 'error', blank]]);
+    assert.deepEqual([[...m.globalArgs], m.steps[0]!.env], [[], [['B', '1']]]);
+    const run = analyze('FROM alpine\nRUN --mount true\n');
+    assert.deepEqual(problems(run), [[1, 'error', '--mount needs a value (`--mount=…`): BuildKit stops with "Missing a value on flag: mount"']]);
+    assert.deepEqual([run.steps[0]!.mounts, run.steps[0]!.contextReads], [[], []]);
+    const from = analyze('FROM --platform alpine\n', { platform: 'linux/arm64' });
+    assert.deepEqual(problems(from), [[0, 'error', '--platform needs a value (`--platform=…`): BuildKit stops with "Missing a value on flag: platform"']]);
+    assert.deepEqual([from.stages[0]!.platform, from.stages[0]!.platformFlag], ['linux/arm64', undefined]);
+    assert.deepEqual(problems(analyze('FROM alpine AS p\nONBUILD\nFROM p\nRUN true\n')), [[1, 'error', 'ONBUILD needs an instruction to run (`ONBUILD RUN …`): BuildKit stops with "ONBUILD requires at least one argument"']]);
+    assert.equal(analyze('FROM alpine AS p\nONBUILD\nFROM p\n').steps.length, 0);
+  });
+  test('FROM: three words without AS, no image at all', () => {
+    assert.deepEqual(problems(analyze('FROM a b c\n')), [[0, 'error', 'FROM takes an image and optionally `AS name`']]);
+    assert.deepEqual(problems(analyze('FROM a AS b c\n')), []);
+    assert.deepEqual(problems(analyze('FROM\n')), [[0, 'error', 'FROM requires an image name']]);
+  });
+  test('a WORKDIR step is a WORKDIR', () => {
+    const [w] = analyze('FROM alpine\nWORKDIR /w\n').steps;
+    assert.deepEqual([w!.keyword, w!.parts['kind'], w!.ordinal, w!.line], ['WORKDIR', 'WORKDIR', 0, 1]);
+  });
+  test('the env is sorted whatever order ENV and ARG set it in', () => {
+    const names = 'ZYXWVUTSRQPONMLKJIHGFEDCBA'.split('');
+    const m = analyze(`FROM alpine\nENV ${names.map((n) => `${n}=1`).join(' ')}\nARG B2=2\nRUN echo\n`);
+    assert.deepEqual(m.steps[0]!.env.map(([k]) => k), [...names, 'B2'].sort());
+    assert.deepEqual(analyze('FROM alpine\nENV B=2\nENV A=1\nRUN echo\n').steps[0]!.env, [['A', '1'], ['B', '2']]);
+  });
+  test('quoted and several heredocs: names unquoted, bodies in the key, no heredoc taken for a source', () => {
+    const m = analyze('FROM alpine\nRUN <<"EOF"\necho a\nEOF\nCOPY <<\'X\' /x\nbody\nX\nRUN <<A <<-B\na\nA\nb\nB\nCOPY <<A <<"B" /d/\n1\nA\n2\nB\nRUN cat <<EOF\nin\nEOF\n');
+    const [r1, c1, r2, c2, r3] = m.steps;
+    assert.deepEqual([r1!.script, r1!.heredoc], ['echo a', true]);
+    assert.deepEqual([c1!.parts['srcs'], c1!.parts['heredocs'], c1!.sources, c1!.contextReads], ['', 'X:body', [], []]);
+    assert.deepEqual([r2!.script, r2!.parts['cmd']], ['a\nb', '["/bin/sh","-c","<<A <<-B\\na\\nA\\nb\\nB"]']);
+    assert.deepEqual([c2!.parts['heredocs'], c2!.sources, c2!.parts['dest']], ['A:1\nB:2', [], '/d/']);
+    assert.equal(r3!.script, 'cat <<EOF\nin\nEOF');
+    assert.deepEqual(m.steps.map((s) => s.instruction), ['RUN <<"EOF"', "COPY <<'X' /x", 'RUN <<A <<-B', 'COPY <<A <<"B" /d/', 'RUN cat <<EOF']);
+    // a source that only looks like a heredoc is a source
+    assert.deepEqual(analyze('FROM alpine\nCOPY <<A b /d/\nx\nA\n').steps[0]!.sources, ['b']);
+  });
+  test('mounts: `from` only reads a stage for bind and cache mounts; a secret target as given', () => {
+    const m = analyze('FROM alpine AS b\nFROM alpine\nRUN --mount=type=tmpfs,from=b,target=/t true\nRUN --mount=type=secret,id=s,from=b,target=/t true\nRUN --mount=type=cache,target=/c true\n');
+    assert.deepEqual(m.steps.map((s) => [s.stageReads, s.contextReads]), [[[], []], [[], []], [[], []]]);
+    assert.deepEqual(m.stages[1]!.deps, []);
+    assert.equal(m.steps[1]!.parts['mounts'], 'from=b,id=s,target=/t,type=secret');
+  });
+  test('COPY of a URL is not a remote source (only ADD fetches)', () => {
+    const [add, copy] = analyze('FROM alpine\nADD https://e.com/a.tgz /x\nCOPY https://e.com/a.tgz /x\n').steps;
+    assert.deepEqual([add!.remote, add!.contextReads], ['https://e.com/a.tgz', []]);
+    assert.deepEqual([copy!.remote, copy!.remoteKey, copy!.contextReads.length], [undefined, undefined, 1]);
+  });
+  test('a global ARG without a value gives a stage ARG none; with a default, the default', () => {
+    const m = analyze('ARG A\nARG B=1\nFROM alpine\nARG A B\nRUN echo $A$B\n');
+    assert.deepEqual(m.steps[0]!.env, [['B', '1']]);
+    assert.deepEqual(m.steps[0]!.envSources.get('A'), undefined);
+  });
+});

@@ -68,3 +68,40 @@ test('the merged text keeps indentation, flags and continuation lines of the ins
   assert.equal(fixed('FROM debian:12\nRUN   apt-get update  \n  RUN  --network=default   apt-get install -y \\\n    curl\n'), 'FROM debian:12\n  RUN  --network=default   apt-get update && \\\n    apt-get install -y \\\n    curl\n');
   assert.equal(fixed('FROM debian:12\nRUN apt-get update\nRUN apt-get install -y a; apt-get install -y b\n'), 'FROM debian:12\nRUN apt-get update && \\\n    apt-get install -y a; apt-get install -y b\n');
 });
+
+// survivors of the mutation run of 2026-12-01 (test/mutation-equivalents.md)
+test('ONBUILD updates run in the child as triggers: neither reported nor read as the index of a later install', () => {
+  assert.deepEqual(find('FROM debian:12 AS p\nONBUILD RUN apt-get update\nFROM p\nRUN apt-get install -y curl\n'), []);
+  // an update in the parent stage is read by the child's install
+  const [f, ...rest] = find('FROM debian:12 AS p\nRUN apt-get update\nFROM p\nRUN apt-get install -y curl\n');
+  assert.deepEqual([rest.length, f!.severity, f!.related?.map((r) => r.range.start.line), f!.fix], [0, 'warning', [3], undefined]);
+});
+
+test('other package commands: a remove alone is nothing; an update before a remove only is info', () => {
+  assert.deepEqual(find('FROM debian:12\nRUN apt-get remove -y x\n'), []);
+  assert.deepEqual(find('FROM debian:12\nRUN apt-get remove -y x\nRUN apt-get install -y y\n'), []);
+  const [f, ...rest] = find('FROM debian:12\nRUN apt-get update\nRUN apt-get remove -y x\n');
+  assert.deepEqual([rest.length, f!.severity, f!.fix, f!.related], [0, 'info', undefined, undefined]);
+});
+
+test('an update with an install of another manager in its RUN installs nothing from its index: merged by hand only', () => {
+  const [f, ...rest] = find('FROM debian:12\nRUN apt-get update && apk add x\nRUN apt-get install -y curl\n');
+  assert.equal(rest.length, 0);
+  assert.equal(f!.severity, 'warning');
+  assert.match(f!.message, /installs nothing: its layer keeps the package index .* `RUN apt-get install -y curl` on line 3/);
+  assert.equal(f!.fix, undefined);
+});
+
+test('two update-only RUNs: the install reads the second, the first only adds an index', () => {
+  const text = 'FROM debian:12\nRUN apt-get update\nRUN apt-get update\nRUN apt-get install -y curl\n';
+  const fs = find(text);
+  assert.deepEqual(fs.map((f) => [f.range.start.line, f.severity, !!f.fix]), [[1, 'info', false], [2, 'warning', true]]);
+  assert.match(fs[0]!.message, /^`RUN apt-get update` installs nothing, and `RUN apt-get install -y curl` on line 4 fetches its own index/);
+  assert.equal(fixed(text), 'FROM debian:12\nRUN apt-get update\nRUN apt-get update && \\\n    apt-get install -y curl\n');
+});
+
+test('related information names at most five installs', () => {
+  const installs = 'abcdef'.split('').map((p) => `RUN apt-get install -y ${p}`).join('\n');
+  const [f] = find(`FROM debian:12\nRUN apt-get update\n${installs}\n`);
+  assert.deepEqual(f!.related?.map((r) => r.range.start.line), [2, 3, 4, 5, 6]);
+});

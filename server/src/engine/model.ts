@@ -11,6 +11,11 @@ export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
 
 /** COPY/ADD flags that take a value (`--chown=…`); the others (`--link`, `--parents`, `--keep-git-dir`) are switches. */
 const VALUE_FLAGS = new Set(['chown', 'chmod', 'from', 'exclude', 'checksum', 'platform']);
+// BuildKit's parse errors for what the model would otherwise take in (measured on BuildKit 0.8)
+const missingValue = (flag: string): string => `--${flag} needs a value (\`--${flag}=…\`): BuildKit stops with "Missing a value on flag: ${flag}"`;
+const BLANK_ARG = 'ARG with a blank name (`ARG =value`): BuildKit stops with "ARG names can not be blank"';
+const circular = (s: { index: number; name: string | null }): string =>
+  `a stage cannot read from itself: BuildKit stops with "circular dependency detected on stage: ${s.name ?? 'stage-' + s.index}"`;
 export interface AnalyzeOptions {
   /** `--build-arg` values. */
   buildArgs?: Record<string, string>;
@@ -398,6 +403,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         for (const word of splitWords(ins.args, esc)) {
           const eq = word.indexOf('=');
           const name = eq < 0 ? word : word.slice(0, eq);
+          if (!name) {
+            problem(ins, BLANK_ARG);
+            continue;
+          }
           let value: string | undefined;
           if (Object.prototype.hasOwnProperty.call(buildArgs, name)) value = buildArgs[name];
           else if (eq >= 0) value = exp(word.slice(eq + 1), ss.scope).value;
@@ -437,7 +446,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         return;
       case 'ONBUILD':
         cfg('onbuild');
-        if (ins.trigger) s.triggers.push(ins.trigger);
+        if (ins.trigger?.keyword) s.triggers.push(ins.trigger);
+        else problem(ins, 'ONBUILD needs an instruction to run (`ONBUILD RUN …`): BuildKit stops with "ONBUILD requires at least one argument"');
         return;
       case 'WORKDIR': {
         const e = exp(ins.args, ss.scope);
@@ -475,7 +485,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             const mounts: Mount[] = [];
             const otherFlags: string[] = [];
             for (const f of ins.flags) {
-              if (f.name === 'mount') mounts.push(parseMount(exp(f.value ?? '', ss.scope).value));
+              if (f.name === 'mount' && f.value === null) problem(ins, missingValue('mount'));
+              else if (f.name === 'mount') mounts.push(parseMount(exp(f.value ?? '', ss.scope).value));
               else otherFlags.push('--' + f.name + (f.value === null ? '' : '=' + exp(f.value, ss.scope).value));
             }
             step.mounts = mounts;
@@ -496,6 +507,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
               if (m.type === 'bind' || (m.type === 'cache' && m.from)) {
                 if (m.from) {
                   const src = findStage(m.from);
+                  // (by name: BuildKit 0.8 reads a mount's numeric `from` as an image name)
+                  if (src === s.index && !/^\d+$/.test(m.from)) problem(ins, circular(s));
                   step.stageReads.push({
                     via: m.type === 'bind' ? 'bind' : 'cache',
                     stage: src,
@@ -529,7 +542,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         // a flag that takes a value written without one (`--chmod 777`) stops BuildKit's parser ("Missing a value on
         // flag: chmod", measured on BuildKit 0.8): the next word is not a source
         const valueless = ins.flags.filter((f) => f.value === null && VALUE_FLAGS.has(f.name)).map((f) => f.name);
-        for (const name of valueless) problem(ins, `--${name} needs a value (\`--${name}=…\`): BuildKit stops with "Missing a value on flag: ${name}"`);
+        for (const name of valueless) problem(ins, missingValue(name));
         addStep(
           ins,
           kw,
@@ -562,6 +575,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             const parents = flags['parents'] !== undefined && flags['parents'] !== 'false';
             if (flags['from'] !== undefined) {
               const src = findStage(flags['from']);
+              if (src === s.index) problem(ins, circular(s));
               step.stageReads.push({ via: kw, stage: src, image: src === null ? flags['from'] : undefined, paths: srcs });
             } else if (!valueless.length) {
               const local: string[] = [];
@@ -607,11 +621,14 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   const fromHeader = (ins: ParsedInstruction) => {
     const words = splitWords(ins.args, esc);
     let platform: string | undefined;
-    for (const f of ins.flags) if (f.name === 'platform') platform = expandWord(f.value ?? '', globalScope, esc).value;
+    const problems: Problem[] = [];
+    for (const f of ins.flags) {
+      if (f.name === 'platform' && f.value === null) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: missingValue('platform') });
+      else if (f.name === 'platform' && f.value !== null) platform = expandWord(f.value, globalScope, esc).value;
+    }
     if (platform !== undefined) platform = normalizePlatform(platform);
     const imageWord = words[0] ?? '';
     let name: string | null = null;
-    const problems: Problem[] = [];
     if (words.length >= 3 && words[1]!.toLowerCase() === 'as') name = words[2]!.toLowerCase();
     else if (words.length > 1) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM takes an image and optionally `AS name`' });
     if (!imageWord) problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: 'FROM requires an image name' });
@@ -678,6 +695,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
       for (const word of splitWords(ins.args, esc)) {
         const eq = word.indexOf('=');
         const name = eq < 0 ? word : word.slice(0, eq);
+        if (!name) {
+          model.problems.push({ line: ins.range.start.line, range: ins.range, severity: 'error', message: BLANK_ARG });
+          continue;
+        }
         const dflt = eq < 0 ? undefined : expandWord(word.slice(eq + 1), globalScope, esc).value;
         const value = Object.prototype.hasOwnProperty.call(buildArgs, name) ? buildArgs[name] : dflt;
         model.globalArgs.set(name, value);

@@ -26,7 +26,8 @@ function clockReachesLayer(rs: RunScript): boolean {
     if (uses.some((u) => !inTest(u.index!))) return true;
   }
   for (const c of rs.commands) {
-    if (c.words[0] !== 'date' || c.words.some((w) => w.startsWith('-d') || w === '--date' || w.startsWith('-r') || w === '--reference')) continue;
+    // (`--date=…`, `--reference=…`: a fixed date too)
+    if (c.words[0] !== 'date' || c.words.some((w) => w.startsWith('-d') || w.startsWith('--date') || w.startsWith('-r') || w.startsWith('--reference'))) continue;
     if (s.slice(c.start, c.start + 4) !== 'date') continue; // inside a substitution: handled above
     const tail = /^[^;&|\n]*(\|\||&&|[;&|\n]|$)/.exec(s.slice(c.start))!;
     if (/>/.test(tail[0]) || (tail[1] === '|' && !tail[0].endsWith('||'))) return true;

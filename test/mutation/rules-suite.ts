@@ -1,0 +1,11 @@
+// The fast test files that exercise the rules (engine/rules/), in one process, for the `rules` mutation group
+// (scripts/mutation-groups.mjs): per-rule tests, the rule docs' examples, the caught bugs, the hand-judged precision
+// classes and fix safety (the slower two last: a mutant stops at its first failing test). Not a *.test.ts file, so
+// `npm test` does not run the same tests twice.
+import '../unit/rules.test';
+import '../unit/rule-docs.test';
+import '../unit/rule-apt-update-alone.test';
+import '../unit/rule-cache-bust-pattern.test';
+import '../unit/caught-bugs.test';
+import '../unit/precision.test';
+import '../unit/fix-safety.test';
