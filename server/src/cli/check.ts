@@ -114,6 +114,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
       target: a.target ?? per.target ?? config.target,
       buildkitVersion: a.buildkitVersion,
       severities: config.rules,
+      unreadContextLimit: config.unreadContextLimit,
       dockerfile: dockerfileInContext(contextDir, file),
     };
     const r: FileResult = { dockerfile: rel(file), abs: file, context: rel(contextDir), text: df.text, model: null as unknown as Model, findings: [], problems: ctx.problems.map((p) => p.message) };

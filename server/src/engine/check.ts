@@ -15,6 +15,8 @@ export interface CheckOptions extends AnalyzeOptions {
    * Default `Dockerfile` (what `docker build` reads without `-f`).
    */
   dockerfile?: string | null;
+  /** unread-context-data reports unread context data from this many bytes on (default 50 MB; `.layerwise.yaml` `unreadContextLimit`). */
+  unreadContextLimit?: number;
 }
 
 export interface CheckResult {
@@ -49,6 +51,7 @@ export function buildRuleContext(text: string, model: Model, ctx: ContextSnapsho
 export function check(text: string, ctx: ContextSnapshot | null, options: CheckOptions = {}, model?: Model, prepared?: PreparedInputs): CheckResult {
   const m = model ?? analyze(text, options);
   const rc = buildRuleContext(text, m, ctx, prepared, options.dockerfile === undefined ? 'Dockerfile' : options.dockerfile);
+  if (options.unreadContextLimit !== undefined) rc.unreadContextLimit = options.unreadContextLimit;
   const all: Finding[] = [];
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];

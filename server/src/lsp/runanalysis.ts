@@ -39,6 +39,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     platform: s.settings.platform,
     buildPlatform: hostPlatform(),
     severities: rc.severities,
+    unreadContextLimit: rc.unreadContextLimit,
   };
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?

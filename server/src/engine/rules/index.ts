@@ -11,6 +11,7 @@ import { costlyStepAfterVolatileCopy } from './costly-step-after-volatile-copy';
 import { missingCacheMount } from './missing-cache-mount';
 import { mutableBaseImage } from './mutable-base-image';
 import { unpinnedRemoteSource } from './unpinned-remote-source';
+import { unreadContextData } from './unread-context-data';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
@@ -23,6 +24,7 @@ export const RULES: Rule[] = [
   copyIgnoredFile,
   copySourceMissing,
   contextIncludesVolatile,
+  unreadContextData,
   unpinnedRemoteSource,
   mutableBaseImage,
   cacheBustPattern,

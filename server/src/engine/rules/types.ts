@@ -61,6 +61,8 @@ export interface RuleContext {
   ignoreText: string | null;
   /** The Dockerfile built, relative to the context (null when outside it); `Dockerfile` unless told otherwise. */
   dockerfile: string | null;
+  /** Bytes from which unread context data is reported (CheckOptions.unreadContextLimit; default in the rule). */
+  unreadContextLimit?: number;
 }
 
 export interface Rule {
