@@ -23,8 +23,8 @@ export function withSizeLine(md: string, a: DocAnalysis, step: Step): string {
   return k < 0 ? md + '\n\n' + line : md.slice(0, k) + '\n\n' + line + md.slice(k);
 }
 
-/** A lens title with `+48.2 MB · ` in front for a context copy of known size. */
+/** A lens title with ` · +48.2 MB` at its end for a context copy of known size. */
 export function withSizeLens(title: string, a: DocAnalysis, step: Step): string {
   const s = a.sizes?.steps.get(step.id);
-  return s && s.addsBytes !== null ? `+${fmtBytes(s.addsBytes)} · ${title}` : title;
+  return s && s.addsBytes !== null ? `${title} · +${fmtBytes(s.addsBytes)}` : title;
 }
