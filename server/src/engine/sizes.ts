@@ -280,7 +280,7 @@ export function sizesSummary(sizes: ContextSizes): string {
   const files = `${sizes.contextFiles.toLocaleString('en-US')} file${sizes.contextFiles === 1 ? '' : 's'}`;
   const whole = sizes.whole ? `, the whole context: line ${sizes.whole.line + 1} ${sizes.whole.why}` : '';
   const unread =
-    sizes.unreadBytes === null ? `; unread: not known (${sizes.unreadUnknown})` : sizes.unreadBytes > 0 ? `; ${fmtBytes(sizes.unreadBytes)} of it (${sizes.unreadFiles.toLocaleString('en-US')} file${sizes.unreadFiles === 1 ? '' : 's'}) read by no step` : '; every file sent is read';
+    sizes.unreadBytes === null ? `; unread: not known (${sizes.unreadUnknown})` : sizes.unreadFiles > 0 ? `; ${fmtBytes(sizes.unreadBytes)} of it (${sizes.unreadFiles.toLocaleString('en-US')} file${sizes.unreadFiles === 1 ? '' : 's'}) read by no step` : '; every file sent is read';
   return `context: transfers ${fmtBytes(sizes.contextBytes)} (${files}${whole})${unread}`;
 }
 
