@@ -1,6 +1,6 @@
 // Sizes in the editor: the hover line and lens part of a COPY/ADD that takes files from the build context, from the
 // engine's contextSizes (computed with the analysis). Translation only.
-import { fmtBytes, type Step } from '../engine';
+import { fmtBytes, sizesSummary, type Step } from '../engine';
 import type { DocAnalysis } from './analysis';
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
@@ -27,4 +27,10 @@ export function withSizeLine(md: string, a: DocAnalysis, step: Step): string {
 export function withSizeLens(title: string, a: DocAnalysis, step: Step): string {
   const s = a.sizes?.steps.get(step.id);
   return s && s.addsBytes !== null ? `${title} · +${fmtBytes(s.addsBytes)}` : title;
+}
+
+/** The status bar's context size (`31.0 MB sent`) and its tooltip line; null without a context. */
+export function contextSizeStatus(a: DocAnalysis): { short: string; summary: string } | null {
+  if (!a.sizes) return null;
+  return { short: a.sizes.contextBytes === null ? 'size unknown' : `${fmtBytes(a.sizes.contextBytes)} sent`, summary: sizesSummary(a.sizes) };
 }
