@@ -85,9 +85,9 @@ function generate(dir: string): number {
   return n;
 }
 
-function ensureTree(): void {
+export function ensureTree(): string {
   const marker = path.join(TREE, '.layerwise-bench-complete');
-  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === TREE_VERSION) return;
+  if (fs.existsSync(marker) && fs.readFileSync(marker, 'utf8').trim() === TREE_VERSION) return TREE;
   const repo = path.resolve(__dirname, '../..');
   if (!path.relative(repo, TREE).startsWith('..')) throw new Error(`refusing to generate the bench tree inside the repo (${TREE})`);
   console.log(`generating the 100k-file tree in ${TREE} (once; reused by later runs)…`);
@@ -97,6 +97,7 @@ function ensureTree(): void {
   const n = generate(TREE);
   fs.writeFileSync(marker, TREE_VERSION + '\n');
   console.log(`  ${n} files in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return TREE;
 }
 
 function main(): void {
@@ -144,4 +145,5 @@ function main(): void {
   console.log(`context scan / raw crawl = ${(m('scan') / raw).toFixed(2)}× (goal ≤ 1.3×)`);
 }
 
-main();
+// sizes.bench.ts imports the tree from here
+if (require.main === module) main();

@@ -4,7 +4,7 @@
 // (recipe: ../shared/real-editors.md). The suite's exit code comes from the workbench's codeAutomationExit hook.
 //
 //   node scripts/vscode-test.mjs                  run the mocha suite (exit 0 pass, 1 fail, 77 editors missing)
-//   node scripts/vscode-test.mjs --screenshots D  also take UI screenshots (squiggle, hover, quick fix) into D
+//   node scripts/vscode-test.mjs --screenshots D  also take UI screenshots (squiggle, hover, sizes hover, quick fix) into D
 //   node scripts/vscode-test.mjs --ui-only D      only the screenshots
 //   node scripts/vscode-test.mjs --shared-shot D  only the shared-layers hover (shared-hover.png) on the compose
 //                                                 fixture of test/sharedfixture.ts (after npm run compile-tests)
@@ -256,6 +256,10 @@ async function runScreenshots(dir) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-vscode-ui-'));
   const workspace = path.join(tmp, 'workspace');
   copyDir(path.join(ROOT, 'test/vscode/fixture'), workspace);
+  // a large file for the sizes hover (sparse: 31 MB by size, nothing on disk)
+  fs.mkdirSync(path.join(workspace, 'assets'), { recursive: true });
+  fs.writeFileSync(path.join(workspace, 'assets', 'intro.mp4'), '');
+  fs.truncateSync(path.join(workspace, 'assets', 'intro.mp4'), 31_000_000);
   fs.mkdirSync(dir, { recursive: true });
   const { cs, ctx, page } = await openWorkbench(tmp, workspace);
   try {
@@ -280,6 +284,18 @@ async function runScreenshots(dir) {
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(dir, 'hover.png') });
     checks.hover = (await hover.innerText()).slice(0, 400);
+    // the sizes hover: `COPY . .` (line 5) says what it adds from the context
+    await page.keyboard.press('Escape');
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(500);
+    const copyLine = page.locator('.editor-instance .monaco-editor .view-line', { hasText: 'COPY . .' }).first();
+    const cbox = await copyLine.boundingBox();
+    await page.mouse.move(cbox.x + 12, cbox.y + cbox.height / 2);
+    const sizeHover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'Size:' }).first();
+    await sizeHover.waitFor({ state: 'visible', timeout: 15000 });
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(dir, 'hover-sizes.png') });
+    checks.sizeHover = (await sizeHover.innerText()).slice(0, 1000);
     // quick-fix menu: cursor on the line, Ctrl+.
     await page.keyboard.press('Escape');
     await page.mouse.click(box.x + 10, box.y + box.height / 2);
@@ -291,7 +307,7 @@ async function runScreenshots(dir) {
     checks.quickFix = (await menu.innerText()).slice(0, 400);
     await page.keyboard.press('Escape');
     log('ui checks: ' + JSON.stringify(checks));
-    const ok = checks.squiggle > 0 && /step \d+ of \d+/.test(checks.hover) && /apt-update-alone|Merge/.test(checks.quickFix);
+    const ok = checks.squiggle > 0 && /step \d+ of \d+/.test(checks.hover) && /adds 31\.0 MB from the context/.test(checks.sizeHover) && /apt-update-alone|Merge/.test(checks.quickFix);
     if (!ok) log('a UI check failed');
     return ok ? 0 : 1;
   } finally {

@@ -197,11 +197,11 @@ function updateStatus(): void {
     status.tooltip = `Build context: ${a.contextDir ?? 'not read'}`;
   } else {
     const parts = [`${a.steps} step${a.steps === 1 ? '' : 's'}`];
-    if (a.contextFiles !== null) parts.push(`${fmt(a.contextFiles)} files`);
+    if (a.contextFiles !== null) parts.push(`${fmt(a.contextFiles)} files${a.contextSize ? ` (${a.contextSize.short})` : ''}`);
     parts.push(`${a.findings} finding${a.findings === 1 ? '' : 's'}`);
     status.text = `$(layers) ${parts.join(' · ')}`;
     status.tooltip = new vscode.MarkdownString(
-      `**Layerwise** — ${a.stages} stage(s), ${a.steps} cached steps\n\nBuild context: ${a.contextDir ?? '*not read*'}\n\nClick: explain what rebuilds since the last commit`,
+      `**Layerwise** — ${a.stages} stage(s), ${a.steps} cached steps\n\nBuild context: ${a.contextDir ?? '*not read*'}${a.contextSize ? `\n\n${a.contextSize.summary}` : ''}\n\nClick: explain what rebuilds since the last commit`,
     );
   }
   status.show();

@@ -48,15 +48,17 @@ export function readManifest(dir = CORPUS_DIR): Map<string, ManifestEntry> {
   return out;
 }
 
-const listings = new Map<string, [string, number][]>();
-function listing(dir: string, ctx: string): [string, number][] {
+const listings = new Map<string, [string, number | null][]>();
+function listing(dir: string, ctx: string): [string, number | null][] {
   let l = listings.get(ctx);
   if (!l) {
     l = [];
     for (const row of fs.readFileSync(path.join(dir, 'contexts', ctx, 'files.tsv'), 'utf8').split('\n')) {
       if (!row) continue;
       const tab = row.lastIndexOf('\t');
-      l.push([row.slice(0, tab), parseInt(row.slice(tab + 1), 10) || 0]);
+      // a size that is not a number (a few rows say `BAD`) is not known: sizes say unknown, never 0
+      const size = row.slice(tab + 1);
+      l.push([row.slice(0, tab), /^\d+$/.test(size) ? Number(size) : null]);
     }
     listings.set(ctx, l);
   }

@@ -113,6 +113,9 @@ RUN cd /app && npm install
     assert.match(copySrc, /mtime-only changes don't; .*`chmod \+x` does/);
     assert.match(copySrc, /reruns 1 later step\b/);
     assert.match(copySrc, /RUN steps it reruns: line 7 `RUN npm run build`/);
+    // sizes from the crawl: 3 files of 20 bytes, the hover's second paragraph
+    assert.match(copySrc, /\*\*COPY\*\* — step 4 of 5[^\n]*\n\n\*\*Size:\*\* adds 60 B from the context: 3 files; largest `src\/a\.ts` 20 B\n/);
+    assert.doesNotMatch(await c.hoverText(uri, 12), /Size:/, 'COPY --from is not a context copy');
     assert.match(copySrc, /Plus 1 step that copies from a rerun stage/);
     const pkg = await c.hoverText(uri, 3);
     assert.match(pkg, /reruns 3 later steps/);
@@ -140,9 +143,11 @@ RUN cd /app && npm install
     const titles = lenses.map((l) => `${l.range.start.line}: ${l.command?.title}`);
     assert.equal(lenses.length, 7, titles.join('\n'));
     const copySrc = lenses.find((l) => l.range.start.line === 5)!;
-    assert.equal(copySrc.command!.title, 'step 4/5 in build · a miss reruns 1 later step (+1 maybe) · reads 3 files');
+    assert.equal(copySrc.command!.title, 'step 4/5 in build · a miss reruns 1 later step (+1 maybe) · reads 3 files · +60 B');
     const pkg = lenses.find((l) => l.range.start.line === 3)!;
-    assert.match(pkg.command!.title, /^step 2\/5 in build · a miss reruns 3 later steps \(\+1 maybe\) · reads 2 files$/);
+    assert.match(pkg.command!.title, /^step 2\/5 in build · a miss reruns 3 later steps \(\+1 maybe\) · reads 2 files · \+16 B$/);
+    // a COPY --from adds nothing from the context: no size
+    assert.doesNotMatch(lenses.find((l) => l.range.start.line === 12)!.command!.title, / · \+\d/);
     assert.equal(pkg.command!.command, 'layerwise.showImpact');
   });
 

@@ -84,6 +84,12 @@ function contextOf(lines: string[]): MemoryContext {
       ctx.addAbove(1, line.slice(3));
       continue;
     }
+    // `path (60 MB)` is a file known by its size only (sizes: unread-context-data)
+    const sized = /^(\S+) \((\d+(?:\.\d+)?) (B|kB|MB|GB)\)$/.exec(line);
+    if (sized) {
+      ctx.addListed(sized[1]!, Math.round(Number(sized[2]) * { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[sized[3] as 'B']!));
+      continue;
+    }
     const m = /^([^\s:]+): (.*)$/.exec(line);
     if (m) {
       const content = m[2]!.split(/\s*;\s*/).join('\n') + '\n';

@@ -119,6 +119,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
       target: a.target ?? per.target ?? config.target,
       buildkitVersion: a.buildkitVersion,
       severities: config.rules,
+      unreadContextLimit: config.unreadContextLimit,
       dockerfile: dockerfileInContext(contextDir, file),
     };
     // the other builds of the workspace, for needless-divergence

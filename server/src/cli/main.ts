@@ -2,7 +2,7 @@
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type Explanation } from '../engine';
+import { analyze, contextSizes, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type Explanation } from '../engine';
 import { loadDiskContext } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';
 import { renderExplainMarkdown } from './markdown';
@@ -127,7 +127,7 @@ function runExplain(a: ParsedArgs): number {
     baselineLabel = `${rev} (${base.commit.slice(0, 12)})`;
   }
   checkBaselineTarget(a, result);
-  const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes };
+  const meta = { dockerfile: df.display, context: displayPath(contextDir), baseline: baselineLabel, problems: current.problems, notes, sizes: contextSizes(result.model, current) };
   const render = (fmt: string, color: boolean): string =>
     fmt === 'json' ? renderExplainJson(result, meta) + '\n' : fmt === 'markdown' ? renderExplainMarkdown(result, { ...meta, buildLog: lastBuildLog(df.path) }) : renderExplainText(result, meta, color);
   for (const r of a.reports ?? []) writeReport(r.file, render(r.format, false));

@@ -1,5 +1,5 @@
 // Output of `layerwise explain` and `layerwise graph`: text for people, JSON for machines, DOT for graphviz.
-import { explanationJson, impactOf, stepReads, type ContextSnapshot, type ExplanationMeta as ExplainMeta, type Explanation, type Model, type StepStatus } from '../engine';
+import { contextSizes, explanationJson, impactOf, sizesStepJson, sizesSummary, sizesTopJson, stepReads, stepSizeText, type ContextSnapshot, type ExplanationMeta as ExplainMeta, type Explanation, type Model, type StepStatus } from '../engine';
 
 import { sharedWithJson } from '../engine/shared';
 import { sharingJson, sharingTextLines, type GraphSharing } from './shared';
@@ -36,6 +36,7 @@ export function renderExplainText(e: Explanation, meta: ExplainMeta, color: bool
     const list = [...e.changedPaths].slice(0, 8).map(([p, k]) => `${p} (${k})`);
     out.push(c.dim(`changed in the context: ${list.join(', ')}${e.changedPaths.size > 8 ? `, … ${e.changedPaths.size - 8} more` : ''}`));
   }
+  if (meta.sizes) out.push(c.dim(sizesSummary(meta.sizes)));
   const width = String(Math.max(1, ...e.steps.map((r) => r.step.line + 1))).length;
   for (const stage of model.stages) {
     const label = stage.name ? `stage '${stage.name}'` : `stage ${stage.index}`;
@@ -74,6 +75,7 @@ export function renderExplainText(e: Explanation, meta: ExplainMeta, color: bool
 
 export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfile: string; context: string }, fmt: GraphFormat, color: boolean, shared?: GraphSharing): string {
   const reads = stepReads(model, ctx);
+  const sizes = contextSizes(model, ctx);
   const impact = model.steps.map((s) => impactOf(model, s.id));
   if (fmt === 'json') {
     return (
@@ -82,6 +84,7 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
           dockerfile: meta.dockerfile,
           context: meta.context,
           target: model.target >= 0 ? stageName(model, model.target) : null,
+          ...sizesTopJson(sizes),
           stages: model.stages.map((s) => ({
             index: s.index,
             name: s.name,
@@ -107,6 +110,7 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
               mounts: s.mounts.map((m) => ({ type: m.type, target: m.target ?? null, source: m.source ?? null, from: m.from ?? null })),
               remote: s.remote ?? null,
             },
+            ...sizesStepJson(sizes, s.id),
             missReruns: { steps: impact[s.id]!.rebuilt.map((i) => model.steps[i]!.line + 1), maybe: impact[s.id]!.maybe.map((i) => model.steps[i]!.line + 1) },
             sharedWith: sharedWithJson(shared?.sharing.sharedWith.get(s.id)),
           })),
@@ -153,7 +157,7 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
     return lines.join('\n') + '\n';
   }
   const c = color ? C : plain;
-  const out: string[] = [`${c.bold(meta.dockerfile)}  (context ${meta.context})`];
+  const out: string[] = [`${c.bold(meta.dockerfile)}  (context ${meta.context})`, c.dim(sizesSummary(sizes))];
   for (const s of model.stages) {
     out.push('');
     const base = s.base.kind === 'stage' ? `FROM stage '${stageName(model, s.base.stage)}'` : `FROM ${s.base.ref}`;
@@ -170,6 +174,8 @@ export function renderGraph(model: Model, ctx: ContextSnapshot, meta: { dockerfi
       if (st.remote) inputs.push(`remote ${st.remote} (not checked by the cache)`);
       const im = impact[id]!;
       out.push(c.dim(`        reads: ${inputs.length ? inputs.join('; ') : 'nothing but the previous step'}`));
+      const adds = stepSizeText(sizes, id);
+      if (adds) out.push(c.dim(`        ${adds}`));
       out.push(c.dim(`        a miss reruns ${im.rebuilt.length} later step${im.rebuilt.length === 1 ? '' : 's'}${im.maybe.length ? ` (+${im.maybe.length} that may)` : ''}`));
       if (shared) for (const l of sharingTextLines(shared.sharing, id)) out.push(c.dim(`        ${l}`));
     }

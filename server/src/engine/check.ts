@@ -19,6 +19,8 @@ export interface CheckOptions extends AnalyzeOptions {
   /** The other builds of the workspace (compose services, bake targets, sibling Dockerfiles), for the rules that
    *  compare with them (`needless-divergence`). */
   siblings?: SiblingBuild[];
+  /** unread-context-data reports unread context data from this many bytes on (default 50 MB; `.layerwise.yaml` `unreadContextLimit`). */
+  unreadContextLimit?: number;
 }
 
 export interface CheckResult {
@@ -64,6 +66,7 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
     rc.shared = siblingSharing(text, m, ctx, options);
     rc.reshare = (t) => siblingSharing(t, analyze(t, withoutSiblings(options)), ctx, options);
   }
+  if (options.unreadContextLimit !== undefined) rc.unreadContextLimit = options.unreadContextLimit;
   const all: Finding[] = [];
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];

@@ -17,6 +17,8 @@ export interface LayerwiseConfig {
   buildArgs: Record<string, string>;
   target?: string;
   dockerfiles: Record<string, DockerfileSettings>;
+  /** Bytes from which unread-context-data reports unread context data (`unreadContextLimit: 100MB`). */
+  unreadContextLimit?: number;
 }
 
 export class ConfigError extends Error {}
@@ -108,9 +110,26 @@ export function parseConfig(text: string, file: string): LayerwiseConfig {
         }
         break;
       }
+      case 'unreadContextLimit': {
+        const n = parseSize(v);
+        if (n === null) throw new ConfigError(`${file}: \`unreadContextLimit\` must be a size such as 50MB, 1.5GB or a number of bytes (got ${JSON.stringify(v)})`);
+        cfg.unreadContextLimit = n;
+        break;
+      }
       default:
-        throw new ConfigError(`${file}: unknown key \`${key}\` (rules, ignore, buildArgs, target, dockerfiles)`);
+        throw new ConfigError(`${file}: unknown key \`${key}\` (rules, ignore, buildArgs, target, dockerfiles, unreadContextLimit)`);
     }
   }
   return cfg;
+}
+
+const UNITS: Record<string, number> = { b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4 };
+
+/** `50MB`, `1.5 GB`, `512MiB`, `1000` (bytes) → bytes; null when it is not a size. */
+export function parseSize(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isFinite(v) && v >= 0 ? Math.round(v) : null;
+  if (typeof v !== 'string') return null;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?\s*$/i.exec(v);
+  if (!m) return null;
+  return Math.round(Number(m[1]) * UNITS[(m[2] ?? 'b').toLowerCase()]!);
 }

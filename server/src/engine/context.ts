@@ -88,11 +88,11 @@ export class MemoryContext implements ContextSnapshot {
     return this;
   }
 
-  /** Adds a file known only by path and size (corpus listings); identity derives from the size. */
-  addListed(p: string, size: number): this {
+  /** Adds a file known only by path and size (corpus listings; null: size not known); identity derives from the size. */
+  addListed(p: string, size: number | null): this {
     p = normalizeRel(p);
     this.ensureParents(p);
-    this.map.set(p, { type: 'file', mode: 0o644, size, id: 's:' + size });
+    this.map.set(p, { type: 'file', mode: 0o644, ...(size === null ? {} : { size }), id: 's:' + (size ?? '?') });
     return this;
   }
 

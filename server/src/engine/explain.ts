@@ -264,7 +264,7 @@ interface Keys {
  * measured by the oracle suite, `copy/symlink-target-edited`). Links inside a copied directory stay links.
  * Returns the read with the link targets (resolved inside the context) added as sources.
  */
-function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null)[]): ContextRead {
+export function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null)[]): ContextRead {
   const extra: string[] = [];
   for (const src of r.sources) {
     if (src === '' || /[*?[\\]/.test(src)) continue;

@@ -3,6 +3,7 @@
 import type { ContextProblem } from './context';
 import type { Explanation } from './explain';
 import type { Model } from './model';
+import { sizesStepJson, sizesTopJson, type ContextSizes } from './sizes';
 
 /** What the caller knows about an explanation: paths as shown to the user, the baseline's label, context problems. */
 export interface ExplanationMeta {
@@ -11,6 +12,8 @@ export interface ExplanationMeta {
   baseline: string;
   problems: readonly ContextProblem[];
   notes?: string[];
+  /** Sizes from the current context (engine/sizes.ts); absent: the JSON says null. */
+  sizes?: ContextSizes;
 }
 
 function stageName(model: Model, i: number): string {
@@ -44,7 +47,9 @@ export function explanationJson(e: Explanation, meta: ExplanationMeta): object {
       ...(r.step.trigger ? { onbuild: true } : {}),
       status: r.status,
       reasons: r.reasons,
+      ...sizesStepJson(meta.sizes, r.step.id),
     })),
+    ...sizesTopJson(meta.sizes),
     notes: meta.notes ?? [],
     problems: [
       ...model.problems.map((p) => ({ line: p.line + 1, severity: p.severity, message: p.message })),

@@ -14,6 +14,8 @@ export type { DockerIgnore } from './dockerignore';
 export { expandWord } from './expand';
 export { stepReads, sentPaths } from './inputs';
 export type { StepReads } from './inputs';
+export { contextSizes, unreadGroups, fmtBytes, sizesTopJson, sizesStepJson, sizesSummary, stepSizeText } from './sizes';
+export type { ContextSizes, StepSize, FileSize } from './sizes';
 export { check, applySuppressions, buildRuleContext } from './check';
 export type { CheckOptions, CheckResult } from './check';
 export { RULES, ruleById } from './rules';

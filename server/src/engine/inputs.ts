@@ -2,7 +2,7 @@
 import type { ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
 import { compileSource, readSelects } from './explain';
-import type { Model } from './model';
+import type { ContextRead, Model } from './model';
 
 export interface StepReads {
   /** Files (and links) sent to the builder that the step's COPY/ADD/bind sources select. */
@@ -21,32 +21,52 @@ export function sentPaths(ctx: ContextSnapshot): string[] {
   return out;
 }
 
+/** Binary search: the first index of sorted `arr` whose value is not below `key`. */
+function lowerBound(arr: readonly string[], key: string): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+const isLiteral = (s: string): boolean => !/[*?[\\]/.test(s);
+
+/** Indices of sorted `arr` selected by one literal source: the path itself and everything below it. */
+function literalRange(arr: readonly string[], src: string): number[] {
+  const idx: number[] = [];
+  const exact = lowerBound(arr, src);
+  if (arr[exact] === src) idx.push(exact);
+  const prefix = src + '/';
+  for (let i = lowerBound(arr, prefix); i < arr.length && arr[i]!.startsWith(prefix); i++) idx.push(i);
+  return idx;
+}
+
+/**
+ * Indices (ascending) of the sorted paths `files` that some of `reads` selects (sources minus their --exclude).
+ * Literal sources without excludes are binary-searched prefix ranges; anything else tests every path.
+ */
+export function selectedIndices(reads: readonly ContextRead[], files: readonly string[]): number[] {
+  if (reads.some((c) => c.sources.includes('') && !c.excludes.length)) return files.map((_, i) => i);
+  if (reads.every((c) => c.excludes.length === 0 && c.sources.every(isLiteral))) {
+    const hit = new Set<number>();
+    for (const c of reads) for (const src of c.sources) for (const i of literalRange(files, src)) hit.add(i);
+    return [...hit].sort((a, b) => a - b);
+  }
+  const out: number[] = [];
+  for (let i = 0; i < files.length; i++) if (reads.some((c) => readSelects(c, files[i]!))) out.push(i);
+  return out;
+}
+
 export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = sentPaths(ctx)): Map<number, StepReads> {
   const out = new Map<number, StepReads>();
   if (!model.steps.some((s) => s.contextReads.length)) return out;
   // sorted files (no dirs) once; literal sources become a binary-searched prefix range
   const files = sent.filter((p) => ctx.entry(p)?.type !== 'dir').sort();
   const sentSorted = [...sent].sort();
-  const lowerBound = (arr: string[], key: string): number => {
-    let lo = 0;
-    let hi = arr.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (arr[mid]! < key) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  const literal = (s: string): boolean => !/[*?[\\]/.test(s);
-  /** Indices of `arr` selected by one literal source: the path itself and everything below it. */
-  const literalRange = (arr: string[], src: string): number[] => {
-    const idx: number[] = [];
-    const exact = lowerBound(arr, src);
-    if (arr[exact] === src) idx.push(exact);
-    const prefix = src + '/';
-    for (let i = lowerBound(arr, prefix); i < arr.length && arr[i]!.startsWith(prefix); i++) idx.push(i);
-    return idx;
-  };
   /** Does a wildcard source select anything? Only paths under its literal leading folders can match. */
   const wildcardMatches = (arr: string[], src: string): boolean => {
     const segs = src.split('/');
@@ -69,25 +89,13 @@ export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = s
           if (!sent.length) r.unmatched.push(src);
           continue;
         }
-        const any = literal(src) ? literalRange(sentSorted, src).length > 0 : wildcardMatches(sentSorted, src);
+        const any = isLiteral(src) ? literalRange(sentSorted, src).length > 0 : wildcardMatches(sentSorted, src);
         if (!any) r.unmatched.push(src);
       }
     }
-    const simple = !r.wholeContext && step.contextReads.every((c) => c.excludes.length === 0 && c.sources.every(literal));
-    if (simple) {
-      const hit = new Set<number>();
-      for (const c of step.contextReads) for (const src of c.sources) for (const i of literalRange(files, src)) hit.add(i);
-      const sorted = [...hit].sort((a, b) => a - b);
-      r.files = sorted.length;
-      r.sample = sorted.slice(0, 5).map((i) => files[i]!);
-    } else {
-      for (const p of files) {
-        if (step.contextReads.some((c) => readSelects(c, p))) {
-          r.files++;
-          if (r.sample.length < 5) r.sample.push(p);
-        }
-      }
-    }
+    const sel = selectedIndices(step.contextReads, files);
+    r.files = sel.length;
+    r.sample = sel.slice(0, 5).map((i) => files[i]!);
     out.set(step.id, r);
   }
   return out;

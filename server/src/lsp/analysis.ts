@@ -3,12 +3,14 @@
 import {
   analyze,
   check,
+  contextSizes,
   impactOf,
   stepReads,
   sentPaths,
   varReach,
   type CheckResult,
   type ContextProblem,
+  type ContextSizes,
   type ContextSnapshot,
   type Impact,
   type Model,
@@ -29,6 +31,8 @@ export interface DocAnalysis {
   model: Model | null;
   check: CheckResult | null;
   reads: Map<number, StepReads>;
+  /** Bytes per context copy, transferred and unread (engine/sizes.ts); absent without a context. */
+  sizes?: ContextSizes;
   /** The context snapshot (only when analysed in-process; a worker's result carries the summary fields below). */
   ctx: ContextSnapshot | null;
   hasContext: boolean;
@@ -175,6 +179,8 @@ export interface AnalyseInput {
   platform?: string;
   buildPlatform?: string;
   severities: Record<string, Severity | 'off'>;
+  /** `.layerwise.yaml` `unreadContextLimit` (bytes), for unread-context-data. */
+  unreadContextLimit?: number;
   /** Time budget (default ANALYSIS_BUDGET_MS). */
   budgetMs?: number;
 }
@@ -213,10 +219,11 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     withBudget(inp.budgetMs ?? ANALYSIS_BUDGET_MS, () => {
       const model = analyze(text, opts);
       const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
-      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, dockerfile: dockerfileInContext(inp.uri, inp.contextDir) }, model, prepared);
+      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, unreadContextLimit: inp.unreadContextLimit, dockerfile: dockerfileInContext(inp.uri, inp.contextDir) }, model, prepared);
       base.model = model;
       base.reach = reachSummaries(model);
       if (prepared) base.reads = prepared.reads;
+      if (prepared) base.sizes = contextSizes(model, inp.ctx!, prepared.sent);
       base.check = checked;
     });
   } catch (e) {

@@ -5,6 +5,7 @@ import { ignoreHover, patternAtLine } from './ignoredoc';
 import { configAtLine, configHover, lensTitle, stageAtFromLine, stageHover, stepAtLine, stepHover } from './present';
 import { forecastLine } from './forecast';
 import { sharingHoverFor } from './shared';
+import { withSizeLine } from './sizes';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -26,7 +27,7 @@ function lineOf(text: string, n: number): string {
 export function hoverText(s: ServerState, a: DocAnalysis, line: number): string | null {
   const model = a.model!;
   const step = stepAtLine(model, line);
-  if (step) return stepHover(a, step, s.insights.insightOf(a, step.id));
+  if (step) return withSizeLine(stepHover(a, step, s.insights.insightOf(a, step.id)), a, step);
   const cfg = configAtLine(model, line);
   if (cfg) return configHover(a, cfg);
   const st = stageAtFromLine(model, line);

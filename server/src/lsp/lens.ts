@@ -5,6 +5,7 @@ import type { DocAnalysis } from './analysis';
 import { lineStart } from './diagnostics';
 import { forecastLens } from './forecast';
 import { lensTitle } from './present';
+import { withSizeLens } from './sizes';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -13,7 +14,7 @@ const EAGER_STEPS = 300;
 
 function lensCommand(s: ServerState, a: DocAnalysis, stepId: number) {
   const step = a.model!.steps[stepId]!;
-  return { title: lensTitle(a, step, s.insights.insightOf(a, stepId)), command: 'layerwise.showImpact', arguments: [a.uri, step.line] };
+  return { title: withSizeLens(lensTitle(a, step, s.insights.insightOf(a, stepId)), a, step), command: 'layerwise.showImpact', arguments: [a.uri, step.line] };
 }
 
 export function registerLenses(s: ServerState): void {

@@ -9,6 +9,8 @@ export interface AnalysedNotification {
   stages: number;
   findings: number;
   contextFiles: number | null;
+  /** What this build transfers from the context (lsp/sizes.ts): `31.0 MB` for the status bar, and its summary line. */
+  contextSize?: { short: string; summary: string } | null;
   contextDir: string | null;
   /** Where the context directory came from: settings, `.layerwise.yaml`, a compose service or bake target, or the folder. */
   contextFrom?: string;

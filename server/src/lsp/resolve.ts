@@ -17,6 +17,8 @@ export interface ResolvedContext {
   target: string | undefined;
   /** Rule severities: `.layerwise.yaml` `rules:` under the `layerwise.rules` setting. */
   severities: Record<string, SeveritySetting>;
+  /** `.layerwise.yaml` `unreadContextLimit` (bytes), when set. */
+  unreadContextLimit?: number;
   /** Where the context directory came from (settings, `.layerwise.yaml`, `compose.yaml service "web"`, folder). */
   contextFrom: string;
   /** An invalid `.layerwise.yaml` (reported, then ignored). */
@@ -79,6 +81,7 @@ function projectLayers(s: ServerState, res: ResolvedContext, layers: BuildLayer[
       layers.push({ source: 'config', label: cfgName, contextDir: pr.configContextDir ?? undefined, buildArgs: pr.configEntry.buildArgs, target: pr.configEntry.target });
     layers.push({ source: 'config', label: cfgName, buildArgs: pr.config.config.buildArgs, target: pr.config.config.target });
     res.severities = { ...pr.config.config.rules, ...s.settings.rules };
+    res.unreadContextLimit = pr.config.config.unreadContextLimit;
     res.ignored = pr.ignored && !ignoreDoc;
   }
   if (pr.project)

@@ -17,6 +17,7 @@ import { analyzeOptions, loadContext, noContextNote, resolveContext, type Resolv
 import type { ServerState } from './state';
 import { analyseWithStore, type AnalyseRequest } from './worker';
 import { isIgnoreDocument, pathToUri, uriToPath } from './uri';
+import { contextSizeStatus } from './sizes';
 
 export function runAnalysis(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   return isIgnoreDocument(doc) ? analyseIgnoreDoc(s, doc, version) : analyseDockerfile(s, doc, version);
@@ -39,6 +40,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     platform: s.settings.platform,
     buildPlatform: hostPlatform(),
     severities: rc.severities,
+    unreadContextLimit: rc.unreadContextLimit,
   };
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?
@@ -81,6 +83,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     stages: a.model?.stages.length ?? 0,
     findings: a.check?.findings.length ?? 0,
     contextFiles: a.contextFiles,
+    contextSize: contextSizeStatus(a),
     contextDir: a.contextDir,
     contextFrom: rc.contextFrom,
     elapsedMs: a.elapsedMs,

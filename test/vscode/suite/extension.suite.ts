@@ -61,6 +61,8 @@ describe('Layerwise in VS Code', () => {
     assert.match(text, /context files/);
     assert.match(text, /chmod \+x/);
     assert.match(text, /reruns 2 later steps/);
+    // sizes from the crawl (engine/sizes.ts): the workspace's files, exact bytes checked in the unit and LSP tests
+    assert.match(text, /\*\*Size:\*\* adds \d[\d.]* k?B from the context: \d+ files; largest `/);
   });
 
   it('hover on EXPOSE: config-only lines never rebuild anything', async () => {

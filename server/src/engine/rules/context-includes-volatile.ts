@@ -113,9 +113,9 @@ export const contextIncludesVolatile: Rule = {
 };
 
 /** Appends patterns to the ignore file (creating it when missing). */
-export function ignoreEdit(rc: RuleContext, patterns: string[]): TextEdit {
+export function ignoreEdit(rc: RuleContext, patterns: string[], why = 'keep volatile files out of the build context'): TextEdit {
   const text = rc.ignoreText;
-  if (text === null) return { file: 'dockerignore', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: '# added by layerwise: keep volatile files out of the build context\n' + patterns.join('\n') + '\n' };
+  if (text === null) return { file: 'dockerignore', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, newText: `# added by layerwise: ${why}\n` + patterns.join('\n') + '\n' };
   const lines = text.split('\n');
   const last = lines.length - 1;
   const pos = { line: last, character: lines[last]!.length };

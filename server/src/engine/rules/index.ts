@@ -12,6 +12,7 @@ import { missingCacheMount } from './missing-cache-mount';
 import { mutableBaseImage } from './mutable-base-image';
 import { unpinnedRemoteSource } from './unpinned-remote-source';
 import { needlessDivergence } from './needless-divergence';
+import { unreadContextData } from './unread-context-data';
 import type { Rule } from './types';
 
 export const RULES: Rule[] = [
@@ -24,6 +25,7 @@ export const RULES: Rule[] = [
   copyIgnoredFile,
   copySourceMissing,
   contextIncludesVolatile,
+  unreadContextData,
   unpinnedRemoteSource,
   mutableBaseImage,
   cacheBustPattern,

@@ -66,6 +66,8 @@ export interface RuleContext {
   shared?: MemberSharing | null;
   /** The same comparison for another text of this Dockerfile (a fix's proof). */
   reshare?: (text: string) => MemberSharing;
+  /** Bytes from which unread context data is reported (CheckOptions.unreadContextLimit; default in the rule). */
+  unreadContextLimit?: number;
 }
 
 export interface Rule {

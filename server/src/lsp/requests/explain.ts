@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
-import { explain, explanationJson, type ContextSnapshot, type ExplainInput, type Explanation } from '../../engine';
+import { contextSizes, explain, explanationJson, type ContextSnapshot, type ExplainInput, type Explanation } from '../../engine';
 import { gitBaseline } from '../../context';
 import { analyzeOptions, loadContext, resolveContext, workspaceRelative, type ResolvedContext } from '../resolve';
 import type { ServerState } from '../state';
@@ -46,7 +46,7 @@ export function registerExplain(s: ServerState): void {
       const rev = p.since || 'HEAD';
       const { e, base } = explainSince(s, rc, file, text, ctx, rev);
       const rel = (x: string) => workspaceRelative(s, x) || x;
-      return explanationJson(e, { dockerfile: rel(file), context: workspaceRelative(s, rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems });
+      return explanationJson(e, { dockerfile: rel(file), context: workspaceRelative(s, rc.dir!) || '.', baseline: `${rev} (${base.commit.slice(0, 12)})`, problems: ctx.problems, sizes: contextSizes(e.model, ctx) });
     } catch (e) {
       s.logError('layerwise/explain', e);
       throw new ResponseError(-32603, `Layerwise: ${firstLine(e)}`);

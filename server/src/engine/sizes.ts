@@ -1,0 +1,295 @@
+// Sizes from the build context: the bytes each COPY/ADD takes from the context, the bytes BuildKit transfers for a
+// build, and the bytes it transfers that no step reads. Pure: sizes come from the snapshot's entries (the crawl's
+// lstat data), nothing is read here.
+//
+// What BuildKit transfers (measured on dockerd 20.10 / BuildKit 0.8 by `transferring context:`, and in
+// frontend/dockerfile/dockerfile2llb/convert.go + convert_runmount.go through current BuildKit): the context's local
+// source gets `.dockerignore` as its exclude patterns and, as include paths (`FollowPaths`), the sources of every
+// COPY/ADD without --from and every RUN mount without from= of the stages the target needs: a bind mount's source, and
+// a tmpfs mount's too (none: the whole context). A source of `.` (or `/`) sends the whole context. `COPY --exclude`
+// does not reach the transfer: excluded files are sent and not copied. Stages the target does not need send nothing.
+import type { ContextSnapshot } from './context';
+import { followSourceLinks } from './explain';
+import { selectedIndices, sentPaths } from './inputs';
+import type { ContextRead, Model, Step } from './model';
+
+export interface FileSize {
+  path: string;
+  bytes: number;
+}
+
+export interface StepSize {
+  /** Bytes of the context files the step copies; null when not known (see `unknown`). */
+  addsBytes: number | null;
+  /** Files (and links) the step copies from the context. */
+  addsFiles: number;
+  /** The largest files it copies, largest first (at most 3). */
+  largest: FileSize[];
+  /** Why `addsBytes` is null. */
+  unknown?: string;
+}
+
+export interface ContextSizes {
+  /** Bytes BuildKit transfers for this build (files under the paths the needed steps name); null when not known. */
+  contextBytes: number | null;
+  contextFiles: number;
+  /** The transfer is the whole context (after `.dockerignore`), and the step that makes it so. */
+  whole: { line: number; why: string } | null;
+  /** Bytes transferred that no needed step reads; null when not known (`unreadUnknown` says why). */
+  unreadBytes: number | null;
+  unreadFiles: number;
+  unreadUnknown?: string;
+  /** The largest unread files, largest first (at most 5). */
+  unreadLargest: FileSize[];
+  /** Why `contextBytes` is null. */
+  unknown?: string;
+  /** Per COPY/ADD step id with context sources (every stage, needed or not). */
+  steps: Map<number, StepSize>;
+}
+
+/** ADD unpacks a local tar archive (compressed or not) into the layer: its size there is not the file's. */
+const ARCHIVE = /\.(tar|tgz|tbz2?|txz|tzst|tlz|taz)$|\.tar\.[a-z0-9]+$|\.(gz|bz2|xz|zst|lz4|lzma|z)$/i;
+
+/** Context paths (sorted files and links) with their sizes, and the sent paths in sorted order. */
+interface Table {
+  files: string[];
+  bytes: (number | null)[];
+}
+
+const tables = new WeakMap<ContextSnapshot, Map<string[], Table>>();
+
+function table(ctx: ContextSnapshot, sent: string[]): Table {
+  let byCtx = tables.get(ctx);
+  if (!byCtx) tables.set(ctx, (byCtx = new Map()));
+  let t = byCtx.get(sent);
+  if (!t) {
+    const files: string[] = [];
+    for (const p of sent) {
+      const e = ctx.entry(p);
+      if (e && e.type !== 'dir') files.push(p);
+    }
+    files.sort();
+    // a link is copied as a link: no data of its own in the layer or the transfer
+    const bytes = files.map((p) => {
+      const e = ctx.entry(p)!;
+      return e.type === 'symlink' ? 0 : (e.size ?? null);
+    });
+    t = { files, bytes };
+    byCtx.clear();
+    byCtx.set(sent, t);
+  }
+  return t;
+}
+
+function sum(t: Table, idx: Iterable<number>): number | null {
+  let n = 0;
+  for (const i of idx) {
+    const b = t.bytes[i];
+    if (b === null || b === undefined) return null;
+    n += b;
+  }
+  return n;
+}
+
+function largest(t: Table, idx: Iterable<number>, k: number): FileSize[] {
+  const top: FileSize[] = [];
+  for (const i of idx) {
+    const b = t.bytes[i] ?? 0;
+    if (top.length === k && b <= top[k - 1]!.bytes) continue;
+    top.push({ path: t.files[i]!, bytes: b });
+    top.sort((x, y) => y.bytes - x.bytes || (x.path < y.path ? -1 : 1));
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
+
+/** A read with source links followed: BuildKit copies what a source link points to, not the link. */
+function followed(r: ContextRead, ctx: ContextSnapshot): ContextRead {
+  const f = followSourceLinks(r, [ctx]);
+  if (f === r) return r;
+  return { ...f, sources: f.sources.filter((s) => ctx.entry(s)?.type !== 'symlink') };
+}
+
+/** A step's context reads with source links followed. */
+function linkedReads(step: Step, ctx: ContextSnapshot): ContextRead[] {
+  return step.contextReads.map((r) => followed(r, ctx));
+}
+
+/** The paths a step makes BuildKit transfer: its context sources without their --exclude, and a tmpfs mount's. */
+function transferReads(step: Step, ctx: ContextSnapshot): ContextRead[] {
+  const out = linkedReads(step, ctx).map((r) => (r.excludes.length ? { ...r, excludes: [] } : r));
+  for (const m of step.mounts) if (m.type === 'tmpfs' && !m.from) out.push({ via: 'bind', sources: [normalizeSource(m.source ?? '')], excludes: [] });
+  return out;
+}
+
+function normalizeSource(s: string): string {
+  return s
+    .split('/')
+    .filter((x) => x !== '' && x !== '.')
+    .join('/');
+}
+
+function wholeWhy(step: Step): string | null {
+  for (const r of step.contextReads) {
+    if (!r.sources.includes('')) continue;
+    if (r.via === 'bind') return 'bind-mounts the whole context';
+    return r.excludes.length ? `copies the whole context (its --exclude patterns are applied after the transfer)` : 'copies the whole context';
+  }
+  for (const m of step.mounts) if (m.type === 'tmpfs' && !m.from && !normalizeSource(m.source ?? '')) return 'has a tmpfs mount, which makes BuildKit transfer the whole context';
+  return null;
+}
+
+const sizeCache = new WeakMap<Model, WeakMap<ContextSnapshot, ContextSizes>>();
+
+/**
+ * The sizes of a build from its context snapshot (`sent`: the snapshot's paths after `.dockerignore`, when the caller
+ * has them). Exact for the build as configured (build args, target); unknown where the snapshot lacks sizes, a folder
+ * could not be read, an image base may add ONBUILD copies, or (for the unread figure) sources depend on variables.
+ */
+export function contextSizes(model: Model, ctx: ContextSnapshot, sent?: string[]): ContextSizes {
+  let byCtx = sizeCache.get(model);
+  if (!byCtx) sizeCache.set(model, (byCtx = new WeakMap()));
+  const hit = byCtx.get(ctx);
+  if (hit) return hit;
+  const t = table(ctx, sent ?? sentPaths(ctx));
+  const steps = new Map<number, StepSize>();
+  for (const step of model.steps) {
+    const reads = step.contextReads.filter((r) => r.via !== 'bind');
+    if (!reads.length) continue;
+    const idx = selectedIndices(reads.map((r) => followed(r, ctx)), t.files);
+    const s: StepSize = { addsBytes: sum(t, idx), addsFiles: idx.length, largest: largest(t, idx, 3) };
+    const archive = step.keyword === 'ADD' ? idx.map((i) => t.files[i]!).find((p) => ARCHIVE.test(p) && ctx.entry(p)?.type === 'file') : undefined;
+    if (archive) {
+      s.addsBytes = null;
+      s.unknown = `ADD unpacks local tar archives (${archive}): the layer holds what they contain`;
+    } else if (s.addsBytes === null) s.unknown = 'the context snapshot has no sizes for some of its files';
+    steps.set(step.id, s);
+  }
+
+  const needed = model.steps.filter((s) => model.stages[s.stage]?.needed);
+  const out: ContextSizes = { contextBytes: null, contextFiles: 0, whole: null, unreadBytes: null, unreadFiles: 0, unreadLargest: [], steps };
+  for (const s of needed) {
+    const why = wholeWhy(s);
+    if (why) {
+      out.whole = { line: s.line, why };
+      break;
+    }
+  }
+  const sentIdx = selectedIndices(
+    needed.flatMap((s) => transferReads(s, ctx)),
+    t.files,
+  );
+  out.contextFiles = sentIdx.length;
+  out.contextBytes = sum(t, sentIdx);
+  if (out.contextBytes === null) out.unknown = 'the context snapshot has no sizes for some of its files';
+  const unreadable = ctx.problems.find((p) => p.kind === 'unreadable' || p.kind === 'loop');
+  if (ctx.partial) out.unknown = 'only part of the context is known';
+  else if (unreadable) out.unknown = `part of the context could not be read (${unreadable.path || '.'})`;
+  else {
+    const onbuild = model.stages.find((st) => st.needed && st.base.kind === 'image' && /onbuild/i.test(st.base.ref));
+    if (onbuild) out.unknown = `the base image ${onbuild.base.ref} may copy from the context in its ONBUILD triggers`;
+  }
+  if (out.unknown) out.contextBytes = null;
+
+  const readSet = new Set(selectedIndices(needed.flatMap((s) => linkedReads(s, ctx)), t.files));
+  const unread = sentIdx.filter((i) => !readSet.has(i));
+  out.unreadFiles = unread.length;
+  const variable = needed.find((s) => s.contextReads.length && s.keyword !== 'RUN' && s.varsUsed.length);
+  if (out.unknown) out.unreadUnknown = out.unknown;
+  else if (variable) out.unreadUnknown = `the sources of line ${variable.line + 1} depend on \${${variable.varsUsed[0]}}: other build args read other files`;
+  else {
+    out.unreadBytes = sum(t, unread);
+    out.unreadLargest = largest(t, unread, 5);
+  }
+  byCtx.set(ctx, out);
+  return out;
+}
+
+/**
+ * Unread data as ignore-file patterns: the largest folders (or files) no step of any stage reads (other targets
+ * included) anything in, with the bytes this build transfers there. Only names an ignore pattern
+ * can say literally (no wildcard characters, `!`, `#`, spaces at the ends). Empty when no step list is exact.
+ */
+export function unreadGroups(model: Model, ctx: ContextSnapshot, sent: string[], sizes: ContextSizes): FileSize[] {
+  if (sizes.unreadBytes === null || !sizes.unreadFiles) return [];
+  const t = table(ctx, sent);
+  // read by any step of any stage, with source links followed: never excluded
+  const readAny = new Set(selectedIndices(model.steps.flatMap((s) => linkedReads(s, ctx)), t.files));
+  const needed = model.steps.filter((s) => model.stages[s.stage]?.needed);
+  const sentIdx = new Set(selectedIndices(needed.flatMap((s) => transferReads(s, ctx)), t.files));
+  // per folder (and file): bytes unread, and whether everything sent below it is unread
+  const bytes = new Map<string, number>();
+  const mixed = new Set<string>();
+  for (let i = 0; i < t.files.length; i++) {
+    const p = t.files[i]!;
+    // read by no step: excluding it changes no build of this Dockerfile; its bytes count when this build sends it
+    const safe = !readAny.has(i);
+    const b = safe && sentIdx.has(i) ? (t.bytes[i] ?? 0) : 0;
+    const parts = p.split('/');
+    for (let k = 1; k <= parts.length; k++) {
+      const key = parts.slice(0, k).join('/');
+      if (safe) bytes.set(key, (bytes.get(key) ?? 0) + b);
+      else mixed.add(key);
+    }
+  }
+  const literal = (seg: string) => !/[*?[\]\\]/.test(seg) && !/^[!#]/.test(seg) && seg.trim() === seg;
+  const out: FileSize[] = [];
+  for (const [key, b] of bytes) {
+    if (mixed.has(key) || b === 0) continue;
+    const parent = key.includes('/') ? key.slice(0, key.lastIndexOf('/')) : null;
+    if (parent !== null && !mixed.has(parent)) continue; // a wholly unread parent covers it
+    if (!key.split('/').every(literal)) continue;
+    out.push({ path: key, bytes: b });
+  }
+  return out.sort((x, y) => y.bytes - x.bytes || (x.path < y.path ? -1 : 1));
+}
+
+/** `48.2 MB`, `512 B`, `1.4 GB` (decimal units, as `docker` prints sizes). */
+export function fmtBytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let v = n / 1000;
+  let u = 0;
+  while (v >= 999.95 && u < units.length - 1) {
+    v /= 1000;
+    u++;
+  }
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[u]}`;
+}
+
+/** The JSON fields of sizes: top level (`contextBytes`, `unreadBytes`, …) and per step (`addsBytes`, `addsFiles`). */
+export function sizesTopJson(sizes: ContextSizes | undefined): object {
+  if (!sizes) return { contextBytes: null, unreadBytes: null };
+  return {
+    contextBytes: sizes.contextBytes,
+    contextFiles: sizes.contextFiles,
+    unreadBytes: sizes.unreadBytes,
+    unreadFiles: sizes.unreadBytes === null ? null : sizes.unreadFiles,
+    ...(sizes.unknown || sizes.unreadUnknown ? { sizesUnknown: sizes.unknown ?? sizes.unreadUnknown } : {}),
+  };
+}
+
+export function sizesStepJson(sizes: ContextSizes | undefined, stepId: number): object {
+  const s = sizes?.steps.get(stepId);
+  return { addsBytes: s ? s.addsBytes : null, addsFiles: s ? s.addsFiles : null };
+}
+
+/** One line for people: "context: transfers 35.0 MB (1,204 files); 30.0 MB of it read by no step". */
+export function sizesSummary(sizes: ContextSizes): string {
+  if (sizes.contextBytes === null) return `context: size not known (${sizes.unknown})`;
+  const files = `${sizes.contextFiles.toLocaleString('en-US')} file${sizes.contextFiles === 1 ? '' : 's'}`;
+  const whole = sizes.whole ? `, the whole context: line ${sizes.whole.line + 1} ${sizes.whole.why}` : '';
+  const unread =
+    sizes.unreadBytes === null ? `; unread: not known (${sizes.unreadUnknown})` : sizes.unreadFiles > 0 ? `; ${fmtBytes(sizes.unreadBytes)} of it (${sizes.unreadFiles.toLocaleString('en-US')} file${sizes.unreadFiles === 1 ? '' : 's'}) read by no step` : '; every file sent is read';
+  return `context: transfers ${fmtBytes(sizes.contextBytes)} (${files}${whole})${unread}`;
+}
+
+/** "adds 48.2 MB (1,284 files; largest assets/video.mp4 31.0 MB)" for a context copy; null otherwise. */
+export function stepSizeText(sizes: ContextSizes | undefined, stepId: number): string | null {
+  const s = sizes?.steps.get(stepId);
+  if (!s) return null;
+  const files = `${s.addsFiles.toLocaleString('en-US')} file${s.addsFiles === 1 ? '' : 's'}`;
+  if (s.addsBytes === null) return `adds ${files} from the context, bytes unknown: ${s.unknown}`;
+  const big = s.largest[0] && s.addsFiles > 1 ? `; largest ${s.largest[0].path} ${fmtBytes(s.largest[0].bytes)}` : '';
+  return `adds ${fmtBytes(s.addsBytes)} from the context (${files}${big})`;
+}
