@@ -174,3 +174,91 @@ describe('live rebuild forecast', () => {
     assert.ok(c.alive);
   });
 });
+
+describe('forecast against the last imported build', () => {
+  // the saved log of a real build of MANIFEST_FIRST (test/oracle/logs/single-stage.log)
+  const LOGS = path.resolve(__dirname, '..', '..', '..', 'test', 'oracle', 'logs');
+  const MANIFEST_FIRST = 'FROM localbase\nWORKDIR /app\nCOPY package.json ./\nRUN cat package.json > /installed && echo installing\nCOPY . .\nRUN cat src.js > /built\n';
+  const M = { workdir: 1, copyPkg: 2, run: 3, copyAll: 4, build: 5 };
+  function repoOf(files: Record<string, string>): { dir: string; git: (...a: string[]) => string } {
+    const dir = tempContext(files);
+    const git = (...a: string[]) => {
+      const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: dir, encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
+      return r.stdout;
+    };
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'init');
+    return { dir, git };
+  }
+
+  test('import a build: the forecast compares with it (not HEAD), follows context edits and commits, survives a restart', async () => {
+    const { dir, git } = repoOf({ Dockerfile: MANIFEST_FIRST, '.dockerignore': '.git\n', 'package.json': '{"v":0}\n', 'src.js': 'console.log(0)\n' });
+    const c = await start(dir);
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await forecastNote(c, uri, (n) => n.items.length === 5 && /^HEAD/.test(n.baseline ?? ''), 'forecast against HEAD before any import');
+    // src.js changed before the build: HEAD says COPY . . rebuilds, the build (made from this state) holds it
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(1)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'src.js')).href, type: 2 }] });
+    await forecastNote(c, uri, (n) => /^HEAD/.test(n.baseline ?? '') && n.summary.rebuilt === 2, 'HEAD: src.js changed');
+    const imported = await c.request<{ executed: number; stored: string | null }>('layerwise/importBuild', { uri, logText: fs.readFileSync(path.join(LOGS, 'single-stage.log'), 'utf8'), source: 'single-stage.log' });
+    assert.equal(imported.executed, 2);
+    const n = await forecastNote(c, uri, (x) => /^the build of /.test(x.baseline ?? ''), 'forecast against the imported build');
+    assert.match(n.baseline!, /^the build of \d\d:\d\d$/);
+    assert.deepEqual(n.items.map((i) => i.status), ['cached', 'cached', 'cached', 'cached', 'cached'], 'nothing changed since the build');
+    const time = n.baseline!.slice('the build of '.length);
+    assert.equal((await c.hoverText(uri, M.copyAll)).split('\n')[0], `**Cached** since the build of ${time}: nothing it depends on changed`);
+    let f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(f.baseline, `the build of ${time}`);
+    assert.equal(f.summary.rebuilt, 0);
+
+    // a context edit after the build
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(2)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'src.js')).href, type: 2 }] });
+    assert.equal((await c.hoverText(uri, M.copyAll)).split('\n')[0], `**Rebuilds**: \`src.js\` changed since the build of ${time}`);
+    f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.deepEqual([M.copyPkg, M.run, M.copyAll, M.build].map((l) => statusAt(f, l)), ['cached', 'cached', 'rebuilt', 'rebuilt']);
+
+    // a commit moves HEAD, not the build: still rebuilds (against HEAD nothing would)
+    git('add', '-A');
+    git('commit', '-qm', 'src v2');
+    f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(statusAt(f, M.copyAll), 'rebuilt');
+    // back to the bytes of the build: cached again (the content, not the mtime, decides)
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(1)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'src.js')).href, type: 2 }] });
+    f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(statusAt(f, M.copyAll), 'cached');
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(3)\n');
+    await c.stop();
+
+    // a restart reads the record with its input back (and compares what changed on disk meanwhile)
+    const c2 = await start(dir);
+    const u2 = c2.open(path.join(dir, 'Dockerfile'));
+    const n2 = await forecastNote(c2, u2, (x) => x.items.length === 5, 'forecast after a restart');
+    assert.equal(n2.baseline, `the build of ${time}`);
+    assert.deepEqual(n2.items.map((i) => i.status), ['cached', 'cached', 'cached', 'rebuilt', 'rebuilt']);
+
+    // layerwise.forecast.baseline "head" compares with HEAD again
+    const c3 = await start(dir, { settings: { forecast: { baseline: 'head' } } });
+    const u3 = c3.open(path.join(dir, 'Dockerfile'));
+    const n3 = await forecastNote(c3, u3, (x) => x.items.length === 5, 'forecast with baseline head');
+    assert.match(n3.baseline!, /^HEAD \(/);
+  });
+
+  test('a failed build holds only the steps it finished; "lastBuild" without an import says how to get one', async () => {
+    const text = 'FROM localbase\nRUN echo ok > /ok\nCOPY missing.txt /m\n';
+    const { dir } = repoOf({ Dockerfile: text, '.dockerignore': '.git\n' });
+    const strict = await start(dir, { settings: { forecast: { baseline: 'lastBuild' } } });
+    const us = strict.open(path.join(dir, 'Dockerfile'));
+    const none = await forecastNote(strict, us, () => true, 'lastBuild without a build');
+    assert.equal(none.baseline, null);
+    assert.match(none.note!, /^no imported build of this Dockerfile yet: run "Layerwise: Build and import"/);
+    const r = await strict.request<{ steps: number }>('layerwise/importBuild', { uri: us, logText: fs.readFileSync(path.join(LOGS, 'failed-build.log'), 'utf8') });
+    assert.equal(r.steps, 2);
+    const n = await forecastNote(strict, us, (x) => x.baseline !== null, 'forecast against the failed build');
+    // nothing changed since, but the COPY failed: the builder holds no result for it, so it runs again
+    assert.deepEqual(n.items.map((i) => [i.line, i.status]), [[1, 'cached'], [2, 'rebuilt']]);
+  });
+});

@@ -39,3 +39,5 @@ export type { PatternStats, IgnoreStats, NeededExclusion } from './ignorestats';
 export type { PreparedInputs } from './check';
 export { agreesWith, compareWithBuild, lastBuildLabel, mismatchMessage } from './evidence';
 export type { BuildComparison } from './evidence';
+export { pathsRead, RecordedContext } from './buildinput';
+export type { BuildInput, RecordedPath } from './buildinput';
