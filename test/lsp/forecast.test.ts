@@ -262,3 +262,79 @@ describe('forecast against the last imported build', () => {
     assert.deepEqual(n.items.map((i) => [i.line, i.status]), [[1, 'cached'], [2, 'rebuilt']]);
   });
 });
+
+describe('layer cache map and "what rebuilds if this changes?"', () => {
+  const MULTI = 'FROM node:20 AS build\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nCOPY src ./src\nRUN npm run build\n\nFROM alpine AS tools\nRUN echo <b>&\n\nFROM node:20-slim AS app\nCOPY --from=build /app/dist /dist\nCMD ["node", "/dist/x.js"]\n';
+  function multiRepo(): string {
+    const dir = tempContext({ Dockerfile: MULTI, 'package.json': '{}', 'src/a.js': '1', '.dockerignore': '.git\n', 'docs/readme.md': 'x' });
+    const git = (...a: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], { cwd: dir, encoding: 'utf8' });
+    git('init', '-q');
+    git('add', '-A');
+    git('commit', '-qm', 'init');
+    return dir;
+  }
+  interface MapResult { html: string; css: string; steps: { line: number; status: string }[]; firstMiss: number | null; targets: string[]; target: string | null; baseline: string | null }
+
+  test('layerwise/cacheMap: one box per step with the forecast statuses, the first miss, a target picker; the map lens for clients that have the command', async () => {
+    const dir = multiRepo();
+    fs.writeFileSync(path.join(dir, 'src/a.js'), '2');
+    const c = await start(dir, { commands: ['layerwise.showCacheMap'] });
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await forecastNote(c, uri, (n) => n.items.length === 7, 'first forecast');
+    const m = await c.request<MapResult>('layerwise/cacheMap', { uri });
+    assert.deepEqual(m.steps, [
+      { line: 2, status: 'cached' },
+      { line: 3, status: 'cached' },
+      { line: 4, status: 'cached' },
+      { line: 5, status: 'rebuilt' },
+      { line: 6, status: 'rebuilt' },
+      { line: 9, status: 'skipped' },
+      { line: 12, status: 'maybe' },
+    ]);
+    assert.equal(m.firstMiss, 5);
+    assert.deepEqual(m.targets, ['build', 'tools', 'app']);
+    assert.equal(m.target, 'app');
+    const boxes = [...m.html.matchAll(/<li class="step ([a-z]+)[^"]*" data-line="(\d+)" data-status="([a-z]+)"/g)].map((x) => [Number(x[2]), x[3]]);
+    assert.deepEqual(boxes, m.steps.map((s) => [s.line, s.status]), 'the HTML holds the same boxes');
+    assert.match(m.html, /RUN echo &lt;b&gt;&amp;/, 'instruction text escaped');
+    assert.match(m.html, /data-reads="0"/, 'the COPY --from names the stage it copies from');
+    assert.doesNotMatch(m.html + m.css, /https?:|url\(|<script/i);
+    assert.match(m.html, /<section class="lane unused" data-stage="tools"/, 'a stage the target does not build is greyed');
+    // the picker's target: tools, so build and app are not built
+    const tools = await c.request<MapResult>('layerwise/cacheMap', { uri, target: 'tools' });
+    assert.deepEqual(tools.steps.map((s) => s.status), ['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'cached', 'skipped']);
+    assert.equal(tools.target, 'tools');
+    assert.equal((await c.request<MapResult>('layerwise/cacheMap', { uri })).target, 'app', 'the live forecast keeps the build settings\' target');
+    const lenses = await c.codeLenses(uri);
+    assert.deepEqual(lenses.filter((l) => l.command?.command === 'layerwise.showCacheMap').map((l) => [l.range.start.line, l.command!.title]), [[0, 'layer cache map']]);
+    const plain = await start(dir);
+    const u2 = plain.open(path.join(dir, 'Dockerfile'));
+    await plain.waitDiagnostics(u2);
+    assert.equal((await plain.codeLenses(u2)).filter((l) => l.command?.command === 'layerwise.showCacheMap').length, 0, 'no lens naming a command the client lacks');
+  });
+
+  test('layerwise/whatIf: the steps that rebuild if a file or folder changed, for each Dockerfile whose context holds it', async () => {
+    const dir = multiRepo();
+    fs.mkdirSync(path.join(dir, 'other'));
+    fs.writeFileSync(path.join(dir, 'other', 'Dockerfile'), 'FROM alpine\nCOPY . /x\n');
+    const c = await start(dir);
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(uri);
+    const other = pathToFileURL(path.join(dir, 'other', 'Dockerfile')).href;
+    type W = { results: { dockerfile: string; steps: { line: number; status: string }[]; rebuilt: number }[]; markdown: string };
+    const file = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'src', 'a.js')).href, dockerfiles: [uri, other] });
+    assert.deepEqual(file.results.map((r) => r.dockerfile), ['Dockerfile'], 'other/ is its own context: src/a.js is not in it');
+    assert.deepEqual(file.results[0]!.steps.map((s) => s.status), ['cached', 'cached', 'cached', 'rebuilt', 'rebuilt', 'skipped', 'maybe']);
+    assert.match(file.markdown, /^# What rebuilds if `src\/a\.js` changes/);
+    const folder = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'src')).href, dockerfiles: [uri, other] });
+    assert.equal(folder.results[0]!.rebuilt, 2);
+    const manifest = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'package.json')).href, dockerfiles: [uri] });
+    assert.deepEqual(manifest.results[0]!.steps.map((s) => s.status).slice(0, 5), ['cached', 'rebuilt', 'rebuilt', 'rebuilt', 'rebuilt']);
+    const inner = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'other', 'Dockerfile')).href, dockerfiles: [uri, other] });
+    assert.deepEqual(inner.results.map((r) => [r.dockerfile, r.rebuilt]), [['Dockerfile', 0], ['other/Dockerfile', 1]], 'other/Dockerfile is in both contexts; only other/ copies it');
+    const untrusted = await start(dir, { trusted: false });
+    const u3 = untrusted.open(path.join(dir, 'Dockerfile'));
+    await untrusted.waitDiagnostics(u3);
+    await assert.rejects(untrusted.request('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'src', 'a.js')).href }), /untrusted workspace/);
+  });
+});

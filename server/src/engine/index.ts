@@ -41,3 +41,5 @@ export { agreesWith, compareWithBuild, lastBuildLabel, mismatchMessage } from '.
 export type { BuildComparison } from './evidence';
 export { pathsRead, RecordedContext } from './buildinput';
 export type { BuildInput, RecordedPath } from './buildinput';
+export { cacheMapBody, CACHE_MAP_CSS, STATUS_LABEL, esc } from './cachemap';
+export type { CacheMapInput, CacheMapSummary } from './cachemap';

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model, type StepResult } from '../engine';
 import { gitBaseline } from '../context';
 import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
+import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
 import type { ForecastItem, ForecastNotification } from './protocol';
 import { analyzeOptions, loadContext, resolveContext, workspaceRelative } from './resolve';
@@ -232,14 +233,28 @@ export class Forecasts {
     this.poll.unref?.();
   }
 
-  private async compute(uri: string): Promise<Forecast | null> {
+  /**
+   * The forecast for another target than the document's (the map's target picker): computed once, not kept, not
+   * sent. Null target: the current forecast.
+   */
+  async forTarget(uri: string, target: string | null): Promise<Forecast | null> {
+    const rc = resolveContext(this.s, uri);
+    if (target === null || target === (rc.target ?? null)) return this.current(uri);
+    return this.compute(uri, target).catch((e) => {
+      this.s.logError('forecast', e);
+      return null;
+    });
+  }
+
+  private async compute(uri: string, target?: string): Promise<Forecast | null> {
     const s = this.s;
+    const keep = target === undefined;
     const doc = s.documents.get(uri);
     if (!doc) return null;
     const version = doc.version;
     const text = doc.getText();
     const mode = s.settings.forecastBaseline;
-    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, explanation: null, meta: null, byLine: new Map(), signature: '' });
+    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, explanation: null, meta: null, byLine: new Map(), signature: '' }, keep);
     if (mode === 'off') return none(null);
     if (!s.trusted) {
       if (!this.saidUntrusted) s.log('Layerwise: untrusted workspace: no git, so the rebuild forecast has no baseline (and no imported build to compare with)');
@@ -264,32 +279,41 @@ export class Forecasts {
     } catch (e) {
       return none(`no git baseline: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    if (s.documents.get(uri)?.version !== version) return this.results.get(uri) ?? null;
-    const opts = analyzeOptions(s, rc);
+    if (s.documents.get(uri)?.version !== version) return keep ? (this.results.get(uri) ?? null) : null;
+    const opts = keep ? analyzeOptions(s, rc) : { ...analyzeOptions(s, rc), target };
     const optsKey = JSON.stringify(opts);
     const t0 = Date.now();
-    let cur = this.models.get(uri);
-    if (!cur || cur.text !== text || cur.opts !== optsKey) this.models.set(uri, (cur = { text, opts: optsKey, model: analyze(text, opts) }));
+    let cur = keep ? this.models.get(uri) : undefined;
+    if (!cur || cur.text !== text || cur.opts !== optsKey) {
+      cur = { text, opts: optsKey, model: analyze(text, opts) };
+      if (keep) this.models.set(uri, cur);
+    }
+    // a build baseline was built for its own target; HEAD is compared for the target asked about
     const baseOpts = b.options ?? opts;
     const baseKey = b.options ? JSON.stringify(b.options) : optsKey;
-    if (b.text !== null && (!b.model || b.model.opts !== baseKey)) b.model = { opts: baseKey, model: b.text === text && baseKey === optsKey ? cur.model : analyze(b.text, baseOpts) };
+    let baseModel = b.model?.opts === baseKey ? b.model.model : undefined;
+    if (b.text !== null && !baseModel) {
+      baseModel = b.text === text && baseKey === optsKey ? cur.model : analyze(b.text, baseOpts);
+      if (keep) b.model = { opts: baseKey, model: baseModel };
+    }
     const e = explain({
       current: { text, context: ctx, options: opts },
       baseline: { text: b.text, context: b.context, options: baseOpts },
       changedHint: b.hint,
       currentModel: cur.model,
-      baselineModel: b.model?.model,
+      baselineModel: baseModel,
       baselineBuilt: b.built,
     });
-    this.lastMs = Date.now() - t0;
+    if (keep) this.lastMs = Date.now() - t0;
     const byLine = new Map<number, StepResult>();
     for (const r of e.steps) if (!r.step.trigger) byLine.set(r.step.line, r);
     const meta = { dockerfile: workspaceRelative(s, file) || file, context: workspaceRelative(s, rc.dir) || '.', problems: ctx.problems };
     const missing = b.text === null ? (b.kind === 'head' ? 'the Dockerfile is not in HEAD: every step is new' : 'the build has no Dockerfile: every step is new') : null;
-    return this.store({ uri, version, baseline: b.label, note: missing, explanation: e, meta, byLine, signature: '' });
+    return this.store({ uri, version, baseline: b.label, note: missing, explanation: e, meta, byLine, signature: '' }, keep);
   }
 
-  private store(f: Forecast): Forecast {
+  private store(f: Forecast, keep = true): Forecast {
+    if (!keep) return f;
     const prev = this.results.get(f.uri);
     this.results.set(f.uri, f);
     const n = this.notification(f);
@@ -393,6 +417,13 @@ export function forecastLine(f: Forecast | undefined, version: number, line: num
   const files = r.reasons.find((x) => x.kind === 'files' && x.paths?.length);
   const reason = files ? `${files.paths!.slice(0, 3).map((p) => '`' + p.path + '`').join(', ')}${files.paths!.length > 3 ? ', …' : ''} changed ${since}` : why;
   return `**${r.status === 'maybe' ? 'May rebuild' : 'Rebuilds'}**${reason ? ': ' + reason : ''}`;
+}
+
+/** The lens on the first FROM that opens the layer cache map (clients that have the command: Layerwise's VS Code client). */
+export function mapLens(s: ServerState, a: DocAnalysis): CodeLens | null {
+  const first = a.model?.stages[0];
+  if (!first || !s.clientCommands.has('layerwise.showCacheMap')) return null;
+  return { range: { start: { line: first.line, character: 0 }, end: { line: first.line, character: 0 } }, command: { title: 'layer cache map', command: 'layerwise.showCacheMap', arguments: [a.uri] } };
 }
 
 /** The forecast part of a step's code lens: `✗ rebuilds · src/server.js changed`, `✓ cached`. */
