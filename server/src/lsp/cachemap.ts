@@ -38,7 +38,7 @@ export function registerCacheMap(s: ServerState): void {
         steps: model.steps.map((st) => ({ line: st.line + 1, status: statuses?.get(st.id) ?? 'unknown' })),
         firstMiss: body.summary.firstMiss,
         targets: model.stages.flatMap((st) => (st.name ? [st.name] : [])),
-        target: model.target >= 0 ? (model.stages[model.target]!.name ?? `${model.target}`) : null,
+        target: model.target >= 0 ? (model.stages[model.target]!.name ?? null) : null,
         baseline: f?.baseline ?? null,
         note: f?.note ?? null,
       };

@@ -67,7 +67,7 @@ export interface CacheMapResult {
   /** One per step box: 1-based line and status (tests and the client check them). */
   steps: { line: number; status: string }[];
   firstMiss: number | null;
-  /** Stage names (or `stage N`) a target may be; the one shown. */
+  /** Named stages (a target must be one); the target shown (null: the last stage, unnamed). */
   targets: string[];
   target: string | null;
   baseline: string | null;
