@@ -42,9 +42,11 @@ async function main(): Promise<void> {
   git('init', '-q');
   git('add', '-A');
   git('commit', '-qm', 'init');
-  // LAYERWISE_BENCH_PROFILE=<dir>: the server writes a CPU profile there (node --cpu-prof)
+  // LAYERWISE_BENCH_PROFILE=<dir>: the server writes a CPU profile there (node --cpu-prof);
+  // LAYERWISE_BENCH_SERVER=<server.js>: another build of the server (before/after comparisons in the same run)
   const prof = process.env['LAYERWISE_BENCH_PROFILE'];
-  const command = prof ? [process.execPath, '--cpu-prof', `--cpu-prof-dir=${prof}`, SERVER, '--stdio'] : undefined;
+  const server = process.env['LAYERWISE_BENCH_SERVER'] ?? SERVER;
+  const command = prof || server !== SERVER ? [process.execPath, ...(prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []), server, '--stdio'] : undefined;
   const c = await LspClient.start({ root: dir, initializationOptions: { fileEvents: true }, capabilities: FULL_CAPS, command });
   const uri = c.open(path.join(dir, 'Dockerfile'));
   await c.waitDiagnostics(uri);
