@@ -35,21 +35,26 @@ after(async () => {
   for (const c of clients) await c.stop();
 });
 
-function repo(): { dir: string; git: (...a: string[]) => string } | null {
-  const dir = tempContext({ Dockerfile: DOCKERFILE, 'package.json': '{"name":"app"}', 'package-lock.json': '{}', 'src/server.js': 'console.log(1)\n', 'src/util.js': 'module.exports = 1\n', '.dockerignore': '.git\n' });
+/** A temp git repository holding `files`, committed once (throws when git fails). */
+function gitRepo(files: Record<string, string>): { dir: string; git: (...a: string[]) => string } {
+  const dir = tempContext(files);
   const git = (...a: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+  return { dir, git };
+}
+
+function repo(): { dir: string; git: (...a: string[]) => string } | null {
   try {
-    git('init', '-q');
-    git('add', '-A');
-    git('commit', '-qm', 'init');
+    return gitRepo({ Dockerfile: DOCKERFILE, 'package.json': '{"name":"app"}', 'package-lock.json': '{}', 'src/server.js': 'console.log(1)\n', 'src/util.js': 'module.exports = 1\n', '.dockerignore': '.git\n' });
   } catch {
     return null;
   }
-  return { dir, git };
 }
 
 async function start(root: string, init: Record<string, unknown> = {}): Promise<LspClient> {
@@ -180,21 +185,9 @@ describe('forecast against the last imported build', () => {
   const LOGS = path.resolve(__dirname, '..', '..', '..', 'test', 'oracle', 'logs');
   const MANIFEST_FIRST = 'FROM localbase\nWORKDIR /app\nCOPY package.json ./\nRUN cat package.json > /installed && echo installing\nCOPY . .\nRUN cat src.js > /built\n';
   const M = { workdir: 1, copyPkg: 2, run: 3, copyAll: 4, build: 5 };
-  function repoOf(files: Record<string, string>): { dir: string; git: (...a: string[]) => string } {
-    const dir = tempContext(files);
-    const git = (...a: string[]) => {
-      const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: dir, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
-    git('init', '-q');
-    git('add', '-A');
-    git('commit', '-qm', 'init');
-    return { dir, git };
-  }
 
   test('import a build: the forecast compares with it (not HEAD), follows context edits and commits, survives a restart', async () => {
-    const { dir, git } = repoOf({ Dockerfile: MANIFEST_FIRST, '.dockerignore': '.git\n', 'package.json': '{"v":0}\n', 'src.js': 'console.log(0)\n' });
+    const { dir, git } = gitRepo({ Dockerfile: MANIFEST_FIRST, '.dockerignore': '.git\n', 'package.json': '{"v":0}\n', 'src.js': 'console.log(0)\n' });
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
     await forecastNote(c, uri, (n) => n.items.length === 5 && /^HEAD/.test(n.baseline ?? ''), 'forecast against HEAD before any import');
@@ -249,7 +242,7 @@ describe('forecast against the last imported build', () => {
 
   test('a failed build holds only the steps it finished; "lastBuild" without an import says how to get one', async () => {
     const text = 'FROM localbase\nRUN echo ok > /ok\nCOPY missing.txt /m\n';
-    const { dir } = repoOf({ Dockerfile: text, '.dockerignore': '.git\n' });
+    const { dir } = gitRepo({ Dockerfile: text, '.dockerignore': '.git\n' });
     const strict = await start(dir, { settings: { forecast: { baseline: 'lastBuild' } } });
     const us = strict.open(path.join(dir, 'Dockerfile'));
     const none = await forecastNote(strict, us, () => true, 'lastBuild without a build');
@@ -265,14 +258,7 @@ describe('forecast against the last imported build', () => {
 
 describe('layer cache map and "what rebuilds if this changes?"', () => {
   const MULTI = 'FROM node:20 AS build\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nCOPY src ./src\nRUN npm run build\n\nFROM alpine AS tools\nRUN echo <b>&\n\nFROM node:20-slim AS app\nCOPY --from=build /app/dist /dist\nCMD ["node", "/dist/x.js"]\n';
-  function multiRepo(): string {
-    const dir = tempContext({ Dockerfile: MULTI, 'package.json': '{}', 'src/a.js': '1', '.dockerignore': '.git\n', 'docs/readme.md': 'x' });
-    const git = (...a: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], { cwd: dir, encoding: 'utf8' });
-    git('init', '-q');
-    git('add', '-A');
-    git('commit', '-qm', 'init');
-    return dir;
-  }
+  const multiRepo = (): string => gitRepo({ Dockerfile: MULTI, 'package.json': '{}', 'src/a.js': '1', '.dockerignore': '.git\n', 'docs/readme.md': 'x' }).dir;
   interface MapResult { html: string; css: string; steps: { line: number; status: string }[]; firstMiss: number | null; targets: string[]; target: string | null; baseline: string | null }
 
   test('layerwise/cacheMap: one box per step with the forecast statuses, the first miss, a target picker; the map lens for clients that have the command', async () => {
