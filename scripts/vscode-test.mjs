@@ -260,6 +260,7 @@ async function runScreenshots(dir) {
   fs.mkdirSync(path.join(workspace, 'assets'), { recursive: true });
   fs.writeFileSync(path.join(workspace, 'assets', 'intro.mp4'), '');
   fs.truncateSync(path.join(workspace, 'assets', 'intro.mp4'), 31_000_000);
+  forecastRepo(path.join(workspace, 'forecast'));
   fs.mkdirSync(dir, { recursive: true });
   const { cs, ctx, page } = await openWorkbench(tmp, workspace);
   try {
@@ -306,8 +307,9 @@ async function runScreenshots(dir) {
     await page.screenshot({ path: path.join(dir, 'quickfix.png') });
     checks.quickFix = (await menu.innerText()).slice(0, 400);
     await page.keyboard.press('Escape');
+    Object.assign(checks, await forecastAndMap(page, workspace, dir));
     log('ui checks: ' + JSON.stringify(checks));
-    const ok = checks.squiggle > 0 && /step \d+ of \d+/.test(checks.hover) && /adds 31\.0 MB from the context/.test(checks.sizeHover) && /apt-update-alone|Merge/.test(checks.quickFix);
+    const ok = checks.squiggle > 0 && /step \d+ of \d+/.test(checks.hover) && /adds 31\.0 MB from the context/.test(checks.sizeHover) && /apt-update-alone|Merge/.test(checks.quickFix) && checks.mapBoxes === 5 && checks.cursorAfterClick === 'Ln 5, Col 1';
     if (!ok) log('a UI check failed');
     return ok ? 0 : 1;
   } finally {
@@ -347,6 +349,44 @@ async function runSharedShot(dir) {
       fs.rmSync(workspace, { recursive: true, force: true });
     }
   }
+}
+
+/** The live forecast after a context edit (forecast.png) and the layer cache map beside it (map.png); a click on a box moves the cursor. */
+async function forecastAndMap(page, workspace, dir) {
+  const checks = {};
+  await page.keyboard.press('Control+P');
+  await page.keyboard.type('forecast/Dockerfile');
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('.codelens-decoration', { timeout: 60000 });
+  fs.writeFileSync(path.join(workspace, 'forecast', 'src', 'app.js'), 'console.log("edited")\n');
+  // the COPY of src/ turns to "rebuilds" (its lens and gutter mark)
+  await page.locator('.codelens-decoration', { hasText: 'rebuilds · src/app.js changed' }).first().waitFor({ timeout: 60000 });
+  await page.mouse.move(5, 5);
+  await page.waitForTimeout(1000);
+  await page.screenshot({ path: path.join(dir, 'forecast.png') });
+  checks.forecastLenses = await page.locator('.codelens-decoration', { hasText: 'rebuilds' }).count();
+  checks.statusBar = (await page.locator('.statusbar-item', { hasText: 'next build' }).first().innerText().catch(() => '')).trim();
+  // the status bar item opens the map
+  await page.locator('.statusbar-item', { hasText: 'next build' }).first().click();
+  let frame = null;
+  for (let i = 0; i < 100 && !frame; i++) {
+    for (const f of page.frames()) if ((await f.locator('.lanes .step').count().catch(() => 0)) > 0) frame = f;
+    if (!frame) await page.waitForTimeout(300);
+  }
+  if (!frame) {
+    log('the map webview did not show up');
+    return checks;
+  }
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: path.join(dir, 'map.png') });
+  checks.mapBoxes = await frame.locator('.step').count();
+  checks.mapStatuses = await frame.locator('.step').evaluateAll((els) => els.map((e) => e.dataset.status).join(','));
+  // a click on the box of line 5 (COPY src ./src) puts the cursor there
+  await frame.locator('.step[data-line="5"]').click();
+  await page.waitForTimeout(1500);
+  checks.cursorAfterClick = (await page.locator('#status\\.editor\\.selection').first().innerText().catch(() => '')).trim();
+  return checks;
 }
 
 async function main() {

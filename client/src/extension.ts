@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { cacheMapBoxes, refreshCacheMap, showCacheMap } from './cachemap';
+import { registerWhatIf } from './whatif';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
 
 interface ExplainJson {
@@ -54,6 +56,8 @@ export interface LayerwiseApi {
   /** The gutter marks drawn in the visible editors of `uri`: line (0-based) and status. */
   forecastMarks: (uri: string) => { line: number; status: string }[];
   importBuildLog: (logText: string, dockerfile: vscode.Uri, source?: string) => Promise<ImportResult>;
+  /** The boxes the layer cache map of `uri` shows (line, status), as its webview's DOM holds them. */
+  cacheMapBoxes: (uri: string) => { line: number; status: string }[] | undefined;
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<LayerwiseApi> {
@@ -85,7 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
   context.subscriptions.push(...forecastDecorations.values());
   forecastStatus = vscode.window.createStatusBarItem('layerwise.forecast', vscode.StatusBarAlignment.Right, 101);
   forecastStatus.name = 'Layerwise: next build';
-  forecastStatus.command = 'layerwise.explain';
+  forecastStatus.command = 'layerwise.showCacheMap';
   context.subscriptions.push(forecastStatus);
 
   context.subscriptions.push(
@@ -101,6 +105,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
     vscode.commands.registerCommand('layerwise.importBuildLog', (logUri?: vscode.Uri, dockerfile?: vscode.Uri) => importBuildCommand(logUri, dockerfile)),
     vscode.commands.registerCommand('layerwise.buildAndImport', (dockerfile?: vscode.Uri) => buildAndImportCommand(dockerfile)),
     vscode.commands.registerCommand('layerwise.cacheReport', (uri?: vscode.Uri) => cacheReportCommand(uri)),
+    vscode.commands.registerCommand('layerwise.showCacheMap', (uri?: vscode.Uri | string) => showCacheMap(() => client, uri)),
+    registerWhatIf(() => client),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
     vscode.window.onDidChangeVisibleTextEditors(() => applyDecorations()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('layerwise/setTrusted', { trusted: true })),
@@ -117,6 +123,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
     lastBuildDecorations: (uri) => lastBuild.get(uri) ?? [],
     forecastMarks: (uri) => drawnMarks.get(uri) ?? [],
     importBuildLog: (logText, dockerfile, source) => importBuild(logText, dockerfile, source),
+    cacheMapBoxes,
   };
 }
 
@@ -144,6 +151,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     initializationOptions: {
       trusted: vscode.workspace.isTrusted,
       fileEvents: true,
+      commands: ['layerwise.showCacheMap'],
       settings: vscode.workspace.getConfiguration().get('layerwise'),
     },
     // a crashed server is restarted by vscode-languageclient's default error handler (up to 4 times in 3 minutes)
@@ -162,6 +170,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     forecasts.set(n.uri, n);
     applyDecorations();
     updateStatus();
+    refreshCacheMap(() => client, n.uri);
   });
   client.onNotification('layerwise/analysed', (n: Analysed) => {
     lastAnalysis.set(n.uri, n);
@@ -221,7 +230,7 @@ function updateForecastStatus(doc: vscode.TextDocument): void {
     const { steps, rebuilt, maybe, seconds } = f.summary;
     const time = seconds !== null && rebuilt ? `, ~${seconds >= 90 ? Math.round(seconds / 60) + ' min' : Math.round(seconds) + ' s'}` : '';
     forecastStatus.text = `${rebuilt ? '$(debug-restart)' : '$(check)'} next build: ${rebuilt} of ${steps} step${steps === 1 ? '' : 's'} rebuild${time}`;
-    forecastStatus.tooltip = `Layerwise: against ${f.baseline}${maybe ? `; ${maybe} more may rebuild (content copied from another stage)` : ''}. Click: explain what rebuilds.`;
+    forecastStatus.tooltip = `Layerwise: against ${f.baseline}${maybe ? `; ${maybe} more may rebuild (content copied from another stage)` : ''}. Click: show the layer cache map.`;
   }
   forecastStatus.show();
 }

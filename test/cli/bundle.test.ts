@@ -84,6 +84,8 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
       'extension/dist/sh.js',
       // the forecast's gutter icons (client/src/extension.ts), light and dark
       ...['cached', 'maybe', 'rebuilt', 'skipped'].flatMap((s) => [`extension/images/forecast/${s}-dark.svg`, `extension/images/forecast/${s}-light.svg`]),
+      // the walkthrough's pages (package.json contributes.walkthroughs)
+      ...['build', 'fix', 'forecast', 'map', 'open'].map((m) => `extension/media/walkthrough/${m}.md`),
       'extension/package.json',
       'extension/readme.md',
       'extension/syntaxes/dockerignore.language-configuration.json',

@@ -35,21 +35,26 @@ after(async () => {
   for (const c of clients) await c.stop();
 });
 
-function repo(): { dir: string; git: (...a: string[]) => string } | null {
-  const dir = tempContext({ Dockerfile: DOCKERFILE, 'package.json': '{"name":"app"}', 'package-lock.json': '{}', 'src/server.js': 'console.log(1)\n', 'src/util.js': 'module.exports = 1\n', '.dockerignore': '.git\n' });
+/** A temp git repository holding `files`, committed once (throws when git fails). */
+function gitRepo(files: Record<string, string>): { dir: string; git: (...a: string[]) => string } {
+  const dir = tempContext(files);
   const git = (...a: string[]) => {
-    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', ...a], { cwd: dir, encoding: 'utf8' });
+    const r = spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: dir, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`git ${a.join(' ')}: ${r.stderr}`);
     return r.stdout;
   };
+  git('init', '-q');
+  git('add', '-A');
+  git('commit', '-qm', 'init');
+  return { dir, git };
+}
+
+function repo(): { dir: string; git: (...a: string[]) => string } | null {
   try {
-    git('init', '-q');
-    git('add', '-A');
-    git('commit', '-qm', 'init');
+    return gitRepo({ Dockerfile: DOCKERFILE, 'package.json': '{"name":"app"}', 'package-lock.json': '{}', 'src/server.js': 'console.log(1)\n', 'src/util.js': 'module.exports = 1\n', '.dockerignore': '.git\n' });
   } catch {
     return null;
   }
-  return { dir, git };
 }
 
 async function start(root: string, init: Record<string, unknown> = {}): Promise<LspClient> {
@@ -172,5 +177,150 @@ describe('live rebuild forecast', () => {
     assert.equal(n.baseline, null);
     assert.match(n.note!, /^no git baseline: /);
     assert.ok(c.alive);
+  });
+});
+
+describe('forecast against the last imported build', () => {
+  // the saved log of a real build of MANIFEST_FIRST (test/oracle/logs/single-stage.log)
+  const LOGS = path.resolve(__dirname, '..', '..', '..', 'test', 'oracle', 'logs');
+  const MANIFEST_FIRST = 'FROM localbase\nWORKDIR /app\nCOPY package.json ./\nRUN cat package.json > /installed && echo installing\nCOPY . .\nRUN cat src.js > /built\n';
+  const M = { workdir: 1, copyPkg: 2, run: 3, copyAll: 4, build: 5 };
+
+  test('import a build: the forecast compares with it (not HEAD), follows context edits and commits, survives a restart', async () => {
+    const { dir, git } = gitRepo({ Dockerfile: MANIFEST_FIRST, '.dockerignore': '.git\n', 'package.json': '{"v":0}\n', 'src.js': 'console.log(0)\n' });
+    const c = await start(dir);
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await forecastNote(c, uri, (n) => n.items.length === 5 && /^HEAD/.test(n.baseline ?? ''), 'forecast against HEAD before any import');
+    // src.js changed before the build: HEAD says COPY . . rebuilds, the build (made from this state) holds it
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(1)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'src.js')).href, type: 2 }] });
+    await forecastNote(c, uri, (n) => /^HEAD/.test(n.baseline ?? '') && n.summary.rebuilt === 2, 'HEAD: src.js changed');
+    const imported = await c.request<{ executed: number; stored: string | null }>('layerwise/importBuild', { uri, logText: fs.readFileSync(path.join(LOGS, 'single-stage.log'), 'utf8'), source: 'single-stage.log' });
+    assert.equal(imported.executed, 2);
+    const n = await forecastNote(c, uri, (x) => /^the build of /.test(x.baseline ?? ''), 'forecast against the imported build');
+    assert.match(n.baseline!, /^the build of \d\d:\d\d$/);
+    assert.deepEqual(n.items.map((i) => i.status), ['cached', 'cached', 'cached', 'cached', 'cached'], 'nothing changed since the build');
+    const time = n.baseline!.slice('the build of '.length);
+    assert.equal((await c.hoverText(uri, M.copyAll)).split('\n')[0], `**Cached** since the build of ${time}: nothing it depends on changed`);
+    let f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(f.baseline, `the build of ${time}`);
+    assert.equal(f.summary.rebuilt, 0);
+
+    // a context edit after the build
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(2)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'src.js')).href, type: 2 }] });
+    assert.equal((await c.hoverText(uri, M.copyAll)).split('\n')[0], `**Rebuilds**: \`src.js\` changed since the build of ${time}`);
+    f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.deepEqual([M.copyPkg, M.run, M.copyAll, M.build].map((l) => statusAt(f, l)), ['cached', 'cached', 'rebuilt', 'rebuilt']);
+
+    // a commit moves HEAD, not the build: still rebuilds (against HEAD nothing would)
+    git('add', '-A');
+    git('commit', '-qm', 'src v2');
+    f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(statusAt(f, M.copyAll), 'rebuilt');
+    // back to the bytes of the build: cached again (the content, not the mtime, decides)
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(1)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(dir, 'src.js')).href, type: 2 }] });
+    f = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(statusAt(f, M.copyAll), 'cached');
+    fs.writeFileSync(path.join(dir, 'src.js'), 'console.log(3)\n');
+    await c.stop();
+
+    // a restart reads the record with its input back (and compares what changed on disk meanwhile)
+    const c2 = await start(dir);
+    const u2 = c2.open(path.join(dir, 'Dockerfile'));
+    const n2 = await forecastNote(c2, u2, (x) => x.items.length === 5, 'forecast after a restart');
+    assert.equal(n2.baseline, `the build of ${time}`);
+    assert.deepEqual(n2.items.map((i) => i.status), ['cached', 'cached', 'cached', 'rebuilt', 'rebuilt']);
+
+    // layerwise.forecast.baseline "head" compares with HEAD again
+    const c3 = await start(dir, { settings: { forecast: { baseline: 'head' } } });
+    const u3 = c3.open(path.join(dir, 'Dockerfile'));
+    const n3 = await forecastNote(c3, u3, (x) => x.items.length === 5, 'forecast with baseline head');
+    assert.match(n3.baseline!, /^HEAD \(/);
+  });
+
+  test('a failed build holds only the steps it finished; "lastBuild" without an import says how to get one', async () => {
+    const text = 'FROM localbase\nRUN echo ok > /ok\nCOPY missing.txt /m\n';
+    const { dir } = gitRepo({ Dockerfile: text, '.dockerignore': '.git\n' });
+    const strict = await start(dir, { settings: { forecast: { baseline: 'lastBuild' } } });
+    const us = strict.open(path.join(dir, 'Dockerfile'));
+    const none = await forecastNote(strict, us, () => true, 'lastBuild without a build');
+    assert.equal(none.baseline, null);
+    assert.match(none.note!, /^no imported build of this Dockerfile yet: run "Layerwise: Build and import"/);
+    const r = await strict.request<{ steps: number }>('layerwise/importBuild', { uri: us, logText: fs.readFileSync(path.join(LOGS, 'failed-build.log'), 'utf8') });
+    assert.equal(r.steps, 2);
+    const n = await forecastNote(strict, us, (x) => x.baseline !== null, 'forecast against the failed build');
+    // nothing changed since, but the COPY failed: the builder holds no result for it, so it runs again
+    assert.deepEqual(n.items.map((i) => [i.line, i.status]), [[1, 'cached'], [2, 'rebuilt']]);
+  });
+});
+
+describe('layer cache map and "what rebuilds if this changes?"', () => {
+  const MULTI = 'FROM node:20 AS build\nWORKDIR /app\nCOPY package.json ./\nRUN npm ci\nCOPY src ./src\nRUN npm run build\n\nFROM alpine AS tools\nRUN echo <b>&\n\nFROM node:20-slim AS app\nCOPY --from=build /app/dist /dist\nCMD ["node", "/dist/x.js"]\n';
+  const multiRepo = (): string => gitRepo({ Dockerfile: MULTI, 'package.json': '{}', 'src/a.js': '1', '.dockerignore': '.git\n', 'docs/readme.md': 'x' }).dir;
+  interface MapResult { html: string; css: string; steps: { line: number; status: string }[]; firstMiss: number | null; targets: string[]; target: string | null; baseline: string | null }
+
+  test('layerwise/cacheMap: one box per step with the forecast statuses, the first miss, a target picker; the map lens for clients that have the command', async () => {
+    const dir = multiRepo();
+    fs.writeFileSync(path.join(dir, 'src/a.js'), '2');
+    const c = await start(dir, { commands: ['layerwise.showCacheMap'] });
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await forecastNote(c, uri, (n) => n.items.length === 7, 'first forecast');
+    const m = await c.request<MapResult>('layerwise/cacheMap', { uri });
+    assert.deepEqual(m.steps, [
+      { line: 2, status: 'cached' },
+      { line: 3, status: 'cached' },
+      { line: 4, status: 'cached' },
+      { line: 5, status: 'rebuilt' },
+      { line: 6, status: 'rebuilt' },
+      { line: 9, status: 'skipped' },
+      { line: 12, status: 'maybe' },
+    ]);
+    assert.equal(m.firstMiss, 5);
+    assert.deepEqual(m.targets, ['build', 'tools', 'app']);
+    assert.equal(m.target, 'app');
+    const boxes = [...m.html.matchAll(/<li class="step ([a-z]+)[^"]*" data-line="(\d+)" data-status="([a-z]+)"/g)].map((x) => [Number(x[2]), x[3]]);
+    assert.deepEqual(boxes, m.steps.map((s) => [s.line, s.status]), 'the HTML holds the same boxes');
+    assert.match(m.html, /RUN echo &lt;b&gt;&amp;/, 'instruction text escaped');
+    assert.match(m.html, /data-reads="0"/, 'the COPY --from names the stage it copies from');
+    assert.doesNotMatch(m.html + m.css, /https?:|url\(|<script/i);
+    assert.match(m.html, /<section class="lane unused" data-stage="tools"/, 'a stage the target does not build is greyed');
+    // the picker's target: tools, so build and app are not built
+    const tools = await c.request<MapResult>('layerwise/cacheMap', { uri, target: 'tools' });
+    assert.deepEqual(tools.steps.map((s) => s.status), ['skipped', 'skipped', 'skipped', 'skipped', 'skipped', 'cached', 'skipped']);
+    assert.equal(tools.target, 'tools');
+    assert.equal((await c.request<MapResult>('layerwise/cacheMap', { uri })).target, 'app', 'the live forecast keeps the build settings\' target');
+    const lenses = await c.codeLenses(uri);
+    assert.deepEqual(lenses.filter((l) => l.command?.command === 'layerwise.showCacheMap').map((l) => [l.range.start.line, l.command!.title]), [[0, 'layer cache map']]);
+    const plain = await start(dir);
+    const u2 = plain.open(path.join(dir, 'Dockerfile'));
+    await plain.waitDiagnostics(u2);
+    assert.equal((await plain.codeLenses(u2)).filter((l) => l.command?.command === 'layerwise.showCacheMap').length, 0, 'no lens naming a command the client lacks');
+  });
+
+  test('layerwise/whatIf: the steps that rebuild if a file or folder changed, for each Dockerfile whose context holds it', async () => {
+    const dir = multiRepo();
+    fs.mkdirSync(path.join(dir, 'other'));
+    fs.writeFileSync(path.join(dir, 'other', 'Dockerfile'), 'FROM alpine\nCOPY . /x\n');
+    const c = await start(dir);
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(uri);
+    const other = pathToFileURL(path.join(dir, 'other', 'Dockerfile')).href;
+    type W = { results: { dockerfile: string; steps: { line: number; status: string }[]; rebuilt: number }[]; markdown: string };
+    const file = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'src', 'a.js')).href, dockerfiles: [uri, other] });
+    assert.deepEqual(file.results.map((r) => r.dockerfile), ['Dockerfile'], 'other/ is its own context: src/a.js is not in it');
+    assert.deepEqual(file.results[0]!.steps.map((s) => s.status), ['cached', 'cached', 'cached', 'rebuilt', 'rebuilt', 'skipped', 'maybe']);
+    assert.match(file.markdown, /^# What rebuilds if `src\/a\.js` changes/);
+    const folder = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'src')).href, dockerfiles: [uri, other] });
+    assert.equal(folder.results[0]!.rebuilt, 2);
+    const manifest = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'package.json')).href, dockerfiles: [uri] });
+    assert.deepEqual(manifest.results[0]!.steps.map((s) => s.status).slice(0, 5), ['cached', 'rebuilt', 'rebuilt', 'rebuilt', 'rebuilt']);
+    const inner = await c.request<W>('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'other', 'Dockerfile')).href, dockerfiles: [uri, other] });
+    assert.deepEqual(inner.results.map((r) => [r.dockerfile, r.rebuilt]), [['Dockerfile', 0], ['other/Dockerfile', 1]], 'other/Dockerfile is in both contexts; only other/ copies it');
+    const untrusted = await start(dir, { trusted: false });
+    const u3 = untrusted.open(path.join(dir, 'Dockerfile'));
+    await untrusted.waitDiagnostics(u3);
+    await assert.rejects(untrusted.request('layerwise/whatIf', { uri: pathToFileURL(path.join(dir, 'src', 'a.js')).href }), /untrusted workspace/);
   });
 });

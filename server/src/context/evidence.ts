@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { BuildComparison, MappedStep } from '../engine';
+import { pathsRead, sentPaths, type AnalyzeOptions, type BuildComparison, type BuildInput, type ContextSnapshot, type MappedStep, type Model, type RecordedPath } from '../engine';
 import { runGit } from './git';
 
 export interface BuildRecord {
@@ -24,6 +24,63 @@ export interface BuildRecord {
   baseline: string | null;
   comparisons: BuildComparison[];
   problems: string[];
+  /** What the build was built from (the live forecast's `lastBuild` baseline); absent in records of older versions. */
+  input?: BuildInput;
+}
+
+/** A context this large is not recorded with a build (the forecast then compares with HEAD). */
+const MAX_RECORDED_PATHS = 200_000;
+
+/**
+ * The build input to store with an imported build: the Dockerfile text and options, and the sent context with the
+ * content ids of what the built steps read (hashed now, once) and every path's size and mtime. Null when the context
+ * is over MAX_RECORDED_PATHS or not on disk.
+ */
+export function recordBuildInput(ctx: ContextSnapshot & { abs?(p: string): string }, model: Model, text: string, options: AnalyzeOptions): BuildInput | null {
+  if (!ctx.abs || ctx.partial) return null;
+  const sent = sentPaths(ctx).sort();
+  if (sent.length > MAX_RECORDED_PATHS) return null;
+  const read = pathsRead(model, ctx, sent);
+  const paths: RecordedPath[] = [];
+  for (const p of sent) {
+    const e = ctx.entry(p);
+    if (!e) continue;
+    let mtimeMs: number | undefined;
+    try {
+      mtimeMs = fs.lstatSync(ctx.abs(p)).mtimeMs;
+    } catch {
+      continue; // gone meanwhile: not sent
+    }
+    const row: RecordedPath = { path: p, type: e.type, mode: e.mode, mtimeMs };
+    if (e.size !== undefined && e.type !== 'dir') row.size = e.size;
+    if (e.target !== undefined) row.target = e.target;
+    if (read.has(p) && e.type !== 'dir') {
+      const id = ctx.contentId(p);
+      if (id !== undefined) row.id = id;
+    }
+    paths.push(row);
+  }
+  return { text, options, ignoreFile: ctx.ignoreFile, paths };
+}
+
+/**
+ * The recorded paths whose type, mode, size or mtime differ on disk now (or that are gone): what the forecast
+ * compares by content. Paths added since the build are found by explain (present on one side only).
+ */
+export function changedSinceBuild(input: BuildInput, root: string): string[] {
+  const out: string[] = [];
+  for (const r of input.paths) {
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(path.join(root, ...r.path.split('/')));
+    } catch {
+      out.push(r.path);
+      continue;
+    }
+    const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : 'file';
+    if (type !== r.type || (st.mode & 0o7777) !== r.mode || (type !== 'dir' && (st.size !== r.size || st.mtimeMs !== r.mtimeMs))) out.push(r.path);
+  }
+  return out;
 }
 
 const MAX_RECORD = 64 * 1024 * 1024;
@@ -91,6 +148,8 @@ export function loadBuildRecord(dockerfile: string): BuildRecord | null {
       if (!st.isFile() || st.size > MAX_RECORD) continue;
       const j = JSON.parse(fs.readFileSync(file, 'utf8')) as BuildRecord;
       if (j?.version !== 1 || j.dockerfile !== path.resolve(dockerfile) || !Array.isArray(j.steps) || !Array.isArray(j.comparisons)) continue;
+      // a build input of another shape (edited, older) is dropped: the forecast then uses HEAD
+      if (j.input !== undefined && !(typeof j.input?.text === 'string' && Array.isArray(j.input.paths) && typeof j.input.options === 'object' && j.input.options)) delete j.input;
       return j;
     } catch {
       /* missing or corrupt: try the next */

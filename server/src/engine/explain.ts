@@ -75,6 +75,13 @@ export interface ExplainInput {
   changedHint?: Iterable<string>;
   /** Reuse an already analysed current model (must match current.text/options). */
   currentModel?: Model;
+  /** Reuse an already analysed baseline model (must match baseline.text/options): read once per baseline. */
+  baselineModel?: Model;
+  /**
+   * The baseline's steps (ids in the baseline model) whose results the builder holds: a real build that failed or was
+   * cancelled cached only the steps it finished. Default: every step of a built stage.
+   */
+  baselineBuilt?: ReadonlySet<number>;
   /** Context paths to leave out of the comparison (e.g. the repository's own `.git` against a git baseline). */
   exclude?: (path: string) => boolean;
   /**
@@ -300,9 +307,20 @@ interface FullForm {
   gran: 'exact' | 'git';
   /** Bind-mount sources too (absolute keys, `contentKeys`): a pairwise comparison needs only the changed paths. */
   binds?: boolean;
+  /** fullContent per changed-path map, side, source and excludes (one explain: the snapshot stays the same). */
+  memo: WeakMap<object, Map<string, string>>;
 }
 
 function fullContent(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
+  let m = f.memo.get(changed);
+  if (!m) f.memo.set(changed, (m = new Map()));
+  const key = side + '\u0000' + src + '\u0000' + r.excludes.join('\u0001');
+  let v = m.get(key);
+  if (v === undefined) m.set(key, (v = fullContentOf(f, r, src, changed, side)));
+  return v;
+}
+
+function fullContentOf(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
   const inc = compileSource(src);
   const exc = r.excludes.map((e) => compileSource(normalizeRel(e)));
   const wild = /[*?[\\]/.test(src);
@@ -360,6 +378,33 @@ function fullFormSources(a: Set<string>, b: Set<string>): Set<string> {
   return out;
 }
 
+/**
+ * The keys of a model when no context path differs (no full-form source): they depend on the model alone, so they are
+ * computed once per model. A later computation reuses a step's clean key when nothing that goes into it differs (no
+ * changed path it selects, no full-form source, parent, base and source stages clean): after one context file event
+ * only the steps reading that file and what follows them are hashed again.
+ */
+const cleanKeys = new WeakMap<Model, Keys>();
+let keyReuse = true;
+/** Turns the reuse of clean keys off (the reference the tests compare with) or on (the default). */
+export function setKeyReuse(on: boolean): void {
+  keyReuse = on;
+}
+const NO_CHANGES: Map<string, { before: State; after: State }> = new Map();
+function cleanKeysOf(model: Model): Keys {
+  let k = cleanKeys.get(model);
+  if (!k) cleanKeys.set(model, (k = computeKeys(model, NO_CHANGES, 'after', [], null, null, false)));
+  return k;
+}
+
+/** A step's op enters its keys by its hash (the op holds the RUN's whole environment): hashed once per step object. */
+const opHashes = new WeakMap<Step, string>();
+function opHash(step: Step): string {
+  let h = opHashes.get(step);
+  if (h === undefined) opHashes.set(step, (h = hash(step.op)));
+  return h;
+}
+
 function computeKeys(
   model: Model,
   changed: Map<string, { before: State; after: State }>,
@@ -367,11 +412,17 @@ function computeKeys(
   snaps: (ContextSnapshot | null)[] = [],
   full: FullForm | null = null,
   sameStat: Set<string> | null = null,
+  reuse = keyReuse,
 ): Keys {
+  const clean = reuse ? cleanKeysOf(model) : null;
+  if (clean && changed.size === 0 && !full) return clean;
   // the optimistic key sees a same-stat change as no change (a warm builder keeps the old bytes)
   const changedOpt = sameStat && side === 'after' ? new Map([...changed].map(([p, st]) => [p, sameStat.has(p) ? { before: st.before, after: st.before } : st])) : changed;
   const strict: string[] = new Array(model.steps.length);
   const opt: string[] = new Array(model.steps.length);
+  /** Per step: its keys may differ from the clean ones. */
+  const dirty: boolean[] = new Array(model.steps.length);
+  const finalDirty = (stage: Stage): boolean => (stage.steps.length ? dirty[stage.steps[stage.steps.length - 1]!]! : stage.base.kind === 'stage' && finalDirty(model.stages[stage.base.stage]!));
   const finalKey = (stage: Stage, which: 'strict' | 'opt'): string => {
     if (stage.steps.length) return (which === 'strict' ? strict : opt)[stage.steps[stage.steps.length - 1]!]!;
     return baseKey(stage, which);
@@ -397,6 +448,23 @@ function computeKeys(
     };
     const contentS = readKey(changed);
     const contentO = changedOpt === changed || !step.contextReads.length ? contentS : readKey(changedOpt);
+    if (clean) {
+      // every read selecting nothing that changed joins empty parts: only the separators are left
+      const empty = Math.max(0, step.contextReads.length - 1);
+      const usesFull = full !== null && step.contextReads.some((r0) => r0.via !== 'bind' && r0.sources.some((x) => full.sources.has(x)));
+      const d =
+        usesFull ||
+        contentS.length !== empty ||
+        contentO.length !== empty ||
+        (step.parent === null ? stage.base.kind === 'stage' && finalDirty(model.stages[stage.base.stage]!) : dirty[step.parent]!) ||
+        step.stageReads.some((r) => r.stage !== null && finalDirty(model.stages[r.stage]!));
+      dirty[step.id] = d;
+      if (!d) {
+        strict[step.id] = clean.strict[step.id]!;
+        opt[step.id] = clean.opt[step.id]!;
+        continue;
+      }
+    }
     const fromStrict: string[] = [];
     const fromOpt: string[] = [];
     for (const r of step.stageReads) {
@@ -414,8 +482,12 @@ function computeKeys(
     const parentS = step.parent === null ? baseKey(stage, 'strict') : strict[step.parent]!;
     const parentO = step.parent === null ? baseKey(stage, 'opt') : opt[step.parent]!;
     const rk = step.remoteKey;
-    strict[step.id] = hash(parentS + '\u0003' + step.op + '\u0001' + contentS + '\u0001' + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002'));
-    opt[step.id] = hash(parentO + '\u0003' + step.op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002'));
+    const op = opHash(step);
+    const s = parentS + '\u0003' + op + '\u0001' + contentS + '\u0001' + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002');
+    const o = parentO + '\u0003' + op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002');
+    strict[step.id] = hash(s);
+    // the same material (no stage content, no same-stat change, no remote checksum on the way): the same key
+    opt[step.id] = o === s ? strict[step.id]! : hash(o);
   }
   return { strict, opt };
 }
@@ -429,7 +501,7 @@ function computeKeys(
 export function contentKeys(model: Model, ctx: ContextSnapshot): string[] {
   const sources = new Set<string>();
   for (const step of model.steps) for (const r of step.contextReads) for (const s of r.sources) sources.add(s);
-  const full: FullForm = { sources, snap: ctx, ig: parseDockerignore(ctx.ignoreFile?.text ?? ''), gran: ctx.modeGranularity, binds: true };
+  const full: FullForm = { sources, snap: ctx, ig: parseDockerignore(ctx.ignoreFile?.text ?? ''), gran: ctx.modeGranularity, binds: true, memo: new WeakMap() };
   return computeKeys(model, new Map(), 'after', [ctx], full).strict;
 }
 
@@ -447,7 +519,7 @@ export function explain(input: ExplainInput): Explanation {
   const model = input.currentModel ?? analyze(input.current.text, curOpts);
   const baseOpts = input.baseline.options ?? curOpts;
   const sameOpts = JSON.stringify(baseOpts) === JSON.stringify(curOpts);
-  const baseline = input.baseline.text === null ? null : input.baseline.text === input.current.text && sameOpts ? model : analyze(input.baseline.text, baseOpts);
+  const baseline = input.baseline.text === null ? null : input.baseline.text === input.current.text && sameOpts ? model : (input.baselineModel ?? analyze(input.baseline.text, baseOpts));
 
   let changed: Map<string, { before: State; after: State }>;
   if (input.changed) {
@@ -476,8 +548,8 @@ export function explain(input: ExplainInput): Explanation {
       const cur = input.current.context;
       const base = input.baseline.context ?? cur;
       const gran = granularity(base, cur);
-      fullC = { sources, snap: cur, ig: parseDockerignore(cur.ignoreFile?.text ?? ''), gran };
-      fullB = { sources, snap: base, ig: parseDockerignore(base.ignoreFile?.text ?? ''), gran };
+      fullC = { sources, snap: cur, ig: parseDockerignore(cur.ignoreFile?.text ?? ''), gran, memo: new WeakMap() };
+      fullB = { sources, snap: base, ig: parseDockerignore(base.ignoreFile?.text ?? ''), gran, memo: new WeakMap() };
     }
   }
   const sameStat = input.sameStat ? new Set([...input.sameStat].map(normalizeRel).filter((p) => changed.has(p))) : null;
@@ -488,7 +560,7 @@ export function explain(input: ExplainInput): Explanation {
   if (baseline) {
     kb = baseline === model && changed.size === 0 ? kc : computeKeys(baseline, changed, 'before', snaps, fullB);
     for (const s of baseline.steps) {
-      if (!baseline.stages[s.stage]!.needed) continue;
+      if (!baseline.stages[s.stage]!.needed || (input.baselineBuilt && !input.baselineBuilt.has(s.id))) continue;
       poolStrict.add(kb.strict[s.id]!);
       poolOpt.add(kb.opt[s.id]!);
     }

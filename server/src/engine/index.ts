@@ -41,3 +41,7 @@ export type { PatternStats, IgnoreStats, NeededExclusion } from './ignorestats';
 export type { PreparedInputs } from './check';
 export { agreesWith, compareWithBuild, lastBuildLabel, mismatchMessage } from './evidence';
 export type { BuildComparison } from './evidence';
+export { pathsRead, RecordedContext } from './buildinput';
+export type { BuildInput, RecordedPath } from './buildinput';
+export { cacheMapBody, CACHE_MAP_CSS, STATUS_LABEL, esc } from './cachemap';
+export type { CacheMapInput, CacheMapSummary } from './cachemap';

@@ -1,13 +1,15 @@
 // The live rebuild forecast: for each open Dockerfile, the status of every step in the next build against a baseline
-// (HEAD; `layerwise.forecast.baseline`), kept current after Dockerfile edits (each analysis), context file events,
-// HEAD moves and settings changes. The engine's explain does the work; this module keeps the baseline (read from git
-// once per HEAD), the paths that may differ from it, and the result per document, and tells the client
-// (`layerwise/forecast` notification). It never starts an analysis or publishes diagnostics, and it runs after the
+// (`layerwise.forecast.baseline`: the last imported build when it was stored with its input, else HEAD), kept current
+// after Dockerfile edits (each analysis), context file events, HEAD moves, imports and settings changes. The engine's
+// explain does the work; this module keeps the baseline (read from git once per HEAD, or from the build record once
+// per import, with its model), the paths that may differ from it, the current model per document and the result,
+// and tells the client (`layerwise/forecast` notification). It never starts an analysis or publishes diagnostics, and it runs after the
 // diagnostics of an analysis are out (a forecast comes after), so git never delays them.
 import * as path from 'node:path';
-import { explain, explanationJson, type Explanation, type StepResult } from '../engine';
-import { gitBaseline, type GitContext } from '../context';
-import { headStamp } from '../context/evidence';
+import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model, type StepResult } from '../engine';
+import { gitBaseline } from '../context';
+import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
+import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
 import type { ForecastItem, ForecastNotification } from './protocol';
 import { analyzeOptions, loadContext, resolveContext, workspaceRelative } from './resolve';
@@ -29,15 +31,22 @@ const HEAD_POLL_MS = 2000;
 
 interface Baseline {
   key: string;
+  kind: 'head' | 'build';
+  /** HEAD's stamp, or the build's import time: another one reads the baseline again. */
   stamp: string | null;
   contextDir: string;
-  commit: string;
   text: string | null;
-  context: GitContext;
-  /** Context-relative paths that may differ from HEAD: git's hint at read time plus every path an event named since. */
+  context: ContextSnapshot;
+  /** The build's options (a build baseline); null: the current options (HEAD). */
+  options: AnalyzeOptions | null;
+  /** The baseline's steps the builder holds (a build that failed finished only some). */
+  built?: ReadonlySet<number>;
+  /** Context-relative paths that may differ: git's hint (or the stat check of a build) at read time plus every path an event named since. */
   hint: Set<string>;
-  /** Commit time (for "since HEAD"). */
+  /** `HEAD (abc123def456)`, `the build of 10:42`. */
   label: string;
+  /** The baseline's model, analysed once per options. */
+  model: { opts: string; model: Model } | null;
 }
 
 export interface Forecast {
@@ -47,9 +56,41 @@ export interface Forecast {
   baseline: string | null;
   note: string | null;
   explanation: Explanation | null;
-  json: object | null;
+  /** What `explanationJson` needs besides the explanation (the JSON is built when asked for: jsonOf). */
+  meta: { dockerfile: string; context: string; problems: ContextSnapshot['problems'] } | null;
+  json?: object;
   /** Per 0-based step line (not ONBUILD triggers). */
   byLine: Map<number, StepResult>;
+  /** Statuses and reasons as the client shows them: an equal one changes nothing on screen. */
+  signature: string;
+}
+
+/** The forecast in the shape of `explain --format json`, built once per forecast when asked for. */
+export function jsonOf(f: Forecast): object {
+  if (!f.json) f.json = f.explanation && f.meta ? explanationJson(f.explanation, { ...f.meta, baseline: f.baseline ?? '' }) : { baseline: f.baseline, note: f.note, steps: [] };
+  return f.json;
+}
+
+/** The build's time as the hover says it: `10:42` today, else `2026-11-30 10:42`. */
+function buildTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const now = new Date();
+  return d.toDateString() === now.toDateString() ? hm : `${day} ${hm}`;
+}
+
+/** The baseline's steps whose results a real build left in the cache: those it ran or found cached, and, when nothing failed, the steps the log does not show. */
+function builtSteps(model: Model, r: BuildRecord): Set<number> {
+  const failed = r.steps.some((x) => x.status === 'error' || x.status === 'canceled' || x.status === 'incomplete');
+  const mapped = new Map(r.steps.map((x) => [x.stepId, x.status]));
+  const out = new Set<number>();
+  for (const st of model.steps) {
+    const status = mapped.get(st.id);
+    if (status === 'executed' || status === 'cached' || (status === undefined && !failed)) out.add(st.id);
+  }
+  return out;
 }
 
 /** The short reason of a step's status: `src/server.js changed`, `the previous step rebuilds`. */
@@ -72,6 +113,9 @@ export class Forecasts {
   /** Documents whose forecast is out of date (an event or an analysis since the last one). */
   private readonly dirty = new Set<string>();
   private readonly running = new Map<string, Promise<Forecast | null>>();
+  /** The current model per document (text and options), so a context event does not analyse it again. */
+  private readonly models = new Map<string, { text: string; opts: string; model: Model }>();
+  private lensTimer: NodeJS.Timeout | null = null;
   private poll: NodeJS.Timeout | null = null;
   private saidUntrusted = false;
   /** Milliseconds the last forecast took (the trailing delay grows with it). */
@@ -101,8 +145,9 @@ export class Forecasts {
       if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
       const p = rel.split(path.sep).join('/');
       b.hint.add(p);
-      // a folder event: its files may all differ (the hint is a superset, explain compares each)
-      for (const q of b.context.paths()) if (q.startsWith(p + '/')) b.hint.add(q);
+      // a folder of the baseline (deleted, renamed): its files may all differ (the hint is a superset, explain
+      // compares each); a new folder's files are on the current side only, which explain finds without a hint
+      if (b.context.entry(p)?.type === 'dir') for (const q of b.context.paths()) if (q.startsWith(p + '/')) b.hint.add(q);
     }
     for (const doc of this.s.documents.all()) if (this.results.has(doc.uri) || this.timers.has(doc.uri)) this.schedule(doc.uri);
   }
@@ -156,6 +201,7 @@ export class Forecasts {
 
   forget(uri: string): void {
     this.results.delete(uri);
+    this.models.delete(uri);
     this.dirty.delete(uri);
     const t = this.timers.get(uri);
     if (t) clearTimeout(t);
@@ -169,6 +215,8 @@ export class Forecasts {
   dispose(): void {
     if (this.poll) clearInterval(this.poll);
     this.poll = null;
+    if (this.lensTimer) clearTimeout(this.lensTimer);
+    this.lensTimer = null;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
@@ -177,7 +225,7 @@ export class Forecasts {
     if (this.poll) return;
     this.poll = setInterval(() => {
       for (const b of this.baselines.values()) {
-        if (headStamp(b.contextDir) === b.stamp) continue;
+        if (b.kind !== 'head' || headStamp(b.contextDir) === b.stamp) continue;
         this.baselines.delete(b.key);
         for (const [uri, f] of this.results) if (f.baseline) this.schedule(uri);
       }
@@ -185,55 +233,103 @@ export class Forecasts {
     this.poll.unref?.();
   }
 
-  private async compute(uri: string): Promise<Forecast | null> {
+  /**
+   * The forecast for another target than the document's (the map's target picker): computed once, not kept, not
+   * sent. Null target: the current forecast.
+   */
+  async forTarget(uri: string, target: string | null): Promise<Forecast | null> {
+    const rc = resolveContext(this.s, uri);
+    if (target === null || target === (rc.target ?? null)) return this.current(uri);
+    return this.compute(uri, target).catch((e) => {
+      this.s.logError('forecast', e);
+      return null;
+    });
+  }
+
+  private async compute(uri: string, target?: string): Promise<Forecast | null> {
     const s = this.s;
+    const keep = target === undefined;
     const doc = s.documents.get(uri);
     if (!doc) return null;
     const version = doc.version;
     const text = doc.getText();
     const mode = s.settings.forecastBaseline;
-    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, explanation: null, json: null, byLine: new Map() });
+    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, explanation: null, meta: null, byLine: new Map(), signature: '' }, keep);
     if (mode === 'off') return none(null);
     if (!s.trusted) {
       if (!this.saidUntrusted) s.log('Layerwise: untrusted workspace: no git, so the rebuild forecast has no baseline (and no imported build to compare with)');
       this.saidUntrusted = true;
       return none('untrusted workspace: no git, and no imported build to compare with');
     }
-    if (mode === 'lastBuild') return none('a forecast against the last imported build is not available yet: set layerwise.forecast.baseline to "head"');
     const file = uriToPath(uri);
     const rc = resolveContext(s, uri);
     if (!file || !rc.dir) return none('not a file on disk: no build context');
+    const record = mode === 'head' ? null : s.insights.recordFor(uri);
+    if (mode === 'lastBuild' && !record?.input)
+      return none(
+        record
+          ? 'the last imported build was stored without what it was built from (an older Layerwise): import it again, or set layerwise.forecast.baseline to "head"'
+          : 'no imported build of this Dockerfile yet: run "Layerwise: Build and import" or "Layerwise: Import build log…"',
+      );
     const { ctx, note } = await loadContext(s, rc);
     if (!ctx) return none(note);
     let b: Baseline;
     try {
-      b = this.baselineFor(rc.dir, file);
+      b = record?.input ? this.buildBaseline(rc.dir, file, record) : this.baselineFor(rc.dir, file);
     } catch (e) {
       return none(`no git baseline: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    if (s.documents.get(uri)?.version !== version) return this.results.get(uri) ?? null;
-    const opts = analyzeOptions(s, rc);
+    if (s.documents.get(uri)?.version !== version) return keep ? (this.results.get(uri) ?? null) : null;
+    const opts = keep ? analyzeOptions(s, rc) : { ...analyzeOptions(s, rc), target };
+    const optsKey = JSON.stringify(opts);
     const t0 = Date.now();
+    let cur = keep ? this.models.get(uri) : undefined;
+    if (!cur || cur.text !== text || cur.opts !== optsKey) {
+      cur = { text, opts: optsKey, model: analyze(text, opts) };
+      if (keep) this.models.set(uri, cur);
+    }
+    // a build baseline was built for its own target; HEAD is compared for the target asked about
+    const baseOpts = b.options ?? opts;
+    const baseKey = b.options ? JSON.stringify(b.options) : optsKey;
+    let baseModel = b.model?.opts === baseKey ? b.model.model : undefined;
+    if (b.text !== null && !baseModel) {
+      baseModel = b.text === text && baseKey === optsKey ? cur.model : analyze(b.text, baseOpts);
+      if (keep) b.model = { opts: baseKey, model: baseModel };
+    }
     const e = explain({
       current: { text, context: ctx, options: opts },
-      baseline: { text: b.text, context: b.context, options: opts },
+      baseline: { text: b.text, context: b.context, options: baseOpts },
       changedHint: b.hint,
+      currentModel: cur.model,
+      baselineModel: baseModel,
+      baselineBuilt: b.built,
     });
-    this.lastMs = Date.now() - t0;
+    if (keep) this.lastMs = Date.now() - t0;
     const byLine = new Map<number, StepResult>();
     for (const r of e.steps) if (!r.step.trigger) byLine.set(r.step.line, r);
-    const json = explanationJson(e, { dockerfile: workspaceRelative(s, file) || file, context: workspaceRelative(s, rc.dir) || '.', baseline: b.label, problems: ctx.problems });
-    return this.store({ uri, version, baseline: b.label, note: b.text === null ? 'the Dockerfile is not in HEAD: every step is new' : null, explanation: e, json, byLine });
+    const meta = { dockerfile: workspaceRelative(s, file) || file, context: workspaceRelative(s, rc.dir) || '.', problems: ctx.problems };
+    const missing = b.text === null ? (b.kind === 'head' ? 'the Dockerfile is not in HEAD: every step is new' : 'the build has no Dockerfile: every step is new') : null;
+    return this.store({ uri, version, baseline: b.label, note: missing, explanation: e, meta, byLine, signature: '' }, keep);
   }
 
-  private store(f: Forecast): Forecast {
+  private store(f: Forecast, keep = true): Forecast {
+    if (!keep) return f;
     const prev = this.results.get(f.uri);
     this.results.set(f.uri, f);
     const n = this.notification(f);
-    const changed = !prev || JSON.stringify(prev.json) !== JSON.stringify(f.json) || prev.note !== f.note;
+    f.signature = `${f.baseline}\u0000${f.note}\u0000${n.items.map((i) => `${i.line}:${i.status}:${i.reason}`).join('\u0001')}`;
     void this.s.connection.sendNotification('layerwise/forecast', n);
-    if (changed) this.s.refreshLenses();
+    if (!prev || prev.signature !== f.signature) this.refreshLenses();
     return f;
+  }
+
+  /** One code-lens refresh for the forecasts stored in the same turn of the event loop. */
+  private refreshLenses(): void {
+    if (this.lensTimer) return;
+    this.lensTimer = setTimeout(() => {
+      this.lensTimer = null;
+      this.s.refreshLenses();
+    }, 0);
   }
 
   private notification(f: Forecast): ForecastNotification {
@@ -278,7 +374,32 @@ export class Forecasts {
       this.failures.set(key, { stamp, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
       throw e;
     }
-    const b: Baseline = { key, stamp, contextDir: path.resolve(contextDir), commit: g.commit, text: g.dockerfileText, context: g.context, hint: new Set(g.changedHint), label: `HEAD (${g.commit.slice(0, 12)})` };
+    const b: Baseline = { key, kind: 'head', stamp, contextDir: path.resolve(contextDir), text: g.dockerfileText, context: g.context, options: null, hint: new Set(g.changedHint), label: `HEAD (${g.commit.slice(0, 12)})`, model: null };
+    this.baselines.set(key, b);
+    return b;
+  }
+
+  /** The baseline of an imported build stored with its input: read once per import. */
+  private buildBaseline(contextDir: string, file: string, r: BuildRecord): Baseline {
+    const key = 'build\u0000' + contextDir + '\u0000' + file;
+    const have = this.baselines.get(key);
+    if (have && have.stamp === r.importedAt) return have;
+    const input = r.input!;
+    const label = `the build of ${buildTime(r.importedAt)}`;
+    const model = analyze(input.text, input.options);
+    const b: Baseline = {
+      key,
+      kind: 'build',
+      stamp: r.importedAt,
+      contextDir: path.resolve(contextDir),
+      text: input.text,
+      context: new RecordedContext(label, input),
+      options: input.options,
+      built: builtSteps(model, r),
+      hint: new Set(changedSinceBuild(input, path.resolve(contextDir))),
+      label,
+      model: { opts: JSON.stringify(input.options), model },
+    };
     this.baselines.set(key, b);
     return b;
   }
@@ -298,6 +419,13 @@ export function forecastLine(f: Forecast | undefined, version: number, line: num
   return `**${r.status === 'maybe' ? 'May rebuild' : 'Rebuilds'}**${reason ? ': ' + reason : ''}`;
 }
 
+/** The lens on the first FROM that opens the layer cache map (clients that have the command: Layerwise's VS Code client). */
+export function mapLens(s: ServerState, a: DocAnalysis): CodeLens | null {
+  const first = a.model?.stages[0];
+  if (!first || !s.clientCommands.has('layerwise.showCacheMap')) return null;
+  return { range: { start: { line: first.line, character: 0 }, end: { line: first.line, character: 0 } }, command: { title: 'layer cache map', command: 'layerwise.showCacheMap', arguments: [a.uri] } };
+}
+
 /** The forecast part of a step's code lens: `✗ rebuilds · src/server.js changed`, `✓ cached`. */
 export function forecastLens(f: Forecast | undefined, version: number, line: number): string | null {
   if (!f || f.version !== version || !f.baseline) return null;
@@ -313,8 +441,7 @@ export function registerForecast(s: ServerState, forecasts: Forecasts): void {
   s.connection.onRequest('layerwise/forecast', async (p: { uri: string }) => {
     try {
       const f = await forecasts.current(p?.uri ?? '');
-      if (!f) return null;
-      return f.json ?? { baseline: f.baseline, note: f.note, steps: [] };
+      return f ? jsonOf(f) : null;
     } catch (e) {
       s.logError('layerwise/forecast', e);
       return null;

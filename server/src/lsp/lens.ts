@@ -3,7 +3,7 @@
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
 import { lineStart } from './diagnostics';
-import { forecastLens } from './forecast';
+import { forecastLens, mapLens } from './forecast';
 import { lensTitle } from './present';
 import { withSizeLens } from './sizes';
 import type { ServerState } from './state';
@@ -29,6 +29,8 @@ export function registerLenses(s: ServerState): void {
       const eager = a.model.steps.length <= EAGER_STEPS;
       const lenses: CodeLens[] = [];
       const forecast = s.forecasts.get(doc.uri);
+      const map = mapLens(s, a);
+      if (map) lenses.push(map);
       for (const step of a.model.steps) {
         if (step.trigger) continue;
         const range = lineStart(step.line);

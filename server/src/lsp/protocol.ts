@@ -58,3 +58,20 @@ export interface ForecastNotification {
   items: ForecastItem[];
   summary: { steps: number; rebuilt: number; maybe: number; seconds: number | null };
 }
+
+/** Result of `layerwise/cacheMap` (lsp/cachemap.ts): the layer cache map's body for the editor's webview. */
+export interface CacheMapResult {
+  uri: string;
+  version: number;
+  html: string;
+  /** The map's style (engine/cachemap.ts), for the webview's page. */
+  css: string;
+  /** One per step box: 1-based line and status (tests and the client check them). */
+  steps: { line: number; status: string }[];
+  firstMiss: number | null;
+  /** Named stages (a target must be one); the target shown (null: the last stage, unnamed). */
+  targets: string[];
+  target: string | null;
+  baseline: string | null;
+  note: string | null;
+}

@@ -25,6 +25,8 @@ import { registerBuildRequests } from './requests/build';
 import { registerCacheReport } from './requests/cachereport';
 import { registerExplain } from './requests/explain';
 import { registerForecast } from './forecast';
+import { registerCacheMap } from './cachemap';
+import { registerWhatIf } from './whatif';
 import { ServerState } from './state';
 import { uriToPath } from './uri';
 import { AnalysisWorker } from './worker';
@@ -43,6 +45,8 @@ export interface InitOptions {
   settings?: unknown;
   /** The client sends workspace/didChangeWatchedFiles for all files by itself (VS Code `synchronize.fileEvents`). */
   fileEvents?: boolean;
+  /** Client commands lenses may name (Layerwise's VS Code client: `layerwise.showCacheMap`). */
+  commands?: string[];
   /**
    * Debounce of diagnostics after an edit, in ms (fixed). Default: adaptive — as long as the document's last analysis
    * took, at most 150 ms (a 40-line file is analysed in a few ms: waiting 150 ms for it only adds latency).
@@ -74,6 +78,7 @@ function initialize(
   s.caps = params.capabilities;
   const init = (params.initializationOptions ?? {}) as InitOptions;
   s.trusted = init.trusted !== false;
+  s.clientCommands = new Set(Array.isArray(init.commands) ? init.commands.filter((x): x is string => typeof x === 'string') : []);
   if (typeof init.debounceMs === 'number' && init.debounceMs >= 0) {
     s.debounceMs = init.debounceMs;
     s.fixedDebounce = true;
@@ -152,6 +157,8 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   registerCodeActions(s);
   registerExplain(s);
   registerForecast(s, s.forecasts);
+  registerCacheMap(s);
+  registerWhatIf(s);
   registerBuildRequests(s);
   registerCacheReport(s);
 

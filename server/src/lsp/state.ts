@@ -30,6 +30,8 @@ export class ServerState {
   /** The last settings warning shown (configuration.ts shows each once). */
   settingsWarning = '';
   trusted = true;
+  /** Commands of the client that lenses may name (initializationOptions.commands). */
+  clientCommands = new Set<string>();
   /** The longest debounce (and the fixed one when the client sets `debounceMs`). */
   debounceMs = MAX_DEBOUNCE_MS;
   fixedDebounce = false;

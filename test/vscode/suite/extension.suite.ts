@@ -228,4 +228,27 @@ describe('Layerwise build evidence and cache report in VS Code', () => {
     const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', fdoc.uri, new vscode.Position(4, 1));
     assert.match(hoverText(hovers), /\*\*Rebuilds\*\*: `src\/app\.js` changed since HEAD/);
   });
+
+  it('layer cache map: the webview holds one box per step with the forecast statuses and follows a context edit', async () => {
+    // after the previous test src/app.js differs from HEAD: the COPY of src/ and the RUN after it rebuild
+    const dir = path.join(workspaceRoot(), 'forecast');
+    const fdoc = await vscode.workspace.openTextDocument(path.join(dir, 'Dockerfile'));
+    await vscode.window.showTextDocument(fdoc, vscode.ViewColumn.One);
+    const api = vscode.extensions.getExtension('layerwise.layerwise')!.exports as { cacheMapBoxes: (uri: string) => { line: number; status: string }[] | undefined };
+    await vscode.commands.executeCommand('layerwise.showCacheMap', fdoc.uri);
+    const boxes = () => api.cacheMapBoxes(fdoc.uri.toString());
+    const first = await waitFor('the map webview to render its boxes', () => (boxes()?.length === 5 ? boxes() : undefined), 60000);
+    assert.deepEqual(first, [
+      { line: 2, status: 'cached' },
+      { line: 3, status: 'cached' },
+      { line: 4, status: 'cached' },
+      { line: 5, status: 'rebuilt' },
+      { line: 6, status: 'rebuilt' },
+    ]);
+    // the file back to HEAD's bytes: the map follows (the server's forecast notification redraws it)
+    const fs = await import('node:fs');
+    fs.writeFileSync(path.join(dir, 'src', 'app.js'), 'console.log(1)\n');
+    const back = await waitFor('the map to show the COPY cached again', () => (boxes()?.every((b) => b.status === 'cached') ? boxes() : undefined), 60000);
+    assert.equal(back!.length, 5);
+  });
 });

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
 import { analyze, BuildLogError, compareWithBuild, importBuildLog, lastBuildLabel, mismatchMessage, type BuildComparison, type BuildLogMapping, type Explanation, type Model } from '../../engine';
-import { saveBuildRecord, type BuildRecord } from '../../context/evidence';
+import { recordBuildInput, saveBuildRecord, type BuildRecord } from '../../context/evidence';
 import type { ImportBuildResult } from '../protocol';
 import { analyzeOptions, loadContext, resolveContext, type ResolvedContext } from '../resolve';
 import type { ServerState } from '../state';
@@ -81,10 +81,17 @@ async function importBuild(s: ServerState, p: { uri: string; logText: string; so
     comparisons,
     problems: mapping.problems,
   };
+  // what it was built from: the live forecast's `lastBuild` baseline
+  if (file && s.trusted && rc.dir) {
+    const { ctx } = await loadContext(s, rc);
+    const input = ctx ? recordBuildInput(ctx, model, text, analyzeOptions(s, rc)) : null;
+    if (input) record.input = input;
+  }
   let stored: string | null = null;
   if (file && s.trusted) {
     s.insights.setRecord(file, record);
     stored = saveBuildRecord(record);
+    s.forecasts.schedule(p.uri);
   }
   if (s.trusted) {
     const a = await s.current(p.uri);

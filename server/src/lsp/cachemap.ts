@@ -1,0 +1,50 @@
+// `layerwise/cacheMap {uri, target?}`: the layer cache map of a Dockerfile for the editor's webview — the body of
+// engine/cachemap.ts (the same as `graph --format html`) from the live forecast (or a one-off forecast for another
+// target, the map's picker), with what each step reads and, when known, its hit rate and last build. The client
+// draws it in a webview with its own script; this answers data and escaped HTML only.
+import { cacheMapBody, CACHE_MAP_CSS, type StepReads } from '../engine';
+import type { CacheMapResult } from './protocol';
+import type { ServerState } from './state';
+
+
+export function registerCacheMap(s: ServerState): void {
+  s.connection.onRequest('layerwise/cacheMap', async (p: { uri: string; target?: string | null }): Promise<CacheMapResult | null> => {
+    try {
+      const uri = typeof p?.uri === 'string' ? p.uri : '';
+      const target = typeof p?.target === 'string' && p.target ? p.target : null;
+      const f = await s.forecasts.forTarget(uri, target);
+      const a = await s.current(uri);
+      const model = f?.explanation?.model ?? a?.model;
+      if (!model || !a) return null;
+      const sameText = a.version === f?.version;
+      const reads: Map<number, StepReads> = sameText ? a.reads : new Map();
+      const body = cacheMapBody({
+        model,
+        statuses: f?.explanation ? new Map(f.explanation.steps.map((r) => [r.step.id, r])) : null,
+        baseline: f?.baseline ?? null,
+        note: f?.note ?? (f ? null : 'the forecast is not ready'),
+        reads,
+        extra: (id) => {
+          const ins = sameText ? s.insights.insightOf(a, id) : undefined;
+          return ins?.summary ? [ins.summary] : [];
+        },
+      });
+      const statuses = f?.explanation ? new Map(f.explanation.steps.map((r) => [r.step.id, r.status])) : null;
+      return {
+        uri,
+        version: a.version,
+        html: body.html,
+        css: CACHE_MAP_CSS,
+        steps: model.steps.map((st) => ({ line: st.line + 1, status: statuses?.get(st.id) ?? 'unknown' })),
+        firstMiss: body.summary.firstMiss,
+        targets: model.stages.flatMap((st) => (st.name ? [st.name] : [])),
+        target: model.target >= 0 ? (model.stages[model.target]!.name ?? null) : null,
+        baseline: f?.baseline ?? null,
+        note: f?.note ?? null,
+      };
+    } catch (e) {
+      s.logError('layerwise/cacheMap', e);
+      return null;
+    }
+  });
+}
