@@ -13,6 +13,7 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+import { cleanBuildCacheCommand } from './buildcache';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
 
 interface ExplainJson {
@@ -106,6 +107,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
     vscode.commands.registerCommand('layerwise.importBuildLog', (logUri?: vscode.Uri, dockerfile?: vscode.Uri) => importBuildCommand(logUri, dockerfile)),
     vscode.commands.registerCommand('layerwise.buildAndImport', (dockerfile?: vscode.Uri) => buildAndImportCommand(dockerfile)),
     vscode.commands.registerCommand('layerwise.cacheReport', (uri?: vscode.Uri) => cacheReportCommand(uri)),
+    vscode.commands.registerCommand('layerwise.cleanBuildCache', () => cleanBuildCacheCommand(client, output)),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
     vscode.window.onDidChangeVisibleTextEditors(() => applyDecorations()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('layerwise/setTrusted', { trusted: true })),

@@ -188,7 +188,7 @@ function placeKey(df: number, e: Expect): string {
 
 /** Everything that makes the op at position i of a sequence what it is (base ref + ops): equal -> same records. */
 function signature(seq: Seq, i: number): string {
-  return seq.items.slice(0, i + 1).map((e) => e.kind === 'image' ? 'FROM ' + repoName(e.ref) : e.step.op).join('\n');
+  return seq.items.slice(0, i + 1).map((e) => e.kind === 'image' ? 'FROM ' + repoName(e.ref) : e.step.op ?? `${e.step.keyword} ${e.step.instruction}`).join('\n');
 }
 
 export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[]): CacheReport {

@@ -23,6 +23,7 @@ import { registerInlayHints } from './inlay';
 import { registerLenses } from './lens';
 import { registerBuildRequests } from './requests/build';
 import { registerCacheReport } from './requests/cachereport';
+import { registerBuildCacheRequests } from './buildcache';
 import { registerExplain } from './requests/explain';
 import { registerForecast } from './forecast';
 import { ServerState } from './state';
@@ -137,6 +138,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   registerForecast(s, s.forecasts);
   registerBuildRequests(s);
   registerCacheReport(s);
+  registerBuildCacheRequests(s);
 
   connection.onShutdown(() => {
     s.scheduler.dispose();
