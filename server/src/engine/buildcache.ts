@@ -176,9 +176,16 @@ function sequences(dfs: CacheDockerfile[]): Seq[] {
   return out;
 }
 
+const stamps = new WeakMap<CacheRecord, number>();
+/** Last use (else creation) in ms, parsed once per record. */
 function ts(r: CacheRecord): number {
-  const t = Date.parse(r.lastUsedAt ?? r.createdAt);
-  return Number.isFinite(t) ? t : 0;
+  let t = stamps.get(r);
+  if (t === undefined) {
+    t = Date.parse(r.lastUsedAt ?? r.createdAt);
+    if (!Number.isFinite(t)) t = 0;
+    stamps.set(r, t);
+  }
+  return t;
 }
 
 /** Identity of a place (one step or one FROM of one Dockerfile). */
