@@ -63,7 +63,7 @@ async function recordedDaemon(dir: string) {
 const DF = fs.readFileSync(path.join(REC, 'Dockerfile'), 'utf8').split('\n');
 const lineOf = (prefix: string) => DF.findIndex((l) => l.startsWith(prefix));
 
-test('hovers: a step\'s cached size, generations, last use and uses; a cache mount\'s size', async () => {
+test('hovers: a step\'s cached size, generations, last use and uses; a cache mount\'s size', async (t) => {
   const dir = root();
   const d = await recordedDaemon(dir);
   const c = await start(dir, d.host);
@@ -74,6 +74,7 @@ test('hovers: a step\'s cached size, generations, last use and uses; a cache mou
   assert.doesNotMatch(await c.hoverText(uri, run), /\*\*Build cache:\*\*/, 'the first hover does not wait for the daemon');
   await c.until(() => c.messages.some((m) => /build cache of unix:\/\/.*docker\.sock \(DOCKER_HOST\): 21 records/.test(m)), 10_000, 'the probe\'s first answer');
   const hover = await c.hoverText(uri, run);
+  t.diagnostic(hover.split('\n').filter((l) => /Build cache/.test(l)).join(' '));
   // expected from the recording: the records whose description is this RUN's argv
   const recs = answers['df2']!.BuildCache.filter((x) => x.Description === 'mount / from exec /bin/sh -c ' + DF[run]!.slice(4));
   assert.equal(recs.length, 2);

@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ConfigError } from '../engine';
 import {
-  humanSize, mapBuildCache, parseSize, prunePlan, recommendedKeepStorage,
+  formatAgo, formatBytes, mapBuildCache, parseSize, prunePlan, recommendedKeepStorage,
   type CacheDockerfile, type CacheReport, type MappedRecord, type PrunePlan,
 } from '../engine/buildcache';
 import { connect, DockerError, type DockerClient } from '../context/docker';
@@ -103,20 +103,8 @@ async function report(docker: DockerClient, dfs: CacheDockerfile[]): Promise<Cac
   }
 }
 
-export function ago(iso: string | null, now: number): string {
-  if (!iso) return 'never';
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '?';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
-}
-
-function size(b: number): string {
-  return humanSize(b, 4).replace(/([0-9])([a-zA-Z])/, '$1 $2');
-}
+const ago = formatAgo;
+const size = (b: number): string => formatBytes(b);
 
 export function cacheJson(r: CacheReport, docker: { endpoint: string; server: string; apiVersion: string }): object {
   return {

@@ -450,3 +450,20 @@ export function humanSize(bytes: number, precision = 3): string {
   while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
   return `${Number(v.toPrecision(precision))}${units[i]}`;
 }
+
+/** A size for people: `humanSize` with a space before the unit (`102.4 kB`). */
+export function formatBytes(bytes: number, precision = 4): string {
+  return humanSize(bytes, precision).replace(/([0-9])([a-zA-Z])/, '$1 $2');
+}
+
+/** How long ago an ISO time was, coarsely (`12 s ago`, `3 min ago`, `2 h ago`, `5 days ago`); `never` for null. */
+export function formatAgo(iso: string | null, now: number): string {
+  if (!iso) return 'never';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '?';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
+}

@@ -3,7 +3,7 @@
 // Clean stale build cache…" (`layerwise/buildCachePlan`, `layerwise/buildCachePrune`; never in an untrusted
 // workspace). Hovers never wait for the daemon: they read the probe's last snapshot (context/docker/probe.ts).
 import { ResponseError } from 'vscode-languageserver';
-import { humanSize, mapBuildCache, prunePlan, recommendedKeepStorage, type CacheReport } from '../engine/buildcache';
+import { formatAgo, formatBytes, mapBuildCache, prunePlan, recommendedKeepStorage, type CacheReport } from '../engine/buildcache';
 import { connect, DockerError } from '../context/docker';
 import { pruneRecords, readBuildCache } from '../context/docker/buildcache';
 import { loadCacheDockerfiles } from '../context/docker/dockerfiles';
@@ -24,16 +24,8 @@ function probeOf(s: ServerState): BuildCacheProbe {
   return p;
 }
 
-function size(b: number): string {
-  return humanSize(b, 3).replace(/([0-9])([a-zA-Z])/, '$1 $2');
-}
-
-function ago(iso: string | null, now: number): string {
-  if (!iso) return 'never';
-  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
-  if (!Number.isFinite(s)) return '?';
-  return s < 60 ? `${s} s ago` : s < 3600 ? `${Math.round(s / 60)} min ago` : s < 86400 ? `${Math.round(s / 3600)} h ago` : `${Math.round(s / 86400)} days ago`;
-}
+const size = (b: number): string => formatBytes(b, 3);
+const ago = formatAgo;
 
 const CACHE_MOUNT_TARGET = /^cached mount (\S+) from exec /;
 
