@@ -59,7 +59,9 @@ export function registerHover(s: ServerState): void {
       if (!text) return null;
       // what the builder's cache holds for the step (from the probe's last snapshot: never waits for the daemon)
       const cacheLines = buildCacheHoverLines(s, a, line);
-      const value = cacheLines.length ? text + '\n\n' + cacheLines.join('\n\n') : text;
+      const head = text.indexOf('\n\n');
+      const value = !cacheLines.length ? text : head < 0 ? text + '\n\n' + cacheLines.join('\n\n')
+        : text.slice(0, head) + '\n\n' + cacheLines.join('\n\n') + text.slice(head); // right under the hover's title
       // the next build's status first, for the latest edits and file events (forHover: never stale, never long)
       const step = stepAtLine(a.model, line);
       const f = step ? await s.forecasts.forHover(doc.uri) : null;
