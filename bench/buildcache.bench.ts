@@ -17,6 +17,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 const ROOT = path.resolve(__dirname, '../..');
 const REC = path.join(ROOT, 'test/buildcache/recorded-20.10');
 
+function images(): unknown {
+  return (JSON.parse(fs.readFileSync(path.join(REC, 'answers.json'), 'utf8')) as Record<string, { Images: unknown }>)['df2']!.Images;
+}
+
 function answer(n: number): string {
   const a = JSON.parse(fs.readFileSync(path.join(REC, 'answers.json'), 'utf8')) as Record<string, { BuildCache: Record<string, unknown>[] }>;
   const base = a['df2']!.BuildCache;
@@ -27,12 +31,14 @@ function answer(n: number): string {
 
 async function main(): Promise<void> {
   const body = answer(10_000);
+  const imagesJson = JSON.stringify(images());
+  const localImages = (images() as { RepoTags: string[] }[]).flatMap((i) => i.RepoTags);
   const dfs = ['Dockerfile', 'alt.Dockerfile'].map((f) => ({ dockerfile: f, model: analyze(fs.readFileSync(path.join(REC, f), 'utf8'), { buildkitVersion: '0.8' }) }));
   let n = 0;
   const r = compare([
     { name: 'raw', run: () => { const j = JSON.parse(body) as { BuildCache: { Size: number }[] }; let s = 0; for (const x of j.BuildCache) s += x.Size; n = j.BuildCache.length; return s; } },
-    { name: 'map', run: () => mapBuildCache(recordsFromDf(JSON.parse(body)).records, dfs) },
-    { name: 'map+plan', run: () => prunePlan(mapBuildCache(recordsFromDf(JSON.parse(body)).records, dfs)) },
+    { name: 'map', run: () => mapBuildCache(recordsFromDf(JSON.parse(body)).records, dfs, { localImages }) },
+    { name: 'map+plan', run: () => prunePlan(mapBuildCache(recordsFromDf(JSON.parse(body)).records, dfs, { localImages })) },
   ], ROUNDS, 1);
   const raw = r.get('raw')!.median;
 
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
   const sock = path.join(dir, 'd.sock');
   const srv = http.createServer((req, res) => {
     if (req.url === '/_ping') { res.writeHead(200, { 'API-Version': '1.41' }); res.end('OK'); return; }
+    if (req.url === '/v1.41/images/json') { res.writeHead(200); res.end(imagesJson); return; }
     res.writeHead(200); res.end(body);
   });
   await new Promise<void>((ok) => srv.listen(sock, ok));

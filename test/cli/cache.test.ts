@@ -15,6 +15,8 @@ import { unprivileged, openToOthers } from '../unprivileged';
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'dist', 'cli.js');
 const REC = path.join(ROOT, 'test/buildcache/recorded-20.10');
+/** The daemon's image list as recorded with the df answers (their Images part). */
+const IMAGES = JSON.stringify((JSON.parse(fs.readFileSync(path.join(REC, 'answers.json'), 'utf8')) as Record<string, { Images: unknown }>)['df2']!.Images);
 
 function run(args: string[], env: NodeJS.ProcessEnv, cwd: string, asNobody = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const [cmd, ...rest] = asNobody ? [...unprivileged(), process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
@@ -81,6 +83,7 @@ async function fakeDaemon(dir: string, df: (res: http.ServerResponse) => void, o
   const srv = http.createServer((req, res) => {
     if (req.url === '/_ping') { res.writeHead(200, { 'API-Version': '1.41', Server: 'Docker/20.10.24' }); res.end('OK'); return; }
     if (req.url?.startsWith('/v1.41/system/df')) { df(res); return; }
+    if (req.url === '/v1.41/images/json') { res.writeHead(200); res.end(IMAGES); return; }
     if (req.url?.startsWith('/v1.41/build/prune') && onPrune) { res.writeHead(200); res.end(JSON.stringify(onPrune(req.url))); return; }
     res.writeHead(404); res.end('{"message":"page not found"}');
   });

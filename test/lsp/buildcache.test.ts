@@ -46,6 +46,7 @@ async function recordedDaemon(dir: string) {
     const u = new URL(req.url!, 'http://d');
     if (u.pathname === '/_ping') { res.writeHead(200, { 'API-Version': '1.41' }); res.end('OK'); return; }
     if (u.pathname === '/v1.41/system/df') { res.writeHead(200); res.end(body); return; }
+    if (u.pathname === '/v1.41/images/json') { res.writeHead(200); res.end(JSON.stringify((answers['df2'] as unknown as { Images: unknown }).Images)); return; }
     if (u.pathname === '/v1.41/build/prune' && req.method === 'POST') {
       const id = (JSON.parse(u.searchParams.get('filters')!) as { id: string[] }).id[0]!.replace(/^\^|\$$/g, '');
       assert.equal(u.searchParams.get('all'), 'true');

@@ -96,7 +96,7 @@ async function daemon(): Promise<DockerClient> {
 async function report(docker: DockerClient, dfs: CacheDockerfile[]): Promise<CacheReport> {
   try {
     const read = await readBuildCache(docker);
-    return mapBuildCache(read.records, dfs);
+    return mapBuildCache(read.records, dfs, { localImages: read.localImages });
   } catch (e) {
     if (e instanceof DockerError) throw new CliError(e.message);
     throw e;

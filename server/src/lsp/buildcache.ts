@@ -40,7 +40,7 @@ export function buildCacheHoverLines(s: ServerState, a: DocAnalysis, line: numbe
   if (!snap) return [];
   let memo = reports.get(a);
   if (!memo || memo.at !== snap.at) {
-    memo = { at: snap.at, report: mapBuildCache(snap.records, [{ dockerfile: a.uri, model }]) };
+    memo = { at: snap.at, report: mapBuildCache(snap.records, [{ dockerfile: a.uri, model }], { localImages: snap.localImages }) };
     reports.set(a, memo);
   }
   const now = Date.now();
@@ -78,7 +78,7 @@ async function workspaceReport(s: ServerState): Promise<{ report: CacheReport; e
   try {
     const docker = await connect({ connectTimeoutMs: 2000, timeoutMs: 60_000 });
     const read = await readBuildCache(docker);
-    return { report: mapBuildCache(read.records, dfs), endpoint: `${docker.endpoint.url} (${docker.endpoint.source})`, docker };
+    return { report: mapBuildCache(read.records, dfs, { localImages: read.localImages }), endpoint: `${docker.endpoint.url} (${docker.endpoint.source})`, docker };
   } catch (e) {
     throw new ResponseError(-32603, `Layerwise: ${e instanceof DockerError ? e.message : (e as Error).message}`);
   }

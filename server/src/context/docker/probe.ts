@@ -20,6 +20,8 @@ export interface ProbeOptions extends ConnectOptions {
 
 export interface CacheSnapshot {
   records: CacheRecord[];
+  /** The daemon's image references (for base records that name no image). */
+  localImages: string[];
   /** When it was read (ms since the epoch). */
   at: number;
 }
@@ -54,7 +56,7 @@ export class BuildCacheProbe {
       try {
         this.client ??= await connect({ connectTimeoutMs: 500, timeoutMs: 3000, ...this.o });
         const read = await readBuildCache(this.client, this.o.readTimeoutMs ?? 3000);
-        this.snap = { records: read.records, at: this.now() };
+        this.snap = { records: read.records, localImages: read.localImages, at: this.now() };
         this.lastError = '';
         if (!this.reported.ok) {
           this.reported.ok = true;
