@@ -161,6 +161,18 @@ test('a base record that names no image (dockerd\'s local store) maps only onto 
   assert.ok(full.records.filter((x) => x.description === 'fileop target').every((x) => x.places.length === 1));
 });
 
+test('FROM scratch: a chain with no base record maps only where a RUN pins it', () => {
+  // the recording's COPY src/ records, cut loose from their parents (as a scratch stage's first step is)
+  const cut = answers['df2']!.BuildCache.map((x) => (x.Size === 3 || x.Size === 11) && x.Description === 'fileop target' ? { ...x, Parent: '' } : x);
+  const loose = recordsFromDf({ BuildCache: cut }).records.filter((x) => x.parents.length === 0 && x.description === 'fileop target');
+  assert.ok(loose.length >= 1);
+  const r = mapBuildCache(recordsFromDf({ BuildCache: cut }).records, [{ dockerfile: 'scratch.Dockerfile', model: model('FROM scratch\nCOPY src/ ./src/\n') }]);
+  for (const x of r.records.filter((y) => loose.some((l) => l.id === y.id))) {
+    assert.deepEqual(x.places, []);
+    assert.match(x.unmapped!, /FROM scratch\), and no RUN below or above pins the stage/);
+  }
+});
+
 test('records: junk entries are skipped, odd sizes are 0; sizes print as docker system df -v prints them', () => {
   const { records, skipped } = recordsFromDf({ BuildCache: [null, { ID: '' }, { ID: 'a', Size: -1, Type: 'regular' }, { ID: 'b', Size: 'x' }, 7] });
   assert.deepEqual([records.map((x) => [x.id, x.bytes]), skipped], [[['a', 0], ['b', 0]], 3]);

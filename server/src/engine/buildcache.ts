@@ -260,14 +260,16 @@ export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[], op
     viable.set(r.id, kept.length ? kept : c);
   }
 
-  // Under a base record that names no image, the base is a guess until a RUN's exact argv pins the chain: a record
-  // is kept only with an exec record on its path from the root or in its subtree (among the records reached).
+  // Under a base record that names no image (or no base: FROM scratch), the stage is a guess until a RUN's exact argv
+  // pins the chain: a record is kept only with an exec record on its path from the root or in its subtree (among the
+  // records reached).
   const isExec = (r: CacheRecord) => r.description.startsWith(EXEC_PREFIX);
   const unnamedRoot = new Map<string, boolean>(); // id -> reached from an unnamed base
   const execAbove = new Map<string, boolean>();
   for (const r of order) {
     const p = r.parents[0] !== undefined && cand.has(r.parents[0]) ? r.parents[0] : undefined;
-    unnamedRoot.set(r.id, p === undefined ? unnamedImage(r) : unnamedRoot.get(p)!);
+    // a chain that starts with a step (FROM scratch) has no base to tell it apart either
+    unnamedRoot.set(r.id, p === undefined ? unnamedImage(r) || !imageLike(r) : unnamedRoot.get(p)!);
     execAbove.set(r.id, isExec(r) || (p !== undefined && execAbove.get(p)!));
   }
   const execBelow = new Map<string, boolean>();
@@ -307,7 +309,7 @@ export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[], op
     }
     const v = viable.get(r.id);
     if (!v || !v.length) { m.unmapped = unmappedReason(r, byId); continue; }
-    if (unpinned(r.id)) { m.unmapped = 'under a base image the record does not name, and no RUN below or above pins the stage'; continue; }
+    if (unpinned(r.id)) { m.unmapped = 'under a base image the record does not name (or FROM scratch), and no RUN below or above pins the stage'; continue; }
     const keys = new Map<string, [number, number]>();
     for (const [si, i] of v) {
       const k = placeKey(seqs[si]!.df, seqs[si]!.items[i]!);
