@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
+import { cleanBuildCacheCommand } from './buildcache';
 import { cacheMapBoxes, refreshCacheMap, showCacheMap } from './cachemap';
 import { registerWhatIf } from './whatif';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
@@ -107,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
     vscode.commands.registerCommand('layerwise.cacheReport', (uri?: vscode.Uri) => cacheReportCommand(uri)),
     vscode.commands.registerCommand('layerwise.showCacheMap', (uri?: vscode.Uri | string) => showCacheMap(() => client, uri)),
     registerWhatIf(() => client),
+    vscode.commands.registerCommand('layerwise.cleanBuildCache', () => cleanBuildCacheCommand(client, output)),
     vscode.window.onDidChangeActiveTextEditor(() => updateStatus()),
     vscode.window.onDidChangeVisibleTextEditors(() => applyDecorations()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => void client?.sendNotification('layerwise/setTrusted', { trusted: true })),

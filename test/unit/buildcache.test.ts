@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze, importBuildLog, type Model } from '../../server/src/engine';
+import { imageRefs } from '../../server/src/context/docker/buildcache';
 import {
-  mapBuildCache, parseSize, prunePlan, recommendedKeepStorage, recordsFromDf, humanSize,
+  mapBuildCache as mapAll, parseSize, prunePlan, recommendedKeepStorage, recordsFromDf, humanSize,
   type CacheDockerfile, type CacheRecord,
 } from '../../server/src/engine/buildcache';
 
@@ -21,6 +22,9 @@ const log = (f: string, n: number) => fs.readFileSync(path.join(DIR, `${f}.build
 const model = (t: string): Model => analyze(t, { buildkitVersion: '0.8' });
 const dfs = (): CacheDockerfile[] => FILES.map((f) => ({ dockerfile: f, model: model(text(f)) }));
 const recs = (name: string): CacheRecord[] => recordsFromDf(answers[name]).records;
+/** The daemon's images as recorded with the df answers (the Images part of GET /system/df). */
+const LOCAL = imageRefs((answers['df2'] as unknown as { Images: unknown }).Images);
+const mapBuildCache = (r: CacheRecord[], d: CacheDockerfile[]) => mapAll(r, d, { localImages: LOCAL });
 function executed(f: string, n: number): number[] {
   return importBuildLog(model(text(f)), log(f, n)).steps.filter((s) => s.status === 'executed').map((s) => s.line).sort((a, b) => a - b);
 }
@@ -135,6 +139,40 @@ test('prune plan: children before parents, oldest first down to keep-storage, ne
   assert.ok(keep >= (r.totalBytes - r.staleBytes) * 1.25 && keep < (r.totalBytes - r.staleBytes) * 1.4, String(keep));
 });
 
+test('a base record that names no image (dockerd\'s local store) maps only onto a base the daemon has, pinned by a RUN', () => {
+  assert.ok(LOCAL.includes('localbase:latest'));
+  // without the image list: nothing under an unnamed base maps
+  const none = mapAll(recs('df2'), dfs());
+  assert.equal(none.mappedBytes, recs('df2').filter((x) => x.type === 'exec.cachemount').reduce((s, x) => s + x.bytes, 0), 'only the cache mount (by target + argv)');
+  // a Dockerfile of another base with main's file operations: localbase's records must not be claimed for it
+  const other = 'FROM node:20-slim\nWORKDIR /srv\nCOPY src/ ./src/\n';
+  const o = mapBuildCache(recs('df2'), [{ dockerfile: 'node.Dockerfile', model: model(other) }]);
+  assert.equal(o.mappedBytes, 0);
+  // the same base, but no RUN pins the chain (deps-revert has WORKDIR + COPY right under the base): unmapped
+  const df = JSON.parse(fs.readFileSync(path.join(DIR, 'deps-revert.df.json'), 'utf8'));
+  const noRun = 'FROM localbase\nWORKDIR /app\nCOPY deps.txt ./\n';
+  const n = mapBuildCache(recordsFromDf(df).records, [{ dockerfile: 'norun.Dockerfile', model: model(noRun) }]);
+  const fileops = n.records.filter((x) => x.description === 'fileop target');
+  assert.ok(fileops.length >= 4);
+  assert.deepEqual(fileops.filter((x) => x.places.length).map((x) => x.id), []);
+  assert.ok(n.records.some((x) => /no RUN below or above pins the stage/.test(x.unmapped ?? '')));
+  // with the RUN that follows them in the real Dockerfile, they map
+  const full = mapBuildCache(recordsFromDf(df).records, [{ dockerfile: 'Dockerfile', model: model(fs.readFileSync(path.join(DIR, 'deps-revert.Dockerfile'), 'utf8')) }]);
+  assert.ok(full.records.filter((x) => x.description === 'fileop target').every((x) => x.places.length === 1));
+});
+
+test('FROM scratch: a chain with no base record maps only where a RUN pins it', () => {
+  // the recording's COPY src/ records, cut loose from their parents (as a scratch stage's first step is)
+  const cut = answers['df2']!.BuildCache.map((x) => (x.Size === 3 || x.Size === 11) && x.Description === 'fileop target' ? { ...x, Parent: '' } : x);
+  const loose = recordsFromDf({ BuildCache: cut }).records.filter((x) => x.parents.length === 0 && x.description === 'fileop target');
+  assert.ok(loose.length >= 1);
+  const r = mapBuildCache(recordsFromDf({ BuildCache: cut }).records, [{ dockerfile: 'scratch.Dockerfile', model: model('FROM scratch\nCOPY src/ ./src/\n') }]);
+  for (const x of r.records.filter((y) => loose.some((l) => l.id === y.id))) {
+    assert.deepEqual(x.places, []);
+    assert.match(x.unmapped!, /FROM scratch\), and no RUN below or above pins the stage/);
+  }
+});
+
 test('records: junk entries are skipped, odd sizes are 0; sizes print as docker system df -v prints them', () => {
   const { records, skipped } = recordsFromDf({ BuildCache: [null, { ID: '' }, { ID: 'a', Size: -1, Type: 'regular' }, { ID: 'b', Size: 'x' }, 7] });
   assert.deepEqual([records.map((x) => [x.id, x.bytes]), skipped], [[['a', 0], ['b', 0]], 3]);
@@ -171,7 +209,7 @@ test('recorded deps-stage revert (deps.txt 1 -> 2 -> 1; the third build fully CA
   // marking them used, so by last use the v2 records look newer. Only the target chain's last use is evidence.
   const df = JSON.parse(fs.readFileSync(path.join(DIR, 'deps-revert.df.json'), 'utf8'));
   const m = model(fs.readFileSync(path.join(DIR, 'deps-revert.Dockerfile'), 'utf8'));
-  const r = mapBuildCache(recordsFromDf(df).records, [{ dockerfile: 'Dockerfile', model: m }]);
+  const r = mapBuildCache(recordsFromDf(df).records, [{ dockerfile: 'Dockerfile', model: m }]); // same daemon: localbase
   const depsLines = new Set(m.stages[0]!.steps.map((id) => m.steps[id]!.line + 1));
   const deps = r.records.filter((x) => x.places.some((p) => depsLines.has(p.line)));
   // two generations of COPY deps.txt and of the RUN: the older by last use is the current one

@@ -3,17 +3,15 @@
 // context/docker; the mapping and the stale rule are the engine's (engine/buildcache.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, ConfigError } from '../engine';
+import { ConfigError } from '../engine';
 import {
-  humanSize, mapBuildCache, parseSize, prunePlan, recommendedKeepStorage,
+  formatAgo, formatBytes, mapBuildCache, parseSize, prunePlan, recommendedKeepStorage,
   type CacheDockerfile, type CacheReport, type MappedRecord, type PrunePlan,
 } from '../engine/buildcache';
-import { findConfig, findDockerfiles, isDockerfileName, loadConfig } from '../context';
 import { connect, DockerError, type DockerClient } from '../context/docker';
 import { pruneRecords, readBuildCache, type PruneResult } from '../context/docker/buildcache';
-import { globMatcher } from '../engine/glob';
+import { loadCacheDockerfiles } from '../context/docker/dockerfiles';
 import { CliError } from './args';
-import { readDockerfile } from './input';
 
 interface CacheArgs {
   prune: boolean;
@@ -78,31 +76,12 @@ function rel(p: string): string {
 }
 
 /** The Dockerfiles under PATHs (like check), each analysed with its .layerwise.yaml build args and target. */
-export function loadCacheDockerfiles(paths: string[], buildkitVersion?: string): CacheDockerfile[] {
-  const files: string[] = [];
-  for (const p of paths.length ? paths : ['.']) {
-    let st: fs.Stats;
-    try { st = fs.statSync(p); } catch { throw new CliError(`no such file or directory: ${p}`); }
-    if (st.isDirectory()) files.push(...findDockerfiles(path.resolve(p)).filter((f) => isDockerfileName(path.basename(f))));
-    else files.push(path.resolve(p));
+function dockerfilesFor(paths: string[], buildkitVersion?: string): CacheDockerfile[] {
+  try {
+    return loadCacheDockerfiles(paths, { buildkitVersion, display: rel });
+  } catch (e) {
+    throw new CliError(e instanceof ConfigError ? e.message : (e as Error).message);
   }
-  const out: CacheDockerfile[] = [];
-  for (const file of [...new Set(files)]) {
-    let loaded;
-    try { loaded = loadConfig(findConfig(path.dirname(file))); } catch (e) { if (e instanceof ConfigError) throw new CliError(e.message); throw e; }
-    const cfgBase = loaded.file ? path.dirname(loaded.file) : process.cwd();
-    const relToCfg = path.relative(cfgBase, file).split(path.sep).join('/');
-    if (loaded.config.ignore.some((g) => globMatcher(g)(relToCfg))) continue;
-    const per = loaded.config.dockerfiles[relToCfg] ?? {};
-    const df = readDockerfile(file);
-    const model = analyze(df.text, {
-      buildArgs: { ...loaded.config.buildArgs, ...(per.buildArgs ?? {}) },
-      target: per.target ?? loaded.config.target,
-      buildkitVersion: buildkitVersion ?? '0.8',
-    });
-    out.push({ dockerfile: rel(file), model });
-  }
-  return out;
 }
 
 async function daemon(): Promise<DockerClient> {
@@ -117,27 +96,15 @@ async function daemon(): Promise<DockerClient> {
 async function report(docker: DockerClient, dfs: CacheDockerfile[]): Promise<CacheReport> {
   try {
     const read = await readBuildCache(docker);
-    return mapBuildCache(read.records, dfs);
+    return mapBuildCache(read.records, dfs, { localImages: read.localImages });
   } catch (e) {
     if (e instanceof DockerError) throw new CliError(e.message);
     throw e;
   }
 }
 
-export function ago(iso: string | null, now: number): string {
-  if (!iso) return 'never';
-  const t = Date.parse(iso);
-  if (!Number.isFinite(t)) return '?';
-  const s = Math.max(0, Math.round((now - t) / 1000));
-  if (s < 60) return `${s} s ago`;
-  if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return `${Math.round(s / 86400)} days ago`;
-}
-
-function size(b: number): string {
-  return humanSize(b, 4).replace(/([0-9])([a-zA-Z])/, '$1 $2');
-}
+const ago = formatAgo;
+const size = (b: number): string => formatBytes(b);
 
 export function cacheJson(r: CacheReport, docker: { endpoint: string; server: string; apiVersion: string }): object {
   return {
@@ -228,7 +195,7 @@ function planText(plan: PrunePlan, r: CacheReport, dryRun: boolean, keep: number
 
 export async function runCache(argv: string[]): Promise<number> {
   const a = parseCacheArgs(argv);
-  const dfs = loadCacheDockerfiles(a.paths, a.buildkitVersion);
+  const dfs = dockerfilesFor(a.paths, a.buildkitVersion);
   if (!dfs.length) throw new CliError(`no Dockerfiles found in ${(a.paths.length ? a.paths : ['.']).join(', ')} (looked for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*)`);
   const docker = await daemon();
   const info = { endpoint: docker.endpoint.url, server: docker.server, apiVersion: docker.apiVersion };

@@ -136,10 +136,16 @@ function repoName(ref: string): string {
   return r.toLowerCase();
 }
 
-function imageMatches(r: CacheRecord, ref: string): boolean {
+/** An image base record that names no image (dockerd 20.10's local store writes `from local ` and nothing more). */
+function unnamedImage(r: CacheRecord): boolean {
+  return imageLike(r) && !r.description.replace(/^pulled from |^from local /, '').trim();
+}
+
+function imageMatches(r: CacheRecord, ref: string, localImages: Set<string> | null): boolean {
   if (!imageLike(r)) return false;
   const named = r.description.replace(/^pulled from |^from local /, '').trim();
-  if (!named) return true; // dockerd's local store names no reference: any image base fits, the steps decide
+  // No name: only a base image the daemon has (its image list), and only where a RUN pins the chain (below).
+  if (!named) return !!localImages?.has(repoName(ref));
   return repoName(named) === repoName(ref);
 }
 
@@ -176,9 +182,16 @@ function sequences(dfs: CacheDockerfile[]): Seq[] {
   return out;
 }
 
+const stamps = new WeakMap<CacheRecord, number>();
+/** Last use (else creation) in ms, parsed once per record. */
 function ts(r: CacheRecord): number {
-  const t = Date.parse(r.lastUsedAt ?? r.createdAt);
-  return Number.isFinite(t) ? t : 0;
+  let t = stamps.get(r);
+  if (t === undefined) {
+    t = Date.parse(r.lastUsedAt ?? r.createdAt);
+    if (!Number.isFinite(t)) t = 0;
+    stamps.set(r, t);
+  }
+  return t;
 }
 
 /** Identity of a place (one step or one FROM of one Dockerfile). */
@@ -188,10 +201,19 @@ function placeKey(df: number, e: Expect): string {
 
 /** Everything that makes the op at position i of a sequence what it is (base ref + ops): equal -> same records. */
 function signature(seq: Seq, i: number): string {
-  return seq.items.slice(0, i + 1).map((e) => e.kind === 'image' ? 'FROM ' + repoName(e.ref) : e.step.op).join('\n');
+  return seq.items.slice(0, i + 1).map((e) => e.kind === 'image' ? 'FROM ' + repoName(e.ref) : e.step.op ?? `${e.step.keyword} ${e.step.instruction}`).join('\n');
 }
 
-export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[]): CacheReport {
+export interface MapOptions {
+  /**
+   * The daemon's image references (`GET /images/json` RepoTags). A base record that names no image is matched only
+   * with stages whose base is one of them; without the list, never.
+   */
+  localImages?: Iterable<string>;
+}
+
+export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[], opts: MapOptions = {}): CacheReport {
+  const localImages = opts.localImages ? new Set([...opts.localImages].map(repoName)) : null;
   const byId = new Map(records.map((r) => [r.id, r]));
   const children = new Map<string, CacheRecord[]>();
   for (const r of records) {
@@ -211,7 +233,7 @@ export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[]): C
     seqs.forEach((s, si) => {
       const first = s.items[0];
       if (!first) return;
-      if (first.kind === 'image' ? imageMatches(r, first.ref) : matches(r, first)) c.push([si, 0]);
+      if (first.kind === 'image' ? imageMatches(r, first.ref, localImages) : matches(r, first)) c.push([si, 0]);
     });
     if (c.length) { cand.set(r.id, c); order.push(r); }
   }
@@ -237,6 +259,25 @@ export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[]): C
     const kept = c.filter(([si, i]) => kids.some((v) => v.some(([sj, j]) => sj === si && j === i + 1)));
     viable.set(r.id, kept.length ? kept : c);
   }
+
+  // Under a base record that names no image (or no base: FROM scratch), the stage is a guess until a RUN's exact argv
+  // pins the chain: a record is kept only with an exec record on its path from the root or in its subtree (among the
+  // records reached).
+  const isExec = (r: CacheRecord) => r.description.startsWith(EXEC_PREFIX);
+  const unnamedRoot = new Map<string, boolean>(); // id -> reached from an unnamed base
+  const execAbove = new Map<string, boolean>();
+  for (const r of order) {
+    const p = r.parents[0] !== undefined && cand.has(r.parents[0]) ? r.parents[0] : undefined;
+    // a chain that starts with a step (FROM scratch) has no base to tell it apart either
+    unnamedRoot.set(r.id, p === undefined ? unnamedImage(r) || !imageLike(r) : unnamedRoot.get(p)!);
+    execAbove.set(r.id, isExec(r) || (p !== undefined && execAbove.get(p)!));
+  }
+  const execBelow = new Map<string, boolean>();
+  for (let k = order.length - 1; k >= 0; k--) {
+    const r = order[k]!;
+    execBelow.set(r.id, (children.get(r.id) ?? []).some((ch) => cand.has(ch.id) && (isExec(ch) || execBelow.get(ch.id))));
+  }
+  const unpinned = (id: string) => unnamedRoot.get(id) === true && !execAbove.get(id) && !execBelow.get(id);
 
   const out: MappedRecord[] = [];
   const placeOf = (si: number, i: number): CachePlace => {
@@ -268,6 +309,7 @@ export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[]): C
     }
     const v = viable.get(r.id);
     if (!v || !v.length) { m.unmapped = unmappedReason(r, byId); continue; }
+    if (unpinned(r.id)) { m.unmapped = 'under a base image the record does not name (or FROM scratch), and no RUN below or above pins the stage'; continue; }
     const keys = new Map<string, [number, number]>();
     for (const [si, i] of v) {
       const k = placeKey(seqs[si]!.df, seqs[si]!.items[i]!);
@@ -442,4 +484,21 @@ export function humanSize(bytes: number, precision = 3): string {
   let i = 0;
   while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
   return `${Number(v.toPrecision(precision))}${units[i]}`;
+}
+
+/** A size for people: `humanSize` with a space before the unit (`102.4 kB`). */
+export function formatBytes(bytes: number, precision = 4): string {
+  return humanSize(bytes, precision).replace(/([0-9])([a-zA-Z])/, '$1 $2');
+}
+
+/** How long ago an ISO time was, coarsely (`12 s ago`, `3 min ago`, `2 h ago`, `5 days ago`); `never` for null. */
+export function formatAgo(iso: string | null, now: number): string {
+  if (!iso) return 'never';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '?';
+  const s = Math.max(0, Math.round((now - t) / 1000));
+  if (s < 60) return `${s} s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86400)} days ago`;
 }

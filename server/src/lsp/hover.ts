@@ -6,6 +6,7 @@ import { configAtLine, configHover, lensTitle, stageAtFromLine, stageHover, step
 import { forecastLine } from './forecast';
 import { sharingHoverFor } from './shared';
 import { withSizeLine } from './sizes';
+import { buildCacheHoverLines } from './buildcache';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -56,8 +57,13 @@ export function registerHover(s: ServerState): void {
       const sameLine = !!cached && !sameVersion && lineOf(cached.text, line) === lineOf(doc.getText(), line);
       const a = s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => (sameVersion || sameLine ? cached : undefined), sameLine ? HOVER_WAIT_MS : undefined));
       if (!a?.model) return null;
-      const value = hoverText(s, a, line);
-      if (!value) return null;
+      const text = hoverText(s, a, line);
+      if (!text) return null;
+      // what the builder's cache holds for the step (from the probe's last snapshot: never waits for the daemon)
+      const cacheLines = buildCacheHoverLines(s, a, line);
+      const head = text.indexOf('\n\n');
+      const value = !cacheLines.length ? text : head < 0 ? text + '\n\n' + cacheLines.join('\n\n')
+        : text.slice(0, head) + '\n\n' + cacheLines.join('\n\n') + text.slice(head); // right under the hover's title
       // the next build's status first, for the latest edits and file events (forHover: never stale, never long)
       const step = stepAtLine(a.model, line);
       const f = step ? await s.forecasts.forHover(doc.uri) : null;

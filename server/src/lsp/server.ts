@@ -23,6 +23,7 @@ import { registerInlayHints } from './inlay';
 import { registerLenses } from './lens';
 import { registerBuildRequests } from './requests/build';
 import { registerCacheReport } from './requests/cachereport';
+import { registerBuildCacheRequests } from './buildcache';
 import { registerExplain } from './requests/explain';
 import { registerForecast } from './forecast';
 import { registerCacheMap } from './cachemap';
@@ -161,6 +162,7 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
   registerWhatIf(s);
   registerBuildRequests(s);
   registerCacheReport(s);
+  registerBuildCacheRequests(s);
 
   connection.onShutdown(() => {
     s.scheduler.dispose();

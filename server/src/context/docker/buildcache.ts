@@ -9,6 +9,8 @@ export interface BuildCacheRead {
   skipped: number;
   /** The daemon's own total (`BuilderSize`), when it sends one. */
   builderSize: number | null;
+  /** The images the daemon has, by reference (`GET /images/json` RepoTags): which base images a record can be. */
+  localImages: string[];
 }
 
 export async function readBuildCache(docker: DockerClient, timeoutMs?: number): Promise<BuildCacheRead> {
@@ -16,7 +18,19 @@ export async function readBuildCache(docker: DockerClient, timeoutMs?: number): 
   const df = await docker.get<Record<string, unknown>>('/system/df' + query({ type: 'build-cache' }), { timeoutMs });
   const { records, skipped } = recordsFromDf(df);
   const bs = df && typeof df.BuilderSize === 'number' ? df.BuilderSize : null;
-  return { records, skipped, builderSize: bs };
+  const images = await docker.get<unknown>('/images/json', { timeoutMs });
+  return { records, skipped, builderSize: bs, localImages: imageRefs(images) };
+}
+
+/** RepoTags of a `GET /images/json` (or `/system/df` Images) answer, without `<none>:<none>`. */
+export function imageRefs(images: unknown): string[] {
+  const out: string[] = [];
+  if (!Array.isArray(images)) return out;
+  for (const i of images as { RepoTags?: unknown }[]) {
+    if (!i || !Array.isArray(i.RepoTags)) continue;
+    for (const t of i.RepoTags) if (typeof t === 'string' && t !== '<none>:<none>') out.push(t);
+  }
+  return out;
 }
 
 export interface PruneResult {
