@@ -60,6 +60,27 @@ describe('robust language server', () => {
     assert.deepEqual(errorsLogged(c).filter((m) => !/analysis worker exited \(70\)/.test(m)), []);
   });
 
+  test('.dockerignore documents are analysed in the worker: one that hangs it costs that document one diagnostic, the protocol thread goes on', async () => {
+    const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL, '.dockerignore': 'node_modules\n' });
+    const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
+    const df = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(df);
+    const uri = c.open(path.join(dir, '.dockerignore'), '# layerwise-test-fault: hang\nnode_modules\n*.md\n', 'dockerignore');
+    // the worker loops on it: the protocol thread still answers (from the Dockerfile's complete analysis)
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(await c.hoverText(df, 3), /npm ci/);
+    const p = await c.waitDiagnostics(uri, (d) => d.length > 0, 60_000);
+    assert.equal(p.diagnostics.length, 1, JSON.stringify(p.diagnostics));
+    assert.match(p.diagnostics[0]!.message, /^Layerwise: could not be analysed: it took over 5 s without answering/);
+    // its next version is analysed by the restarted worker, with the context
+    const v = c.change(uri, 'node_modules\n*.md\n');
+    const q = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v, 60_000);
+    assert.deepEqual(q.diagnostics.map((d) => `${d.range.start.line}:${d.code}`), ['0:dockerignore-unmatched', '1:dockerignore-unmatched']);
+    assert.match(await c.hoverText(uri, 1), /Matches nothing in the build context/);
+    assert.ok(c.alive);
+    assert.deepEqual(errorsLogged(c), []);
+  });
+
   test('huge and binary files: one "too large" or "binary" diagnostic each, and a small document keeps answering', async () => {
     const big = 'FROM alpine\nRUN echo x\n'.repeat(110_000); // 2.5 MB
     const stages = Array.from({ length: 3000 }, (_, i) => `FROM alpine AS s${i}\nRUN echo ${i}\n`).join('');

@@ -2,11 +2,15 @@
 // context never blocks the protocol thread (hovers of other documents, cached hovers, cancellation).
 // The protocol thread sends `analyse` requests and file events; the worker answers with a DocAnalysis (structured
 // clone, without the context snapshot itself) and reports context changes it saw through its own watcher.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
-import { analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
+import { ANALYSIS_BUDGET_MS, analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
-import { setIncrementalMinLines } from '../engine/model';
-import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
+import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
+import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
+import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
+import { BoundedCache } from '../engine/memo';
 import { getHeapStatistics } from 'node:v8';
 
 /**
@@ -32,11 +36,34 @@ export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote'
   noContextNote: string | null;
 }
 
+/** A Dockerfile that uses a `.dockerignore` document's context: its open text, or null to read it from `path`. */
+export interface IgnoreUserRef {
+  label: string;
+  uri: string;
+  path: string;
+  text: string | null;
+  opts: AnalyzeOptions;
+}
+
+/** A `.dockerignore` document to analyse: its context is crawled and its users parsed where Dockerfiles are. */
+export interface IgnoreRequest {
+  uri: string;
+  version: number;
+  text: string;
+  trusted: boolean;
+  contextDir: string | null;
+  dockerfilePath: string | null;
+  /** Why there is no context (untrusted, not a file), or null. */
+  noContextNote: string | null;
+  users: IgnoreUserRef[];
+}
+
 type ToWorker =
   | { type: 'init'; ownWatcher: boolean }
   /** Liveness: answered with `pong` as soon as the worker's event loop is free. */
   | { type: 'ping' }
   | { type: 'analyse'; id: number; req: AnalyseRequest }
+  | { type: 'analyseIgnore'; id: number; req: IgnoreRequest }
   /** Send the held result for this document now (a hover or lens needs it). */
   | { type: 'flush'; uri: string }
   | { type: 'fileChanged'; path: string; change: FileChange }
@@ -44,7 +71,7 @@ type ToWorker =
 
 type FromWorker =
   /** `superseded`: a newer analysis of the same document was requested before this result was sent. */
-  | { type: 'result'; id: number; result?: DocAnalysis; error?: string; superseded?: boolean }
+  | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; error?: string; superseded?: boolean }
   /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
   | { type: 'diagnostics'; id: number; diag: DiagInput }
   | { type: 'changed'; dir: string }
@@ -71,6 +98,63 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest,
   injectFault(req.text);
   const a = analyseDocument({ ...req, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
   return a;
+}
+
+/**
+ * Runs one `.dockerignore` analysis: context (cached in `store`), the users' models (open texts, or files on disk),
+ * and the engine's pattern statistics. In the worker, like a Dockerfile's: a pathological ignore file or a large
+ * context never blocks the protocol thread, and the worker's heap limit and watchdog contain it.
+ */
+export async function analyseIgnoreWithStore(store: ContextStore, req: IgnoreRequest, onBegin?: () => boolean | void): Promise<IgnoreAnalysis | null> {
+  let ctx = null;
+  let note = req.noContextNote;
+  if (!note && req.trusted && req.contextDir) {
+    const r = await store.get(req.contextDir, req.dockerfilePath ?? undefined);
+    ctx = r.ctx;
+    if (!ctx) note = r.error ?? 'the build context could not be read';
+  }
+  if (onBegin?.() === false) return null;
+  injectFault(req.text);
+  return withBudget(ANALYSIS_BUDGET_MS, () => {
+    const users: IgnoreUser[] = [];
+    for (const u of req.users) {
+      const model = userModel(u);
+      if (model) users.push({ label: u.label, uri: u.uri, model });
+    }
+    return analyseIgnore(req.uri, req.version, req.text, ctx, req.contextDir, note, users);
+  });
+}
+
+/**
+ * Models of Dockerfiles on disk that are not open, by path, size, mtime and options: a `.dockerignore` document is
+ * re-checked after every edit (its own and its Dockerfiles'), and parsing every Dockerfile of the folder each time
+ * cost seconds.
+ */
+const diskModels = new BoundedCache<string, Model>('closed Dockerfiles', 200, (k) => k.length * 20);
+
+/** A user's model from its open text or from disk (at most 1 MiB of text, no NUL bytes), else null. */
+function userModel(u: IgnoreUserRef): Model | null {
+  let text = u.text;
+  let key: string | null = null;
+  if (text === null)
+    try {
+      const st = fs.statSync(u.path);
+      key = JSON.stringify([path.resolve(u.path), st.size, st.mtimeMs, u.opts]);
+      const hit = diskModels.get(key);
+      if (hit) return hit;
+      if (st.size <= 1024 * 1024) text = fs.readFileSync(u.path, 'utf8');
+    } catch {
+      text = null;
+    }
+  if (text === null || text.length > 1024 * 1024 || looksBinary(text) || tooLargeToAnalyse(text)) return null;
+  let model: Model;
+  try {
+    model = analyze(text, u.opts);
+  } catch {
+    return null; // the document itself reports it when opened (or over the time budget): fewer COPY sources checked
+  }
+  if (key) diskModels.set(key, model);
+  return model;
 }
 
 /**
@@ -105,7 +189,24 @@ export function runWorker(): void {
     } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
     else if (msg.type === 'flush') release(msg.uri, 'send');
-    else if (msg.type === 'analyse') {
+    else if (msg.type === 'analyseIgnore') {
+      const uri = msg.req.uri;
+      newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
+      const wanted = () => (newest.get(uri) ?? 0) <= msg.id;
+      new Promise<void>((r) => setImmediate(r))
+        .then(() =>
+          wanted()
+            ? analyseIgnoreWithStore(store!, msg.req, () => {
+                if (!wanted()) return false;
+                post({ type: 'begin', id: msg.id });
+              })
+            : null,
+        )
+        .then(
+          (a) => post(a ? { type: 'result', id: msg.id, ignore: a } : { type: 'result', id: msg.id, superseded: true }),
+          (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+        );
+    } else if (msg.type === 'analyse') {
       const uri = msg.req.uri;
       newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
       release(uri, 'supersede');
@@ -151,9 +252,15 @@ export const RECYCLE_HEAP_MB = 192;
 const RECYCLE_IDLE_MS = 5_000;
 
 interface Pending {
-  req: AnalyseRequest;
-  resolve: (a: DocAnalysis | null) => void;
+  /** What the request is about (logs, poisoning). */
+  req: { uri: string; version: number; text: string };
+  /** The message that (re)sends it to a worker. */
+  msg: ToWorker;
+  /** Answers with the result message (null: superseded). */
+  resolve: (m: FromWorker & { type: 'result' }) => void;
   reject: (e: Error) => void;
+  /** Answers with one diagnostic saying why it could not be analysed. */
+  refuse: (refused: string) => void;
   onDiagnostics?: (d: DiagInput) => void;
   /** The worker has sent its diagnostics (only the full result is still to come). */
   diagnosed: boolean;
@@ -222,8 +329,7 @@ export class AnalysisWorker {
         this.pending.delete(m.id);
         if (this.running === m.id) this.running = null;
         if (!p) return;
-        if (m.result) p.resolve(m.result);
-        else if (m.superseded) p.resolve(null);
+        if (m.result || m.ignore || m.superseded) p.resolve(m);
         else p.reject(new Error(m.error ?? 'analysis failed'));
       } else if (m.type === 'diagnostics') {
         if (this.running === m.id) this.running = null;
@@ -259,9 +365,9 @@ export class AnalysisWorker {
     this.lastPong = Date.now();
     this.running = null;
     // a new worker has no held results: everything still pending is sent again
-    for (const [id, p] of this.pending) {
+    for (const p of this.pending.values()) {
       p.sentAt = Date.now();
-      w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+      w.postMessage(p.msg);
     }
   }
 
@@ -279,7 +385,7 @@ export class AnalysisWorker {
       const refused = `could not be analysed: ${why}`;
       this.poisoned.set(poisonKey(p.req), refused);
       if (this.poisoned.size > 1000) this.poisoned.delete(this.poisoned.keys().next().value!);
-      this.answerRefused(p, refused);
+      p.refuse(refused);
     }
     if (failure) {
       const now = Date.now();
@@ -296,17 +402,6 @@ export class AnalysisWorker {
     }
   }
 
-  private answerRefused(p: Pending, refused: string): void {
-    const a = failedAnalysis(p.req, refused);
-    if (!p.diagnosed) {
-      try {
-        p.onDiagnostics?.(diagInputOf(a));
-      } catch (e) {
-        this.log(`publishing diagnostics: ${(e as Error)?.stack ?? e}`);
-      }
-    }
-    p.resolve(a);
-  }
 
   /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
   private tick(): void {
@@ -321,10 +416,10 @@ export class AnalysisWorker {
           this.log(`analysis worker: no answer for ${p.req.uri} v${p.req.version} after ${LOST_MS / 1000} s; sending it again`, 'warn');
           p.resent++;
           p.sentAt = now;
-          w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+          w.postMessage(p.msg);
         } else {
           this.pending.delete(id);
-          this.answerRefused(p, `could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`);
+          p.refuse(`could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`);
         }
       }
       if (now - this.lastPong > WORKER_STUCK_MS) {
@@ -355,13 +450,57 @@ export class AnalysisWorker {
   analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { req, resolve, reject, onDiagnostics, diagnosed: false, retries: 0, sentAt: Date.now(), resent: 0 };
-      const poisoned = this.poisoned.get(poisonKey(req));
-      if (poisoned) return this.answerRefused(p, poisoned);
-      this.pending.set(id, p);
-      this.lastBusy = Date.now();
-      this.worker?.postMessage({ type: 'analyse', id, req } satisfies ToWorker);
+      const p: Pending = {
+        req,
+        msg: { type: 'analyse', id, req },
+        resolve: (m) => resolve(m.result ?? null),
+        reject,
+        refuse: (refused) => {
+          const a = failedAnalysis(req, refused);
+          if (!p.diagnosed) {
+            try {
+              onDiagnostics?.(diagInputOf(a));
+            } catch (e) {
+              this.log(`publishing diagnostics: ${(e as Error)?.stack ?? e}`);
+            }
+          }
+          resolve(a);
+        },
+        onDiagnostics,
+        diagnosed: false,
+        retries: 0,
+        sentAt: Date.now(),
+        resent: 0,
+      };
+      this.submit(id, p);
     });
+  }
+
+  /** Analyses a `.dockerignore` document in the worker; null when a newer analysis of it was requested first. */
+  analyseIgnore(req: IgnoreRequest): Promise<IgnoreAnalysis | null> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const p: Pending = {
+        req,
+        msg: { type: 'analyseIgnore', id, req },
+        resolve: (m) => resolve(m.ignore ?? null),
+        reject,
+        refuse: (refused) => resolve(refusedIgnore(req.uri, req.version, req.contextDir, refused)),
+        diagnosed: false,
+        retries: 0,
+        sentAt: Date.now(),
+        resent: 0,
+      };
+      this.submit(id, p);
+    });
+  }
+
+  private submit(id: number, p: Pending): void {
+    const poisoned = this.poisoned.get(poisonKey(p.req));
+    if (poisoned) return p.refuse(poisoned);
+    this.pending.set(id, p);
+    this.lastBusy = Date.now();
+    this.worker?.postMessage(p.msg);
   }
 
   /** No document is open any more: an idle worker is replaced by a new, empty one (its memory goes back). */
@@ -394,6 +533,6 @@ export class AnalysisWorker {
   }
 }
 
-function poisonKey(req: AnalyseRequest): string {
+function poisonKey(req: { uri: string; version: number; text: string }): string {
   return `${req.uri}\u0000${req.version}\u0000${req.text.length}`;
 }
