@@ -84,6 +84,17 @@ export const SIMPLE_SCRIPT = {
   test: (s: string): boolean => /^[A-Za-z0-9_\-./=:@%+,~^&|; \t\n\\]*$/.test(s) && !/\\(?!\n)/.test(s) && !/\|&|&&&|;;/.test(s),
 };
 
+/** Scripts over either limit are not given to the full parser (the corpus: at most 4,802 characters, 363 words). */
+export const MAX_PARSED_SCRIPT_CHARS = 32 * 1024;
+export const MAX_PARSED_SCRIPT_WORDS = 2000;
+
+function wordCount(script: string): number {
+  let n = 0;
+  const re = /\S+/g;
+  while (re.exec(script) && ++n <= MAX_PARSED_SCRIPT_WORDS);
+  return n;
+}
+
 export function parseScript(script: string): { commands: ShellCommand[]; parsed: boolean } {
   const hit = memo.get(script);
   if (hit) return hit;
@@ -99,6 +110,13 @@ export function parseScript(script: string): { commands: ShellCommand[]; parsed:
       // declarations are not calls for the parser either
       .filter((c) => c.words.length && !['export', 'declare', 'local', 'readonly', 'typeset'].includes(c.words[0]!));
     result = { commands, parsed: true };
+    memo.set(script, result);
+    return result;
+  }
+  if (script.length > MAX_PARSED_SCRIPT_CHARS || wordCount(script) > MAX_PARSED_SCRIPT_WORDS) {
+    // the full parser costs ~0.2 ms a syntax node (walking its tree dominates): a 100 KB line of words held the
+    // language server's worker for 15 s and more. Far past any real script: split, and marked as not parsed
+    result = { commands: splitFallback(script), parsed: false };
     memo.set(script, result);
     return result;
   }
