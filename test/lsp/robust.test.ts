@@ -66,9 +66,12 @@ describe('robust language server', () => {
     const df = c.open(path.join(dir, 'Dockerfile'));
     await c.waitDiagnostics(df);
     const uri = c.open(path.join(dir, '.dockerignore'), '# layerwise-test-fault: hang\nnode_modules\n*.md\n', 'dockerignore');
-    // the worker loops on it: the protocol thread still answers (from the Dockerfile's complete analysis)
+    // the worker loops on it: the protocol thread still answers (from the Dockerfile's complete analysis), and a hover
+    // on the ignore document itself answers within its budget (3 s), before the watchdog (5 s here) ends the worker
     await new Promise((r) => setTimeout(r, 500));
     assert.match(await c.hoverText(df, 3), /npm ci/);
+    assert.equal(await c.hover(uri, 1), null);
+    assert.equal(c.lastDiagnostics(uri), undefined, 'the hover waited for the worker to be ended');
     const p = await c.waitDiagnostics(uri, (d) => d.length > 0, 60_000);
     assert.equal(p.diagnostics.length, 1, JSON.stringify(p.diagnostics));
     assert.match(p.diagnostics[0]!.message, /^Layerwise: could not be analysed: it took over 5 s without answering/);
