@@ -75,6 +75,9 @@ describe('robust language server', () => {
     const p = await c.waitDiagnostics(uri, (d) => d.length > 0, 60_000);
     assert.equal(p.diagnostics.length, 1, JSON.stringify(p.diagnostics));
     assert.match(p.diagnostics[0]!.message, /^Layerwise: could not be analysed: it took over 5 s without answering/);
+    // the log names what the worker was in when it was ended (what to reproduce)
+    const warned = c.notifications.filter((n) => n.method === 'window/logMessage' && (n.params as { type: number }).type === 2).map((n) => (n.params as { message: string }).message);
+    assert.ok(warned.some((m) => m.includes(`without answering (ended) (in the ignore file ${uri} v1, `)), warned.join('\n'));
     // its next version is analysed by the restarted worker, with the context
     const v = c.change(uri, 'node_modules\n*.md\n');
     const q = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v, 60_000);

@@ -356,8 +356,8 @@ export class AnalysisWorker {
       const crashed = !this.ending && !oom;
       this.ending = null;
       if (this.disposed) return;
-      if (crashed) this.log(`analysis worker exited (${code}); restarting it`, 'error');
-      else if (why !== 'recycled') this.log(`analysis worker: ${why}; restarting it`, 'warn');
+      if (crashed) this.log(`analysis worker exited (${code})${this.culpritNote()}; restarting it`, 'error');
+      else if (why !== 'recycled') this.log(`analysis worker: ${why}${this.culpritNote()}; restarting it`, 'warn');
       this.recover(why, why !== 'recycled');
     });
     w.postMessage({ type: 'init', ownWatcher: this.ownWatcher } satisfies ToWorker);
@@ -402,6 +402,14 @@ export class AnalysisWorker {
     }
   }
 
+
+  /** Which analysis the worker was in when it died or was ended (for the log: what to reproduce). */
+  private culpritNote(): string {
+    const p = this.running !== null ? this.pending.get(this.running) : undefined;
+    if (!p) return ' (between analyses)';
+    const kind = p.msg.type === 'analyseIgnore' ? 'ignore file' : 'Dockerfile';
+    return ` (in the ${kind} ${p.req.uri} v${p.req.version}, ${p.req.text.length.toLocaleString('en-US')} characters, heap ${this.heapMb} MB)`;
+  }
 
   /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
   private tick(): void {
