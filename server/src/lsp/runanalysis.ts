@@ -87,8 +87,13 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
   s.insights.loadRecord(uriToPath(uri));
   if (s.insights.recordFor(uri)) s.insights.publishEvidence(uri);
   if (a.model) s.insights.scheduleHistory(uri); // a refused text (too large, binary) is not replayed either
-  // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them
-  for (const d of s.documents.all()) if (isIgnoreDocument(d) && s.ignoreAnalyses.get(d.uri)?.contextDir === rc.dir && rc.dir) s.scheduler.scheduleSoon(d.uri);
+  // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them (one whose first
+  // analysis is still running may have started before this document was open: its context is resolved here)
+  for (const d of s.documents.all()) {
+    if (!rc.dir || !isIgnoreDocument(d)) continue;
+    const dir = s.ignoreAnalyses.has(d.uri) ? s.ignoreAnalyses.get(d.uri)!.contextDir : resolveContext(s, d.uri, true).dir;
+    if (dir === rc.dir) s.scheduler.scheduleSoon(d.uri);
+  }
 }
 
 async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: number): Promise<void> {

@@ -97,7 +97,18 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest,
   if (onBegin?.() === false) return null; // superseded while its context loaded: not worth an engine run
   injectFault(req.text);
   const a = analyseDocument({ ...req, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
+  if (a.model) openModels.set(req.uri, { text: req.text, opts: optionsKey(req), model: a.model });
   return a;
+}
+
+/**
+ * The model of each document's latest analysis here, by URI: a `.dockerignore` analysis needs the models of the open
+ * Dockerfiles of its context, and parsing them again for each one was 18 s of a storm's 113 s of worker time.
+ */
+const openModels = new BoundedCache<string, { text: string; opts: string; model: Model }>('open Dockerfile models', 64, (_k, v) => v.text.length * 8);
+
+function optionsKey(o: AnalyzeOptions): string {
+  return JSON.stringify([o.buildArgs ?? {}, o.target ?? null, o.buildkitVersion ?? null, o.platform ?? null, o.buildPlatform ?? null]);
 }
 
 /**
@@ -136,6 +147,8 @@ const diskModels = new BoundedCache<string, Model>('closed Dockerfiles', 200, (k
 function userModel(u: IgnoreUserRef): Model | null {
   let text = u.text;
   let key: string | null = null;
+  const open = text !== null ? openModels.get(u.uri) : undefined;
+  if (open && open.text === text && open.opts === optionsKey(u.opts)) return open.model;
   if (text === null)
     try {
       const st = fs.statSync(u.path);
@@ -149,7 +162,7 @@ function userModel(u: IgnoreUserRef): Model | null {
   if (text === null || text.length > 1024 * 1024 || looksBinary(text) || tooLargeToAnalyse(text)) return null;
   let model: Model;
   try {
-    model = analyze(text, u.opts);
+    model = analyze(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, u.opts); // as analyseDocument does
   } catch {
     return null; // the document itself reports it when opened (or over the time budget): fewer COPY sources checked
   }
