@@ -20,17 +20,16 @@ export function runAnalysis(s: ServerState, doc: TextDocument, version: number):
   return isIgnoreDocument(doc) ? analyseIgnoreDoc(s, doc, version) : analyseDockerfile(s, doc, version);
 }
 
+/** What every analysis request names: the document version, its text, trust and context. */
+function requestOf(s: ServerState, doc: TextDocument, version: number, rc: ResolvedContext) {
+  return { uri: doc.uri, version, text: doc.getText(), trusted: s.trusted, contextDir: rc.dir, dockerfilePath: rc.dockerfilePath, noContextNote: noContextNote(s, rc) };
+}
+
 async function analyseDockerfile(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   const uri = doc.uri;
   const rc = resolveContext(s, uri);
   const req: AnalyseRequest = {
-    uri,
-    version,
-    text: doc.getText(),
-    trusted: s.trusted,
-    contextDir: rc.dir,
-    dockerfilePath: rc.dockerfilePath,
-    noContextNote: noContextNote(s, rc),
+    ...requestOf(s, doc, version, rc),
     buildArgs: rc.buildArgs,
     target: rc.target,
     buildkitVersion: s.settings.buildkitVersion,
@@ -100,13 +99,7 @@ async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: numb
   const uri = doc.uri;
   const rc = resolveContext(s, uri, true);
   const req: IgnoreRequest = {
-    uri,
-    version,
-    text: doc.getText(),
-    trusted: s.trusted,
-    contextDir: rc.dir,
-    dockerfilePath: rc.dockerfilePath,
-    noContextNote: noContextNote(s, rc),
+    ...requestOf(s, doc, version, rc),
     users: s.trusted ? ignoreUsers(s, uriToPath(uri)!, rc) : [],
   };
   // crawled, parsed and matched where Dockerfiles are analysed (the worker): a pathological ignore file or a large

@@ -10,18 +10,26 @@ import { ContextStore, type FileChange } from './contexts';
 import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
 import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
 import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
-import { BoundedCache } from '../engine/memo';
-import { getHeapStatistics } from 'node:v8';
+import { BoundedCache, trimCaches } from '../engine/memo';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
- * whose first line is `# layerwise-test-fault: crash|hang|oom` makes the worker exit, loop or run out of memory
- * (and the heap limit and the stuck timeout are smaller, so that the tests take seconds).
+ * whose first line is `# layerwise-test-fault: crash|hang|oom|ballast` makes the worker exit, loop, run out of memory
+ * or fill a bounded cache with 64 MB (and the heap limit and the stuck timeout are smaller, so that the tests take
+ * seconds).
  */
+const ballast = new BoundedCache<string, string>('test ballast', 1000, (_k, v) => v.length);
 function injectFault(text: string): void {
   if (!testFaults) return;
-  const m = /^# layerwise-test-fault: (crash|hang|oom)\b/.exec(text);
+  const m = /^# layerwise-test-fault: (crash|hang|oom|ballast)\b/.exec(text);
   if (!m) return;
+  if (m[1] === 'ballast') {
+    // 64 MB of live cache entries (under the test heap limit of 128 MB), then the analysis goes on
+    for (let i = 0; i < 128; i++) ballast.set(`${text.length}:${i}`, Buffer.alloc(1 << 19, 97 + (i % 26)).toString('latin1'));
+    return;
+  }
   if (m[1] === 'crash') process.exit(70);
   if (m[1] === 'hang') for (;;);
   const hog: string[] = [];
@@ -62,6 +70,8 @@ type ToWorker =
   | { type: 'init'; ownWatcher: boolean }
   /** Liveness: answered with `pong` as soon as the worker's event loop is free. */
   | { type: 'ping' }
+  /** The worker has gone idle: collect garbage now (then `pong`), so its heap and the process's RSS go back down. */
+  | { type: 'collect' }
   | { type: 'analyse'; id: number; req: AnalyseRequest }
   | { type: 'analyseIgnore'; id: number; req: IgnoreRequest }
   /** Send the held result for this document now (a hover or lens needs it). */
@@ -195,48 +205,42 @@ export function runWorker(): void {
     held.delete(uri);
     post(how === 'send' ? { type: 'result', id: h.id, result: forTransfer(h.a) } : { type: 'result', id: h.id, superseded: true });
   };
+  const pong = () => post({ type: 'pong', heapMb: Math.round(getHeapStatistics().used_heap_size / 1048576) });
+  /**
+   * Runs request `id` of document `uri` unless a newer request of the same document overtakes it before the engine
+   * runs: under load the queue would otherwise compute every obsolete version (hovers ask for analyses too) and fall
+   * minutes behind (the messages already queued are dispatched before an immediate: newer requests are known by then).
+   * `onBegin` says the engine starts (false: overtaken while its context loaded).
+   */
+  const unlessOvertaken = <T>(uri: string, id: number, analyse: (onBegin: () => boolean | void) => Promise<T | null>): Promise<T | null> => {
+    newest.set(uri, Math.max(newest.get(uri) ?? 0, id));
+    const wanted = () => (newest.get(uri) ?? 0) <= id;
+    const onBegin = () => {
+      if (!wanted()) return false;
+      post({ type: 'begin', id });
+    };
+    return new Promise<void>((r) => setImmediate(r)).then(() => (wanted() ? analyse(onBegin) : null));
+  };
   port.on('message', (msg: ToWorker) => {
-    if (msg.type === 'ping') post({ type: 'pong', heapMb: Math.round(getHeapStatistics().used_heap_size / 1048576) });
+    if (msg.type === 'ping') pong();
+    else if (msg.type === 'collect') {
+      idleCollect();
+      pong();
+    }
     else if (msg.type === 'init') {
       store = new ContextStore({ ownWatcher: msg.ownWatcher, log: (m) => post({ type: 'log', msg: m }), onChange: (dir) => post({ type: 'changed', dir }) });
     } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
     else if (msg.type === 'flush') release(msg.uri, 'send');
     else if (msg.type === 'analyseIgnore') {
-      const uri = msg.req.uri;
-      newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
-      const wanted = () => (newest.get(uri) ?? 0) <= msg.id;
-      new Promise<void>((r) => setImmediate(r))
-        .then(() =>
-          wanted()
-            ? analyseIgnoreWithStore(store!, msg.req, () => {
-                if (!wanted()) return false;
-                post({ type: 'begin', id: msg.id });
-              })
-            : null,
-        )
-        .then(
-          (a) => post(a ? { type: 'result', id: msg.id, ignore: a } : { type: 'result', id: msg.id, superseded: true }),
-          (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
-        );
+      unlessOvertaken(msg.req.uri, msg.id, (onBegin) => analyseIgnoreWithStore(store!, msg.req, onBegin)).then(
+        (a) => post(a ? { type: 'result', id: msg.id, ignore: a } : { type: 'result', id: msg.id, superseded: true }),
+        (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
     } else if (msg.type === 'analyse') {
       const uri = msg.req.uri;
-      newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
       release(uri, 'supersede');
-      // a request a newer one of the same document has overtaken is dropped before the engine runs: under load the
-      // queue would otherwise compute every obsolete version (hovers ask for analyses too) and fall minutes behind
-      // (the messages already queued are dispatched before an immediate: newer requests are known by then)
-      const wanted = () => (newest.get(uri) ?? 0) <= msg.id;
-      new Promise<void>((r) => setImmediate(r))
-        .then(() =>
-          wanted()
-            ? analyseWithStore(store!, msg.req, () => {
-                if (!wanted()) return false;
-                post({ type: 'begin', id: msg.id });
-              })
-            : null,
-        )
-        .then(
+      unlessOvertaken(uri, msg.id, (onBegin) => analyseWithStore(store!, msg.req, onBegin)).then(
         (a) => {
           if (!a) return void post({ type: 'result', id: msg.id, superseded: true });
           post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
@@ -251,6 +255,33 @@ export function runWorker(): void {
   });
 }
 
+let gc: (() => void) | null | undefined;
+/**
+ * A full garbage collection: after a storm of edits the idle worker kept 150-190 MB of heap (96 MB of it the
+ * caches' budget) and the process's RSS stayed at about 2x a fresh server's. `gc` comes from a new context
+ * created after `--expose-gc` is set (the flag is read when a context is created); none when the runtime refuses.
+ */
+function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+}
+
+/** The bounded caches' total when idle (during edits: CACHE_BUDGET_BYTES, 96 MB). */
+export const IDLE_CACHE_BYTES = 24 * 1024 * 1024;
+
+/** Idle: the caches keep what was used last, up to IDLE_CACHE_BYTES; then a full collection. */
+function idleCollect(): void {
+  trimCaches(IDLE_CACHE_BYTES);
+  collectGarbage();
+}
+
 /** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
 export const WORKER_HEAP_MB = testFaults ? 128 : 640;
@@ -263,6 +294,8 @@ const BACKOFF_MS = [0, 250, 1000, 4000, 10_000];
 /** An idle worker whose heap is this large is recycled (a new one starts empty), so memory returns after a storm. */
 export const RECYCLE_HEAP_MB = 192;
 const RECYCLE_IDLE_MS = 5_000;
+/** How long the worker is idle before it collects its garbage (once per busy period). */
+const COLLECT_IDLE_MS = 1_000;
 
 interface Pending {
   /** What the request is about (logs, poisoning). */
@@ -273,7 +306,7 @@ interface Pending {
   resolve: (m: FromWorker & { type: 'result' }) => void;
   reject: (e: Error) => void;
   /** Answers with one diagnostic saying why it could not be analysed. */
-  refuse: (refused: string) => void;
+  refuse: (refused: string, p: Pending) => void;
   onDiagnostics?: (d: DiagInput) => void;
   /** The worker has sent its diagnostics (only the full result is still to come). */
   diagnosed: boolean;
@@ -310,6 +343,8 @@ export class AnalysisWorker {
   private lastPong = Date.now();
   private lastBusy = Date.now();
   private heapMb = 0;
+  /** The worker has collected its garbage since it was last busy. */
+  private collected = true;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   /** Why the current worker is being ended (set before terminate()). */
@@ -398,7 +433,7 @@ export class AnalysisWorker {
       const refused = `could not be analysed: ${why}`;
       this.poisoned.set(poisonKey(p.req), refused);
       if (this.poisoned.size > 1000) this.poisoned.delete(this.poisoned.keys().next().value!);
-      p.refuse(refused);
+      p.refuse(refused, p);
     }
     if (failure) {
       const now = Date.now();
@@ -431,6 +466,7 @@ export class AnalysisWorker {
     const now = Date.now();
     if (this.pending.size > 0) {
       this.lastBusy = now;
+      this.collected = false;
       for (const [id, p] of [...this.pending]) {
         if (p.diagnosed || now - p.sentAt < LOST_MS) continue;
         if (p.resent === 0) {
@@ -440,7 +476,7 @@ export class AnalysisWorker {
           w.postMessage(p.msg);
         } else {
           this.pending.delete(id);
-          p.refuse(`could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`);
+          p.refuse(`could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`, p);
         }
       }
       if (now - this.lastPong > WORKER_STUCK_MS) {
@@ -449,6 +485,12 @@ export class AnalysisWorker {
         return;
       }
       w.postMessage({ type: 'ping' } satisfies ToWorker);
+    } else if (!this.collected && now - this.lastBusy >= COLLECT_IDLE_MS) {
+      // idle: caches trimmed and garbage collected first (in the worker, and here: the protocol thread runs the
+      // engine for forecasts and explain), so that the recycling below judges the heap the worker really holds
+      this.collected = true;
+      w.postMessage({ type: 'collect' } satisfies ToWorker);
+      idleCollect();
     } else if (now - this.lastBusy > RECYCLE_IDLE_MS || this.heapMb > WORKER_HEAP_MB * 0.7) {
       // idle for a while with a big heap, or idle at all close to the heap limit (where the collector thrashes)
       if (this.heapMb > RECYCLE_HEAP_MB) {
@@ -471,12 +513,12 @@ export class AnalysisWorker {
   analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = {
+      this.submit(id, {
         req,
         msg: { type: 'analyse', id, req },
         resolve: (m) => resolve(m.result ?? null),
         reject,
-        refuse: (refused) => {
+        refuse: (refused, p) => {
           const a = failedAnalysis(req, refused);
           if (!p.diagnosed) {
             try {
@@ -488,12 +530,7 @@ export class AnalysisWorker {
           resolve(a);
         },
         onDiagnostics,
-        diagnosed: false,
-        retries: 0,
-        sentAt: Date.now(),
-        resent: 0,
-      };
-      this.submit(id, p);
+      });
     });
   }
 
@@ -501,26 +538,23 @@ export class AnalysisWorker {
   analyseIgnore(req: IgnoreRequest): Promise<IgnoreAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = {
+      this.submit(id, {
         req,
         msg: { type: 'analyseIgnore', id, req },
         resolve: (m) => resolve(m.ignore ?? null),
         reject,
         refuse: (refused) => resolve(refusedIgnore(req.uri, req.version, req.contextDir, refused)),
-        diagnosed: false,
-        retries: 0,
-        sentAt: Date.now(),
-        resent: 0,
-      };
-      this.submit(id, p);
+      });
     });
   }
 
-  private submit(id: number, p: Pending): void {
+  private submit(id: number, what: Omit<Pending, 'diagnosed' | 'retries' | 'sentAt' | 'resent'>): void {
+    const p: Pending = { ...what, diagnosed: false, retries: 0, sentAt: Date.now(), resent: 0 };
     const poisoned = this.poisoned.get(poisonKey(p.req));
-    if (poisoned) return p.refuse(poisoned);
+    if (poisoned) return p.refuse(poisoned, p);
     this.pending.set(id, p);
     this.lastBusy = Date.now();
+    this.collected = false;
     this.worker?.postMessage(p.msg);
   }
 
