@@ -7,7 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LspClient, tempContext, FULL_CAPS } from './client';
-import { runStorm } from './storm';
+import { rssOf, runStorm } from './storm';
 
 const clients: LspClient[] = [];
 async function start(root: string, env: Record<string, string> = {}, init: Record<string, unknown> = {}): Promise<LspClient> {
@@ -58,6 +58,60 @@ describe('robust language server', () => {
     // a crash is a bug and says so at error level; running out of memory or time is a contained budget outcome
     assert.deepEqual(errorsLogged(c).filter((m) => /analysis worker exited \(70\)/.test(m)).length, 2, errorsLogged(c).join('\n'));
     assert.deepEqual(errorsLogged(c).filter((m) => !/analysis worker exited \(70\)/.test(m)), []);
+  });
+
+  test('.dockerignore documents are analysed in the worker: one that hangs it costs that document one diagnostic, the protocol thread goes on', async () => {
+    const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL, '.dockerignore': 'node_modules\n' });
+    const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
+    const df = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(df);
+    const uri = c.open(path.join(dir, '.dockerignore'), '# layerwise-test-fault: hang\nnode_modules\n*.md\n', 'dockerignore');
+    // the worker loops on it: the protocol thread still answers (from the Dockerfile's complete analysis), and a hover
+    // on the ignore document itself answers within its budget (3 s), before the watchdog (5 s here) ends the worker
+    await new Promise((r) => setTimeout(r, 500));
+    assert.match(await c.hoverText(df, 3), /npm ci/);
+    assert.equal(await c.hover(uri, 1), null);
+    assert.equal(c.lastDiagnostics(uri), undefined, 'the hover waited for the worker to be ended');
+    const p = await c.waitDiagnostics(uri, (d) => d.length > 0, 60_000);
+    assert.equal(p.diagnostics.length, 1, JSON.stringify(p.diagnostics));
+    assert.match(p.diagnostics[0]!.message, /^Layerwise: could not be analysed: it took over 5 s without answering/);
+    // the log names what the worker was in when it was ended (what to reproduce)
+    const warned = c.notifications.filter((n) => n.method === 'window/logMessage' && (n.params as { type: number }).type === 2).map((n) => (n.params as { message: string }).message);
+    assert.ok(warned.some((m) => m.includes(`without answering (ended) (in the ignore file ${uri} v1, `)), warned.join('\n'));
+    // its next version is analysed by the restarted worker, with the context
+    const v = c.change(uri, 'node_modules\n*.md\n');
+    const q = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v, 60_000);
+    assert.deepEqual(q.diagnostics.map((d) => `${d.range.start.line}:${d.code}`), ['0:dockerignore-unmatched', '1:dockerignore-unmatched']);
+    assert.match(await c.hoverText(uri, 1), /Matches nothing in the build context/);
+    assert.ok(c.alive);
+    assert.deepEqual(errorsLogged(c), []);
+  });
+
+  test('memory returns when the worker goes idle: the caches keep what was used last, up to 24 MB, and the rest goes', async (t) => {
+    if (!fs.existsSync('/proc/self/status')) return t.skip('RSS is read from /proc');
+    const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL });
+    const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
+    const uri = c.open(path.join(dir, 'Dockerfile'));
+    await c.waitDiagnostics(uri);
+    await new Promise((r) => setTimeout(r, 3000)); // idle: trimmed and collected
+    const base = rssOf(c.proc.pid!);
+    // the worker's analysis fills a bounded cache with 64 MB of live entries (a storm's chunks, stages, scripts)
+    const v = c.change(uri, `# layerwise-test-fault: ballast\n${SMALL}`);
+    const p = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v, 60_000);
+    assert.ok(p.diagnostics.length > 0);
+    const high = rssOf(c.proc.pid!);
+    let now = high;
+    for (let i = 0; i < 60 && now > base + 36 * 1024; i++) {
+      await new Promise((r) => setTimeout(r, 500));
+      now = rssOf(c.proc.pid!);
+    }
+    t.diagnostic(`RSS ${base} -> ${high} -> ${now} KiB`);
+    assert.ok(high > base + 50 * 1024, `the fault filled the cache: RSS ${base} KiB -> ${high} KiB`);
+    assert.ok(now <= base + 36 * 1024, `RSS ${base} KiB before, ${high} KiB after the analysis, ${now} KiB idle`);
+    // the document still answers (its analysis is on the protocol thread; the worker's caches were only trimmed)
+    assert.match(await c.hoverText(uri, 4), /npm ci/);
+    assert.ok(c.alive);
+    assert.deepEqual(errorsLogged(c), []);
   });
 
   test('huge and binary files: one "too large" or "binary" diagnostic each, and a small document keeps answering', async () => {

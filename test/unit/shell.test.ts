@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../server/src/engine';
-import { parseScript, plainCommands, runScript, shellCommands } from '../../server/src/engine/shell';
+import { MAX_PARSED_SCRIPT_CHARS, MAX_PARSED_SCRIPT_WORDS, parseScript, plainCommands, runScript, shellCommands } from '../../server/src/engine/shell';
 import { corpusDockerfilesOrSkip } from '../corpus/checks';
 
 const words = (script: string) => parseScript(script).commands.map((c) => c.words);
@@ -51,6 +51,34 @@ test('the plain reader: words, assignments, redirections and offsets as the pars
   // outside the subset: left to the parser (null), never a guess
   for (const x of ['echo $(date)', 'echo `date`', '(cd x && make)', '{ a; b; }', 'if true; then a; fi', 'cat <<EOF\nx\nEOF', 'a # comment', 'echo a\\ b', 'a\\\nb', 'A=(1 2)', 'a[0]=1 b', '! a', 'a &&', '; a', 'a ;; b', 'diff <(a) <(b)', 'echo "$(x)"', 'echo \\$HOME', 'a\r\nb', 'echo {a,b}', 'time make'])
     assert.equal(plainCommands(x), null, JSON.stringify(x));
+});
+
+test('scripts past the full parser\'s limits are split and marked not parsed; every RUN of the corpus is far under them', (t) => {
+  // outside the plain subset (a `#` inside a word): they would go to the full parser; n commands are 2n words
+  const words = (n: number) => Array.from({ length: n }, (_, i) => `echo w${i}#`).join('; ');
+  const n = MAX_PARSED_SCRIPT_WORDS / 2;
+  const under = parseScript(words(n - 5));
+  assert.equal(under.parsed, true);
+  assert.deepEqual(under.commands[1]!.words, ['echo', 'w1#']);
+  const over = parseScript(words(n + 5));
+  assert.equal(over.parsed, false);
+  assert.equal(over.commands.length, n + 5);
+  assert.equal(parseScript('x="' + 'a'.repeat(MAX_PARSED_SCRIPT_CHARS) + '"#').parsed, false);
+  // the plain reader is linear: a plain script past the limits is still read, as the parser would
+  assert.equal(parseScript(Array.from({ length: n + 5 }, (_, i) => `echo w${i}`).join('; ')).parsed, true);
+  const dir = corpusDockerfilesOrSkip(t);
+  if (!dir) return;
+  let longest = 0;
+  let most = 0;
+  for (const f of fs.readdirSync(dir)) {
+    for (const s of analyze(fs.readFileSync(path.join(dir, f), 'utf8')).steps) {
+      if (s.script === undefined) continue;
+      longest = Math.max(longest, s.script.length);
+      most = Math.max(most, s.script.split(/\s+/).length);
+    }
+  }
+  t.diagnostic(`longest RUN script of the corpus: ${longest} characters, ${most} words`);
+  assert.ok(longest * 4 < MAX_PARSED_SCRIPT_CHARS && most * 4 < MAX_PARSED_SCRIPT_WORDS, `${longest} characters, ${most} words`);
 });
 
 test('the plain reader agrees with mvdan/sh on every RUN of the corpus it accepts', (t) => {

@@ -26,6 +26,7 @@
 // MAX_WILDCARD_PATTERN_CHARS and lines past MAX_PATTERNS are not applied and listed in `limits` (Docker applies
 // them: whoever shows results says they may be off).
 
+import { BoundedCache } from './memo';
 import { compileRegexSubset, nfaTest, type Nfa } from './nfa';
 
 export interface DockerIgnorePattern {
@@ -601,8 +602,20 @@ function normalize(p: string): string {
   return p;
 }
 
+/**
+ * Parsed ignore files by text. Every analysis of a Dockerfile reads its context's ignore file (rules, sent paths,
+ * explain), and compiling a long, pathological one took seconds each time (the storm's garbage `.dockerignore`); a
+ * Matcher is immutable but for its bounded directory cache, so one per text is shared.
+ */
+const parsedIgnores = new BoundedCache<string, DockerIgnore>('parsed ignore files', 32, (k) => k.length * 8 + 4096);
+
 export function parseDockerignore(text: string): DockerIgnore {
-  return new Matcher(text);
+  let m = parsedIgnores.get(text);
+  if (!m) {
+    m = new Matcher(text);
+    parsedIgnores.set(text, m);
+  }
+  return m;
 }
 
 /** An ignore that excludes nothing. */

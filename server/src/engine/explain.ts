@@ -10,6 +10,7 @@ import { parseDockerignore, type DockerIgnore } from './dockerignore';
 import { compileRegexSubset, lit, nfaTest, type Nfa } from './nfa';
 import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
+import { BoundedCache } from './memo';
 
 export type StepStatus = 'cached' | 'rebuilt' | 'maybe' | 'skipped';
 
@@ -168,7 +169,8 @@ export function diffContexts(
 
 /** A segment of a source pattern: a literal string, or a linear-time matcher (engine/nfa.ts; never a RegExp). */
 type SegMatcher = string | Nfa;
-const segCache = new Map<string, SegMatcher>();
+/** Compiled segments by text, under the shared cache budget (a segment may be 1,024 characters of wildcards). */
+const segCache = new BoundedCache<string, SegMatcher>('source segments', 10_000, (k, m) => (typeof m === 'string' ? 64 + k.length * 2 : 256 + k.length * 64));
 /** Wildcard segments longer than this are compared as literal text (no file name is that long). */
 const MAX_WILDCARD_SEGMENT = 1024;
 function segMatcher(seg: string): SegMatcher {
@@ -206,7 +208,6 @@ function segMatcher(seg: string): SegMatcher {
       m = seg;
     }
   }
-  if (segCache.size > 10_000) segCache.clear();
   segCache.set(seg, m);
   return m;
 }

@@ -17,6 +17,7 @@
 import type { ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
 import { stepReads } from './inputs';
+import { BoundedCache } from './memo';
 import { analyze, resolvePath, type ConfigInstruction, type Model, type Step } from './model';
 import { runScript, type ShellCommand } from './shell';
 import { cacheSpecs, cacheUse, cleanedBy, imageDefaults, resolveCacheDir, runtimeReads, under, withInline, type CacheKind } from './rules/managers';
@@ -487,15 +488,15 @@ function verifyEdits(rc: RuleContext, finding: Finding, effect: FixEffect, fixed
  * An edited instruction parsed on its own, with a sentinel after it (the edit must end where the instruction ended,
  * not run on into the next one); null when it is not one RUN. Memoised by text: a rule and check() prove the same edit.
  */
-const reparses = new Map<string, Step | null>();
+const reparses = new BoundedCache<string, { step: Step | null }>('reparsed fixes', 20_000, (k) => k.length * 40 + 2048);
 function reparsed(escape: string, text: string): Step | null {
   const key = escape + '\0' + text;
-  if (reparses.has(key)) return reparses.get(key)!;
+  const hit = reparses.get(key);
+  if (hit) return hit.step;
   const mini = analyze((escape !== '\\' ? `# escape=${escape}\n` : '') + 'FROM scratch\n' + text + '\nRUN layerwise-sentinel\n');
   const ns = mini.steps[0];
   const r = ns && ns.keyword === 'RUN' && mini.steps.length === 2 && mini.steps[1]!.script === 'layerwise-sentinel' ? ns : null;
-  if (reparses.size > 20000) reparses.clear();
-  reparses.set(key, r);
+  reparses.set(key, { step: r });
   return r;
 }
 

@@ -10,6 +10,7 @@
 //   character but `/`; an unclosed `[` is literal); `{a,b}` alternatives (nested allowed); `\x` a literal x; a
 //   leading `!` negates; a leading `./` is dropped. Extglobs (`@(a|b)`, `+(a)`) and brace ranges (`{1..3}`) are not
 //   supported: their characters are literal.
+import { BoundedCache } from './memo';
 import { ANY, compileRegexSubset, lit, nfaTest } from './nfa';
 
 /** Longer globs are refused with a message (real ones are short; matching costs grow with the length). */
@@ -28,7 +29,7 @@ export function globProblem(glob: string): string | null {
   }
 }
 
-const cache = new Map<string, GlobMatcher>();
+const cache = new BoundedCache<string, GlobMatcher>('globs', 1000, (k) => 256 + k.length * 64);
 
 /** A matcher for `glob`; a refused glob (see globProblem) matches nothing. */
 export function globMatcher(glob: string): GlobMatcher {
@@ -40,7 +41,6 @@ export function globMatcher(glob: string): GlobMatcher {
     const nfa = compileRegexSubset(globSource(body) + '$');
     m = negated ? (p) => !nfaTest(nfa, p) : (p) => nfaTest(nfa, p);
   }
-  if (cache.size > 1000) cache.clear();
   cache.set(glob, m);
   return m;
 }

@@ -57,13 +57,8 @@ export class BoundedCache<K, V> {
     this.map.set(k, { v, w });
     this.weight += w;
     totalWeight += w;
-    while (this.map.size > this.maxEntries) this.evictOne();
-    while (totalWeight > CACHE_BUDGET_BYTES) {
-      let largest: BoundedCache<unknown, unknown> | null = null;
-      for (const c of allCaches) if (c.map.size && (!largest || c.weight > largest.weight)) largest = c;
-      if (!largest) break;
-      largest.evictOne();
-    }
+    while (this.map.size > this.maxEntries) this.evictLeastRecent();
+    trimCaches(CACHE_BUDGET_BYTES);
   }
 
   delete(k: K): void {
@@ -80,7 +75,8 @@ export class BoundedCache<K, V> {
     this.map.clear();
   }
 
-  private evictOne(): void {
+  /** Forgets the least recently used entry. */
+  evictLeastRecent(): void {
     const k = this.map.keys().next();
     if (!k.done) this.delete(k.value);
   }
@@ -89,4 +85,18 @@ export class BoundedCache<K, V> {
 /** Estimated bytes held by all bounded caches (tests and benchmarks). */
 export function cachedBytes(): number {
   return totalWeight;
+}
+
+/**
+ * Forgets least recently used entries (largest cache first, as over the budget) until the caches hold at most
+ * `bytes`. The language server calls it when its worker goes idle: what the next edit needs (the latest texts'
+ * chunks, stages and scripts) was used last and stays; the rest of a storm's 96 MB goes back to the system.
+ */
+export function trimCaches(bytes: number): void {
+  while (totalWeight > bytes) {
+    let largest: BoundedCache<unknown, unknown> | null = null;
+    for (const c of allCaches) if (c.size && (!largest || c.bytes > largest.bytes)) largest = c;
+    if (!largest) break;
+    largest.evictLeastRecent();
+  }
 }

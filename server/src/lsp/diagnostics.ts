@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 import { DiagnosticSeverity, type Connection, type Diagnostic, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { docsUrl, mismatchMessage, stepKeys, type ContextSnapshot, type Finding } from '../engine';
+import { docsUrl, mismatchMessage, stepKeys, type Finding } from '../engine';
 import type { BuildRecord } from '../context/evidence';
 import type { ConfigProblem } from '../context/projects';
 import type { DiagInput, DocAnalysis } from './analysis';
@@ -102,8 +102,9 @@ export function evidenceDiagnostics(a: DocAnalysis, r: BuildRecord | null, doc: 
 }
 
 /** A `.dockerignore` document's diagnostics: syntax errors, patterns that match nothing, exclusions a COPY needs. */
-export function ignoreDiagnostics(doc: TextDocument, a: IgnoreAnalysis, ctx: ContextSnapshot | null, contextDir: string | null): Diagnostic[] {
+export function ignoreDiagnostics(doc: TextDocument, a: IgnoreAnalysis): Diagnostic[] {
   const diags: Diagnostic[] = [];
+  if (a.refused) return [{ range: lineRange(doc, 0), severity: DiagnosticSeverity.Warning, source: 'layerwise', message: `Layerwise: ${a.refused}` }];
   const flagged = new Set<number>();
   for (const e of a.ignore.errors) {
     const line = Math.max(0, e.line - 1);
@@ -115,7 +116,7 @@ export function ignoreDiagnostics(doc: TextDocument, a: IgnoreAnalysis, ctx: Con
     flagged.add(l.line);
     diags.push({ range: lineRange(doc, Math.max(0, l.line - 1)), severity: DiagnosticSeverity.Warning, source: 'layerwise', code: 'dockerignore-limit', message: l.message });
   }
-  if (ctx) {
+  if (a.hasContext) {
     for (const s of a.stats) {
       if (s.decided > 0) continue;
       const p = a.ignore.patterns[s.index]!;
@@ -127,7 +128,7 @@ export function ignoreDiagnostics(doc: TextDocument, a: IgnoreAnalysis, ctx: Con
         code: 'dockerignore-unmatched',
         message: p.negated
           ? `\`${shown(p.text)}\` re-includes nothing: no path in the build context is decided by it`
-          : `\`${shown(p.text)}\` matches nothing in the build context (${path.basename(contextDir ?? '') || contextDir}): it has no effect`,
+          : `\`${shown(p.text)}\` matches nothing in the build context (${path.basename(a.contextDir ?? '') || a.contextDir}): it has no effect`,
       });
     }
   }

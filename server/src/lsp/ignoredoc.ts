@@ -10,20 +10,27 @@ import {
   type NeededExclusion,
   type PatternStats,
 } from '../engine';
+import { countFiles } from './analysis';
 
 export type { PatternStats };
 
 export interface IgnoreAnalysis {
   uri: string;
   version: number;
-  ignore: DockerIgnore;
+  /** The parsed file's patterns and problems (plain data: it crosses from the analysis worker). */
+  ignore: Pick<DockerIgnore, 'patterns' | 'errors' | 'limits'>;
   stats: PatternStats[];
   /** COPY/ADD sources of Dockerfiles using this context that the file excludes. */
   needed: NeededExclusion[];
-  ctx: ContextSnapshot | null;
+  /** The build context was read (stats count its paths). */
+  hasContext: boolean;
   contextDir: string | null;
   contextNote: string | null;
   totalPaths: number;
+  /** Files in the context (null without one). */
+  contextFiles: number | null;
+  /** Why the file was not analysed (the analysis worker died on it, or ran out of time), for one diagnostic. */
+  refused?: string;
 }
 
 /** A Dockerfile that uses the context: `label` is how diagnostics name it, `uri` where related information points. */
@@ -45,7 +52,13 @@ export function analyseIgnore(
   const ignore = parseDockerignore(text.includes('\u0000') ? '' : text);
   const { stats, totalPaths } = ignorePatternStats(ignore, ctx, ctx?.pruned ?? []);
   const needed = excludedCopySources(ignore, users.map((u) => ({ label: u.uri, model: u.model })), ctx);
-  return { uri, version, ignore, stats, needed, ctx, contextDir, contextNote, totalPaths };
+  const plain = { patterns: ignore.patterns, errors: ignore.errors, limits: ignore.limits };
+  return { uri, version, ignore: plain, stats, needed, hasContext: !!ctx, contextDir, contextNote, totalPaths, contextFiles: ctx ? countFiles(ctx) : null };
+}
+
+/** What an ignore document gets when it could not be analysed at all: one diagnostic (see ignoreDiagnostics). */
+export function refusedIgnore(uri: string, version: number, contextDir: string | null, refused: string): IgnoreAnalysis {
+  return { uri, version, ignore: { patterns: [], errors: [], limits: [] }, stats: [], needed: [], hasContext: false, contextDir, contextNote: refused, totalPaths: 0, contextFiles: null, refused };
 }
 
 export function patternAtLine(a: IgnoreAnalysis, line0: number): number {
@@ -58,7 +71,7 @@ export function ignoreHover(a: IgnoreAnalysis, index: number): string {
   const out: string[] = [];
   out.push(`**${p.negated ? 'Re-includes' : 'Excludes'}** \`${p.cleaned}\`${p.negated ? ' (an exception: `!`)' : ''}`);
   out.push('');
-  if (!a.ctx) {
+  if (!a.hasContext) {
     out.push(a.contextNote ?? 'The build context is not known here.');
     return out.join('\n');
   }

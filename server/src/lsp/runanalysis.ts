@@ -1,21 +1,19 @@
 // One analysis of one document version, as the scheduler runs it (nothing else calls it): a Dockerfile goes to the
-// analysis worker (or in-process), a `.dockerignore` is checked here against its context and the Dockerfiles that
-// use it. Stores the result and publishes its diagnostics only while that version is still the document's.
+// analysis worker (or in-process), and so does a `.dockerignore` (checked against its context and the Dockerfiles
+// that use it). Stores the result and publishes its diagnostics only while that version is still the document's.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyze, type ContextSnapshot, type Model } from '../engine';
 import { isDockerfileName } from '../context/discover';
 import { hostPlatform } from '../context/platform';
 import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
-import { BoundedCache } from '../engine/memo';
 import { BINARY_REFUSAL, countFiles, diagInputOf, failedAnalysis, type DiagInput, type DocAnalysis } from './analysis';
 import { configDiagnostic, dockerfileDiagnostics, ignoreDiagnostics } from './diagnostics';
-import { analyseIgnore, type IgnoreUser } from './ignoredoc';
+import { refusedIgnore, type IgnoreAnalysis } from './ignoredoc';
 import type { AnalysedNotification } from './protocol';
-import { analyzeOptions, loadContext, noContextNote, resolveContext, type ResolvedContext } from './resolve';
+import { analyzeOptions, noContextNote, resolveContext, type ResolvedContext } from './resolve';
 import type { ServerState } from './state';
-import { analyseWithStore, type AnalyseRequest } from './worker';
+import { analyseIgnoreWithStore, analyseWithStore, type AnalyseRequest, type IgnoreRequest, type IgnoreUserRef } from './worker';
 import { isIgnoreDocument, pathToUri, uriToPath } from './uri';
 import { contextSizeStatus } from './sizes';
 
@@ -23,17 +21,16 @@ export function runAnalysis(s: ServerState, doc: TextDocument, version: number):
   return isIgnoreDocument(doc) ? analyseIgnoreDoc(s, doc, version) : analyseDockerfile(s, doc, version);
 }
 
+/** What every analysis request names: the document version, its text, trust and context. */
+function requestOf(s: ServerState, doc: TextDocument, version: number, rc: ResolvedContext) {
+  return { uri: doc.uri, version, text: doc.getText(), trusted: s.trusted, contextDir: rc.dir, dockerfilePath: rc.dockerfilePath, noContextNote: noContextNote(s, rc) };
+}
+
 async function analyseDockerfile(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   const uri = doc.uri;
   const rc = resolveContext(s, uri);
   const req: AnalyseRequest = {
-    uri,
-    version,
-    text: doc.getText(),
-    trusted: s.trusted,
-    contextDir: rc.dir,
-    dockerfilePath: rc.dockerfilePath,
-    noContextNote: noContextNote(s, rc),
+    ...requestOf(s, doc, version, rc),
     buildArgs: rc.buildArgs,
     target: rc.target,
     buildkitVersion: s.settings.buildkitVersion,
@@ -92,19 +89,34 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
   s.insights.loadRecord(uriToPath(uri));
   if (s.insights.recordFor(uri)) s.insights.publishEvidence(uri);
   if (a.model) s.insights.scheduleHistory(uri); // a refused text (too large, binary) is not replayed either
-  // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them
-  for (const d of s.documents.all()) if (isIgnoreDocument(d) && s.ignoreAnalyses.get(d.uri)?.contextDir === rc.dir && rc.dir) s.scheduler.scheduleSoon(d.uri);
+  // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them (one whose first
+  // analysis is still running may have started before this document was open: its context is resolved here)
+  for (const d of s.documents.all()) {
+    if (!rc.dir || !isIgnoreDocument(d)) continue;
+    const dir = s.ignoreAnalyses.has(d.uri) ? s.ignoreAnalyses.get(d.uri)!.contextDir : resolveContext(s, d.uri, true).dir;
+    if (dir === rc.dir) s.scheduler.scheduleSoon(d.uri);
+  }
 }
 
 async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   const uri = doc.uri;
   const rc = resolveContext(s, uri, true);
-  const { ctx, note } = await loadContext(s, rc);
-  if (s.documents.get(uri) !== doc || doc.version !== version) return;
-  const users = s.trusted ? ignoreUsers(s, uriToPath(uri)!, rc) : [];
-  const a = analyseIgnore(uri, version, s.documents.get(uri)!.getText(), ctx as (ContextSnapshot & { pruned?: readonly string[] }) | null, rc.dir, note, users);
+  const req: IgnoreRequest = {
+    ...requestOf(s, doc, version, rc),
+    users: s.trusted ? ignoreUsers(s, uriToPath(uri)!, rc) : [],
+  };
+  // crawled, parsed and matched where Dockerfiles are analysed (the worker): a pathological ignore file or a large
+  // context never blocks the protocol thread
+  let a: IgnoreAnalysis | null;
+  try {
+    a = s.worker ? await s.worker.analyseIgnore(req) : await analyseIgnoreWithStore(s.analysisStore!, req);
+  } catch (e) {
+    s.logError(`analysing ${uri}`, e);
+    a = refusedIgnore(uri, version, rc.dir, `could not be analysed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  }
+  if (!a || s.documents.get(uri) !== doc || doc.version !== version) return;
   s.ignoreAnalyses.set(uri, a);
-  const diags = ignoreDiagnostics(doc, a, ctx, rc.dir);
+  const diags = ignoreDiagnostics(doc, a);
   s.publish(uri, version, diags);
   const n: AnalysedNotification = {
     uri,
@@ -113,7 +125,7 @@ async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: numb
     steps: 0,
     stages: 0,
     findings: diags.length,
-    contextFiles: ctx ? countFiles(ctx) : null,
+    contextFiles: a.contextFiles,
     contextDir: rc.dir,
     elapsedMs: 0,
   };
@@ -123,10 +135,10 @@ async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: numb
 /**
  * The Dockerfiles whose build uses this ignore file: for `<Dockerfile>.dockerignore` that Dockerfile; for
  * `.dockerignore`, the open Dockerfiles and the Dockerfiles in its folder whose context is that folder (and that
- * have no Dockerfile-specific ignore file). Open documents use their cached model; others are parsed here.
+ * have no Dockerfile-specific ignore file). Open documents go with their text, the others are read by the worker.
  */
-function ignoreUsers(s: ServerState, file: string, rc: ResolvedContext): IgnoreUser[] {
-  const users: IgnoreUser[] = [];
+function ignoreUsers(s: ServerState, file: string, rc: ResolvedContext): IgnoreUserRef[] {
+  const users: IgnoreUserRef[] = [];
   const specific = path.basename(file) !== '.dockerignore';
   const open = new Map<string, TextDocument>();
   for (const d of s.documents.all()) {
@@ -151,41 +163,7 @@ function ignoreUsers(s: ServerState, file: string, rc: ResolvedContext): IgnoreU
     const dfUri = doc?.uri ?? pathToUri(df);
     const r = resolveContext(s, dfUri);
     if (!specific && (r.dir !== rc.dir || fs.existsSync(df + '.dockerignore'))) continue;
-    const model = s.analyses.get(dfUri)?.model ?? modelOf(s, df, doc, r);
-    if (model) users.push({ label: path.basename(df), uri: dfUri, model });
+    users.push({ label: path.basename(df), uri: dfUri, path: df, text: doc ? doc.getText() : null, opts: analyzeOptions(s, r) });
   }
   return users;
-}
-
-/**
- * Models of Dockerfiles on disk that are not open, by path, size, mtime and options: a `.dockerignore` document is
- * re-checked after every edit (its own and its Dockerfiles'), and analysing every Dockerfile of the folder each time
- * blocked the protocol thread for seconds.
- */
-const diskModels = new BoundedCache<string, Model>('closed Dockerfiles', 200, (k) => k.length * 20);
-
-/** A Dockerfile's model from its open document or from disk (at most 1 MiB of text, no NUL bytes), else null. */
-function modelOf(s: ServerState, file: string, doc: TextDocument | undefined, rc: ResolvedContext): Model | null {
-  let text: string | null = doc ? doc.getText() : null;
-  const opts = analyzeOptions(s, rc);
-  let key: string | null = null;
-  if (text === null)
-    try {
-      const st = fs.statSync(file);
-      key = JSON.stringify([file, st.size, st.mtimeMs, opts]);
-      const hit = diskModels.get(key);
-      if (hit) return hit;
-      if (st.size <= 1024 * 1024) text = fs.readFileSync(file, 'utf8');
-    } catch {
-      text = null;
-    }
-  if (text === null || text.length > 1024 * 1024 || looksBinary(text) || tooLargeToAnalyse(text)) return null;
-  let model: Model;
-  try {
-    model = analyze(text, opts);
-  } catch {
-    return null; // the document itself reports it when opened; here it only checks fewer COPY sources
-  }
-  if (key) diskModels.set(key, model);
-  return model;
 }

@@ -107,8 +107,16 @@ export class ServerState {
     return this.scheduler.currentWithin(uri, this.analyses, ms, fallback);
   }
 
-  currentIgnore(uri: string): Promise<IgnoreAnalysis | undefined> {
-    return this.scheduler.current(uri, this.ignoreAnalyses);
+  /**
+   * A `.dockerignore` document's current analysis within the handler budget, else the one of the same version (a
+   * re-analysis after a context change is running) or nothing: an older version's stats may no longer hold.
+   */
+  currentIgnore(uri: string, ms = HANDLER_BUDGET_MS): Promise<IgnoreAnalysis | undefined> {
+    const sameVersion = () => {
+      const a = this.ignoreAnalyses.get(uri);
+      return a && a.version === this.documents.get(uri)?.version ? a : undefined;
+    };
+    return this.scheduler.currentWithin(uri, this.ignoreAnalyses, ms, sameVersion);
   }
 
   /** Sends a document's diagnostics and keeps them (publishEvidence re-sends them with the build evidence). */

@@ -2,22 +2,34 @@
 // context never blocks the protocol thread (hovers of other documents, cached hovers, cancellation).
 // The protocol thread sends `analyse` requests and file events; the worker answers with a DocAnalysis (structured
 // clone, without the context snapshot itself) and reports context changes it saw through its own watcher.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
-import { analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
+import { ANALYSIS_BUDGET_MS, analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
-import { setIncrementalMinLines } from '../engine/model';
-import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
-import { getHeapStatistics } from 'node:v8';
+import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
+import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
+import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
+import { BoundedCache, trimCaches } from '../engine/memo';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
- * whose first line is `# layerwise-test-fault: crash|hang|oom` makes the worker exit, loop or run out of memory
- * (and the heap limit and the stuck timeout are smaller, so that the tests take seconds).
+ * whose first line is `# layerwise-test-fault: crash|hang|oom|ballast` makes the worker exit, loop, run out of memory
+ * or fill a bounded cache with 64 MB (and the heap limit and the stuck timeout are smaller, so that the tests take
+ * seconds).
  */
+const ballast = new BoundedCache<string, string>('test ballast', 1000, (_k, v) => v.length);
 function injectFault(text: string): void {
   if (!testFaults) return;
-  const m = /^# layerwise-test-fault: (crash|hang|oom)\b/.exec(text);
+  const m = /^# layerwise-test-fault: (crash|hang|oom|ballast)\b/.exec(text);
   if (!m) return;
+  if (m[1] === 'ballast') {
+    // 64 MB of live cache entries (under the test heap limit of 128 MB), then the analysis goes on
+    for (let i = 0; i < 128; i++) ballast.set(`${text.length}:${i}`, Buffer.alloc(1 << 19, 97 + (i % 26)).toString('latin1'));
+    return;
+  }
   if (m[1] === 'crash') process.exit(70);
   if (m[1] === 'hang') for (;;);
   const hog: string[] = [];
@@ -32,11 +44,36 @@ export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote'
   noContextNote: string | null;
 }
 
+/** A Dockerfile that uses a `.dockerignore` document's context: its open text, or null to read it from `path`. */
+export interface IgnoreUserRef {
+  label: string;
+  uri: string;
+  path: string;
+  text: string | null;
+  opts: AnalyzeOptions;
+}
+
+/** A `.dockerignore` document to analyse: its context is crawled and its users parsed where Dockerfiles are. */
+export interface IgnoreRequest {
+  uri: string;
+  version: number;
+  text: string;
+  trusted: boolean;
+  contextDir: string | null;
+  dockerfilePath: string | null;
+  /** Why there is no context (untrusted, not a file), or null. */
+  noContextNote: string | null;
+  users: IgnoreUserRef[];
+}
+
 type ToWorker =
   | { type: 'init'; ownWatcher: boolean }
   /** Liveness: answered with `pong` as soon as the worker's event loop is free. */
   | { type: 'ping' }
+  /** The worker has gone idle: collect garbage now (then `pong`), so its heap and the process's RSS go back down. */
+  | { type: 'collect' }
   | { type: 'analyse'; id: number; req: AnalyseRequest }
+  | { type: 'analyseIgnore'; id: number; req: IgnoreRequest }
   /** Send the held result for this document now (a hover or lens needs it). */
   | { type: 'flush'; uri: string }
   | { type: 'fileChanged'; path: string; change: FileChange }
@@ -44,7 +81,7 @@ type ToWorker =
 
 type FromWorker =
   /** `superseded`: a newer analysis of the same document was requested before this result was sent. */
-  | { type: 'result'; id: number; result?: DocAnalysis; error?: string; superseded?: boolean }
+  | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; error?: string; superseded?: boolean }
   /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
   | { type: 'diagnostics'; id: number; diag: DiagInput }
   | { type: 'changed'; dir: string }
@@ -70,7 +107,77 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest,
   if (onBegin?.() === false) return null; // superseded while its context loaded: not worth an engine run
   injectFault(req.text);
   const a = analyseDocument({ ...req, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
+  if (a.model) openModels.set(req.uri, { text: req.text, opts: optionsKey(req), model: a.model });
   return a;
+}
+
+/**
+ * The model of each document's latest analysis here, by URI: a `.dockerignore` analysis needs the models of the open
+ * Dockerfiles of its context, and parsing them again for each one was 18 s of a storm's 113 s of worker time.
+ */
+const openModels = new BoundedCache<string, { text: string; opts: string; model: Model }>('open Dockerfile models', 64, (_k, v) => v.text.length * 8);
+
+function optionsKey(o: AnalyzeOptions): string {
+  return JSON.stringify([o.buildArgs ?? {}, o.target ?? null, o.buildkitVersion ?? null, o.platform ?? null, o.buildPlatform ?? null]);
+}
+
+/**
+ * Runs one `.dockerignore` analysis: context (cached in `store`), the users' models (open texts, or files on disk),
+ * and the engine's pattern statistics. In the worker, like a Dockerfile's: a pathological ignore file or a large
+ * context never blocks the protocol thread, and the worker's heap limit and watchdog contain it.
+ */
+export async function analyseIgnoreWithStore(store: ContextStore, req: IgnoreRequest, onBegin?: () => boolean | void): Promise<IgnoreAnalysis | null> {
+  let ctx = null;
+  let note = req.noContextNote;
+  if (!note && req.trusted && req.contextDir) {
+    const r = await store.get(req.contextDir, req.dockerfilePath ?? undefined);
+    ctx = r.ctx;
+    if (!ctx) note = r.error ?? 'the build context could not be read';
+  }
+  if (onBegin?.() === false) return null;
+  injectFault(req.text);
+  return withBudget(ANALYSIS_BUDGET_MS, () => {
+    const users: IgnoreUser[] = [];
+    for (const u of req.users) {
+      const model = userModel(u);
+      if (model) users.push({ label: u.label, uri: u.uri, model });
+    }
+    return analyseIgnore(req.uri, req.version, req.text, ctx, req.contextDir, note, users);
+  });
+}
+
+/**
+ * Models of Dockerfiles on disk that are not open, by path, size, mtime and options: a `.dockerignore` document is
+ * re-checked after every edit (its own and its Dockerfiles'), and parsing every Dockerfile of the folder each time
+ * cost seconds.
+ */
+const diskModels = new BoundedCache<string, Model>('closed Dockerfiles', 200, (k) => k.length * 20);
+
+/** A user's model from its open text or from disk (at most 1 MiB of text, no NUL bytes), else null. */
+function userModel(u: IgnoreUserRef): Model | null {
+  let text = u.text;
+  let key: string | null = null;
+  const open = text !== null ? openModels.get(u.uri) : undefined;
+  if (open && open.text === text && open.opts === optionsKey(u.opts)) return open.model;
+  if (text === null)
+    try {
+      const st = fs.statSync(u.path);
+      key = JSON.stringify([path.resolve(u.path), st.size, st.mtimeMs, u.opts]);
+      const hit = diskModels.get(key);
+      if (hit) return hit;
+      if (st.size <= 1024 * 1024) text = fs.readFileSync(u.path, 'utf8');
+    } catch {
+      text = null;
+    }
+  if (text === null || text.length > 1024 * 1024 || looksBinary(text) || tooLargeToAnalyse(text)) return null;
+  let model: Model;
+  try {
+    model = analyze(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, u.opts); // as analyseDocument does
+  } catch {
+    return null; // the document itself reports it when opened (or over the time budget): fewer COPY sources checked
+  }
+  if (key) diskModels.set(key, model);
+  return model;
 }
 
 /**
@@ -98,31 +205,42 @@ export function runWorker(): void {
     held.delete(uri);
     post(how === 'send' ? { type: 'result', id: h.id, result: forTransfer(h.a) } : { type: 'result', id: h.id, superseded: true });
   };
+  const pong = () => post({ type: 'pong', heapMb: Math.round(getHeapStatistics().used_heap_size / 1048576) });
+  /**
+   * Runs request `id` of document `uri` unless a newer request of the same document overtakes it before the engine
+   * runs: under load the queue would otherwise compute every obsolete version (hovers ask for analyses too) and fall
+   * minutes behind (the messages already queued are dispatched before an immediate: newer requests are known by then).
+   * `onBegin` says the engine starts (false: overtaken while its context loaded).
+   */
+  const unlessOvertaken = <T>(uri: string, id: number, analyse: (onBegin: () => boolean | void) => Promise<T | null>): Promise<T | null> => {
+    newest.set(uri, Math.max(newest.get(uri) ?? 0, id));
+    const wanted = () => (newest.get(uri) ?? 0) <= id;
+    const onBegin = () => {
+      if (!wanted()) return false;
+      post({ type: 'begin', id });
+    };
+    return new Promise<void>((r) => setImmediate(r)).then(() => (wanted() ? analyse(onBegin) : null));
+  };
   port.on('message', (msg: ToWorker) => {
-    if (msg.type === 'ping') post({ type: 'pong', heapMb: Math.round(getHeapStatistics().used_heap_size / 1048576) });
+    if (msg.type === 'ping') pong();
+    else if (msg.type === 'collect') {
+      idleCollect();
+      pong();
+    }
     else if (msg.type === 'init') {
       store = new ContextStore({ ownWatcher: msg.ownWatcher, log: (m) => post({ type: 'log', msg: m }), onChange: (dir) => post({ type: 'changed', dir }) });
     } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
     else if (msg.type === 'flush') release(msg.uri, 'send');
-    else if (msg.type === 'analyse') {
+    else if (msg.type === 'analyseIgnore') {
+      unlessOvertaken(msg.req.uri, msg.id, (onBegin) => analyseIgnoreWithStore(store!, msg.req, onBegin)).then(
+        (a) => post(a ? { type: 'result', id: msg.id, ignore: a } : { type: 'result', id: msg.id, superseded: true }),
+        (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
+    } else if (msg.type === 'analyse') {
       const uri = msg.req.uri;
-      newest.set(uri, Math.max(newest.get(uri) ?? 0, msg.id));
       release(uri, 'supersede');
-      // a request a newer one of the same document has overtaken is dropped before the engine runs: under load the
-      // queue would otherwise compute every obsolete version (hovers ask for analyses too) and fall minutes behind
-      // (the messages already queued are dispatched before an immediate: newer requests are known by then)
-      const wanted = () => (newest.get(uri) ?? 0) <= msg.id;
-      new Promise<void>((r) => setImmediate(r))
-        .then(() =>
-          wanted()
-            ? analyseWithStore(store!, msg.req, () => {
-                if (!wanted()) return false;
-                post({ type: 'begin', id: msg.id });
-              })
-            : null,
-        )
-        .then(
+      unlessOvertaken(uri, msg.id, (onBegin) => analyseWithStore(store!, msg.req, onBegin)).then(
         (a) => {
           if (!a) return void post({ type: 'result', id: msg.id, superseded: true });
           post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
@@ -137,6 +255,33 @@ export function runWorker(): void {
   });
 }
 
+let gc: (() => void) | null | undefined;
+/**
+ * A full garbage collection: after a storm of edits the idle worker kept 150-190 MB of heap (96 MB of it the
+ * caches' budget) and the process's RSS stayed at about 2x a fresh server's. `gc` comes from a new context
+ * created after `--expose-gc` is set (the flag is read when a context is created); none when the runtime refuses.
+ */
+function collectGarbage(): void {
+  if (gc === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gc = runInNewContext('gc') as () => void;
+    } catch {
+      gc = null;
+    }
+  }
+  gc?.();
+}
+
+/** The bounded caches' total when idle (during edits: CACHE_BUDGET_BYTES, 96 MB). */
+export const IDLE_CACHE_BYTES = 24 * 1024 * 1024;
+
+/** Idle: the caches keep what was used last, up to IDLE_CACHE_BYTES; then a full collection. */
+function idleCollect(): void {
+  trimCaches(IDLE_CACHE_BYTES);
+  collectGarbage();
+}
+
 /** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
 export const WORKER_HEAP_MB = testFaults ? 128 : 640;
@@ -149,11 +294,19 @@ const BACKOFF_MS = [0, 250, 1000, 4000, 10_000];
 /** An idle worker whose heap is this large is recycled (a new one starts empty), so memory returns after a storm. */
 export const RECYCLE_HEAP_MB = 192;
 const RECYCLE_IDLE_MS = 5_000;
+/** How long the worker is idle before it collects its garbage (once per busy period). */
+const COLLECT_IDLE_MS = 1_000;
 
 interface Pending {
-  req: AnalyseRequest;
-  resolve: (a: DocAnalysis | null) => void;
+  /** What the request is about (logs, poisoning). */
+  req: { uri: string; version: number; text: string };
+  /** The message that (re)sends it to a worker. */
+  msg: ToWorker;
+  /** Answers with the result message (null: superseded). */
+  resolve: (m: FromWorker & { type: 'result' }) => void;
   reject: (e: Error) => void;
+  /** Answers with one diagnostic saying why it could not be analysed. */
+  refuse: (refused: string, p: Pending) => void;
   onDiagnostics?: (d: DiagInput) => void;
   /** The worker has sent its diagnostics (only the full result is still to come). */
   diagnosed: boolean;
@@ -190,6 +343,8 @@ export class AnalysisWorker {
   private lastPong = Date.now();
   private lastBusy = Date.now();
   private heapMb = 0;
+  /** The worker has collected its garbage since it was last busy. */
+  private collected = true;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   /** Why the current worker is being ended (set before terminate()). */
@@ -222,8 +377,7 @@ export class AnalysisWorker {
         this.pending.delete(m.id);
         if (this.running === m.id) this.running = null;
         if (!p) return;
-        if (m.result) p.resolve(m.result);
-        else if (m.superseded) p.resolve(null);
+        if (m.result || m.ignore || m.superseded) p.resolve(m);
         else p.reject(new Error(m.error ?? 'analysis failed'));
       } else if (m.type === 'diagnostics') {
         if (this.running === m.id) this.running = null;
@@ -250,8 +404,8 @@ export class AnalysisWorker {
       const crashed = !this.ending && !oom;
       this.ending = null;
       if (this.disposed) return;
-      if (crashed) this.log(`analysis worker exited (${code}); restarting it`, 'error');
-      else if (why !== 'recycled') this.log(`analysis worker: ${why}; restarting it`, 'warn');
+      if (crashed) this.log(`analysis worker exited (${code})${this.culpritNote()}; restarting it`, 'error');
+      else if (why !== 'recycled') this.log(`analysis worker: ${why}${this.culpritNote()}; restarting it`, 'warn');
       this.recover(why, why !== 'recycled');
     });
     w.postMessage({ type: 'init', ownWatcher: this.ownWatcher } satisfies ToWorker);
@@ -259,9 +413,9 @@ export class AnalysisWorker {
     this.lastPong = Date.now();
     this.running = null;
     // a new worker has no held results: everything still pending is sent again
-    for (const [id, p] of this.pending) {
+    for (const p of this.pending.values()) {
       p.sentAt = Date.now();
-      w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+      w.postMessage(p.msg);
     }
   }
 
@@ -279,7 +433,7 @@ export class AnalysisWorker {
       const refused = `could not be analysed: ${why}`;
       this.poisoned.set(poisonKey(p.req), refused);
       if (this.poisoned.size > 1000) this.poisoned.delete(this.poisoned.keys().next().value!);
-      this.answerRefused(p, refused);
+      p.refuse(refused, p);
     }
     if (failure) {
       const now = Date.now();
@@ -296,16 +450,13 @@ export class AnalysisWorker {
     }
   }
 
-  private answerRefused(p: Pending, refused: string): void {
-    const a = failedAnalysis(p.req, refused);
-    if (!p.diagnosed) {
-      try {
-        p.onDiagnostics?.(diagInputOf(a));
-      } catch (e) {
-        this.log(`publishing diagnostics: ${(e as Error)?.stack ?? e}`);
-      }
-    }
-    p.resolve(a);
+
+  /** Which analysis the worker was in when it died or was ended (for the log: what to reproduce). */
+  private culpritNote(): string {
+    const p = this.running !== null ? this.pending.get(this.running) : undefined;
+    if (!p) return ' (between analyses)';
+    const kind = p.msg.type === 'analyseIgnore' ? 'ignore file' : 'Dockerfile';
+    return ` (in the ${kind} ${p.req.uri} v${p.req.version}, ${p.req.text.length.toLocaleString('en-US')} characters, heap ${this.heapMb} MB)`;
   }
 
   /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
@@ -315,16 +466,17 @@ export class AnalysisWorker {
     const now = Date.now();
     if (this.pending.size > 0) {
       this.lastBusy = now;
+      this.collected = false;
       for (const [id, p] of [...this.pending]) {
         if (p.diagnosed || now - p.sentAt < LOST_MS) continue;
         if (p.resent === 0) {
           this.log(`analysis worker: no answer for ${p.req.uri} v${p.req.version} after ${LOST_MS / 1000} s; sending it again`, 'warn');
           p.resent++;
           p.sentAt = now;
-          w.postMessage({ type: 'analyse', id, req: p.req } satisfies ToWorker);
+          w.postMessage(p.msg);
         } else {
           this.pending.delete(id);
-          this.answerRefused(p, `could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`);
+          p.refuse(`could not be analysed: no answer from the analysis worker within ${(2 * LOST_MS) / 1000} s`, p);
         }
       }
       if (now - this.lastPong > WORKER_STUCK_MS) {
@@ -333,6 +485,12 @@ export class AnalysisWorker {
         return;
       }
       w.postMessage({ type: 'ping' } satisfies ToWorker);
+    } else if (!this.collected && now - this.lastBusy >= COLLECT_IDLE_MS) {
+      // idle: caches trimmed and garbage collected first (in the worker, and here: the protocol thread runs the
+      // engine for forecasts and explain), so that the recycling below judges the heap the worker really holds
+      this.collected = true;
+      w.postMessage({ type: 'collect' } satisfies ToWorker);
+      idleCollect();
     } else if (now - this.lastBusy > RECYCLE_IDLE_MS || this.heapMb > WORKER_HEAP_MB * 0.7) {
       // idle for a while with a big heap, or idle at all close to the heap limit (where the collector thrashes)
       if (this.heapMb > RECYCLE_HEAP_MB) {
@@ -355,13 +513,49 @@ export class AnalysisWorker {
   analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      const p: Pending = { req, resolve, reject, onDiagnostics, diagnosed: false, retries: 0, sentAt: Date.now(), resent: 0 };
-      const poisoned = this.poisoned.get(poisonKey(req));
-      if (poisoned) return this.answerRefused(p, poisoned);
-      this.pending.set(id, p);
-      this.lastBusy = Date.now();
-      this.worker?.postMessage({ type: 'analyse', id, req } satisfies ToWorker);
+      this.submit(id, {
+        req,
+        msg: { type: 'analyse', id, req },
+        resolve: (m) => resolve(m.result ?? null),
+        reject,
+        refuse: (refused, p) => {
+          const a = failedAnalysis(req, refused);
+          if (!p.diagnosed) {
+            try {
+              onDiagnostics?.(diagInputOf(a));
+            } catch (e) {
+              this.log(`publishing diagnostics: ${(e as Error)?.stack ?? e}`);
+            }
+          }
+          resolve(a);
+        },
+        onDiagnostics,
+      });
     });
+  }
+
+  /** Analyses a `.dockerignore` document in the worker; null when a newer analysis of it was requested first. */
+  analyseIgnore(req: IgnoreRequest): Promise<IgnoreAnalysis | null> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.submit(id, {
+        req,
+        msg: { type: 'analyseIgnore', id, req },
+        resolve: (m) => resolve(m.ignore ?? null),
+        reject,
+        refuse: (refused) => resolve(refusedIgnore(req.uri, req.version, req.contextDir, refused)),
+      });
+    });
+  }
+
+  private submit(id: number, what: Omit<Pending, 'diagnosed' | 'retries' | 'sentAt' | 'resent'>): void {
+    const p: Pending = { ...what, diagnosed: false, retries: 0, sentAt: Date.now(), resent: 0 };
+    const poisoned = this.poisoned.get(poisonKey(p.req));
+    if (poisoned) return p.refuse(poisoned, p);
+    this.pending.set(id, p);
+    this.lastBusy = Date.now();
+    this.collected = false;
+    this.worker?.postMessage(p.msg);
   }
 
   /** No document is open any more: an idle worker is replaced by a new, empty one (its memory goes back). */
@@ -394,6 +588,6 @@ export class AnalysisWorker {
   }
 }
 
-function poisonKey(req: AnalyseRequest): string {
+function poisonKey(req: { uri: string; version: number; text: string }): string {
   return `${req.uri}\u0000${req.version}\u0000${req.text.length}`;
 }
