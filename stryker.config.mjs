@@ -9,7 +9,8 @@ import { groups } from './scripts/mutation-groups.mjs';
 const name = process.env.LAYERWISE_MUTATION_GROUP ?? 'model';
 const group = groups[name];
 // a run narrowed by LAYERWISE_MUTATE keeps its own reports and incremental state
-const runName = name + (process.env.LAYERWISE_MUTATE ? '-' + process.env.LAYERWISE_MUTATE.replace(/[^\w.-]+/g, '_') : '');
+// (LAYERWISE_MUTATION_NAME names it when the list of files or line ranges is too long for a file name)
+const runName = process.env.LAYERWISE_MUTATION_NAME ?? name + (process.env.LAYERWISE_MUTATE ? '-' + process.env.LAYERWISE_MUTATE.replace(/[^\w.-]+/g, '_') : '');
 if (!group) throw new Error(`unknown mutation group ${name}; one of ${Object.keys(groups).join(', ')}`);
 
 export default {

@@ -269,6 +269,10 @@ describe('survivors of the mutation run', () => {
     assert.deepEqual(problems(analyze('FROM alpine AS p\nONBUILD\nFROM p\nRUN true\n')), [[1, 'error', 'ONBUILD needs an instruction to run (`ONBUILD RUN …`): BuildKit stops with "ONBUILD requires at least one argument"']]);
     assert.equal(analyze('FROM alpine AS p\nONBUILD\nFROM p\n').steps.length, 0);
   });
+  test('FROM: the platform flag normalised, another flag is not a platform', () => {
+    assert.deepEqual(['FROM --platform=linux/arm64/v8 alpine\n', 'FROM --platform=arm64 alpine\n', 'FROM --nope=linux/arm64 alpine\n'].map((t) => analyze(t).stages[0]!.platform), ['linux/arm64', 'linux/arm64', 'linux/amd64']);
+    assert.equal(analyze('FROM --platform=arm64 alpine\n').stages[0]!.platformFlag, 'linux/arm64');
+  });
   test('FROM: three words without AS, no image at all', () => {
     assert.deepEqual(problems(analyze('FROM a b c\n')), [[0, 'error', 'FROM takes an image and optionally `AS name`']]);
     assert.deepEqual(problems(analyze('FROM a AS b c\n')), []);

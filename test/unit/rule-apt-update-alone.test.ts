@@ -105,3 +105,21 @@ test('related information names at most five installs', () => {
   const [f] = find(`FROM debian:12\nRUN apt-get update\n${installs}\n`);
   assert.deepEqual(f!.related?.map((r) => r.range.start.line), [2, 3, 4, 5, 6]);
 });
+
+test('an index removed between update and install, or removed by the update itself, is not read', () => {
+  const [f, ...rest] = find('FROM debian:12\nRUN apt-get update\nRUN rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y curl\n');
+  assert.deepEqual([rest.length, f!.severity], [0, 'info']);
+  assert.deepEqual(find('FROM debian:12\nRUN apt-get update && apt-get install -y a && rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y b\n'), []);
+});
+
+test('an update that installs and leaves its index: the later install reads it, named with its line', () => {
+  const [f] = find('FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y curl\n');
+  assert.equal(f!.message, '`RUN apt-get update && apt-get install -y a` leaves its package index in the layer, and `RUN apt-get install -y curl` on line 3 installs from that index as it was when this layer was cached, without refreshing it (editing the install alone never does). Update in the RUN that installs.');
+  assert.equal(f!.fix, undefined);
+});
+
+test('an update-only RUN after the installs: the plain info, not "a later install fetches its own index"', () => {
+  const fs = find('FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get update\n');
+  assert.deepEqual(fs.map((f) => [f.range.start.line, f.severity]), [[2, 'info']]);
+  assert.match(fs[0]!.message, /^`RUN apt-get update` installs nothing: its cached layer keeps an old package index/);
+});

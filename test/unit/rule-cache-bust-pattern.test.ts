@@ -46,7 +46,8 @@ test('the names that bust, and near misses', () => {
 
 test('a clock that reaches the layer: redirected, piped, used in place, or assigned and used outside a test', () => {
   for (const s of ['date > /f', 'date | tee /f', 'date -u > /f', 'echo x; date > /f', 'echo $(date) > /f', 'echo $(date -u +%s) > /f', 'echo `date` > /f', 'now=$(date +%s); echo $now > /f',
-    'now=$(date); echo $now > /f; [ -n "$now" ]', 'now=$(date); [ -n "$now" ]; echo ${now} > /f'])
+    'now=$(date); echo $now > /f; [ -n "$now" ]', 'now=$(date); [ -n "$now" ]; echo ${now} > /f', 'echo x; now=$(date); echo $now > /f', 'now=$(date); cp -r /a /b; echo $now > /f',
+    'A=1; cp /a /b-$(date +%s)'])
     assert.equal(clock(s), 1, s);
   const [f] = find('FROM alpine\nRUN date > /f\n');
   assert.deepEqual([f!.range.start.line, f!.message], [1, '`RUN date > /f` produces a different result each time it runs, but the cache does not know: the cached layer keeps the first value until something else busts this step. Pass the value as a build arg (ARG just before this RUN) if it must change.']);
@@ -54,7 +55,7 @@ test('a clock that reaches the layer: redirected, piped, used in place, or assig
 
 test('a clock that does not: printed to the log, a fixed date, only tested, never used, a trigger', () => {
   for (const s of ['date', 'date || true', 'date && echo x', 'date\necho x', 'date -d @0 > /f', 'date --date @0 > /f', 'date --date=@0 > /f', 'date -r /etc/passwd > /f', 'date --reference /etc/passwd > /f', 'date --reference=/etc/passwd > /f',
-    'echo $(date -d @1) > /f', 'echo $(date   -d @1) > /f', 'echo $(date --date=@1) > /f', 'echo `date -r x` > /f',
+    'echo $(date -d @1) > /f', `echo $(date${' '.repeat(30)}-d @1) > /f`, 'now=$(date -ud @0); echo $now > /f', 'date -d@0 > /f', 'date -r/etc/passwd > /f', 'datediff 2020-01-01 2021-01-01 > /f', 'echo $(date --date=@1) > /f', 'echo `date -r x` > /f',
     'now=$(date +%s); [ "$X" -lt "$now" ]', 'now=$(date +%s); test "$X" -lt "$now"', 'now="$(date)"; test $now', "now='$(date)'; [ -n \"$now\" ]",
     'X=$(date)', 'echo hi >/f;now=$(date); [ -n "$now" ]', '(now=$(date); [ -n "$now" ])', 'x&&now=$(date) ; [ -n "$now" ]', 'x|now=$(date); [ -n "$now" ]', '_n=$(date); [ -n "$_n" ]',
     'DATE=$(date) ; [ -n "$DATE" ]; echo $DATEX > /f'])
