@@ -38,15 +38,15 @@ async function start(dir: string, dockerHost: string, trusted = true): Promise<L
   }
 }
 
-async function recordedDaemon(dir: string) {
+async function recordedDaemon(dir: string, df: { BuildCache: unknown; Images?: unknown } = answers['df2']!) {
   const sock = path.join(dir, 'docker.sock');
   const prunes: string[] = [];
-  const body = JSON.stringify({ BuildCache: answers['df2']!.BuildCache });
+  const body = JSON.stringify({ BuildCache: df.BuildCache });
   const srv = http.createServer((req, res) => {
     const u = new URL(req.url!, 'http://d');
     if (u.pathname === '/_ping') { res.writeHead(200, { 'API-Version': '1.41' }); res.end('OK'); return; }
     if (u.pathname === '/v1.41/system/df') { res.writeHead(200); res.end(body); return; }
-    if (u.pathname === '/v1.41/images/json') { res.writeHead(200); res.end(JSON.stringify((answers['df2'] as unknown as { Images: unknown }).Images)); return; }
+    if (u.pathname === '/v1.41/images/json') { res.writeHead(200); res.end(JSON.stringify(df.Images ?? [])); return; }
     if (u.pathname === '/v1.41/build/prune' && req.method === 'POST') {
       const id = (JSON.parse(u.searchParams.get('filters')!) as { id: string[] }).id[0]!.replace(/^\^|\$$/g, '');
       assert.equal(u.searchParams.get('all'), 'true');
@@ -136,4 +136,24 @@ test('Clean stale build cache: refused when untrusted; the plan lists the stale 
   assert.deepEqual(new Set(d.prunes), new Set(plan.ids.slice(0, 3)), 'only confirmed, still stale ids reach the daemon');
   assert.deepEqual(r.notDeleted, ['not-listed']);
   assert.equal(r.reclaimedBytes, plan.ids.slice(0, 3).reduce((s, id) => s + (answers['df2']!.BuildCache.find((x) => x.ID === id)!.Size as number), 0));
+});
+
+test('missing-cache-mount: the hover says how big the cache mount its fix would add already is in this builder', async () => {
+  // recorded: a real build of npm-cache.Dockerfile (a RUN with a cache mount at /root/.npm)
+  const df = JSON.parse(fs.readFileSync(path.join(REC, 'npm-cache.df.json'), 'utf8')) as { BuildCache: Record<string, unknown>[]; Images: unknown };
+  const cm = df.BuildCache.find((x) => x.Type === 'exec.cachemount')!;
+  assert.match(cm.Description as string, /^cached mount \/root\/\.npm from exec /);
+  const dir = root();
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), 'FROM localbase\nWORKDIR /app\nCOPY package.json package-lock.json ./\nRUN npm ci\n');
+  fs.writeFileSync(path.join(dir, 'package.json'), '{}');
+  fs.writeFileSync(path.join(dir, 'package-lock.json'), '{}');
+  const d = await recordedDaemon(dir, df);
+  const c = await start(dir, d.host);
+  const uri = c.open(path.join(dir, 'Dockerfile'));
+  const diags = await c.waitDiagnostics(uri, (ds) => ds.some((x) => x.code === 'missing-cache-mount'));
+  assert.ok(diags.diagnostics.some((x) => x.code === 'missing-cache-mount' && x.range.start.line === 3));
+  await c.hoverText(uri, 3); // starts the probe
+  await c.until(() => c.messages.some((m) => /build cache of unix:\/\/.*: 5 records/.test(m)), 10_000, 'the probe\'s first answer');
+  const h = await c.hoverText(uri, 3);
+  assert.match(h, new RegExp(`\\*\\*Cache mount \`/root/\\.npm\`\\*\\* already in this builder: ${((cm.Size as number) / 1000).toPrecision(3)} kB \\(the fix would reuse it\\)`), h);
 });
