@@ -1,9 +1,12 @@
-// The build-cache mapping and the stale rule on answers RECORDED from a real dockerd 20.10 (BuildKit 0.8) by
-// test/oracle/cache.test.ts (LAYERWISE_CACHE_RECORD; the nonce replaced by NONCE): `GET /system/df` after each
-// build (df1: v1 built; df2: src/app.txt edited and built; df3: v3 built; df-revert: back to v2) and the build
-// logs. Expectations come from the recordings themselves (which records a build created, which it marked used,
-// which steps its log says it executed), never from Layerwise's own output.
-import { test } from 'node:test';
+// The build-cache mapping and the stale rule on answers RECORDED from real daemons by test/oracle/cache.test.ts
+// (LAYERWISE_CACHE_RECORD; the nonce replaced by NONCE), one folder per description format: dockerd 20.10
+// (BuildKit 0.8: file operations say `fileop target`, `Parent`) and dockerd 26.1 (its BuildKit names file operations
+// `[<stage> n/m] <instruction>`, a cache mount's description ends in its id, parents come as " Parents"; see
+// test/buildcache/recorded-26.1/README.md). `GET /system/df` after each build (df1: v1 built; df2: src/app.txt
+// edited and built; df3: v3 built; df-revert: back to v2) and the build logs. Expectations come from the recordings
+// themselves (which records a build created, which it marked used, which steps its log says it executed), never
+// from Layerwise's own output.
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,12 +17,27 @@ import {
   type CacheDockerfile, type CacheRecord,
 } from '../../server/src/engine/buildcache';
 
-const DIR = path.resolve(__dirname, '../../../test/buildcache/recorded-20.10');
-const answers = JSON.parse(fs.readFileSync(path.join(DIR, 'answers.json'), 'utf8')) as Record<string, { BuildCache: Record<string, unknown>[] }>;
+/** The recordings, with the BuildKit version the daemon embeds (moby 26.1 vendors BuildKit v0.13). */
+const RECORDINGS = [{ dir: 'recorded-20.10', buildkit: '0.8' }, { dir: 'recorded-26.1', buildkit: '0.13' }];
 const FILES = ['Dockerfile', 'alt.Dockerfile'];
+/** A file operation's record, in either format (BuildKit 0.8: `fileop target`; current: the step's name). */
+const isFileop = (d: string) => d === 'fileop target' || /^\[[^\]]*\d+\/\d+\] (COPY|ADD|WORKDIR) /.test(d);
+/** The parent ids of a raw record, whichever key the API version used. */
+const rawParents = (x: Record<string, unknown>): string[] =>
+  (x.Parents ?? x[' Parents'] ?? (x.Parent ? [x.Parent] : [])) as string[];
+/** The raw record with its parents replaced (written back in the key the recording used). */
+function withParents(x: Record<string, unknown>, ps: string[]): Record<string, unknown> {
+  const { Parent: _a, Parents: _b, ' Parents': _c, ...rest } = x;
+  if ('Parent' in x) return { ...rest, Parent: ps[0] ?? '' };
+  return { ...rest, [' Parents' in x ? ' Parents' : 'Parents']: ps };
+}
+
+for (const REC of RECORDINGS) describe(REC.dir, () => {
+const DIR = path.resolve(__dirname, '../../../test/buildcache', REC.dir);
+const answers = JSON.parse(fs.readFileSync(path.join(DIR, 'answers.json'), 'utf8')) as Record<string, { BuildCache: Record<string, unknown>[] }>;
 const text = (f: string) => fs.readFileSync(path.join(DIR, f), 'utf8');
 const log = (f: string, n: number) => fs.readFileSync(path.join(DIR, `${f}.build${n}.log`), 'utf8');
-const model = (t: string): Model => analyze(t, { buildkitVersion: '0.8' });
+const model = (t: string): Model => analyze(t, { buildkitVersion: REC.buildkit });
 const dfs = (): CacheDockerfile[] => FILES.map((f) => ({ dockerfile: f, model: model(text(f)) }));
 const recs = (name: string): CacheRecord[] => recordsFromDf(answers[name]).records;
 /** The daemon's images as recorded with the df answers (the Images part of GET /system/df). */
@@ -33,6 +51,12 @@ function unused(a: string, b: string): Set<string> {
   const before = new Map(recs(a).map((r) => [r.id, r.lastUsedAt]));
   return new Set(recs(b).filter((r) => before.has(r.id) && before.get(r.id) === r.lastUsedAt).map((r) => r.id));
 }
+
+test('the recording has a parent link on every step record (its API shape is read)', () => {
+  const steps = recs('df2').filter((x) => x.description.startsWith('mount / from exec ') || isFileop(x.description));
+  assert.ok(steps.length >= 10);
+  assert.deepEqual(steps.filter((x) => x.parents.length !== 1).map((x) => x.description), []);
+});
 
 test('recorded df1 (first builds): every step record maps onto the step the logs say made it', () => {
   const r = mapBuildCache(recs('df1'), dfs());
@@ -89,11 +113,18 @@ test('recorded revert (v3 built, back to v2): v3\'s records are the stale genera
   assert.equal(stale.length, executed('Dockerfile', 4).length + executed('alt.Dockerfile', 4).length);
 });
 
-test('API >= 1.42 shape (Parents array instead of Parent) maps the same (the recorded answer, converted)', () => {
-  const conv = { BuildCache: answers['df2']!.BuildCache.map((x) => { const { Parent, ...rest } = x; return { ...rest, Parents: Parent ? [Parent] : [] }; }) };
+test('every API shape of the parent links (Parent, Parents, " Parents") maps the same (the recorded answer, converted)', () => {
   const a = mapBuildCache(recs('df2'), dfs());
-  const b = mapBuildCache(recordsFromDf(conv).records, dfs());
-  assert.deepEqual(b.records.map((x) => [x.id, x.places, x.stale]), a.records.map((x) => [x.id, x.places, x.stale]));
+  assert.ok(a.mappedBytes > 0);
+  for (const key of ['Parent', 'Parents', ' Parents']) {
+    const conv = { BuildCache: answers['df2']!.BuildCache.map((x) => {
+      const ps = rawParents(x);
+      const { Parent: _a, Parents: _b, ' Parents': _c, ...rest } = x;
+      return { ...rest, [key]: key === 'Parent' ? ps[0] ?? '' : ps };
+    }) };
+    const b = mapBuildCache(recordsFromDf(conv).records, dfs());
+    assert.deepEqual(b.records.map((x) => [x.id, x.places, x.stale]), a.records.map((x) => [x.id, x.places, x.stale]), key);
+  }
 });
 
 test('never a guess: steps that file operations cannot tell apart are unmapped; an edited RUN is unmapped and not stale', () => {
@@ -152,47 +183,36 @@ test('a base record that names no image (dockerd\'s local store) maps only onto 
   const df = JSON.parse(fs.readFileSync(path.join(DIR, 'deps-revert.df.json'), 'utf8'));
   const noRun = 'FROM localbase\nWORKDIR /app\nCOPY deps.txt ./\n';
   const n = mapBuildCache(recordsFromDf(df).records, [{ dockerfile: 'norun.Dockerfile', model: model(noRun) }]);
-  const fileops = n.records.filter((x) => x.description === 'fileop target');
+  const fileops = n.records.filter((x) => isFileop(x.description));
   assert.ok(fileops.length >= 4);
   assert.deepEqual(fileops.filter((x) => x.places.length).map((x) => x.id), []);
   assert.ok(n.records.some((x) => /no RUN below or above pins the stage/.test(x.unmapped ?? '')));
   // with the RUN that follows them in the real Dockerfile, they map
   const full = mapBuildCache(recordsFromDf(df).records, [{ dockerfile: 'Dockerfile', model: model(fs.readFileSync(path.join(DIR, 'deps-revert.Dockerfile'), 'utf8')) }]);
-  assert.ok(full.records.filter((x) => x.description === 'fileop target').every((x) => x.places.length === 1));
+  assert.ok(full.records.filter((x) => isFileop(x.description)).every((x) => x.places.length === 1));
 });
 
 test('FROM scratch: a chain with no base record maps only where a RUN pins it', () => {
   // the recording's COPY src/ records, cut loose from their parents (as a scratch stage's first step is)
-  const cut = answers['df2']!.BuildCache.map((x) => (x.Size === 3 || x.Size === 11) && x.Description === 'fileop target' ? { ...x, Parent: '' } : x);
-  const loose = recordsFromDf({ BuildCache: cut }).records.filter((x) => x.parents.length === 0 && x.description === 'fileop target');
+  const cut = answers['df2']!.BuildCache.map((x) => (x.Size === 3 || x.Size === 11) && isFileop(x.Description as string) ? withParents(x, []) : x);
+  const loose = recordsFromDf({ BuildCache: cut }).records.filter((x) => x.parents.length === 0 && isFileop(x.description));
   assert.ok(loose.length >= 1);
   const r = mapBuildCache(recordsFromDf({ BuildCache: cut }).records, [{ dockerfile: 'scratch.Dockerfile', model: model('FROM scratch\nCOPY src/ ./src/\n') }]);
-  for (const x of r.records.filter((y) => loose.some((l) => l.id === y.id))) {
+  const mine = r.records.filter((y) => loose.some((l) => l.id === y.id));
+  const pinned = /FROM scratch\), and no RUN below or above pins the stage/;
+  for (const x of mine) {
     assert.deepEqual(x.places, []);
-    assert.match(x.unmapped!, /FROM scratch\), and no RUN below or above pins the stage/);
+    // a named record of another stage (`[stage-1 5/6] COPY …`) does not even fit the one-stage file's COPY
+    assert.match(x.unmapped!, x.description === 'fileop target' ? pinned : new RegExp(`${pinned.source}|^file operation under a record no Dockerfile here explains$`));
   }
-});
-
-test('records: junk entries are skipped, odd sizes are 0; sizes print as docker system df -v prints them', () => {
-  const { records, skipped } = recordsFromDf({ BuildCache: [null, { ID: '' }, { ID: 'a', Size: -1, Type: 'regular' }, { ID: 'b', Size: 'x' }, 7] });
-  assert.deepEqual([records.map((x) => [x.id, x.bytes]), skipped], [[['a', 0], ['b', 0]], 3]);
-  assert.deepEqual(recordsFromDf(null), { records: [], skipped: 0 });
-  assert.deepEqual(recordsFromDf({ BuildCache: null }), { records: [], skipped: 0 });
-  // go-units HumanSizeWithPrecision(size, 3) strings, as printed for this recording's records by docker system df -v
-  assert.deepEqual([102406, 204800, 307200, 410, 6, 0, 51200, 1_234_567].map((b) => humanSize(b)), ['102kB', '205kB', '307kB', '410B', '6B', '0B', '51.2kB', '1.23MB']);
-  assert.equal(humanSize(512429, 4), '512.4kB');
-});
-
-test('parseSize: decimal and binary units like docker --keep-storage', () => {
-  assert.deepEqual(['10GB', '512MB', '2GiB', '100000', '1.5kB', '5 MB', '3g', '7KiB'].map(parseSize), [1e10, 512e6, 2 * 1024 ** 3, 100000, 1500, 5e6, 3e9, 7168]);
-  for (const bad of ['', 'abc', '10XB', '-1GB', 'GB', '1e9']) assert.equal(parseSize(bad), null, bad);
+  assert.ok(mine.some((x) => pinned.test(x.unmapped!)), 'one of them fits the COPY, and only the missing RUN keeps it unmapped');
 });
 
 test('10,000 records (the recording cloned into many projects): mapped, counted, no stack overflow on deep chains', () => {
   const base = answers['df2']!.BuildCache;
   const big: Record<string, unknown>[] = [];
   let clones = 0;
-  for (let k = 0; big.length < 10_000; k++, clones++) for (const x of base) big.push({ ...x, ID: `${x.ID}${k}`, Parent: x.Parent ? `${x.Parent}${k}` : '' });
+  for (let k = 0; big.length < 10_000; k++, clones++) for (const x of base) big.push({ ...withParents(x, rawParents(x).map((p) => `${p}${k}`)), ID: `${x.ID}${k}` });
   // and one chain 3,000 records deep
   for (let i = 0; i < 3000; i++) big.push({ ID: `deep${i}`, Parent: i ? `deep${i - 1}` : '', Type: 'regular', Description: 'fileop target', Size: 1 });
   const r = mapBuildCache(recordsFromDf({ BuildCache: big }).records, dfs());
@@ -213,7 +233,23 @@ test('recorded deps-stage revert (deps.txt 1 -> 2 -> 1; the third build fully CA
   const depsLines = new Set(m.stages[0]!.steps.map((id) => m.steps[id]!.line + 1));
   const deps = r.records.filter((x) => x.places.some((p) => depsLines.has(p.line)));
   // two generations of COPY deps.txt and of the RUN: the older by last use is the current one
-  assert.equal(deps.filter((x) => x.description === 'fileop target' && x.bytes === 6).length, 2);
+  assert.equal(deps.filter((x) => isFileop(x.description) && x.bytes === 6).length, 2);
   assert.deepEqual(deps.filter((x) => x.stale).map((x) => x.id), []);
   assert.equal(r.staleBytes, 0);
+});
+});
+
+test('records: junk entries are skipped, odd sizes are 0; sizes print as docker system df -v prints them', () => {
+  const { records, skipped } = recordsFromDf({ BuildCache: [null, { ID: '' }, { ID: 'a', Size: -1, Type: 'regular' }, { ID: 'b', Size: 'x' }, 7] });
+  assert.deepEqual([records.map((x) => [x.id, x.bytes]), skipped], [[['a', 0], ['b', 0]], 3]);
+  assert.deepEqual(recordsFromDf(null), { records: [], skipped: 0 });
+  assert.deepEqual(recordsFromDf({ BuildCache: null }), { records: [], skipped: 0 });
+  // go-units HumanSizeWithPrecision(size, 3) strings, as printed for this recording's records by docker system df -v
+  assert.deepEqual([102406, 204800, 307200, 410, 6, 0, 51200, 1_234_567].map((b) => humanSize(b)), ['102kB', '205kB', '307kB', '410B', '6B', '0B', '51.2kB', '1.23MB']);
+  assert.equal(humanSize(512429, 4), '512.4kB');
+});
+
+test('parseSize: decimal and binary units like docker --keep-storage', () => {
+  assert.deepEqual(['10GB', '512MB', '2GiB', '100000', '1.5kB', '5 MB', '3g', '7KiB'].map(parseSize), [1e10, 512e6, 2 * 1024 ** 3, 100000, 1500, 5e6, 3e9, 7168]);
+  for (const bad of ['', 'abc', '10XB', '-1GB', 'GB', '1e9']) assert.equal(parseSize(bad), null, bad);
 });

@@ -5,9 +5,10 @@
 // a record's description is written by the op that made it and names the instruction only for RUN —
 // `mount / from exec <argv joined by spaces>` (solver/llbsolver/ops/exec.go), `cached mount <target> from exec
 // <argv>` for a cache mount (type exec.cachemount) — while every file operation (COPY, ADD, WORKDIR) says only
-// `fileop target`, image bases say `pulled from <ref>` (BuildKit) or `from local <ref>` (dockerd's image store),
-// context transfers `local source for <name>` (type source.local). What does identify a record is its place:
-// each step's snapshot is a child of the previous step's (`Parent`, or `Parents` from API 1.42). So a stage is a
+// `fileop target` (BuildKit 0.8; dockerd 26's BuildKit writes the step name `[<stage> n/m] <instruction>`, as the
+// build log prints it, and appends ` with id "<id>"` to a cache mount's), image bases say `pulled from <ref>`
+// (BuildKit) or `from local <ref>` (dockerd's image store), context transfers `local source for <name>` (type
+// source.local). What does identify a record is its place: each step's snapshot is a child of the previous step's (`Parent`, or `Parents` from API 1.42). So a stage is a
 // path in the record tree: base image, then one record per step, and a record maps onto a step when the path from
 // its root matches the stage's steps up to there (kinds, and the exact argv of every RUN) and its subtree agrees
 // with exactly one such place. Anything else is unmapped, with a reason — never a guess.
@@ -34,7 +35,10 @@ export function recordsFromDf(df: unknown): { records: CacheRecord[]; skipped: n
   if (!Array.isArray(list)) return { records, skipped };
   for (const r of list as Record<string, unknown>[]) {
     if (!r || typeof r !== 'object' || typeof r.ID !== 'string' || !r.ID) { skipped++; continue; }
-    const parents = Array.isArray(r.Parents) ? (r.Parents as unknown[]).filter((p): p is string => typeof p === 'string' && !!p)
+    // dockerd >= 23 (API >= 1.42) sends the array under the key " Parents" (a leading space in moby's JSON tag; see
+    // test/buildcache/recorded-26.1) and omits `Parent`; the documented spelling `Parents` is read too.
+    const list = Array.isArray(r.Parents) ? r.Parents : Array.isArray(r[' Parents']) ? r[' Parents'] : undefined;
+    const parents = list ? (list as unknown[]).filter((p): p is string => typeof p === 'string' && !!p)
       : typeof r.Parent === 'string' && r.Parent ? [r.Parent] : [];
     records.push({
       id: r.ID,
@@ -106,13 +110,21 @@ export interface CacheReport {
 
 type Expect =
   | { kind: 'image'; ref: string; line: number; instruction: string }
-  | { kind: 'fileop'; step: Step }
+  | { kind: 'fileop'; step: Step; labels: string[] }
   | { kind: 'exec'; step: Step; desc: string | null };
 
 interface Seq { df: number; stage: number; items: Expect[] }
 
 const EXEC_PREFIX = 'mount / from exec ';
 const CACHE_MOUNT_RE = /^cached mount (\S+) from exec ([\s\S]*)$/;
+/** Current BuildKit ends a cache mount's description with the mount's id as a Go-quoted string. */
+const MOUNT_ID_SUFFIX = /^ with id "(?:[^"\\]|\\.)*"$/;
+/**
+ * A file operation's description in current BuildKit (dockerd 26): the frontend's step name, as the build log prints
+ * it — `[<stage> <n>/<total>] <instruction>` (`[<n>/<total>] …` in a one-stage Dockerfile). BuildKit 0.8 (dockerd
+ * 20.10) wrote `fileop target` instead.
+ */
+const NAMED_FILEOP_RE = /^\[(?:([^\]]*?) )?\d+\/\d+\] (\S+)/;
 
 /** The argv BuildKit runs for a RUN, joined as its record descriptions join it; null when we cannot know it. */
 export function runArgv(step: Step): string | null {
@@ -149,10 +161,23 @@ function imageMatches(r: CacheRecord, ref: string, localImages: Set<string> | nu
   return repoName(named) === repoName(ref);
 }
 
+/**
+ * A named file-operation record fits a step when its stage label is the step's stage and its keyword the step's.
+ * Only these are compared: the printed instruction is the frontend's rendering (variables expanded, flags
+ * reordered), not the source text, and the numbers count instructions the model does not keep (ENV, ARG, …).
+ */
+function namedFileopFits(desc: string, e: Extract<Expect, { kind: 'fileop' }>): boolean {
+  const m = NAMED_FILEOP_RE.exec(desc);
+  if (!m) return false;
+  // a platform prefix (`[linux/arm64 build 2/3]`) comes before the stage name: the label is the last word
+  const label = (m[1] ?? '').split(' ').pop()!.toLowerCase();
+  return e.labels.includes(label) && m[2]!.toUpperCase() === e.step.keyword;
+}
+
 function matches(r: CacheRecord, e: Expect): boolean {
   if (r.type !== 'regular' && r.type !== '') return false;
   if (e.kind === 'image') return false; // roots only (below)
-  if (e.kind === 'fileop') return r.description === 'fileop target';
+  if (e.kind === 'fileop') return r.description === 'fileop target' || namedFileopFits(r.description, e);
   return e.desc !== null && r.description === EXEC_PREFIX + e.desc;
 }
 
@@ -160,6 +185,9 @@ function sequences(dfs: CacheDockerfile[]): Seq[] {
   const out: Seq[] = [];
   dfs.forEach((d, di) => {
     const m = d.model;
+    // the frontend names a stage by its AS name, else stage-<index>; a one-stage Dockerfile's steps carry no name
+    const labelsOf = (st: Model['stages'][number]): string[] =>
+      m.stages.length === 1 ? [''] : [st.name?.toLowerCase() ?? `stage-${st.index}`];
     const memo = new Map<number, Expect[]>();
     const seqOf = (si: number, depth = 0): Expect[] => {
       const hit = memo.get(si);
@@ -172,7 +200,7 @@ function sequences(dfs: CacheDockerfile[]): Seq[] {
       }
       for (const id of st.steps) {
         const s = m.steps[id]!;
-        items.push(s.keyword === 'RUN' ? { kind: 'exec', step: s, desc: runArgv(s) } : { kind: 'fileop', step: s });
+        items.push(s.keyword === 'RUN' ? { kind: 'exec', step: s, desc: runArgv(s) } : { kind: 'fileop', step: s, labels: labelsOf(st) });
       }
       memo.set(si, items);
       return items;
@@ -302,7 +330,9 @@ export function mapBuildCache(records: CacheRecord[], dfs: CacheDockerfile[], op
     out.push(m);
     if (r.type === 'exec.cachemount') {
       const mm = CACHE_MOUNT_RE.exec(r.description);
-      const hits = mm ? mountSteps.filter((x) => x.target === mm[1] && x.argv === mm[2]) : [];
+      // argv, then (current BuildKit) ` with id "<id>"`
+      const hits = mm ? mountSteps.filter((x) => x.target === mm[1] && (x.argv === mm[2] ||
+        (mm[2]!.startsWith(x.argv) && MOUNT_ID_SUFFIX.test(mm[2]!.slice(x.argv.length))))) : [];
       if (hits.length) m.places = hits.map((h) => ({ dockerfile: dfs[h.df]!.dockerfile, line: h.step.line + 1, instruction: h.step.instruction, kind: 'cache-mount', step: h.step.id }));
       else m.unmapped = mm ? 'cache mount of a RUN no Dockerfile here has' : 'cache mount (description not understood)';
       continue;
@@ -340,16 +370,18 @@ function unmappedReason(r: CacheRecord, byId: Map<string, CacheRecord>): string 
     const p = r.parents[0] ? byId.get(r.parents[0]) : undefined;
     return p ? 'RUN no Dockerfile here has at that place (an edited or another project\'s step)' : 'RUN no Dockerfile here has';
   }
-  if (r.description === 'fileop target') return 'file operation under a record no Dockerfile here explains';
+  if (r.description === 'fileop target' || NAMED_FILEOP_RE.test(r.description)) return 'file operation under a record no Dockerfile here explains';
   return r.description ? 'not a Dockerfile step' : 'no description';
 }
 
 /**
- * Stale = no current build can hit it. Measured on dockerd 20.10 (docs/build-cache.md): every build, fully cached
- * or not, marks each record of its target's chain used (LastUsedAt, UsageCount) — the base, every step of the
- * target stage and of the stages it is built FROM — but a stage reached only through `COPY --from` is not always
- * marked when the build hits it. So a record is stale when each of its places is a step of its Dockerfile's target
- * chain and a newer record of that step exists (the newest `configurations` generations are kept), and every
+ * Stale = no current build can hit it. Measured on dockerd 20.10 and 26 (docs/build-cache.md): every build, fully
+ * cached or not, marks records of its target's chain used (LastUsedAt, UsageCount) — 20.10 each of them (the base,
+ * every step of the target stage and of the stages it is built FROM), 26 the ones it loads (a fully CACHED build:
+ * only the last), so a record counts as used when a descendant was — but a stage reached only through `COPY --from`
+ * is not always marked when the build hits it. So a record is stale when each of its places is a step of its
+ * Dockerfile's target chain and a newer record of that step exists (the newest `configurations` generations are
+ * kept), and every
  * descendant is stale too (BuildKit keeps a record while a child holds it). Records of other stages, cache mounts
  * and unmapped records are never stale: what Layerwise cannot prove unused it does not delete.
  */
@@ -365,9 +397,22 @@ function markStale(recs: MappedRecord[], dfs: CacheDockerfile[], children: Map<s
     l.push(r);
     keepOf.set(k, Math.max(1, dfs[dfIndex.get(p.dockerfile) ?? -1]?.configurations ?? 1));
   }
+  // A record's last use is the newest of its own and its descendants': a build that hits a record uses the chain
+  // under it, but current BuildKit (dockerd 26) marks only the records it loads — a fully CACHED build just the
+  // last one of its target — where BuildKit 0.8 marked every record of the chain (test/buildcache/recorded-26.1).
+  const eff = new Map<string, number>();
+  const stack: [CacheRecord, boolean][] = recs.map((r) => [r, false]);
+  while (stack.length) {
+    const [r, done] = stack.pop()!;
+    if (eff.has(r.id)) continue;
+    const kids = children.get(r.id) ?? [];
+    if (!done) { stack.push([r, true]); for (const ch of kids) if (!eff.has(ch.id)) stack.push([ch, false]); continue; }
+    eff.set(r.id, kids.reduce((t, ch) => Math.max(t, eff.get(ch.id) ?? ts(ch)), ts(r)));
+  }
+  const used = (r: CacheRecord) => eff.get(r.id) ?? ts(r);
   const newest = new Set<string>();
   for (const [k, l] of byPlace) {
-    const sorted = [...l].sort((a, b) => ts(b) - ts(a) || (a.id < b.id ? -1 : 1));
+    const sorted = [...l].sort((a, b) => used(b) - used(a) || (a.id < b.id ? -1 : 1));
     for (const r of sorted.slice(0, keepOf.get(k) ?? 1)) newest.add(r.id);
   }
   const inChain = (p: CachePlace) => p.kind !== 'cache-mount' && (chains[dfIndex.get(p.dockerfile) ?? -1]?.has(p.kind === 'from' ? `from:${p.line}` : `step:${p.step}`) ?? false);
