@@ -101,6 +101,18 @@ test('recorded df2 (after an edit): >= 90 % of bytes mapped; the new records are
   assert.ok(deps.every((x) => !x.stale));
 });
 
+test('recorded df2: a Dockerfile the workspace builds several ways has no stale record (its older generations may be another build\'s); the other keeps its stale ones', () => {
+  const one = mapBuildCache(recs('df2'), dfs());
+  const several = mapBuildCache(recs('df2'), dfs().map((d) => (d.dockerfile === 'Dockerfile' ? { ...d, configurations: 2 } : d)));
+  const staleOf = (r: typeof one, f: string) => r.records.filter((x) => x.stale && x.places.some((p) => p.dockerfile === f));
+  assert.ok(staleOf(one, 'Dockerfile').length > 0, 'built one way: its unused older generation is stale');
+  assert.equal(staleOf(several, 'Dockerfile').length, 0);
+  assert.deepEqual(staleOf(several, 'alt.Dockerfile').map((x) => x.id), staleOf(one, 'alt.Dockerfile').map((x) => x.id));
+  assert.equal(several.dockerfiles.find((d) => d.dockerfile === 'Dockerfile')!.configurations, 2);
+  assert.equal(several.dockerfiles.find((d) => d.dockerfile === 'alt.Dockerfile')!.configurations, undefined);
+  assert.ok(prunePlan(several).records.every((x) => !x.places.some((p) => p.dockerfile === 'Dockerfile')));
+});
+
 test('recorded revert (v3 built, back to v2): v3\'s records are the stale generation, v2\'s are kept', () => {
   const r = mapBuildCache(recs('df-revert'), dfs());
   const stale = r.records.filter((x) => x.stale);

@@ -123,6 +123,7 @@ export function cacheJson(r: CacheReport, docker: { endpoint: string; server: st
     })),
     dockerfiles: r.dockerfiles.map((d) => ({
       dockerfile: d.dockerfile,
+      ...(d.configurations ? { configurations: d.configurations } : {}),
       steps: d.steps.map((s) => ({ line: s.line, instruction: s.instruction, kind: s.kind, bytes: s.bytes, staleBytes: s.staleBytes, lastUsed: s.lastUsed, usageCount: s.usageCount, records: s.records })),
     })),
     unmapped: r.unmapped,
@@ -146,6 +147,7 @@ export function renderCacheText(r: CacheReport, head: string, now: number, extra
   const out: string[] = [head, ''];
   for (const d of r.dockerfiles) {
     out.push(d.dockerfile);
+    if (d.configurations) out.push(`  built ${d.configurations} ways in this workspace (compose services, bake targets): records do not say which build made them, so none is called stale`);
     if (!d.steps.length) { out.push('  nothing in the cache maps onto this Dockerfile', ''); continue; }
     const rows = d.steps.map((s) => [String(s.line), s.kind === 'cache-mount' ? 'cache mount of ' + s.instruction : s.instruction,
       size(s.bytes), ago(s.lastUsed, now), String(s.usageCount), s.staleBytes ? size(s.staleBytes) + ' stale' : '']);

@@ -61,8 +61,9 @@ export interface CacheDockerfile {
   dockerfile: string;
   model: Model;
   /**
-   * How many build configurations (target / build-arg sets) the workspace knows for this Dockerfile: records do
-   * not say which configuration made them, so each step keeps this many newest generations (default 1).
+   * How many build configurations (target / build-arg sets) the workspace knows for this Dockerfile (compose
+   * services, bake targets). Records do not say which configuration made them: with more than one, an older
+   * generation of a step may be another configuration's current one, so none of this Dockerfile's records is stale.
    */
   configurations?: number;
 }
@@ -103,7 +104,8 @@ export interface CacheReport {
   mappedBytes: number;
   unmappedBytes: number;
   records: MappedRecord[];
-  dockerfiles: { dockerfile: string; steps: CacheStepSummary[] }[];
+  /** `configurations`: as given (CacheDockerfile), when more than one: then nothing of this Dockerfile is stale. */
+  dockerfiles: { dockerfile: string; steps: CacheStepSummary[]; configurations?: number }[];
   /** Unmapped bytes by reason. */
   unmapped: { reason: string; bytes: number; records: number }[];
 }
@@ -380,22 +382,20 @@ function unmappedReason(r: CacheRecord, byId: Map<string, CacheRecord>): string 
  * every step of the target stage and of the stages it is built FROM), 26 the ones it loads (a fully CACHED build:
  * only the last), so a record counts as used when a descendant was — but a stage reached only through `COPY --from`
  * is not always marked when the build hits it. So a record is stale when each of its places is a step of its
- * Dockerfile's target chain and a newer record of that step exists (the newest `configurations` generations are
- * kept), and every
+ * Dockerfile's target chain, a newer record of that step exists, the workspace builds that Dockerfile one way only
+ * (`configurations`), and every
  * descendant is stale too (BuildKit keeps a record while a child holds it). Records of other stages, cache mounts
  * and unmapped records are never stale: what Layerwise cannot prove unused it does not delete.
  */
 function markStale(recs: MappedRecord[], dfs: CacheDockerfile[], children: Map<string, CacheRecord[]>, chains: Set<string>[]): void {
   const byPlace = new Map<string, MappedRecord[]>();
   const keyOf = (p: CachePlace) => `${p.dockerfile}\0${p.kind}\0${p.line}\0${p.step}`;
-  const keepOf = new Map<string, number>();
   const dfIndex = new Map(dfs.map((d, i) => [d.dockerfile, i]));
   for (const r of recs) for (const p of r.places) {
     const k = keyOf(p);
     let l = byPlace.get(k);
     if (!l) byPlace.set(k, (l = []));
     l.push(r);
-    keepOf.set(k, Math.max(1, dfs[dfIndex.get(p.dockerfile) ?? -1]?.configurations ?? 1));
   }
   // A record's last use is the newest of its own and its descendants': a build that hits a record uses the chain
   // under it, but current BuildKit (dockerd 26) marks only the records it loads — a fully CACHED build just the
@@ -411,11 +411,13 @@ function markStale(recs: MappedRecord[], dfs: CacheDockerfile[], children: Map<s
   }
   const used = (r: CacheRecord) => eff.get(r.id) ?? ts(r);
   const newest = new Set<string>();
-  for (const [k, l] of byPlace) {
+  for (const l of byPlace.values()) {
     const sorted = [...l].sort((a, b) => used(b) - used(a) || (a.id < b.id ? -1 : 1));
-    for (const r of sorted.slice(0, keepOf.get(k) ?? 1)) newest.add(r.id);
+    if (sorted[0]) newest.add(sorted[0].id);
   }
-  const inChain = (p: CachePlace) => p.kind !== 'cache-mount' && (chains[dfIndex.get(p.dockerfile) ?? -1]?.has(p.kind === 'from' ? `from:${p.line}` : `step:${p.step}`) ?? false);
+  // a Dockerfile the workspace builds several ways: an older generation may be another build's current one
+  const oneWay = (p: CachePlace) => (dfs[dfIndex.get(p.dockerfile) ?? -1]?.configurations ?? 1) <= 1;
+  const inChain = (p: CachePlace) => p.kind !== 'cache-mount' && oneWay(p) && (chains[dfIndex.get(p.dockerfile) ?? -1]?.has(p.kind === 'from' ? `from:${p.line}` : `step:${p.step}`) ?? false);
   const cand = new Set(recs.filter((r) => r.places.length && r.places.every(inChain) && !newest.has(r.id) && !r.inUse).map((r) => r.id));
   // bottom-up closure over the tree
   const memo = new Map<string, boolean>();
@@ -463,7 +465,11 @@ function summarise(recs: MappedRecord[], dfs: CacheDockerfile[]): CacheReport {
     mappedBytes: mapped,
     unmappedBytes: total - mapped,
     records: recs,
-    dockerfiles: dfs.map((d) => ({ dockerfile: d.dockerfile, steps: [...steps.get(d.dockerfile)!.values()].sort((a, b) => a.line - b.line || a.kind.localeCompare(b.kind)) })),
+    dockerfiles: dfs.map((d) => ({
+      dockerfile: d.dockerfile,
+      steps: [...steps.get(d.dockerfile)!.values()].sort((a, b) => a.line - b.line || a.kind.localeCompare(b.kind)),
+      ...((d.configurations ?? 1) > 1 ? { configurations: d.configurations } : {}),
+    })),
     unmapped: [...reasons].map(([reason, x]) => ({ reason, ...x })).sort((a, b) => b.bytes - a.bytes),
   };
 }
