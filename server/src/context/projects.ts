@@ -143,6 +143,16 @@ export class ProjectFiles {
     return dirs;
   }
 
+  /**
+   * The builds of a compose or bake file, parsed once per version of the file (its stat); a file that cannot be
+   * stat'ed is one error.
+   */
+  parseProject(file: string): ProjectParse {
+    const key = statKey(file);
+    if (!key) return { builds: [], errors: ['cannot read: not a file'] };
+    return this.parseFile(file, key);
+  }
+
   private parseFile(file: string, key: string): ProjectParse {
     const c = this.parsed.get(file);
     if (c && c.key === key) return c.value;

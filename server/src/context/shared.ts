@@ -4,7 +4,7 @@
 // read becomes a problem line.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseBakeHcl, parseBakeJson, parseComposeBuilds, isRemoteContext, type ProjectParse } from '../engine/projects';
+import { isRemoteContext } from '../engine/projects';
 import type { ContextSnapshot } from '../engine/context';
 import type { AnalyzeOptions } from '../engine/model';
 import type { SharedMember } from '../engine/shared';
@@ -25,16 +25,6 @@ export interface WorkspaceBuild {
 export const MAX_BUILDS = 32;
 const MAX_DOCKERFILE_BYTES = 2 * 1024 * 1024;
 
-function parseProjectFile(file: string): ProjectParse {
-  try {
-    if (fs.statSync(file).size > 4 * 1024 * 1024) return { builds: [], errors: ['too large to read'] };
-    const text = fs.readFileSync(file, 'utf8');
-    return file.endsWith('.hcl') ? parseBakeHcl(text) : file.endsWith('.json') ? parseBakeJson(text) : parseComposeBuilds(text);
-  } catch (e) {
-    return { builds: [], errors: [`cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] };
-  }
-}
-
 /** Every local build of the project file that builds `dockerfile`, else its sibling Dockerfiles (this one included). */
 export function workspaceBuilds(dockerfile: string, projects: ProjectFiles, stopAt?: string): { builds: WorkspaceBuild[]; project: ProjectMatch | null; problems: string[] } {
   const df = path.resolve(dockerfile);
@@ -44,7 +34,7 @@ export function workspaceBuilds(dockerfile: string, projects: ProjectFiles, stop
   if (pr.project) {
     const file = pr.project.file;
     const dir = path.dirname(file);
-    const p = parseProjectFile(file);
+    const p = projects.parseProject(file);
     for (const e of p.errors) problems.push(`${file}: ${e}`);
     for (const b of p.builds) {
       if (isRemoteContext(b.context)) continue;
