@@ -29,6 +29,7 @@ function requestOf(s: ServerState, doc: TextDocument, version: number, rc: Resol
 async function analyseDockerfile(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   const uri = doc.uri;
   const rc = resolveContext(s, uri);
+  s.insights.loadRecord(uriToPath(uri)); // its image's layers go with the request
   const req: AnalyseRequest = {
     ...requestOf(s, doc, version, rc),
     buildArgs: rc.buildArgs,
@@ -38,6 +39,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     buildPlatform: hostPlatform(),
     severities: rc.severities,
     unreadContextLimit: rc.unreadContextLimit,
+    image: s.imageLayers.forAnalysis(uri, doc.getText()),
   };
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?
@@ -86,7 +88,6 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     elapsedMs: a.elapsedMs,
   };
   void s.connection.sendNotification('layerwise/analysed', n);
-  s.insights.loadRecord(uriToPath(uri));
   if (s.insights.recordFor(uri)) s.insights.publishEvidence(uri);
   if (a.model) s.insights.scheduleHistory(uri); // a refused text (too large, binary) is not replayed either
   // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them (one whose first
