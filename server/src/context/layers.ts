@@ -38,6 +38,7 @@ function listLayer(stream: Readable, budget: { entries: number }): Promise<Layer
     const entries: LayerEntry[] = [];
     const inner = extract();
     inner.on('entry', (h, s, next) => {
+      s.on('error', () => undefined); // a destroyed listing ends its member too: the listing's error says it
       if (--budget.entries < 0) {
         inner.destroy(new TooManyEntries('too many files in its layers'));
         return;
@@ -101,6 +102,7 @@ export function readImageExport(stream: Readable, maxEntries = Infinity): Promis
     const layers = new Map<string, LayerEntry[]>();
     const outer = extract();
     outer.on('entry', (h, s, next) => {
+      s.on('error', () => undefined); // a destroyed export ends its member too: the export's error says it
       const name = h.name.replace(/^\.\//, '');
       const done = (p: Promise<void>) => p.then(() => next(), (e: Error) => outer.destroy(e));
       if (h.type !== 'file' && h.type !== 'contiguous-file') {
