@@ -20,6 +20,7 @@ import {
 } from '../engine';
 import { memoized } from '../engine/memo';
 import { mapLayers } from '../engine/layers';
+import type { SiblingBuild } from '../engine/shared';
 import { shortId, type ImageInput, type ImageLayersResult } from './layers';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import * as path from 'node:path';
@@ -189,6 +190,8 @@ export interface AnalyseInput {
   budgetMs?: number;
   /** The image the last imported build of this text made, with its layers' waste (lsp/layers.ts). */
   image?: ImageInput | null;
+  /** The workspace's other builds (compose services, bake targets, sibling Dockerfiles), for needless-divergence. */
+  siblings?: SiblingBuild[];
 }
 
 export function analyseDocument(inp: AnalyseInput): DocAnalysis {
@@ -228,7 +231,7 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
       // the image's layers mapped onto this model: only an image whose history matches every step counts
       const layers = inp.image?.waste ? mapLayers(inp.image.waste, model) : undefined;
       if (inp.image) base.image = { id: inp.image.id, ...(layers?.mapped ? { report: layers } : { note: inp.image.note ?? `the history of \`${shortId(inp.image.id)}\` does not match this Dockerfile's steps: its layers are not shown` }) };
-      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, unreadContextLimit: inp.unreadContextLimit, dockerfile: dockerfileInContext(inp.uri, inp.contextDir), ...(layers?.mapped ? { layers } : {}) }, model, prepared);
+      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, unreadContextLimit: inp.unreadContextLimit, dockerfile: dockerfileInContext(inp.uri, inp.contextDir), ...(layers?.mapped ? { layers } : {}), ...(inp.siblings?.length ? { siblings: inp.siblings } : {}) }, model, prepared);
       base.model = model;
       base.reach = reachSummaries(model);
       if (prepared) base.reads = prepared.reads;

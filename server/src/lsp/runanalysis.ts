@@ -16,6 +16,13 @@ import type { ServerState } from './state';
 import { analyseIgnoreWithStore, analyseWithStore, type AnalyseRequest, type IgnoreRequest, type IgnoreUserRef } from './worker';
 import { isIgnoreDocument, pathToUri, uriToPath } from './uri';
 import { contextSizeStatus } from './sizes';
+import { siblingsRef } from './shared';
+
+/** The unsaved text of an open document by its file (the open documents are listed on the first question). */
+function openTexts(s: ServerState): (file: string) => string | undefined {
+  let byFile: Map<string | null, string> | undefined;
+  return (file) => (byFile ??= new Map(s.documents.all().map((d) => [uriToPath(d.uri), d.getText()]))).get(file);
+}
 
 export function runAnalysis(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   return isIgnoreDocument(doc) ? analyseIgnoreDoc(s, doc, version) : analyseDockerfile(s, doc, version);
@@ -40,6 +47,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     severities: rc.severities,
     unreadContextLimit: rc.unreadContextLimit,
     image: s.imageLayers.forAnalysis(uri, doc.getText()),
+    siblings: siblingsRef(s, uri, rc, openTexts(s)),
   };
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?
