@@ -3,6 +3,7 @@
 // It imports no analysis code: every fact comes from the server (see docs/ARCHITECTURE.md).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient, LanguageClientOptions, ServerOptions } from 'vscode-languageclient/node';
@@ -342,11 +343,11 @@ function applyDecorations(): void {
   }
 }
 
-async function importBuild(logText: string, dockerfile: vscode.Uri, source?: string): Promise<ImportResult> {
+async function importBuild(logText: string, dockerfile: vscode.Uri, source?: string, imageId?: string): Promise<ImportResult> {
   if (!client) throw new Error('Layerwise: the language server is not running');
   // the server maps onto the document it has: make sure it is open
   await vscode.workspace.openTextDocument(dockerfile);
-  return client.sendRequest<ImportResult>('layerwise/importBuild', { uri: dockerfile.toString(), logText, source });
+  return client.sendRequest<ImportResult>('layerwise/importBuild', { uri: dockerfile.toString(), logText, source, ...(imageId ? { imageId } : {}) });
 }
 
 function reportImport(r: ImportResult): void {
@@ -430,7 +431,26 @@ async function buildAndImportCommand(dockerfileArg?: vscode.Uri): Promise<void> 
   const args = ['build', '--progress=plain', '-f', info.dockerfile];
   for (const [k, v] of Object.entries(info.buildArgs)) args.push('--build-arg', `${k}=${v}`);
   if (info.target) args.push('--target', info.target);
+  // the id of the image it writes, for its layers in the hover (the log names it too, unless the image store does not)
+  let iidDir: string | null = null;
+  try {
+    iidDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-iid-'));
+    args.push('--iidfile', path.join(iidDir, 'iid'));
+  } catch {
+    iidDir = null;
+  }
   args.push(info.contextDir);
+  const readIid = (): string | undefined => {
+    if (!iidDir) return undefined;
+    try {
+      return fs.readFileSync(path.join(iidDir, 'iid'), 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    } finally {
+      fs.rmSync(iidDir, { recursive: true, force: true }); // our own temporary folder
+      iidDir = null;
+    }
+  };
   const write = new vscode.EventEmitter<string>();
   const close = new vscode.EventEmitter<number>();
   let logText = '';
@@ -449,12 +469,13 @@ async function buildAndImportCommand(dockerfileArg?: vscode.Uri): Promise<void> 
       child.stderr.on('data', onData);
       child.on('error', (e) => {
         write.fire(`\r\nLayerwise: could not run docker: ${e.message}\r\n`);
+        readIid();
         close.fire(1);
       });
       child.on('close', (code) => {
         void (async () => {
           try {
-            const r = await importBuild(logText, dockerfile, `docker build (${new Date().toLocaleTimeString()})`);
+            const r = await importBuild(logText, dockerfile, `docker build (${new Date().toLocaleTimeString()})`, code === 0 ? readIid() : (readIid(), undefined));
             write.fire(`\r\nLayerwise: imported — ${r.executed} rebuilt, ${r.cached} cached${r.mismatches.length ? `, ${r.mismatches.length} differ from the prediction` : ''}.\r\n`);
             reportImport(r);
           } catch (e) {

@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { pack } from 'tar-stream';
-import { analyze } from '../../server/src/engine';
-import { imageLayers, type LayerEntry, type HistoryEntry } from '../../server/src/engine/layers';
-import { readImageExport } from '../../server/src/context/layers';
+import { analyze, builtImageId, check, MemoryContext } from '../../server/src/engine';
+import { imageLayers, imageWaste, mapLayers, type LayerEntry, type HistoryEntry } from '../../server/src/engine/layers';
+import { readImageExport, TooManyEntries } from '../../server/src/context/layers';
 
 const f = (path: string, size: number): LayerEntry => ({ path, type: 'file', size });
 const d = (path: string): LayerEntry => ({ path, type: 'dir', size: 0 });
@@ -31,6 +31,20 @@ describe('wasted bytes', () => {
     assert.deepEqual(r.layers[0]!.wasted.map((w) => `${w.path} ${w.how} by ${w.by}`), ['bin/sh deleted by 4'], 'a directory replaced by a link loses what is below it');
     assert.equal(r.wastedBytes, 50 + 1017 + 3 + 2);
     assert.equal(r.totalBytes, 50 + 1017 + 3 + 2 + 12);
+  });
+
+  test('what each layer removes, per earlier layer; mapLayers over imageWaste is imageLayers', () => {
+    const input = {
+      history: hist('a', 'b', 'c'),
+      layers: [[f('x', 100), f('y', 7)], [f('z', 30), f('.wh.y', 0)], [f('.wh.x', 0), f('.wh.z', 0), f('w', 1)]],
+    };
+    const r = imageLayers(input);
+    assert.deepEqual(r.layers.map((l) => l.removesFrom), [[], [{ layer: 0, bytes: 7 }], [{ layer: 0, bytes: 100 }, { layer: 1, bytes: 30 }]]);
+    assert.deepEqual(r.layers.map((l) => l.removesBytes), [0, 7, 130]);
+    const waste = imageWaste(input);
+    assert.ok(waste.layers.every((l) => l.step === null));
+    assert.deepEqual(mapLayers(waste), r);
+    assert.deepEqual(structuredClone(waste), waste, 'plain data: it crosses threads');
   });
 
   test('a file deleted and re-created in the same later layer is still the older layer’s waste; directories listed again are not', () => {
@@ -115,5 +129,49 @@ describe('image export reader', () => {
     await assert.rejects(readImageExport(Readable.from([await tarOf(members.filter((m) => m.name !== 'blobs/sha256/l2'))])), /lacks layer blobs\/sha256\/l2/);
     await assert.rejects(readImageExport(Readable.from([await tarOf(members.slice(0, 4))])), /no manifest\.json/);
     await assert.rejects(readImageExport(Readable.from([Buffer.from('not a tar at all, just text of some length '.repeat(20))])));
+  });
+  test('past the limit of listed files over all layers the export is not read further', async () => {
+    const layer = await tarOf([{ name: 'a', body: 'x' }, { name: 'b', body: 'y' }, { name: 'c', body: 'z' }]);
+    const outer = () => tarOf([
+      { name: 'l1/layer.tar', body: layer },
+      { name: 'l2/layer.tar', body: layer },
+      { name: 'cfg.json', body: JSON.stringify({ history: [{ created_by: 'a' }, { created_by: 'b' }] }) },
+      { name: 'manifest.json', body: JSON.stringify([{ Config: 'cfg.json', Layers: ['l1/layer.tar', 'l2/layer.tar'] }]) },
+    ]);
+    assert.equal((await readImageExport(Readable.from([await outer()]), 6)).layers.flat().length, 6);
+    await assert.rejects(readImageExport(Readable.from([await outer()]), 5), (e: Error) => e instanceof TooManyEntries);
+  });
+});
+
+describe('the image a build wrote, from its log', () => {
+  const id = 'sha256:' + 'ab12'.repeat(16);
+  const other = 'sha256:' + 'cd34'.repeat(16);
+  test('plain and rawjson logs; the last one wins; none in a failed build', () => {
+    assert.equal(builtImageId(`#9 exporting layers done\n#9 writing image ${other} done\n#12 writing image ${id} done\n#12 naming to docker.io/library/x done\n`), id);
+    assert.equal(builtImageId(JSON.stringify({ statuses: [{ id: `writing image ${id}`, vertex: 'sha256:00' }] }) + '\n'), id);
+    assert.equal(builtImageId('#5 ERROR: process "/bin/sh -c false" did not complete successfully\n'), null);
+    assert.equal(builtImageId('#9 writing image sha256:abc done\n'), null, 'not a whole id');
+  });
+});
+
+describe('cleanup-in-separate-layer with the image built from the text', () => {
+  const text = 'FROM alpine\nRUN apk add curl && head -c 300000 /dev/urandom > /tmp/big.bin\nCOPY f /f\nRUN rm -rf /tmp/big.bin /var/cache/apk/*\n';
+  const history = hist('ADD file:1 in /', 'RUN /bin/sh -c apk add curl && head -c 300000 /dev/urandom > /tmp/big.bin # buildkit', 'COPY f /f # buildkit', 'RUN /bin/sh -c rm -rf /tmp/big.bin /var/cache/apk/* # buildkit');
+  const layers = [[f('bin/sh', 9)], [f('tmp/big.bin', 300000), f('var/cache/apk/idx', 1234), f('usr/bin/curl', 5)], [f('f', 3)], [f('tmp/.wh.big.bin', 0), d('var/cache/apk'), f('var/cache/apk/.wh..wh..opq', 0)]];
+  const msg = (o: object) => check(text, new MemoryContext('c', { f: 'abc' }), o).findings.find((x) => x.rule === 'cleanup-in-separate-layer')!.message;
+  test('the message cites the bytes the cleanup leaves in the earlier layer; without an image it is as before', () => {
+    const model = analyze(text);
+    const mapped = imageLayers({ history, layers }, model);
+    assert.equal(mapped.mapped, true);
+    assert.match(msg({ layers: mapped }), /: the files it deletes still take 301 kB in layer 1 \(line 2\) of the image the last build made, so the image does not shrink/);
+    assert.match(msg({}), /: the files stay in the earlier layer, so the image does not shrink/);
+  });
+  test('an image whose history does not match every step, or a cleanup that removed nothing, leaves the message as it is', () => {
+    const model = analyze(text);
+    const other = imageLayers({ history: [...history.slice(0, 3), { createdBy: 'RUN /bin/sh -c rm -rf /elsewhere # buildkit', emptyLayer: false }], layers }, model);
+    assert.equal(other.mapped, false);
+    assert.match(msg({ layers: other }), /: the files stay in the earlier layer,/);
+    const nothing = imageLayers({ history, layers: [...layers.slice(0, 3), [f('unrelated', 1)]] }, model);
+    assert.match(msg({ layers: nothing }), /: the files stay in the earlier layer,/);
   });
 });

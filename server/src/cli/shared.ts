@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { AnalyzeOptions, ContextSnapshot, Model } from '../engine';
 import { divergencesJson, sharedLayers, type MemberSharing, type SiblingBuild } from '../engine/shared';
-import { loadMembers, workspaceBuilds } from '../context/shared';
+import { asSiblings, loadMembers, workspaceBuilds } from '../context/shared';
 import { ProjectFiles } from '../context/projects';
 
 export interface GraphSharing {
@@ -36,8 +36,7 @@ export function checkSiblings(
 ): { siblings: SiblingBuild[]; problems: string[] } {
   const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
   const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}) });
-  const siblings = loaded.members.slice(1).map((m) => ({ name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) }));
-  return { siblings, problems: [...problems, ...loaded.problems] };
+  return { siblings: asSiblings(loaded.members.slice(1)), problems: [...problems, ...loaded.problems] };
 }
 
 export function graphSharing(dockerfile: string, text: string, contextDir: string, ctx: ContextSnapshot, model: Model, options: AnalyzeOptions, explicit: boolean): GraphSharing {

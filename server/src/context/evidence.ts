@@ -26,6 +26,19 @@ export interface BuildRecord {
   problems: string[];
   /** What the build was built from (the live forecast's `lastBuild` baseline); absent in records of older versions. */
   input?: BuildInput;
+  /**
+   * The image the build wrote (`--iidfile`, else the log's `writing image sha256:…`) and the sha256 of the Dockerfile
+   * text the log was mapped onto: its layers are shown only while the text is that one. Absent: no image known.
+   */
+  image?: { id: string; textSha256: string };
+}
+
+/** An image id as the daemon writes it. */
+export const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
+
+/** The sha256 of a Dockerfile text (BuildRecord.image.textSha256). */
+export function textSha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** A context this large is not recorded with a build (the forecast then compares with HEAD). */
@@ -150,6 +163,7 @@ export function loadBuildRecord(dockerfile: string): BuildRecord | null {
       if (j?.version !== 1 || j.dockerfile !== path.resolve(dockerfile) || !Array.isArray(j.steps) || !Array.isArray(j.comparisons)) continue;
       // a build input of another shape (edited, older) is dropped: the forecast then uses HEAD
       if (j.input !== undefined && !(typeof j.input?.text === 'string' && Array.isArray(j.input.paths) && typeof j.input.options === 'object' && j.input.options)) delete j.input;
+      if (j.image !== undefined && !(typeof j.image?.id === 'string' && IMAGE_ID.test(j.image.id) && typeof j.image.textSha256 === 'string')) delete j.image;
       return j;
     } catch {
       /* missing or corrupt: try the next */

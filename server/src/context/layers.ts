@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { extract, type Header as Headers } from 'tar-stream';
-import type { HistoryEntry, ImageLayersInput, LayerEntry, LayerEntryType } from '../engine/layers';
+import { imageWaste, type HistoryEntry, type ImageLayersInput, type ImageWaste, type LayerEntry, type LayerEntryType } from '../engine/layers';
 import { DockerError, type DockerClient } from './docker';
 
 /** JSON members (configs, manifests) larger than this are skipped. */
@@ -29,12 +29,20 @@ function typeOf(h: Headers): LayerEntryType {
   }
 }
 
+/** Members listed over all layers; past the limit the export is not read further. */
+export class TooManyEntries extends Error {}
+
 /** The listing of one layer tar (gzip detected by its magic bytes). */
-function listLayer(stream: Readable): Promise<LayerEntry[]> {
+function listLayer(stream: Readable, budget: { entries: number }): Promise<LayerEntry[]> {
   return new Promise((resolve, reject) => {
     const entries: LayerEntry[] = [];
     const inner = extract();
     inner.on('entry', (h, s, next) => {
+      s.on('error', () => undefined); // a destroyed listing ends its member too: the listing's error says it
+      if (--budget.entries < 0) {
+        inner.destroy(new TooManyEntries('too many files in its layers'));
+        return;
+      }
       const type = typeOf(h);
       // a symlink's size is its target's length, as Docker counts a layer's size (lstat)
       entries.push({ path: h.name, type, size: type === 'symlink' ? Buffer.byteLength(h.linkname ?? '') : (h.size ?? 0) });
@@ -83,13 +91,18 @@ interface Manifest {
   Layers: string[];
 }
 
-/** An image export read into history + layer listings (manifest order). Rejects on a malformed export. */
-export function readImageExport(stream: Readable): Promise<ImageLayersInput & { repoTags: string[] }> {
+/**
+ * An image export read into history + layer listings (manifest order). Rejects on a malformed export, and with
+ * TooManyEntries past `maxEntries` members over all layers (default: no limit).
+ */
+export function readImageExport(stream: Readable, maxEntries = Infinity): Promise<ImageLayersInput & { repoTags: string[] }> {
+  const budget = { entries: maxEntries };
   return new Promise((resolve, reject) => {
     const jsons = new Map<string, Buffer>();
     const layers = new Map<string, LayerEntry[]>();
     const outer = extract();
     outer.on('entry', (h, s, next) => {
+      s.on('error', () => undefined); // a destroyed export ends its member too: the export's error says it
       const name = h.name.replace(/^\.\//, '');
       const done = (p: Promise<void>) => p.then(() => next(), (e: Error) => outer.destroy(e));
       if (h.type !== 'file' && h.type !== 'contiguous-file') {
@@ -106,7 +119,7 @@ export function readImageExport(stream: Readable): Promise<ImageLayersInput & { 
           decided = true;
           const c = chunk[0];
           if (c === 0x7b || c === 0x5b) done(readAll(peek, MAX_JSON_BYTES).then((b) => void (b && jsons.set(name, b))));
-          else if (name.endsWith('/layer.tar') || name.startsWith('blobs/')) done(listLayer(peek).then((l) => void layers.set(name, l)));
+          else if (name.endsWith('/layer.tar') || name.startsWith('blobs/')) done(listLayer(peek, budget).then((l) => void layers.set(name, l)));
           else done(readAll(peek, 0).then(() => undefined)); // VERSION files and the like
         }
         if (!peek.write(chunk)) {
@@ -156,5 +169,42 @@ export async function readImageLayers(docker: DockerClient, image: string, timeo
   } catch (e) {
     if (e instanceof DockerError) throw e;
     throw new Error(`cannot read the export of ${image}: ${(e as Error).message}`);
+  }
+}
+
+/** Bounds of an editor's read of an image (it runs beside the language server; `layerwise layers` has none). */
+export interface WasteLimits {
+  /** Images larger than this (the daemon's `Size`) are not read (default 4 GiB). */
+  maxImageBytes?: number;
+  /** Members over all layers (default 500,000: the listings are held while the export is read). */
+  maxEntries?: number;
+  /** The whole read (default 120 s). */
+  timeoutMs?: number;
+}
+
+/** Why an image's waste is not known: the image is gone, too large to read here, or the read failed. */
+export type WasteFailure = { kind: 'missing' | 'too-large' | 'failed'; message: string };
+
+/** The waste of each layer of an image (engine/layers.ts `imageWaste`), read within the limits; never throws. */
+export async function readImageWaste(docker: DockerClient, image: string, limits: WasteLimits = {}): Promise<ImageWaste | WasteFailure> {
+  const maxBytes = limits.maxImageBytes ?? 4 * 1024 ** 3;
+  const maxEntries = limits.maxEntries ?? 500_000;
+  try {
+    const info = (await docker.get('/images/' + encodeURIComponent(image) + '/json', { timeoutMs: 10_000 })) as { Size?: number } | null;
+    const size = typeof info?.Size === 'number' ? info.Size : 0;
+    if (size > maxBytes) return { kind: 'too-large', message: `${image} is ${size} bytes, over the ${maxBytes} bytes the editor reads (run \`layerwise layers\`)` };
+    const totalMs = limits.timeoutMs ?? 120_000;
+    const s = await docker.stream('/images/' + encodeURIComponent(image) + '/get', { timeoutMs: Math.min(30_000, totalMs) });
+    const timer = setTimeout(() => s.destroy(new DockerError('timeout', `the export of ${image} took over ${totalMs} ms`)), totalMs);
+    try {
+      return imageWaste(await readImageExport(s, maxEntries));
+    } finally {
+      clearTimeout(timer);
+      s.destroy();
+    }
+  } catch (e) {
+    if (e instanceof DockerError && e.kind === 'api' && e.status === 404) return { kind: 'missing', message: `${image} is no longer in the daemon (removed or pruned)` };
+    if (e instanceof TooManyEntries) return { kind: 'too-large', message: `${image} has more than ${maxEntries} files in its layers, more than the editor reads (run \`layerwise layers\`)` };
+    return { kind: 'failed', message: `cannot read ${image}: ${(e as Error).message.split('\n')[0]}` };
   }
 }

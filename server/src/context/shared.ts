@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { isRemoteContext } from '../engine/projects';
 import type { ContextSnapshot } from '../engine/context';
 import type { AnalyzeOptions } from '../engine/model';
-import type { SharedMember } from '../engine/shared';
+import type { SharedMember, SiblingBuild } from '../engine/shared';
 import { isDockerfileName } from './discover';
 import { loadDiskContext } from './disk';
 import { samePath, type ProjectFiles, type ProjectMatch } from './projects';
@@ -132,4 +132,9 @@ export function loadMembers(
     members.push({ name: b.name, dockerfile: src.display(b.dockerfile), text, context: ctx, options: { ...(src.options ?? {}), buildArgs: b.buildArgs, ...(b.target ? { target: b.target } : {}) } });
   }
   return { members, problems };
+}
+
+/** loadMembers' other builds as `check`'s CheckOptions.siblings (needless-divergence). */
+export function asSiblings(members: SharedMember[]): SiblingBuild[] {
+  return members.map((m) => ({ name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) }));
 }

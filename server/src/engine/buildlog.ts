@@ -269,3 +269,14 @@ export function mapBuildLog(model: Model, parsed: ParsedBuildLog): BuildLogMappi
 export function importBuildLog(model: Model, text: string): BuildLogMapping {
   return mapBuildLog(model, parseBuildLog(text));
 }
+
+/**
+ * The id of the image a build wrote, from its log: BuildKit's exporter says `writing image sha256:<id>` (plain: a
+ * `#N writing image sha256:… done` line; rawjson: a status of that name). The last one wins; null when the build wrote
+ * no image (it failed, `--output` elsewhere, an image store that names the manifest instead).
+ */
+export function builtImageId(text: string): string | null {
+  let last: string | null = null;
+  for (const m of text.matchAll(/writing image (sha256:[0-9a-f]{64})\b/g)) last = m[1]!;
+  return last;
+}

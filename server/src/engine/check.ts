@@ -7,6 +7,7 @@ import { RULES } from './rules';
 import { proveFix } from './fixsafety';
 import type { Finding, RuleContext, Severity } from './rules/types';
 import { siblingSharing, type SiblingBuild } from './shared';
+import type { LayersReport } from './layers';
 
 export interface CheckOptions extends AnalyzeOptions {
   /** Per-rule severity overrides; 'off' disables a rule. */
@@ -19,6 +20,9 @@ export interface CheckOptions extends AnalyzeOptions {
   /** The other builds of the workspace (compose services, bake targets, sibling Dockerfiles), for the rules that
    *  compare with them (`needless-divergence`). */
   siblings?: SiblingBuild[];
+  /** The layers of the image built from this text, mapped onto its model (engine/layers.ts `mapLayers`, `mapped`):
+   *  `cleanup-in-separate-layer` cites the bytes a cleanup leaves in earlier layers. */
+  layers?: LayersReport;
   /** unread-context-data reports unread context data from this many bytes on (default 50 MB; `.layerwise.yaml` `unreadContextLimit`). */
   unreadContextLimit?: number;
 }
@@ -54,8 +58,8 @@ export function buildRuleContext(text: string, model: Model, ctx: ContextSnapsho
 
 /** Options for `analyze` (its memo keys hold the options: the siblings' texts and contexts do not belong there). */
 function withoutSiblings(options: CheckOptions): CheckOptions {
-  if (!options.siblings) return options;
-  const { siblings: _s, ...rest } = options;
+  if (!options.siblings && !options.layers) return options;
+  const { siblings: _s, layers: _l, ...rest } = options;
   return rest;
 }
 
@@ -67,6 +71,7 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
     rc.reshare = (t) => siblingSharing(t, analyze(t, withoutSiblings(options)), ctx, options);
   }
   if (options.unreadContextLimit !== undefined) rc.unreadContextLimit = options.unreadContextLimit;
+  if (options.layers?.mapped) rc.layers = options.layers;
   const all: Finding[] = [];
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];

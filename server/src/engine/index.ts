@@ -34,7 +34,7 @@ export { stepKeys } from './stepkeys';
 export type { HistoryInput, HistoryCommit, HistoryChange, PathState, HistoryResult, StepHistory, HistoryReason, WhatIf, StepInsight } from './history';
 export { stepCost, modelCosts, CLASS_SECONDS } from './cost';
 export type { StepCost, CostClass } from './cost';
-export { parseBuildLog, logSteps, mapBuildLog, importBuildLog, BuildLogError } from './buildlog';
+export { parseBuildLog, logSteps, mapBuildLog, importBuildLog, builtImageId, BuildLogError } from './buildlog';
 export type { ParsedBuildLog, LogVertex, LogStep, LogStepStatus, MappedStep, BuildLogMapping } from './buildlog';
 export { ignorePatternStats, excludedCopySources } from './ignorestats';
 export type { PatternStats, IgnoreStats, NeededExclusion } from './ignorestats';

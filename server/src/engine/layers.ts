@@ -46,8 +46,17 @@ export interface LayerReport {
   wasted: WastedFile[];
   /** Bytes of earlier layers that this layer deletes or overwrites (they stay in the image). */
   removesBytes: number;
+  /** The same per earlier layer (the layers it removes from, bytes of each), oldest first. */
+  removesFrom: { layer: number; bytes: number }[];
   /** The Dockerfile step that made it (null: a base image layer, or not mapped). */
   step: { id: number; line: number; instruction: string } | null;
+}
+
+/** What an image's layers waste, before any Dockerfile is mapped onto them: plain data, small (no listings). */
+export interface ImageWaste {
+  history: HistoryEntry[];
+  /** One per layer, `step` null. */
+  layers: LayerReport[];
 }
 
 export interface LayersReport {
@@ -74,12 +83,13 @@ interface Node {
 }
 
 /** Sizes and wasted bytes of each layer: a merged view of the layers, in order, the way an overlay applies them. */
-function wastedOf(layers: LayerEntry[][]): { bytes: number[]; files: number[]; wasted: WastedFile[][]; removes: number[] } {
+function wastedOf(layers: LayerEntry[][]): { bytes: number[]; files: number[]; wasted: WastedFile[][]; removes: number[]; removesFrom: Map<number, number>[] } {
   const view = new Map<string, Node>();
   const bytes = layers.map(() => 0);
   const files = layers.map(() => 0);
   const wasted: WastedFile[][] = layers.map(() => []);
   const removes = layers.map(() => 0);
+  const removesFrom = layers.map(() => new Map<number, number>());
   const parentOf = (p: string): string => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) : '');
   const link = (p: string): void => {
     const dir = parentOf(p);
@@ -103,6 +113,7 @@ function wastedOf(layers: LayerEntry[][]): { bytes: number[]; files: number[]; w
     if (n.layer >= 0 && n.layer < by && n.size > 0) {
       wasted[n.layer]!.push({ path: p, bytes: n.size, by, how });
       removes[by]! += n.size;
+      removesFrom[by]!.set(n.layer, (removesFrom[by]!.get(n.layer) ?? 0) + n.size);
     }
     view.delete(p);
     view.get(parentOf(p))?.children?.delete(p);
@@ -131,7 +142,7 @@ function wastedOf(layers: LayerEntry[][]): { bytes: number[]; files: number[]; w
       link(p);
     }
   });
-  return { bytes, files, wasted, removes };
+  return { bytes, files, wasted, removes, removesFrom };
 }
 
 /** Steps of the target stage, with the stages it is built FROM before it (the chain the image's layers come from). */
@@ -158,28 +169,50 @@ function sameStep(createdBy: string, step: Step): boolean {
   return body === [...step.shell, step.script].join(' ') || body.endsWith(' ' + step.script);
 }
 
-/**
- * The layers of an image, with sizes, waste and — given the Dockerfile it was built from (its model for the build's
- * args and target) — the step of each layer: history entries are matched with the built chain's steps from the end
- * (the base image's entries come first), by keyword and, for a RUN, its command text; an empty layer of a step is
- * skipped; the first entry that does not match stops the mapping (the rest stays unmapped, never guessed).
- */
-export function imageLayers(input: ImageLayersInput, model?: Model): LayersReport {
+/** Sizes and waste of each layer of an image (no Dockerfile): what the editor keeps per image id. */
+export function imageWaste(input: ImageLayersInput): ImageWaste {
   const w = wastedOf(input.layers);
+  const historyOf: number[] = [];
+  input.history.forEach((h, i) => void (!h.emptyLayer && historyOf.push(i)));
+  const layers: LayerReport[] = input.layers.map((_, j) => {
+    const ws = w.wasted[j]!;
+    return {
+      index: j,
+      createdBy: input.history[historyOf[j]!]?.createdBy ?? '',
+      bytes: w.bytes[j]!,
+      files: w.files[j]!,
+      wastedBytes: ws.reduce((n, x) => n + x.bytes, 0),
+      wasted: [...ws].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1)).slice(0, 10),
+      removesBytes: w.removes[j]!,
+      removesFrom: [...w.removesFrom[j]!].sort((a, b) => a[0] - b[0]).map(([layer, bytes]) => ({ layer, bytes })),
+      step: null,
+    };
+  });
+  return { history: input.history, layers };
+}
+
+/**
+ * An image's layers with — given the Dockerfile it was built from (its model for the build's args and target) — the
+ * step of each layer: history entries are matched with the built chain's steps from the end (the base image's entries
+ * come first), by keyword and, for a RUN, its command text; an empty layer of a step is skipped; the first entry that
+ * does not match stops the mapping (the rest stays unmapped, never guessed).
+ */
+export function mapLayers(waste: ImageWaste, model?: Model): LayersReport {
+  const history = waste.history;
   // history entries that carry a layer, in order, with their layer index
   const layerOf: number[] = [];
   let k = 0;
-  for (const h of input.history) layerOf.push(h.emptyLayer ? -1 : k++);
+  for (const h of history) layerOf.push(h.emptyLayer ? -1 : k++);
   const stepOfLayer = new Map<number, Step>();
   const emptySteps: number[] = [];
   let mapped = !model;
-  let baseEntries = input.history.length;
+  let baseEntries = history.length;
   if (model) {
     const chain = builtChain(model);
-    let i = input.history.length - 1;
+    let i = history.length - 1;
     let s = chain.length - 1;
     while (i >= 0 && s >= 0) {
-      const h = input.history[i]!;
+      const h = history[i]!;
       if (!KEYWORD.test(h.createdBy)) {
         i--; // ENV, LABEL, CMD, … : config, no step
         continue;
@@ -191,22 +224,11 @@ export function imageLayers(input: ImageLayersInput, model?: Model): LayersRepor
       s--;
     }
     mapped = s < 0;
-    baseEntries = mapped ? i + 1 : input.history.length;
+    baseEntries = mapped ? i + 1 : history.length;
   }
-  const layers: LayerReport[] = input.layers.map((_, j) => {
-    const h = input.history[layerOf.indexOf(j)];
-    const st = stepOfLayer.get(j);
-    const ws = w.wasted[j]!;
-    return {
-      index: j,
-      createdBy: h?.createdBy ?? '',
-      bytes: w.bytes[j]!,
-      files: w.files[j]!,
-      wastedBytes: ws.reduce((n, x) => n + x.bytes, 0),
-      wasted: [...ws].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : 1)).slice(0, 10),
-      removesBytes: w.removes[j]!,
-      step: st ? { id: st.id, line: st.line, instruction: st.instruction } : null,
-    };
+  const layers: LayerReport[] = waste.layers.map((l) => {
+    const st = stepOfLayer.get(l.index);
+    return { ...l, step: st ? { id: st.id, line: st.line, instruction: st.instruction } : null };
   });
   return {
     layers,
@@ -216,4 +238,9 @@ export function imageLayers(input: ImageLayersInput, model?: Model): LayersRepor
     mapped,
     baseEntries,
   };
+}
+
+/** The layers of an image, with sizes, waste and (given the Dockerfile's model) the step of each (mapLayers). */
+export function imageLayers(input: ImageLayersInput, model?: Model): LayersReport {
+  return mapLayers(imageWaste(input), model);
 }

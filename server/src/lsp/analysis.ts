@@ -19,6 +19,9 @@ import {
   type Step,
 } from '../engine';
 import { memoized } from '../engine/memo';
+import { mapLayers } from '../engine/layers';
+import type { SiblingBuild } from '../engine/shared';
+import { shortId, type ImageInput, type ImageLayersResult } from './layers';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +62,8 @@ export interface DocAnalysis {
    * this map has the full count per step id whose env was cut. Absent: `step.env` is complete.
    */
   envCounts?: Map<number, number>;
+  /** The last imported build's image: its layers mapped onto this model, or why there are none (lsp/layers.ts). */
+  image?: ImageLayersResult;
 }
 
 /** The engine's VarReach for one line, small enough to send with the analysis: counts and the first step ids. */
@@ -183,6 +188,10 @@ export interface AnalyseInput {
   unreadContextLimit?: number;
   /** Time budget (default ANALYSIS_BUDGET_MS). */
   budgetMs?: number;
+  /** The image the last imported build of this text made, with its layers' waste (lsp/layers.ts). */
+  image?: ImageInput | null;
+  /** The workspace's other builds (compose services, bake targets, sibling Dockerfiles), for needless-divergence. */
+  siblings?: SiblingBuild[];
 }
 
 export function analyseDocument(inp: AnalyseInput): DocAnalysis {
@@ -219,7 +228,10 @@ export function analyseDocument(inp: AnalyseInput): DocAnalysis {
     withBudget(inp.budgetMs ?? ANALYSIS_BUDGET_MS, () => {
       const model = analyze(text, opts);
       const prepared = inp.ctx ? readsFor(model, inp.ctx) : undefined;
-      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, unreadContextLimit: inp.unreadContextLimit, dockerfile: dockerfileInContext(inp.uri, inp.contextDir) }, model, prepared);
+      // the image's layers mapped onto this model: only an image whose history matches every step counts
+      const layers = inp.image?.waste ? mapLayers(inp.image.waste, model) : undefined;
+      if (inp.image) base.image = { id: inp.image.id, ...(layers?.mapped ? { report: layers } : { note: inp.image.note ?? `the history of \`${shortId(inp.image.id)}\` does not match this Dockerfile's steps: its layers are not shown` }) };
+      const checked = check(text, inp.ctx, { ...opts, severities: inp.severities, unreadContextLimit: inp.unreadContextLimit, dockerfile: dockerfileInContext(inp.uri, inp.contextDir), ...(layers?.mapped ? { layers } : {}), ...(inp.siblings?.length ? { siblings: inp.siblings } : {}) }, model, prepared);
       base.model = model;
       base.reach = reachSummaries(model);
       if (prepared) base.reads = prepared.reads;

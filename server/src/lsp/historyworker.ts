@@ -2,8 +2,12 @@
 // server/src/context/history.ts) and replays it with the engine, so neither the protocol thread nor the analysis
 // worker ever waits for git or a replay. It keeps the history per (context, Dockerfile, commits) in memory keyed by
 // HEAD: git is read again only when HEAD moves; the replay reruns only when the Dockerfile text or options change.
-// It also computes the cache report (history + what the rules' fixes would save).
+// It also computes the cache report (history + what the rules' fixes would save), and reads the layers of a built
+// image from the daemon (its export streamed and listed here, never on the protocol thread: lsp/layers.ts).
 import { parentPort, Worker } from 'node:worker_threads';
+import type { ImageWaste } from '../engine/layers';
+import { connect } from '../context/docker';
+import { readImageWaste, type WasteFailure } from '../context/layers';
 import { fixAll, replayHistory, whatIfFixed, type AnalyzeOptions, type HistoryInput, type HistoryResult, type Severity } from '../engine';
 import { loadHistory, type HistoryData } from '../context/history';
 import { currentHead } from '../context/evidence';
@@ -43,7 +47,18 @@ export interface ReportReply extends HistoryReply {
   fixNote?: string;
 }
 
-type ToWorker = { type: 'history'; id: number; req: HistoryRequest } | { type: 'report'; id: number; req: ReportRequest };
+type ToWorker = { type: 'history'; id: number; req: HistoryRequest } | { type: 'report'; id: number; req: ReportRequest } | { type: 'layers'; id: number; req: { image: string } };
+
+/** The waste of each layer of an image (bounded: context/layers.ts readImageWaste), or why it is not known. */
+export async function computeLayers(req: { image: string }): Promise<ImageWaste | WasteFailure> {
+  let docker;
+  try {
+    docker = await connect({ connectTimeoutMs: 2000, timeoutMs: 30_000 });
+  } catch (e) {
+    return { kind: 'failed', message: (e as Error).message.split('\n')[0] ?? 'no Docker daemon' };
+  }
+  return readImageWaste(docker, req.image);
+}
 type FromWorker = { type: 'reply'; id: number; result?: unknown; error?: string };
 
 interface Entry {
@@ -127,6 +142,14 @@ export function computeReport(req: ReportRequest): ReportReply {
 export function runHistoryWorker(): void {
   const port = parentPort!;
   port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'layers') {
+      // asynchronous (a stream from the daemon): history requests are served meanwhile
+      void computeLayers(msg.req).then(
+        (result) => port.postMessage({ type: 'reply', id: msg.id, result } satisfies FromWorker),
+        (e: unknown) => port.postMessage({ type: 'reply', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) } satisfies FromWorker),
+      );
+      return;
+    }
     try {
       const result = msg.type === 'history' ? computeHistory(msg.req) : computeReport(msg.req);
       port.postMessage({ type: 'reply', id: msg.id, result } satisfies FromWorker);
@@ -174,10 +197,11 @@ export class HistoryWorker {
     const w = this.ensure();
     if (!w) {
       // in-process fallback (tests, --inProcess): after the current turn of the event loop
+      if (msg.type === 'layers') return computeLayers(msg.req as { image: string }) as Promise<R>;
       return new Promise((resolve, reject) =>
         setImmediate(() => {
           try {
-            resolve((msg.type === 'history' ? computeHistory(msg.req) : computeReport(msg.req as ReportRequest)) as R);
+            resolve((msg.type === 'history' ? computeHistory(msg.req as HistoryRequest) : computeReport(msg.req as ReportRequest)) as R);
           } catch (e) {
             reject(e as Error);
           }
@@ -197,6 +221,10 @@ export class HistoryWorker {
 
   report(req: ReportRequest): Promise<ReportReply> {
     return this.call({ type: 'report', req });
+  }
+
+  layers(image: string): Promise<ImageWaste | WasteFailure> {
+    return this.call({ type: 'layers', req: { image } });
   }
 
   dispose(): void {

@@ -7,6 +7,7 @@ import { forecastLine } from './forecast';
 import { sharingHoverFor } from './shared';
 import { withSizeLine } from './sizes';
 import { buildCacheHoverLines } from './buildcache';
+import { layerHoverLines } from './layers';
 import type { ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
@@ -60,7 +61,10 @@ export function registerHover(s: ServerState): void {
       const text = hoverText(s, a, line);
       if (!text) return null;
       // what the builder's cache holds for the step (from the probe's last snapshot: never waits for the daemon)
-      const cacheLines = buildCacheHoverLines(s, a, line);
+      const hovered = stepAtLine(a.model, line);
+      // and what the last build's image holds for it (its layer, the bytes later layers waste)
+      const layerLines = hovered ? layerHoverLines(a.image, hovered) : [];
+      const cacheLines = [...buildCacheHoverLines(s, a, line), ...(layerLines.length ? [layerLines.join('\n')] : [])];
       const head = text.indexOf('\n\n');
       const value = !cacheLines.length ? text : head < 0 ? text + '\n\n' + cacheLines.join('\n\n')
         : text.slice(0, head) + '\n\n' + cacheLines.join('\n\n') + text.slice(head); // right under the hover's title

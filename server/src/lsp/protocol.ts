@@ -36,6 +36,8 @@ export interface ImportBuildResult {
   mapped: { line: number; status: string; label: string }[];
   problems: string[];
   stored: string | null;
+  /** The image the build wrote (`--iidfile`, else its log), or null. */
+  image: string | null;
   note: string | null;
 }
 

@@ -16,6 +16,13 @@ import type { ServerState } from './state';
 import { analyseIgnoreWithStore, analyseWithStore, type AnalyseRequest, type IgnoreRequest, type IgnoreUserRef } from './worker';
 import { isIgnoreDocument, pathToUri, uriToPath } from './uri';
 import { contextSizeStatus } from './sizes';
+import { siblingsRef } from './shared';
+
+/** The unsaved text of an open document by its file (the open documents are listed on the first question). */
+function openTexts(s: ServerState): (file: string) => string | undefined {
+  let byFile: Map<string | null, string> | undefined;
+  return (file) => (byFile ??= new Map(s.documents.all().map((d) => [uriToPath(d.uri), d.getText()]))).get(file);
+}
 
 export function runAnalysis(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   return isIgnoreDocument(doc) ? analyseIgnoreDoc(s, doc, version) : analyseDockerfile(s, doc, version);
@@ -29,6 +36,7 @@ function requestOf(s: ServerState, doc: TextDocument, version: number, rc: Resol
 async function analyseDockerfile(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   const uri = doc.uri;
   const rc = resolveContext(s, uri);
+  s.insights.loadRecord(uriToPath(uri)); // its image's layers go with the request
   const req: AnalyseRequest = {
     ...requestOf(s, doc, version, rc),
     buildArgs: rc.buildArgs,
@@ -38,6 +46,8 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     buildPlatform: hostPlatform(),
     severities: rc.severities,
     unreadContextLimit: rc.unreadContextLimit,
+    image: s.imageLayers.forAnalysis(uri, doc.getText()),
+    siblings: siblingsRef(s, uri, rc, openTexts(s)),
   };
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?
@@ -86,7 +96,6 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     elapsedMs: a.elapsedMs,
   };
   void s.connection.sendNotification('layerwise/analysed', n);
-  s.insights.loadRecord(uriToPath(uri));
   if (s.insights.recordFor(uri)) s.insights.publishEvidence(uri);
   if (a.model) s.insights.scheduleHistory(uri); // a refused text (too large, binary) is not replayed either
   // `.dockerignore` documents of this context check this Dockerfile's COPY sources: refresh them (one whose first

@@ -6,9 +6,36 @@ import type { ContextSnapshot, Step } from '../engine';
 import { lineRuns, sharedLayers, type MemberSharing } from '../engine/shared';
 import { loadMembers, workspaceBuilds } from '../context/shared';
 import type { DocAnalysis } from './analysis';
-import { analyzeOptions, loadContext, resolveContext, workspaceRelative } from './resolve';
+import { analyzeOptions, loadContext, resolveContext, workspaceRelative, type ResolvedContext } from './resolve';
+import type { SiblingsRef } from './worker';
 import type { ServerState } from './state';
 import { uriToPath } from './uri';
+
+/** The workspace folder holding a file (the innermost), where the search for its other builds stops. */
+function folderOf(s: ServerState, file: string): string | undefined {
+  return s.folders.filter((f) => file.startsWith(f + path.sep)).sort((x, y) => y.length - x.length)[0];
+}
+
+/**
+ * The other builds of the document's workspace for its analysis (needless-divergence runs in the worker as `check`
+ * runs in the CLI): found here (project files are cached by ProjectFiles), loaded in the worker. Null when untrusted,
+ * not a file, without a context, with the rule off, or with no other build.
+ */
+export function siblingsRef(s: ServerState, uri: string, rc: ResolvedContext, text: (file: string) => string | undefined): SiblingsRef | null {
+  if (!s.trusted || !rc.dir || rc.severities['needless-divergence'] === 'off') return null;
+  const file = uriToPath(uri);
+  if (!file) return null;
+  const { builds } = workspaceBuilds(file, s.projects, folderOf(s, file));
+  if (!builds.some((b) => b.dockerfile !== file || b.contextDir !== rc.dir)) return null;
+  const display: Record<string, string> = {};
+  const open: Record<string, string> = {};
+  for (const abs of [file, rc.dir, ...builds.flatMap((b) => [b.dockerfile, b.contextDir])]) display[abs] = workspaceRelative(s, abs) || path.basename(abs);
+  for (const b of builds) {
+    const t = b.dockerfile === file ? undefined : text(b.dockerfile);
+    if (t !== undefined) open[b.dockerfile] = t;
+  }
+  return { builds, display, open, dockerfile: file };
+}
 
 /** This document's sharing with the other builds of its workspace, or null (untrusted, no context, no other build). */
 export async function documentSharing(s: ServerState, a: DocAnalysis): Promise<MemberSharing | null> {
@@ -17,8 +44,7 @@ export async function documentSharing(s: ServerState, a: DocAnalysis): Promise<M
   if (!file) return null;
   const rc = resolveContext(s, a.uri);
   if (!rc.dir) return null;
-  const folder = s.folders.filter((f) => file.startsWith(f + path.sep)).sort((x, y) => y.length - x.length)[0];
-  const { builds } = workspaceBuilds(file, s.projects, folder);
+  const { builds } = workspaceBuilds(file, s.projects, folderOf(s, file));
   if (!builds.some((b) => b.dockerfile !== file || b.contextDir !== rc.dir)) return null;
   const { ctx } = await loadContext(s, rc);
   if (!ctx) return null;

@@ -13,6 +13,7 @@ import type { AnalysisWorker } from './worker';
 import { ConfigDiagnostics } from './diagnostics';
 import { Forecasts } from './forecast';
 import { Insights } from './insights';
+import { ImageLayers } from './layers';
 import { Scheduler } from './scheduler';
 import { DEFAULT_SETTINGS, type Settings } from './settings';
 
@@ -61,12 +62,15 @@ export class ServerState {
   readonly scheduler: Scheduler;
   /** The live rebuild forecast per open Dockerfile (forecast.ts): computed after analyses and file events. */
   readonly forecasts: Forecasts;
+  /** The layers of imported builds' images, per image id (layers.ts). */
+  readonly imageLayers: ImageLayers;
 
   constructor(readonly connection: Connection) {
     this.configDiagnostics = new ConfigDiagnostics(connection);
     this.insights = new Insights(this);
     this.scheduler = new Scheduler(this);
     this.forecasts = new Forecasts(this);
+    this.imageLayers = new ImageLayers(this);
   }
 
   log(msg: string): void {

@@ -9,6 +9,10 @@ import { ANALYSIS_BUDGET_MS, analyseDocument, diagInputOf, failedAnalysis, forTr
 import { ContextStore, type FileChange } from './contexts';
 import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
 import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
+import type { ContextSnapshot } from '../engine/context';
+import type { SiblingBuild } from '../engine/shared';
+import { asSiblings, loadMembers, MAX_BUILDS, type WorkspaceBuild } from '../context/shared';
+import { samePath } from '../context/projects';
 import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { BoundedCache, trimCaches } from '../engine/memo';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -36,7 +40,19 @@ function injectFault(text: string): void {
   for (let i = 0; ; i++) hog.push('x'.repeat(1 << 20) + i); // 1 MB a step: the heap limit comes within a moment
 }
 
-export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote' | 'contextDir'> {
+/** The workspace's other builds as the protocol thread finds them (lsp/shared.ts siblingsRef); loaded here. */
+export interface SiblingsRef {
+  builds: WorkspaceBuild[];
+  /** How each Dockerfile and context named is shown (relative to the workspace). */
+  display: Record<string, string>;
+  /** Unsaved texts of the open Dockerfiles among them. */
+  open: Record<string, string>;
+  /** This document's file. */
+  dockerfile: string;
+}
+
+export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote' | 'contextDir' | 'siblings'> {
+  siblings?: SiblingsRef | null;
   trusted: boolean;
   contextDir: string | null;
   dockerfilePath: string | null;
@@ -104,11 +120,27 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest,
       note = error;
     }
   }
+  const siblings = ctx && req.siblings && req.contextDir ? await loadSiblings(store, req, req.siblings, ctx) : undefined;
   if (onBegin?.() === false) return null; // superseded while its context loaded: not worth an engine run
   injectFault(req.text);
-  const a = analyseDocument({ ...req, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
+  const a = analyseDocument({ ...req, siblings, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
   if (a.model) openModels.set(req.uri, { text: req.text, opts: optionsKey(req), model: a.model });
   return a;
+}
+
+/** The other builds' texts (open or on disk) and contexts (this worker's store), as `check`'s siblings. */
+async function loadSiblings(store: ContextStore, req: AnalyseRequest, ref: SiblingsRef, ctx: ContextSnapshot): Promise<SiblingBuild[]> {
+  const contexts = new Map<string, ContextSnapshot | null>();
+  for (const b of ref.builds.slice(0, MAX_BUILDS + 1)) {
+    const key = b.contextDir + '\u0000' + b.dockerfile;
+    if (!contexts.has(key)) contexts.set(key, samePath(b.contextDir, req.contextDir!) && samePath(b.dockerfile, ref.dockerfile) ? ctx : (await store.get(b.contextDir, b.dockerfile)).ctx);
+  }
+  const { members } = loadMembers({ dockerfile: ref.dockerfile, contextDir: req.contextDir!, text: req.text, context: ctx, options: { buildArgs: req.buildArgs, target: req.target } }, ref.builds, {
+    display: (abs) => ref.display[abs] ?? path.basename(abs),
+    readText: (abs) => ref.open[abs],
+    contextFor: (dir, df) => contexts.get(dir + '\u0000' + df) ?? null,
+  });
+  return asSiblings(members.slice(1));
 }
 
 /**

@@ -1,5 +1,8 @@
 // cleanup-in-separate-layer: a RUN that only deletes what an earlier step created. Layers are additive: the files
-// stay in the earlier layer, the image does not shrink, and the extra step reruns whenever that one does.
+// stay in the earlier layer, the image does not shrink, and the extra step reruns whenever that one does. With the
+// image the text was built into (RuleContext.layers), the message cites the bytes the cleanup left in earlier layers.
+import { formatBytes } from '../buildcache';
+import type { LayersReport } from '../layers';
 import type { Model, Step } from '../model';
 import { runScript, type ShellCommand } from '../shell';
 import { matchOsPackage } from './managers';
@@ -78,6 +81,19 @@ function describe(cmds: ShellCommand[]): string {
   return text.length > 90 ? text.slice(0, 89) + '…' : text;
 }
 
+/**
+ * `the files it deletes still take 300 kB in layer 1 (line 2)` — what the step's layer removes of earlier layers in the
+ * built image, or null when the image says nothing about it (no image, no layer of the step, nothing removed).
+ */
+function bytesLeft(layers: LayersReport | undefined, step: Step): string | null {
+  const l = layers?.layers.find((x) => x.step?.id === step.id);
+  if (!l || !l.removesFrom.length) return null;
+  const where = (i: number): string => `layer ${i}${layers!.layers[i]?.step ? ` (line ${layers!.layers[i]!.step!.line + 1})` : ''}`;
+  const parts = l.removesFrom.slice(0, 3).map((x) => `${formatBytes(x.bytes, 3)} in ${where(x.layer)}`);
+  if (l.removesFrom.length > 3) parts.push(`${formatBytes(l.removesFrom.slice(3).reduce((n, x) => n + x.bytes, 0), 3)} in ${l.removesFrom.length - 3} more`);
+  return `the files it deletes still take ${parts.join(', ')} of the image the last build made`;
+}
+
 export const cleanupInSeparateLayer: Rule = {
   id: 'cleanup-in-separate-layer',
   title: 'Cleanup in a separate RUN',
@@ -124,7 +140,7 @@ export const cleanupInSeparateLayer: Rule = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, step),
-          message: `${quoteInstr(step)} ${paths.length ? 'removes' : 'cleans caches with'} ${describe(rs.commands)} in a layer of its own: the files stay in the earlier layer, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
+          message: `${quoteInstr(step)} ${paths.length ? 'removes' : 'cleans caches with'} ${describe(rs.commands)} in a layer of its own: ${bytesLeft(rc.layers, step) ?? 'the files stay in the earlier layer'}, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
           related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }],
         };
         if (prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {

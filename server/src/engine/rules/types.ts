@@ -6,6 +6,7 @@ import type { Model } from '../model';
 import type { Range } from '../parse';
 import type { FixEffect } from '../fixsafety';
 import type { MemberSharing } from '../shared';
+import type { LayersReport } from '../layers';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -66,6 +67,8 @@ export interface RuleContext {
   shared?: MemberSharing | null;
   /** The same comparison for another text of this Dockerfile (a fix's proof). */
   reshare?: (text: string) => MemberSharing;
+  /** The layers of the image built from this text (CheckOptions.layers), every step mapped. */
+  layers?: LayersReport;
   /** Bytes from which unread context data is reported (CheckOptions.unreadContextLimit; default in the rule). */
   unreadContextLimit?: number;
 }

@@ -3,8 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResponseError } from 'vscode-languageserver';
-import { analyze, BuildLogError, compareWithBuild, importBuildLog, lastBuildLabel, mismatchMessage, type BuildComparison, type BuildLogMapping, type Explanation, type Model } from '../../engine';
-import { recordBuildInput, saveBuildRecord, type BuildRecord } from '../../context/evidence';
+import { analyze, BuildLogError, builtImageId, compareWithBuild, importBuildLog, lastBuildLabel, mismatchMessage, type BuildComparison, type BuildLogMapping, type Explanation, type Model } from '../../engine';
+import { IMAGE_ID, recordBuildInput, saveBuildRecord, textSha256, type BuildRecord } from '../../context/evidence';
 import type { ImportBuildResult } from '../protocol';
 import { analyzeOptions, loadContext, resolveContext, type ResolvedContext } from '../resolve';
 import type { ServerState } from '../state';
@@ -44,11 +44,20 @@ function importResult(s: ServerState, mapping: BuildLogMapping, record: BuildRec
     mapped: mapping.steps.map((x) => ({ line: x.line, status: x.status, label: lastBuildLabel(x.status, x.seconds) })),
     problems: mapping.problems,
     stored,
+    image: record.image?.id ?? null,
     note: s.trusted ? null : 'untrusted workspace: the build is not stored and not compared with a prediction',
   };
 }
 
-async function importBuild(s: ServerState, p: { uri: string; logText: string; source?: string }): Promise<ImportBuildResult> {
+/** `layerwise/importBuild`'s parameters: `imageId` is the build's `--iidfile` content (else the log names it). */
+interface ImportBuildParams {
+  uri: string;
+  logText: string;
+  source?: string;
+  imageId?: string;
+}
+
+async function importBuild(s: ServerState, p: ImportBuildParams): Promise<ImportBuildResult> {
   if (!p || typeof p.uri !== 'string' || typeof p.logText !== 'string') throw new ResponseError(-32602, 'Layerwise: importBuild needs {uri, logText}');
   const file = uriToPath(p.uri);
   const doc = s.documents.get(p.uri);
@@ -81,6 +90,8 @@ async function importBuild(s: ServerState, p: { uri: string; logText: string; so
     comparisons,
     problems: mapping.problems,
   };
+  const imageId = typeof p.imageId === 'string' && IMAGE_ID.test(p.imageId.trim()) ? p.imageId.trim() : builtImageId(p.logText);
+  if (imageId) record.image = { id: imageId, textSha256: textSha256(text) };
   // what it was built from: the live forecast's `lastBuild` baseline
   if (file && s.trusted && rc.dir) {
     const { ctx } = await loadContext(s, rc);
@@ -90,6 +101,8 @@ async function importBuild(s: ServerState, p: { uri: string; logText: string; so
   let stored: string | null = null;
   if (file && s.trusted) {
     s.insights.setRecord(file, record);
+    s.imageLayers.imported(record);
+    s.scheduler.scheduleSoon(p.uri); // analysed again with the image (or the note that its text changed)
     stored = saveBuildRecord(record);
     s.forecasts.schedule(p.uri);
   }
@@ -101,7 +114,7 @@ async function importBuild(s: ServerState, p: { uri: string; logText: string; so
 }
 
 export function registerBuildRequests(s: ServerState): void {
-  s.connection.onRequest('layerwise/importBuild', (p: { uri: string; logText: string; source?: string }) => importBuild(s, p));
+  s.connection.onRequest('layerwise/importBuild', (p: ImportBuildParams) => importBuild(s, p));
 
   s.connection.onRequest('layerwise/buildInfo', (p: { uri: string }) => {
     const file = uriToPath(p?.uri ?? '');

@@ -1,0 +1,4 @@
+FROM localbase
+RUN echo NONCE > /a
+WORKDIR /app
+RUN echo b > b
