@@ -193,3 +193,42 @@ test('memoised stages equal fresh ones after edits to what a stage inherits or r
     last = json(fresh);
   }
 });
+
+test('memoised stages equal fresh ones after edits below them that change what their COPY --from / mount from read', (t) => {
+  // BuildKit resolves those against every stage, later ones included (model.ts resolveIn): a stage's own text and
+  // everything above it unchanged, an edit further down changes what it reads; the memo checks its lookups on a hit
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const text = [
+    'FROM alpine AS a',
+    'COPY --from=later /x /x',
+    'COPY --from=2 /y /y',
+    'RUN --mount=from=later,target=/m true',
+    'FROM alpine AS mid',
+    'RUN echo mid',
+    'FROM debian:12 AS later',
+    'RUN echo later',
+  ].join('\n');
+  const edits: [string, (s: string) => string][] = [
+    ['the later stage gets another base image', (s) => s.replace('FROM debian:12 AS later', 'FROM debian:11 AS later')],
+    ['the later stage is renamed: an image', (s) => s.replace('FROM debian:11 AS later', 'FROM debian:11 AS other')],
+    ['named again, from scratch', (s) => s.replace('FROM debian:11 AS other', 'FROM scratch AS later')],
+    ['stage 2 goes: an invalid index', (s) => s.replace('FROM alpine AS mid\nRUN echo mid\n', '')],
+    ['and comes back', (s) => s + '\nFROM alpine AS third'],
+    ['an earlier name repeated further down wins', (s) => s.replace('FROM alpine AS third', 'FROM busybox AS a')],
+  ];
+  clearAnalysisCaches();
+  let cur = text;
+  const json = (m: object) => JSON.stringify(m, (_k, v) => (v instanceof Map ? [...v] : v));
+  let last = json(analyze(cur));
+  for (const [what, edit] of edits) {
+    analyze(cur);
+    cur = edit(cur);
+    const warm = analyze(cur);
+    clearAnalysisCaches();
+    const fresh = analyze(cur);
+    assert.deepEqual(warm, fresh, what);
+    assert.notEqual(json(fresh), last, `${what}: the edit changes the model`);
+    last = json(fresh);
+  }
+});
