@@ -187,3 +187,11 @@ test('costly-step-after-volatile-copy: the tools that provably do not read the c
     assert.equal(find(CS, `FROM debian:12\nCOPY a.js ${d}\nRUN apt-get install -y q\n`, ctx(['a.js'])).length, 0, d);
   for (const d of ['/app/', '/etcx/', '/usr/local/bin/', '/opt/app/']) assert.equal(find(CS, `FROM debian:12\nCOPY a.js ${d}\nRUN apt-get install -y q\n`, ctx(['a.js'])).length, 1, d);
 });
+
+test('mutable-base-image: what counts as an image reference (Docker\'s grammar) and as a tag', () => {
+  const reported = (ref: string) => find(MB, `FROM ${ref}\n`).length === 1;
+  for (const r of ['a--b', 'a__b', 'a.b', 'a_b', 'a-b', 'ab12', 'Registry.Example.com/img', 'host:5000/img', 'localhost/img', 'a/b/c', 'img:latest', 'host:5000/img:latest'])
+    assert.equal(reported(r), true, r);
+  for (const r of ['a..b', 'a_', '_a', 'a-', 'A', 'a___b', 'Team/img', 'a//b', 'img:v1', 'host:5000/img:1.2', 'img:' + 'x'.repeat(129), 'img@sha256:0', '$IMG'])
+    assert.equal(reported(r), false, r);
+});
