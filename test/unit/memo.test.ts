@@ -178,20 +178,7 @@ test('memoised stages equal fresh ones after edits to what a stage inherits or r
     ['named again', (s) => s.replace('FROM alpine\nRUN echo n1', 'FROM alpine AS n1\nRUN echo n1')],
     ['a name in between', (s) => s.replace('FROM alpine AS q\n', 'FROM alpine AS n1\n')],
   ];
-  clearAnalysisCaches();
-  let cur = text;
-  const json = (m: object) => JSON.stringify(m, (_k, v) => (v instanceof Map ? [...v] : v));
-  let last = json(analyze(cur));
-  for (const [what, edit, opts] of edits) {
-    analyze(cur, opts); // the memo warm with this edit's options (another build arg misses every stage)
-    cur = edit(cur);
-    const warm = analyze(cur, opts);
-    clearAnalysisCaches();
-    const fresh = analyze(cur, opts);
-    assert.deepEqual(warm, fresh, what);
-    assert.notEqual(json(fresh), last, `${what}: the edit changes the model`);
-    last = json(fresh);
-  }
+  warmEqualsFresh(text, edits);
 });
 
 test('memoised stages equal fresh ones after edits below them that change what their COPY --from / mount from read', (t) => {
@@ -217,18 +204,23 @@ test('memoised stages equal fresh ones after edits below them that change what t
     ['and comes back', (s) => s + '\nFROM alpine AS third'],
     ['an earlier name repeated further down wins', (s) => s.replace('FROM alpine AS third', 'FROM busybox AS a')],
   ];
+  warmEqualsFresh(text, edits);
+});
+
+/** Applies the edits one after another: each must change the model, and the memo-warm model must equal a fresh one. */
+function warmEqualsFresh(text: string, edits: [string, (s: string) => string, object?][]): void {
   clearAnalysisCaches();
   let cur = text;
   const json = (m: object) => JSON.stringify(m, (_k, v) => (v instanceof Map ? [...v] : v));
   let last = json(analyze(cur));
-  for (const [what, edit] of edits) {
-    analyze(cur);
+  for (const [what, edit, opts] of edits) {
+    analyze(cur, opts); // the memo warm with this edit's options (another build arg misses every stage)
     cur = edit(cur);
-    const warm = analyze(cur);
+    const warm = analyze(cur, opts);
     clearAnalysisCaches();
-    const fresh = analyze(cur);
+    const fresh = analyze(cur, opts);
     assert.deepEqual(warm, fresh, what);
     assert.notEqual(json(fresh), last, `${what}: the edit changes the model`);
     last = json(fresh);
   }
-});
+}
