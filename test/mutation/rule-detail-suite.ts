@@ -1,9 +1,11 @@
 // The quick rule test files only (no precision review, no fix safety), in one process, for the `rule-detail`
 // mutation group (scripts/mutation-groups.mjs): on a loaded machine a surviving mutant costs the whole suite, and
-// these four are a third of the rules suite's time. A score measured with it is a lower bound of the rules group's.
+// these are a third of the rules suite's time. A score measured with it is a lower bound of the rules group's.
 // Not a *.test.ts file, so `npm test` does not run the same tests twice.
 import '../unit/rules.test';
 import '../unit/rule-docs.test';
 import '../unit/rule-apt-update-alone.test';
 import '../unit/rule-cache-bust-pattern.test';
+import '../unit/rule-small-rules.test';
+import '../unit/shared.test';
 import '../unit/caught-bugs.test';

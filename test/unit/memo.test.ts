@@ -178,6 +178,37 @@ test('memoised stages equal fresh ones after edits to what a stage inherits or r
     ['named again', (s) => s.replace('FROM alpine\nRUN echo n1', 'FROM alpine AS n1\nRUN echo n1')],
     ['a name in between', (s) => s.replace('FROM alpine AS q\n', 'FROM alpine AS n1\n')],
   ];
+  warmEqualsFresh(text, edits);
+});
+
+test('memoised stages equal fresh ones after edits below them that change what their COPY --from / mount from read', (t) => {
+  // BuildKit resolves those against every stage, later ones included (model.ts resolveIn): a stage's own text and
+  // everything above it unchanged, an edit further down changes what it reads; the memo checks its lookups on a hit
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const text = [
+    'FROM alpine AS a',
+    'COPY --from=later /x /x',
+    'COPY --from=2 /y /y',
+    'RUN --mount=from=later,target=/m true',
+    'FROM alpine AS mid',
+    'RUN echo mid',
+    'FROM debian:12 AS later',
+    'RUN echo later',
+  ].join('\n');
+  const edits: [string, (s: string) => string][] = [
+    ['the later stage gets another base image', (s) => s.replace('FROM debian:12 AS later', 'FROM debian:11 AS later')],
+    ['the later stage is renamed: an image', (s) => s.replace('FROM debian:11 AS later', 'FROM debian:11 AS other')],
+    ['named again, from scratch', (s) => s.replace('FROM debian:11 AS other', 'FROM scratch AS later')],
+    ['stage 2 goes: an invalid index', (s) => s.replace('FROM alpine AS mid\nRUN echo mid\n', '')],
+    ['and comes back', (s) => s + '\nFROM alpine AS third'],
+    ['an earlier name repeated further down wins', (s) => s.replace('FROM alpine AS third', 'FROM busybox AS a')],
+  ];
+  warmEqualsFresh(text, edits);
+});
+
+/** Applies the edits one after another: each must change the model, and the memo-warm model must equal a fresh one. */
+function warmEqualsFresh(text: string, edits: [string, (s: string) => string, object?][]): void {
   clearAnalysisCaches();
   let cur = text;
   const json = (m: object) => JSON.stringify(m, (_k, v) => (v instanceof Map ? [...v] : v));
@@ -192,4 +223,4 @@ test('memoised stages equal fresh ones after edits to what a stage inherits or r
     assert.notEqual(json(fresh), last, `${what}: the edit changes the model`);
     last = json(fresh);
   }
-});
+}

@@ -97,13 +97,15 @@ describe('stages: bases, references, target', () => {
     assert.deepEqual(reads, [
       [{ via: 'COPY', stage: 0, image: undefined, paths: ['/a'] }],
       [{ via: 'COPY', stage: 0, image: undefined, paths: ['/b'] }],
-      [{ via: 'COPY', stage: null, image: '7', paths: ['/c'] }],
+      // no stage 7: BuildKit stops (a problem), nothing is read
+      [],
       [{ via: 'COPY', stage: null, image: 'nginx:1', paths: ['/d'] }],
       [{ via: 'bind', stage: 0, image: undefined, paths: ['/s'] }],
       [{ via: 'cache', stage: 0, image: undefined, paths: ['/'] }],
       [{ via: 'bind', stage: null, image: 'busybox', paths: ['/'] }],
     ]);
     assert.deepEqual(m.stages[1]!.deps, [0]);
+    assert.deepEqual(problems(m), [[5, 'error', '`--from=7` is not a stage of this file: BuildKit stops with "invalid stage index 7"']]);
     assert.deepEqual(m.steps.filter((s) => s.stage === 1).map((s) => s.contextReads), [[], [], [], [], [], [], []]);
   });
   test('target: by name (case-insensitive), its dependencies needed, an unknown target needs nothing', () => {
@@ -242,11 +244,20 @@ describe('survivors of the mutation run', () => {
     for (const [v, want, r] of [['v1', '0.9', true], ['v0.8', '0.9', false], ['V1', '0.9', false], ['0.10', '0.9', true], ['1', '1.0', true], ['0', '0.9', false]] as const)
       assert.equal(versionAtLeast(v, want), r, `${v} >= ${want}`);
   });
-  test('numeric stage references: only digits, only stages defined so far; the stage itself is circular', () => {
-    const text = 'FROM alpine\nFROM alpine AS b\nCOPY --from=1a1 /a /a\nCOPY --from=0x /a /a\nCOPY --from=0 /a /a\nCOPY --from=2 /a /a\n';
+  test('numeric stage references: a Go integer is an index, out of range it stops BuildKit; the stage itself is circular', () => {
+    // measured on BuildKit 0.8: `--from=+0` and `--from=00` copy from stage 0, `--from=7` / `--from=-1` stop with
+    // "invalid stage index", a number past 64 bits is a name (an image)
+    const text = 'FROM alpine\nFROM alpine AS b\nCOPY --from=1a1 /a /a\nCOPY --from=0x /a /a\nCOPY --from=0 /a /a\nCOPY --from=+0 /a /a\nCOPY --from=00 /a /a\nCOPY --from=99999999999999999999 /a /a\n';
     const m = analyze(text);
-    assert.deepEqual(m.steps.map((s) => [s.stageReads[0]!.stage, s.stageReads[0]!.image]), [[null, '1a1'], [null, '0x'], [0, undefined], [null, '2']]);
+    assert.deepEqual(m.steps.map((s) => [s.stageReads[0]!.stage, s.stageReads[0]!.image]), [[null, '1a1'], [null, '0x'], [0, undefined], [0, undefined], [0, undefined], [null, '99999999999999999999']]);
     assert.deepEqual(problems(m), []);
+    const invalid = analyze('FROM alpine\nFROM alpine AS b\nCOPY --from=2 /a /a\nCOPY --from=-1 /a /a\nCOPY --from=+007 /a /a\n');
+    assert.deepEqual(problems(invalid), [
+      [2, 'error', '`--from=2` is not a stage of this file: BuildKit stops with "invalid stage index 2"'],
+      [3, 'error', '`--from=-1` is not a stage of this file: BuildKit stops with "invalid stage index -1"'],
+      [4, 'error', '`--from=+007` is not a stage of this file: BuildKit stops with "invalid stage index 7"'],
+    ]);
+    assert.deepEqual(invalid.steps.map((s) => s.stageReads), [[], [], []]);
     // eleven stages: --from=10 in the last one is the stage itself, in a twelfth it is the eleventh
     const eleven = Array.from({ length: 11 }, (_, i) => `FROM alpine AS s${i}\n`).join('');
     assert.deepEqual(problems(analyze(eleven + 'COPY --from=10 /a /a\n')), [[11, 'error', 'a stage cannot read from itself: BuildKit stops with "circular dependency detected on stage: s10"']]);
@@ -254,6 +265,42 @@ describe('survivors of the mutation run', () => {
     assert.deepEqual([twelve.steps[0]!.stageReads[0]!.stage, twelve.problems], [10, []]);
     assert.deepEqual(problems(analyze('FROM alpine\nCOPY --from=0 /a /a\n')), [[1, 'error', 'a stage cannot read from itself: BuildKit stops with "circular dependency detected on stage: stage-0"']]);
     assert.deepEqual(problems(analyze('FROM alpine AS a\nRUN --mount=from=a,target=/t true\nRUN --mount=type=cache,from=A,target=/c true\n')).map((p) => p[0]), [1, 2]);
+  });
+  test('COPY --from and mount from resolve against every stage, the last of a name winning; a later stage is read before its steps', () => {
+    // measured on BuildKit 0.8: a later stage is read as its base image (or empty: scratch or a stage base), its steps
+    // are not built for that read; a duplicate name means its last stage, even a later one; a mount's numeric from
+    // is an image; FROM sees only earlier stages
+    const later = (what: string, label: string, seen: string) =>
+      `${what} names ${label}, a stage defined further down: BuildKit reads it before its steps run, so this ${seen}, not what ${label} builds (measured on BuildKit 0.8). Move ${label} above this stage.`;
+    const m = analyze('FROM alpine AS a\nCOPY --from=b /x /x\nCOPY --from=2 /y /y\nRUN --mount=from=b,target=/m true\nFROM debian:12 AS b\nRUN echo b > /x\nFROM scratch\nCOPY --from=a /x /x\n');
+    assert.deepEqual(problems(m), [
+      [1, 'warning', later('`--from=b`', 'b', 'reads its base image `debian:12`')],
+      [2, 'warning', later('`--from=2`', 'stage 2', 'sees an empty filesystem')],
+      [3, 'warning', later('`from=b`', 'b', 'reads its base image `debian:12`')],
+    ]);
+    assert.deepEqual(m.steps.slice(0, 3).map((s) => s.stageReads.map((r) => [r.stage, r.image])), [[[null, 'debian:12']], [[null, 'scratch']], [[null, 'debian:12']]]);
+    // what stage b builds is not needed for those reads (the target is the last stage, built from a)
+    assert.deepEqual(m.stages.map((s) => s.needed), [true, false, true]);
+    const base = analyze('FROM alpine AS a\nFROM alpine AS m\nCOPY --from=b /x /x\nFROM a AS b\n');
+    assert.deepEqual([base.steps[0]!.stageReads[0]!.image, problems(base)[0]![1]], ['scratch', 'warning']);
+    const dup = analyze('FROM alpine AS a\nRUN echo 1 > /x\nFROM a AS m\nCOPY --from=a /x /x\nFROM alpine:3 AS a\nRUN echo 2 > /x\n');
+    assert.deepEqual([dup.stages[1]!.base, dup.steps[1]!.stageReads[0]!.image], [{ kind: 'stage', stage: 0, ref: 'a' }, 'alpine:3']);
+    const mount = analyze('FROM alpine\nRUN echo a > /x\nFROM alpine\nRUN --mount=from=0,target=/m cat /m/x\n');
+    assert.deepEqual([mount.steps[1]!.stageReads[0]!.stage, mount.steps[1]!.stageReads[0]!.image, mount.problems], [null, '0', []]);
+  });
+  test('mount specs with an empty field or an option without a name stop BuildKit: problems', () => {
+    // measured on BuildKit 0.8: "invalid field '' must be a key=value pair", "unexpected key '' in '=x'"
+    const m = analyze('FROM alpine\nRUN --mount==x true\nRUN --mount=type=cache,target=/c,=x true\nRUN --mount=type=cache,target=/c, true\nRUN --mount=type=cache,,target=/c true\nRUN --mount=type=cache,target=/c,foo=1 true\n');
+    assert.deepEqual(problems(m), [
+      [1, 'error', "`--mount==x` has an option without a name (`=x`): BuildKit stops with \"unexpected key '' in '=x'\""],
+      [2, 'error', "`--mount=type=cache,target=/c,=x` has an option without a name (`=x`): BuildKit stops with \"unexpected key '' in '=x'\""],
+      [3, 'error', "`--mount=type=cache,target=/c,` has an empty field: BuildKit stops with \"invalid field '' must be a key=value pair\""],
+      [4, 'error', "`--mount=type=cache,,target=/c` has an empty field: BuildKit stops with \"invalid field '' must be a key=value pair\""],
+    ]);
+  });
+  test('stage names: a letter first, then letters, digits, -, _ or . (BuildKit stops on others)', () => {
+    const msg = (n: string) => `\`${n}\` cannot name a stage (a letter first, then letters, digits, \`-\`, \`_\` or \`.\`): BuildKit stops with "invalid name for build stage"`;
+    assert.deepEqual(problems(analyze('FROM alpine AS My.st_a-1\nFROM alpine AS 1\nFROM alpine AS _a\nFROM alpine AS a/b\n')), [[1, 'error', msg('1')], [2, 'error', msg('_a')], [3, 'error', msg('a/b')]]);
   });
   test('blank ARG names, flags that need a value, an empty ONBUILD: problems, as BuildKit stops there', () => {
     const blank = 'ARG with a blank name (`ARG =value`): BuildKit stops with "ARG names can not be blank"';

@@ -123,3 +123,12 @@ test('an update-only RUN after the installs: the plain info, not "a later instal
   assert.deepEqual(fs.map((f) => [f.range.start.line, f.severity]), [[2, 'info']]);
   assert.match(fs[0]!.message, /^`RUN apt-get update` installs nothing: its cached layer keeps an old package index/);
 });
+
+test('with apk the messages also name `apk add --no-cache`, which needs no update; other managers do not', () => {
+  const [f] = find('FROM alpine:3.20\nRUN apk update\nRUN apk add curl\n');
+  assert.equal(f!.message, '`RUN apk update` installs nothing: its layer keeps the package index of the day it was cached, and `RUN apk add curl` on line 3 installs from that stale index (editing the install alone never refreshes it). Update and install in one RUN, or install with `apk add --no-cache`, which fetches its own index.');
+  const [g] = find('FROM alpine:3.20\nRUN apk add -U git\nRUN apk add curl\n');
+  assert.match(g!.message, /Update in the RUN that installs, or install with `apk add --no-cache`, which fetches its own index\.$/);
+  const [h] = find('FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y curl\n');
+  assert.doesNotMatch(h!.message, /apk/);
+});

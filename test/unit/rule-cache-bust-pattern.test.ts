@@ -62,3 +62,12 @@ test('a clock that does not: printed to the log, a fixed date, only tested, neve
     assert.equal(clock(s), 0, s);
   assert.deepEqual(find('FROM alpine AS p\nONBUILD RUN date > /f\nFROM p\n'), []);
 });
+
+test('a clock only compared in `[[ … ]]` does not reach the layer; a quoted `"date"` redirected does; a substitution captures only its own output', () => {
+  // `[[` is no command in the parse (a test clause): its operands were taken for uses of the clock (a false
+  // positive), and a `date` written in quotes was skipped as if inside a substitution (a false negative)
+  for (const s of ['now=$(date +%s); [[ $X -lt $now ]]', 'now=$(date +%s); [[ -n "$now" ]] && echo ok', 'now=$(date | tr -d :); [ -n "$now" ]', 'now=`date | cut -c1`; [ -n "$now" ]'])
+    assert.equal(clock(s), 0, s);
+  for (const s of ['"date" > /f', "'date' > /f", 'now=$(date +%s); [[ -n "$now" ]]; echo $now > /f', 'x=$(date > /f); [ -n "$x" ]', 'echo $(echo; date | tee /f)'])
+    assert.equal(clock(s), 1, s);
+});

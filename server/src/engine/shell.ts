@@ -13,14 +13,23 @@ export interface ShellCommand {
   end: number;
 }
 
+/** Where a `[[ … ]]` test clause is in a script (UTF-16 offsets): it is no command, so `commands` has no entry for it. */
+export interface TestSpan {
+  start: number;
+  end: number;
+}
+
 export interface RunScript {
   script: string;
   commands: ShellCommand[];
+  /** The `[[ … ]]` test clauses (from the full parser; the plain subset has none, a fallback split lists `[[` as a word). */
+  tests: TestSpan[];
   /** False when the shell is not POSIX-like or the script did not parse (commands come from a plain split). */
   parsed: boolean;
 }
 
-const memo = new BoundedCache<string, { commands: ShellCommand[]; parsed: boolean }>('shell parses', 5000, (k, v) => k.length * 2 + v.commands.length * 256);
+type Parse = { commands: ShellCommand[]; parsed: boolean; tests: TestSpan[] };
+const memo = new BoundedCache<string, Parse>('shell parses', 5000, (k, v) => k.length * 2 + v.commands.length * 256);
 // mvdan-sh is a large GopherJS module: load it on the first script that needs a full parse, not at startup
 let sh: typeof MvdanSh | null = null;
 let parser: ReturnType<typeof MvdanSh.syntax.NewParser> | null = null;
@@ -232,21 +241,21 @@ function wordCount(script: string): number {
   return n;
 }
 
-export function parseScript(script: string): { commands: ShellCommand[]; parsed: boolean } {
+export function parseScript(script: string): Parse {
   const hit = memo.get(script);
   if (hit) return hit;
-  let result: { commands: ShellCommand[]; parsed: boolean };
+  let result: Parse;
   const plain = plainCommands(script);
-  if (plain) result = { commands: plain, parsed: true };
+  if (plain) result = { commands: plain, parsed: true, tests: [] };
   else if (script.length > MAX_PARSED_SCRIPT_CHARS || wordCount(script) > MAX_PARSED_SCRIPT_WORDS) {
     // the full parser costs ~0.2 ms a syntax node (walking its tree dominates): a 100 KB line of words held the
     // language server's worker for 15 s and more. Far past any real script: split, and marked as not parsed
-    result = { commands: splitFallback(script), parsed: false };
+    result = { commands: splitFallback(script), parsed: false, tests: [] };
   } else {
     try {
-      result = { commands: shellCommands(script), parsed: true };
+      result = { ...shellParse(script), parsed: true };
     } catch {
-      result = { commands: splitFallback(script), parsed: false };
+      result = { commands: splitFallback(script), parsed: false, tests: [] };
     }
   }
   memo.set(script, result);
@@ -255,6 +264,11 @@ export function parseScript(script: string): { commands: ShellCommand[]; parsed:
 
 /** The commands of a script from the real parser (mvdan/sh); throws when the script does not parse. */
 export function shellCommands(script: string): ShellCommand[] {
+  return shellParse(script).commands;
+}
+
+/** The commands and `[[ … ]]` test clauses of a script from the real parser; throws when the script does not parse. */
+function shellParse(script: string): { commands: ShellCommand[]; tests: TestSpan[] } {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   sh ??= require('mvdan-sh') as typeof MvdanSh;
   const syntax = sh.syntax;
@@ -262,7 +276,9 @@ export function shellCommands(script: string): ShellCommand[] {
   const file = parser.Parse(script, '');
   const toChar = byteToCharMapper(script);
   const commands: ShellCommand[] = [];
+  const tests: TestSpan[] = [];
   syntax.Walk(file, (node) => {
+    if (node && syntax.NodeType(node) === 'TestClause') tests.push({ start: toChar(node.Pos().Offset()), end: toChar(node.End().Offset()) });
     if (node && syntax.NodeType(node) === 'CallExpr') {
       const call = node as unknown as { Args: { Lit(): string; Pos(): { Offset(): number }; End(): { Offset(): number } }[] } & typeof node;
       if (call.Args.length) {
@@ -275,7 +291,7 @@ export function shellCommands(script: string): ShellCommand[] {
     }
     return true;
   });
-  return commands;
+  return { commands, tests };
 }
 
 export function isPosixShell(shell: string[]): boolean {
@@ -303,9 +319,9 @@ function computeRunScript(step: Step): RunScript | null {
     script = argv[2]!;
     posix = true;
   } else if (argv) {
-    return { script: argv.join(' '), commands: argv.length ? [{ words: argv, start: 0, end: argv.join(' ').length }] : [], parsed: true };
+    return { script: argv.join(' '), commands: argv.length ? [{ words: argv, start: 0, end: argv.join(' ').length }] : [], parsed: true, tests: [] };
   } else return null;
-  if (!posix) return { script, commands: splitFallback(script), parsed: false };
+  if (!posix) return { script, commands: splitFallback(script), parsed: false, tests: [] };
   let r = posixScripts.get(script);
   if (!r) {
     r = { script, ...parseScript(script) };

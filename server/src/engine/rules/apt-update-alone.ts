@@ -58,14 +58,16 @@ export const aptUpdateAlone: Rule = {
       const { step } = r;
       const use = indexUse(step).get(r.manager)!;
       const install = r.readers[0];
+      // apk has the simpler remedy: `apk add --no-cache` fetches its own index and leaves none behind
+      const apk = r.manager === 'apk' ? ', or install with `apk add --no-cache`, which fetches its own index' : '';
       if (install) {
         const f: Finding = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, step),
           message: use.installs
-            ? `${quoteInstr(step)} leaves its package index in the layer, and ${quoteInstr(install, 40)} on line ${install.line + 1} installs from that index as it was when this layer was cached, without refreshing it (editing the install alone never does). Update in the RUN that installs.`
-            : `${quoteInstr(step)} installs nothing: its layer keeps the package index of the day it was cached, and ${quoteInstr(install, 40)} on line ${install.line + 1} installs from that stale index (editing the install alone never refreshes it). Update and install in one RUN.`,
+            ? `${quoteInstr(step)} leaves its package index in the layer, and ${quoteInstr(install, 40)} on line ${install.line + 1} installs from that index as it was when this layer was cached, without refreshing it (editing the install alone never does). Update in the RUN that installs${apk}.`
+            : `${quoteInstr(step)} installs nothing: its layer keeps the package index of the day it was cached, and ${quoteInstr(install, 40)} on line ${install.line + 1} installs from that stale index (editing the install alone never refreshes it). Update and install in one RUN${apk}.`,
           related: r.readers.slice(0, 5).map((s) => ({ range: headRange(rc, s), message: 'installs from the index that step cached' })),
         };
         const fix = use.installs ? undefined : mergeFix(rc, step, install);

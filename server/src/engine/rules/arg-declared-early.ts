@@ -1,6 +1,6 @@
 // arg-declared-early: an ARG with a value is in the environment of every later RUN of its stage, used or not
 // (measured: table d, `not-using-arg`). Declared early, a changed value reruns every RUN after it.
-import { PROXY_ARGS, type Step } from '../model';
+import { PROXY_ARGS, type Model, type Step } from '../model';
 import { runScript } from '../shell';
 import { varReach } from '../reach';
 import { matchInstall, matchOsPackage } from './managers';
@@ -10,10 +10,14 @@ import { deleteLines, insertBefore, lineRange, linesText, plural, stageArgs, sta
 /** Names tools read from the environment by themselves: moving these could change what a RUN does. */
 const IMPLICIT = /^(DEBIAN_FRONTEND|PATH|HOME|LANG|LANGUAGE|LC_.*|TZ|CC|CXX|CFLAGS|CXXFLAGS|LDFLAGS|CPPFLAGS|MAKEFLAGS|PIP_.*|NPM_CONFIG_.*|npm_config_.*|YARN_.*|PNPM_.*|GO.*|CGO_.*|CARGO_.*|RUST.*|NODE_.*|PYTHON.*|UV_.*|POETRY_.*|PIPENV_.*|BUNDLE_.*|GEM_.*|COMPOSER_.*|MAVEN_.*|GRADLE_.*|JAVA_.*|JDK_.*|DOTNET_.*|NUGET_.*|CI|TARGET.*|BUILD(PLATFORM|OS|ARCH|VARIANT)|SOURCE_DATE_EPOCH|BUILDKIT_.*)$/;
 
-function mentions(step: Step, name: string): boolean {
+function mentions(model: Model, step: Step, name: string): boolean {
   if (step.varsUsed.includes(name)) return true;
   const text = step.script ?? step.argv?.join(' ') ?? '';
-  return new RegExp('\\$\\{?' + name + '\\b').test(text) || step.mounts.some((m) => Object.values(m.options).some((v) => v.includes('$' + name)));
+  const re = new RegExp('\\$\\{?' + name + '\\b');
+  if (re.test(text)) return true;
+  // a flag (`--mount=…,id=$V`): the step's mounts hold expanded values, so look at the flags as written
+  const ins = model.parsed.instructions.find((x) => x.range.start.line === step.range.start.line);
+  return !!ins && ins.flags.some((f) => f.value !== null && re.test(f.value));
 }
 
 /** A RUN whose commands are all known tools that do not read arbitrary build args (safe to move an ARG past). */
@@ -43,7 +47,7 @@ export const argDeclaredEarly: Rule = {
       const hasDefault = word.includes('=');
       const passed = Object.prototype.hasOwnProperty.call(model.options.buildArgs, name);
       const later = stageSteps(model, cfg.stage).filter((s) => s.line > cfg.line && !s.trigger);
-      const firstUse = later.find((s) => mentions(s, name));
+      const firstUse = later.find((s) => mentions(model, s, name));
       // ENV X=$ARG also carries it: treat an ENV that expands it as the use
       // ENV X=$ARG or ARG Y=...$ARG... carries it on: treat it as the use
       const envUse = model.config.find((c) => c.stage === cfg.stage && (c.keyword === 'ENV' || c.keyword === 'ARG') && c.line > cfg.line && new RegExp('\\$\\{?' + name + '\\b').test(c.instruction));

@@ -14,7 +14,9 @@ const TESTS = new Set(['[', '[[', 'test']);
  */
 function clockReachesLayer(rs: RunScript): boolean {
   const s = rs.script;
-  const inTest = (off: number): boolean => rs.commands.some((c) => c.start <= off && off < c.end && TESTS.has(c.words[0] ?? ''));
+  // a test command (`[`, `test`; `[[` in a fallback split) or a `[[ … ]]` clause, which the parser lists as no command
+  const inTest = (off: number): boolean =>
+    rs.commands.some((c) => c.start <= off && off < c.end && TESTS.has(c.words[0] ?? '')) || rs.tests.some((t) => t.start <= off && off < t.end);
   const subst = /\$\(date\b|`date\b/g;
   for (let m: RegExpExecArray | null; (m = subst.exec(s)); ) {
     // `date -d @$EPOCH`, `date -r file`: a fixed date, not the clock
@@ -28,9 +30,11 @@ function clockReachesLayer(rs: RunScript): boolean {
   for (const c of rs.commands) {
     // (`--date=…`, `--reference=…`: a fixed date too)
     if (c.words[0] !== 'date' || c.words.some((w) => w.startsWith('-d') || w.startsWith('--date') || w.startsWith('-r') || w.startsWith('--reference'))) continue;
-    if (s.slice(c.start, c.start + 4) !== 'date') continue; // inside a substitution: handled above
-    const tail = /^[^;&|\n]*(\|\||&&|[;&|\n]|$)/.exec(s.slice(c.start))!;
-    if (/>/.test(tail[0]) || (tail[1] === '|' && !tail[0].endsWith('||'))) return true;
+    // right inside `$(` or a backquote its output is the substitution's (handled above): only a redirection, up to
+    // the substitution's end, still writes it into the layer
+    const captured = /(?:\$\(|`)\s*$/.test(s.slice(Math.max(0, c.start - 40), c.start));
+    const tail = (captured ? /^[^;&|\n)`]*(\|\||&&|[;&|\n)`]|$)/ : /^[^;&|\n]*(\|\||&&|[;&|\n]|$)/).exec(s.slice(c.start))!;
+    if (/>/.test(tail[0]) || (!captured && tail[1] === '|' && !tail[0].endsWith('||'))) return true;
   }
   return false;
 }

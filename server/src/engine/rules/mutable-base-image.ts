@@ -34,7 +34,7 @@ export const mutableBaseImage: Rule = {
         rule: this.id,
         severity: this.defaultSeverity,
         range: lineRange(stage.line, model.parsed.lines[stage.line] ?? ''),
-        message: `\`${ref}\` ${tag === null ? 'has no tag (it means :latest)' : 'uses :latest'}: ${n ? `${plural(n, 'step')} key${n === 1 ? 's' : ''} on a moving target — when the tag moves they all rebuild` : 'the image is whatever the tag points to when the builder resolves it'}, and builds on different machines differ. Pin a version (e.g. \`${ref.split(':')[0]}:<version>\`) or a digest.`,
+        message: `\`${ref}\` ${tag === null ? 'has no tag (it means :latest)' : 'uses :latest'}: ${n ? `${plural(n, 'step')} key${n === 1 ? 's' : ''} on a moving target — when the tag moves they all rebuild` : 'the image is whatever the tag points to when the builder resolves it'}, and builds on different machines differ. Pin a version (e.g. \`${ref.replace(/:[^/:]*$/, '')}:<version>\`) or a digest.`,
       });
     }
     return out;

@@ -1,0 +1,201 @@
+// mutable-base-image, copy-ignored-file, arg-declared-early and costly-step-after-volatile-copy in detail: exact
+// messages, ranges, related information, and the branches that decide whether each reports and offers a fix. Written
+// for the mutation runs of these rules (test/mutation-equivalents.md); rules.test.ts has their broader cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, MemoryContext, RULES } from '../../server/src/engine';
+
+function ctx(files: string[], ignore?: string): MemoryContext {
+  const c = new MemoryContext('ctx');
+  for (const f of files) c.addFile(f, f);
+  if (ignore !== undefined) c.addFile('.dockerignore', ignore).setIgnore('.dockerignore', ignore);
+  return c;
+}
+const find = (rule: string, text: string, c: MemoryContext | null = null) => check(text, c).findings.filter((f) => f.rule === rule);
+const brief = (rule: string, text: string, c: MemoryContext | null = null) =>
+  find(rule, text, c).map((f) => ({ line: f.range.start.line, end: f.range.end.character, severity: f.severity, message: f.message, related: f.related?.map((r) => [r.range.start.line, r.message]), fix: f.fix?.title }));
+
+test('catalogue entries', () => {
+  const of = (id: string) => RULES.find((r) => r.id === id)!;
+  assert.deepEqual([of('mutable-base-image').title, of('mutable-base-image').defaultSeverity], ['Base image without a pinned tag', 'warning']);
+  assert.deepEqual([of('copy-ignored-file').title, of('copy-ignored-file').defaultSeverity], ['COPY of a path excluded by .dockerignore', 'error']);
+  assert.deepEqual([of('arg-declared-early').title, of('arg-declared-early').defaultSeverity], ['ARG declared long before it is used', 'warning']);
+  assert.deepEqual([of('costly-step-after-volatile-copy').title, of('costly-step-after-volatile-copy').defaultSeverity], ['Costly step after a COPY it does not need', 'warning']);
+  assert.match(of('mutable-base-image').description, /^FROM an image without a tag or with :latest\./);
+  assert.match(of('copy-ignored-file').description, /^A COPY\/ADD source is excluded by \.dockerignore\./);
+  assert.match(of('arg-declared-early').description, /^An ARG with a value is put in the environment of every later RUN of its stage/);
+  assert.match(of('costly-step-after-volatile-copy').description, /^A costly RUN \(package install, download, compile\)/);
+});
+
+const MB = 'mutable-base-image';
+test('mutable-base-image: no tag or :latest, how many steps key on it (its stage and the stages built on it), the version hint', () => {
+  const pin = (r: string) => `Pin a version (e.g. \`${r}:<version>\`) or a digest.`;
+  assert.deepEqual(brief(MB, 'FROM ubuntu\nRUN a\nRUN b\nFROM ubuntu:24.04 AS x\nFROM ubuntu:latest AS y\nRUN c\nFROM y\nRUN d\n'), [
+    { line: 0, end: 11, severity: 'warning', message: '`ubuntu` has no tag (it means :latest): 2 steps key on a moving target — when the tag moves they all rebuild, and builds on different machines differ. ' + pin('ubuntu'), related: undefined, fix: undefined },
+    { line: 4, end: 23, severity: 'warning', message: '`ubuntu:latest` uses :latest: 2 steps key on a moving target — when the tag moves they all rebuild, and builds on different machines differ. ' + pin('ubuntu'), related: undefined, fix: undefined },
+  ]);
+  assert.equal(find(MB, 'FROM ubuntu:latest\nRUN a\n')[0]!.message, '`ubuntu:latest` uses :latest: 1 step keys on a moving target — when the tag moves they all rebuild, and builds on different machines differ. ' + pin('ubuntu'));
+  assert.equal(find(MB, 'FROM ubuntu\n')[0]!.message, '`ubuntu` has no tag (it means :latest): the image is whatever the tag points to when the builder resolves it, and builds on different machines differ. ' + pin('ubuntu'));
+  // a registry with a port keeps its port and path in the hint (it used to cut the reference at the first colon)
+  const hints = find(MB, 'FROM registry.example.com:5000/team/img\nFROM gcr.io/x/y:latest\nFROM localhost/app\nFROM a__b/c-d.e\nFROM --platform=linux/arm64 ubuntu\n').map((f) => [f.range.start.line, /e\.g\. `([^`]*)`/.exec(f.message)![1]]);
+  assert.deepEqual(hints, [[0, 'registry.example.com:5000/team/img:<version>'], [1, 'gcr.io/x/y:<version>'], [2, 'localhost/app:<version>'], [3, 'a__b/c-d.e:<version>'], [4, 'ubuntu:<version>']]);
+  // not image references (placeholders, upper case, empty components), variables, digests, stages, scratch, a tag
+  assert.deepEqual(find(MB, 'FROM REPLACE-ME\nFROM Ubuntu\nFROM a..b\nFROM a/\nFROM img:v1\nFROM img@sha256:abc\nARG V\nFROM ${V}\nFROM scratch AS s\nFROM s\n'), []);
+});
+
+const CI = 'copy-ignored-file';
+test('copy-ignored-file: the pattern that excludes, the fix hint, a whole excluded folder, what it leaves to others', () => {
+  const c = ctx(['secret.env', 'app.js', 'dist/a.js'], '*.env\ndist\n');
+  assert.deepEqual(brief(CI, 'FROM node\nCOPY secret.env app.js ./\nCOPY dist/a.js /a\nCOPY *.env /x\nONBUILD COPY secret.env /s\nCOPY app.js /all\n', c), [
+    { line: 1, end: 25, severity: 'error', message: '`COPY secret.env app.js ./` copies `secret.env`, which .dockerignore line 1 (`*.env`) excludes: it is never sent to the builder, so this COPY fails with "not found". Remove the pattern or add `!secret.env` after it.', related: undefined, fix: undefined },
+    { line: 2, end: 17, severity: 'error', message: '`COPY dist/a.js /a` copies `dist/a.js`, which .dockerignore line 2 (`dist`) excludes: it is never sent to the builder, so this COPY fails with "not found". Remove the pattern or add `!dist/a.js` after it.', related: undefined, fix: undefined },
+  ]);
+  // not in the context at all: copy-source-missing's; inside an excluded folder that is not there: may or may not exist
+  assert.deepEqual(brief(CI, 'FROM node\nCOPY missing.env /m\nADD dist/nope.js /n\n', ctx(['app.js'], '*.env\ndist\n')).map((f) => [f.line, f.message]), [
+    [2, '`ADD dist/nope.js /n` copies `dist/nope.js`, which .dockerignore line 2 (`dist`) excludes together with its whole folder: whether or not it exists, it is never sent to the builder, so this ADD fails with "not found".'],
+  ]);
+  // no .dockerignore, no context: nothing to say
+  assert.deepEqual(find(CI, 'FROM node\nCOPY secret.env /m\n', ctx(['secret.env'])), []);
+  assert.deepEqual(find(CI, 'FROM node\nCOPY secret.env /m\n'), []);
+  // a wildcard source is not checked (what it matches is another question), even in an excluded folder that the
+  // context may or may not have (a literal path there would be "whether or not it exists")
+  for (const files of [['dist/a.js'], ['app.js']])
+    assert.deepEqual(find(CI, 'FROM node\nCOPY dist/*.js /x\nCOPY dist/a?.js /y\nCOPY dist/[ab].js /z\n', ctx(files, 'dist\n')), [], files[0]);
+  // a source re-included by a later `!` pattern is sent
+  assert.deepEqual(find(CI, 'FROM node\nCOPY secret.env /m\n', ctx(['secret.env'], '*.env\n!secret.env\n')), []);
+});
+
+const AE = 'arg-declared-early';
+test('arg-declared-early: the RUNs it reruns (three named, five related), the first use, and the fix', () => {
+  assert.deepEqual(brief(AE, 'FROM alpine\nARG V=1\nRUN echo a\nRUN echo b\nRUN echo c\nRUN echo d\nRUN echo e\nRUN echo f\nRUN echo $V\n'), [
+    {
+      line: 1, end: 7, severity: 'warning',
+      message: 'Changing its value reruns 6 RUN steps after `ARG V` that never read it (line 3, line 4, line 5, …): every RUN after an ARG gets it in its environment, and its first use is line 9.',
+      related: [2, 3, 4, 5, 6].map((l) => [l, 'reruns when V changes']),
+      fix: 'Move `ARG V` down to line 9, where it is first used',
+    },
+  ]);
+  const fixed = check('FROM alpine\nARG V=1\nRUN echo a\nRUN echo $V\n', null).findings.find((f) => f.rule === AE)!.fix!;
+  assert.deepEqual(fixed.edits.map((e) => [e.range.start.line, e.range.end.line, e.newText]), [[1, 2, ''], [3, 3, 'ARG V=1\n']]);
+});
+
+test('arg-declared-early: without a value, a RUN that may read it, an ENV or ARG that carries it, none that uses it', () => {
+  assert.deepEqual(brief(AE, 'FROM alpine\nARG V\nRUN echo a\nRUN make\nRUN echo $V\n').map((f) => [f.message, f.fix]), [
+    ['Passing it with --build-arg reruns 1 RUN step after `ARG V` that never read it (line 3): every RUN after an ARG gets it in its environment, and line 4 runs commands that may read it from the environment.', undefined],
+  ]);
+  // passed as a build arg: its value changes like a default's
+  assert.match(check('FROM alpine\nARG V\nRUN echo a\nRUN echo $V\n', null, { buildArgs: { V: '1' } }).findings.find((f) => f.rule === AE)!.message, /^Changing its value reruns 1 RUN step/);
+  for (const carrier of ['ENV W=$V', 'ARG W=${V}']) {
+    const [f] = brief(AE, `FROM alpine\nARG V=1\nRUN echo a\n${carrier}\nRUN echo $W\n`);
+    assert.deepEqual([f!.message.endsWith('its first use is line 4.'), f!.fix], [true, 'Move `ARG V` down to line 4, where it is first used'], carrier);
+  }
+  const [none] = brief(AE, 'FROM alpine\nARG V=1\nRUN echo a\nRUN echo b\n');
+  assert.deepEqual([none!.message.endsWith('(line 3, line 4): every RUN after an ARG gets it in its environment, and none of them uses it.'), none!.fix], [true, undefined]);
+  // a mount option that expands it is a use (the mount holds the expanded value)
+  const [mount] = brief(AE, 'FROM alpine\nARG V=1\nRUN echo a\nRUN --mount=type=cache,id=$V,target=/c echo b\n');
+  assert.deepEqual([mount!.message.endsWith('its first use is line 4.'), mount!.fix], [true, 'Move `ARG V` down to line 4, where it is first used']);
+  // an ONBUILD RUN is the child's: not a use here, not rerun here
+  assert.match(find(AE, 'FROM alpine\nARG V=1\nONBUILD RUN echo $V\nRUN echo a\nRUN echo $V\n')[0]!.message, /reruns 1 RUN step .*\(line 4\).*its first use is line 5\./);
+});
+
+test('arg-declared-early: not reported for several names on one line, global, proxy and implicit names, or a first use right after', () => {
+  for (const t of [
+    'FROM alpine\nARG V=1 W=2\nRUN echo a\nRUN echo $V\n',
+    'ARG V=1\nFROM alpine\nRUN echo a\nRUN echo $V\n',
+    'FROM alpine\nARG HTTP_PROXY=x\nRUN echo a\nRUN echo $HTTP_PROXY\n',
+    'FROM alpine\nARG DEBIAN_FRONTEND=noninteractive\nRUN echo a\nRUN apt-get install -y x\n',
+    'FROM alpine\nARG V=1\nRUN echo $V\nRUN echo a\n',
+  ])
+    assert.deepEqual(find(AE, t), [], t);
+});
+
+test('arg-declared-early: no fix when the use is only possible or the ARG is declared again before it; an ARG over two lines is not reported', () => {
+  const fix = (t: string) => find(AE, t)[0]?.fix?.title ?? null;
+  assert.equal(fix('FROM alpine\nARG V=1\nRUN echo a\nRUN make\n'), null);
+  assert.equal(fix('FROM alpine\nARG \\\n  V=1\nRUN echo a\nRUN echo $V\n'), null);
+  // (an ENV that expands it before the first use is that use: the fix moves the ARG above the ENV)
+  assert.equal(fix('FROM alpine\nARG V=1\nRUN echo a\nENV X=$V\nRUN echo $V\n'), 'Move `ARG V` down to line 4, where it is first used');
+  assert.equal(fix('FROM alpine\nARG V=1\nRUN echo a\nARG V\nRUN echo $V\n'), null);
+  assert.equal(fix('FROM alpine\nARG V=1\nRUN echo a\nRUN echo $V\n'), 'Move `ARG V` down to line 4, where it is first used');
+});
+
+const CS = 'costly-step-after-volatile-copy';
+test('costly-step-after-volatile-copy: one COPY or several, the copied file count, related, the fix', () => {
+  assert.deepEqual(brief(CS, 'FROM debian:12\nCOPY app.js /app/\nRUN apt-get install -y curl\n', ctx(['app.js'])), [
+    {
+      line: 2, end: 27, severity: 'warning',
+      message: '`RUN apt-get install -y curl` (install) reads nothing that `COPY app.js /app/` on line 2 brings in, but runs after it: a change to any of 1 copied file reruns it. Move it above line 2.',
+      related: [[1, 'changes here rerun the costly step below']],
+      fix: 'Move `RUN apt-get install -y curl` above line 2',
+    },
+  ]);
+  assert.deepEqual(brief(CS, 'FROM debian:12\nRUN echo x\nCOPY a.js /app/\nCOPY b.js /app/\nRUN curl -o /x https://e.com/x\n', ctx(['a.js', 'b.js'])).map((f) => [f.message, f.related, f.fix]), [
+    [
+      '`RUN curl -o /x https://e.com/x` (download) reads nothing that the 2 COPY steps from line 3 on bring in, but runs after them: a change to any of 2 copied files reruns it. Move it above line 3.',
+      [[2, 'changes here rerun the costly step below'], [3, 'changes here rerun the costly step below']],
+      'Move `RUN curl -o /x https://e.com/x` above line 3',
+    ],
+  ]);
+  // without a context the count is unknown; a config instruction between: reported, not moved
+  assert.match(find(CS, 'FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y curl\n')[0]!.message, /a change to any of the copied files reruns it/);
+  const env = find(CS, 'FROM debian:12\nCOPY a.js /app/\nENV X=1\nRUN apt-get install -y curl\n', ctx(['a.js']));
+  assert.deepEqual([env.length, env[0]!.fix], [1, undefined]);
+  const fx = find(CS, 'FROM debian:12\nCOPY app.js /app/\nRUN apt-get install -y curl\n', ctx(['app.js']))[0]!.fix!;
+  assert.deepEqual(fx.edits.map((e) => [e.range.start.line, e.range.end.line, e.newText]), [[1, 1, 'RUN apt-get install -y curl\n'], [2, 3, '']]);
+});
+
+test('costly-step-after-volatile-copy: not reported when the RUN may read what was copied, is not costly, or follows no context COPY', () => {
+  const none = (t: string, files = ['a.js', 'sources.list']) => assert.deepEqual(find(CS, t, ctx(files)), [], t);
+  none('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y curl && node a.js\n');
+  none('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y ./pkg.deb\n');
+  none('FROM debian:12\nCOPY sources.list /etc/apt/\nRUN apt-get install -y y\n');
+  none('FROM debian:12\nCOPY --from=debian:12 /x /x\nRUN apt-get install -y z\n');
+  none('FROM debian:12\nCOPY a.js /app/\nRUN --mount=type=bind,target=/b apt-get install -y q\n');
+  none('FROM debian:12\nCOPY a.js /app/\nRUN echo hi\n');
+  none('FROM debian:12\nCOPY a.js /app/\nRUN make install\n');
+  none('FROM debian:12\nCOPY a.js /srv/app/\nRUN apt-get install -y q && ls /srv/app\n');
+  none('FROM debian:12\nCOPY a.js /app/\nRUN npm install\n');
+  none('FROM debian:12\nONBUILD COPY a.js /app/\nRUN apt-get install -y q\n');
+  none('FROM debian:12\nCOPY a.js /app/\nONBUILD RUN apt-get install -y q\n');
+  none('FROM debian:12\nRUN apt-get install -y q\n');
+});
+
+test('arg-declared-early: the names tools read by themselves are never reported; near names are', () => {
+  const implicit = ['DEBIAN_FRONTEND', 'PATH', 'HOME', 'LANG', 'LANGUAGE', 'LC_ALL', 'TZ', 'CC', 'CXX', 'CFLAGS', 'CXXFLAGS', 'LDFLAGS', 'CPPFLAGS', 'MAKEFLAGS', 'PIP_INDEX_URL', 'NPM_CONFIG_REGISTRY', 'npm_config_cache', 'YARN_CACHE_FOLDER', 'PNPM_HOME', 'GOFLAGS', 'CGO_ENABLED', 'CARGO_HOME', 'RUSTFLAGS', 'NODE_ENV', 'PYTHONPATH', 'UV_INDEX', 'POETRY_HOME', 'PIPENV_VENV', 'BUNDLE_PATH', 'GEM_HOME', 'COMPOSER_HOME', 'MAVEN_OPTS', 'GRADLE_OPTS', 'JAVA_OPTS', 'JDK_HOME', 'DOTNET_ROOT', 'NUGET_PACKAGES', 'CI', 'TARGETARCH', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT', 'SOURCE_DATE_EPOCH', 'BUILDKIT_INLINE_CACHE'];
+  const t = (n: string) => `FROM alpine\nARG ${n}=1\nRUN echo a\nRUN echo $${n}\n`;
+  for (const n of implicit) assert.deepEqual(find(AE, t(n)), [], n);
+  for (const n of ['XPATH', 'PATHS', 'ACI', 'CIX', 'BUILDX', 'LC', 'XLANG', 'MYHOME']) assert.equal(find(AE, t(n)).length, 1, n);
+});
+
+test('arg-declared-early: RUNs of known tools do not read the env (a fix moves the ARG past them); others may', () => {
+  const tools = ['mkdir', 'rm', 'ln', 'echo', 'cp', 'mv', 'chmod', 'chown', 'curl', 'wget', 'tar', 'unzip', 'useradd', 'adduser', 'addgroup', 'groupadd', 'true', '/bin/echo', 'apt-get update', 'apt-get install -y'];
+  const t = (cmd: string) => `FROM alpine\nARG V=1\nRUN ${cmd} x\nRUN echo $V\n`;
+  for (const c of tools) assert.equal(find(AE, t(c))[0]?.fix?.title, 'Move `ARG V` down to line 4, where it is first used', c);
+  for (const c of ['make', 'python3', 'npm install', 'pip install', 'sh ./s.sh']) {
+    const [f] = find(AE, `FROM alpine\nARG V=1\nRUN echo a\nRUN ${c} x\nRUN echo $V\n`);
+    assert.deepEqual([f!.message.endsWith('(line 3): every RUN after an ARG gets it in its environment, and line 4 runs commands that may read it from the environment.'), f!.fix], [true, undefined], c);
+  }
+  // a RUN that does not parse may read anything
+  assert.equal(find(AE, 'FROM alpine\nARG V=1\nRUN echo "a\nRUN echo $V\n')[0]?.fix, undefined);
+});
+
+test('costly-step-after-volatile-copy: the tools that provably do not read the copied files; any other may', () => {
+  const safe = ['apt-get', 'apt', 'apk', 'dnf', 'yum', 'microdnf', 'zypper', 'curl', 'wget', 'echo', 'printf', 'rm', 'mkdir', 'ln', 'chmod', 'chown', 'tar', 'gzip', 'gunzip', 'unzip', 'xz', 'sed', 'grep', 'cp', 'mv', 'test', '[', 'true', 'set', 'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'update-ca-certificates', 'locale-gen', 'dpkg-reconfigure', 'sha256sum', 'gpg', 'install', 'touch', 'cd', 'debconf-set-selections', 'ldconfig'];
+  const t = (tool: string) => `FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && ${tool} x${tool === '[' ? ' ]' : ''}\n`;
+  for (const tool of safe) assert.equal(find(CS, t(tool), ctx(['a.js'])).length, 1, tool);
+  for (const tool of ['node', 'make', 'python3', 'bash', 'cat']) assert.equal(find(CS, t(tool), ctx(['a.js'])).length, 0, tool);
+  // a word naming the working tree, the copied destination or a copied file's name
+  for (const w of ['./x', '../x', '.']) assert.equal(find(CS, `FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && cp ${w} /y\n`, ctx(['a.js'])).length, 0, w);
+  // config destinations: tools read them without naming them
+  for (const d of ['/etc/x/', '/root/', '/home/u/', '/usr/local/etc/', '/usr/local/share/ca-certificates/', '/usr/share/keyrings/', '/var/lib/apt/', '/opt/conda/.condarc', '/app/.npmrc'])
+    assert.equal(find(CS, `FROM debian:12\nCOPY a.js ${d}\nRUN apt-get install -y q\n`, ctx(['a.js'])).length, 0, d);
+  for (const d of ['/app/', '/etcx/', '/usr/local/bin/', '/opt/app/']) assert.equal(find(CS, `FROM debian:12\nCOPY a.js ${d}\nRUN apt-get install -y q\n`, ctx(['a.js'])).length, 1, d);
+});
+
+test('mutable-base-image: what counts as an image reference (Docker\'s grammar) and as a tag', () => {
+  const reported = (ref: string) => find(MB, `FROM ${ref}\n`).length === 1;
+  for (const r of ['a--b', 'a__b', 'a.b', 'a_b', 'a-b', 'ab12', 'ab-cd.ef_gh', 'Registry.Example.com/img', 'host:5000/img', 'localhost/img', 'a/b/c', 'img:latest', 'host:5000/img:latest'])
+    assert.equal(reported(r), true, r);
+  for (const r of ['a..b', 'a_', '_a', 'a-', 'A', 'a___b', 'Team/img', 'a//b', 'img:v1', 'host:5000/img:1.2', 'img:' + 'x'.repeat(129), 'img@sha256:0', '$IMG'])
+    assert.equal(reported(r), false, r);
+});
