@@ -55,6 +55,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
   const threshold = (a.severityThreshold ?? 'info') as Severity;
   const results: FileResult[] = [];
   const ctxCache = new Map<string, ContextSnapshot>();
+  const siblingReuse: Parameters<typeof checkSiblings>[6] = new Map();
   let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
   if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
   const progress = new Progress('check', 'Dockerfiles', files.length, progressWanted(a.quiet));
@@ -123,7 +124,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
       dockerfile: dockerfileInContext(contextDir, file),
     };
     // the other builds of the workspace, for needless-divergence
-    if (config.rules['needless-divergence'] !== 'off') options.siblings = checkSiblings(file, df.text, contextDir, ctx, options, contextFor).siblings;
+    if (config.rules['needless-divergence'] !== 'off') options.siblings = checkSiblings(file, df.text, contextDir, ctx, options, contextFor, siblingReuse).siblings;
     const r: FileResult = { dockerfile: rel(file), abs: file, context: rel(contextDir), text: df.text, model: null as unknown as Model, findings: [], problems: ctx.problems.map((p) => p.message) };
     if (a.fix) {
       const fixed = fixAll(df.text, ctx, options);

@@ -25,7 +25,11 @@ function display(abs: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel.split(path.sep).join('/');
 }
 
-/** The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. */
+/**
+ * The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. With
+ * `reuse` (one map per run), a build met again with the same text, context object, args and target is given as the
+ * same SiblingBuild object, so the engine analyses it once for all the Dockerfiles it is a sibling of.
+ */
 export function checkSiblings(
   dockerfile: string,
   text: string,
@@ -33,10 +37,19 @@ export function checkSiblings(
   ctx: ContextSnapshot,
   options: AnalyzeOptions,
   contextFor?: (dir: string, dockerfile: string) => ContextSnapshot | null,
+  reuse?: Map<string, { build: SiblingBuild; context: ContextSnapshot }>,
 ): { siblings: SiblingBuild[]; problems: string[] } {
   const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
   const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}) });
-  const siblings = loaded.members.slice(1).map((m) => ({ name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) }));
+  const siblings = loaded.members.slice(1).map((m) => {
+    const b: SiblingBuild = { name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) };
+    if (!reuse) return b;
+    const key = JSON.stringify([b.name, b.dockerfile, b.text, b.buildArgs, b.target ?? null]);
+    const seen = reuse.get(key);
+    if (seen && seen.context === m.context) return seen.build;
+    reuse.set(key, { build: b, context: m.context });
+    return b;
+  });
   return { siblings, problems: [...problems, ...loaded.problems] };
 }
 
