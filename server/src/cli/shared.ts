@@ -25,11 +25,16 @@ function display(abs: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel.split(path.sep).join('/');
 }
 
-/**
- * The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. With
- * `reuse` (one map per run), a build met again with the same text, context object, args and target is given as the
- * same SiblingBuild object, so the engine analyses it once for all the Dockerfiles it is a sibling of.
- */
+/** What one `check` run keeps between the Dockerfiles it checks (they are often each other's siblings). */
+export interface SiblingRun {
+  /** Builds met so far: one met again with the same text, context object, args and target is given as the same
+   *  SiblingBuild object, so the engine analyses it once for all the Dockerfiles it is a sibling of. */
+  builds: Map<string, { build: SiblingBuild; context: ContextSnapshot }>;
+  /** Dockerfile texts read so far (the run updates a file it rewrites). */
+  readText?: (abs: string) => string | undefined;
+}
+
+/** The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. */
 export function checkSiblings(
   dockerfile: string,
   text: string,
@@ -37,10 +42,11 @@ export function checkSiblings(
   ctx: ContextSnapshot,
   options: AnalyzeOptions,
   contextFor?: (dir: string, dockerfile: string) => ContextSnapshot | null,
-  reuse?: Map<string, { build: SiblingBuild; context: ContextSnapshot }>,
+  run?: SiblingRun,
 ): { siblings: SiblingBuild[]; problems: string[] } {
   const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
-  const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}) });
+  const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}), ...(run?.readText ? { readText: run.readText } : {}) });
+  const reuse = run?.builds;
   const siblings = loaded.members.slice(1).map((m) => {
     const b: SiblingBuild = { name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) };
     if (!reuse) return b;

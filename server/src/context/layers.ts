@@ -5,7 +5,7 @@
 // tar-stream; nothing is written to disk.
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { extract, type Header as Headers } from 'tar-stream';
 import type { HistoryEntry, ImageLayersInput, LayerEntry, LayerEntryType } from '../engine/layers';
 import { DockerError, type DockerClient } from './docker';
@@ -48,7 +48,7 @@ function listLayer(stream: Readable): Promise<LayerEntry[]> {
     stream.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        const src = chunk[0] === 0x1f && chunk[1] === 0x8b ? pass.pipe(zlib.createGunzip()) : pass;
+        const src = chunk[0] === 0x1f && chunk[1] === 0x8b ? pass.pipe((require('node:zlib') as typeof Zlib).createGunzip()) : pass;
         src.on('error', reject);
         src.pipe(inner);
       }
