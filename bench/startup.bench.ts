@@ -5,6 +5,9 @@
 // (`initialize` not slower than the peer's).
 //
 // LAYERWISE_BENCH_BASELINE_DIST=<dir> adds a second Layerwise build (e.g. an older dist/) to every table.
+// LAYERWISE_BENCH_NODE=<node binary> runs the servers with that Node (e.g. code-server's Node 24); with a Node that
+// has V8's compile cache (22.1+) a row "layerwise + compile cache" starts the server as the VS Code client does
+// (NODE_COMPILE_CACHE in a folder of its own; the warm-up round fills it).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,6 +20,7 @@ const PEER = path.join(ROOT, 'node_modules/dockerfile-language-server-nodejs/bin
 const DIST = path.join(ROOT, 'dist');
 const BASELINE = process.env['LAYERWISE_BENCH_BASELINE_DIST'];
 const ROUNDS = Number(process.env['STARTUP_BENCH_ROUNDS'] ?? 15);
+const NODE = process.env['LAYERWISE_BENCH_NODE'] ?? process.execPath;
 
 interface Subject {
   name: string;
@@ -47,15 +51,21 @@ async function main(): Promise<void> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-startup-'));
   fs.writeFileSync(path.join(root, 'Dockerfile'), 'FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\nCOPY . /app\nRUN make -C /app\n');
   fs.writeFileSync(path.join(root, 'Makefile'), 'all:\n');
+  const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-compile-cache-')); // not in the workspace the servers read
   try {
     console.log(`# Start-up (node ${process.version}, ${ROUNDS} interleaved rounds, medians)`);
     console.log(`bundles: ${sizes(DIST)}`);
     if (BASELINE) console.log(`baseline (${BASELINE}): ${sizes(BASELINE)}`);
 
+    const nodeVersion = spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    const [major, minor] = nodeVersion.replace(/^v/, '').split('.').map(Number) as [number, number];
+    const compileCache = major > 22 || (major === 22 && minor >= 1);
+    console.log(`servers run with node ${nodeVersion}${compileCache ? '' : ' (no compile cache: the "+ compile cache" row is left out)'}`);
     const servers: Subject[] = [
-      { name: 'layerwise', argv: [process.execPath, path.join(DIST, 'server.js'), '--stdio'], times: [] },
-      ...(BASELINE ? [{ name: 'layerwise (baseline)', argv: [process.execPath, path.join(BASELINE, 'server.js'), '--stdio'], times: [] }] : []),
-      { name: 'docker-langserver', argv: [process.execPath, PEER, '--stdio'], times: [] },
+      { name: 'layerwise', argv: [NODE, path.join(DIST, 'server.js'), '--stdio'], times: [] },
+      ...(compileCache ? [{ name: 'layerwise + compile cache', argv: ['/usr/bin/env', `NODE_COMPILE_CACHE=${cacheDir}`, NODE, path.join(DIST, 'server.js'), '--stdio'], times: [] }] : []),
+      ...(BASELINE ? [{ name: 'layerwise (baseline)', argv: [NODE, path.join(BASELINE, 'server.js'), '--stdio'], times: [] }] : []),
+      { name: 'docker-langserver', argv: [NODE, PEER, '--stdio'], times: [] },
     ];
     for (const s of servers) await initializeTime(s.argv, root); // warm the page cache
     for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < servers.length; k++) {
@@ -92,6 +102,7 @@ async function main(): Promise<void> {
     console.log(table([['command', 'median', 'min', 'vs node -e 0'], ...runs.map((s) => [s.name, fmtMs(median(s.times)), fmtMs(Math.min(...s.times)), (median(s.times) / floor).toFixed(2) + '×'])]));
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(cacheDir, { recursive: true, force: true });
   }
 }
 

@@ -139,9 +139,10 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   await new Promise((r) => setImmediate(r));
   const { LanguageClient, RevealOutputChannelOn, State, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
   const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const env = serverEnv(context);
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: TransportKind.ipc, options: { env } },
+    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR as LanguageClientOptions['documentSelector'],
@@ -180,6 +181,26 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
     updateStatus();
   });
   return client.start();
+}
+
+/**
+ * The server's environment: the extension host's, plus NODE_COMPILE_CACHE in the extension's global storage (never
+ * the workspace), so a Node that has V8's on-disk compile cache (22.1+; code-server runs 24) compiles the 1.2 MB
+ * server bundle once instead of at every start (~130 ms of the start here); its worker threads inherit it. Node
+ * keys each entry by the file's content, so an updated extension never runs stale code; an older Node ignores it.
+ * A cache that cannot be created (read-only storage) is only left out.
+ */
+function serverEnv(context: vscode.ExtensionContext): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (env['NODE_COMPILE_CACHE'] !== undefined) return env; // the user's own choice
+  const dir = path.join(context.globalStorageUri.fsPath, 'compile-cache');
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    env['NODE_COMPILE_CACHE'] = dir;
+  } catch (e) {
+    output.appendLine(`[client] no compile cache for the server (${(e as Error).message})`);
+  }
+  return env;
 }
 
 export async function deactivate(): Promise<void> {

@@ -12,4 +12,15 @@ export function cli(argv: string[]): Promise<number> {
 
 if (!isMainThread && (workerData as { layerwiseCli?: string } | null)?.layerwiseCli === 'history')
   (require('./cli/historyjob') as typeof import('./cli/historyjob')).historyWorkerMain();
-else if (require.main === module || !isMainThread) require('./lsp/main');
+else if (require.main === module || !isMainThread) {
+  require('./lsp/main');
+  // V8's compile cache (NODE_COMPILE_CACHE, which the VS Code client sets) is written when Node exits normally, which
+  // a server stopped with its editor window may never do: write it once the server is up (Node 22.10+ has the call)
+  setTimeout(() => {
+    try {
+      (require('node:module') as { flushCompileCache?: () => void }).flushCompileCache?.();
+    } catch {
+      // a cache that cannot be written is only slower next time
+    }
+  }, 2000).unref();
+}

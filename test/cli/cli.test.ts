@@ -270,6 +270,36 @@ describe('check', () => {
     const ok = run(['check', '--format', 'json', '--context', '.', 'docker/api/Dockerfile'], dir);
     assert.equal(JSON.parse(ok.out).files[0].findings.filter((f: { rule: string }) => f.rule === 'copy-source-missing').length, 0, ok.err);
   });
+  test('sibling Dockerfiles of one folder: checked together as each alone; --fix in one run leaves no divergence', () => {
+    // four builds in one folder, each the others' sibling (the run shares their texts and analyses): two RUNs written
+    // with other spacing than the first build's (and nothing else to fix: the fixes applied are these)
+    const base = 'FROM debian:12-slim\nRUN mkdir -p /srv/data && touch /srv/data/ready\nWORKDIR /app\n';
+    const files = {
+      'a.Dockerfile': base + 'RUN echo a > /role\n',
+      'b.Dockerfile': base.replace('/data && touch', '/data  &&  touch') + 'RUN echo b > /role\n',
+      'c.Dockerfile': base.replace('mkdir -p', 'mkdir   -p') + 'RUN echo c > /role\n',
+      'd.Dockerfile': base + 'RUN echo d > /role\n',
+    };
+    const dir = path.join(tmp, 'siblings');
+    write(dir, files);
+    const findings = (out: string) =>
+      (JSON.parse(out) as { files: { dockerfile: string; findings: { rule: string; line: number; message: string; fixable: boolean }[] }[] }).files.map((f) => ({
+        dockerfile: f.dockerfile,
+        divergences: f.findings.filter((x) => x.rule === 'needless-divergence'),
+      }));
+    const together = run(['check', '.', '--format', 'json'], dir);
+    const all = findings(together.out);
+    assert.deepEqual(all.map((f) => f.dockerfile), Object.keys(files));
+    assert.equal(all[0]!.divergences.length, 0, 'the first by path is never told to change');
+    assert.ok(all[1]!.divergences.length === 1 && all[2]!.divergences.length === 1, JSON.stringify(all));
+    for (const f of Object.keys(files)) assert.deepEqual(findings(run(['check', f, '--format', 'json'], dir).out), all.filter((x) => x.dockerfile === f), f);
+    const fixed = run(['check', '.', '--fix', '--format', 'json'], dir);
+    assert.ok(fixed.code === 0 || fixed.code === 1, fixed.err);
+    const texts = Object.keys(files).map((f) => fs.readFileSync(path.join(dir, f), 'utf8').split('\n')[1]);
+    assert.deepEqual(new Set(texts).size, 1, `every build now runs the same text: ${JSON.stringify(texts)}`);
+    assert.deepEqual(findings(run(['check', '.', '--format', 'json'], dir).out).flatMap((f) => f.divergences), [], 'a second run finds no divergence');
+  });
+
   test('folders are searched for Dockerfile, *.Dockerfile, Dockerfile.*, Containerfile*', () => {
     const dir = path.join(tmp, 'check-folders');
     write(dir, {

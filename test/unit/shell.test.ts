@@ -1,15 +1,30 @@
 // The RUN script splitter: the plain-subset reader (plainCommands) must give exactly what the real shell parse
-// (mvdan/sh, shellCommands) gives — words and offsets — on every script it accepts: checked on hand-written
-// scripts, on every RUN of the corpus (read in place from ../shared) and on seeded generated scripts.
+// (mvdan/sh walked with its public syntax.Walk, walkedCommands) gives — words and offsets — on every script it
+// accepts, and the direct reader of mvdan's tree (shellCommands) must give the same on every script that parses:
+// checked on hand-written scripts, on every RUN of the corpus (read in place from ../shared) and on seeded
+// generated scripts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../server/src/engine';
-import { MAX_PARSED_SCRIPT_CHARS, MAX_PARSED_SCRIPT_WORDS, parseScript, plainCommands, runScript, shellCommands } from '../../server/src/engine/shell';
+import { MAX_PARSED_SCRIPT_CHARS, MAX_PARSED_SCRIPT_WORDS, parseScript, plainCommands, runScript, shellCommands, shellParse, walkedCommands, walkedParse } from '../../server/src/engine/shell';
 import { corpusDockerfilesOrSkip } from '../corpus/checks';
 
 const words = (script: string) => parseScript(script).commands.map((c) => c.words);
+
+/** shellParse (mvdan's tree read directly) gives what the public walk gives, commands and `[[ ]]` spans; returns whether the script parsed. */
+function directAgrees(script: string, where = ''): boolean {
+  let want;
+  try {
+    want = walkedParse(script);
+  } catch {
+    assert.throws(() => shellCommands(script), `${where}a script the parser rejects must throw: ${JSON.stringify(script)}`);
+    return false;
+  }
+  assert.deepEqual(shellParse(script), want, `${where}${JSON.stringify(script)}`);
+  return true;
+}
 
 /** plainCommands agrees with the parser on `script` when it accepts it; returns whether it did. */
 function agrees(script: string, where = ''): boolean {
@@ -17,7 +32,7 @@ function agrees(script: string, where = ''): boolean {
   if (!plain) return false;
   let want;
   try {
-    want = shellCommands(script);
+    want = walkedCommands(script);
   } catch (e) {
     assert.fail(`${where}the plain reader accepted a script the parser rejects (${(e as Error).message}): ${JSON.stringify(script)}`);
   }
@@ -53,6 +68,27 @@ test('the plain reader: words, assignments, redirections and offsets as the pars
     assert.equal(plainCommands(x), null, JSON.stringify(x));
 });
 
+test('the direct reader of mvdan\'s tree visits every node kind as syntax.Walk does', () => {
+  const every = [
+    'if [ -f "$(ls a)" ]; then b; elif c; then d; else e; fi',
+    'while read -r l; do f "$l"; done < <(g) ; until h; do :; done',
+    'for i in $(seq 3) "${A:-$(k)}"; do m $i; done; for ((i=$(n); i<3; i++)); do o; done',
+    'case "$(p)" in a|$(q)) r ;; *) s ;; esac',
+    '(t; u) && { v; w; } || x() { y; }',
+    'echo $(( $(z) + 1 )) ${B[$(aa)]} ${C/$(bb)/$(cc)} `dd` "$(ee "ff")" > "$(gg)" 2>&1',
+    'declare -A D=([k]=$(hh)) E=$(ii); let F=$(jj)+1; time kk; coproc ll; [[ -n $(mm) && ! -z "$X" ]]',
+    'shopt -s extglob; echo !(nn|$(oo)); cat <<EOF\n$(pp)\nEOF\nqq',
+    'A=$(rr) B=1 ss tt; export G=$(uu); ((vv=$(ww))); H[$(xx)]=$(yy); I=($(zz) a)',
+  ];
+  for (const x of every) assert.ok(directAgrees(x), `parses: ${JSON.stringify(x)}`);
+  assert.deepEqual(
+    shellCommands(every[3]!).map((c) => c.words[0]),
+    ['p', 'q', 'r', 's'],
+    'commands inside words and patterns, in the order the walk visits them',
+  );
+  assert.throws(() => shellCommands('if then fi (('), 'a script that does not parse throws');
+});
+
 test('scripts past the full parser\'s limits are split and marked not parsed; every RUN of the corpus is far under them', (t) => {
   // outside the plain subset (a `#` inside a word): they would go to the full parser; n commands are 2n words
   const words = (n: number) => Array.from({ length: n }, (_, i) => `echo w${i}#`).join('; ');
@@ -86,6 +122,7 @@ test('the plain reader agrees with mvdan/sh on every RUN of the corpus it accept
   if (!dir) return;
   let scripts = 0;
   let plain = 0;
+  let direct = 0;
   for (const f of fs.readdirSync(dir)) {
     const m = analyze(fs.readFileSync(path.join(dir, f), 'utf8'));
     for (const s of m.steps) {
@@ -93,9 +130,11 @@ test('the plain reader agrees with mvdan/sh on every RUN of the corpus it accept
       if (!rs || s.keyword !== 'RUN') continue;
       scripts++;
       if (agrees(rs.script, `${f} line ${s.line + 1}: `)) plain++;
+      if (directAgrees(rs.script, `${f} line ${s.line + 1}: `)) direct++;
     }
   }
-  t.diagnostic(`RUN scripts: ${scripts}, read by the plain reader: ${plain}`);
+  t.diagnostic(`RUN scripts: ${scripts}, read by the plain reader: ${plain}, parsed and read directly from mvdan's tree: ${direct}`);
+  assert.ok(direct > scripts * 0.9, `most RUNs parse (${direct} of ${scripts})`);
   assert.ok(plain > scripts / 2, `the plain reader takes most RUNs (${plain} of ${scripts})`);
 });
 
@@ -109,6 +148,7 @@ test('the plain reader agrees with mvdan/sh on generated scripts', (t) => {
   const SEPS = [' ', ' ', '  ', '\t', ' \\\n  '];
   const OPS = [' && ', ' || ', ' | ', '; ', ' & ', '\n', ' &&\n', ';', '&&', ' ;; ', ''];
   let accepted = 0;
+  let parsed = 0;
   for (let n = 0; n < 4000; n++) {
     let script = '';
     const cmds = 1 + rnd(3);
@@ -118,7 +158,9 @@ test('the plain reader agrees with mvdan/sh on generated scripts', (t) => {
       if (c < cmds - 1) script += OPS[rnd(OPS.length)];
     }
     if (agrees(script, 'generated: ')) accepted++;
+    if (directAgrees(script, 'generated: ')) parsed++;
   }
-  t.diagnostic(`generated scripts accepted by the plain reader and checked: ${accepted} of 4000`);
+  t.diagnostic(`generated scripts accepted by the plain reader and checked: ${accepted} of 4000; parsed, read directly and checked: ${parsed}`);
+  assert.ok(parsed > 1000, `enough generated scripts parse to mean something (${parsed})`);
   assert.ok(accepted > 400, `enough generated scripts fall in the subset to mean something (${accepted})`);
 });

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check, fixAll, RULES, docsUrl, ConfigError, type CheckOptions, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
-import { checkSiblings } from './shared';
+import { checkSiblings, type SiblingRun } from './shared';
+import { MAX_DOCKERFILE_BYTES } from '../context/shared';
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
 import { globMatcher } from '../engine/glob';
 import { CliError, requireFormats, type ParsedArgs } from './args';
@@ -55,6 +56,16 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
   const threshold = (a.severityThreshold ?? 'info') as Severity;
   const results: FileResult[] = [];
   const ctxCache = new Map<string, ContextSnapshot>();
+  // what the Dockerfiles of this run share: their texts, the ignore file each context uses, sibling analyses
+  const texts = new Map<string, string | undefined>();
+  const ignoreKeys = new Map<string, string>();
+  const siblingRun: SiblingRun = {
+    builds: new Map(),
+    readText: (abs) => {
+      if (!texts.has(abs)) texts.set(abs, readSmallText(abs));
+      return texts.get(abs);
+    },
+  };
   let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
   if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
   const progress = new Progress('check', 'Dockerfiles', files.length, progressWanted(a.quiet));
@@ -105,7 +116,12 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
     const contextDir = path.resolve(a.context ?? (per.context ? path.resolve(cfgBase, per.context) : path.dirname(file)));
     // one crawl per context and ignore file: Dockerfiles sharing a context (and the workspace's other builds) share it
     const contextFor = (dir: string, dockerfile: string): ContextSnapshot => {
-      const key = dir + '\0' + (ignoreFileCandidates(dir, dockerfile).find((c) => fs.existsSync(c.file))?.file ?? '');
+      const which = dir + '\0' + dockerfile;
+      let key = ignoreKeys.get(which);
+      if (key === undefined) {
+        key = dir + '\0' + (ignoreFileCandidates(dir, dockerfile).find((c) => fs.existsSync(c.file))?.file ?? '');
+        ignoreKeys.set(which, key);
+      }
       let c = ctxCache.get(key);
       if (!c) {
         c = loadDiskContext(dir, { dockerfilePath: dockerfile });
@@ -123,17 +139,21 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
       dockerfile: dockerfileInContext(contextDir, file),
     };
     // the other builds of the workspace, for needless-divergence
-    if (config.rules['needless-divergence'] !== 'off') options.siblings = checkSiblings(file, df.text, contextDir, ctx, options, contextFor).siblings;
+    if (config.rules['needless-divergence'] !== 'off') options.siblings = checkSiblings(file, df.text, contextDir, ctx, options, contextFor, siblingRun).siblings;
     const r: FileResult = { dockerfile: rel(file), abs: file, context: rel(contextDir), text: df.text, model: null as unknown as Model, findings: [], problems: ctx.problems.map((p) => p.message) };
     if (a.fix) {
       const fixed = fixAll(df.text, ctx, options);
-      if (fixed.text !== df.text) fs.writeFileSync(file, fixed.text);
+      if (fixed.text !== df.text) {
+        fs.writeFileSync(file, fixed.text);
+        texts.set(file, fixed.text);
+      }
       let ignoreFile: string | undefined;
       if (fixed.ignoreText !== null) {
         // the ignore file beside the Dockerfile (<name>.dockerignore) when that is the one in use, else the context's
         const beside = path.join(path.dirname(file), fixed.ignoreName);
         ignoreFile = fixed.ignoreName.endsWith('.dockerignore') && fixed.ignoreName !== '.dockerignore' && fs.existsSync(beside) ? beside : path.join(contextDir, fixed.ignoreName);
         fs.writeFileSync(ignoreFile, fixed.ignoreText);
+        ignoreKeys.clear(); // a new ignore file may now be the one a context uses
       }
       r.fixed = { applied: fixed.applied, ignoreFile: ignoreFile && rel(ignoreFile) };
       if (fixed.applied.length) {
@@ -145,6 +165,15 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
     r.model = res.model;
     r.findings = res.findings;
     results.push(r);
+  }
+}
+
+/** A Dockerfile's text, or undefined when it is not a readable file small enough to compare (the reader says why). */
+function readSmallText(abs: string): string | undefined {
+  try {
+    return fs.statSync(abs).size <= MAX_DOCKERFILE_BYTES ? fs.readFileSync(abs, 'utf8') : undefined;
+  } catch {
+    return undefined;
   }
 }
 

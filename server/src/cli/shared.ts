@@ -25,6 +25,15 @@ function display(abs: string): string {
   return rel === '' ? '.' : rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel.split(path.sep).join('/');
 }
 
+/** What one `check` run keeps between the Dockerfiles it checks (they are often each other's siblings). */
+export interface SiblingRun {
+  /** Builds met so far: one met again with the same text, context object, args and target is given as the same
+   *  SiblingBuild object, so the engine analyses it once for all the Dockerfiles it is a sibling of. */
+  builds: Map<string, { build: SiblingBuild; context: ContextSnapshot }>;
+  /** Dockerfile texts read so far (the run updates a file it rewrites). */
+  readText?: (abs: string) => string | undefined;
+}
+
 /** The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. */
 export function checkSiblings(
   dockerfile: string,
@@ -33,10 +42,22 @@ export function checkSiblings(
   ctx: ContextSnapshot,
   options: AnalyzeOptions,
   contextFor?: (dir: string, dockerfile: string) => ContextSnapshot | null,
+  run?: SiblingRun,
 ): { siblings: SiblingBuild[]; problems: string[] } {
   const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
-  const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}) });
-  return { siblings: asSiblings(loaded.members.slice(1)), problems: [...problems, ...loaded.problems] };
+  const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}), ...(run?.readText ? { readText: run.readText } : {}) });
+  const reuse = run?.builds;
+  const members = loaded.members.slice(1);
+  const siblings = asSiblings(members).map((b, i) => {
+    if (!reuse) return b;
+    const context = members[i]!.context;
+    const key = JSON.stringify([b.name, b.dockerfile, b.text, b.buildArgs, b.target ?? null]);
+    const seen = reuse.get(key);
+    if (seen && seen.context === context) return seen.build;
+    reuse.set(key, { build: b, context });
+    return b;
+  });
+  return { siblings, problems: [...problems, ...loaded.problems] };
 }
 
 export function graphSharing(dockerfile: string, text: string, contextDir: string, ctx: ContextSnapshot, model: Model, options: AnalyzeOptions, explicit: boolean): GraphSharing {

@@ -82,6 +82,8 @@ function checkContextDir(dir: string): string {
 
 export class DiskContext implements ContextSnapshot {
   readonly modeGranularity = 'exact' as const;
+  /** The crawl's paths and ignore file never change (invalidate() forgets content, not paths). */
+  readonly revision = 0;
   readonly partial?: boolean;
   private readonly entries = new Map<string, ContextEntry | null>();
   private readonly ids = new Map<string, string | null>();

@@ -51,7 +51,7 @@ const MAX_RECORDED_PATHS = 200_000;
  */
 export function recordBuildInput(ctx: ContextSnapshot & { abs?(p: string): string }, model: Model, text: string, options: AnalyzeOptions): BuildInput | null {
   if (!ctx.abs || ctx.partial) return null;
-  const sent = sentPaths(ctx).sort();
+  const sent = [...sentPaths(ctx)].sort();
   if (sent.length > MAX_RECORDED_PATHS) return null;
   const read = pathsRead(model, ctx, sent);
   const paths: RecordedPath[] = [];

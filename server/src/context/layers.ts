@@ -5,7 +5,7 @@
 // tar-stream; nothing is written to disk.
 import type { Readable } from 'node:stream';
 import { PassThrough } from 'node:stream';
-import * as zlib from 'node:zlib';
+import type * as Zlib from 'node:zlib';
 import { extract, type Header as Headers } from 'tar-stream';
 import { imageWaste, type HistoryEntry, type ImageLayersInput, type ImageWaste, type LayerEntry, type LayerEntryType } from '../engine/layers';
 import { DockerError, type DockerClient } from './docker';
@@ -56,7 +56,7 @@ function listLayer(stream: Readable, budget: { entries: number }): Promise<Layer
     stream.on('data', (chunk: Buffer) => {
       if (first) {
         first = false;
-        const src = chunk[0] === 0x1f && chunk[1] === 0x8b ? pass.pipe(zlib.createGunzip()) : pass;
+        const src = chunk[0] === 0x1f && chunk[1] === 0x8b ? pass.pipe((require('node:zlib') as typeof Zlib).createGunzip()) : pass;
         src.on('error', reject);
         src.pipe(inner);
       }

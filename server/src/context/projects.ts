@@ -73,7 +73,8 @@ function statKey(file: string): string | null {
 export function samePath(a: string, b: string): boolean {
   if (a === b) return true;
   try {
-    return fs.realpathSync(a) === fs.realpathSync(b);
+    // the native realpath is one call; the JavaScript one lstat's every folder of the path
+    return fs.realpathSync.native(a) === fs.realpathSync.native(b);
   } catch {
     return false;
   }

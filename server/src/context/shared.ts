@@ -23,7 +23,8 @@ export interface WorkspaceBuild {
 
 /** Builds beyond this many are left out (said in the problems). */
 export const MAX_BUILDS = 32;
-const MAX_DOCKERFILE_BYTES = 2 * 1024 * 1024;
+/** A Dockerfile larger than this is not compared (said in the problems). */
+export const MAX_DOCKERFILE_BYTES = 2 * 1024 * 1024;
 
 /** Every local build of the project file that builds `dockerfile`, else its sibling Dockerfiles (this one included). */
 export function workspaceBuilds(dockerfile: string, projects: ProjectFiles, stopAt?: string): { builds: WorkspaceBuild[]; project: ProjectMatch | null; problems: string[] } {

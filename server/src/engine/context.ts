@@ -38,6 +38,11 @@ export interface ContextSnapshot {
   readonly problems: readonly ContextProblem[];
   /** True when the snapshot is only a partial view (e.g. untrusted workspace, or no context at all). */
   readonly partial?: boolean;
+  /**
+   * Changes whenever `paths()` or the ignore file change; a snapshot whose paths never change says 0. What depends
+   * only on them (the paths sent to the builder) is computed once per revision; a snapshot without it is not memoised.
+   */
+  readonly revision?: number;
   /** Text of a small file (manifests a rule must look into), when the snapshot can provide it. */
   readText?(path: string): string | undefined;
   /**
@@ -56,6 +61,12 @@ export class MemoryContext implements ContextSnapshot {
   partial?: boolean;
   /** Paths known above the root, by level (see existsAbove): the corpus sweep fills them from the repo listing. */
   private readonly above = new Map<number, Set<string>>();
+  private rev = 0;
+
+  /** Counts the changes to the paths (every add and remove); the ignore file is compared by its text. */
+  get revision(): number {
+    return this.rev;
+  }
 
   constructor(
     readonly label: string,
@@ -72,6 +83,7 @@ export class MemoryContext implements ContextSnapshot {
   }
 
   private ensureParents(p: string): void {
+    this.rev++;
     const parts = p.split('/');
     for (let i = 1; i < parts.length; i++) {
       const d = parts.slice(0, i).join('/');
@@ -112,6 +124,7 @@ export class MemoryContext implements ContextSnapshot {
 
   remove(p: string): this {
     p = normalizeRel(p);
+    this.rev++;
     for (const k of [...this.map.keys()]) if (k === p || k.startsWith(p + '/')) this.map.delete(k);
     return this;
   }

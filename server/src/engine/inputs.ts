@@ -14,10 +14,20 @@ export interface StepReads {
   unmatched: string[];
 }
 
+const sentMemo = new WeakMap<ContextSnapshot, { revision: number; ignore: string; sent: string[] }>();
+
+/**
+ * The context paths sent to the builder (those the ignore file keeps), in `paths()` order. Memoised per snapshot
+ * revision and ignore text (a check, its siblings and its fixes' proofs ask for the same); callers must not mutate it.
+ */
 export function sentPaths(ctx: ContextSnapshot): string[] {
-  const ig = parseDockerignore(ctx.ignoreFile?.text ?? '');
+  const ignore = ctx.ignoreFile?.text ?? '';
+  const hit = sentMemo.get(ctx);
+  if (hit && ctx.revision !== undefined && hit.revision === ctx.revision && hit.ignore === ignore) return hit.sent;
+  const ig = parseDockerignore(ignore);
   const out: string[] = [];
   for (const p of ctx.paths()) if (!ig.ignores(p)) out.push(p);
+  if (ctx.revision !== undefined) sentMemo.set(ctx, { revision: ctx.revision, ignore, sent: out });
   return out;
 }
 

@@ -257,80 +257,82 @@ function lostSteps(a: Built, s: Step, b: Built, c: Step, skip = 0): number {
  */
 export function sharedLayers(members: SharedMember[]): SharingReport {
   const built = members.map(build);
+  return { members: built.map((_, i) => memberSharing(built, i)) };
+}
+
+/** What member `i` shares with the others and where it diverges from them. */
+function memberSharing(built: Built[], i: number): MemberSharing {
   const ref = (k: number, s: Step): SharedRef => ({ member: k, name: built[k]!.m.name, dockerfile: built[k]!.m.dockerfile, line: s.line + 1 });
-  const out: MemberSharing[] = built.map((x) => ({ name: x.m.name, dockerfile: x.m.dockerfile, model: x.model, sharedWith: new Map(), divergences: [] }));
-  for (let i = 0; i < built.length; i++) {
-    const a = built[i]!;
-    const res = out[i]!;
-    for (const s of a.model.steps) {
-      if (!a.model.stages[s.stage]!.needed) continue;
-      const key = a.keys[s.id]!;
-      const pkey = a.parentKey[s.id]!;
-      const refs: SharedRef[] = [];
-      for (let j = 0; j < built.length; j++) {
-        if (j === i) continue;
-        const b = built[j]!;
-        const sameFrontend = a.syntax === b.syntax;
-        const hit = b.byKey.get(key);
-        if (hit && sameFrontend) {
-          refs.push(ref(j, hit));
-          continue;
-        }
-        // a divergence: the parent is shared (or the same base), and b has this step written the same on it
-        const parentShared = pkey.startsWith('base:') || b.byKey.has(pkey);
-        if (!parentShared) continue;
-        const onParent = b.byParent.get(pkey) ?? [];
-        const c = onParent.find((x) => x.keyword === s.keyword && x.instruction === s.instruction);
-        if (!c) {
-          const f = sameFrontend ? onParent.find((x) => sameButFormatting(a, s, b, x)) : undefined;
-          if (f)
-            res.divergences.push({
-              member: i,
-              step: s.id,
-              line: s.line,
-              other: ref(j, f),
-              reasons: [{ kind: 'formatting', message: `it runs the same commands as line ${f.line + 1} of ${b.m.name}, written with other spacing or line breaks: BuildKit keys a RUN by its exact text` }],
-              lost: 1 + lostSteps(a, s, b, f, 1),
-              otherText: sourceText(b, f),
-            });
-          continue;
-        }
-        if (!sameFrontend) {
-          // said once per pair, at the first step of a chain that would otherwise be shared
-          if (!hit || !pkey.startsWith('base:')) continue;
-          if (res.divergences.some((d) => d.other.member === j && d.reasons[0]?.kind === 'syntax')) continue;
+  const a = built[i]!;
+  const res: MemberSharing = { name: a.m.name, dockerfile: a.m.dockerfile, model: a.model, sharedWith: new Map(), divergences: [] };
+  for (const s of a.model.steps) {
+    if (!a.model.stages[s.stage]!.needed) continue;
+    const key = a.keys[s.id]!;
+    const pkey = a.parentKey[s.id]!;
+    const refs: SharedRef[] = [];
+    for (let j = 0; j < built.length; j++) {
+      if (j === i) continue;
+      const b = built[j]!;
+      const sameFrontend = a.syntax === b.syntax;
+      const hit = b.byKey.get(key);
+      if (hit && sameFrontend) {
+        refs.push(ref(j, hit));
+        continue;
+      }
+      // a divergence: the parent is shared (or the same base), and b has this step written the same on it
+      const parentShared = pkey.startsWith('base:') || b.byKey.has(pkey);
+      if (!parentShared) continue;
+      const onParent = b.byParent.get(pkey) ?? [];
+      const c = onParent.find((x) => x.keyword === s.keyword && x.instruction === s.instruction);
+      if (!c) {
+        const f = sameFrontend ? onParent.find((x) => sameButFormatting(a, s, b, x)) : undefined;
+        if (f)
           res.divergences.push({
             member: i,
             step: s.id,
             line: s.line,
-            other: ref(j, c),
-            reasons: [{ kind: 'syntax', here: a.syntax ?? undefined, there: b.syntax ?? undefined, message: `the \`# syntax\` frontend is ${a.syntax ?? 'the builder’s own'} here and ${b.syntax ?? 'the builder’s own'} in ${b.m.name}: another frontend may lower the same instructions differently, so no step is certainly shared` }],
-            lost: lostSteps(a, s, b, c),
+            other: ref(j, f),
+            reasons: [{ kind: 'formatting', message: `it runs the same commands as line ${f.line + 1} of ${b.m.name}, written with other spacing or line breaks: BuildKit keys a RUN by its exact text` }],
+            lost: 1 + lostSteps(a, s, b, f, 1),
+            otherText: sourceText(b, f),
           });
-          continue;
-        }
-        res.divergences.push({ member: i, step: s.id, line: s.line, other: ref(j, c), reasons: whyDiffer(a, s, b, c), lost: lostSteps(a, s, b, c) });
+        continue;
       }
-      if (refs.length) res.sharedWith.set(s.id, refs);
-    }
-    // one FROM line written the same whose image a build arg chose differently
-    for (const st of a.model.stages) {
-      if (!st.needed || st.base.kind !== 'image' || !st.steps.length) continue;
-      const first = a.model.steps[st.steps[0]!]!;
-      if (res.sharedWith.has(first.id)) continue;
-      const fromText = a.model.parsed.lines[st.line];
-      for (let j = 0; j < built.length; j++) {
-        if (j === i) continue;
-        const b = built[j]!;
-        const bst = b.model.stages.find((x) => x.needed && x.base.kind === 'image' && x.base.ref !== st.base.ref && b.model.parsed.lines[x.line] === fromText && x.steps.length && b.model.steps[x.steps[0]!]!.instruction === first.instruction);
-        if (!bst) continue;
-        const c = b.model.steps[bst.steps[0]!]!;
-        res.divergences.push({ member: i, step: first.id, line: st.line, other: { ...ref(j, c), line: bst.line + 1 }, reasons: [{ kind: 'base', message: `\`${(fromText ?? '').trim()}\` is ${st.base.ref} here and ${bst.base.ref} in ${b.m.name}` }], lost: lostSteps(a, first, b, c) });
+      if (!sameFrontend) {
+        // said once per pair, at the first step of a chain that would otherwise be shared
+        if (!hit || !pkey.startsWith('base:')) continue;
+        if (res.divergences.some((d) => d.other.member === j && d.reasons[0]?.kind === 'syntax')) continue;
+        res.divergences.push({
+          member: i,
+          step: s.id,
+          line: s.line,
+          other: ref(j, c),
+          reasons: [{ kind: 'syntax', here: a.syntax ?? undefined, there: b.syntax ?? undefined, message: `the \`# syntax\` frontend is ${a.syntax ?? 'the builder’s own'} here and ${b.syntax ?? 'the builder’s own'} in ${b.m.name}: another frontend may lower the same instructions differently, so no step is certainly shared` }],
+          lost: lostSteps(a, s, b, c),
+        });
+        continue;
       }
+      res.divergences.push({ member: i, step: s.id, line: s.line, other: ref(j, c), reasons: whyDiffer(a, s, b, c), lost: lostSteps(a, s, b, c) });
     }
-    res.divergences.sort((x, y) => x.line - y.line || x.other.member - y.other.member);
+    if (refs.length) res.sharedWith.set(s.id, refs);
   }
-  return { members: out };
+  // one FROM line written the same whose image a build arg chose differently
+  for (const st of a.model.stages) {
+    if (!st.needed || st.base.kind !== 'image' || !st.steps.length) continue;
+    const first = a.model.steps[st.steps[0]!]!;
+    if (res.sharedWith.has(first.id)) continue;
+    const fromText = a.model.parsed.lines[st.line];
+    for (let j = 0; j < built.length; j++) {
+      if (j === i) continue;
+      const b = built[j]!;
+      const bst = b.model.stages.find((x) => x.needed && x.base.kind === 'image' && x.base.ref !== st.base.ref && b.model.parsed.lines[x.line] === fromText && x.steps.length && b.model.steps[x.steps[0]!]!.instruction === first.instruction);
+      if (!bst) continue;
+      const c = b.model.steps[bst.steps[0]!]!;
+      res.divergences.push({ member: i, step: first.id, line: st.line, other: { ...ref(j, c), line: bst.line + 1 }, reasons: [{ kind: 'base', message: `\`${(fromText ?? '').trim()}\` is ${st.base.ref} here and ${bst.base.ref} in ${b.m.name}` }], lost: lostSteps(a, first, b, c) });
+    }
+  }
+  res.divergences.sort((x, y) => x.line - y.line || x.other.member - y.other.member);
+  return res;
 }
 
 /** "lines 1–6" style runs of the 1-based lines of a member's shared steps (for summaries). */
@@ -371,14 +373,31 @@ export interface SiblingBuild {
   context?: ContextSnapshot;
 }
 
+/**
+ * A sibling's analysis and keys, per SiblingBuild object: a caller that passes the same object again (the CLI checking
+ * many Dockerfiles of one folder, each the others' sibling) has it built once. Valid while the object and its context
+ * are unchanged (checked: the same context object and analysis options), which is the caller's promise for reuse.
+ */
+const builtSiblings = new WeakMap<SiblingBuild, { context: ContextSnapshot; options: string; built: Built }>();
+
 /** This build (its text, model, context and options) compared with its siblings. */
 export function siblingSharing(text: string, model: Model, ctx: ContextSnapshot | null, options: AnalyzeOptions & { dockerfile?: string | null; siblings?: SiblingBuild[] }): MemberSharing {
   const context = ctx ?? new MemoryContext('none');
   const { buildArgs: _a, target: _t, ...common } = options;
   const analyzeOnly = { buildkitVersion: common.buildkitVersion, platform: common.platform, buildPlatform: common.buildPlatform };
-  const members: SharedMember[] = [
-    { name: 'this build', dockerfile: options.dockerfile ?? 'Dockerfile', text, context, options: { ...analyzeOnly, buildArgs: options.buildArgs ?? {}, ...(options.target ? { target: options.target } : {}) }, model },
-    ...(options.siblings ?? []).map((b) => ({ name: b.name, dockerfile: b.dockerfile, text: b.text, context: b.context ?? context, options: { ...analyzeOnly, buildArgs: b.buildArgs ?? {}, ...(b.target ? { target: b.target } : {}) } })),
-  ];
-  return sharedLayers(members).members[0]!;
+  const here: SharedMember = { name: 'this build', dockerfile: options.dockerfile ?? 'Dockerfile', text, context, options: { ...analyzeOnly, buildArgs: options.buildArgs ?? {}, ...(options.target ? { target: options.target } : {}) }, model };
+  const built = [build(here)];
+  for (const b of options.siblings ?? []) {
+    const m: SharedMember = { name: b.name, dockerfile: b.dockerfile, text: b.text, context: b.context ?? context, options: { ...analyzeOnly, buildArgs: b.buildArgs ?? {}, ...(b.target ? { target: b.target } : {}) } };
+    const key = JSON.stringify(m.options);
+    const hit = builtSiblings.get(b);
+    if (hit && hit.context === m.context && hit.options === key) built.push(hit.built);
+    else {
+      const x = build(m);
+      builtSiblings.set(b, { context: m.context, options: key, built: x });
+      built.push(x);
+    }
+  }
+  // only this build's sharing is wanted: the others' (each against every build) would make the work quadratic
+  return memberSharing(built, 0);
 }

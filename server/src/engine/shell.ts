@@ -33,6 +33,7 @@ const memo = new BoundedCache<string, Parse>('shell parses', 5000, (k, v) => k.l
 // mvdan-sh is a large GopherJS module: load it on the first script that needs a full parse, not at startup
 let sh: typeof MvdanSh | null = null;
 let parser: ReturnType<typeof MvdanSh.syntax.NewParser> | null = null;
+type ShFile = Parameters<typeof MvdanSh.syntax.Walk>[0];
 
 function unquote(w: string): string {
   let out = '';
@@ -267,13 +268,44 @@ export function shellCommands(script: string): ShellCommand[] {
   return shellParse(script).commands;
 }
 
+type ShellParse = { commands: ShellCommand[]; tests: TestSpan[] };
+
 /** The commands and `[[ … ]]` test clauses of a script from the real parser; throws when the script does not parse. */
-function shellParse(script: string): { commands: ShellCommand[]; tests: TestSpan[] } {
+export function shellParse(script: string): ShellParse {
+  const file = mvdanParse(script);
+  try {
+    const direct = internalCommands(file, script);
+    if (direct) return direct;
+  } catch {
+    // a tree this reader does not know: the public walk below reads it
+  }
+  return walkCommands(file, script);
+}
+
+/** The same from mvdan/sh's public `syntax.Walk` (the reference `shellParse` is tested against). */
+export function walkedParse(script: string): ShellParse {
+  return walkCommands(mvdanParse(script), script);
+}
+
+/** The commands of `walkedParse`. */
+export function walkedCommands(script: string): ShellCommand[] {
+  return walkedParse(script).commands;
+}
+
+function mvdanParse(script: string): ShFile {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   sh ??= require('mvdan-sh') as typeof MvdanSh;
-  const syntax = sh.syntax;
-  parser ??= syntax.NewParser();
-  const file = parser.Parse(script, '');
+  parser ??= sh.syntax.NewParser();
+  return parser.Parse(script, '');
+}
+
+/** The word of a call as the commands give it: its literal value, else its source text unquoted. */
+function wordText(lit: string, script: string, toChar: (b: number) => number, from: number, to: number): string {
+  return lit !== '' ? lit : unquote(script.slice(toChar(from), toChar(to)));
+}
+
+function walkCommands(file: ShFile, script: string): ShellParse {
+  const syntax = sh!.syntax;
   const toChar = byteToCharMapper(script);
   const commands: ShellCommand[] = [];
   const tests: TestSpan[] = [];
@@ -282,15 +314,105 @@ function shellParse(script: string): { commands: ShellCommand[]; tests: TestSpan
     if (node && syntax.NodeType(node) === 'CallExpr') {
       const call = node as unknown as { Args: { Lit(): string; Pos(): { Offset(): number }; End(): { Offset(): number } }[] } & typeof node;
       if (call.Args.length) {
-        const words = call.Args.map((w) => {
-          const lit = w.Lit();
-          return lit !== '' ? lit : unquote(script.slice(toChar(w.Pos().Offset()), toChar(w.End().Offset())));
-        });
+        const words = call.Args.map((w) => wordText(w.Lit(), script, toChar, w.Pos().Offset(), w.End().Offset()));
         commands.push({ words, start: toChar(node.Pos().Offset()), end: toChar(node.End().Offset()) });
       }
     }
     return true;
   });
+  return { commands, tests };
+}
+
+/**
+ * The children `syntax.Walk` visits for each node type, in its order (mvdan-sh 0.10.1's walk.go; comments hold no
+ * commands and are skipped; `A.B` is field B of the non-node struct in field A).
+ */
+const WALKED: Record<string, readonly string[]> = {
+  File: ['Stmts'], Comment: [], Stmt: ['Cmd', 'Redirs'], Assign: ['Name', 'Value', 'Index', 'Array'], Redirect: ['N', 'Word', 'Hdoc'],
+  CallExpr: ['Assigns', 'Args'], Subshell: ['Stmts'], Block: ['Stmts'], IfClause: ['Cond', 'Then', 'Else'], WhileClause: ['Cond', 'Do'],
+  ForClause: ['Loop', 'Do'], WordIter: ['Name', 'Items'], CStyleLoop: ['Init', 'Cond', 'Post'], BinaryCmd: ['X', 'Y'], FuncDecl: ['Name', 'Body'],
+  Word: ['Parts'], Lit: [], SglQuoted: [], DblQuoted: ['Parts'], CmdSubst: ['Stmts'], ParamExp: ['Param', 'Index', 'Repl.Orig', 'Repl.With', 'Exp.Word'],
+  ArithmExp: ['X'], ArithmCmd: ['X'], BinaryArithm: ['X', 'Y'], BinaryTest: ['X', 'Y'], UnaryArithm: ['X'], UnaryTest: ['X'], ParenArithm: ['X'],
+  ParenTest: ['X'], CaseClause: ['Word', 'Items'], CaseItem: ['Patterns', 'Stmts'], TestClause: ['X'], DeclClause: ['Args'], ArrayExpr: ['Elems'],
+  ArrayElem: ['Index', 'Value'], ExtGlob: ['Pattern'], ProcSubst: ['Stmts'], TimeClause: ['Stmt'], CoprocClause: ['Name', 'Stmt'], LetClause: ['Exprs'],
+  TestDecl: ['Description', 'Body'],
+};
+
+const utf8 = new TextDecoder();
+/** A Go string inside GopherJS holds UTF-8 bytes, one per JavaScript char (converted only when handed out). */
+function goString(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /^[\x00-\x7f]*$/.test(s) ? s : utf8.decode(Uint8Array.from(s, (c) => c.charCodeAt(0)));
+}
+
+/** A GopherJS value of the parsed tree: a struct pointer, a slice, a nil pointer or interface. */
+interface GoValue {
+  constructor: { string?: string; nil?: unknown };
+  [field: string]: unknown;
+}
+interface GoPos {
+  Offset(): number;
+}
+interface GoNode extends GoValue {
+  Pos(): GoPos;
+  End(): GoPos;
+}
+
+/**
+ * `walkCommands` without the walk: `syntax.Walk` hands every node to JavaScript through GopherJS's conversion
+ * (~50 µs a node, most of a script's cost), so this reads the Go structs behind the parsed file directly, visiting
+ * what `syntax.Walk` visits in its order and calling the same methods (Lit, Pos, End) on them. Null when the file
+ * is not the GopherJS wrapper this expects; throws on a node type it does not know (then the caller walks).
+ * test/unit/shell.test.ts checks it gives what walkCommands gives on every RUN of the corpus and generated scripts.
+ */
+function internalCommands(file: ShFile, script: string): ShellParse | null {
+  const root = (file as unknown as { __internal_object__?: GoValue }).__internal_object__;
+  if (!root || root.constructor.string !== '*syntax.File') return null;
+  const toChar = byteToCharMapper(script);
+  const commands: ShellCommand[] = [];
+  const tests: TestSpan[] = [];
+  const isNil = (v: unknown): boolean => v === null || v === undefined || (v as GoValue).constructor === Object || v === (v as GoValue).constructor.nil;
+  const visit = (v: unknown): void => {
+    if (isNil(v)) return;
+    const x = v as GoValue;
+    if (typeof x['$length'] === 'number' && x['$array'] !== undefined) {
+      const arr = x['$array'] as unknown[];
+      const off = x['$offset'] as number;
+      for (let i = 0; i < (x['$length'] as number); i++) visit(arr[off + i]);
+      return;
+    }
+    const type = x.constructor.string ?? '';
+    const kids = type.startsWith('*syntax.') ? WALKED[type.slice(8)] : undefined;
+    if (!kids) throw new Error(`unknown node ${type}`);
+    if (type === '*syntax.TestClause') {
+      const t = x as GoNode;
+      tests.push({ start: toChar(t.Pos().Offset()), end: toChar(t.End().Offset()) });
+    }
+    if (type === '*syntax.CallExpr') {
+      const args = x['Args'] as GoValue;
+      const n = args['$length'] as number;
+      if (n) {
+        const arr = args['$array'] as (GoNode & { Lit(): string })[];
+        const off = args['$offset'] as number;
+        const words: string[] = [];
+        for (let i = 0; i < n; i++) {
+          const w = arr[off + i]!;
+          words.push(wordText(goString(w.Lit()), script, toChar, w.Pos().Offset(), w.End().Offset()));
+        }
+        const call = x as GoNode;
+        commands.push({ words, start: toChar(call.Pos().Offset()), end: toChar(call.End().Offset()) });
+      }
+    }
+    for (const k of kids) {
+      const dot = k.indexOf('.');
+      if (dot < 0) visit(x[k]);
+      else {
+        const inner = x[k.slice(0, dot)];
+        if (!isNil(inner)) visit((inner as GoValue)[k.slice(dot + 1)]);
+      }
+    }
+  };
+  visit(root);
   return { commands, tests };
 }
 

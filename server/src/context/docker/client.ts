@@ -6,8 +6,7 @@
 //   const df = await docker.get<SystemDf>('/system/df');
 //   await docker.post('/build/prune' + query({ filters: { id: ['abc'] } }));
 //   const tar = await docker.stream('/images/' + encodeURIComponent(name) + '/get');
-import * as http from 'node:http';
-import * as https from 'node:https';
+import type * as http from 'node:http';
 import type { Readable } from 'node:stream';
 import { DockerError } from './errors';
 import { resolveEndpoint, type DockerEndpoint, type ResolveOptions } from './endpoint';
@@ -127,12 +126,13 @@ class Client implements DockerClient {
     if (ep.kind === 'tcp') {
       const m = /^\[?(.*?)\]?:(\d+)$/.exec(ep.address);
       const t = ep.tls!;
-      req = https.request({
+      // http and https (tls, net) are loaded on the first request: most servers and CLI runs never make one
+      req = (require('node:https') as typeof import('node:https')).request({
         ...base, host: m ? m[1] : ep.address, port: m ? Number(m[2]) : 2376,
         ca: t.ca, cert: t.cert, key: t.key, rejectUnauthorized: t.verify,
       });
     } else {
-      req = http.request({ ...base, socketPath: ep.address });
+      req = (require('node:http') as typeof import('node:http')).request({ ...base, socketPath: ep.address });
     }
     return new Promise<Raw>((resolve, reject) => {
       let done = false;
