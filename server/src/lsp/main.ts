@@ -25,7 +25,7 @@ if (!isMainThread && (workerData as { layerwiseWorker?: boolean } | null)?.layer
   }
   // the analysis worker first: its bundle loads while this thread loads the protocol code (modules are required
   // lazily below, so the worker thread initialises only what it runs)
-  if (process.env['LAYERWISE_LSP_INPROCESS'] !== '1') (require('./worker') as typeof import('./worker')).prestartAnalysisWorker(__filename);
+  if (process.env['LAYERWISE_LSP_INPROCESS'] !== '1') (require('./workerstart') as typeof import('./workerstart')).prestartAnalysisWorker(__filename);
   const { createConnection, ProposedFeatures } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
   const { startServer } = require('./server') as typeof import('./server');
   const connection = createConnection(ProposedFeatures.all);

@@ -11,6 +11,9 @@ import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } fr
 import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
 import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { BoundedCache, trimCaches } from '../engine/memo';
+import { MemoryContext } from '../engine/context';
+import { adoptPrestarted, newWorker, WORKER_HEAP_MB } from './workerstart';
+export { discardPrestartedWorker, prestartAnalysisWorker, WORKER_HEAP_MB, WORKER_YOUNG_MB } from './workerstart';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -187,10 +190,43 @@ function userModel(u: IgnoreUserRef): Model | null {
  */
 export const RESULT_HOLD_MS = 40;
 
+/**
+ * A small Dockerfile and context the worker analyses once when it starts, before any request: the engine's code is
+ * compiled lazily on first use, and a cold first analysis cost ~100-150 ms more than a warm one even at 40 lines.
+ * The worker starts with the process, so this runs while the protocol thread loads and answers `initialize`; a
+ * request that arrives meanwhile waits for it (the compilation it pays for is the request's own).
+ */
+const WARM_UP_TEXT = `# syntax=docker/dockerfile:1
+ARG BASE=node:20-slim
+FROM \${BASE} AS build
+WORKDIR /app
+ENV NODE_ENV=production
+RUN apt-get update && apt-get install -y --no-install-recommends curl \\
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci
+COPY src ./src
+RUN npm run build
+FROM node:20-slim
+COPY --from=build /app/dist /dist
+USER node
+CMD ["node", "/dist/server.js"]
+`;
+
+function warmUp(): void {
+  try {
+    const ctx = new MemoryContext('warm-up', { 'package.json': '{}', 'package-lock.json': '{}', 'src/a.js': '1', '.dockerignore': 'node_modules\n' });
+    analyseDocument({ uri: 'file:///warm-up/Dockerfile', version: 0, text: WARM_UP_TEXT, ctx, contextDir: '/warm-up', contextNote: null, buildArgs: {}, target: undefined, buildkitVersion: undefined, severities: {} });
+  } catch {
+    /* only a warm-up */
+  }
+}
+
 export function runWorker(): void {
   const port = parentPort!;
   // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
   setIncrementalMinLines(0);
+  setImmediate(warmUp);
   let store: ContextStore | null = null;
   const post = (m: FromWorker) => port.postMessage(m);
   /** Finished analyses not sent yet, by document. */
@@ -282,58 +318,7 @@ function idleCollect(): void {
   collectGarbage();
 }
 
-/**
- * The worker's young generation (resourceLimits): V8's default nursery (16 MB semi-spaces) stays resident once an
- * edit storm has filled it. 8 MB: 2,000-line Dockerfile, 40 edits, RSS settled 197 → 176 MB (4 MB: 175; 16: 182),
- * edit latency within the machine's noise.
- */
-export const WORKER_YOUNG_MB = 8;
-
-function newWorker(script: string): Worker {
-  return new Worker(script, {
-    workerData: { layerwiseWorker: true },
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
-  });
-}
-
-let prestarted: { script: string; worker: Worker } | null = null;
-
-/**
- * Starts the analysis worker thread as soon as the server process starts, so that its bundle loads while the
- * protocol thread loads its own and answers `initialize` (2 cores or more: in parallel); the AnalysisWorker adopts
- * it. Without this, a Dockerfile opened right after `initialize` waited for the worker to start.
- */
-export function prestartAnalysisWorker(script: string): void {
-  if (prestarted) return;
-  try {
-    prestarted = { script, worker: newWorker(script) };
-    prestarted.worker.unref(); // until adopted, it does not keep the process alive
-  } catch {
-    prestarted = null; // the AnalysisWorker starts one (or the server falls back to in-process analysis)
-  }
-}
-
-function adoptPrestarted(script: string): Worker | null {
-  const p = prestarted;
-  prestarted = null;
-  if (!p) return null;
-  if (p.script !== script) {
-    void p.worker.terminate();
-    return null;
-  }
-  p.worker.ref();
-  return p.worker;
-}
-
-/** The server analyses in-process after all: a prestarted worker is ended. */
-export function discardPrestartedWorker(): void {
-  void prestarted?.worker.terminate();
-  prestarted = null;
-}
-
-/** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
-export const WORKER_HEAP_MB = testFaults ? 128 : 640;
 /** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
 export const WORKER_STUCK_MS = testFaults ? 5000 : 15_000;
 /** How often a busy worker is pinged. */
