@@ -253,6 +253,9 @@ export function runWorker(): void {
     const wanted = () => (newest.get(uri) ?? 0) <= id;
     const onBegin = () => {
       if (!wanted()) return false;
+      // the engine holds this thread from now on: results held for other documents go first (their hold timers could
+      // not fire before it ends; a hover on one of them would wait for this analysis, or for ever if it hangs)
+      for (const u of [...held.keys()]) if (u !== uri) release(u, 'send');
       post({ type: 'begin', id });
     };
     return new Promise<void>((r) => setImmediate(r)).then(() => (wanted() ? analyse(onBegin) : null));
