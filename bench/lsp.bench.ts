@@ -9,6 +9,12 @@
 // Layerwise's memoised stages are keyed by position and rebuild, its parsed chunks are reused. Layerwise debounces
 // diagnostics: it runs with its default (adaptive) debounce and again with `debounceMs: 0`, so the debounce's share
 // is visible. Rounds are interleaved (rotating the order) and sequential, so the servers never compete for the CPU.
+//
+// Opening a file (issue 14 §4, goals: ≤ 2× the peer at 40 lines, ≤ 1× at 2,000): didOpen → first publishDiagnostics
+// on a server just started (the open sent as soon as `initialize` is answered and `initialized` sent, like an editor
+// restoring a tab: worker start, bundle load and a cold engine are in it), and on a running server (a new file, as
+// when the user opens another one). Memory (goal ≤ 1.5× the peer): the server process's RSS (/proc, Linux; the
+// worker threads are in it) after the open, settled (2 s), and after each size's edit and hover run.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LspClient, tempContext, FULL_CAPS } from '../test/lsp/client';
@@ -58,6 +64,57 @@ interface Server {
   inserted: number;
 }
 
+/** The resident set of a process in MB (the worker threads are in it), or NaN where /proc is not there. */
+function rssMb(pid: number | undefined): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+  } catch {
+    return NaN;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface OpenSample {
+  cold: number[];
+  warm: number[];
+  rss: number[];
+}
+
+/**
+ * didOpen → first diagnostics on fresh servers, `rounds` times per server (rotating which starts first; one server
+ * at a time): on the just-started server, then for a second file on the same server; RSS 2 s after.
+ */
+async function openLatency(dir: string, text: string, rounds: number): Promise<{ ours: OpenSample; peer: OpenSample }> {
+  const out = { ours: { cold: [], warm: [], rss: [] } as OpenSample, peer: { cold: [], warm: [], rss: [] } as OpenSample };
+  for (let r = 0; r < rounds; r++) {
+    for (const who of r % 2 ? (['peer', 'ours'] as const) : (['ours', 'peer'] as const)) {
+      const c = await LspClient.start({
+        root: dir,
+        capabilities: FULL_CAPS,
+        initializationOptions: { debounceMs: undefined },
+        ...(who === 'peer' ? { command: [process.execPath, PEER, '--stdio'] } : {}),
+      });
+      try {
+        let t0 = performance.now();
+        const uri = c.open(path.join(dir, `open-${r}.Dockerfile`), text);
+        await c.waitDiagnostics(uri, () => true, 120_000);
+        out[who].cold.push(performance.now() - t0);
+        await sleep(500); // the first file's follow-up work (forecast, history) is not the second open's
+        t0 = performance.now();
+        const uri2 = c.open(path.join(dir, `open-${r}-second.Dockerfile`), text.replace('EXPOSE 9090', 'EXPOSE 9091'));
+        await c.waitDiagnostics(uri2, () => true, 120_000);
+        out[who].warm.push(performance.now() - t0);
+        await sleep(2000);
+        out[who].rss.push(rssMb(c.proc.pid));
+      } finally {
+        await c.stop();
+      }
+    }
+  }
+  return out;
+}
+
 let editNo = 0;
 async function editLatency(s: Server, shifting = false): Promise<number> {
   const marker = `XEDIT${++editNo}Z`;
@@ -82,12 +139,38 @@ async function hoverLatency(s: Server, line: number): Promise<number> {
 
 async function main(): Promise<void> {
   if (!fs.existsSync(PEER)) throw new Error(`${PEER} is missing: npm install (dockerfile-language-server-nodejs is a devDependency)`);
-  const sizes = (process.env['LSP_BENCH_SIZES'] ?? '40,2000,20000').split(',').map(Number);
+  const sizes = (process.env['LSP_BENCH_SIZES'] ?? '40,2000,20000').split(',').filter(Boolean).map(Number);
   const dir = context();
+  const openSizes = (process.env['LSP_BENCH_OPEN_SIZES'] ?? '40,2000').split(',').filter(Boolean).map(Number);
+  const openRounds = Number(process.env['LSP_BENCH_OPEN_ROUNDS'] ?? 5);
+  const openSummary: string[][] = [['lines', 'open (new server) ratio', 'open (running server) ratio', 'RSS after open ratio', 'goal']];
+  console.log(`# Opening a file, layerwise vs dockerfile-language-server-nodejs (node ${process.version}, ${openRounds} fresh servers each)`);
+  for (const n of openSizes) {
+    const o = await openLatency(dir, dockerfile(n), openRounds);
+    console.log(`\n## open, ${n.toLocaleString('en-US')} lines`);
+    console.log(
+      table([
+        ['server', 'open, new server (median)', 'open, running server (median)', 'RSS after (median)'],
+        ...(['ours', 'peer'] as const).map((k) => [k === 'ours' ? 'layerwise' : 'docker-langserver', fmtMs(median(o[k].cold)), fmtMs(median(o[k].warm)), median(o[k].rss).toFixed(0) + ' MB']),
+      ]),
+    );
+    const cold = median(o.ours.cold) / median(o.peer.cold);
+    const warm = median(o.ours.warm) / median(o.peer.warm);
+    const mem = median(o.ours.rss) / median(o.peer.rss);
+    const want = n <= 40 ? 2 : 1;
+    openSummary.push([
+      n.toLocaleString('en-US'),
+      cold.toFixed(2) + '×',
+      warm.toFixed(2) + '×',
+      mem.toFixed(2) + '×',
+      `open ≤ ${want}×: new server ${cold <= want ? 'met' : 'MISSED'}, running ${warm <= want ? 'met' : 'MISSED'}; RSS ≤ 1.5×: ${mem <= 1.5 ? 'met' : 'MISSED'}`,
+    ]);
+  }
+  if (openSizes.length) console.log('\n## opening a file: layerwise / docker-langserver\n' + table(openSummary) + '\n');
   const ours = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { debounceMs: undefined } });
   const ours0 = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { debounceMs: 0 } });
   const peer = await LspClient.start({ root: dir, capabilities: FULL_CAPS, command: [process.execPath, PEER, '--stdio'] });
-  const summary: string[][] = [['lines', 'diag p95 ratio', 'diag median ratio', 'hover median ratio', 'hover p95 ratio', 'goal']];
+  const summary: string[][] = [['lines', 'diag p95 ratio', 'diag median ratio', 'hover median ratio', 'hover p95 ratio', 'RSS ratio', 'goal']];
   console.log(`# LSP latency, layerwise vs dockerfile-language-server-nodejs ${require('dockerfile-language-server-nodejs/package.json').version} (node ${process.version})`);
   try {
     for (const n of sizes) {
@@ -137,8 +220,12 @@ async function main(): Promise<void> {
       }
       const dr = p95(a.diag) / p95(b.diag);
       const hr = median(a.hover) / median(b.hover);
+      await sleep(2000); // settled: the idle worker trims its caches and collects after 1 s
+      const [ra, rb] = [rssMb(a.client.proc.pid), rssMb(b.client.proc.pid)];
+      console.log(`RSS after the run (settled 2 s): layerwise ${ra.toFixed(0)} MB, docker-langserver ${rb.toFixed(0)} MB`);
       const goal = n === 2000 ? `diag p95 ≤ 0.5×: ${dr <= 0.5 ? 'met' : 'MISSED'}; hover ≤ 0.1×: ${hr <= 0.1 ? 'met' : 'MISSED'}` : `hover ≤ 0.1×: ${hr <= 0.1 ? 'met' : 'MISSED'}`;
-      summary.push([n.toLocaleString('en-US'), dr.toFixed(2) + '×', (median(a.diag) / median(b.diag)).toFixed(2) + '×', hr.toFixed(2) + '×', (p95(a.hover) / p95(b.hover)).toFixed(2) + '×', goal]);
+      const mem = ra / rb;
+      summary.push([n.toLocaleString('en-US'), dr.toFixed(2) + '×', (median(a.diag) / median(b.diag)).toFixed(2) + '×', hr.toFixed(2) + '×', (p95(a.hover) / p95(b.hover)).toFixed(2) + '×', mem.toFixed(2) + '×', `${goal}; RSS ≤ 1.5×: ${mem <= 1.5 ? 'met' : 'MISSED'}`]);
       for (const s of servers) s.client.close(s.uri);
     }
     console.log('\n## layerwise / docker-langserver (below 1× = faster)');

@@ -59,6 +59,10 @@ test('graph --format html: one box per step with data-line and data-status, lane
     ['cached', 'cached', 'cached', 'rebuilt', 'rebuilt', 'maybe', 'skipped'],
     'the next build against HEAD after src/a.js changed',
   );
+  // sizes where known (engine/sizes.ts, as hovers and lenses show them): the context copies, in bytes and in the text
+  assert.deepEqual(steps.map((n) => attr(n, 'data-bytes') ?? null), [null, '2', null, '1', null, null, null], 'COPY package.json ({}), COPY src (src/a.js: 2)');
+  assert.match(textOf(steps[1]!), /adds 2 B/);
+  assert.doesNotMatch(textOf(steps[5]!), /adds|size/, 'a COPY --from has no context size');
   assert.match(textOf(steps[3]!), /first miss/);
   assert.match(attr(steps[3]!, 'title') ?? '', /src\/a\.js/);
   assert.match(textOf(steps[6]!), /RUN echo <b>&/, 'instruction text escaped, not markup');

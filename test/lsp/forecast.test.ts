@@ -282,6 +282,14 @@ describe('layer cache map and "what rebuilds if this changes?"', () => {
     assert.equal(m.target, 'app');
     const boxes = [...m.html.matchAll(/<li class="step ([a-z]+)[^"]*" data-line="(\d+)" data-status="([a-z]+)"/g)].map((x) => [Number(x[2]), x[3]]);
     assert.deepEqual(boxes, m.steps.map((s) => [s.line, s.status]), 'the HTML holds the same boxes');
+    // sizes where known, as the hover and lens show them: COPY package.json ({}: 2 bytes), COPY src (src/a.js: 1)
+    const sized = m.html.split('<li class="step').slice(1).map((box) => {
+      const tag = box.slice(0, box.indexOf('>'));
+      return [Number(/data-line="(\d+)"/.exec(tag)![1]), /data-bytes="(\d+)"/.exec(tag)?.[1] ?? null, /<span class="facts">[^<]*?(adds [0-9.]+ [kMG]?B)/.exec(box)?.[1] ?? null];
+    });
+    assert.deepEqual(sized, [[2, null, null], [3, '2', 'adds 2 B'], [4, null, null], [5, '1', 'adds 1 B'], [6, null, null], [9, null, null], [12, null, null]]);
+    const hover = await c.hover(uri, 2, 1);
+    assert.match(JSON.stringify(hover), /adds 2 B from the context/, 'the figure the hover shows');
     assert.match(m.html, /RUN echo &lt;b&gt;&amp;/, 'instruction text escaped');
     assert.match(m.html, /data-reads="0"/, 'the COPY --from names the stage it copies from');
     assert.doesNotMatch(m.html + m.css, /https?:|url\(|<script/i);

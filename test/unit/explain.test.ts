@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { analyze, explain, impactOf, MemoryContext, type Explanation } from '../../server/src/engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compileSource, diffContexts, setKeyReuse, sourceSelects } from '../../server/src/engine/explain';
+import { compileSource, diffContexts, readSelects, selectedChanged, setKeyReuse, sourceSelects } from '../../server/src/engine/explain';
 import { corpusContext, corpusDockerfilesOrSkip, readManifest, rng } from '../corpus/checks';
 import { run } from './helpers';
 
@@ -164,6 +164,24 @@ describe('source selection', () => {
       assert.equal(sourceSelects(src, p), want, `sourceSelects(${src}, ${p})`);
       assert.equal(compileSource(src)(p), want, `compileSource(${src})(${p})`);
     }
+  });
+  test('selectedChanged (binary search under each source\'s literal part) selects what testing every changed path does', () => {
+    const r = rng(14);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)]!;
+    const SEGS = ['src', 'src-old', 'src.bak', 'srcx', 'a', 'a0', 'b', 'x.js', 'y.ts', '[x', 'a*', 'é'];
+    const PATS = [...SEGS, '*', '*.js', '?', 's*', '[ab]', 'a\\*', '[!a]*'];
+    const path = (n: number, from: string[]) => Array.from({ length: n }, () => pick(from)).join('/');
+    let checked = 0;
+    for (let k = 0; k < 300; k++) {
+      const changed = new Map<string, unknown>();
+      for (let i = 0; i < 1 + Math.floor(r() * 40); i++) changed.set(path(1 + Math.floor(r() * 3), SEGS), 1);
+      const sources = Array.from({ length: 1 + Math.floor(r() * 3) }, () => (r() < 0.05 ? '' : path(1 + Math.floor(r() * 3), r() < 0.5 ? SEGS : PATS)));
+      const read = { sources, excludes: r() < 0.3 ? [path(1, PATS)] : [], via: 'copy' } as unknown as Parameters<typeof selectedChanged>[0];
+      const want = [...changed.keys()].filter((p) => readSelects(read, p)).sort();
+      assert.deepEqual(selectedChanged(read, changed).sort(), want, JSON.stringify({ sources, excludes: read.excludes, changed: [...changed.keys()] }));
+      checked += want.length;
+    }
+    assert.ok(checked > 300, `enough selected paths to mean something (${checked})`);
   });
   test('COPY --exclude leaves the excluded paths out of what the step reads', () => {
     const dockerfile = 'FROM alpine\nCOPY --exclude=*.md . /app\n';

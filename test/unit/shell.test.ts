@@ -61,10 +61,14 @@ test('the plain reader: words, assignments, redirections and offsets as the pars
     '>out echo a B=2 && A+=1 b',
     'pip install -r req.txt \\\n    --no-cache-dir \\\n && rm -rf /tmp/*',
     'go build -o /bin/app ./cmd/... && echo é ü',
+    '{ a; b; }',
+    '[ ! -f /x ] || mv /x /y && apt-get update && { [ ! -f /y ] || mv /y /x; }',
+    '{\n  a\n  b &\n} && { c | d; } || e;',
+    '{ { a; }; } | f',
   ])
     assert.ok(agrees(x), `accepted: ${JSON.stringify(x)}`);
   // outside the subset: left to the parser (null), never a guess
-  for (const x of ['echo $(date)', 'echo `date`', '(cd x && make)', '{ a; b; }', 'if true; then a; fi', 'cat <<EOF\nx\nEOF', 'a # comment', 'echo a\\ b', 'a\\\nb', 'A=(1 2)', 'a[0]=1 b', '! a', 'a &&', '; a', 'a ;; b', 'diff <(a) <(b)', 'echo "$(x)"', 'echo \\$HOME', 'a\r\nb', 'echo {a,b}', 'time make'])
+  for (const x of ['echo $(date)', 'echo `date`', '(cd x && make)', '{ a; } >f', '{ a }', '{a; }', '{ a; }x', '{ a; } b', '{ }', '{\n}', '{ a;', 'a; }', '{ a; } { b; }', '>f { a; }', 'if true; then a; fi', 'cat <<EOF\nx\nEOF', 'a # comment', 'echo a\\ b', 'a\\\nb', 'A=(1 2)', 'a[0]=1 b', '! a', 'a &&', '; a', 'a ;; b', 'diff <(a) <(b)', 'echo "$(x)"', 'echo \\$HOME', 'a\r\nb', 'echo {a,b}', 'time make'])
     assert.equal(plainCommands(x), null, JSON.stringify(x));
 });
 
@@ -144,23 +148,31 @@ test('the plain reader agrees with mvdan/sh on generated scripts', (t) => {
     seed = (seed * 1103515245 + 12345) & 0x7fffffff;
     return seed % k;
   };
-  const WORDS = ['apt-get', 'install', '-y', 'a.txt', '*.js', '"a b"', "'c $d'", '""', '$X', '${Y:-z w}', '${#Z}', '$1', 'A=1', 'B+=x', 'C="q r"', '2>/dev/null', '>f', '>>log', '2>&1', '>&2', '&>o', '<in', '<<<"s"', 'export', 'local', '--flag=v', 'é', '~/x', 'a=b=c', '10>f', 'x2>f', '-', 'if', '$(d)', '`e`', '#c', '(', ')', '{a,b}', '}', '!', 'a\\ b', '"\\$"', "'", '"', '$', '${', '<<E', '|&'];
+  const WORDS = ['apt-get', 'install', '-y', 'a.txt', '*.js', '"a b"', "'c $d'", '""', '$X', '${Y:-z w}', '${#Z}', '$1', 'A=1', 'B+=x', 'C="q r"', '2>/dev/null', '>f', '>>log', '2>&1', '>&2', '&>o', '<in', '<<<"s"', 'export', 'local', '--flag=v', 'é', '~/x', 'a=b=c', '10>f', 'x2>f', '-', 'if', '$(d)', '`e`', '#c', '(', ')', '{a,b}', '{', '}', '!', 'a\\ b', '"\\$"', "'", '"', '$', '${', '<<E', '|&'];
   const SEPS = [' ', ' ', '  ', '\t', ' \\\n  '];
   const OPS = [' && ', ' || ', ' | ', '; ', ' & ', '\n', ' &&\n', ';', '&&', ' ;; ', ''];
   let accepted = 0;
   let parsed = 0;
+  let groups = 0;
   for (let n = 0; n < 4000; n++) {
     let script = '';
     const cmds = 1 + rnd(3);
     for (let c = 0; c < cmds; c++) {
       const len = 1 + rnd(5);
+      const group = rnd(6) === 0; // a brace group around this command (some openings and closings are invalid)
+      if (group) script += ['{ ', '{\n', '{ ', '{'][rnd(4)];
       for (let w = 0; w < len; w++) script += (w ? SEPS[rnd(SEPS.length)] : '') + WORDS[rnd(WORDS.length)];
+      if (group) script += ['; }', '\n}', ' & }', ';}', ' }', '; }x', '; } >f'][rnd(7)];
       if (c < cmds - 1) script += OPS[rnd(OPS.length)];
     }
-    if (agrees(script, 'generated: ')) accepted++;
+    if (agrees(script, 'generated: ')) {
+      accepted++;
+      if (/(^|[\s;&|])\{\s/.test(script)) groups++;
+    }
     if (directAgrees(script, 'generated: ')) parsed++;
   }
-  t.diagnostic(`generated scripts accepted by the plain reader and checked: ${accepted} of 4000; parsed, read directly and checked: ${parsed}`);
+  t.diagnostic(`generated scripts accepted by the plain reader and checked: ${accepted} of 4000 (${groups} with a brace group); parsed, read directly and checked: ${parsed}`);
   assert.ok(parsed > 1000, `enough generated scripts parse to mean something (${parsed})`);
   assert.ok(accepted > 400, `enough generated scripts fall in the subset to mean something (${accepted})`);
+  assert.ok(groups > 40, `enough of them hold a brace group (${groups})`);
 });

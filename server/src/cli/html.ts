@@ -4,7 +4,7 @@
 // against HEAD (or --since REV) when the context is in a git repository, else `unknown` (said at the top). Arrows
 // are named in each box (FROM stage, COPY --from, --mount=from); the webview also draws them.
 import * as path from 'node:path';
-import { cacheMapBody, CACHE_MAP_CSS, esc, stepReads, type ContextSnapshot, type Model, type StepResult } from '../engine';
+import { cacheMapBody, CACHE_MAP_CSS, contextSizes, esc, sentPaths, stepReads, type ContextSnapshot, type Model, type StepResult } from '../engine';
 import type { ParsedArgs } from './args';
 import { explainSinceGit } from './input';
 
@@ -23,7 +23,15 @@ function forecast(model: Model, text: string, ctx: ContextSnapshot, contextDir: 
 
 export function renderGraphHtml(model: Model, text: string, ctx: ContextSnapshot, meta: { dockerfile: string; context: string; contextDir: string; dockerfilePath: string }, a: ParsedArgs): string {
   const f = forecast(model, text, ctx, meta.contextDir, meta.dockerfilePath, a);
-  const body = cacheMapBody({ model, statuses: 'byId' in f ? f.byId : null, baseline: 'byId' in f ? f.label : null, note: 'error' in f ? f.error : null, reads: stepReads(model, ctx) });
+  const sent = sentPaths(ctx);
+  const body = cacheMapBody({
+    model,
+    statuses: 'byId' in f ? f.byId : null,
+    baseline: 'byId' in f ? f.label : null,
+    note: 'error' in f ? f.error : null,
+    reads: stepReads(model, ctx, sent),
+    sizes: contextSizes(model, ctx, sent),
+  });
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">

@@ -3,10 +3,13 @@
 // html` (cli/html.ts wraps it in a self-contained page) and the editor's webview (the language server's
 // `layerwise/cacheMap` answers the same body; the client adds its script for clicks, keys and arrows). Boxes carry
 // `data-line` (1-based) and `data-status`; lanes name the stage they are built FROM (`data-base`), boxes the stages
-// they copy or mount from (`data-reads`). Pure: strings in, strings out; every text is escaped.
+// they copy or mount from (`data-reads`), and a COPY/ADD of known size the bytes it takes from the context
+// (`data-bytes`, shown as `adds 48.2 MB`: sizes.ts's figure, the one hovers and lenses show). Pure: strings in,
+// strings out; every text is escaped.
 import { impactOf, type StepResult } from './explain';
 import type { StepReads } from './inputs';
 import type { Model } from './model';
+import { fmtBytes, type ContextSizes } from './sizes';
 
 export const esc = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
@@ -20,7 +23,9 @@ export interface CacheMapInput {
   baseline: string | null;
   note: string | null;
   reads: Map<number, StepReads>;
-  /** More facts per step id (hit rate, last build, size) when known. */
+  /** What each COPY/ADD takes from the context (engine/sizes.ts), when the context is known. */
+  sizes?: ContextSizes;
+  /** More facts per step id (hit rate, last build) when known. */
   extra?: (stepId: number) => string[];
 }
 
@@ -50,6 +55,8 @@ export function cacheMapBody(m: CacheMapInput): { html: string; summary: CacheMa
       const rd = m.reads.get(id);
       const facts: string[] = [];
       if (rd) facts.push(`reads ${rd.files} file${rd.files === 1 ? '' : 's'}`);
+      const size = m.sizes?.steps.get(id);
+      if (size) facts.push(size.addsBytes === null ? 'size unknown' : `adds ${fmtBytes(size.addsBytes)}`);
       const readsFrom = new Set<number>();
       for (const sr of st.stageReads) {
         if (sr.stage !== null) readsFrom.add(sr.stage);
@@ -62,7 +69,7 @@ export function cacheMapBody(m: CacheMapInput): { html: string; summary: CacheMa
       const label = `line ${st.line + 1}: ${st.instruction.slice(0, 80)} — ${STATUS_LABEL[status]}${why ? ': ' + why : ''}`;
       boxes.push(
         `<li class="step ${status}${miss ? ' first-miss' : ''}" data-line="${st.line + 1}" data-status="${status}" data-stage="${esc(name(s.index))}" data-step="${id}"` +
-          `${readsFrom.size ? ` data-reads="${[...readsFrom].join(',')}"` : ''} tabindex="0" role="button" aria-label="${esc(label)}"${why ? ` title="${esc(why)}"` : ''}>` +
+          `${readsFrom.size ? ` data-reads="${[...readsFrom].join(',')}"` : ''}${size && size.addsBytes !== null ? ` data-bytes="${size.addsBytes}"` : ''} tabindex="0" role="button" aria-label="${esc(label)}"${why ? ` title="${esc(why)}"` : ''}>` +
           `<span class="line">${st.line + 1}</span> <code>${esc(st.instruction.length > 120 ? st.instruction.slice(0, 119) + '…' : st.instruction)}</code>` +
           `<span class="status">${STATUS_LABEL[status]}${miss ? ' · first miss' : ''}</span><span class="facts">${esc(facts.join(' · '))}</span>${why ? `<span class="why">${esc(why)}</span>` : ''}</li>`,
       );

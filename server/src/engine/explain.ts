@@ -508,10 +508,71 @@ export function contentKeys(model: Model, ctx: ContextSnapshot): string[] {
 
 /** The changed paths a read selects, with their state on one side (full paths: both sides select the same). */
 function symbolic(r0: ContextRead, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after', snaps: (ContextSnapshot | null)[]): string {
-  const r = changed.size ? followSourceLinks(r0, snaps) : r0;
+  if (!changed.size) return '';
+  const r = followedLinks(r0, snaps);
+  return selectedChanged(r, changed)
+    .map((p) => p + '=' + changed.get(p)![side])
+    .sort()
+    .join('|');
+}
+
+/** The changed paths a read selects (readSelects on the candidates only), in no particular order. */
+export function selectedChanged(r: ContextRead, changed: Map<string, unknown>): string[] {
   const sel: string[] = [];
-  for (const [p, st] of changed) if (readSelects(r, p)) sel.push(p + '=' + st[side]);
-  return sel.sort().join('|');
+  for (const p of candidates(r, changed)) if (readSelects(r, p)) sel.push(p);
+  return sel;
+}
+
+/**
+ * followSourceLinks once per read and explain (`snaps` is one explain's array: its snapshots do not change during
+ * it); computeKeys asks for every read on each side and for both keys.
+ */
+const linkMemo = new WeakMap<(ContextSnapshot | null)[], WeakMap<ContextRead, ContextRead>>();
+function followedLinks(r: ContextRead, snaps: (ContextSnapshot | null)[]): ContextRead {
+  let m = linkMemo.get(snaps);
+  if (!m) linkMemo.set(snaps, (m = new WeakMap()));
+  let f = m.get(r);
+  if (!f) m.set(r, (f = followSourceLinks(r, snaps)));
+  return f;
+}
+
+/** A changed-path map's paths, sorted (one per map: explain builds its maps once). */
+const sortedPaths = new WeakMap<Map<string, unknown>, string[]>();
+
+/**
+ * The changed paths a read may select: those under the literal part of each source (the segments before the first
+ * wildcard), found by binary search in the sorted paths, instead of testing every changed path against every read
+ * (a 2,000-line Dockerfile after 300 file events: 800k tests per forecast). readSelects decides; this only narrows.
+ */
+function candidates(r: ContextRead, changed: Map<string, unknown>): Iterable<string> {
+  const prefixes: string[] = [];
+  for (const src of r.sources) {
+    const segs = src.split('/');
+    const lit = segs.findIndex((x) => /[*?[\\]/.test(x));
+    const prefix = (lit < 0 ? segs : segs.slice(0, lit)).join('/');
+    if (prefix === '') return changed.keys(); // the whole context, or a wildcard in the first segment
+    prefixes.push(prefix);
+  }
+  let sorted = sortedPaths.get(changed);
+  if (!sorted) sortedPaths.set(changed, (sorted = [...changed.keys()].sort()));
+  const out = new Set<string>();
+  for (const prefix of prefixes) {
+    if (changed.has(prefix)) out.add(prefix);
+    // 'P/…' sorts in one run between 'P/' and 'P0' ('0' follows '/')
+    for (let i = lowerBound(sorted, prefix + '/'); i < sorted.length && sorted[i]! < prefix + '0'; i++) out.add(sorted[i]!);
+  }
+  return out;
+}
+
+function lowerBound(xs: string[], x: string): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Explains what rebuilds between a baseline build and the current state. */

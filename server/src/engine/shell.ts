@@ -87,10 +87,11 @@ export function splitFallback(script: string): ShellCommand[] {
 /**
  * The commands of a script in the plain subset of the shell language, or null when the script leaves that subset
  * (then only the real parser, mvdan/sh, reads it). The subset: simple commands of words, `NAME=value` prefixes and
- * redirections (`>`, `>>`, `<`, `2>&1`, `&>`, `<<<` …), joined by `&&`, `||`, `|`, `;`, `&` and newlines; words of
- * plain characters, `'…'`, `"…"` and `$NAME` / `${NAME…}` expansions; line continuations between words. Anything
- * else — substitutions, subshells, groups, compound commands and keywords, here-documents, comments, other escapes —
- * returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
+ * redirections (`>`, `>>`, `<`, `2>&1`, `&>`, `<<<` …), joined by `&&`, `||`, `|`, `;`, `&` and newlines; brace
+ * groups `{ list; }` without redirections (the apt fix of `missing-cache-mount` writes one: reading it must not load
+ * the parser); words of plain characters, `'…'`, `"…"` and `$NAME` / `${NAME…}` expansions; line continuations
+ * between words. Anything else — substitutions, subshells, compound commands and keywords, here-documents,
+ * comments, other escapes — returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
  * offsets (first to last word or assignment of each command), which test/unit/shell.test.ts checks on every RUN of
  * the corpus and on generated scripts. The mvdan/sh parse costs milliseconds a script (GopherJS); this is linear.
  */
@@ -106,13 +107,17 @@ export function plainCommands(script: string): ShellCommand[] | null {
   let has = false;
   /** A declaration (`export A=1`): the parser's DeclClause, not a call. */
   let decl = false;
-  /** After `&&`, `||` or `|`: a command must follow (newlines in between are blank). */
+  /** After `&&`, `||`, `|` or `{`: a command must follow (newlines in between are blank). */
   let need = false;
+  /** Brace groups open. */
+  let depth = 0;
+  /** Right after a group's `}`: only an operator, a newline or the end may follow. */
+  let closed = false;
   const finish = () => {
     if (words.length && !decl) out.push({ words: words.map(unquote), start, end });
     words = [];
     start = end = -1;
-    has = decl = false;
+    has = decl = closed = false;
   };
   /** `$` followed by a name, a digit, a special parameter or `{` (not `$(`, `$'…'`, `$"…"`, `$[`). */
   const dollarOk = (j: number): boolean => /[A-Za-z_{0-9@*#?$!-]/.test(script[j + 1] ?? '');
@@ -189,6 +194,23 @@ export function plainCommands(script: string): ShellCommand[] | null {
       i += op.length;
       continue;
     }
+    if (closed) return null; // a word or a redirection after `}`
+    // `{` and `}` are reserved words only where a command starts, followed by a blank (`}`: or an operator)
+    if (!has && (c === '{' || c === '}')) {
+      const next = script[i + 1];
+      if (c === '{' && (next === ' ' || next === '\t' || next === '\n')) {
+        depth++;
+        need = true;
+        i++;
+        continue;
+      }
+      if (c === '}' && depth > 0 && !need && (next === undefined || ' \t\n;&|'.includes(next))) {
+        depth--;
+        has = closed = true;
+        i++;
+        continue;
+      }
+    }
     // a redirection; digits right before its operator are its file descriptor
     const redir = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/.exec(script.slice(i, i + 16));
     if (redir) {
@@ -226,7 +248,7 @@ export function plainCommands(script: string): ShellCommand[] | null {
     }
     i = e;
   }
-  if (need) return null;
+  if (need || depth) return null;
   finish();
   return out;
 }

@@ -1,6 +1,6 @@
 // `layerwise/cacheMap {uri, target?}`: the layer cache map of a Dockerfile for the editor's webview — the body of
 // engine/cachemap.ts (the same as `graph --format html`) from the live forecast (or a one-off forecast for another
-// target, the map's picker), with what each step reads and, when known, its hit rate and last build. The client
+// target, the map's picker), with what each step reads and, when known, its size, hit rate and last build. The client
 // draws it in a webview with its own script; this answers data and escaped HTML only.
 import { cacheMapBody, CACHE_MAP_CSS, type StepReads } from '../engine';
 import type { CacheMapResult } from './protocol';
@@ -24,6 +24,7 @@ export function registerCacheMap(s: ServerState): void {
         baseline: f?.baseline ?? null,
         note: f?.note ?? (f ? null : 'the forecast is not ready'),
         reads,
+        sizes: sameText ? a.sizes : undefined,
         extra: (id) => {
           const ins = sameText ? s.insights.insightOf(a, id) : undefined;
           return ins?.summary ? [ins.summary] : [];

@@ -2,22 +2,19 @@
 // `--socket=PORT`, `--pipe=NAME`), as vscode-languageserver's createConnection reads it. The same bundle also runs
 // as the analysis worker thread (see worker.ts).
 import { isMainThread, workerData } from 'node:worker_threads';
-import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
-import { startServer, SERVER_VERSION } from './server';
-import { runWorker } from './worker';
-import { runHistoryWorker } from './historyworker';
 
 if (!isMainThread && (workerData as { layerwiseWorker?: boolean } | null)?.layerwiseWorker) {
-  if ((workerData as { role?: string }).role === 'history') runHistoryWorker();
-  else runWorker();
+  if ((workerData as { role?: string }).role === 'history') (require('./historyworker') as typeof import('./historyworker')).runHistoryWorker();
+  else (require('./worker') as typeof import('./worker')).runWorker();
 } else {
+  const version = () => (require('./server') as typeof import('./server')).SERVER_VERSION;
   if (process.argv.includes('--version')) {
-    process.stdout.write(SERVER_VERSION + '\n');
+    process.stdout.write(version() + '\n');
     process.exit(0);
   }
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(
-      `layerwise-language-server ${SERVER_VERSION}\n\nUsage: layerwise-language-server --stdio | --node-ipc | --socket=PORT | --pipe=NAME\n`,
+      `layerwise-language-server ${version()}\n\nUsage: layerwise-language-server --stdio | --node-ipc | --socket=PORT | --pipe=NAME\n`,
     );
     process.exit(0);
   }
@@ -26,6 +23,11 @@ if (!isMainThread && (workerData as { layerwiseWorker?: boolean } | null)?.layer
     process.stderr.write('layerwise-language-server: choose a transport: --stdio, --node-ipc, --socket=PORT or --pipe=NAME\n');
     process.exit(2);
   }
+  // the analysis worker first: its bundle loads while this thread loads the protocol code (modules are required
+  // lazily below, so the worker thread initialises only what it runs)
+  if (process.env['LAYERWISE_LSP_INPROCESS'] !== '1') (require('./workerstart') as typeof import('./workerstart')).prestartAnalysisWorker(__filename);
+  const { createConnection, ProposedFeatures } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+  const { startServer } = require('./server') as typeof import('./server');
   const connection = createConnection(ProposedFeatures.all);
   // A bug must never take the server down: log it and keep serving.
   process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e?.stack ?? e}`));

@@ -26,7 +26,7 @@ interface Inflight {
 
 export class Scheduler {
   /** Scheduled analyses (a timer, or an immediate for no delay: a 0 ms timer waits 1 ms). */
-  private readonly timers = new Map<string, { cancel(): void }>();
+  private readonly timers = new Map<string, { cancel(): void; immediate: boolean }>();
   /**
    * Analyses in flight per document. `computed`: the worker has finished it and diagnostics are out; only the full
    * result is still on its way, so a newer version may start at once.
@@ -74,6 +74,9 @@ export class Scheduler {
 
   /** Schedules an analysis of the document's latest version (after an edit: the adaptive delay). */
   schedule(uri: string, delay = this.editDelay(uri)): void {
+    // an analysis about to start (an immediate) reads the latest version anyway: a later request never postpones it
+    // (didOpen schedules one at once, and the didChangeContent that follows it would wait for a first debounce)
+    if (this.timers.get(uri)?.immediate) return;
     this.timers.get(uri)?.cancel();
     const run = () => {
       this.timers.delete(uri);
@@ -92,10 +95,10 @@ export class Scheduler {
     // an immediate still lets the changes of one keystroke, delivered together, coalesce: they are handled first
     if (delay <= 0) {
       const h = setImmediate(run);
-      this.timers.set(uri, { cancel: () => clearImmediate(h) });
+      this.timers.set(uri, { cancel: () => clearImmediate(h), immediate: true });
     } else {
       const h = setTimeout(run, delay);
-      this.timers.set(uri, { cancel: () => clearTimeout(h) });
+      this.timers.set(uri, { cancel: () => clearTimeout(h), immediate: false });
     }
   }
 

@@ -30,7 +30,7 @@ import { registerCacheMap } from './cachemap';
 import { registerWhatIf } from './whatif';
 import { ServerState } from './state';
 import { uriToPath } from './uri';
-import { AnalysisWorker } from './worker';
+import { AnalysisWorker, discardPrestartedWorker } from './worker';
 export type { AnalysedNotification, ImportBuildResult, LastBuildNotification } from './protocol';
 export { MAX_DEBOUNCE_MS } from './state';
 export { MIN_DEBOUNCE_MS, EXPENSIVE_MS } from './scheduler';
@@ -99,6 +99,7 @@ function initialize(
   };
   s.store = new ContextStore({ ownWatcher: !clientWatches, log, onChange: onContextChange });
   const inProcess = !!init.inProcess || process.env['LAYERWISE_LSP_INPROCESS'] === '1' || !serverOptions.workerScript;
+  if (inProcess) discardPrestartedWorker();
   s.projects = new ProjectFiles({ ownWatcher: !clientWatches, log, onChange: (f) => projectFileChanged(s, f) });
   s.historyWorker = new HistoryWorker(inProcess ? undefined : serverOptions.workerScript, log);
   // The analysis worker loads the whole bundle on a thread of its own: started once `initialize` is answered (the

@@ -15,6 +15,9 @@ import { asSiblings, loadMembers, MAX_BUILDS, type WorkspaceBuild } from '../con
 import { samePath } from '../context/projects';
 import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { BoundedCache, trimCaches } from '../engine/memo';
+import { MemoryContext } from '../engine/context';
+import { adoptPrestarted, newWorker, WORKER_HEAP_MB } from './workerstart';
+export { discardPrestartedWorker, prestartAnalysisWorker, WORKER_HEAP_MB, WORKER_YOUNG_MB } from './workerstart';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
@@ -219,10 +222,43 @@ function userModel(u: IgnoreUserRef): Model | null {
  */
 export const RESULT_HOLD_MS = 40;
 
+/**
+ * A small Dockerfile and context the worker analyses once when it starts, before any request: the engine's code is
+ * compiled lazily on first use, and a cold first analysis cost ~100-150 ms more than a warm one even at 40 lines.
+ * The worker starts with the process, so this runs while the protocol thread loads and answers `initialize`; a
+ * request that arrives meanwhile waits for it (the compilation it pays for is the request's own).
+ */
+const WARM_UP_TEXT = `# syntax=docker/dockerfile:1
+ARG BASE=node:20-slim
+FROM \${BASE} AS build
+WORKDIR /app
+ENV NODE_ENV=production
+RUN apt-get update && apt-get install -y --no-install-recommends curl \\
+  && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN --mount=type=cache,target=/root/.npm npm ci
+COPY src ./src
+RUN npm run build
+FROM node:20-slim
+COPY --from=build /app/dist /dist
+USER node
+CMD ["node", "/dist/server.js"]
+`;
+
+function warmUp(): void {
+  try {
+    const ctx = new MemoryContext('warm-up', { 'package.json': '{}', 'package-lock.json': '{}', 'src/a.js': '1', '.dockerignore': 'node_modules\n' });
+    analyseDocument({ uri: 'file:///warm-up/Dockerfile', version: 0, text: WARM_UP_TEXT, ctx, contextDir: '/warm-up', contextNote: null, buildArgs: {}, target: undefined, buildkitVersion: undefined, severities: {} });
+  } catch {
+    /* only a warm-up */
+  }
+}
+
 export function runWorker(): void {
   const port = parentPort!;
   // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
   setIncrementalMinLines(0);
+  setImmediate(warmUp);
   let store: ContextStore | null = null;
   const post = (m: FromWorker) => port.postMessage(m);
   /** Finished analyses not sent yet, by document. */
@@ -249,6 +285,9 @@ export function runWorker(): void {
     const wanted = () => (newest.get(uri) ?? 0) <= id;
     const onBegin = () => {
       if (!wanted()) return false;
+      // the engine holds this thread from now on: results held for other documents go first (their hold timers could
+      // not fire before it ends; a hover on one of them would wait for this analysis, or for ever if it hangs)
+      for (const u of [...held.keys()]) if (u !== uri) release(u, 'send');
       post({ type: 'begin', id });
     };
     return new Promise<void>((r) => setImmediate(r)).then(() => (wanted() ? analyse(onBegin) : null));
@@ -314,9 +353,7 @@ function idleCollect(): void {
   collectGarbage();
 }
 
-/** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
 const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
-export const WORKER_HEAP_MB = testFaults ? 128 : 640;
 /** A worker whose event loop has not answered a ping for this long is stuck: it is ended and restarted. */
 export const WORKER_STUCK_MS = testFaults ? 5000 : 15_000;
 /** How often a busy worker is pinged. */
@@ -399,7 +436,7 @@ export class AnalysisWorker {
 
   private spawn(): void {
     this.restartTimer = null;
-    const w = new Worker(this.script, { workerData: { layerwiseWorker: true }, resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const w = adoptPrestarted(this.script) ?? newWorker(this.script);
     let oom = false;
     w.on('message', (m: FromWorker) => {
       if (this.worker !== w) return;
