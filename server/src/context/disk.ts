@@ -85,6 +85,7 @@ export class DiskContext implements ContextSnapshot {
   readonly partial?: boolean;
   private readonly entries = new Map<string, ContextEntry | null>();
   private readonly ids = new Map<string, string | null>();
+  statGeneration = 0;
 
   constructor(
     readonly label: string,
@@ -206,6 +207,7 @@ export class DiskContext implements ContextSnapshot {
 
   /** Forget cached metadata and ids (e.g. after a file-change event). */
   invalidate(p?: string): void {
+    this.statGeneration++;
     if (p === undefined) {
       this.entries.clear();
       this.ids.clear();
