@@ -13,7 +13,7 @@ import { ForecastWork, type ForecastData, type ForecastJson, type ForecastReques
 import type { ForecastItem, ForecastNotification } from './protocol';
 import { analyzeOptions, resolveContext, workspaceRelative } from './resolve';
 import type { ServerState } from './state';
-import { uriToPath } from './uri';
+import { isIgnoreDocument, uriToPath } from './uri';
 
 /**
  * How long after the last analysis or file event the forecast is recomputed: events coalesce (a trailing delay, so
@@ -232,7 +232,7 @@ export class Forecasts {
     const s = this.s;
     const keep = target === undefined;
     const doc = s.documents.get(uri);
-    if (!doc) return null;
+    if (!doc || isIgnoreDocument(doc)) return null; // a `.dockerignore` document has no build to forecast
     const version = doc.version;
     const text = doc.getText();
     const mode = s.settings.forecastBaseline;
