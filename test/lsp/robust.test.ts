@@ -87,7 +87,7 @@ describe('robust language server', () => {
     assert.deepEqual(errorsLogged(c), []);
   });
 
-  test('memory returns when the worker goes idle: the caches keep what was used last, up to 24 MB, and the rest goes', async (t) => {
+  test('memory returns when the worker goes idle: the caches keep what was used last, up to 8 MB, and the rest goes', async (t) => {
     if (!fs.existsSync('/proc/self/status')) return t.skip('RSS is read from /proc');
     const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL });
     const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
@@ -101,13 +101,13 @@ describe('robust language server', () => {
     assert.ok(p.diagnostics.length > 0);
     const high = rssOf(c.proc.pid!);
     let now = high;
-    for (let i = 0; i < 60 && now > base + 36 * 1024; i++) {
+    for (let i = 0; i < 60 && now > base + 16 * 1024; i++) {
       await new Promise((r) => setTimeout(r, 500));
       now = rssOf(c.proc.pid!);
     }
     t.diagnostic(`RSS ${base} -> ${high} -> ${now} KiB`);
     assert.ok(high > base + 50 * 1024, `the fault filled the cache: RSS ${base} KiB -> ${high} KiB`);
-    assert.ok(now <= base + 36 * 1024, `RSS ${base} KiB before, ${high} KiB after the analysis, ${now} KiB idle`);
+    assert.ok(now <= base + 16 * 1024, `RSS ${base} KiB before, ${high} KiB after the analysis, ${now} KiB idle`);
     // the document still answers (its analysis is on the protocol thread; the worker's caches were only trimmed)
     assert.match(await c.hoverText(uri, 4), /npm ci/);
     assert.ok(c.alive);
