@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver';
 import type { FileChange } from './contexts';
-import { resolveContext } from './resolve';
+import { forgetProjectResolutions, resolveContext } from './resolve';
 import type { ServerState } from './state';
 import { isIgnoreDocument, uriToPath } from './uri';
 
@@ -38,6 +38,7 @@ function contextsTouched(s: ServerState, files: string[]): void {
 
 /** A compose/bake/.layerwise.yaml file changed: contexts, args and severities may differ for any document. */
 export function projectFileChanged(s: ServerState, file: string): void {
+  forgetProjectResolutions();
   s.configDiagnostics.clear(file);
   for (const doc of s.documents.all()) s.scheduler.scheduleSoon(doc.uri);
   s.refreshLenses(LENS_REFRESH_MS);
