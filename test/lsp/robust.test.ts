@@ -114,6 +114,20 @@ describe('robust language server', () => {
     assert.deepEqual(errorsLogged(c), []);
   });
 
+  test('at most 500 diagnostics a document: a COPY of 2,000 missing sources publishes 499 and one that counts the rest', async () => {
+    const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1' });
+    const c = await start(dir);
+    const sources = Array.from({ length: 2000 }, (_, i) => `missing${i}.txt`).join(' ');
+    const uri = c.open(path.join(dir, 'Dockerfile'), `FROM alpine\nCOPY ${sources} /x/\n`);
+    const p = await c.waitDiagnostics(uri, (d) => d.length > 0, 60_000);
+    assert.equal(p.diagnostics.length, 500);
+    assert.ok(p.diagnostics.filter((d) => d.code === 'copy-source-missing').length >= 490);
+    const m = /^Layerwise: ([\d,]+) more findings from here on are not shown \(at most 500 diagnostics per document\)$/.exec(p.diagnostics[499]!.message);
+    assert.ok(m && +m[1]!.replace(/,/g, '') >= 1501, p.diagnostics[499]!.message);
+    assert.match(await c.hoverText(uri, 1), /COPY/);
+    assert.deepEqual(errorsLogged(c), []);
+  });
+
   test('huge and binary files: one "too large" or "binary" diagnostic each, and a small document keeps answering', async () => {
     const big = 'FROM alpine\nRUN echo x\n'.repeat(110_000); // 2.5 MB
     const stages = Array.from({ length: 3000 }, (_, i) => `FROM alpine AS s${i}\nRUN echo ${i}\n`).join('');
