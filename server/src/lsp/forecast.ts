@@ -7,6 +7,7 @@
 // diagnostics of an analysis are out (a forecast comes after), so git never delays them.
 import { analyze, type Model, type StepResult } from '../engine';
 import { headStamp } from '../context/evidence';
+import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
 import { ForecastWork, type ForecastData, type ForecastJson, type ForecastRequest } from './forecastwork';
@@ -256,6 +257,10 @@ export class Forecasts {
     // a text the engine refused (binary, too large) has nothing to forecast: it is not copied to the worker again
     const a = s.analyses.get(uri);
     if (a && a.version === version && !a.model) return none(a.refused ?? 'not analysed');
+    if (!a || a.version !== version) {
+      const refused = looksBinary(text) ? 'binary content' : tooLargeToAnalyse(text);
+      if (refused) return none(refused);
+    }
     const opts = keep ? analyzeOptions(s, rc) : { ...analyzeOptions(s, rc), target };
     const req: ForecastRequest = {
       uri,

@@ -7,7 +7,7 @@
 // protocol thread, so no handler waits behind it.
 import * as path from 'node:path';
 import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model } from '../engine';
-import { withBudget } from '../engine/budget';
+import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { gitBaseline } from '../context';
 import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
 import type { ContextStore } from './contexts';
@@ -130,6 +130,8 @@ export class ForecastWork {
 
   async compute(req: ForecastRequest): Promise<ForecastData> {
     const none = (note: string, head: ForecastData['head'] = null): ForecastData => ({ baseline: null, note, json: null, head });
+    const refused = looksBinary(req.text) ? 'binary content' : tooLargeToAnalyse(req.text);
+    if (refused) return none(refused); // what the engine refuses to analyse is not forecast either
     let b: Baseline | null;
     try {
       // the baseline first: without git (or a build) there is nothing to compare with, and no crawl to pay for
@@ -143,6 +145,15 @@ export class ForecastWork {
     if (!r.ctx) return none(r.error ?? 'the build context could not be read', head);
     const ctx = r.ctx;
     const baseline = b;
+    try {
+      return this.explainWithin(req, baseline, ctx, head);
+    } catch (e) {
+      if (e instanceof BudgetExceeded) return none(`not forecast: ${e.message}`, head); // a contained outcome, not an error
+      throw e;
+    }
+  }
+
+  private explainWithin(req: ForecastRequest, baseline: Baseline, ctx: ContextSnapshot, head: ForecastData['head']): ForecastData {
     return withBudget(FORECAST_BUDGET_MS, () => {
       const { text, opts } = req;
       const optsKey = JSON.stringify(opts);
