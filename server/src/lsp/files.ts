@@ -61,6 +61,9 @@ export function registerFileEvents(s: ServerState): void {
       // the worker's store reports the change back (contextChanged) a moment later; a request that comes before that
       // must already wait for the re-analysis, not answer from the old context: schedule the affected documents now
       if (touched.length) contextsTouched(s, touched);
+      // and the forecasts are out of date at once: a hover right behind the event must not answer from the one
+      // before it (the worker's baselines hint the paths: it gets the event before the next forecast request)
+      for (const p of touched) s.forecasts.pathChanged(p);
     }),
   );
 }

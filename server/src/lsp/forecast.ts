@@ -135,9 +135,11 @@ export class Forecasts {
    * null (the hover then says nothing about the next build rather than something stale; the trailing timer brings it).
    */
   async forHover(uri: string, ms: number): Promise<Forecast | null> {
+    // current: for this version, nothing since (an event marks it dirty; a forecast running now was started because
+    // something changed, and the stored one predates it)
     const fresh = () => {
       const f = this.results.get(uri);
-      return f && f.version === this.s.documents.get(uri)?.version && !this.dirty.has(uri) ? f : null;
+      return f && f.version === this.s.documents.get(uri)?.version && !this.dirty.has(uri) && !this.running.has(uri) ? f : null;
     };
     if (fresh() || ms <= 0) return fresh();
     let timer: NodeJS.Timeout | undefined;
