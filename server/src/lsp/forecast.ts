@@ -131,8 +131,9 @@ export class Forecasts {
 
   /**
    * For a hover: the forecast for the latest state if it comes within `ms` (the rest of the hover's budget: it is
-   * computed where analyses run, so waiting blocks nothing), else the last one only if it is still current, else
-   * null (the hover then says nothing about the next build rather than something stale; the trailing timer brings it).
+   * computed where analyses run, so waiting blocks nothing) when an older one is there to replace, else the last one
+   * only if it is still current, else null (the hover then says nothing about the next build rather than something
+   * stale; the trailing timer brings it).
    */
   async forHover(uri: string, ms: number): Promise<Forecast | null> {
     // current: for this version, nothing since (an event marks it dirty; a forecast running now was started because
@@ -141,7 +142,9 @@ export class Forecasts {
       const f = this.results.get(uri);
       return f && f.version === this.s.documents.get(uri)?.version && !this.dirty.has(uri) && !this.running.has(uri) ? f : null;
     };
-    if (fresh() || ms <= 0) return fresh();
+    // a document not forecast yet says nothing until its first forecast comes (the trailing timer brings it): its
+    // request may be queued behind another document's long analysis in the worker, and a hover must not wait for that
+    if (fresh() || ms <= 0 || !this.results.has(uri)) return fresh();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
     try {
