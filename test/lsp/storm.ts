@@ -8,8 +8,10 @@
 //  - every request is answered (not with an error) within LIVENESS_MS;
 //  - per open document, published versions never go down, never exceed the last version sent, and nothing but an
 //    empty list comes for a closed document after the close;
-// and at the end: every open document has diagnostics for its final version, equal (with code lenses and hovers on
-// the lens lines) to a fresh server's.
+// and at the end: every open document has diagnostics for its final version, equal (with code lenses, hovers on the
+// lens lines and the live forecast) to a fresh server's. The workspace is a git repository (when git runs), so the
+// forecast has a HEAD baseline, follows the storm's file events and is asked for (`layerwise/forecast`) during it.
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
@@ -113,6 +115,8 @@ interface DocState {
   lastPublished: number;
   /** Closes whose acknowledgement (the server's empty publication) has not come yet: publications until then are old. */
   unacked: number;
+  /** The `.dockerignore` document (no forecast). */
+  ignore?: boolean;
 }
 
 /** RSS of the server process tree in KiB (Linux /proc), 0 elsewhere. */
@@ -134,7 +138,7 @@ export function rssOf(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function workspace(docs: number, r: () => number): { dir: string; files: string[] } {
+function workspace(docs: number, r: () => number): { root: string; dir: string; files: string[] } {
   const files: Record<string, string> = {
     'package.json': '{"name":"app"}',
     'package-lock.json': '{}',
@@ -153,8 +157,13 @@ function workspace(docs: number, r: () => number): { dir: string; files: string[
     files[name] = BASES[Math.floor(r() * BASES.length)]!;
     names.push(name);
   }
-  const dir = tempContext(files);
-  return { dir, files: names.map((n) => path.join(dir, n)) };
+  // the workspace is a folder of a git repository, committed, so that the live forecast compares with HEAD; `.git` is
+  // outside the build context (git writes there — the index, on a fresh server's first read — with no file event)
+  const root = tempContext(Object.fromEntries(Object.entries(files).map(([k, v]) => [`ws/${k}`, v])));
+  const dir = path.join(root, 'ws');
+  const git = (...a: string[]) => spawnSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...a], { cwd: root, encoding: 'utf8' }).status === 0;
+  if (!(git('init', '-q') && git('add', '-A') && git('commit', '-qm', 'storm'))) fs.rmSync(path.join(root, '.git'), { recursive: true, force: true });
+  return { root, dir, files: names.map((n) => path.join(dir, n)) };
 }
 
 function mutate(text: string, r: () => number): string {
@@ -175,42 +184,59 @@ const canon = (ds: Diagnostic[]) =>
     .sort()
     .join('\n');
 
-/** Waits until every open document has diagnostics for its current version and nothing was published for 500 ms. */
+/** The version of the last `layerwise/forecast` notification per document. */
+function forecastVersions(c: LspClient): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const n of c.notifications) if (n.method === 'layerwise/forecast') out.set((n.params as { uri: string }).uri, (n.params as { version: number }).version);
+  return out;
+}
+
+/**
+ * Waits until every open document has diagnostics for its current version, every open Dockerfile a forecast for it,
+ * and nothing was published (diagnostics or forecasts) for 500 ms.
+ */
 async function quiet(c: LspClient, docs: DocState[], what: string, failures: string[]): Promise<void> {
   const deadline = Date.now() + 60_000;
   let lastCount = -1;
   let stableSince = Date.now();
   for (;;) {
-    const count = [...c.diagnostics.values()].reduce((n, l) => n + l.length, 0);
+    const count = [...c.diagnostics.values()].reduce((n, l) => n + l.length, 0) + c.notifications.filter((n) => n.method === 'layerwise/forecast').length;
     if (count !== lastCount) {
       lastCount = count;
       stableSince = Date.now();
     }
-    const done = docs.filter((d) => d.open).every((d) => c.lastDiagnostics(d.uri)?.version === d.version);
+    const forecasts = forecastVersions(c);
+    const done = docs.filter((d) => d.open).every((d) => c.lastDiagnostics(d.uri)?.version === d.version && (d.ignore || forecasts.get(d.uri) === d.version));
     if (done && Date.now() - stableSince >= 500) return;
     if (Date.now() > deadline) {
       for (const d of docs.filter((x) => x.open && c.lastDiagnostics(x.uri)?.version !== x.version))
         failures.push(`${what}: ${path.basename(d.file)} has no diagnostics for its final version v${d.version} (last: v${c.lastDiagnostics(d.uri)?.version})`);
+      for (const d of docs.filter((x) => x.open && !x.ignore && forecastVersions(c).get(x.uri) !== x.version))
+        failures.push(`${what}: ${path.basename(d.file)} has no forecast for its final version v${d.version} (last: v${forecastVersions(c).get(d.uri)})`);
       return;
     }
     await sleep(50);
   }
 }
 
-/** What a client sees for a document: diagnostics, code lenses (titles by line) and hovers on the lens lines. */
+/** What a client sees for a document: diagnostics, code lenses (titles by line), hovers on the lens lines, the forecast. */
 async function presentation(c: LspClient, uri: string): Promise<string> {
   const diags = canon(c.lastDiagnostics(uri)?.diagnostics ?? []);
+  // changedPaths is a set (its order follows the order the paths were hinted in): compared sorted
+  const f = await c.request<{ changedPaths?: { path: string }[] } | null>('layerwise/forecast', { uri });
+  if (f?.changedPaths) f.changedPaths.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+  const forecast = JSON.stringify(f);
   const lenses = await c.codeLenses(uri);
   const titles = lenses.map((l) => `${l.range.start.line}: ${l.command?.title}`).sort();
   const hovers: string[] = [];
   for (const line of [...new Set(lenses.map((l) => l.range.start.line))].slice(0, 12)) hovers.push(`${line}: ${await c.hoverText(uri, line)}`);
-  return [diags, titles.join('\n'), hovers.join('\n')].join('\n----\n');
+  return [diags, titles.join('\n'), hovers.join('\n'), forecast].join('\n----\n');
 }
 
 export async function runStorm(o: StormOptions): Promise<StormResult> {
   const r = rng(o.seed);
   const nDocs = o.docs ?? 5;
-  const { dir, files } = workspace(nDocs, r);
+  const { root, dir, files } = workspace(nDocs, r);
   const saved = { ...process.env };
   Object.assign(process.env, o.env ?? {});
   const c = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { fileEvents: true, debounceMs: undefined } });
@@ -224,7 +250,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     o.onRss?.(kb);
   }, 250);
   const docs: DocState[] = files.map((file) => ({ uri: c.uri(file), file, text: fs.readFileSync(file, 'utf8'), version: 0, open: false, sent: new Set(), lastPublished: 0, unacked: 0 }));
-  const ignoreDoc: DocState = { uri: c.uri(path.join(dir, '.dockerignore')), file: path.join(dir, '.dockerignore'), text: fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8'), version: 0, open: false, sent: new Set(), lastPublished: 0, unacked: 0 };
+  const ignoreDoc: DocState = { uri: c.uri(path.join(dir, '.dockerignore')), file: path.join(dir, '.dockerignore'), text: fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8'), version: 0, open: false, sent: new Set(), lastPublished: 0, unacked: 0, ignore: true };
   const all = [...docs, ignoreDoc];
   const byUri = new Map(all.map((d) => [d.uri, d]));
   // publication invariants, checked as they arrive
@@ -300,7 +326,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
         const line = Math.floor(r() * (d.text.split('\n').length + 2));
         const m = r();
         if (m < 0.5) request(`hover ${path.basename(d.file)}:${line}`, () => c.hover(d.uri, line));
-        else if (m < 0.8) request(`codeLens ${path.basename(d.file)}`, () => c.codeLenses(d.uri));
+        else if (m < 0.7) request(`codeLens ${path.basename(d.file)}`, () => c.codeLenses(d.uri));
+        else if (m < 0.8) request(`layerwise/forecast ${path.basename(d.file)}`, () => c.request('layerwise/forecast', { uri: d.uri }));
         else request(`codeAction ${path.basename(d.file)}:${line}`, () => c.codeActions(d.uri, { start: { line, character: 0 }, end: { line, character: 0 } }, c.lastDiagnostics(d.uri)?.diagnostics.slice(0, 3) ?? []));
       } else if (k < 0.85) {
         // a context file changes on disk, with its event; sometimes a hover right after it
@@ -337,7 +364,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
       const openDocs = all.filter((d) => d.open);
       for (const d of openDocs)
         void fresh.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: d.uri, languageId: d === ignoreDoc ? 'dockerignore' : 'dockerfile', version: d.version, text: d.text } });
-      await fresh.until(() => openDocs.every((d) => fresh.lastDiagnostics(d.uri)?.version === d.version), 60_000, 'the fresh server\'s diagnostics');
+      await fresh.until(() => openDocs.every((d) => fresh.lastDiagnostics(d.uri)?.version === d.version && (d.ignore || forecastVersions(fresh).get(d.uri) === d.version)), 60_000, 'the fresh server\'s diagnostics and forecasts');
       for (const d of openDocs) {
         if (d === ignoreDoc) {
           if (canon(c.lastDiagnostics(d.uri)?.diagnostics ?? []) !== canon(fresh.lastDiagnostics(d.uri)?.diagnostics ?? []))
@@ -366,7 +393,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   } finally {
     clearInterval(sampler);
     await c.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(root, { recursive: true, force: true });
   }
 }
 
@@ -378,6 +405,13 @@ function diffLines(a: string, b: string): string {
   const A = a.split('\n');
   const B = b.split('\n');
   const out: string[] = [];
-  for (let i = 0; i < Math.max(A.length, B.length) && out.length < 12; i++) if (A[i] !== B[i]) out.push(`  long-lived: ${(A[i] ?? '').slice(0, 160)}\n  fresh:      ${(B[i] ?? '').slice(0, 160)}`);
+  for (let i = 0; i < Math.max(A.length, B.length) && out.length < 12; i++) {
+    if (A[i] === B[i]) continue;
+    // from a little before the first character that differs (a forecast's JSON is one long line)
+    let k = 0;
+    while (k < (A[i] ?? '').length && A[i]![k] === B[i]?.[k]) k++;
+    const from = Math.max(0, k - 60);
+    out.push(`  long-lived: ${(A[i] ?? '').slice(from, from + 240)}\n  fresh:      ${(B[i] ?? '').slice(from, from + 240)}`);
+  }
   return out.join('\n');
 }

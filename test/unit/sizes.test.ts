@@ -1,11 +1,15 @@
-// Sizes from the build context (engine/sizes.ts) on in-memory contexts: what each COPY/ADD adds, what BuildKit
+// Sizes from the build context (engine/sizes.ts) on in-memory contexts (and a changed file on disk): what each COPY/ADD adds, what BuildKit
 // transfers (measured on dockerd 20.10: only the paths the needed stages name; a tmpfs mount sends everything), what
 // no step reads, and the unread-context-data rule built on it.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, check, fixAll, MemoryContext, type ContextSizes } from '../../server/src/engine';
 import { contextSizes, fmtBytes, unreadGroups } from '../../server/src/engine/sizes';
 import { parseConfig, parseSize } from '../../server/src/engine/config';
+import { loadDiskContext } from '../../server/src/context/disk';
 
 const MB = 1_000_000;
 
@@ -94,6 +98,23 @@ describe('what each COPY/ADD adds', () => {
     assert.equal(step.addsBytes, null);
     assert.equal(step.addsFiles, 1);
     assert.equal(s.contextBytes, null);
+  });
+
+  test('a file changed on disk (the snapshot forgets its metadata, as after a file event) is sized again, for the same model', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-sizes-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'package.json'), '{}');
+      const ctx = loadDiskContext(dir);
+      const model = analyze('FROM node:20\nCOPY package.json ./\n');
+      assert.equal([...contextSizes(model, ctx).steps.values()][0]!.addsBytes, 2);
+      fs.writeFileSync(path.join(dir, 'package.json'), '{"name":"a longer one"}');
+      ctx.invalidate('package.json');
+      const after = contextSizes(model, ctx);
+      assert.equal([...after.steps.values()][0]!.addsBytes, 23);
+      assert.equal(after.contextBytes, 23);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -87,6 +87,7 @@ export class DiskContext implements ContextSnapshot {
   readonly partial?: boolean;
   private readonly entries = new Map<string, ContextEntry | null>();
   private readonly ids = new Map<string, string | null>();
+  statGeneration = 0;
 
   constructor(
     readonly label: string,
@@ -208,6 +209,7 @@ export class DiskContext implements ContextSnapshot {
 
   /** Forget cached metadata and ids (e.g. after a file-change event). */
   invalidate(p?: string): void {
+    this.statGeneration++;
     if (p === undefined) {
       this.entries.clear();
       this.ids.clear();

@@ -18,7 +18,7 @@ export const STATUS_LABEL: Record<string, string> = { rebuilt: 'rebuilds', maybe
 export interface CacheMapInput {
   model: Model;
   /** The forecast per step id, or null (then `note` says why and every box is `unknown`). */
-  statuses: Map<number, StepResult> | null;
+  statuses: Map<number, Pick<StepResult, 'status' | 'reasons'>> | null;
   /** `HEAD (abc123def456)`, `the build of 10:42`. */
   baseline: string | null;
   note: string | null;

@@ -36,6 +36,11 @@ export interface ContextSnapshot {
   /** How identities compare: 'exact' (full mode bits) or 'git' (only the executable bit is known). */
   readonly modeGranularity: 'exact' | 'git';
   readonly problems: readonly ContextProblem[];
+  /**
+   * Bumped whenever the snapshot forgets cached metadata (a file changed on disk: its size, mode and content are
+   * read again): what was computed from entries before (sizes) is stale. Absent: the snapshot never changes.
+   */
+  readonly statGeneration?: number;
   /** True when the snapshot is only a partial view (e.g. untrusted workspace, or no context at all). */
   readonly partial?: boolean;
   /**

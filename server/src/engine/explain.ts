@@ -162,7 +162,9 @@ export function diffContexts(
     const after = stateOf(cur, igC, p, gran);
     if (before !== after) out.set(p, { before, after });
   }
-  return out;
+  // in path order: the reasons name the first few, and the same two snapshots must read the same whatever order the
+  // paths were hinted in (an editor's file events, git's listing)
+  return out.size > 1 ? new Map([...out].sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0))) : out;
 }
 
 // ---- source selection (COPY/ADD sources, bind mount sources) ----

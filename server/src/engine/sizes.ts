@@ -56,12 +56,14 @@ interface Table {
   bytes: (number | null)[];
 }
 
-const tables = new WeakMap<ContextSnapshot, Map<string[], Table>>();
+/** Per snapshot: the table of its sent paths, for the snapshot's stat generation (a changed file's size is read again). */
+const tables = new WeakMap<ContextSnapshot, { gen: number; bySent: Map<string[], Table> }>();
 
 function table(ctx: ContextSnapshot, sent: string[]): Table {
+  const gen = ctx.statGeneration ?? 0;
   let byCtx = tables.get(ctx);
-  if (!byCtx) tables.set(ctx, (byCtx = new Map()));
-  let t = byCtx.get(sent);
+  if (!byCtx || byCtx.gen !== gen) tables.set(ctx, (byCtx = { gen, bySent: new Map() }));
+  let t = byCtx.bySent.get(sent);
   if (!t) {
     const files: string[] = [];
     for (const p of sent) {
@@ -75,8 +77,8 @@ function table(ctx: ContextSnapshot, sent: string[]): Table {
       return e.type === 'symlink' ? 0 : (e.size ?? null);
     });
     t = { files, bytes };
-    byCtx.clear();
-    byCtx.set(sent, t);
+    byCtx.bySent.clear();
+    byCtx.bySent.set(sent, t);
   }
   return t;
 }
@@ -139,7 +141,7 @@ function wholeWhy(step: Step): string | null {
   return null;
 }
 
-const sizeCache = new WeakMap<Model, WeakMap<ContextSnapshot, ContextSizes>>();
+const sizeCache = new WeakMap<Model, WeakMap<ContextSnapshot, { gen: number; sizes: ContextSizes }>>();
 
 /**
  * The sizes of a build from its context snapshot (`sent`: the snapshot's paths after `.dockerignore`, when the caller
@@ -149,8 +151,9 @@ const sizeCache = new WeakMap<Model, WeakMap<ContextSnapshot, ContextSizes>>();
 export function contextSizes(model: Model, ctx: ContextSnapshot, sent?: string[]): ContextSizes {
   let byCtx = sizeCache.get(model);
   if (!byCtx) sizeCache.set(model, (byCtx = new WeakMap()));
+  const gen = ctx.statGeneration ?? 0;
   const hit = byCtx.get(ctx);
-  if (hit) return hit;
+  if (hit && hit.gen === gen) return hit.sizes;
   const t = table(ctx, sent ?? sentPaths(ctx));
   const steps = new Map<number, StepSize>();
   for (const step of model.steps) {
@@ -201,7 +204,7 @@ export function contextSizes(model: Model, ctx: ContextSnapshot, sent?: string[]
     out.unreadBytes = sum(t, unread);
     out.unreadLargest = largest(t, unread, 5);
   }
-  byCtx.set(ctx, out);
+  byCtx.set(ctx, { gen, sizes: out });
   return out;
 }
 

@@ -14,15 +14,17 @@ export function registerCacheMap(s: ServerState): void {
       const target = typeof p?.target === 'string' && p.target ? p.target : null;
       const f = await s.forecasts.forTarget(uri, target);
       const a = await s.current(uri);
-      const model = f?.explanation?.model ?? a?.model;
+      // another target's forecast carries its model; the document's own is for the text of its version
+      const model = f?.model ?? a?.model;
       if (!model || !a) return null;
       const sameText = a.version === f?.version;
+      const forecast = f && f.baseline && (f.model || sameText) ? f : null;
       const reads: Map<number, StepReads> = sameText ? a.reads : new Map();
       const body = cacheMapBody({
         model,
-        statuses: f?.explanation ? new Map(f.explanation.steps.map((r) => [r.step.id, r])) : null,
-        baseline: f?.baseline ?? null,
-        note: f?.note ?? (f ? null : 'the forecast is not ready'),
+        statuses: forecast ? new Map(forecast.steps.map((r) => [r.id, r])) : null,
+        baseline: forecast?.baseline ?? null,
+        note: f?.note ?? (forecast ? null : 'the forecast is not ready'),
         reads,
         sizes: sameText ? a.sizes : undefined,
         extra: (id) => {
@@ -30,7 +32,7 @@ export function registerCacheMap(s: ServerState): void {
           return ins?.summary ? [ins.summary] : [];
         },
       });
-      const statuses = f?.explanation ? new Map(f.explanation.steps.map((r) => [r.step.id, r.status])) : null;
+      const statuses = forecast ? new Map(forecast.steps.map((r) => [r.id, r.status])) : null;
       return {
         uri,
         version: a.version,

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver';
 import type { FileChange } from './contexts';
-import { resolveContext } from './resolve';
+import { forgetProjectResolutions, resolveContext } from './resolve';
 import type { ServerState } from './state';
 import { isIgnoreDocument, uriToPath } from './uri';
 
@@ -38,6 +38,7 @@ function contextsTouched(s: ServerState, files: string[]): void {
 
 /** A compose/bake/.layerwise.yaml file changed: contexts, args and severities may differ for any document. */
 export function projectFileChanged(s: ServerState, file: string): void {
+  forgetProjectResolutions();
   s.configDiagnostics.clear(file);
   for (const doc of s.documents.all()) s.scheduler.scheduleSoon(doc.uri);
   s.refreshLenses(LENS_REFRESH_MS);
@@ -60,6 +61,9 @@ export function registerFileEvents(s: ServerState): void {
       // the worker's store reports the change back (contextChanged) a moment later; a request that comes before that
       // must already wait for the re-analysis, not answer from the old context: schedule the affected documents now
       if (touched.length) contextsTouched(s, touched);
+      // and the forecasts are out of date at once: a hover right behind the event must not answer from the one
+      // before it (the worker's baselines hint the paths: it gets the event before the next forecast request)
+      for (const p of touched) s.forecasts.pathChanged(p);
     }),
   );
 }

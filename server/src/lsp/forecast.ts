@@ -1,52 +1,39 @@
 // The live rebuild forecast: for each open Dockerfile, the status of every step in the next build against a baseline
 // (`layerwise.forecast.baseline`: the last imported build when it was stored with its input, else HEAD), kept current
 // after Dockerfile edits (each analysis), context file events, HEAD moves, imports and settings changes. The engine's
-// explain does the work; this module keeps the baseline (read from git once per HEAD, or from the build record once
-// per import, with its model), the paths that may differ from it, the current model per document and the result,
-// and tells the client (`layerwise/forecast` notification). It never starts an analysis or publishes diagnostics, and it runs after the
+// explain does the work where analyses run (forecastwork.ts, in the analysis worker: git, the crawl and explain never
+// block the protocol thread); this module schedules it, keeps the result per document and tells the client
+// (`layerwise/forecast` notification). It never starts an analysis or publishes diagnostics, and it runs after the
 // diagnostics of an analysis are out (a forecast comes after), so git never delays them.
-import * as path from 'node:path';
-import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model, type StepResult } from '../engine';
-import { gitBaseline } from '../context';
-import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
+import { analyze, type Model, type StepResult } from '../engine';
+import { headStamp } from '../context/evidence';
+import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
+import { ForecastWork, type ForecastData, type ForecastJson, type ForecastRequest } from './forecastwork';
 import type { ForecastItem, ForecastNotification } from './protocol';
-import { analyzeOptions, loadContext, resolveContext, workspaceRelative } from './resolve';
+import { analyzeOptions, resolveContext, workspaceRelative } from './resolve';
 import type { ServerState } from './state';
-import { uriToPath } from './uri';
+import { isIgnoreDocument, uriToPath } from './uri';
 
 /**
  * How long after the last analysis or file event the forecast is recomputed: events coalesce (a trailing delay, so
- * typing does not forecast every keystroke), longer when the last forecast took long (it runs on the protocol thread;
- * a hover or lens that needs it sooner computes it at once).
+ * typing does not forecast every keystroke), longer when the last forecast took long (it runs where analyses run;
+ * a hover or lens that needs it sooner asks at once).
  */
 const FORECAST_DELAY_MS = 30;
 const MAX_FORECAST_DELAY_MS = 1000;
-/** A hover computes a missing forecast itself only when the last one took at most this long. */
-const HOVER_BUDGET_MS = 25;
-const HOVER_STEPS = 300;
 /** How often HEAD is checked for moves (a file read, no git) while Dockerfiles are open. */
 const HEAD_POLL_MS = 2000;
 
-interface Baseline {
-  key: string;
-  kind: 'head' | 'build';
-  /** HEAD's stamp, or the build's import time: another one reads the baseline again. */
-  stamp: string | null;
-  contextDir: string;
-  text: string | null;
-  context: ContextSnapshot;
-  /** The build's options (a build baseline); null: the current options (HEAD). */
-  options: AnalyzeOptions | null;
-  /** The baseline's steps the builder holds (a build that failed finished only some). */
-  built?: ReadonlySet<number>;
-  /** Context-relative paths that may differ: git's hint (or the stat check of a build) at read time plus every path an event named since. */
-  hint: Set<string>;
-  /** `HEAD (abc123def456)`, `the build of 10:42`. */
-  label: string;
-  /** The baseline's model, analysed once per options. */
-  model: { opts: string; model: Model } | null;
+/** One step of a forecast: its lines (0-based), status and reasons. */
+export interface ForecastStep {
+  id: number;
+  line: number;
+  endLine: number;
+  trigger: boolean;
+  status: StepResult['status'];
+  reasons: StepResult['reasons'];
 }
 
 export interface Forecast {
@@ -55,46 +42,30 @@ export interface Forecast {
   /** The baseline's label (`HEAD (abc123def456)`) or null with a note. */
   baseline: string | null;
   note: string | null;
-  explanation: Explanation | null;
-  /** What `explanationJson` needs besides the explanation (the JSON is built when asked for: jsonOf). */
-  meta: { dockerfile: string; context: string; problems: ContextSnapshot['problems'] } | null;
-  json?: object;
+  /** `explain --format json` of it (computed where it ran), or null without a baseline. */
+  json: object | null;
+  /** Every step in model order (index = step id); empty without a baseline. */
+  steps: ForecastStep[];
   /** Per 0-based step line (not ONBUILD triggers). */
-  byLine: Map<number, StepResult>;
+  byLine: Map<number, ForecastStep>;
+  /** The model it is for, when it is not the document's analysis (another target: the map's picker). */
+  model?: Model;
   /** Statuses and reasons as the client shows them: an equal one changes nothing on screen. */
   signature: string;
 }
 
-/** The forecast in the shape of `explain --format json`, built once per forecast when asked for. */
+/** The forecast in the shape of `explain --format json`. */
 export function jsonOf(f: Forecast): object {
-  if (!f.json) f.json = f.explanation && f.meta ? explanationJson(f.explanation, { ...f.meta, baseline: f.baseline ?? '' }) : { baseline: f.baseline, note: f.note, steps: [] };
-  return f.json;
+  return f.json ?? { baseline: f.baseline, note: f.note, steps: [] };
 }
 
-/** The build's time as the hover says it: `10:42` today, else `2026-11-30 10:42`. */
-function buildTime(iso: string): string {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-  const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
-  const now = new Date();
-  return d.toDateString() === now.toDateString() ? hm : `${day} ${hm}`;
-}
-
-/** The baseline's steps whose results a real build left in the cache: those it ran or found cached, and, when nothing failed, the steps the log does not show. */
-function builtSteps(model: Model, r: BuildRecord): Set<number> {
-  const failed = r.steps.some((x) => x.status === 'error' || x.status === 'canceled' || x.status === 'incomplete');
-  const mapped = new Map(r.steps.map((x) => [x.stepId, x.status]));
-  const out = new Set<number>();
-  for (const st of model.steps) {
-    const status = mapped.get(st.id);
-    if (status === 'executed' || status === 'cached' || (status === undefined && !failed)) out.add(st.id);
-  }
-  return out;
+/** The steps of a forecast's JSON (1-based lines) as the server reads them. */
+function stepsOf(json: ForecastJson | null): ForecastStep[] {
+  return (json?.steps ?? []).map((x, id) => ({ id, line: x.line - 1, endLine: x.endLine - 1, trigger: !!x.onbuild, status: x.status, reasons: x.reasons }));
 }
 
 /** The short reason of a step's status: `src/server.js changed`, `the previous step rebuilds`. */
-export function shortReason(r: StepResult): string {
+export function shortReason(r: Pick<StepResult, 'reasons'>): string {
   const files = r.reasons.find((x) => x.kind === 'files' && x.paths?.length);
   if (files) {
     const p = files.paths!;
@@ -106,15 +77,15 @@ export function shortReason(r: StepResult): string {
 }
 
 export class Forecasts {
-  private readonly baselines = new Map<string, Baseline>();
   private readonly results = new Map<string, Forecast>();
-  private readonly failures = new Map<string, { stamp: string; message: string }>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Documents whose forecast is out of date (an event or an analysis since the last one). */
   private readonly dirty = new Set<string>();
   private readonly running = new Map<string, Promise<Forecast | null>>();
-  /** The current model per document (text and options), so a context event does not analyse it again. */
-  private readonly models = new Map<string, { text: string; opts: string; model: Model }>();
+  /** The repository stamp of each document's HEAD baseline, polled for commits and checkouts. */
+  private readonly heads = new Map<string, { dir: string; stamp: string }>();
+  /** Without an analysis worker: the computation runs here, on the in-process analysis store. */
+  private local: ForecastWork | null = null;
   private lensTimer: NodeJS.Timeout | null = null;
   private poll: NodeJS.Timeout | null = null;
   private saidUntrusted = false;
@@ -138,24 +109,19 @@ export class Forecasts {
     this.startPolling();
   }
 
-  /** A file event for `absPath`: every baseline whose context holds it now hints it; their documents re-forecast. */
+  /**
+   * A file event for `absPath`: the documents forecast so far re-forecast (the baselines where the forecast runs
+   * hint the path: the worker's store reports the event to them, and so does the in-process one).
+   */
   pathChanged(absPath: string): void {
-    for (const b of this.baselines.values()) {
-      const rel = path.relative(b.contextDir, absPath);
-      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
-      const p = rel.split(path.sep).join('/');
-      b.hint.add(p);
-      // a folder of the baseline (deleted, renamed): its files may all differ (the hint is a superset, explain
-      // compares each); a new folder's files are on the current side only, which explain finds without a hint
-      if (b.context.entry(p)?.type === 'dir') for (const q of b.context.paths()) if (q.startsWith(p + '/')) b.hint.add(q);
-    }
+    this.local?.pathChanged(absPath);
     for (const doc of this.s.documents.all()) if (this.results.has(doc.uri) || this.timers.has(doc.uri)) this.schedule(doc.uri);
   }
 
   /** Settings or trust changed: every baseline may be another. */
   reset(): void {
-    this.baselines.clear();
-    this.failures.clear();
+    this.local?.reset();
+    this.s.worker?.forecastReset();
     for (const doc of this.s.documents.all()) if (this.results.has(doc.uri)) this.schedule(doc.uri);
   }
 
@@ -164,15 +130,28 @@ export class Forecasts {
   }
 
   /**
-   * For a hover: the forecast for the latest state when computing it is cheap (up to HOVER_STEPS steps, or the last
-   * one took at most HOVER_BUDGET_MS: it runs on this thread), else the last one only if it is still current, else null (the hover
-   * then says nothing about the next build rather than something stale; the trailing timer brings it).
+   * For a hover: the forecast for the latest state if it comes within `ms` (the rest of the hover's budget: it is
+   * computed where analyses run, so waiting blocks nothing) when an older one is there to replace, else the last one
+   * only if it is still current, else null (the hover then says nothing about the next build rather than something
+   * stale; the trailing timer brings it).
    */
-  async forHover(uri: string): Promise<Forecast | null> {
-    const steps = this.s.analyses.get(uri)?.model?.steps.length ?? 0;
-    if (steps <= HOVER_STEPS || this.lastMs <= HOVER_BUDGET_MS) return this.current(uri);
-    const f = this.results.get(uri);
-    return f && f.version === this.s.documents.get(uri)?.version && !this.dirty.has(uri) ? f : null;
+  async forHover(uri: string, ms: number): Promise<Forecast | null> {
+    // current: for this version, nothing since (an event marks it dirty; a forecast running now was started because
+    // something changed, and the stored one predates it)
+    const fresh = () => {
+      const f = this.results.get(uri);
+      return f && f.version === this.s.documents.get(uri)?.version && !this.dirty.has(uri) && !this.running.has(uri) ? f : null;
+    };
+    // a document not forecast yet says nothing until its first forecast comes (the trailing timer brings it): its
+    // request may be queued behind another document's long analysis in the worker, and a hover must not wait for that
+    if (fresh() || ms <= 0 || !this.results.has(uri)) return fresh();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), ms)));
+    try {
+      return (await Promise.race([this.current(uri), late])) ?? fresh();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** The forecast for the document's current version and the latest events (computed now if out of date). */
@@ -201,8 +180,8 @@ export class Forecasts {
 
   forget(uri: string): void {
     this.results.delete(uri);
-    this.models.delete(uri);
     this.dirty.delete(uri);
+    this.heads.delete(uri);
     const t = this.timers.get(uri);
     if (t) clearTimeout(t);
     this.timers.delete(uri);
@@ -224,10 +203,12 @@ export class Forecasts {
   private startPolling(): void {
     if (this.poll) return;
     this.poll = setInterval(() => {
-      for (const b of this.baselines.values()) {
-        if (b.kind !== 'head' || headStamp(b.contextDir) === b.stamp) continue;
-        this.baselines.delete(b.key);
-        for (const [uri, f] of this.results) if (f.baseline) this.schedule(uri);
+      const stamps = new Map<string, string | null>();
+      for (const [uri, h] of this.heads) {
+        if (!stamps.has(h.dir)) stamps.set(h.dir, headStamp(h.dir));
+        if (stamps.get(h.dir) === h.stamp) continue;
+        this.heads.delete(uri);
+        this.schedule(uri); // where it runs, the baseline is read again for the new HEAD
       }
     }, HEAD_POLL_MS);
     this.poll.unref?.();
@@ -246,15 +227,22 @@ export class Forecasts {
     });
   }
 
+  /** Runs a forecast where analyses run (the worker; in-process without one); null: a newer one overtook it. */
+  private async run(req: ForecastRequest): Promise<ForecastData | null> {
+    if (this.s.worker) return this.s.worker.forecast(req);
+    this.local ??= new ForecastWork(this.s.analysisStore!);
+    return this.local.compute(req);
+  }
+
   private async compute(uri: string, target?: string): Promise<Forecast | null> {
     const s = this.s;
     const keep = target === undefined;
     const doc = s.documents.get(uri);
-    if (!doc) return null;
+    if (!doc || isIgnoreDocument(doc)) return null; // a `.dockerignore` document has no build to forecast
     const version = doc.version;
     const text = doc.getText();
     const mode = s.settings.forecastBaseline;
-    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, explanation: null, meta: null, byLine: new Map(), signature: '' }, keep);
+    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, json: null, steps: [], byLine: new Map(), signature: '' }, keep);
     if (mode === 'off') return none(null);
     if (!s.trusted) {
       if (!this.saidUntrusted) s.log('Layerwise: untrusted workspace: no git, so the rebuild forecast has no baseline (and no imported build to compare with)');
@@ -271,45 +259,41 @@ export class Forecasts {
           ? 'the last imported build was stored without what it was built from (an older Layerwise): import it again, or set layerwise.forecast.baseline to "head"'
           : 'no imported build of this Dockerfile yet: run "Layerwise: Build and import" or "Layerwise: Import build log…"',
       );
-    const { ctx, note } = await loadContext(s, rc);
-    if (!ctx) return none(note);
-    let b: Baseline;
-    try {
-      b = record?.input ? this.buildBaseline(rc.dir, file, record) : this.baselineFor(rc.dir, file);
-    } catch (e) {
-      return none(`no git baseline: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    // a text the engine refused (binary, too large) has nothing to forecast: it is not copied to the worker again
+    const a = s.analyses.get(uri);
+    if (a && a.version === version && !a.model) return none(a.refused ?? 'not analysed');
+    if (!a || a.version !== version) {
+      const refused = looksBinary(text) ? 'binary content' : tooLargeToAnalyse(text);
+      if (refused) return none(refused);
     }
-    if (s.documents.get(uri)?.version !== version) return keep ? (this.results.get(uri) ?? null) : null;
     const opts = keep ? analyzeOptions(s, rc) : { ...analyzeOptions(s, rc), target };
-    const optsKey = JSON.stringify(opts);
+    const req: ForecastRequest = {
+      uri,
+      version,
+      text,
+      opts,
+      contextDir: rc.dir,
+      file,
+      build: record?.input ? { importedAt: record.importedAt } : null,
+      keep,
+      display: { dockerfile: workspaceRelative(s, file) || file, context: workspaceRelative(s, rc.dir) || '.' },
+    };
     const t0 = Date.now();
-    let cur = keep ? this.models.get(uri) : undefined;
-    if (!cur || cur.text !== text || cur.opts !== optsKey) {
-      cur = { text, opts: optsKey, model: analyze(text, opts) };
-      if (keep) this.models.set(uri, cur);
-    }
-    // a build baseline was built for its own target; HEAD is compared for the target asked about
-    const baseOpts = b.options ?? opts;
-    const baseKey = b.options ? JSON.stringify(b.options) : optsKey;
-    let baseModel = b.model?.opts === baseKey ? b.model.model : undefined;
-    if (b.text !== null && !baseModel) {
-      baseModel = b.text === text && baseKey === optsKey ? cur.model : analyze(b.text, baseOpts);
-      if (keep) b.model = { opts: baseKey, model: baseModel };
-    }
-    const e = explain({
-      current: { text, context: ctx, options: opts },
-      baseline: { text: b.text, context: b.context, options: baseOpts },
-      changedHint: b.hint,
-      currentModel: cur.model,
-      baselineModel: baseModel,
-      baselineBuilt: b.built,
-    });
+    let data = await this.run(req);
+    if (data?.needRecord && record?.input) data = await this.run({ ...req, build: { importedAt: record.importedAt, record: { importedAt: record.importedAt, steps: record.steps, input: record.input } } });
     if (keep) this.lastMs = Date.now() - t0;
-    const byLine = new Map<number, StepResult>();
-    for (const r of e.steps) if (!r.step.trigger) byLine.set(r.step.line, r);
-    const meta = { dockerfile: workspaceRelative(s, file) || file, context: workspaceRelative(s, rc.dir) || '.', problems: ctx.problems };
-    const missing = b.text === null ? (b.kind === 'head' ? 'the Dockerfile is not in HEAD: every step is new' : 'the build has no Dockerfile: every step is new') : null;
-    return this.store({ uri, version, baseline: b.label, note: missing, explanation: e, meta, byLine, signature: '' }, keep);
+    // overtaken by a newer forecast of it, or the document moved on meanwhile: the next one comes with its analysis
+    if (!data || data.needRecord || s.documents.get(uri) !== doc || doc.version !== version) return keep ? (this.results.get(uri) ?? null) : null;
+    if (keep) {
+      if (data.head) this.heads.set(uri, data.head);
+      else this.heads.delete(uri);
+    }
+    const steps = stepsOf(data.json);
+    const byLine = new Map<number, ForecastStep>();
+    for (const r of steps) if (!r.trigger) byLine.set(r.line, r);
+    const f: Forecast = { uri, version, baseline: data.baseline, note: data.note, json: data.json, steps, byLine, signature: '' };
+    if (!keep && data.json) f.model = analyze(text, opts); // the map draws another target's lanes (a one-off, on request)
+    return this.store(f, keep);
   }
 
   private store(f: Forecast, keep = true): Forecast {
@@ -338,9 +322,9 @@ export class Forecasts {
     let maybe = 0;
     let seconds: number | null = 0;
     const a = this.s.analyses.get(f.uri);
-    for (const r of f.explanation?.steps ?? []) {
-      if (r.step.trigger) continue;
-      items.push({ line: r.step.line, endLine: r.step.endLine, status: r.status, reason: r.status === 'cached' ? '' : shortReason(r) });
+    for (const r of f.steps) {
+      if (r.trigger) continue;
+      items.push({ line: r.line, endLine: r.endLine, status: r.status, reason: r.status === 'cached' ? '' : shortReason(r) });
       if (r.status === 'rebuilt') rebuilt++;
       if (r.status === 'maybe') maybe++;
       if (r.status === 'rebuilt' && seconds !== null) seconds = this.knownSeconds(a, r, seconds);
@@ -349,59 +333,11 @@ export class Forecasts {
   }
 
   /** Adds a rebuilt step's cost when a build log or the history knows it; null when one is unknown. */
-  private knownSeconds(a: DocAnalysis | undefined, r: StepResult, sum: number): number | null {
-    if (!a?.model || a.model.steps[r.step.id]?.line !== r.step.line) return null;
-    const ins = this.s.insights.insightOf(a, r.step.id);
+  private knownSeconds(a: DocAnalysis | undefined, r: ForecastStep, sum: number): number | null {
+    if (!a?.model || a.model.steps[r.id]?.line !== r.line) return null;
+    const ins = this.s.insights.insightOf(a, r.id);
     if (!ins || (ins.cost.source !== 'build-log' && !ins.history)) return null;
     return sum + ins.cost.seconds;
-  }
-
-  /** The baseline for a context and Dockerfile: read from git once per HEAD. */
-  private baselineFor(contextDir: string, file: string): Baseline {
-    const key = contextDir + '\u0000' + file;
-    const stamp = headStamp(contextDir);
-    // no .git above the context: no git to run at all
-    if (stamp === null) throw new Error('the build context is not in a git repository');
-    const have = this.baselines.get(key);
-    if (have && have.stamp === stamp) return have;
-    // a failure (no commits yet, context outside the repository…) is remembered until HEAD moves
-    const failed = this.failures.get(key);
-    if (failed && failed.stamp === stamp) throw new Error(failed.message);
-    let g: ReturnType<typeof gitBaseline>;
-    try {
-      g = gitBaseline({ contextDir, dockerfilePath: file, rev: 'HEAD' });
-    } catch (e) {
-      this.failures.set(key, { stamp, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
-      throw e;
-    }
-    const b: Baseline = { key, kind: 'head', stamp, contextDir: path.resolve(contextDir), text: g.dockerfileText, context: g.context, options: null, hint: new Set(g.changedHint), label: `HEAD (${g.commit.slice(0, 12)})`, model: null };
-    this.baselines.set(key, b);
-    return b;
-  }
-
-  /** The baseline of an imported build stored with its input: read once per import. */
-  private buildBaseline(contextDir: string, file: string, r: BuildRecord): Baseline {
-    const key = 'build\u0000' + contextDir + '\u0000' + file;
-    const have = this.baselines.get(key);
-    if (have && have.stamp === r.importedAt) return have;
-    const input = r.input!;
-    const label = `the build of ${buildTime(r.importedAt)}`;
-    const model = analyze(input.text, input.options);
-    const b: Baseline = {
-      key,
-      kind: 'build',
-      stamp: r.importedAt,
-      contextDir: path.resolve(contextDir),
-      text: input.text,
-      context: new RecordedContext(label, input),
-      options: input.options,
-      built: builtSteps(model, r),
-      hint: new Set(changedSinceBuild(input, path.resolve(contextDir))),
-      label,
-      model: { opts: JSON.stringify(input.options), model },
-    };
-    this.baselines.set(key, b);
-    return b;
   }
 }
 

@@ -8,11 +8,13 @@ import { sharingHoverFor } from './shared';
 import { withSizeLine } from './sizes';
 import { buildCacheHoverLines } from './buildcache';
 import { layerHoverLines } from './layers';
-import type { ServerState } from './state';
+import { HANDLER_BUDGET_MS, type ServerState } from './state';
 import { isIgnoreDocument } from './uri';
 
 /** How long a hover waits for the current version's analysis before it answers from the last one. */
 const HOVER_WAIT_MS = 1000;
+/** What a hover keeps of its budget for putting the answer together and sending it. */
+const HOVER_MARGIN_MS = 250;
 
 /** Line `n` (0-based) of `text`, without its line break ('' past the end). */
 function lineOf(text: string, n: number): string {
@@ -42,6 +44,8 @@ export function registerHover(s: ServerState): void {
     s.guard('hover', null, async (params) => {
       const doc = s.documents.get(params.textDocument.uri);
       if (!doc) return null;
+      // one budget for the whole hover: the analysis, then the forecast and the shared layers together
+      const deadline = Date.now() + HANDLER_BUDGET_MS;
       const line = params.position.line;
       if (isIgnoreDocument(doc)) {
         const a = await s.currentIgnore(doc.uri);
@@ -70,9 +74,9 @@ export function registerHover(s: ServerState): void {
         : text.slice(0, head) + '\n\n' + cacheLines.join('\n\n') + text.slice(head); // right under the hover's title
       // the next build's status first, for the latest edits and file events (forHover: never stale, never long)
       const step = stepAtLine(a.model, line);
-      const f = step ? await s.forecasts.forHover(doc.uri) : null;
+      const left = Math.max(0, deadline - Date.now() - HOVER_MARGIN_MS);
+      const [f, shared] = step ? await Promise.all([s.forecasts.forHover(doc.uri, left), sharingHoverFor(s, a, step, left)]) : [null, []];
       const first = step && f ? forecastLine(f, a.version, step.line) : null;
-      const shared = step ? await sharingHoverFor(s, a, step) : [];
       // right under the step's heading line, where it is seen without scrolling
       const cut = value.indexOf('\n');
       const body = !shared.length ? value : cut < 0 ? value + '\n\n' + shared.join('\n') : value.slice(0, cut) + '\n\n' + shared.join('\n') + '\n' + value.slice(cut);

@@ -70,9 +70,34 @@ export function resolveContext(s: ServerState, uri: string, ignoreDoc = false): 
   return res;
 }
 
+/**
+ * How long a project-file resolution is reused. Every analysis, forecast, `.dockerignore` user and context event
+ * resolves its Dockerfiles, and each resolution stats a dozen candidate files (under a storm: 2.5 s of the protocol
+ * thread's 19 s). A project-file event forgets them all at once (forgetProjectResolutions); the time bounds what a
+ * change nobody reported can miss.
+ */
+const RESOLUTION_TTL_MS = 1000;
+const resolutions = new Map<string, { at: number; projects: object; value: ReturnType<ServerState['projects']['resolve']> }>();
+
+/** A compose/bake/.layerwise.yaml file changed (or settings did): resolve again. */
+export function forgetProjectResolutions(): void {
+  resolutions.clear();
+}
+
+function resolveProjects(s: ServerState, dockerfile: string, folder: string | undefined): ReturnType<ServerState['projects']['resolve']> {
+  const key = `${dockerfile}\u0000${folder ?? ''}`;
+  const now = Date.now();
+  const hit = resolutions.get(key);
+  if (hit && hit.projects === s.projects && now - hit.at < RESOLUTION_TTL_MS) return hit.value;
+  const value = s.projects.resolve(dockerfile, folder);
+  resolutions.set(key, { at: now, projects: s.projects, value });
+  if (resolutions.size > 256) resolutions.delete(resolutions.keys().next().value!);
+  return value;
+}
+
 /** The `.layerwise.yaml` and compose/bake layers for a Dockerfile (trusted workspaces only). */
 function projectLayers(s: ServerState, res: ResolvedContext, layers: BuildLayer[], dockerfile: string, folder: string | undefined, ignoreDoc: boolean): void {
-  const pr = s.projects.resolve(dockerfile, folder);
+  const pr = resolveProjects(s, dockerfile, folder);
   res.configError = pr.configError;
   for (const p of pr.problems) if (!s.loggedProblems.has(p)) (s.loggedProblems.add(p), s.log(`project file skipped: ${p}`));
   if (pr.config) {

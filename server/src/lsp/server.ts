@@ -95,7 +95,7 @@ function initialize(
   const log = (msg: string) => s.log(msg);
   const onContextChange = (dir: string, p?: string) => {
     contextChanged(s, dir);
-    if (p) s.forecasts.pathChanged(p);
+    s.forecasts.pathChanged(p ?? dir); // the worker's own watcher reports the folder only
   };
   s.store = new ContextStore({ ownWatcher: !clientWatches, log, onChange: onContextChange });
   const inProcess = !!init.inProcess || process.env['LAYERWISE_LSP_INPROCESS'] === '1' || !serverOptions.workerScript;

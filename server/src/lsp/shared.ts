@@ -102,10 +102,10 @@ export function sharingHover(ms: MemberSharing, step: Step): string[] {
 /** How long a hover waits for the other builds (their contexts may need a crawl); later hovers find them cached. */
 export const SHARING_WAIT_MS = 1500;
 
-/** The hover's shared-layer lines for a step, or none when the comparison is not ready within SHARING_WAIT_MS. */
-export async function sharingHoverFor(s: ServerState, a: DocAnalysis, step: Step): Promise<string[]> {
+/** The hover's shared-layer lines for a step, or none when the comparison is not ready within SHARING_WAIT_MS (or `ms`, what is left of the hover's budget). */
+export async function sharingHoverFor(s: ServerState, a: DocAnalysis, step: Step, ms = SHARING_WAIT_MS): Promise<string[]> {
   let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), SHARING_WAIT_MS)));
+  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), Math.min(ms, SHARING_WAIT_MS))));
   try {
     const ms = await Promise.race([documentSharing(s, a), late]);
     return ms ? sharingHover(ms, step) : [];

@@ -145,6 +145,7 @@ export class ServerState {
     this.published.delete(uri);
     this.insights.forget(uri);
     this.forecasts.forget(uri);
+    this.worker?.closed(uri);
     void this.connection.sendDiagnostics({ uri, diagnostics: [] });
     if (this.documents.all().length === 0) this.worker?.noDocuments();
   }

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { parentPort, Worker } from 'node:worker_threads';
 import { ANALYSIS_BUDGET_MS, analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
+import { ForecastWork, type ForecastData, type ForecastRequest } from './forecastwork';
 import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
 import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
 import type { ContextSnapshot } from '../engine/context';
@@ -93,6 +94,12 @@ type ToWorker =
   | { type: 'collect' }
   | { type: 'analyse'; id: number; req: AnalyseRequest }
   | { type: 'analyseIgnore'; id: number; req: IgnoreRequest }
+  /** The live forecast of a document (forecastwork.ts): its baselines, models and context live here. */
+  | { type: 'forecast'; id: number; req: ForecastRequest }
+  /** Settings or trust changed: the forecast's baselines are read again. */
+  | { type: 'forecastReset' }
+  /** The document was closed: its model goes (a `.dockerignore` analysis reads closed Dockerfiles from disk). */
+  | { type: 'closed'; uri: string }
   /** Send the held result for this document now (a hover or lens needs it). */
   | { type: 'flush'; uri: string }
   | { type: 'fileChanged'; path: string; change: FileChange }
@@ -100,7 +107,7 @@ type ToWorker =
 
 type FromWorker =
   /** `superseded`: a newer analysis of the same document was requested before this result was sent. */
-  | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; error?: string; superseded?: boolean }
+  | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; forecast?: ForecastData; error?: string; superseded?: boolean }
   /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
   | { type: 'diagnostics'; id: number; diag: DiagInput }
   | { type: 'changed'; dir: string }
@@ -260,11 +267,13 @@ export function runWorker(): void {
   setIncrementalMinLines(0);
   setImmediate(warmUp);
   let store: ContextStore | null = null;
+  let forecasts: ForecastWork | null = null;
   const post = (m: FromWorker) => port.postMessage(m);
   /** Finished analyses not sent yet, by document. */
   const held = new Map<string, { id: number; a: DocAnalysis; timer: ReturnType<typeof setTimeout> }>();
-  /** The newest analysis requested per document. */
+  /** The newest analysis requested per document, and the newest forecast. */
   const newest = new Map<string, number>();
+  const newestForecast = new Map<string, number>();
   /** Lets go of the document's held result: sent, or dropped as superseded. */
   const release = (uri: string, how: 'send' | 'supersede') => {
     const h = held.get(uri);
@@ -280,9 +289,9 @@ export function runWorker(): void {
    * minutes behind (the messages already queued are dispatched before an immediate: newer requests are known by then).
    * `onBegin` says the engine starts (false: overtaken while its context loaded).
    */
-  const unlessOvertaken = <T>(uri: string, id: number, analyse: (onBegin: () => boolean | void) => Promise<T | null>): Promise<T | null> => {
-    newest.set(uri, Math.max(newest.get(uri) ?? 0, id));
-    const wanted = () => (newest.get(uri) ?? 0) <= id;
+  const unlessOvertaken = <T>(uri: string, id: number, analyse: (onBegin: () => boolean | void) => Promise<T | null>, latest = newest): Promise<T | null> => {
+    latest.set(uri, Math.max(latest.get(uri) ?? 0, id));
+    const wanted = () => (latest.get(uri) ?? 0) <= id;
     const onBegin = () => {
       if (!wanted()) return false;
       // the engine holds this thread from now on: results held for other documents go first (their hold timers could
@@ -299,10 +308,38 @@ export function runWorker(): void {
       pong();
     }
     else if (msg.type === 'init') {
-      store = new ContextStore({ ownWatcher: msg.ownWatcher, log: (m) => post({ type: 'log', msg: m }), onChange: (dir) => post({ type: 'changed', dir }) });
+      store = new ContextStore({
+        ownWatcher: msg.ownWatcher,
+        log: (m) => post({ type: 'log', msg: m }),
+        onChange: (dir, p) => {
+          if (p) forecasts?.pathChanged(p); // the baselines hint the path before the next forecast reads them
+          post({ type: 'changed', dir });
+        },
+      });
+      forecasts = new ForecastWork(store, (uri, text, opts) => {
+        const open = openModels.get(uri);
+        return open && open.text === text && open.opts === optionsKey(opts) ? open.model : undefined;
+      });
     } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
     else if (msg.type === 'flush') release(msg.uri, 'send');
+    else if (msg.type === 'forecastReset') forecasts?.reset();
+    else if (msg.type === 'closed') {
+      openModels.delete(msg.uri);
+      release(msg.uri, 'supersede');
+    }
+    else if (msg.type === 'forecast') {
+      // a newer forecast of the same document overtakes this one (a newer analysis does not: it is another queue)
+      unlessOvertaken(
+        msg.req.uri,
+        msg.id,
+        async (onBegin) => (onBegin() === false ? null : forecasts!.compute(msg.req)),
+        newestForecast,
+      ).then(
+        (f) => post(f ? { type: 'result', id: msg.id, forecast: f } : { type: 'result', id: msg.id, superseded: true }),
+        (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
+      );
+    }
     else if (msg.type === 'analyseIgnore') {
       unlessOvertaken(msg.req.uri, msg.id, (onBegin) => analyseIgnoreWithStore(store!, msg.req, onBegin)).then(
         (a) => post(a ? { type: 'result', id: msg.id, ignore: a } : { type: 'result', id: msg.id, superseded: true }),
@@ -341,11 +378,17 @@ function collectGarbage(): void {
       gc = null;
     }
   }
+  // the first collection frees, the second gives the emptied pages back (RSS fell only after it: measured)
+  gc?.();
   gc?.();
 }
 
-/** The bounded caches' total when idle (during edits: CACHE_BUDGET_BYTES, 96 MB). */
-export const IDLE_CACHE_BYTES = 24 * 1024 * 1024;
+/**
+ * The bounded caches' total when idle (during edits: CACHE_BUDGET_BYTES, 96 MB): the latest texts' chunks, stages
+ * and scripts of a storm's 20 documents stay (a fresh server's caches hold ~5 MB after opening them); at 24 MB an
+ * idle worker held twice a fresh one's heap.
+ */
+export const IDLE_CACHE_BYTES = 8 * 1024 * 1024;
 
 /** Idle: the caches keep what was used last, up to IDLE_CACHE_BYTES; then a full collection. */
 function idleCollect(): void {
@@ -446,7 +489,7 @@ export class AnalysisWorker {
         this.pending.delete(m.id);
         if (this.running === m.id) this.running = null;
         if (!p) return;
-        if (m.result || m.ignore || m.superseded) p.resolve(m);
+        if (m.result || m.ignore || m.forecast || m.superseded) p.resolve(m);
         else p.reject(new Error(m.error ?? 'analysis failed'));
       } else if (m.type === 'diagnostics') {
         if (this.running === m.id) this.running = null;
@@ -524,8 +567,8 @@ export class AnalysisWorker {
   private culpritNote(): string {
     const p = this.running !== null ? this.pending.get(this.running) : undefined;
     if (!p) return ' (between analyses)';
-    const kind = p.msg.type === 'analyseIgnore' ? 'ignore file' : 'Dockerfile';
-    return ` (in the ${kind} ${p.req.uri} v${p.req.version}, ${p.req.text.length.toLocaleString('en-US')} characters, heap ${this.heapMb} MB)`;
+    const kind = p.msg.type === 'analyseIgnore' ? 'ignore file' : p.msg.type === 'forecast' ? 'forecast of the Dockerfile' : 'Dockerfile';
+    return ` (in the ${kind} ${p.msg.type === 'forecast' ? p.msg.req.uri : p.req.uri} v${p.req.version}, ${p.req.text.length.toLocaleString('en-US')} characters, heap ${this.heapMb} MB)`;
   }
 
   /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
@@ -615,6 +658,35 @@ export class AnalysisWorker {
         refuse: (refused) => resolve(refusedIgnore(req.uri, req.version, req.contextDir, refused)),
       });
     });
+  }
+
+  /**
+   * The live forecast of a document, computed in the worker (under the same containment as analyses: a forecast
+   * that takes the worker down is answered with a note, and that version is not forecast again); null when a newer
+   * forecast of the same document was requested first.
+   */
+  forecast(req: ForecastRequest): Promise<ForecastData | null> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.submit(id, {
+        // its own poisoning key: a forecast that failed does not refuse the analysis of the same version
+        req: { uri: `forecast\u0000${req.uri}`, version: req.version, text: req.text },
+        msg: { type: 'forecast', id, req },
+        resolve: (m) => resolve(m.forecast ?? null),
+        reject,
+        refuse: (refused) => resolve({ baseline: null, note: `not forecast: ${refused.replace(/^could not be analysed: /, '')}`, json: null, head: null }),
+      });
+    });
+  }
+
+  /** A closed document: the worker lets go of its model and held result. */
+  closed(uri: string): void {
+    this.worker?.postMessage({ type: 'closed', uri } satisfies ToWorker);
+  }
+
+  /** Settings or trust changed: the worker reads the forecast's baselines again. */
+  forecastReset(): void {
+    this.worker?.postMessage({ type: 'forecastReset' } satisfies ToWorker);
   }
 
   private submit(id: number, what: Omit<Pending, 'diagnosed' | 'retries' | 'sentAt' | 'resent'>): void {

@@ -1,0 +1,236 @@
+// The live forecast's computation, where Dockerfiles are analysed (the analysis worker, or in-process without one):
+// the baseline per context and Dockerfile — HEAD (git read once per HEAD) or the last imported build stored with
+// its input (read once per import) — with its model and the paths that may differ from it, the document's current
+// model (the worker's latest analysis of that text), the context (the worker's own store: no second crawl) and the
+// engine's explain. Plain data goes back (the JSON of `explain --format json`); forecast.ts on the protocol thread
+// schedules, stores and presents it. Under a storm this work (git, crawl, analyze, explain) no longer runs on the
+// protocol thread, so no handler waits behind it.
+import * as path from 'node:path';
+import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model } from '../engine';
+import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
+import { gitBaseline } from '../context';
+import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
+import type { ContextStore } from './contexts';
+
+/** A forecast's time budget where it runs (the worker's analyses have the same). */
+const FORECAST_BUDGET_MS = 10_000;
+
+/** What an imported build contributes to its baseline (a BuildRecord's parts the forecast reads). */
+export type BuildBaselineRecord = Pick<BuildRecord, 'importedAt' | 'steps' | 'input'>;
+
+export interface ForecastRequest {
+  uri: string;
+  version: number;
+  text: string;
+  /** The engine's options (the document's; another target for the map's picker). */
+  opts: AnalyzeOptions;
+  contextDir: string;
+  /** The Dockerfile's path (the context store's key for a Dockerfile-specific ignore file; git's Dockerfile). */
+  file: string;
+  /**
+   * Compare with this imported build (null: HEAD). The record itself is sent only when the worker asks for it
+   * (`needRecord`): once per import and worker, not with every forecast.
+   */
+  build: { importedAt: string; record?: BuildBaselineRecord } | null;
+  /** The document's own forecast (its baseline model is kept); false: a one-off for another target. */
+  keep: boolean;
+  /** Paths as the JSON shows them. */
+  display: { dockerfile: string; context: string };
+}
+
+export interface ForecastData {
+  /** The baseline's label (`HEAD (abc123def456)`, `the build of 10:42`), or null with a note. */
+  baseline: string | null;
+  note: string | null;
+  /** `explain --format json` of the forecast (null without a baseline). */
+  json: ForecastJson | null;
+  /** A HEAD baseline's repository stamp (the protocol thread polls it, a file read, to notice commits and checkouts). */
+  head: { dir: string; stamp: string } | null;
+  /** The build record is not known here: send the request again with it. */
+  needRecord?: boolean;
+}
+
+/** The parts of `explanationJson` the server reads (steps in model order: index = step id). */
+export interface ForecastJson {
+  steps: { line: number; endLine: number; onbuild?: boolean; status: Explanation['steps'][number]['status']; reasons: Explanation['steps'][number]['reasons'] }[];
+}
+
+interface Baseline {
+  key: string;
+  kind: 'head' | 'build';
+  /** HEAD's stamp, or the build's import time: another one reads the baseline again. */
+  stamp: string;
+  contextDir: string;
+  text: string | null;
+  context: ContextSnapshot;
+  /** The build's options (a build baseline); null: the current options (HEAD). */
+  options: AnalyzeOptions | null;
+  /** The baseline's steps the builder holds (a build that failed finished only some). */
+  built?: ReadonlySet<number>;
+  /** Context-relative paths that may differ: git's hint (or the stat check of a build) at read time plus every path an event named since. */
+  hint: Set<string>;
+  label: string;
+  /** The baseline's model, analysed once per options. */
+  model: { opts: string; model: Model } | null;
+}
+
+/** The build's time as the hover says it: `10:42` today, else `2026-11-30 10:42`. */
+function buildTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  const hm = `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
+  const day = `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  const now = new Date();
+  return d.toDateString() === now.toDateString() ? hm : `${day} ${hm}`;
+}
+
+/** The baseline's steps whose results a real build left in the cache: those it ran or found cached, and, when nothing failed, the steps the log does not show. */
+function builtSteps(model: Model, r: BuildBaselineRecord): Set<number> {
+  const failed = r.steps.some((x) => x.status === 'error' || x.status === 'canceled' || x.status === 'incomplete');
+  const mapped = new Map(r.steps.map((x) => [x.stepId, x.status]));
+  const out = new Set<number>();
+  for (const st of model.steps) {
+    const status = mapped.get(st.id);
+    if (status === 'executed' || status === 'cached' || (status === undefined && !failed)) out.add(st.id);
+  }
+  return out;
+}
+
+/** At most this many baselines are kept (one per context and Dockerfile forecast): the oldest goes first. */
+const MAX_BASELINES = 32;
+
+export class ForecastWork {
+  private readonly baselines = new Map<string, Baseline>();
+  private readonly failures = new Map<string, { stamp: string; message: string }>();
+
+  constructor(
+    private readonly store: ContextStore,
+    /** The model of the document's latest analysis when it is of this text and these options. */
+    private readonly modelOf: (uri: string, text: string, opts: AnalyzeOptions) => Model | undefined = () => undefined,
+  ) {}
+
+  /** A file event for `absPath`: every baseline whose context holds it now hints it. */
+  pathChanged(absPath: string): void {
+    for (const b of this.baselines.values()) {
+      const rel = path.relative(b.contextDir, absPath);
+      if (!rel || rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      const p = rel.split(path.sep).join('/');
+      b.hint.add(p);
+      // a folder of the baseline (deleted, renamed): its files may all differ (the hint is a superset, explain
+      // compares each); a new folder's files are on the current side only, which explain finds without a hint
+      if (b.context.entry(p)?.type === 'dir') for (const q of b.context.paths()) if (q.startsWith(p + '/')) b.hint.add(q);
+    }
+  }
+
+  /** Settings or trust changed: every baseline may be another. */
+  reset(): void {
+    this.baselines.clear();
+    this.failures.clear();
+  }
+
+  async compute(req: ForecastRequest): Promise<ForecastData> {
+    const none = (note: string, head: ForecastData['head'] = null): ForecastData => ({ baseline: null, note, json: null, head });
+    const refused = looksBinary(req.text) ? 'binary content' : tooLargeToAnalyse(req.text);
+    if (refused) return none(refused); // what the engine refuses to analyse is not forecast either
+    let b: Baseline | null;
+    try {
+      // the baseline first: without git (or a build) there is nothing to compare with, and no crawl to pay for
+      b = req.build ? this.buildBaseline(req.contextDir, req.file, req.build) : this.baselineFor(req.contextDir, req.file);
+    } catch (e) {
+      return none(`no git baseline: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    }
+    if (!b) return { baseline: null, note: null, json: null, head: null, needRecord: true };
+    const head = b.kind === 'head' ? { dir: b.contextDir, stamp: b.stamp } : null;
+    const r = await this.store.get(req.contextDir, req.file);
+    if (!r.ctx) return none(r.error ?? 'the build context could not be read', head);
+    const ctx = r.ctx;
+    const baseline = b;
+    try {
+      return this.explainWithin(req, baseline, ctx, head);
+    } catch (e) {
+      if (e instanceof BudgetExceeded) return none(`not forecast: ${e.message}`, head); // a contained outcome, not an error
+      throw e;
+    }
+  }
+
+  private explainWithin(req: ForecastRequest, baseline: Baseline, ctx: ContextSnapshot, head: ForecastData['head']): ForecastData {
+    return withBudget(FORECAST_BUDGET_MS, () => {
+      const { text, opts } = req;
+      const optsKey = JSON.stringify(opts);
+      const model = this.modelOf(req.uri, text, opts) ?? analyze(text, opts);
+      // a build baseline was built for its own target; HEAD is compared for the target asked about
+      const baseOpts = baseline.options ?? opts;
+      const baseKey = baseline.options ? JSON.stringify(baseline.options) : optsKey;
+      let baseModel = baseline.model?.opts === baseKey ? baseline.model.model : undefined;
+      if (baseline.text !== null && !baseModel) {
+        baseModel = baseline.text === text && baseKey === optsKey ? model : analyze(baseline.text, baseOpts);
+        if (req.keep) baseline.model = { opts: baseKey, model: baseModel };
+      }
+      const e = explain({
+        current: { text, context: ctx, options: opts },
+        baseline: { text: baseline.text, context: baseline.context, options: baseOpts },
+        changedHint: baseline.hint,
+        currentModel: model,
+        baselineModel: baseModel,
+        baselineBuilt: baseline.built,
+      });
+      const missing = baseline.text === null ? (baseline.kind === 'head' ? 'the Dockerfile is not in HEAD: every step is new' : 'the build has no Dockerfile: every step is new') : null;
+      const json = explanationJson(e, { ...req.display, problems: ctx.problems, baseline: baseline.label }) as ForecastJson;
+      return { baseline: baseline.label, note: missing, json, head };
+    });
+  }
+
+  private keep(b: Baseline): Baseline {
+    this.baselines.delete(b.key);
+    this.baselines.set(b.key, b);
+    if (this.baselines.size > MAX_BASELINES) this.baselines.delete(this.baselines.keys().next().value!);
+    return b;
+  }
+
+  /** The baseline for a context and Dockerfile: read from git once per HEAD. */
+  private baselineFor(contextDir: string, file: string): Baseline {
+    const key = contextDir + '\u0000' + file;
+    const stamp = headStamp(contextDir);
+    // no .git above the context: no git to run at all
+    if (stamp === null) throw new Error('the build context is not in a git repository');
+    const have = this.baselines.get(key);
+    if (have && have.stamp === stamp) return have;
+    // a failure (no commits yet, context outside the repository…) is remembered until HEAD moves
+    const failed = this.failures.get(key);
+    if (failed && failed.stamp === stamp) throw new Error(failed.message);
+    let g: ReturnType<typeof gitBaseline>;
+    try {
+      g = gitBaseline({ contextDir, dockerfilePath: file, rev: 'HEAD' });
+    } catch (e) {
+      this.failures.set(key, { stamp, message: e instanceof Error ? e.message.split('\n')[0]! : String(e) });
+      if (this.failures.size > MAX_BASELINES) this.failures.delete(this.failures.keys().next().value!);
+      throw e;
+    }
+    return this.keep({ key, kind: 'head', stamp, contextDir: path.resolve(contextDir), text: g.dockerfileText, context: g.context, options: null, hint: new Set(g.changedHint), label: `HEAD (${g.commit.slice(0, 12)})`, model: null });
+  }
+
+  /** The baseline of an imported build stored with its input: read once per import (null: the record is needed). */
+  private buildBaseline(contextDir: string, file: string, build: NonNullable<ForecastRequest['build']>): Baseline | null {
+    const key = 'build\u0000' + contextDir + '\u0000' + file;
+    const have = this.baselines.get(key);
+    if (have && have.stamp === build.importedAt) return have;
+    const r = build.record;
+    if (!r?.input || r.importedAt !== build.importedAt) return null;
+    const input = r.input;
+    const label = `the build of ${buildTime(r.importedAt)}`;
+    const model = analyze(input.text, input.options);
+    return this.keep({
+      key,
+      kind: 'build',
+      stamp: r.importedAt,
+      contextDir: path.resolve(contextDir),
+      text: input.text,
+      context: new RecordedContext(label, input),
+      options: input.options,
+      built: builtSteps(model, r),
+      hint: new Set(changedSinceBuild(input, path.resolve(contextDir))),
+      label,
+      model: { opts: JSON.stringify(input.options), model },
+    });
+  }
+}
