@@ -40,7 +40,6 @@ function findingDiagnostic(a: { uri: string; version: number }, f: Finding): Dia
   return d;
 }
 
-/** A Dockerfile's diagnostics: parse problems, findings, and what went wrong reading its build context. */
 /**
  * At most this many diagnostics are published per document; the rest are summed up in one. A storm's COPY line of
  * 100 KB named 13,183 missing sources: each publication was an 8 MB message, encoded and written on the protocol
@@ -63,6 +62,7 @@ function capped(out: Diagnostic[], what: string, total = out.length): Diagnostic
   return kept;
 }
 
+/** A Dockerfile's diagnostics: parse problems, findings, and what went wrong reading its build context. */
 export function dockerfileDiagnostics(a: DiagInput): Diagnostic[] {
   const contextError = a.contextError;
   const top = lineStart(0);
