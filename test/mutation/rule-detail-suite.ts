@@ -7,5 +7,6 @@ import '../unit/rule-docs.test';
 import '../unit/rule-apt-update-alone.test';
 import '../unit/rule-cache-bust-pattern.test';
 import '../unit/rule-small-rules.test';
+import '../unit/rule-copy-source-missing.test';
 import '../unit/shared.test';
 import '../unit/caught-bugs.test';

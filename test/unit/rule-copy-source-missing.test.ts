@@ -1,0 +1,124 @@
+// copy-source-missing in detail: exact messages, severities, ranges and related information for a missing path, an
+// empty wildcard, a build output, sources written for a folder above the context, sources present above it, and a git
+// submodule that is not checked out; and the cases it leaves alone. Written for the mutation run of the rule
+// (test/mutation-equivalents.md); rules.test.ts has its broader cases.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, MemoryContext, RULES } from '../../server/src/engine';
+
+const R = 'copy-source-missing';
+const HINT = 'If the build uses another context, set it in .layerwise.yaml (dockerfiles: <path>: context) or the layerwise.contexts setting.';
+function ctx(files: string[], label = 'ctx', ignore?: string): MemoryContext {
+  const c = new MemoryContext(label);
+  for (const f of files) c.addFile(f, f);
+  if (ignore !== undefined) c.addFile('.dockerignore', ignore).setIgnore('.dockerignore', ignore);
+  return c;
+}
+const find = (text: string, c: MemoryContext | null) => check(text, c).findings.filter((f) => f.rule === R);
+const brief = (text: string, c: MemoryContext | null) =>
+  find(text, c).map((f) => ({ line: f.range.start.line, end: [f.range.end.line, f.range.end.character], severity: f.severity, message: f.message, related: f.related?.map((r) => [r.range.start.line, r.message]), up: f.contextUp }));
+
+test('copy-source-missing: catalogue entry', () => {
+  const r = RULES.find((x) => x.id === R)!;
+  assert.deepEqual([r.title, r.defaultSeverity], ['COPY source missing from the build context', 'error']);
+  assert.match(r.description, /^A COPY\/ADD source matches nothing in the build context: a missing path stops the build with "not found"/);
+});
+
+test('copy-source-missing: a missing path is an error; a build output a warning; the range is the first line', () => {
+  const c = ctx(['app.js', 'mytarget/x', 'lib/a.c']);
+  const text = 'FROM node\nCOPY nope.js ./\nCOPY target/app.jar /app.jar\nADD app.jar /a\nCOPY LIB.DLL /l\nCOPY dist/ /d/\nCOPY web/out/ /w/\nCOPY mytarget/y notes.jar.txt \\\n  /m/\nCOPY api /x\n';
+  const missing = (l: string, s: string) => `\`${l}\`: \`${s}\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`;
+  const output = (l: string, s: string, what: string) => `\`${l}\`: \`${s}\` is not in the build context ctx; it looks like something produced before \`docker build\` (${what}), so produce it first — from a clean checkout this step fails with "not found".`;
+  assert.deepEqual(brief(text, c), [
+    { line: 1, end: [1, 15], severity: 'error', message: missing('COPY nope.js ./', 'nope.js'), related: undefined, up: undefined },
+    { line: 2, end: [2, 28], severity: 'warning', message: output('COPY target/app.jar /app.jar', 'target/app.jar', '`target/`'), related: undefined, up: undefined },
+    { line: 3, end: [3, 14], severity: 'warning', message: output('ADD app.jar /a', 'app.jar', 'an archive or binary'), related: undefined, up: undefined },
+    { line: 4, end: [4, 15], severity: 'warning', message: output('COPY LIB.DLL /l', 'LIB.DLL', 'an archive or binary'), related: undefined, up: undefined },
+    { line: 5, end: [5, 14], severity: 'warning', message: output('COPY dist/ /d/', 'dist', '`dist/`'), related: undefined, up: undefined },
+    { line: 6, end: [6, 17], severity: 'warning', message: output('COPY web/out/ /w/', 'web/out', '`out/`'), related: undefined, up: undefined },
+    // a folder that only contains a build-output name, a file whose name only contains an archive suffix: plain errors
+    { line: 7, end: [7, 29], severity: 'error', message: missing('COPY mytarget/y notes.jar.txt   /m/', 'mytarget/y'), related: undefined, up: undefined },
+    { line: 7, end: [7, 29], severity: 'error', message: missing('COPY mytarget/y notes.jar.txt   /m/', 'notes.jar.txt'), related: undefined, up: undefined },
+    { line: 9, end: [9, 11], severity: 'error', message: missing('COPY api /x', 'api'), related: undefined, up: undefined },
+  ]);
+  // a source named like the context's folder is not "written for the folder above" (nothing inside that folder is
+  // named); a folder whose name only starts like a build output is not one
+  assert.deepEqual(brief('FROM node\nCOPY api /x\nCOPY distro/x targets/y /y/\n', ctx(['app.js'], 'repo/api')).map((f) => [f.line, f.severity, f.up]), [
+    [1, 'error', undefined],
+    [2, 'error', undefined],
+    [2, 'error', undefined],
+  ]);
+});
+
+test('copy-source-missing: an empty wildcard is info (BuildKit copies nothing), unless another source matches or it is a one-letter class', () => {
+  const c = ctx(['app.js', 'x.txt']);
+  const text = 'FROM node\nCOPY *.ts ./\nCOPY target/*.jar /app/\nCOPY nope* app.js ./\nCOPY cwallet.ss[o] ./\nCOPY file[?] ./\nCOPY a[bc]*.js ./\n';
+  assert.deepEqual(brief(text, c), [
+    { line: 1, end: [1, 12], severity: 'info', message: `\`COPY *.ts ./\`: \`*.ts\` matches nothing in the build context ctx, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${HINT}`, related: undefined, up: undefined },
+    { line: 2, end: [2, 23], severity: 'info', message: '`COPY target/*.jar /app/`: `target/*.jar` matches nothing in the build context ctx; it looks like something produced before `docker build` (`target/`), so produce it first — as it is, this step copies nothing (BuildKit does not fail on an empty wildcard) and steps that use the files fail.', related: undefined, up: undefined },
+    { line: 6, end: [6, 17], severity: 'info', message: `\`COPY a[bc]*.js ./\`: \`a[bc]*.js\` matches nothing in the build context ctx, so this step copies nothing (BuildKit does not fail on an empty wildcard). ${HINT}`, related: undefined, up: undefined },
+  ]);
+  // two empty wildcards and nothing else: both said
+  assert.deepEqual(find('FROM node\nCOPY q* z* ./\n', c).map((f) => f.severity), ['info', 'info']);
+});
+
+test('copy-source-missing: what it leaves to others or cannot know (variables, ignored files, no or partial context)', () => {
+  // a source with a `$` left after expansion (escaped, or a value it cannot expand): not said
+  assert.deepEqual(find('FROM node\nCOPY app-\\$V.js ./\nENV V=$(x)\nCOPY app-$V.js ./\n', ctx(['app.js'])), []);
+  // present but excluded by .dockerignore: copy-ignored-file's; in an excluded folder: may exist
+  const ig = ctx(['app.js', 'secret.env'], 'ctx', '*.env\ndist\nconf*\n');
+  assert.deepEqual(find('FROM node\nCOPY secret.env ./\nCOPY dist/nope.js ./\n', ig), []);
+  // excluded and not there: still missing; an excluded empty wildcard: still copies nothing
+  assert.deepEqual(brief('FROM node\nCOPY missing.env ./\nCOPY conf*/ /c/\n', ig).map((f) => [f.line, f.severity]), [[1, 'error'], [2, 'info']]);
+  assert.deepEqual(find('FROM node\nCOPY nope.js ./\n', null), []);
+  // `COPY . /app` from an empty context copies nothing and does not fail
+  assert.deepEqual(find('FROM node\nCOPY . /app\nRUN true\n', ctx([])), []);
+  const p = ctx(['app.js']);
+  p.partial = true;
+  assert.deepEqual(find('FROM node\nCOPY nope.js ./\n', p), []);
+});
+
+test('copy-source-missing: sources written for a folder above the context: one warning, the level, the related steps', () => {
+  const tail = `: this Dockerfile is probably built with that folder as its context (docker build -f … ..). ${HINT}`;
+  // one level (the context's last folder starts the source), also with a trailing slash or backslashes in the label
+  for (const label of ['repo/src/api', '/home/u/api/', 'C:\\work\\api']) {
+    assert.deepEqual(brief('FROM golang\nCOPY api/go.mod ./\n', ctx(['main.go'], label)), [
+      { line: 1, end: [1, 18], severity: 'warning', message: `\`api/go.mod\` is written relative to a folder 1 level above the build context ${label}, where they do not exist${tail}`, related: [], up: 1 },
+    ], label);
+  }
+  // two levels, two sources: the deepest level wins; the others are related
+  const c = ctx(['main.go'], 'repo/src/api');
+  assert.deepEqual(brief('FROM golang\nCOPY src/api/go.mod ./\nCOPY api/go.sum ./\n', c), [
+    { line: 1, end: [1, 22], severity: 'warning', message: `2 COPY sources (\`src/api/go.mod\`, …) are written relative to a folder 2 levels above the build context repo/src/api, where they do not exist: this Dockerfile is probably built with that folder as its context (docker build -f … ../..). ${HINT}`, related: [[2, '`api/go.sum` is missing from this context too']], up: 2 },
+  ]);
+  // a missing source present at that level is covered by the same finding; one absent there keeps its error
+  const d = ctx(['main.go'], 'repo/api').addAbove(1, 'go.work');
+  assert.deepEqual(brief('FROM golang\nCOPY api/go.mod ./\nCOPY go.work ./\nCOPY nope.txt ./\n', d), [
+    { line: 1, end: [1, 18], severity: 'warning', message: `2 COPY sources (\`api/go.mod\`, …) are missing from the build context repo/api but exist 1 folder above it (\`..\`)${tail}`, related: [[2, '`go.work` exists in `..` too']], up: 1 },
+    { line: 3, end: [3, 16], severity: 'error', message: `\`COPY nope.txt ./\`: \`nope.txt\` does not exist in the build context repo/api; the build fails with "not found". ${HINT}`, related: undefined, up: undefined },
+  ]);
+});
+
+test('copy-source-missing: every missing source present above the context (up to 4 levels): one warning', () => {
+  const one = ctx(['app.js']).addAbove(1, 'package.json');
+  assert.deepEqual(brief('FROM node\nCOPY package.json ./\n', one), [
+    { line: 1, end: [1, 20], severity: 'warning', message: `\`package.json\` is missing from the build context ctx but exists 1 folder above it (\`..\`): this Dockerfile is probably built with that folder as its context (docker build -f … ..). ${HINT}`, related: [], up: 1 },
+  ]);
+  const four = ctx(['app.js']).addAbove(4, 'package.json');
+  assert.deepEqual(brief('FROM node\nCOPY package.json ./\n', four).map((f) => [f.up, f.message.slice(0, 100)]), [
+    [4, '`package.json` is missing from the build context ctx but exists 4 folders above it (`../../../..`): '],
+  ]);
+  const five = ctx(['app.js']).addAbove(5, 'package.json');
+  assert.deepEqual(brief('FROM node\nCOPY package.json ./\n', five).map((f) => f.severity), ['error']);
+});
+
+test('copy-source-missing: sources in a git submodule that is not checked out: one warning per submodule', () => {
+  const c = ctx(['app.c']).addFile('.gitmodules', '[submodule "lib"]\n\tpath = ./vendor/lib/\n[submodule "b"]\n  path = third/b\n');
+  const text = 'FROM gcc\nCOPY vendor/lib/a.c ./\nCOPY vendor/lib/b.c vendor/lib/c.c ./\nCOPY third/b /b\nCOPY vendor/library/x.c ./\nCOPY vendor/lib /l\nRUN make\n';
+  const sub = (what: string, s: string) => `${what} in the git submodule \`${s}\`, which is not checked out in ctx: the build fails with "not found" until it is (git submodule update --init ${s}).`;
+  assert.deepEqual(brief(text, c), [
+    { line: 1, end: [1, 22], severity: 'warning', message: sub('4 COPY sources (`vendor/lib/a.c`, …) are', 'vendor/lib'), related: [[2, '`vendor/lib/b.c` is in `vendor/lib` too'], [2, '`vendor/lib/c.c` is in `vendor/lib` too'], [5, '`vendor/lib` is in `vendor/lib` too']], up: undefined },
+    { line: 3, end: [3, 15], severity: 'warning', message: sub('`third/b` is', 'third/b'), related: [], up: undefined },
+    { line: 4, end: [4, 26], severity: 'error', message: `\`COPY vendor/library/x.c ./\`: \`vendor/library/x.c\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`, related: undefined, up: undefined },
+  ]);
+});
