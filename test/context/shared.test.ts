@@ -8,7 +8,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadDiskContext } from '../../server/src/context';
 import { ProjectFiles } from '../../server/src/context/projects';
-import { loadMembers, workspaceBuilds } from '../../server/src/context/shared';
+import { asSiblings, loadMembers, workspaceBuilds, type SiblingReuse } from '../../server/src/context/shared';
+import { MemoryContext, type ContextSnapshot } from '../../server/src/engine';
 import { sharedLayers } from '../../server/src/engine/shared';
 
 function tree(files: Record<string, string>): string {
@@ -63,5 +64,30 @@ describe('workspace builds', () => {
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('asSiblings reuse (the engine analyses a sibling once per object)', () => {
+  test('the same object while text, args and context are unchanged; a new one after a context change in place, a new text or a context without revision', () => {
+    const ctx = new MemoryContext('w').addFile('app.js', 'a');
+    const member = (text: string, context: ContextSnapshot = ctx) => ({ name: 'api', dockerfile: 'api/Dockerfile', text, context, options: { buildArgs: { V: '1' } } });
+    const reuse: SiblingReuse = new Map();
+    const [a] = asSiblings([member('FROM x\nCOPY . .\n')], reuse);
+    const [b] = asSiblings([member('FROM x\nCOPY . .\n')], reuse);
+    assert.equal(b, a, 'unchanged: the same object');
+    ctx.addFile('app.js', 'b'); // changed in place: its revision moves
+    const [c] = asSiblings([member('FROM x\nCOPY . .\n')], reuse);
+    assert.notEqual(c, a, 'a context changed in place is not reused');
+    const [d] = asSiblings([member('FROM x\nRUN y\n')], reuse);
+    assert.notEqual(d, c);
+    assert.equal(reuse.size, 1, 'one entry per build: the edited text replaced it');
+    const disk = loadDiskContext(tree({ 'x.txt': 'x' }));
+    const [e] = asSiblings([member('FROM x\n', disk)], reuse);
+    assert.equal(asSiblings([member('FROM x\n', disk)], reuse)[0], e, 'a disk context (revision 0) is reused');
+    disk.invalidate('x.txt');
+    assert.notEqual(asSiblings([member('FROM x\n', disk)], reuse)[0], e, 'after an invalidation (statGeneration) it is not');
+    const norev = { ...ctx, revision: undefined, paths: () => ctx.paths() } as unknown as ContextSnapshot;
+    const [f] = asSiblings([member('FROM x\n', norev)], reuse);
+    assert.notEqual(asSiblings([member('FROM x\n', norev)], reuse)[0], f, 'a snapshot without a revision is never reused');
   });
 });

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { AnalyzeOptions, ContextSnapshot, Model } from '../engine';
 import { divergencesJson, sharedLayers, type MemberSharing, type SiblingBuild } from '../engine/shared';
-import { asSiblings, loadMembers, workspaceBuilds } from '../context/shared';
+import { asSiblings, loadMembers, workspaceBuilds, type SiblingReuse } from '../context/shared';
 import { ProjectFiles } from '../context/projects';
 
 export interface GraphSharing {
@@ -29,7 +29,7 @@ function display(abs: string): string {
 export interface SiblingRun {
   /** Builds met so far: one met again with the same text, context object, args and target is given as the same
    *  SiblingBuild object, so the engine analyses it once for all the Dockerfiles it is a sibling of. */
-  builds: Map<string, { build: SiblingBuild; context: ContextSnapshot }>;
+  builds: SiblingReuse;
   /** Dockerfile texts read so far (the run updates a file it rewrites). */
   readText?: (abs: string) => string | undefined;
 }
@@ -46,17 +46,7 @@ export function checkSiblings(
 ): { siblings: SiblingBuild[]; problems: string[] } {
   const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
   const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}), ...(run?.readText ? { readText: run.readText } : {}) });
-  const reuse = run?.builds;
-  const members = loaded.members.slice(1);
-  const siblings = asSiblings(members).map((b, i) => {
-    if (!reuse) return b;
-    const context = members[i]!.context;
-    const key = JSON.stringify([b.name, b.dockerfile, b.text, b.buildArgs, b.target ?? null]);
-    const seen = reuse.get(key);
-    if (seen && seen.context === context) return seen.build;
-    reuse.set(key, { build: b, context });
-    return b;
-  });
+  const siblings = asSiblings(loaded.members.slice(1), run?.builds);
   return { siblings, problems: [...problems, ...loaded.problems] };
 }
 

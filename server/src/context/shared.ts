@@ -135,7 +135,33 @@ export function loadMembers(
   return { members, problems };
 }
 
-/** loadMembers' other builds as `check`'s CheckOptions.siblings (needless-divergence). */
-export function asSiblings(members: SharedMember[]): SiblingBuild[] {
-  return members.map((m) => ({ name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) }));
+/**
+ * SiblingBuild objects handed out before, by what they hold: the engine analyses a sibling once per object
+ * (engine/shared.ts), so a caller that meets the same build again (the CLI checking the Dockerfiles of one folder, the
+ * editor's worker analysing a document edit after edit) gets the same object back while its text, args, target and
+ * context are unchanged. The context counts as unchanged only while it is the same object and reports the same
+ * `revision` and `statGeneration` (a snapshot changed in place says so there; one that reports no revision is never
+ * reused).
+ */
+export type SiblingReuse = Map<string, { build: SiblingBuild; context: ContextSnapshot; stamp: string }>;
+
+/** loadMembers' other builds as `check`'s CheckOptions.siblings (needless-divergence), reusing `reuse`'s objects. */
+export function asSiblings(members: SharedMember[], reuse?: SiblingReuse): SiblingBuild[] {
+  return members.map((m) => {
+    const b: SiblingBuild = { name: m.name, dockerfile: m.dockerfile, text: m.text, context: m.context, buildArgs: m.options?.buildArgs ?? {}, ...(m.options?.target ? { target: m.options.target } : {}) };
+    if (!reuse || m.context.revision === undefined) return b;
+    // one entry per build (the latest text): an edited sibling replaces its entry, and what the engine built for the
+    // old object goes with it
+    const key = JSON.stringify([b.name, b.dockerfile, b.buildArgs, b.target ?? null]);
+    const stamp = `${m.context.revision}/${m.context.statGeneration ?? 0}`;
+    const seen = reuse.get(key);
+    if (seen && seen.build.text === b.text && seen.context === m.context && seen.stamp === stamp) return seen.build;
+    reuse.delete(key);
+    if (reuse.size >= MAX_REUSED_SIBLINGS) reuse.delete(reuse.keys().next().value!);
+    reuse.set(key, { build: b, context: m.context, stamp });
+    return b;
+  });
 }
+
+/** At most this many builds are kept for reuse (the oldest goes first). */
+const MAX_REUSED_SIBLINGS = 64;

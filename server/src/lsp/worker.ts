@@ -12,7 +12,7 @@ import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } fr
 import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
 import type { ContextSnapshot } from '../engine/context';
 import type { SiblingBuild } from '../engine/shared';
-import { asSiblings, loadMembers, MAX_BUILDS, type WorkspaceBuild } from '../context/shared';
+import { asSiblings, loadMembers, MAX_BUILDS, type SiblingReuse, type WorkspaceBuild } from '../context/shared';
 import { samePath } from '../context/projects';
 import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { BoundedCache, trimCaches } from '../engine/memo';
@@ -150,8 +150,11 @@ async function loadSiblings(store: ContextStore, req: AnalyseRequest, ref: Sibli
     readText: (abs) => ref.open[abs],
     contextFor: (dir, df) => contexts.get(dir + '\u0000' + df) ?? null,
   });
-  return asSiblings(members.slice(1));
+  return asSiblings(members.slice(1), reusedSiblings);
 }
+
+/** The other builds handed to the engine, by content: an edit of this document does not analyse them again. */
+const reusedSiblings: SiblingReuse = new Map();
 
 /**
  * The model of each document's latest analysis here, by URI: a `.dockerignore` analysis needs the models of the open
