@@ -187,6 +187,30 @@ describe('cleanup-in-separate-layer', () => {
     assert.equal(f.length, 1);
     assert.match(f[0]!.message, /cache mount/);
   });
+  test('the fix and the related line point at the previous RUN only when it made what is cleaned (corpus round 4, toolbox)', () => {
+    // `dnf clean all` after a step that ran no dnf: moving it there would save nothing
+    const apart = findings('FROM fedora:40\nRUN dnf install -y git\nRUN rm /extra-packages\nRUN dnf clean all\n', null, rule);
+    assert.equal(apart.length, 1, 'the separate cleanup is still reported');
+    assert.equal(apart[0]!.fix, undefined);
+    assert.equal(apart[0]!.related, undefined);
+    // apt lists removed after a pip step, and the apt step before had left them: reported, no fix
+    const rmApart = findings('FROM debian\nRUN apt-get update && apt-get install -y x\nRUN pip install y\nRUN rm -rf /var/lib/apt/lists/*\n', null, rule);
+    assert.equal(rmApart.length, 1);
+    assert.equal(rmApart[0]!.fix, undefined);
+    assert.equal(rmApart[0]!.related, undefined);
+    // right after the dnf step: related line and fix
+    const next = findings('FROM fedora:40\nRUN dnf install -y git\nRUN dnf clean all\n', null, rule);
+    assert.equal(next.length, 1);
+    assert.equal(next[0]!.related?.[0]?.range.start.line, 1);
+    assert.match(next[0]!.fix?.title ?? '', /line 2/);
+    const rmNext = findings('FROM debian\nRUN apt-get update && apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\n', null, rule);
+    assert.match(rmNext[0]!.fix?.title ?? '', /line 2/);
+  });
+  test('an rm of apt lists the apt step already removed deletes nothing of this Dockerfile: not reported (corpus round 4, text-generation-inference)', () => {
+    assert.equal(findings('FROM debian\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*\nRUN pip install y\nRUN rm -rf /var/lib/apt/lists/*\n', null, rule).length, 0);
+    // removed first and used again after: the lists are back in that layer
+    assert.equal(findings('FROM debian\nRUN rm -rf /var/lib/apt/lists/* && apt-get update && apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\n', null, rule).length, 1);
+  });
   test('heredoc previous RUN: reported, no fix', () => {
     const f = findings('FROM debian\nRUN <<EOF\napt-get update\napt-get install -y x\nEOF\nRUN apt-get clean\n', null, rule);
     assert.equal(f.length, 1);

@@ -56,11 +56,25 @@ function plausiblyCreated(p: string, earlier: Step[]): boolean {
   }
   if (!CACHE_LIKE.test(p)) return false;
   const producer = PRODUCERS.find(([dir]) => dir.test(clean));
-  if (producer) return earlier.some((s) => producer[1].test(stepText(s)));
+  // a producer that removed the folder itself, after its last use of the tool, left nothing there
+  if (producer) return earlier.some((s) => producer[1].test(stepText(s)) && !removedAfterUse(s, clean, producer[1]));
   if (/^\/(var\/)?tmp(\/|$)/.test(clean)) return earlier.length > 0;
   const name = clean.split('/').pop() ?? '';
   if (/^(\.cache|cache|caches|tmp)$/.test(name)) return earlier.length > 0;
   return name.length >= 3 && earlier.some((s) => stepText(s).includes(name));
+}
+
+/** Does RUN step `s` itself `rm` the folder `clean` after the last command that uses the tool `tool`? */
+function removedAfterUse(s: Step, clean: string, tool: RegExp): boolean {
+  const r = s.keyword === 'RUN' ? runScript(s) : null;
+  if (!r || !r.parsed) return false;
+  let lastUse = -1;
+  let lastRm = -1;
+  r.commands.forEach((c, i) => {
+    if ((c.words[0] ?? '').replace(/^.*\//, '') === 'rm' && c.words.slice(1).some((w) => w.replace(/\/\*$/, '').replace(/\/$/, '') === clean)) lastRm = i;
+    else if (tool.test(c.words.join(' '))) lastUse = i;
+  });
+  return lastRm > lastUse && lastUse >= 0;
 }
 
 /** Steps of the stages a stage is built FROM (nearest base last). */
@@ -68,6 +82,19 @@ function ancestorSteps(model: Model, stage: number): Step[] {
   const out: Step[] = [];
   for (let b = model.stages[stage]!.base; b.kind === 'stage'; b = model.stages[b.stage]!.base) out.unshift(...stageSteps(model, b.stage));
   return out;
+}
+
+/** Does `prev` run the package manager or tool whose caches `c` (a clean command, not an `rm`) cleans? */
+function cleansAfter(c: ShellCommand, prev: Step): boolean {
+  if (prev.keyword !== 'RUN') return false;
+  const r = runScript(prev);
+  const tool = (c.words[0] ?? '').replace(/^.*\//, '');
+  const os = matchOsPackage(c);
+  const tools = r?.commands.map((x) => (x.words[0] ?? '').replace(/^.*\//, '')) ?? [];
+  if (os) return r?.commands.some((x) => matchOsPackage(x)?.manager === os.manager) ?? false;
+  if (tool === 'find') return false;
+  if (tool === 'pip3' || tool === 'pip') return tools.some((t) => t === 'pip' || t === 'pip3' || /^python/.test(t));
+  return tools.includes(tool);
 }
 
 function cleanedPaths(cmds: ShellCommand[]): string[] {
@@ -136,14 +163,17 @@ export const cleanupInSeparateLayer: Rule = {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
           continue;
         }
+        // the previous step is where the cleanup belongs only when it could have made what is cleaned (a `dnf clean
+        // all` after `RUN rm /x` belongs with the dnf installs before that: moving it there would save nothing)
+        const prevMade = paths.length ? paths.some((p) => plausiblyCreated(p, [prev])) : rs.commands.every((c) => cleansAfter(c, prev));
         const f: Finding = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, step),
           message: `${quoteInstr(step)} ${paths.length ? 'removes' : 'cleans caches with'} ${describe(rs.commands)} in a layer of its own: ${bytesLeft(rc.layers, step) ?? 'the files stay in the earlier layer'}, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
-          related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }],
+          ...(prevMade ? { related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }] } : {}),
         };
-        if (prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {
+        if (prevMade && prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {
           const prevText = linesText(rc, prev.range.start.line, prev.range.end.line);
           f.fix = {
             title: `Move the cleanup into the RUN on line ${prev.line + 1}`,
