@@ -122,3 +122,27 @@ test('copy-source-missing: sources in a git submodule that is not checked out: o
     { line: 4, end: [4, 26], severity: 'error', message: `\`COPY vendor/library/x.c ./\`: \`vendor/library/x.c\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`, related: undefined, up: undefined },
   ]);
 });
+
+test('copy-source-missing: a source named through build args Layerwise was not given is a conditional warning', () => {
+  const c = ctx(['app.js', 'conf.json', 'app-2.js']);
+  const cond = (l: string, values: string, s: string, flags: string, it = 'it') =>
+    `\`${l}\`: with ${values}, the source is \`${s}\`, which does not exist in the build context ctx: a build without \`${flags}\` fails with "not found". If your builds pass ${it}, give Layerwise the same (the layerwise.buildArgs setting, buildArgs in .layerwise.yaml, or --build-arg) to check the file they name.`;
+  const text = 'FROM node\nARG V\nCOPY app-$V.js ./\nARG W=1 N\nCOPY lib-${W}-$N.js ./\nARG X\nCOPY conf${X:+-$X}.json ./\nENV Y=2\nARG Y\nCOPY y-$Y.js ./\nARG D=/d\nCOPY nope.js $D/\nCOPY z-$U.js ./\n';
+  assert.deepEqual(brief(text, c), [
+    { line: 2, end: [2, 17], severity: 'warning', message: cond('COPY app-$V.js ./', '`$V` empty (its ARG has no default)', 'app-.js', '--build-arg V=…'), related: undefined, up: undefined },
+    { line: 4, end: [4, 22], severity: 'warning', message: cond('COPY lib-${W}-$N.js ./', '`$W` at its default `1` and `$N` empty (its ARG has no default)', 'lib-1-.js', '--build-arg W=… --build-arg N=…', 'them'), related: undefined, up: undefined },
+    // ENV wins over the ARG; a variable only in the destination; a variable no ARG declares: the plain error
+    { line: 9, end: [9, 15], severity: 'error', message: `\`COPY y-$Y.js ./\`: \`y-2.js\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`, related: undefined, up: undefined },
+    { line: 11, end: [11, 16], severity: 'error', message: `\`COPY nope.js $D/\`: \`nope.js\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`, related: undefined, up: undefined },
+    { line: 12, end: [12, 15], severity: 'error', message: `\`COPY z-$U.js ./\`: \`z-.js\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`, related: undefined, up: undefined },
+  ]);
+  // given with --build-arg: the build fails for that value, said plainly; a value that names a file: nothing
+  const given = check('FROM node\nARG V\nCOPY app-$V.js ./\nARG W\nCOPY app-$W.js ./\n', c, { buildArgs: { V: '3', W: '2' } }).findings.filter((f) => f.rule === R);
+  assert.deepEqual(given.map((f) => [f.range.start.line, f.severity, f.message.slice(0, 60)]), [[2, 'error', '`COPY app-$V.js ./`: `app-3.js` does not exist in the build ']]);
+});
+
+test('copy-source-missing: a build output named through a defaulted build arg stays the build-output warning', () => {
+  assert.deepEqual(brief('FROM eclipse-temurin\nARG DEPENDENCY=target/dependency\nCOPY ${DEPENDENCY}/BOOT-INF/lib /app/lib\n', ctx(['pom.xml'])), [
+    { line: 2, end: [2, 40], severity: 'warning', message: '`COPY ${DEPENDENCY}/BOOT-INF/lib /app/lib`: `target/dependency/BOOT-INF/lib` is not in the build context ctx; it looks like something produced before `docker build` (`target/`), so produce it first — from a clean checkout this step fails with "not found".', related: undefined, up: undefined },
+  ]);
+});

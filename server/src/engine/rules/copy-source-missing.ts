@@ -7,7 +7,39 @@
 // and softly (warning): the repository is fine, the checkout is not ready.
 import { parseDockerignore } from '../dockerignore';
 import type { Finding, Rule } from './types';
-import { headRange, quoteInstr, sourcePresence, submodulePaths } from './util';
+import { normalizeRel } from '../context';
+import { splitWords } from '../expand';
+import type { Model, Step } from '../model';
+import { headRange, quoteInstr, sourcePresence, stageArgs, submodulePaths } from './util';
+
+/**
+ * The build args a missing source depends on that Layerwise was not given: ARGs declared in the step's stage before it,
+ * not set by an ENV there (ENV wins), that a source word of the step expands and no literal word names `src`. With
+ * `--build-arg` the real build may name another file: the finding is then conditional. Each with its default (null: none).
+ */
+function argsNotGiven(model: Model, step: Step, src: string): { name: string; dflt: string | null }[] {
+  const ins = model.parsed.instructions.find((x) => x.range.start.line === step.line);
+  if (!ins || !step.varsUsed.length) return [];
+  const words = ins.json ?? splitWords(ins.args, model.escape);
+  const sources = words.slice(0, -1);
+  if (sources.some((w) => !w.includes('$') && normalizeRel(w) === src)) return [];
+  const written = new Set(sources.flatMap((w) => [...w.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!)));
+  const declared = new Map<string, string | null>();
+  for (const { cfg, words: decl } of stageArgs(model))
+    if (cfg.stage === step.stage && cfg.line < step.line)
+      for (const w of decl) {
+        const eq = w.indexOf('=');
+        declared.set(eq < 0 ? w : w.slice(0, eq), eq < 0 ? null : w.slice(eq + 1));
+      }
+  const envSet = (name: string) =>
+    model.config.some((c) => c.keyword === 'ENV' && c.stage === step.stage && c.line < step.line && new RegExp(`^ENV\\s+(?:.*\\s)?${name}(=|\\s|$)`).test(c.instruction));
+  const out: { name: string; dflt: string | null }[] = [];
+  for (const name of new Set(step.varsUsed)) {
+    if (!written.has(name) || !declared.has(name) || Object.prototype.hasOwnProperty.call(model.options.buildArgs, name) || envSet(name)) continue;
+    out.push({ name, dflt: declared.get(name)! });
+  }
+  return out;
+}
 
 /** Levels up at which `src` would make sense: its leading folders repeat the context path's trailing folders. */
 function levelsUp(contextLabel: string, src: string): number {
@@ -128,6 +160,19 @@ export const copySourceMissing: Rule = {
     }
     for (const { step, src } of plain) {
       const output = buildOutput(src);
+      // a build output is said as one whatever the args (`ARG DEPENDENCY=target/dependency`): produce it first
+      const args = output ? [] : argsNotGiven(rc.model, step, src);
+      if (args.length) {
+        const values = args.map((a) => (a.dflt === null ? `\`$${a.name}\` empty (its ARG has no default)` : `\`$${a.name}\` at its default \`${a.dflt}\``)).join(' and ');
+        const flags = args.map((a) => `--build-arg ${a.name}=…`).join(' ');
+        out.push({
+          rule: this.id,
+          severity: 'warning',
+          range: headRange(rc, step),
+          message: `${quoteInstr(step)}: with ${values}, the source is \`${src}\`, which does not exist in the build context ${ctx.label}: a build without \`${flags}\` fails with "not found". If your builds pass ${args.length === 1 ? 'it' : 'them'}, give Layerwise the same (the layerwise.buildArgs setting, buildArgs in .layerwise.yaml, or --build-arg) to check the file they name.`,
+        });
+        continue;
+      }
       out.push({
         rule: this.id,
         severity: output ? 'warning' : this.defaultSeverity,
