@@ -1,4 +1,5 @@
-// A small LSP client for the protocol tests: spawns the built server (dist/server.js --stdio) and speaks JSON-RPC
+// A small LSP client for the protocol tests: spawns the built server (dist/lsp.js --stdio, the launcher the VS Code
+// client starts, which requires dist/server.js) and speaks JSON-RPC
 // to it with vscode-languageserver-protocol, as an editor would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,7 +19,7 @@ import {
   type Range,
 } from 'vscode-languageserver-protocol';
 
-export const SERVER = path.resolve(__dirname, '../../../dist/server.js');
+export const SERVER = path.resolve(__dirname, '../../../dist/lsp.js');
 
 export const FULL_CAPS: ClientCapabilities = {
   workspace: {

@@ -266,7 +266,9 @@ export const RESULT_HOLD_MS = 40;
  * A small Dockerfile and context the worker analyses once when it starts, before any request: the engine's code is
  * compiled lazily on first use, and a cold first analysis cost ~100-150 ms more than a warm one even at 40 lines.
  * The worker starts with the process, so this runs while the protocol thread loads and answers `initialize`; a
- * request that arrives meanwhile waits for it (the compilation it pays for is the request's own).
+ * request that arrives meanwhile waits for it (the compilation it pays for is the request's own). In two steps:
+ * without a context first (what a first open publishes first: analyseWithStore's onEarly), then with one, unless a
+ * request came meanwhile (its own analysis compiles the rest, after its first diagnostics are out).
  */
 const WARM_UP_TEXT = `# syntax=docker/dockerfile:1
 ARG BASE=node:20-slim
@@ -285,9 +287,9 @@ USER node
 CMD ["node", "/dist/server.js"]
 `;
 
-function warmUp(): void {
+function warmUp(withContext: boolean): void {
   try {
-    const ctx = new MemoryContext('warm-up', { 'package.json': '{}', 'package-lock.json': '{}', 'src/a.js': '1', '.dockerignore': 'node_modules\n' });
+    const ctx = withContext ? new MemoryContext('warm-up', { 'package.json': '{}', 'package-lock.json': '{}', 'src/a.js': '1', '.dockerignore': 'node_modules\n' }) : null;
     analyseDocument({ uri: 'file:///warm-up/Dockerfile', version: 0, text: WARM_UP_TEXT, ctx, contextDir: '/warm-up', contextNote: null, buildArgs: {}, target: undefined, buildkitVersion: undefined, severities: {} });
   } catch {
     /* only a warm-up */
@@ -298,7 +300,12 @@ export function runWorker(): void {
   const port = parentPort!;
   // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
   setIncrementalMinLines(0);
-  setImmediate(warmUp);
+  let requested = false;
+  setImmediate(() => {
+    if (requested) return;
+    warmUp(false);
+    setImmediate(() => requested || warmUp(true));
+  });
   let store: ContextStore | null = null;
   let forecasts: ForecastWork | null = null;
   const post = (m: FromWorker) => port.postMessage(m);
@@ -335,6 +342,7 @@ export function runWorker(): void {
     return new Promise<void>((r) => setImmediate(r)).then(() => (wanted() ? analyse(onBegin) : null));
   };
   port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'analyse' || msg.type === 'analyseIgnore' || msg.type === 'forecast') requested = true;
     if (msg.type === 'ping') pong();
     else if (msg.type === 'collect') {
       idleCollect();
