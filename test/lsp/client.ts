@@ -149,6 +149,16 @@ export class LspClient {
     }, timeoutMs, `diagnostics for ${uri}`);
   }
 
+  /**
+   * The full diagnostics of the document's current version: the publication that comes with its `layerwise/analysed`
+   * notification (on a context the server has not read yet, a first one holds only what the text alone gives).
+   */
+  async waitFullDiagnostics(uri: string, timeoutMs = 10000): Promise<PublishDiagnosticsParams> {
+    const version = this.versions.get(uri);
+    await this.until(() => this.notifications.some((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string; version: number }).uri === uri && (n.params as { version: number }).version === version), timeoutMs, `the full diagnostics of ${uri}`);
+    return this.lastDiagnostics(uri)!;
+  }
+
   hover(uri: string, line: number, character = 0): Promise<Hover | null> {
     return this.conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } });
   }
