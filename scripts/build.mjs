@@ -1,6 +1,8 @@
 // Bundles Layerwise with esbuild into dist/:
 //   server.js  the language server, its worker threads and the CLI: one bundle, so the engine ships once
 //              (entry server/src/main.ts)
+//   lsp.js     the language server's launcher (entry server/src/lsp/launch.ts, ~2 KB): starts the analysis worker
+//              thread, then requires server.js, so the worker starts before Node compiles the bundle here
 //   cli.js     the `layerwise` command: a launcher that requires server.js
 //   sh.js      mvdan-sh (the shell parser, 1.4 MB of GopherJS), required by server.js on the first RUN that needs a
 //              full shell parse, so starting the server or the CLI never reads it
@@ -44,6 +46,7 @@ const languageClientApart = {
 
 const entries = [
   { entryPoints: ['server/src/main.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node\n' + metaUrl }, plugins: [shellParserApart], exec: true },
+  { entryPoints: ['server/src/lsp/launch.ts'], outfile: 'dist/lsp.js', banner: { js: '#!/usr/bin/env node' }, external: ['./server.js'], exec: true },
   { entryPoints: ['node_modules/mvdan-sh/index.js'], outfile: 'dist/sh.js' },
   { entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'], banner: { js: metaUrl }, plugins: [languageClientApart] },
   { entryPoints: ['node_modules/vscode-languageclient/node.js'], outfile: 'dist/languageclient.js', external: ['vscode'] },

@@ -1,4 +1,4 @@
-// The VS Code side of Layerwise: thin. Starts the language server (dist/server.js over IPC), passes settings and
+// The VS Code side of Layerwise: thin. Starts the language server (dist/lsp.js over IPC), passes settings and
 // workspace trust, and shows what the server computes: commands, a status bar item, an output channel.
 // It imports no analysis code: every fact comes from the server (see docs/ARCHITECTURE.md).
 import { spawn } from 'node:child_process';
@@ -138,7 +138,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   await new Promise((r) => setImmediate(r));
   const { LanguageClient, RevealOutputChannelOn, State, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
-  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  // the launcher: it starts the analysis worker before the server bundle (dist/server.js) is compiled
+  const module = context.asAbsolutePath(path.join('dist', 'lsp.js'));
   const env = serverEnv(context);
   const serverOptions: ServerOptions = {
     run: { module, transport: TransportKind.ipc, options: { env } },

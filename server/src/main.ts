@@ -10,9 +10,8 @@ export function cli(argv: string[]): Promise<number> {
   return (require('./cli/main') as typeof import('./cli/main')).runMain(argv, { workerScript: __filename });
 }
 
-if (!isMainThread && (workerData as { layerwiseCli?: string } | null)?.layerwiseCli === 'history')
-  (require('./cli/historyjob') as typeof import('./cli/historyjob')).historyWorkerMain();
-else if (require.main === module || !isMainThread) {
+/** Runs the language server (or, in a worker thread of it, the worker's side): `dist/lsp.js` calls it. */
+export function languageServer(): void {
   require('./lsp/main');
   // V8's compile cache (NODE_COMPILE_CACHE, which the VS Code client sets) is written when Node exits normally, which
   // a server stopped with its editor window may never do: write it once the server is up (Node 22.10+ has the call)
@@ -24,3 +23,7 @@ else if (require.main === module || !isMainThread) {
     }
   }, 2000).unref();
 }
+
+if (!isMainThread && (workerData as { layerwiseCli?: string } | null)?.layerwiseCli === 'history')
+  (require('./cli/historyjob') as typeof import('./cli/historyjob')).historyWorkerMain();
+else if (require.main === module || !isMainThread) languageServer();

@@ -80,6 +80,8 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
       'extension/dist/client.js',
       // vscode-languageclient, loaded by client.js after activate() returns
       'extension/dist/languageclient.js',
+      // the language server's launcher (starts the analysis worker, then requires server.js)
+      'extension/dist/lsp.js',
       'extension/dist/server.js',
       'extension/dist/sh.js',
       // the forecast's gutter icons (client/src/extension.ts), light and dark
@@ -97,6 +99,7 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
     // the engine ships once: the CLI launcher is tiny and every bundle is minified — long lines (an unminified bundle
     // averages ~40 characters a line; text shipped as strings, like the map webview's script, keeps its own lines)
     assert.ok(entries.get('extension/dist/cli.js')!.length < 1024, 'dist/cli.js is a launcher');
+    assert.ok(entries.get('extension/dist/lsp.js')!.length < 4096, 'dist/lsp.js is a launcher');
     for (const b of ['server.js', 'client.js', 'languageclient.js', 'sh.js']) {
       const text = entries.get(`extension/dist/${b}`)!.toString('utf8');
       const perLine = text.length / text.split('\n').length;
@@ -113,8 +116,10 @@ test(`the .vsix is at most ${MAX_VSIX_BYTES / 1024} KB, holds exactly the bundle
     const c = checkFixture(path.join(unpacked, 'extension/dist/cli.js'));
     assert.equal(c.code, 1, c.out + c.err);
     assert.deepEqual([...new Set(c.rules)].sort(), ['context-includes-volatile', 'missing-cache-mount'], c.out);
-    const v = spawnSync(process.execPath, [path.join(unpacked, 'extension/dist/server.js'), '--version'], { encoding: 'utf8' });
-    assert.equal(v.stdout.trim(), JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, v.stderr);
+    for (const entry of ['server.js', 'lsp.js']) {
+      const v = spawnSync(process.execPath, [path.join(unpacked, 'extension/dist', entry), '--version'], { encoding: 'utf8' });
+      assert.equal(v.stdout.trim(), JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version, entry + ': ' + v.stderr);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -129,7 +134,7 @@ test('npm pack gives a self-contained package: installed offline into a clean fo
     assert.equal(pack.status, 0, pack.stderr);
     const info = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('['))) as { filename: string; files: { path: string }[] }[];
     const tarball = path.join(dir, info[0]!.filename);
-    assert.deepEqual(info[0]!.files.map((f) => f.path).sort(), ['README.md', 'dist/cli.js', 'dist/server.js', 'dist/sh.js', 'package.json']);
+    assert.deepEqual(info[0]!.files.map((f) => f.path).sort(), ['README.md', 'dist/cli.js', 'dist/lsp.js', 'dist/server.js', 'dist/sh.js', 'package.json']);
     const proj = path.join(dir, 'proj');
     fs.mkdirSync(proj);
     fs.writeFileSync(path.join(proj, 'package.json'), '{"name":"p","version":"1.0.0","private":true}');

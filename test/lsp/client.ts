@@ -1,4 +1,5 @@
-// A small LSP client for the protocol tests: spawns the built server (dist/server.js --stdio) and speaks JSON-RPC
+// A small LSP client for the protocol tests: spawns the built server (dist/lsp.js --stdio, the launcher the VS Code
+// client starts, which requires dist/server.js) and speaks JSON-RPC
 // to it with vscode-languageserver-protocol, as an editor would.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -18,7 +19,7 @@ import {
   type Range,
 } from 'vscode-languageserver-protocol';
 
-export const SERVER = path.resolve(__dirname, '../../../dist/server.js');
+export const SERVER = path.resolve(__dirname, '../../../dist/lsp.js');
 
 export const FULL_CAPS: ClientCapabilities = {
   workspace: {
@@ -146,6 +147,16 @@ export class LspClient {
       const p = this.lastDiagnostics(uri);
       return p && pred(p.diagnostics, p) ? p : undefined;
     }, timeoutMs, `diagnostics for ${uri}`);
+  }
+
+  /**
+   * The full diagnostics of the document's current version: the publication that comes with its `layerwise/analysed`
+   * notification (on a context the server has not read yet, a first one holds only what the text alone gives).
+   */
+  async waitFullDiagnostics(uri: string, timeoutMs = 10000): Promise<PublishDiagnosticsParams> {
+    const version = this.versions.get(uri);
+    await this.until(() => this.notifications.some((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string; version: number }).uri === uri && (n.params as { version: number }).version === version), timeoutMs, `the full diagnostics of ${uri}`);
+    return this.lastDiagnostics(uri)!;
   }
 
   hover(uri: string, line: number, character = 0): Promise<Hover | null> {

@@ -306,7 +306,7 @@ RUN npm run build
     const dir = tempContext({ Dockerfile: df, 'package.json': '{}', 'package-lock.json': '{}', 'index.js': '1', 'node_modules/x/i.js': '1', '.git/HEAD': 'ref' });
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
-    const p = await c.waitDiagnostics(uri);
+    const p = await c.waitFullDiagnostics(uri);
     const ignoreUri = c.uri(path.join(dir, '.dockerignore'));
     /** The preferred fix of a rule's diagnostic, applied: the new text of each document it edits. */
     const applyFix = async (rule: string): Promise<Map<string, string>> => {
@@ -495,11 +495,11 @@ describe('bad input never crashes the server', () => {
     });
     clients.push(c);
     const uri = c.open(path.join(dir, 'Dockerfile'), 'FROM alpine\nCOPY . /app\n');
-    const p = await c.waitDiagnostics(uri);
+    const p = await c.waitFullDiagnostics(uri);
     assert.ok(p.diagnostics.some((d) => d.code === 'context' && /could not be read/.test(d.message)), JSON.stringify(p.diagnostics));
     assert.match(await c.hoverText(uri, 1), /context file/);
     const uri2 = c.open(path.join(dir, 'missing.Dockerfile'), 'FROM alpine\nCOPY . /app\n');
-    const p2 = await c.waitDiagnostics(uri2);
+    const p2 = await c.waitFullDiagnostics(uri2);
     assert.ok(p2.diagnostics.some((d) => /build context not found/.test(d.message)), JSON.stringify(p2.diagnostics));
     assert.match(await c.hoverText(uri2, 1), /step 1 of 1/);
     assert.ok(c.alive);

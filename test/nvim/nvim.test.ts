@@ -1,4 +1,4 @@
-// A second, independent LSP client: headless Neovim (Debian's 0.7) attaches dist/server.js over stdio
+// A second, independent LSP client: headless Neovim (Debian's 0.7) attaches dist/lsp.js (the `layerwise-language-server` bin) over stdio
 // (test/nvim/check.lua) and checks diagnostics and hover. Skips when nvim is missing — fails under CI=true.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CI = process.env['CI'] === 'true';
-const SERVER = path.join(ROOT, 'dist/server.js');
+const SERVER = path.join(ROOT, 'dist/lsp.js');
 const LUA = path.join(ROOT, 'test/nvim/check.lua');
 
 function nvimPath(): string | null {
@@ -24,7 +24,7 @@ test('Neovim (headless, stdio): diagnostics and hover from layerwise-language-se
     t.skip('nvim not installed (scripts/editors.sh install)');
     return;
   }
-  assert.ok(fs.existsSync(SERVER), 'dist/server.js missing: npm run build');
+  assert.ok(fs.existsSync(SERVER), 'dist/lsp.js missing: npm run build');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-nvim-'));
   fs.writeFileSync(
     path.join(dir, 'Dockerfile'),

@@ -32,6 +32,29 @@ export interface CheckResult {
   findings: Finding[];
   /** Findings removed by `# layerwise-ignore` comments (for tooling that wants to show them). */
   suppressed: Finding[];
+  /**
+   * The rules that read what depends on the build context or the workspace's other builds (`ctx`, `reads`, `sent`,
+   * the ignore file, `shared`) in this run, their fix proofs included. The findings of every other rule depend only on
+   * the text and the options: with a context they are the same (the editor publishes them before the context is read).
+   */
+  readContext: Set<string>;
+}
+
+/** The RuleContext fields whose value depends on the build context or the other builds (empty or absent without). */
+const CONTEXT_FIELDS = ['ctx', 'reads', 'sent', 'ignoreName', 'ignoreText', 'shared', 'reshare'] as const;
+
+/** The rule context one rule sees: reading a context field calls `onRead` (a spread reads them all). */
+function trackedView(rc: RuleContext, onRead: () => void): RuleContext {
+  const view = { ...rc };
+  for (const k of CONTEXT_FIELDS)
+    Object.defineProperty(view, k, {
+      enumerable: true,
+      get() {
+        onRead();
+        return rc[k];
+      },
+    });
+  return view;
 }
 
 const IGNORE_RE = /^\s*#\s*layerwise-ignore(-file)?\s+([A-Za-z0-9_,\s-]+?)\s*$/;
@@ -73,23 +96,25 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
   if (options.unreadContextLimit !== undefined) rc.unreadContextLimit = options.unreadContextLimit;
   if (options.layers?.mapped) rc.layers = options.layers;
   const all: Finding[] = [];
+  const readContext = new Set<string>();
   for (const rule of RULES) {
     const sev = options.severities?.[rule.id];
     if (sev === 'off') continue;
     checkBudget(() => `checking rule ${rule.id}`);
+    const view = trackedView(rc, () => readContext.add(rule.id));
     let found: Finding[];
     try {
-      found = rule.check(rc);
+      found = rule.check(view);
     } catch (e) {
       if (e instanceof BudgetExceeded) throw e;
       // a rule bug must never take the whole analysis down
       found = [];
     }
-    for (const f of found) all.push(proven(rc, sev ? { ...f, severity: sev } : f));
+    for (const f of found) all.push(proven(view, sev ? { ...f, severity: sev } : f));
   }
   const { kept, suppressed } = applySuppressions(m, all);
   kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
-  return { model: m, findings: kept, suppressed };
+  return { model: m, findings: kept, suppressed, readContext };
 }
 
 /**

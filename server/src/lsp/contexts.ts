@@ -55,6 +55,12 @@ export class ContextStore {
     return { key: dir + '\0' + (df ?? ''), df };
   }
 
+  /** get() would answer at once: the context is read and nothing changed since. */
+  ready(dir: string, dockerfilePath?: string): boolean {
+    const slot = this.slots.get(this.keyFor(path.resolve(dir), dockerfilePath).key);
+    return !!slot && !slot.stale;
+  }
+
   async get(dir: string, dockerfilePath?: string): Promise<ContextResult> {
     const abs = path.resolve(dir);
     const { key, df } = this.keyFor(abs, dockerfilePath);

@@ -48,6 +48,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     unreadContextLimit: rc.unreadContextLimit,
     image: s.imageLayers.forAnalysis(uri, doc.getText()),
     siblings: siblingsRef(s, uri, rc, openTexts(s)),
+    first: !s.published.has(uri),
   };
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?
@@ -56,12 +57,16 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     return d === doc && d.version === version;
   };
   let sent = false;
+  const diagnosticsOf = (d: DiagInput) => {
+    const diags = rc.ignored ? [] : dockerfileDiagnostics(d);
+    if (rc.configError) diags.push(configDiagnostic(rc.configError));
+    return diags;
+  };
   const publish = (d: DiagInput) => {
     s.scheduler.computed(uri, version, d.elapsedMs);
     if (sent || !isCurrent()) return; // stale: a newer version arrived meanwhile, or the document was closed
     sent = true;
-    const diags = rc.ignored ? [] : dockerfileDiagnostics(d);
-    if (rc.configError) diags.push(configDiagnostic(rc.configError));
+    const diags = diagnosticsOf(d);
     s.publish(uri, version, diags);
   };
   // the worker sends what diagnostics need first: they go out before the full analysis has crossed threads; a text
@@ -70,7 +75,14 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
   try {
     const refused = looksBinary(req.text) ? BINARY_REFUSAL : tooLargeToAnalyse(req.text);
     if (refused) a = failedAnalysis(req, refused);
-    else a = s.worker ? await s.worker.analyse(req, publish) : await analyseWithStore(s.analysisStore!, req);
+    else {
+      // while the worker reads the context, what the text alone gives goes out first (the full diagnostics hold all of
+      // it, see earlyDiagnostics); the version's analysis is not over yet (the scheduler is not told)
+      const early = (d: DiagInput) => {
+        if (!sent && isCurrent()) s.publish(uri, version, diagnosticsOf(d));
+      };
+      a = s.worker ? await s.worker.analyse(req, publish, early) : await analyseWithStore(s.analysisStore!, req);
+    }
   } catch (e) {
     // never silence: the version gets a diagnostic that says it could not be analysed (and the error is logged)
     s.logError(`analysing ${uri}`, e);

@@ -62,6 +62,11 @@ export interface AnalyseRequest extends Omit<AnalyseInput, 'ctx' | 'contextNote'
   dockerfilePath: string | null;
   /** Note for hovers when there is no context (untrusted, not a file). */
   noContextNote: string | null;
+  /**
+   * Nothing is published for the document yet: if its context is not read, what the text alone gives may go out first
+   * (later analyses wait for the context: their earlier diagnostics stay until the full ones replace them).
+   */
+  first?: boolean;
 }
 
 /** A Dockerfile that uses a `.dockerignore` document's context: its open text, or null to read it from `path`. */
@@ -110,20 +115,34 @@ type FromWorker =
   | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; forecast?: ForecastData; error?: string; superseded?: boolean }
   /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
   | { type: 'diagnostics'; id: number; diag: DiagInput }
+  /** Before `diagnostics`, while the context is read: what the text alone gives (analyseWithStore's onEarly). */
+  | { type: 'early'; id: number; diag: DiagInput }
   | { type: 'changed'; dir: string }
   | { type: 'log'; msg: string }
   /** The engine starts on this request now (synchronously: the worker answers nothing until it is done). */
   | { type: 'begin'; id: number }
   | { type: 'pong'; heapMb: number };
 
-/** Runs one analysis: context (cached in `store`) + engine. Used by the worker and by the in-process fallback. */
-export async function analyseWithStore(store: ContextStore, req: AnalyseRequest, onBegin?: () => boolean | void): Promise<DocAnalysis | null> {
+/**
+ * Runs one analysis: context (cached in `store`) + engine. Used by the worker and by the in-process fallback.
+ * `onEarly`: for a document's first diagnostics (`req.first`) on a context not read yet, the text is analysed without
+ * it while it is crawled, and `onEarly` gets the diagnostics that do not depend on it (earlyDiagnostics).
+ */
+export async function analyseWithStore(store: ContextStore, req: AnalyseRequest, onBegin?: () => boolean | void, onEarly?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
   let ctx = null;
   let note = req.noContextNote;
   let error: string | null = null;
   const big = looksBinary(req.text) || tooLargeToAnalyse(req.text) !== null;
   if (!big && req.trusted && req.contextDir) {
-    const r = await store.get(req.contextDir, req.dockerfilePath ?? undefined);
+    const ready = store.ready(req.contextDir, req.dockerfilePath ?? undefined);
+    const loading = store.get(req.contextDir, req.dockerfilePath ?? undefined); // the crawl starts here
+    if (!ready && onEarly && req.first) {
+      if (onBegin?.() === false) return null;
+      injectFault(req.text);
+      const early = earlyDiagnostics(analyseDocument({ ...req, siblings: undefined, ctx: null, contextNote: null }));
+      if (early) onEarly(early);
+    }
+    const r = await loading;
     ctx = r.ctx;
     if (!ctx) {
       error = r.error ?? 'the build context could not be read';
@@ -136,6 +155,17 @@ export async function analyseWithStore(store: ContextStore, req: AnalyseRequest,
   const a = analyseDocument({ ...req, siblings, ctx, contextDir: ctx ? req.contextDir : null, contextNote: ctx ? null : note, contextError: error });
   if (a.model) openModels.set(req.uri, { text: req.text, opts: optionsKey(req), model: a.model });
   return a;
+}
+
+/**
+ * What an analysis without the build context says that the analysis with it says too: the model's problems and the
+ * findings of the rules that read nothing of the context or of the other builds (`CheckResult.readContext`), which
+ * depend on the text and the options only. Null when it says nothing worth publishing first (refused, failed).
+ */
+export function earlyDiagnostics(a: DocAnalysis): DiagInput | null {
+  if (!a.model || !a.check || a.refused) return null;
+  const readContext = a.check.readContext;
+  return { ...diagInputOf(a), findings: a.check.findings.filter((f) => !readContext.has(f.rule)) };
 }
 
 /** The other builds' texts (open or on disk) and contexts (this worker's store), as `check`'s siblings. */
@@ -236,7 +266,9 @@ export const RESULT_HOLD_MS = 40;
  * A small Dockerfile and context the worker analyses once when it starts, before any request: the engine's code is
  * compiled lazily on first use, and a cold first analysis cost ~100-150 ms more than a warm one even at 40 lines.
  * The worker starts with the process, so this runs while the protocol thread loads and answers `initialize`; a
- * request that arrives meanwhile waits for it (the compilation it pays for is the request's own).
+ * request that arrives meanwhile waits for it (the compilation it pays for is the request's own). In two steps:
+ * without a context first (what a first open publishes first: analyseWithStore's onEarly), then with one, unless a
+ * request came meanwhile (its own analysis compiles the rest, after its first diagnostics are out).
  */
 const WARM_UP_TEXT = `# syntax=docker/dockerfile:1
 ARG BASE=node:20-slim
@@ -255,9 +287,9 @@ USER node
 CMD ["node", "/dist/server.js"]
 `;
 
-function warmUp(): void {
+function warmUp(withContext: boolean): void {
   try {
-    const ctx = new MemoryContext('warm-up', { 'package.json': '{}', 'package-lock.json': '{}', 'src/a.js': '1', '.dockerignore': 'node_modules\n' });
+    const ctx = withContext ? new MemoryContext('warm-up', { 'package.json': '{}', 'package-lock.json': '{}', 'src/a.js': '1', '.dockerignore': 'node_modules\n' }) : null;
     analyseDocument({ uri: 'file:///warm-up/Dockerfile', version: 0, text: WARM_UP_TEXT, ctx, contextDir: '/warm-up', contextNote: null, buildArgs: {}, target: undefined, buildkitVersion: undefined, severities: {} });
   } catch {
     /* only a warm-up */
@@ -268,7 +300,12 @@ export function runWorker(): void {
   const port = parentPort!;
   // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
   setIncrementalMinLines(0);
-  setImmediate(warmUp);
+  let requested = false;
+  setImmediate(() => {
+    if (requested) return;
+    warmUp(false);
+    setImmediate(() => requested || warmUp(true));
+  });
   let store: ContextStore | null = null;
   let forecasts: ForecastWork | null = null;
   const post = (m: FromWorker) => port.postMessage(m);
@@ -305,6 +342,7 @@ export function runWorker(): void {
     return new Promise<void>((r) => setImmediate(r)).then(() => (wanted() ? analyse(onBegin) : null));
   };
   port.on('message', (msg: ToWorker) => {
+    if (msg.type === 'analyse' || msg.type === 'analyseIgnore' || msg.type === 'forecast') requested = true;
     if (msg.type === 'ping') pong();
     else if (msg.type === 'collect') {
       idleCollect();
@@ -351,7 +389,12 @@ export function runWorker(): void {
     } else if (msg.type === 'analyse') {
       const uri = msg.req.uri;
       release(uri, 'supersede');
-      unlessOvertaken(uri, msg.id, (onBegin) => analyseWithStore(store!, msg.req, onBegin)).then(
+      unlessOvertaken(uri, msg.id, (onBegin) =>
+        // onBegin again after the crawl: a newer version may have come meanwhile, another document's analysis begun
+        analyseWithStore(store!, msg.req, onBegin, (diag) => {
+          if ((newest.get(uri) ?? 0) <= msg.id) post({ type: 'early', id: msg.id, diag });
+        }),
+      ).then(
         (a) => {
           if (!a) return void post({ type: 'result', id: msg.id, superseded: true });
           post({ type: 'diagnostics', id: msg.id, diag: diagInputOf(a) });
@@ -423,6 +466,8 @@ interface Pending {
   /** Answers with one diagnostic saying why it could not be analysed. */
   refuse: (refused: string, p: Pending) => void;
   onDiagnostics?: (d: DiagInput) => void;
+  /** What the text alone gives, before the context is read (only the first diagnostics of a context). */
+  onEarly?: (d: DiagInput) => void;
   /** The worker has sent its diagnostics (only the full result is still to come). */
   diagnosed: boolean;
   /** Times it was sent again to a restarted worker. */
@@ -502,6 +547,12 @@ export class AnalysisWorker {
           p?.onDiagnostics?.(m.diag);
         } catch (e) {
           this.log(`publishing early diagnostics: ${(e as Error)?.stack ?? e}`);
+        }
+      } else if (m.type === 'early') {
+        try {
+          this.pending.get(m.id)?.onEarly?.(m.diag);
+        } catch (e) {
+          this.log(`publishing text-only diagnostics: ${(e as Error)?.stack ?? e}`);
         }
       } else if (m.type === 'begin') this.running = m.id;
       else if (m.type === 'pong') this.heapMb = m.heapMb;
@@ -621,11 +672,12 @@ export class AnalysisWorker {
   }
 
   /**
-   * Analyses in the worker; `onDiagnostics` gets what diagnostics need as soon as the worker has it. The full
+   * Analyses in the worker; `onDiagnostics` gets what diagnostics need as soon as the worker has it (before that,
+   * `onEarly` what the text alone gives, when the worker reads the context first: analyseWithStore). The full
    * analysis follows within RESULT_HOLD_MS (or at once after `flush`); null when a newer analysis of the same
    * document was requested before it was sent.
    */
-  analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
+  analyse(req: AnalyseRequest, onDiagnostics?: (d: DiagInput) => void, onEarly?: (d: DiagInput) => void): Promise<DocAnalysis | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.submit(id, {
@@ -645,6 +697,7 @@ export class AnalysisWorker {
           resolve(a);
         },
         onDiagnostics,
+        onEarly,
       });
     });
   }

@@ -1,6 +1,7 @@
-// Starting the analysis worker thread (worker.ts runs in it): its resource limits, and the worker lsp/main.ts starts
-// with the process. Imports nothing but node:worker_threads, so the protocol thread creates the worker before it
-// initialises the engine and the protocol code.
+// Starting the analysis worker thread (worker.ts runs in it): its resource limits, and the worker started with the
+// process — by the launcher (dist/lsp.js, lsp/launch.ts) before the bundle is even compiled, else by lsp/main.ts.
+// Imports nothing but node:worker_threads, so the launcher bundles this module alone; the two copies (launcher and
+// bundle) hand the started worker over through one process-wide slot.
 import { Worker } from 'node:worker_threads';
 
 /** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
@@ -20,7 +21,15 @@ export function newWorker(script: string): Worker {
   });
 }
 
-let prestarted: { script: string; worker: Worker } | null = null;
+/** The worker started with the process, until the AnalysisWorker adopts it (process-wide: see the file's comment). */
+const SLOT = Symbol.for('layerwise.prestartedAnalysisWorker');
+const slot = globalThis as { [SLOT]?: { script: string; worker: Worker } | null };
+
+/** The server's argv starts a language server (a transport, no --version/--help) that analyses in a worker. */
+export function startsWorkerServer(argv: string[]): boolean {
+  if (process.env['LAYERWISE_LSP_INPROCESS'] === '1' || argv.includes('--version') || argv.includes('--help') || argv.includes('-h')) return false;
+  return argv.some((a) => /^--(stdio|node-ipc|socket|pipe|clientProcessId)/.test(a));
+}
 
 /**
  * Starts the analysis worker thread as soon as the server process starts, so that its bundle loads while the
@@ -28,24 +37,24 @@ let prestarted: { script: string; worker: Worker } | null = null;
  * it. Without this, a Dockerfile opened right after `initialize` waited for the worker to start.
  */
 export function prestartAnalysisWorker(script: string): void {
-  if (prestarted) return;
+  if (slot[SLOT]) return;
   try {
     const worker = newWorker(script);
-    prestarted = { script, worker };
+    slot[SLOT] = { script, worker };
     worker.unref(); // until adopted, it does not keep the process alive
     // one that dies before it is adopted is not adopted (its exit event would be missed): the AnalysisWorker starts one
     worker.once('exit', () => {
-      if (prestarted?.worker === worker) prestarted = null;
+      if (slot[SLOT]?.worker === worker) slot[SLOT] = null;
     });
     worker.once('error', () => undefined);
   } catch {
-    prestarted = null; // the AnalysisWorker starts one (or the server falls back to in-process analysis)
+    slot[SLOT] = null; // the AnalysisWorker starts one (or the server falls back to in-process analysis)
   }
 }
 
 export function adoptPrestarted(script: string): Worker | null {
-  const p = prestarted;
-  prestarted = null;
+  const p = slot[SLOT];
+  slot[SLOT] = null;
   if (!p) return null;
   if (p.script !== script) {
     void p.worker.terminate();
@@ -57,6 +66,6 @@ export function adoptPrestarted(script: string): Worker | null {
 
 /** The server analyses in-process after all: a prestarted worker is ended. */
 export function discardPrestartedWorker(): void {
-  void prestarted?.worker.terminate();
-  prestarted = null;
+  void slot[SLOT]?.worker.terminate();
+  slot[SLOT] = null;
 }
