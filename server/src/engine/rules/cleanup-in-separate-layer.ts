@@ -158,8 +158,9 @@ export const cleanupInSeparateLayer: Rule = {
           return !(r && r.parsed && r.commands.length && r.commands.every(isCleanup));
         });
         if (rmOnly && !paths.some((p) => plausiblyCreated(p, producers))) continue;
-        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!);
-        if (paths.length && paths.every((p) => mounted.some((t) => p === t || p.startsWith(t.replace(/\/$/, '') + '/')))) {
+        // (a target or a path written with a trailing slash is the same folder: `target=/var/cache/apt/`, `rm -rf /var/cache/apt`)
+        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!.replace(/\/+$/, ''));
+        if (paths.length && paths.every((p) => mounted.some((t) => p.replace(/\/+$/, '') === t || p.startsWith(t + '/')))) {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
           continue;
         }
