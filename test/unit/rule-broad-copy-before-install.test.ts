@@ -157,7 +157,11 @@ test('broad-copy-before-install: the fix copies the manifests to the COPY destin
   assert.equal(fixed(mvn, ctxOf(['pom.xml', '.mvn/wrapper/x', 'src/a.java', 'b', 'c'])), 'FROM maven\nCOPY pom.xml ./\nCOPY .mvn ./.mvn/\nRUN mvn dependency:go-offline\nCOPY . .\n');
   assert.equal(fixed('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['.yarnrc', 'yarn.lock', 'package.json', 'a.js', 'b.js', 'c.js'])), 'FROM node\nCOPY package.json yarn.lock .yarnrc ./\nRUN yarn install\nCOPY . .\n');
   assert.equal(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet restore\n', ctxOf(['app.csproj', 'x.sln', 'src/a.cs', 'b.cs', 'c.cs']))[0]!.fix?.title, 'Copy x.sln, app.csproj first and run the install before `COPY . .`');
-  // the install's trivial companions move with it
+  // the install's trivial companions move with it (each on its own), and the tool installs' companions are trivial too
+  for (const cmd of ['mkdir -p /x', 'rm -f /x', 'echo hi', 'true', 'ln -s /a /b', 'chown 1 /x', 'chmod +x /x', 'touch /x', 'export A=1', 'set -eux', 'corepack enable', 'printf x', '/bin/echo hi']) {
+    assert.equal(find(`FROM node\nCOPY . .\nRUN ${cmd} && npm ci\n`, npmCtx())[0]?.fix?.title, 'Copy package.json first and run the install before `COPY . .`', cmd);
+    assert.equal(find(`FROM node\nCOPY . .\nRUN ${cmd} && npm install -g a\n`).length, 1, cmd);
+  }
   assert.equal(fixed('FROM node\nCOPY . .\nRUN NODE_ENV=production npm ci && npm cache clean --force && rm -rf /tmp/x\n', npmCtx()), 'FROM node\nCOPY package.json ./\nRUN NODE_ENV=production npm ci && npm cache clean --force && rm -rf /tmp/x\nCOPY . .\n');
   assert.equal(fixed('FROM node\nCOPY . .\nRUN apt-get install -y git && /usr/bin/npm ci && yarn cache clean\n', npmCtx()), 'FROM node\nCOPY package.json ./\nRUN apt-get install -y git && /usr/bin/npm ci && yarn cache clean\nCOPY . .\n');
 });

@@ -62,6 +62,9 @@ test('cleanup-in-separate-layer: what counts as a cleanup command', () => {
   assert.equal(after('echo', 'find /tmp -name "*.o"'), 0);
   assert.equal(after('echo', 'rm -rf'), 0, 'rm without an operand');
   assert.equal(after('echo', 'rm -rf -- /tmp/x'), 1);
+  // an rm by its path is an rm (its paths were not read: `/bin/rm -rf /var/lib/apt/lists/*` was never reported)
+  assert.equal(find('FROM debian\nRUN apt-get install -y x\nRUN /bin/rm -rf /var/lib/apt/lists/*\n')[0]?.message, '`RUN /bin/rm -rf /var/lib/apt/lists/*` removes /var/lib/apt/lists/*' + tail);
+  assert.equal(find('FROM debian\nRUN apt-get install -y x\nRUN /bin/rm -rf /tmp/x && apt-get clean\n')[0]?.message, '`RUN /bin/rm -rf /tmp/x && apt-get clean` removes /tmp/x, `apt-get clean`' + tail);
   assert.equal(after('apt-get install -y x', 'rm -rf /var/lib/apt/lists/* && echo done'), 0, 'not only cleanups');
   assert.equal(after('apt-get install -y x', 'true'), 0);
   // the first step of a stage has nothing before it; an ONBUILD cleanup runs in the child
