@@ -191,6 +191,9 @@ test('broad-copy-before-install: no fix unless the COPY is the whole context rig
   noFix('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet restore\n', ctxOf(['app.csproj', 'lib/lib.csproj', 'a.cs', 'b.cs', 'c.cs']));
   noFix('FROM golang\nCOPY . .\nRUN go mod download\n', ctxOf(['go.mod', 'go.work', 'tools/go.mod', 'a.go', 'b.go', 'c.go']));
   noFix('FROM rust\nCOPY . .\nRUN cargo fetch\n', ctxOf(['Cargo.toml', 'Cargo.lock', 'crates/a/Cargo.toml', 'a.rs', 'b.rs', 'c.rs']));
+  // ... but a package installed in node_modules is not a workspace member
+  assert.equal(find('FROM node\nCOPY . .\nRUN npm ci\n', npmCtx({ 'node_modules/x/package.json': '{}' }))[0]!.fix?.title, 'Copy package.json first and run the install before `COPY . .`');
+  noFix('FROM node\nCOPY . .\nRUN npm ci\n', npmCtx({ 'lib/package.json': '{}' }));
   // a partial context (an untrusted workspace) cannot show which manifests exist
   const partial = npmCtx();
   Object.defineProperty(partial, 'partial', { value: true });
