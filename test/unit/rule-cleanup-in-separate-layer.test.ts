@@ -174,3 +174,66 @@ test('cleanup-in-separate-layer: the related step and the fix only for the previ
   const [f] = find('FROM debian\nRUN apt-get install -y x   \nRUN rm -rf /tmp/a \\\n  /tmp/b\n');
   assert.deepEqual(f!.fix!.edits.map((e) => e.newText), ['RUN apt-get install -y x && \\\n    rm -rf /tmp/a   /tmp/b', '']);
 });
+
+test('cleanup-in-separate-layer: the survivors of the first mutation run (paths by name, producers, which tool cleans after which)', () => {
+  const after = (prev: string, run: string) => find(`FROM debian\nRUN ${prev}\nRUN ${run}\n`).length;
+  // an rm with only flags is no cleanup, even beside one; an OS command of another kind naming "cache"; `apk cache purge`
+  assert.equal(after('apt-get install -y x', 'rm -f && apt-get clean'), 0);
+  assert.equal(after('apk add x', 'apk info cache'), 0);
+  assert.equal(after('apk add x', 'apk cache purge'), 1);
+  // relative cache folders (WORKDIR /root) after the tool that fills them; gradle without the wrapper; ~/.yarn itself
+  for (const [prev, path] of [['npm ci', '.npm'], ['mvn package', '.m2'], ['gradle build', '.gradle'], ['python x.py', '__pycache__'], ['pip install x', '.cache/pip/x'], ['yarn', '.yarn'], ['yarn', '/root/.yarn'], ['gradle build', '/root/.gradle']] as const)
+    assert.deepEqual(shape(`FROM debian\nWORKDIR /root\nRUN ${prev}\nRUN rm -rf ${path}\n`), [[3, 2, true]], `${prev} / ${path}`);
+  // a COPY before the producer: the COPY's text is read too
+  assert.deepEqual(shape('FROM debian\nCOPY a /a\nRUN apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\n'), [[3, 2, true]]);
+  assert.deepEqual(shape('FROM debian\nCOPY apt-get.conf /etc/apt/\nRUN rm -rf /var/lib/apt/lists/*\n'), [[2, 1, false]], 'a COPY naming the tool counts as its producer');
+  // when nothing but other cleanups came before, nothing was created
+  assert.deepEqual(shape('FROM debian\nRUN rm -rf /tmp/a\nRUN rm -rf /tmp/b\n'), []);
+  assert.deepEqual(shape('FROM debian\nRUN rm -rf /tmp/a\nRUN rm -rf /opt/cache\n'), []);
+  // a cache-like folder's own name must be exactly a cache name, or be named by a step
+  assert.deepEqual(shape('FROM debian\nRUN echo\nRUN rm -rf /opt/cache/mycache\n'), []);
+  assert.deepEqual(shape('FROM debian\nRUN echo\nRUN rm -rf /opt/cache/cachex\n'), []);
+  assert.deepEqual(shape('FROM debian\nRUN echo\nRUN echo abc\nRUN rm -rf /opt/cache/abc\n'), [[3, 2, true]]);
+  // a producer that removed the folder: its first command used the tool; a later command that only names the folder
+  // is a use of the path, not an rm; a command after the rm that is not the tool
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && rm -rf /var/lib/apt/lists\nRUN rm -rf /var/lib/apt/lists/\n'), []);
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && ls /var/lib/apt/lists\nRUN rm -rf /var/lib/apt/lists\n'), [[2, 1, true]]);
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && rm -rf /var/lib/apt/lists && echo done\nRUN rm -rf /var/lib/apt/lists/*\n'), []);
+  assert.deepEqual(shape('FROM alpine\nRUN apk add x && rm -rf /var/cache/apk\nRUN rm -rf /var/cache/apk/*\n'), []);
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && /bin/rm -rf /var/lib/apt/lists\nRUN rm -rf /var/lib/apt/lists/*\n'), []);
+  // only steps before the cleanup create what it removes
+  assert.deepEqual(shape('FROM debian\nRUN echo\nRUN rm -rf /var/lib/apt/lists/*\nRUN apt-get install -y x\n'), []);
+  // no step of its own stage before it (a WORKDIR only), though a base stage has RUNs
+  assert.deepEqual(shape('FROM debian AS a\nRUN echo\nFROM a\nWORKDIR /x\nRUN rm -rf /tmp/x\n'), []);
+  assert.deepEqual(shape('FROM debian\nWORKDIR /x\nRUN apt-get clean\n'), []);
+  // an rm beside a clean is not an rm-only step; one plausible path of two is enough
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x\nRUN rm -rf /etc/x && apt-get clean\n'), [[2, null, false]], 'reported; the step it belongs in is decided by the paths');
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/* /etc/foo\n'), [[2, 1, true]]);
+  // the previous step made one of the paths (an earlier COPY made the other): related and fix
+  assert.deepEqual(shape('FROM debian\nCOPY a /opt/a\nRUN apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/* /opt/a\n'), [[3, 2, true]]);
+  // a RUN that does not parse is not read
+  assert.deepEqual(shape('FROM debian\nRUN echo\nRUN rm -rf /tmp/x "\n'), []);
+  // the target stage, even when an earlier stage reads it, ships
+  assert.deepEqual(shape('FROM debian AS x\nCOPY --from=t /x /x\nFROM debian AS t\nRUN apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\n'), [[4, 3, true]]);
+  // a JSON-form cleanup is reported without a fix
+  assert.deepEqual(shape('FROM debian\nRUN echo\nRUN ["rm", "-rf", "/tmp/x"]\n'), [[2, 1, false]]);
+  // 90 characters are not cut
+  const p90 = '/tmp/' + 'a'.repeat(85);
+  assert.equal(find(`FROM debian\nRUN echo\nRUN rm -rf ${p90}\n`)[0]!.message, `\`RUN rm -rf ${p90.slice(0, 38)}…\` removes ${p90}` + tail);
+});
+
+test('cleanup-in-separate-layer: the previous step cleaned after: OS managers by manager, tools by name or path', () => {
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x\nRUN apt clean\n'), [[2, 1, true]], 'apt and apt-get are one manager');
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && echo hi\nRUN apt-get clean\n'), [[2, 1, true]]);
+  assert.deepEqual(shape('FROM debian\nRUN find / -name x\nRUN find /tmp -name "*.o" -delete\n'), [[2, null, false]]);
+  assert.deepEqual(shape('FROM python\nRUN pip install x\nRUN pip3 cache purge\n'), [[2, 1, true]]);
+  assert.deepEqual(shape('FROM python\nRUN pip install x && echo hi\nRUN pip cache purge\n'), [[2, 1, true]]);
+  assert.deepEqual(shape('FROM python\nRUN ipython -c 1\nRUN pip cache purge\n'), [[2, null, false]]);
+  assert.deepEqual(shape('FROM node\nRUN /usr/bin/npm ci\nRUN npm cache clean --force\n'), [[2, 1, true]]);
+  assert.deepEqual(shape('FROM node\nRUN npm ci\nRUN /usr/bin/npm cache clean --force\n'), [[2, 1, true]]);
+  assert.deepEqual(shape('FROM node\nRUN npm ci\nRUN npm cache clean --force && apt-get clean\n'), [[2, null, false]], 'every clean must follow its tool');
+  // cache mounts: the target with several trailing slashes, a folder that only starts like it
+  assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/var/cache/apt// apt-get install -y x\nRUN rm -rf /var/cache/apt\n')[0]!.severity, 'info');
+  assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/var/lib/apt apt-get install -y x\nRUN rm -rf /var/lib/aptx/y\n').length, 0, 'not a cache folder of a tool that ran');
+  assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/tmp/a apt-get install -y x\nRUN rm -rf /tmp/ab\n')[0]!.severity, 'warning');
+});

@@ -137,3 +137,34 @@ test('unpinned-remote-source: ADD of a URL or a git repository', () => {
   assert.equal(sev('ADD https://example.com/b.gitx /src'), 'warning', 'not a git URL: a download without --checksum');
   assert.equal(sev('ADD https://example.com/b.git-1.2 /src'), 'info');
 });
+
+test('unpinned-remote-source: the survivors of the first mutation run (flags with values, versions, anchors, one bad RUN)', () => {
+  // git flags that take a value: their value is not a positional word (a fetch of one word fetched an unknown ref)
+  for (const flag of ['-b', '-B', '--branch', '--depth', '-o', '--origin', '-c', '--config', '-j', '--jobs'])
+    assert.equal(sev(`RUN git clone https://github.com/a/b && git fetch ${flag} v origin && git checkout FETCH_HEAD`), null, flag);
+  assert.equal(sev('RUN git clone https://github.com/a/b && git checkout -B x 0123abcd'), null);
+  // "latest" at the end of the URL, with a version elsewhere; a version ref at its word boundaries
+  assert.equal(sev('RUN curl -fsSL https://e.com/v1.2/latest'), 'warning');
+  assert.equal(sev('RUN git clone -b rev2 https://github.com/a/b'), 'warning');
+  assert.equal(sev('RUN git clone -b v12 https://github.com/a/b'), 'info');
+  assert.equal(sev('RUN git clone https://github.com/a/b && git fetch origin refs/changes/12/1234/56 && git checkout FETCH_HEAD'), null);
+  // two variables in a URL, one without a value: judged as written (no URL)
+  assert.equal(sev('ARG A=https://e.com\nRUN curl $A/$B'), null);
+  // a full version: several digits at each end; the pipe without blanks, blanks after sudo/env
+  assert.equal(sev('RUN curl https://sh.rustup.rs | sh -s -- --default-toolchain 11.2.3'), 'info');
+  assert.equal(sev('RUN curl https://sh.rustup.rs | sh -s -- --default-toolchain 1.2.34'), 'info');
+  assert.equal(sev('RUN curl https://e.com/i |sh -s -- 1.2.3'), 'info');
+  assert.equal(sev('RUN curl https://e.com/i | sudo  sh -s -- 1.2.3'), 'info');
+  assert.equal(sev('RUN curl https://e.com/i | env  sh -s -- 1.2.3'), 'info');
+  // the installer's version env: an http URL, a name that only ends in <TOOL>_VERSION, a three-letter tool
+  assert.equal(sev('ENV POETRY_VERSION=1.8.3\nRUN curl -sSL http://install.python-poetry.org | python3 -'), 'info');
+  assert.equal(sev('ENV my_POETRY_VERSION=1.8.3\nRUN curl -sSL https://install.python-poetry.org | python3 -'), 'warning');
+  assert.equal(sev('ENV BUN_VERSION=1.1.0\nRUN curl -fsSL https://bun.sh/install | bash'), 'info');
+  // URLs: http too, a word that only contains a URL is not one, ADD as written over http
+  assert.equal(sev('RUN curl http://e.com/x'), 'warning');
+  assert.equal(sev('RUN curl -d x=https://e.com/a https://e.com/v1.2/x'), null);
+  assert.equal(sev('ARG VERSION\nADD http://e.com/v${VERSION}/x.tgz /x'), 'info');
+  // a RUN the rule cannot read through (no ref, a bare checkout, flags to the end) does not take the others' findings with it
+  for (const run of ['ARG REF\nRUN git clone -b $REF https://github.com/a/b', 'RUN git clone -b 0123abcd https://github.com/a/b && git checkout', 'RUN git --version'])
+    assert.deepEqual(find(`FROM debian\n${run}\nRUN curl https://e.com/x\n`).map((f) => f.severity), ['warning'], run);
+});
