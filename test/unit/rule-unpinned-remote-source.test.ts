@@ -145,6 +145,8 @@ test('unpinned-remote-source: the survivors of the first mutation run (flags wit
   assert.equal(sev('RUN git clone https://github.com/a/b && git checkout -B x 0123abcd'), null);
   // "latest" at the end of the URL, with a version elsewhere; a version ref at its word boundaries
   assert.equal(sev('RUN curl -fsSL https://e.com/v1.2/latest'), 'warning');
+  assert.equal(sev('RUN curl -fsSL https://raw.githubusercontent.com/owner/repo/main/1.2/x.sh'), 'warning');
+  assert.equal(sev('RUN curl -fsSL https://e.com/v1.2/archive/main'), 'warning');
   assert.equal(sev('RUN git clone -b rev2 https://github.com/a/b'), 'warning');
   assert.equal(sev('RUN git clone -b v12 https://github.com/a/b'), 'info');
   assert.equal(sev('RUN git clone https://github.com/a/b && git fetch origin refs/changes/12/1234/56 && git checkout FETCH_HEAD'), null);
