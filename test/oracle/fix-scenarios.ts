@@ -812,6 +812,17 @@ RUN rm -rf /var/lib/apt/lists/*
     expectFixed: ['cleanup-in-separate-layer'],
   },
   {
+    name: 'cleanup/bin-rm-by-path',
+    about: '/bin/rm -rf of the apt lists and a download in its own RUN: read like rm, appended to the RUN that made them',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN apt-get update && apt-get install -y curl && echo x > /tmp/download.tar
+RUN /bin/rm -rf /var/lib/apt/lists/* /tmp/download.tar
+`,
+    rules: ['cleanup-in-separate-layer'],
+    expectFixed: ['cleanup-in-separate-layer'],
+  },
+  {
     name: 'cleanup/npm-cache-and-tmp',
     about: 'npm cache clean + rm -rf /tmp/* after npm ci: merged into the npm ci RUN',
     files: { 'package.json': PKG(), 'package-lock.json': LOCK, '.dockerignore': IGNORE_DF },

@@ -192,6 +192,10 @@ function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, com
     if (TRIVIAL.has(name) || ((name === 'npm' || name === 'yarn' || name === 'pnpm') && words.includes('cache'))) continue;
     return undefined;
   }
+  // a manifest of the same kind below the root may be read by the install too (a solution's projects, a Go or Cargo
+  // workspace, a `replace ./x` or path dependency): the fix would leave it out, so none is offered (packages installed
+  // in a node_modules folder are not: the install replaces them)
+  if (rc.sent.some((p) => p.includes('/') && !p.split('/').includes('node_modules') && rc.ctx!.entry(p)?.type === 'file' && inst.manifests.some((m) => sourceSelects(m.split('/').pop()!, p.split('/').pop()!)))) return undefined;
   // manifests that exist at the root of the context
   const files: string[] = [];
   const dirs: string[] = [];

@@ -9,6 +9,9 @@ import { matchOsPackage } from './managers';
 import type { Finding, Rule } from './types';
 import { deleteLines, headRange, linesText, nothingAffectingBetween, quoteInstr, replaceLines, stageSteps } from './util';
 
+/** `rm` or `/bin/rm`. */
+const isRm = (c: ShellCommand): boolean => (c.words[0] ?? '').replace(/^.*\//, '') === 'rm';
+
 function isCleanup(c: ShellCommand): boolean {
   const tool = (c.words[0] ?? '').replace(/^.*\//, '');
   if (tool === 'rm') return c.words.slice(1).some((w) => !w.startsWith('-'));
@@ -71,7 +74,7 @@ function removedAfterUse(s: Step, clean: string, tool: RegExp): boolean {
   let lastUse = -1;
   let lastRm = -1;
   r.commands.forEach((c, i) => {
-    if ((c.words[0] ?? '').replace(/^.*\//, '') === 'rm' && c.words.slice(1).some((w) => w.replace(/\/\*$/, '').replace(/\/$/, '') === clean)) lastRm = i;
+    if (isRm(c) && c.words.slice(1).some((w) => w.replace(/\/\*$/, '').replace(/\/$/, '') === clean)) lastRm = i;
     else if (tool.test(c.words.join(' '))) lastUse = i;
   });
   return lastRm > lastUse && lastUse >= 0;
@@ -98,12 +101,12 @@ function cleansAfter(c: ShellCommand, prev: Step): boolean {
 }
 
 function cleanedPaths(cmds: ShellCommand[]): string[] {
-  return cmds.flatMap((c) => (c.words[0] === 'rm' ? c.words.slice(1).filter((w) => !w.startsWith('-')) : []));
+  return cmds.flatMap((c) => (isRm(c) ? c.words.slice(1).filter((w) => !w.startsWith('-')) : []));
 }
 
 /** `/var/lib/apt/lists/*, /tmp/x` or `` `dnf clean all` `` — what the step removes, for the message. */
 function describe(cmds: ShellCommand[]): string {
-  const parts = cmds.map((c) => (c.words[0] === 'rm' ? c.words.slice(1).filter((w) => !w.startsWith('-')).join(', ') : '`' + c.words.slice(0, 4).join(' ') + '`'));
+  const parts = cmds.map((c) => (isRm(c) ? c.words.slice(1).filter((w) => !w.startsWith('-')).join(', ') : '`' + c.words.slice(0, 4).join(' ') + '`'));
   const text = parts.filter(Boolean).slice(0, 3).join(', ');
   return text.length > 90 ? text.slice(0, 89) + '…' : text;
 }
@@ -150,7 +153,7 @@ export const cleanupInSeparateLayer: Rule = {
         // mount-aware: deleting inside a cache mount of the previous RUN removes nothing from the image
         const paths = cleanedPaths(rs.commands);
         // `rm` of files the base image shipped (config removal) is not a cleanup of this Dockerfile's layers
-        const rmOnly = rs.commands.every((c) => (c.words[0] ?? '').replace(/^.*\//, '') === 'rm');
+        const rmOnly = rs.commands.every(isRm);
         // what could have created the files: earlier steps of this stage and of the stages it is built FROM, except
         // other cleanups (naming a path in an `rm` does not create it)
         const producers: Step[] = [...ancestorSteps(model, stage.index), ...earlierRuns].filter((s) => {
@@ -158,8 +161,9 @@ export const cleanupInSeparateLayer: Rule = {
           return !(r && r.parsed && r.commands.length && r.commands.every(isCleanup));
         });
         if (rmOnly && !paths.some((p) => plausiblyCreated(p, producers))) continue;
-        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!);
-        if (paths.length && paths.every((p) => mounted.some((t) => p === t || p.startsWith(t.replace(/\/$/, '') + '/')))) {
+        // (a target or a path written with a trailing slash is the same folder: `target=/var/cache/apt/`, `rm -rf /var/cache/apt`)
+        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!.replace(/\/+$/, ''));
+        if (paths.length && paths.every((p) => mounted.some((t) => p.replace(/\/+$/, '') === t || p.startsWith(t + '/')))) {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
           continue;
         }

@@ -54,6 +54,11 @@ function gitArgs(c: ShellCommand, sub: string): string[] | null {
   if (w[i] !== sub) return null;
   const out: string[] = [];
   for (let j = i + 1; j < w.length; j++) {
+    // `--` ends the flags: it and every word after it are positional (`git checkout -- file` names paths)
+    if (w[j] === '--') {
+      out.push(...w.slice(j));
+      break;
+    }
     if (w[j]!.startsWith('-')) {
       if (GIT_VALUE_FLAGS.has(w[j]!)) j++;
       continue;
@@ -94,7 +99,8 @@ function clonedRef(model: Model, step: Step, cmds: ShellCommand[], at: number): 
       const f = gitArgs(c, 'fetch');
       if (f && f.length >= 2) fetched = resolve(f[f.length - 1]!, s);
       const co = gitArgs(c, 'checkout') ?? gitArgs(c, 'switch') ?? (c.words.includes('--hard') ? gitArgs(c, 'reset') : null);
-      if (co && co[0] !== undefined && co[0] !== '.' && co[0] !== '--') {
+      // `checkout .`, `checkout -- file` and `checkout <ref> -- file` restore files and leave HEAD where it is
+      if (co && co[0] !== undefined && co[0] !== '.' && !co.includes('--')) {
         const r = resolve(co[0], s);
         ref = r === 'FETCH_HEAD' ? (fetched === undefined ? null : fetched) : r;
       }

@@ -1,0 +1,222 @@
+// broad-copy-before-install in detail: exact messages, ranges, related information, which COPY is named, when a COPY
+// is broad (with and without a context), tool installs, and every condition of the fix. Written for the mutation run
+// of the rule (test/mutation-equivalents.md); rules.test.ts has its broader cases. Every test name starts with the
+// rule's id (`LAYERWISE_MUTATION_TESTS=broad-copy-before-install` runs these and the rule's other tests only).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, fixAll, RULES, type MemoryContext } from '../../server/src/engine';
+import { ctxOf } from './helpers';
+
+const R = 'broad-copy-before-install';
+const find = (text: string, c: MemoryContext | null = null) => check(text, c).findings.filter((f) => f.rule === R);
+const brief = (text: string, c: MemoryContext | null = null) =>
+  find(text, c).map((f) => ({
+    line: f.range.start.line,
+    end: [f.range.end.line, f.range.end.character],
+    severity: f.severity,
+    message: f.message,
+    related: f.related?.map((r) => [r.range.start.line, r.range.end.character, r.message]),
+    fix: f.fix?.title,
+  }));
+const edits = (text: string, c: MemoryContext | null) => find(text, c)[0]?.fix?.edits.map((e) => [e.file, e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.newText]);
+const fixed = (text: string, c: MemoryContext | null) => fixAll(text, c, {}, (f) => f.rule === R).text;
+/** A context with package.json and three sources. */
+const npmCtx = (extra: Record<string, string> = {}) => ctxOf({ 'package.json': '{}', 'a.js': '1', 'b.js': '2', 'c.js': '3', ...extra });
+const lines = (f: { line: number }[]) => f.map((x) => x.line);
+
+test('broad-copy-before-install: catalogue entry', () => {
+  const r = RULES.find((x) => x.id === R)!;
+  assert.deepEqual([r.title, r.defaultSeverity], ['Dependency install after a broad COPY', 'warning']);
+  assert.match(r.description, /^A dependency install \(npm ci, pip install -r, go mod download, …\) runs after a COPY\/ADD that brings in more than its manifest/);
+});
+
+test('broad-copy-before-install: the message, the squiggle on the first line, the related COPY and the fix', () => {
+  const c = ctxOf(['package.json', 'yarn.lock', 'src/a.js', 'src/b.js']);
+  const text = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN yarn install \\\n  --frozen-lockfile\n';
+  assert.deepEqual(brief(text, c), [
+    {
+      line: 3, end: [3, 16], severity: 'warning',
+      message: '`RUN yarn install   --frozen-lockfile` (yarn) runs after `COPY . .` on line 3: a change to any of the 2 other files it copies reruns the install (4 files copied), which needs only package.json, yarn.lock. Copy those first, install, then copy the rest.',
+      related: [[2, 8, 'the broad COPY the install depends on']],
+      fix: 'Copy package.json, yarn.lock first and run the install before `COPY . .`',
+    },
+  ]);
+  assert.deepEqual(edits(text, c), [
+    ['dockerfile', 2, 0, 2, 0, 'COPY package.json yarn.lock ./\nRUN yarn install \\\n  --frozen-lockfile\n'],
+    ['dockerfile', 3, 0, 5, 0, ''],
+  ]);
+  // ADD is named as such; one other file is "1 other file"
+  assert.deepEqual(brief('FROM node\nADD . .\nRUN npm ci\n', ctxOf(['package.json', 'a.js'])).map((f) => [f.message, f.related]), [
+    ['`RUN npm ci` (npm) runs after `ADD . .` on line 2: a change to any of the 1 other file it copies reruns the install (2 files copied), which needs only package.json. Copy those first, install, then copy the rest.', [[1, 7, 'the broad ADD the install depends on']]],
+  ]);
+});
+
+test('broad-copy-before-install: without a context the count is unknown and every manifest is named; a build that restores says to split it', () => {
+  assert.deepEqual(brief('FROM node:20\nCOPY . .\nRUN npm ci\n').map((f) => [f.message, f.fix]), [
+    ['`RUN npm ci` (npm) runs after `COPY . .` on line 2: a change to any file it copies reruns the install, which needs only package.json, package-lock.json, npm-shrinkwrap.json, .npmrc. Copy those first, install, then copy the rest.', undefined],
+  ]);
+  // a context without any of the manifests: the first two are named
+  assert.equal(find('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['a.js', 'b.js', 'c.js']))[0]!.message, '`RUN yarn install` (yarn) runs after `COPY . .` on line 2: a change to any of the 3 other files it copies reruns the install (3 files copied), which needs only package.json, yarn.lock. Copy those first, install, then copy the rest.');
+  assert.deepEqual(brief('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet publish -c Release\n', ctxOf(['app.csproj', 'a.cs', 'b.cs', 'c.cs'])).map((f) => [f.message, f.fix]), [
+    ['`RUN dotnet publish -c Release` (dotnet) runs after `COPY . .` on line 2: a change to any of the 3 other files it copies reruns the install (4 files copied), which needs only *.csproj. This command also builds the project itself, so split the dependency step from the build.', undefined],
+  ]);
+});
+
+test('broad-copy-before-install: which COPY is broad without a context (folders, the whole context, files without an extension, wildcards that select no manifest)', () => {
+  const broad = (src: string) => find(`FROM node\nCOPY ${src} ./\nRUN npm ci\n`).length === 1;
+  assert.deepEqual(['.', 'src', 'src/', 'Makefile', '*.go', 'package.json src'].map(broad), [true, true, true, true, true, true]);
+  // `lib/*` may select a package.json: a manifest source, as `*.json` is
+  assert.deepEqual(['package.json', 'package.json package-lock.json', '*.json', 'package*.json', 'lib/*', 'main.go', 'a.js b.js c.js'].map(broad), [false, false, false, false, false, false, false]);
+});
+
+test('broad-copy-before-install: with a context, a folder or at least three other files is broad', () => {
+  const c = npmCtx({ 'lib/x.js': '1' });
+  assert.deepEqual(find('FROM node\nCOPY package.json a.js b.js ./\nRUN npm ci\n', c), [], 'two extra files copied on purpose');
+  assert.equal(find('FROM node\nCOPY package.json a.js b.js c.js ./\nRUN npm ci\n', c)[0]!.message, '`RUN npm ci` (npm) runs after `COPY package.json a.js b.js c…` on line 2: a change to any of the 3 other files it copies reruns the install (4 files copied), which needs only package.json. Copy those first, install, then copy the rest.');
+  assert.equal(find('FROM node\nCOPY package.json lib ./\nRUN npm ci\n', c)[0]!.message, '`RUN npm ci` (npm) runs after `COPY package.json lib ./` on line 2: a change to any of the 1 other file it copies reruns the install (2 files copied), which needs only package.json. Copy those first, install, then copy the rest.');
+  // a folder that holds only manifests, and a wildcard that selects only manifests, are not broad
+  assert.deepEqual(find('FROM maven\nCOPY .mvn .mvn\nCOPY pom.xml ./\nRUN mvn dependency:go-offline\n', ctxOf(['pom.xml', '.mvn/wrapper/a', 'src/a.java', 'src/b.java', 'src/c.java'])), []);
+  assert.deepEqual(find('FROM node\nCOPY package*.json ./\nRUN npm ci\n', ctxOf(['package.json', 'package-lock.json', 'a.js', 'b.js', 'c.js'])), []);
+  // manifests found by name inside a copied folder are not counted as extra (none at the root: the first two named)
+  assert.equal(find('FROM node\nCOPY app ./\nRUN npm ci\n', ctxOf(['app/package.json', 'app/a.js', 'app/b.js']))[0]!.message, '`RUN npm ci` (npm) runs after `COPY app ./` on line 2: a change to any of the 2 other files it copies reruns the install (3 files copied), which needs only package.json, package-lock.json. Copy those first, install, then copy the rest.');
+});
+
+test('broad-copy-before-install: the nearest COPY without the manifests names the broader earlier one that has them', () => {
+  const c = npmCtx({ 'proto/x.proto': '1' });
+  assert.deepEqual(brief('FROM node\nCOPY . .\nCOPY proto proto\nRUN npm ci\n', c).map((f) => [f.line, f.related?.[0]?.[0], f.fix]), [[3, 1, undefined]]);
+  assert.match(find('FROM node\nCOPY . .\nCOPY proto proto\nRUN npm ci\n', c)[0]!.message, /runs after `COPY \. \.` on line 2: a change to any of the 4 other files it copies reruns the install \(5 files copied\)/);
+  // the earlier COPY has the manifest but brings in fewer other files: the nearer one is named
+  const d = ctxOf(['package.json', 'src/a.js', 'src/b.js', 'src/c.js']);
+  assert.deepEqual(brief('FROM node\nCOPY package.json ./\nCOPY src src\nRUN npm ci\n', d).map((f) => [f.line, f.related?.[0]?.[0]]), [[3, 2]]);
+  // an ONBUILD COPY and a COPY --from are not context copies of the stage
+  assert.deepEqual(lines(brief('FROM node AS b\nRUN echo\nFROM node\nCOPY . .\nONBUILD COPY x /x\nCOPY --from=b /x /x\nRUN npm ci\n', c)), [6]);
+  assert.deepEqual(brief('FROM node\nONBUILD COPY . .\nRUN npm ci\n', c), []);
+  assert.deepEqual(brief('FROM node\nCOPY . .\nONBUILD RUN npm ci\n', c), []);
+  // each stage on its own
+  assert.deepEqual(brief('FROM node AS a\nCOPY . .\nFROM node\nRUN npm ci\n', c), []);
+});
+
+test('broad-copy-before-install: a dependency step that already ran makes the later command the project build', () => {
+  const go = ctxOf(['go.mod', 'go.sum', 'a.go', 'b.go', 'c.go']);
+  assert.deepEqual(find('FROM golang\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN go mod download\n', go), []);
+  const rust = ctxOf(['Cargo.toml', 'Cargo.lock', 'src/a.rs', 'src/b.rs', 'src/c.rs', 'recipe.json']);
+  assert.deepEqual(find('FROM rust\nCOPY recipe.json .\nRUN cargo chef cook --release\nCOPY . .\nRUN cargo build --release\n', rust), []);
+  // a dependency step of another manager does not count
+  assert.equal(find('FROM node\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\nRUN npm ci\n', npmCtx({ 'requirements.txt': 'x\n' })).length, 1);
+  // the dependency step between the copy and the build carries the finding itself (the build is not reported)
+  assert.deepEqual(lines(brief('FROM rust\nCOPY . .\nRUN cargo fetch\nRUN cargo build --release\n', rust)), [2]);
+  // ... but a manifest install between them is not "earlier": that later install is reported too
+  assert.deepEqual(lines(brief('FROM node\nCOPY . .\nRUN npm ci\nRUN npm ci\n', npmCtx())), [2, 3]);
+});
+
+test('broad-copy-before-install: implicit restores, bind mounts', () => {
+  const c = ctxOf(['app.csproj', 'a.cs', 'b.cs', 'c.cs']);
+  assert.equal(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet build\n', c).length, 1);
+  assert.deepEqual(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet build --no-restore\n', c), []);
+  // with the NuGet folder on a cache mount the restore is served from it; another cache mount does not matter
+  assert.deepEqual(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget/packages dotnet publish\n', c), []);
+  assert.equal(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN --mount=type=cache,target=/tmp/x dotnet publish\n', c).length, 1);
+  // an explicit restore is reported even with the NuGet cache mounted
+  assert.equal(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN --mount=type=cache,target=/root/.nuget/packages dotnet restore\n', c).length, 1);
+  // the install reads its manifests from a bind mount
+  assert.deepEqual(find('FROM node\nCOPY . .\nRUN --mount=type=bind,source=package.json,target=package.json npm ci\n', npmCtx()), []);
+  assert.equal(find('FROM node\nCOPY . .\nRUN --mount=type=tmpfs,target=/tmp npm ci\n', npmCtx()).length, 1);
+});
+
+test('broad-copy-before-install: a RUN that only installs named tools', () => {
+  const c = ctxOf(['package.json', 'a.js']);
+  assert.deepEqual(brief('FROM node\nCOPY . .\nRUN npm install -g a b c d\n', c), [
+    {
+      line: 2, end: [2, 26], severity: 'warning',
+      message: '`RUN npm install -g a b c d` installs `a`, `b`, `c`, … from the registry and reads nothing from the build context, but runs after `COPY . .` on line 2: a change to any of the 2 files it copies reruns it. Install it before the copy.',
+      related: [[1, 8, 'the broad COPY that reruns the install']],
+      fix: undefined,
+    },
+  ]);
+  assert.equal(find('FROM node\nCOPY . .\nRUN npm install -g a b c\n')[0]!.message, '`RUN npm install -g a b c` installs `a`, `b`, `c` from the registry and reads nothing from the build context, but runs after `COPY . .` on line 2: a change to any file it copies reruns it. Install it before the copy.');
+  assert.equal(find('FROM node\nCOPY . .\nRUN npm install -g a b c\n', ctxOf(['a.js']))[0]!.message.includes('any of the 1 file it copies'), true);
+  // trivial commands and OS package installs beside it are fine (an env assignment before the tool is skipped)
+  assert.deepEqual(lines(brief('FROM node\nCOPY . .\nRUN mkdir -p /x && X=1 npm install -g a && apt-get install -y y\n')), [2]);
+  // a command that may read the copy, a cd, a relative path anywhere in the script: nothing said
+  for (const run of ['npm install -g a && ./x.sh', 'cd /x && npm install -g a', 'npm install -g a && make', 'npm install -g a; echo ../x', 'npm install -g a ./x'])
+    assert.deepEqual(find(`FROM node\nCOPY . .\nRUN ${run}\n`), [], run);
+  // a copy that is not broad
+  assert.deepEqual(find('FROM node\nCOPY a.js ./\nRUN npm install -g a\n', ctxOf(['a.js'])), []);
+  assert.deepEqual(find('FROM node\nCOPY a.js ./\nRUN npm install -g a\n'), []);
+  // no tool install at all
+  assert.deepEqual(find('FROM node\nCOPY . .\nRUN echo hi\n'), []);
+});
+
+test('broad-copy-before-install: the fix copies the manifests to the COPY destination with its --chown/--chmod', () => {
+  assert.equal(fixed('FROM node\nCOPY . /app\nRUN npm ci\n', npmCtx()), 'FROM node\nCOPY package.json /app/\nRUN npm ci\nCOPY . /app\n');
+  assert.equal(fixed('FROM node\nCOPY . /app/\nRUN npm ci\n', npmCtx()), 'FROM node\nCOPY package.json /app/\nRUN npm ci\nCOPY . /app/\n');
+  assert.equal(fixed('FROM node\nCOPY . ./\nRUN npm ci\n', npmCtx()), 'FROM node\nCOPY package.json ./\nRUN npm ci\nCOPY . ./\n');
+  assert.equal(fixed('FROM node\nCOPY --chmod=644 --link . /app/\nRUN npm ci\n', npmCtx()), 'FROM node\nCOPY --chmod=644 package.json /app/\nRUN npm ci\nCOPY --chmod=644 --link . /app/\n');
+  // manifests in the manager's order, folders on their own line, wildcards resolved to the files at the root
+  const mvn = 'FROM maven\nCOPY . .\nRUN mvn dependency:go-offline\n';
+  assert.equal(fixed(mvn, ctxOf(['pom.xml', '.mvn/wrapper/x', 'src/a.java', 'b', 'c'])), 'FROM maven\nCOPY pom.xml ./\nCOPY .mvn ./.mvn/\nRUN mvn dependency:go-offline\nCOPY . .\n');
+  assert.equal(fixed('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['.yarnrc', 'yarn.lock', 'package.json', 'a.js', 'b.js', 'c.js'])), 'FROM node\nCOPY package.json yarn.lock .yarnrc ./\nRUN yarn install\nCOPY . .\n');
+  assert.equal(find('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet restore\n', ctxOf(['app.csproj', 'x.sln', 'src/a.cs', 'b.cs', 'c.cs']))[0]!.fix?.title, 'Copy x.sln, app.csproj first and run the install before `COPY . .`');
+  // the install's trivial companions move with it (each on its own), and the tool installs' companions are trivial too
+  for (const cmd of ['mkdir -p /x', 'rm -f /x', 'echo hi', 'true', 'ln -s /a /b', 'chown 1 /x', 'chmod +x /x', 'touch /x', 'export A=1', 'set -eux', 'corepack enable', 'printf x', '/bin/echo hi']) {
+    assert.equal(find(`FROM node\nCOPY . .\nRUN ${cmd} && npm ci\n`, npmCtx())[0]?.fix?.title, 'Copy package.json first and run the install before `COPY . .`', cmd);
+    assert.equal(find(`FROM node\nCOPY . .\nRUN ${cmd} && npm install -g a\n`).length, 1, cmd);
+  }
+  assert.equal(fixed('FROM node\nCOPY . .\nRUN NODE_ENV=production npm ci && npm cache clean --force && rm -rf /tmp/x\n', npmCtx()), 'FROM node\nCOPY package.json ./\nRUN NODE_ENV=production npm ci && npm cache clean --force && rm -rf /tmp/x\nCOPY . .\n');
+  assert.equal(fixed('FROM node\nCOPY . .\nRUN apt-get install -y git && /usr/bin/npm ci && yarn cache clean\n', npmCtx()), 'FROM node\nCOPY package.json ./\nRUN apt-get install -y git && /usr/bin/npm ci && yarn cache clean\nCOPY . .\n');
+});
+
+test('broad-copy-before-install: no fix unless the COPY is the whole context right before an install that needs only its manifests', () => {
+  const noFix = (text: string, c: MemoryContext | null = npmCtx()) => {
+    const f = find(text, c);
+    assert.equal(f.length, 1, text);
+    assert.equal(f[0]!.fix, undefined, text);
+  };
+  noFix('FROM node\nCOPY . a.js .\nRUN npm ci\n');
+  noFix('FROM node\nCOPY src .\nRUN npm ci\n', npmCtx({ 'src/a': '1', 'src/package.json': '{}' }));
+  noFix('FROM node\nCOPY --exclude=*.md . .\nRUN npm ci\n');
+  noFix('FROM node\nCOPY . .\nRUN echo hi\nRUN npm ci\n');
+  noFix('FROM node\nCOPY . .\nARG X=1\nRUN npm ci\n');
+  noFix('FROM node\nCOPY . .\nRUN ["npm", "ci"]\n');
+  noFix('FROM node\nCOPY . .\nRUN npm ci && cd /x\n');
+  noFix('FROM node\nCOPY . .\nRUN cd /x && npm ci\n');
+  noFix('FROM node\nCOPY . .\nRUN npm ci && node x.js\n');
+  noFix('FROM node\nCOPY . .\nRUN npm ci && npm run build\n');
+  noFix('FROM node\nCOPY . .\nRUN npm ci\n', ctxOf(['package-lock.json', 'a.js', 'b.js', 'c.js'])); // the required package.json is missing
+  noFix('FROM python\nCOPY . .\nRUN pip install -r requirements.txt -r dev.txt\n', ctxOf({ 'requirements.txt': 'flask\n', 'a.py': '1', 'b.py': '1', 'c.py': '1' }));
+  noFix('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet restore\n', ctxOf(['src/app.csproj', 'a.cs', 'b.cs', 'c.cs'])); // no manifest at the root
+  // manifests of the same kind below the root may be read by the install (a solution's projects, a Go workspace's
+  // modules, a Cargo workspace's members): copying the root ones alone would break it
+  noFix('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet restore\n', ctxOf(['x.sln', 'src/x.csproj', 'src/a.cs', 'b.cs', 'c.cs']));
+  noFix('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet restore\n', ctxOf(['app.csproj', 'lib/lib.csproj', 'a.cs', 'b.cs', 'c.cs']));
+  noFix('FROM golang\nCOPY . .\nRUN go mod download\n', ctxOf(['go.mod', 'go.work', 'tools/go.mod', 'a.go', 'b.go', 'c.go']));
+  noFix('FROM rust\nCOPY . .\nRUN cargo fetch\n', ctxOf(['Cargo.toml', 'Cargo.lock', 'crates/a/Cargo.toml', 'a.rs', 'b.rs', 'c.rs']));
+  // ... but a package installed in node_modules is not a workspace member
+  assert.equal(find('FROM node\nCOPY . .\nRUN npm ci\n', npmCtx({ 'node_modules/x/package.json': '{}' }))[0]!.fix?.title, 'Copy package.json first and run the install before `COPY . .`');
+  noFix('FROM node\nCOPY . .\nRUN npm ci\n', npmCtx({ 'lib/package.json': '{}' }));
+  // a partial context (an untrusted workspace) cannot show which manifests exist
+  const partial = npmCtx();
+  Object.defineProperty(partial, 'partial', { value: true });
+  noFix('FROM node\nCOPY . .\nRUN npm ci\n', partial);
+});
+
+test('broad-copy-before-install: the fix only when the manifests are self-contained (lifecycle scripts, JSON, requirements files)', () => {
+  const npm = (pkg: string) => find('FROM node\nCOPY . .\nRUN npm ci\n', ctxOf({ 'package.json': pkg, 'a.js': '1', 'b.js': '2', 'c.js': '3' }))[0]!.fix?.title;
+  for (const k of ['preinstall', 'install', 'postinstall', 'prepare', 'prepublish', 'preprepare', 'postprepare'])
+    assert.equal(npm(`{"scripts":{"${k}":"x"}}`), undefined, k);
+  assert.equal(npm('{"scripts":{"build":"tsc","test":"x"}}'), 'Copy package.json first and run the install before `COPY . .`');
+  assert.equal(npm('{"name":"x"}'), 'Copy package.json first and run the install before `COPY . .`');
+  assert.equal(npm('{not json'), undefined);
+  assert.equal(npm('{"workspaces":{"packages":["p/*"]}}'), undefined);
+  for (const mgr of ['yarn install', 'pnpm install', 'bun install'])
+    assert.equal(find(`FROM node\nCOPY . .\nRUN ${mgr}\n`, ctxOf({ 'package.json': '{"scripts":{"postinstall":"x"}}', 'a.js': '1', 'b.js': '2', 'c.js': '3' }))[0]!.fix, undefined, mgr);
+  const pip = (req: string, cmd = 'pip install -r requirements.txt') => find(`FROM python\nCOPY . /srv\nRUN ${cmd}\n`, ctxOf({ 'requirements.txt': req, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
+  const ok = 'Copy requirements.txt first and run the install before `COPY . /srv`';
+  assert.equal(pip('flask==3.0\n\n# -r other.txt\nrequests # -e .\n'), ok);
+  for (const line of ['-r base.txt', '--requirement base.txt', '-c constraints.txt', '--constraint=c.txt', '-e .', '--editable ./x', './local', '/abs/pkg', 'file:./x', 'pkg @ file:///x', 'pkg@file:x'])
+    assert.equal(pip(`flask\n${line}\n`), undefined, line);
+  assert.equal(pip('flask\n', 'uv pip install -r requirements.txt'), ok);
+  assert.equal(pip('-e .\n', 'uv pip install -r requirements.txt'), undefined);
+  // go and other managers have no manifest content to check
+  assert.equal(find('FROM golang\nCOPY . .\nRUN go mod download\n', ctxOf(['go.mod', 'go.sum', 'a.go', 'b.go', 'c.go']))[0]!.fix?.title, 'Copy go.mod, go.sum first and run the install before `COPY . .`');
+});

@@ -1,0 +1,180 @@
+// missing-cache-mount in detail: exact messages (one manager or several, the Go build cache, refused folders), what
+// counts as a download, where a cache mount exists at all, the hazards that refuse a known folder, mounts already
+// there, stores shared by several RUNs, and the edits (flags kept, cleans of mounted folders dropped, docker-clean set
+// aside). Written for the mutation run of the rule (test/mutation-equivalents.md); fix-safety.test.ts and
+// rules.test.ts have its broader cases. Every test name starts with the rule's id
+// (`LAYERWISE_MUTATION_TESTS=missing-cache-mount` runs these and the rule's other tests only).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { check, RULES, type MemoryContext } from '../../server/src/engine';
+import { ctxOf } from './helpers';
+
+const R = 'missing-cache-mount';
+const find = (text: string, c: MemoryContext | null = null) => check(text, c).findings.filter((f) => f.rule === R);
+const one = (text: string, c: MemoryContext | null = null) => {
+  const f = find(text, c);
+  assert.equal(f.length, 1, text);
+  return f[0]!;
+};
+const saves = (dir: string, what = 'downloads') => ` Add RUN --mount=type=cache,target=${dir} so ${what} survive between builds (cache-mount contents never bust the cache).`;
+/** The new text of the RUN (the first edit), or undefined without a fix. */
+const edited = (text: string, c: MemoryContext | null = null) => one(text, c).fix?.edits[0]?.newText;
+const DC_ASIDE = '[ ! -f /etc/apt/apt.conf.d/docker-clean ] || mv /etc/apt/apt.conf.d/docker-clean /etc/apt/docker-clean.off && \\\n    ';
+const DC_BACK = ' \\\n    && { [ ! -f /etc/apt/docker-clean.off ] || mv /etc/apt/docker-clean.off /etc/apt/apt.conf.d/docker-clean; }';
+const APT_MOUNTS = 'RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n    ';
+
+test('missing-cache-mount: catalogue entry', () => {
+  const r = RULES.find((x) => x.id === R)!;
+  assert.match(r.description, /^A package manager downloads without RUN --mount=type=cache/);
+  assert.deepEqual([r.title, r.defaultSeverity], ['Package download without a cache mount', 'info']);
+});
+
+test('missing-cache-mount: the message, the range and the fix for one folder', () => {
+  const f = one('FROM node:20\nCOPY package.json .\nRUN npm ci\n', ctxOf(['package.json']));
+  assert.deepEqual([f.severity, f.range.start, f.range.end], ['info', { line: 2, character: 0 }, { line: 2, character: 10 }]);
+  assert.equal(f.message, '`RUN npm ci` downloads npm packages from scratch every time it reruns.' + saves('/root/.npm'));
+  assert.equal(f.fix?.title, 'Add a cache mount for the npm download cache');
+  assert.deepEqual(f.fix?.edits.map((e) => [e.file, e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.newText]), [['dockerfile', 2, 0, 2, 10, 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci']]);
+  assert.equal(f.fixRefused, undefined);
+  // where the folder is: ENV, an assignment on the command, HOME
+  assert.equal(edited('FROM node\nENV npm_config_cache=/c\nRUN npm ci\n'), 'RUN --mount=type=cache,target=/c \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN npm_config_cache=/c npm ci\n'), 'RUN --mount=type=cache,target=/c \\\n    npm_config_cache=/c npm ci');
+  assert.equal(edited('FROM node\nENV HOME=/h\nRUN npm ci\n'), 'RUN --mount=type=cache,target=/h/.npm \\\n    npm ci');
+  // flags already there are kept before the new mount, on their own continuation lines too
+  assert.equal(edited('FROM node\nRUN --network=host npm ci\n'), 'RUN --network=host --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN --network=host \\\n  npm ci\n'), 'RUN --network=host \\\n  --mount=type=cache,target=/root/.npm \\\n    npm ci');
+});
+
+test('missing-cache-mount: several managers, several folders, the Go build cache, refused folders', () => {
+  const apt = one('FROM debian\nRUN apt-get update && apt-get install -y curl\n');
+  assert.equal(apt.message, '`RUN apt-get update && apt-get install -y curl` downloads apt packages from scratch every time it reruns. Add RUN --mount=type=cache,target=/var/cache/apt (and cache mounts on /var/lib/apt/lists) so downloads survive between builds (cache-mount contents never bust the cache).');
+  assert.equal(apt.fix?.title, 'Add a cache mount for the apt package archives and apt package index');
+  assert.equal(apt.fix?.edits[0]?.newText, APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y curl' + DC_BACK);
+  const go = one('FROM golang AS b\nRUN go build ./...\nFROM scratch\nCOPY --from=b /x /x\n');
+  assert.equal(go.message, '`RUN go build ./...` downloads Go module packages and recompiles every Go package from scratch every time it reruns. Add RUN --mount=type=cache,target=/go/pkg/mod (and cache mounts on /root/.cache/go-build) so downloads survive between builds (cache-mount contents never bust the cache).');
+  // only the build cache can be mounted: "compiled packages"
+  const goOnly = one('FROM golang\nCOPY . .\nRUN go build ./...\n', ctxOf(['go.mod', 'a.go']));
+  assert.equal(goOnly.message, '`RUN go build ./...` downloads Go module packages and recompiles every Go package from scratch every time it reruns.' + saves('/root/.cache/go-build', 'compiled packages') + ' No cache-mount fix for the Go module cache (/go/pkg/mod): the final image is built on this stage and sets no CMD or ENTRYPOINT: what runs in it may read /go/pkg/mod.');
+  assert.deepEqual(goOnly.fixRefused, { title: 'Add a cache mount', reason: 'Go module cache (/go/pkg/mod): the final image is built on this stage and sets no CMD or ENTRYPOINT: what runs in it may read /go/pkg/mod' });
+  // two managers named; the refused ones listed with "; the"
+  const two = one('ARG IMG\nFROM $IMG\nRUN apt-get install -y x && npm ci\n');
+  assert.equal(two.message, '`RUN apt-get install -y x && npm ci` downloads apt and npm packages from scratch every time it reruns.' + saves('/var/cache/apt') + ' No cache-mount fix for the npm download cache: the home directory of the RUN\'s user is not known (BuildKit does not expand `~` in a mount target); the apt package index (/var/lib/apt/lists): the RUN at line 3 (`apt-get install -y`) reads /var/lib/apt/lists without filling it.');
+  // nothing can be mounted: no "Add" sentence, the first reason is the refusal
+  const none = one('FROM node\nUSER app\nRUN npm ci\n');
+  assert.equal(none.message, '`RUN npm ci` downloads npm packages from scratch every time it reruns. No cache-mount fix for the npm download cache: the home directory of the RUN\'s user is not known (BuildKit does not expand `~` in a mount target).');
+  assert.equal(none.fix, undefined);
+  // `apt` deletes its downloads: the index only
+  const aptBin = one('FROM debian\nRUN apt update && apt install -y curl\n');
+  assert.equal(aptBin.fix?.title, 'Add a cache mount for the apt package index');
+  assert.match(aptBin.message, / No cache-mount fix for the apt package archives: `apt` \(unlike apt-get\) deletes the packages it downloaded after installing them\.$/);
+  assert.equal(one('FROM debian\nRUN apt update && apt -q full-upgrade -y\n').fix?.title, 'Add a cache mount for the apt package index');
+  assert.equal(one('FROM debian\nRUN apt-get update && apt upgrade\n').fix?.title, 'Add a cache mount for the apt package index');
+  assert.equal(one('FROM debian\nRUN apt update && apt-get install -y x\n').fix?.title, 'Add a cache mount for the apt package archives and apt package index');
+});
+
+test('missing-cache-mount: what counts as a download', () => {
+  assert.deepEqual(find('FROM debian\nRUN apt-get update\n'), [], 'an update alone is apt-update-alone\'s');
+  assert.deepEqual(find('FROM python\nRUN pip install --no-cache-dir -r r.txt\n'), []);
+  assert.deepEqual(find('FROM node\nRUN npm ci --no-cache\n'), []);
+  assert.deepEqual(find('FROM node\nRUN npm install -g x\n'), [], 'named packages of a language manager');
+  assert.deepEqual(find('FROM node\nRUN echo npm ci\n'), []);
+  for (const run of ['go mod download', 'go build ./...', 'mvn package', 'gradle build', 'dotnet restore', 'cargo build', 'pnpm add x', 'apt-get install -y x'])
+    assert.equal(find(`FROM debian\nRUN apt-get update >/dev/null; ${run}\n`).length, 1, run);
+  // ONBUILD, Windows, an unknown image without an OS package manager, a RUN that does not parse
+  assert.deepEqual(find('FROM node\nONBUILD RUN npm ci\n'), []);
+  assert.deepEqual(find('FROM mcr.microsoft.com/windows/servercore\nRUN npm ci\n'), []);
+  assert.deepEqual(find('ARG IMG\nFROM $IMG\nRUN npm ci\n'), []);
+  assert.deepEqual(find('ARG IMG\nFROM $IMG AS a\nRUN apk add x\nFROM a\nRUN npm ci\n').map((f) => f.range.start.line), [4], 'an OS package manager in a stage it is built on shows Linux');
+  assert.deepEqual(find('ARG IMG\nFROM $IMG AS a\nRUN echo apk add x\nFROM a\nRUN npm ci\n'), []);
+  assert.deepEqual(find('FROM node\nRUN npm ci "\n'), []);
+});
+
+test('missing-cache-mount: hazards that refuse a known folder', () => {
+  const refused = (text: string) => one(text).fixRefused?.reason ?? null;
+  const poetry = 'poetry cache: poetry creates its virtualenv inside its cache folder unless told otherwise (POETRY_VIRTUALENVS_CREATE=false or POETRY_VIRTUALENVS_IN_PROJECT=true)';
+  assert.equal(refused('FROM python\nRUN poetry install\n'), poetry);
+  assert.equal(refused('FROM python\nENV POETRY_VIRTUALENVS_CREATE=true\nRUN poetry install\n'), poetry);
+  assert.equal(refused('FROM python\nENV POETRY_VIRTUALENVS_IN_PROJECT=0\nRUN poetry install\n'), poetry);
+  for (const env of ['POETRY_VIRTUALENVS_CREATE=false', 'POETRY_VIRTUALENVS_CREATE=0', 'POETRY_VIRTUALENVS_CREATE=No', 'POETRY_VIRTUALENVS_CREATE=off', 'POETRY_VIRTUALENVS_IN_PROJECT=1', 'POETRY_VIRTUALENVS_IN_PROJECT=true', 'POETRY_VIRTUALENVS_IN_PROJECT=YES', 'POETRY_VIRTUALENVS_IN_PROJECT=on', 'POETRY_VIRTUALENVS_PATH=/v'])
+    assert.equal(refused(`FROM python\nENV ${env}\nRUN poetry install\n`), null, env);
+  assert.equal(refused('FROM python\nRUN poetry config virtualenvs.create false && poetry install\n'), null);
+  assert.equal(refused('FROM python\nRUN poetry config virtualenvs.create 0\nRUN poetry install\n'), null);
+  assert.equal(refused('FROM python\nRUN poetry config virtualenvs.in-project true\nRUN poetry install\n'), null);
+  assert.equal(refused('FROM python\nRUN poetry config virtualenvs.in-project 1 && poetry install\n'), null);
+  assert.equal(refused('FROM python\nRUN poetry config virtualenvs.in-project false && poetry install\n'), poetry);
+  assert.equal(refused('FROM python\nENV UV_LINK_MODE=symlink\nRUN uv sync\n'), 'uv cache: UV_LINK_MODE=symlink makes the environment point into the cache');
+  assert.equal(refused('FROM python\nENV UV_LINK_MODE=copy\nRUN uv sync\n'), null);
+  const yarn2 = 'yarn (v1) download cache: Yarn 2+ (.yarnrc.yml) keeps packages in its own cache, and Plug\'n\'Play reads them from there at run time';
+  assert.equal(one('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['package.json', '.yarnrc.yml'])).fixRefused?.reason, yarn2);
+  assert.equal(one('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['package.json', '.yarn/releases/yarn.cjs'])).fixRefused?.reason, yarn2);
+  assert.equal(one('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['package.json', '.yarnrc'])).fixRefused, undefined);
+  const bundler = 'RubyGems download cache: bundler installs into a path set by BUNDLE_PATH / deployment mode, with its gem cache inside it';
+  assert.equal(refused('FROM ruby\nRUN bundle install\n'), null);
+  for (const text of ['ENV BUNDLE_PATH=/b\nRUN bundle install', 'ENV BUNDLE_DEPLOYMENT=true\nRUN bundle install', 'RUN bundle install --deployment', 'RUN bundle install --path vendor', 'RUN bundle config set --local path vendor && bundle install', 'RUN bundle config deployment true\nRUN bundle install', 'RUN bundle config path vendor && bundle install'])
+    assert.equal(refused(`FROM ruby\n${text}\n`), bundler, text);
+  assert.equal(refused('FROM ruby\nENV BUNDLE_DEPLOYMENT=false\nRUN bundle install\n'), null);
+});
+
+test('missing-cache-mount: a mount already on the folder, above or below it', () => {
+  assert.deepEqual(find('FROM node\nRUN --mount=type=cache,target=/root/.npm npm ci\n'), []);
+  assert.deepEqual(find('FROM node\nRUN --mount=type=cache,target=/root/.npm/_cacache npm ci\n'), []);
+  assert.deepEqual(find('FROM node\nRUN --mount=type=cache,target=/root npm ci\n'), []);
+  assert.deepEqual(find('FROM node\nUSER app\nRUN --mount=type=cache,target=/home/app/.npm npm ci\n'), [], 'a mount that ends like the default for an unknown home');
+  assert.equal(edited('FROM node\nRUN --mount=type=cache,target=/x/.npm npm ci\n'), 'RUN --mount=type=cache,target=/x/.npm --mount=type=cache,target=/root/.npm \\\n    npm ci', 'the home is known: the suffix does not count');
+  assert.equal(find('FROM node\nUSER app\nRUN --mount=type=cache,target=/x/npm npm ci\n').length, 1);
+  // an earlier RUN filled it in the image: this one downloads only what is new
+  assert.deepEqual(find('FROM node\nRUN npm ci\nRUN npm ci\n').map((f) => f.range.start.line), [1]);
+  assert.deepEqual(find('FROM node\nRUN npm ci --no-cache\nRUN npm ci\n').map((f) => f.range.start.line), [2], 'told not to keep its downloads');
+  assert.deepEqual(find('FROM node\nRUN --mount=type=cache,target=/root/.npm npm ci\nRUN npm ci\n').map((f) => f.range.start.line), [2], 'filled a mount, not the image');
+  assert.deepEqual(find('FROM node\nRUN npm ci && npm cache clean --force\nRUN npm ci\n').map((f) => f.range.start.line), [1, 2], 'emptied by itself');
+  assert.deepEqual(find('FROM node\nRUN npm ci\nRUN rm -rf /root/.npm\nRUN npm ci\n').map((f) => f.range.start.line), [1, 3], 'emptied in between');
+  assert.deepEqual(find('FROM debian\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y b\n').map((f) => f.range.start.line), [1, 2], 'apt archives: docker-clean empties them');
+});
+
+test('missing-cache-mount: a store shared by several RUNs is mounted on all of them, or refused', () => {
+  const mvn = one('FROM maven\nRUN mvn dependency:go-offline\nRUN mvn package\nCMD ["java"]\n');
+  assert.equal(mvn.fix?.title, 'Add a cache mount for the Maven local repository (here and on 1 other RUN that reads it)');
+  assert.deepEqual(mvn.fix?.edits.map((e) => [e.range.start.line, e.newText]), [
+    [1, 'RUN --mount=type=cache,target=/root/.m2/repository \\\n    mvn dependency:go-offline'],
+    [2, 'RUN --mount=type=cache,target=/root/.m2/repository \\\n    mvn package'],
+  ]);
+  const three = one('FROM maven\nRUN mvn dependency:go-offline\nRUN mvn package\nRUN mvn verify\nCMD ["java"]\n');
+  assert.equal(three.fix?.title, 'Add a cache mount for the Maven local repository (here and on 2 other RUNs that read it)');
+  // more than twelve RUNs share it
+  const many = 'FROM maven\nRUN mvn dependency:go-offline\n' + 'RUN mvn package\n'.repeat(12) + 'CMD ["java"]\n';
+  const m = find(many)[0]!;
+  assert.equal(m.fix, undefined);
+  assert.equal(m.fixRefused?.reason, 'Maven local repository (/root/.m2/repository): more than 12 RUNs share /root/.m2/repository: too many to prove one fix for');
+  const twelve = 'FROM maven\nRUN mvn dependency:go-offline\n' + 'RUN mvn package\n'.repeat(11) + 'CMD ["java"]\n';
+  assert.equal(find(twelve)[0]!.fix?.title, 'Add a cache mount for the Maven local repository (here and on 11 other RUNs that read it)');
+  // a RUN of the group already mounting it is left as it is
+  const mounted = one('FROM maven\nRUN mvn dependency:go-offline\nRUN --mount=type=cache,target=/root/.m2/repository mvn package\nCMD ["java"]\n');
+  assert.deepEqual(mvn.fix && mounted.fix?.edits.map((e) => e.range.start.line), [1]);
+  // one RUN of the group the fix cannot edit
+  const json = one('FROM maven\nRUN mvn dependency:go-offline\nRUN ["mvn", "package"]\nCMD ["java"]\n');
+  assert.equal(json.fix, undefined);
+  assert.equal(json.fixRefused?.reason, 'Maven local repository (/root/.m2/repository): the RUN at line 3 is not a shell-form RUN the fix can edit');
+});
+
+test('missing-cache-mount: cleans of a mounted folder are dropped, docker-clean is set aside', () => {
+  const aptRun = (run: string) => edited(`FROM debian\nRUN ${run}\n`);
+  assert.equal(aptRun('apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/*'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  assert.equal(aptRun('apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* /tmp/x'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x && rm -rf /tmp/x' + DC_BACK);
+  assert.equal(aptRun('apt-get update; apt-get install -y x; apt-get clean'), APT_MOUNTS + DC_ASIDE + 'apt-get update; apt-get install -y x' + DC_BACK);
+  assert.equal(aptRun('apt-get clean && apt-get update && apt-get install -y x'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  assert.equal(aptRun('apt-get clean; apt-get update && apt-get install -y x'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  assert.equal(aptRun('apt-get update && \\\n    apt-get install -y x && \\\n    rm -rf /var/lib/apt/lists/*'), APT_MOUNTS + DC_ASIDE + 'apt-get update && \\\n    apt-get install -y x' + DC_BACK);
+  assert.equal(aptRun('apt-get update && apt-get install -y x;'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  // a clean of the npm cache by name, of the home's folder written with ~ or $HOME
+  assert.equal(edited('FROM node\nRUN npm ci && npm cache clean --force\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN npm ci && rm -rf ~/.npm\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN npm ci && rm -rf $HOME/.npm /tmp/y\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci && rm -rf /tmp/y');
+  assert.equal(edited('FROM node\nRUN npm ci && rm -rf ${HOME}/.npm/_cacache\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN npm ci && rm -rf /tmp/y\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci && rm -rf /tmp/y');
+  // an early successful exit would skip putting docker-clean back: the archives are refused, the index kept
+  for (const exit of ['exit 0', 'exit', 'exec bash', 'return'])
+    assert.equal(one(`FROM debian\nRUN apt-get update && apt-get install -y x && ${exit}\n`).fix?.title, 'Add a cache mount for the apt package index', exit);
+  assert.equal(one('FROM debian\nRUN apt-get update && apt-get install -y x || exit 1\n').fix?.title, 'Add a cache mount for the apt package archives and apt package index');
+  // not a shell-form RUN the fix can edit
+  assert.equal(one('FROM debian\nRUN <<EOF\napt-get update && apt-get install -y x\nEOF\n').fixRefused?.reason, 'apt package archives (/var/cache/apt): the RUN at line 2 is not a shell-form RUN the fix can edit');
+});
