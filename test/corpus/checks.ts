@@ -49,7 +49,7 @@ export function readManifest(dir = CORPUS_DIR): Map<string, ManifestEntry> {
 }
 
 const listings = new Map<string, [string, number | null][]>();
-function listing(dir: string, ctx: string): [string, number | null][] {
+export function listing(dir: string, ctx: string): [string, number | null][] {
   let l = listings.get(ctx);
   if (!l) {
     l = [];
@@ -80,7 +80,7 @@ function repoPaths(dir: string, ctx: string): Set<string> {
   return s;
 }
 
-function submodulesOf(dir: string, ctx: string): string[] {
+export function submodulesOf(dir: string, ctx: string): string[] {
   try {
     const meta = JSON.parse(fs.readFileSync(path.join(dir, 'contexts', ctx, '_meta.json'), 'utf8')) as { submodules?: string[] };
     return meta.submodules ?? [];
@@ -89,7 +89,7 @@ function submodulesOf(dir: string, ctx: string): string[] {
   }
 }
 
-function storedIgnoreFile(dir: string, ctx: string, repoPath: string): string | null {
+export function storedIgnoreFile(dir: string, ctx: string, repoPath: string): string | null {
   const plain = path.join(dir, 'contexts', ctx, repoPath.replace(/\//g, '__'));
   if (fs.existsSync(plain)) return plain;
   const sanitized = path.join(dir, 'contexts', ctx, repoPath.replace(/\//g, '__').replace(/[^A-Za-z0-9._+@{}=-]/g, '_'));

@@ -3,8 +3,9 @@
 // a continuation dropped, leading/trailing whitespace stripped — measured rule i / semantics §5.16) and splits off
 // the flags. Pure: no I/O.
 import { BoundedCache } from './memo';
-import { DockerfileParser, type Instruction } from 'dockerfile-ast';
+import { DockerfileParser } from 'dockerfile-ast';
 import { splitWords } from './expand';
+import { scanDockerfile } from './scan';
 
 export interface Pos {
   line: number; // 0-based
@@ -91,6 +92,33 @@ export function parseDockerfile(text: string, opts: ParseOptions = {}): ParsedDo
 
 /** The whole-file parse (the reference the chunked parse must equal). */
 export function parseWhole(text: string, lines: string[] = text.split(/\r\n|\r|\n/)): ParsedDockerfile {
+  const { escape, directives, instructions } = readInstructions(text);
+  return { escape, directives, instructions: instructionsOf(instructions, lines, escape), lines };
+}
+
+/** An instruction where dockerfile-ast's parser puts it. */
+interface RawInstruction {
+  keyword: string; // upper-cased
+  range: Range;
+  keywordRange: Range;
+  /** dockerfile-ast's getHeredocs() names (asked only when the instruction's lines hold `<<`). */
+  heredocNames(): string[];
+}
+
+const NO_HEREDOCS = (): string[] => [];
+
+/**
+ * Directives, escape character and instruction positions as dockerfile-ast's parser finds them: from scan.ts's walk,
+ * or from dockerfile-ast itself when an instruction may hold a heredoc (finding one needs its argument tokens).
+ */
+export function readInstructions(text: string): { escape: string; directives: Directive[]; instructions: RawInstruction[] } {
+  const scanned = scanDockerfile(text);
+  if (scanned) return { escape: scanned.escape, directives: scanned.directives, instructions: scanned.instructions.map((i) => ({ ...i, heredocNames: NO_HEREDOCS })) };
+  return parseWithAst(text);
+}
+
+/** The same from dockerfile-ast's objects (the reference scan.ts must equal: test/unit/scan.test.ts). */
+export function parseWithAst(text: string): { escape: string; directives: Directive[]; instructions: RawInstruction[] } {
   const df = DockerfileParser.parse(text);
   const escape = df.getEscapeCharacter() || '\\';
   const directives = df.getDirectives().map((d) => ({
@@ -98,14 +126,29 @@ export function parseWhole(text: string, lines: string[] = text.split(/\r\n|\r|\
     value: d.getValue() ?? '',
     line: d.getRange().start.line,
   }));
-  return { escape, directives, instructions: instructionsOf(df, lines, escape), lines };
+  const instructions = df.getInstructions().map((ins) => ({
+    keyword: ins.getKeyword().toUpperCase(),
+    range: ins.getRange(),
+    keywordRange: ins.getInstructionRange(),
+    heredocNames: () => {
+      const anyIns = ins as unknown as { getHeredocs?: () => { getName(): string }[] };
+      if (typeof anyIns.getHeredocs !== 'function') return [];
+      try {
+        return anyIns.getHeredocs().map((h) => h.getName());
+      } catch {
+        // dockerfile-ast throws on some malformed delimiters (`RUN <<'EOF''`): no heredoc names, as for any other text
+        return [];
+      }
+    },
+  }));
+  return { escape, directives, instructions };
 }
 
-function instructionsOf(df: ReturnType<typeof DockerfileParser.parse>, lines: string[], escape: string): ParsedInstruction[] {
+function instructionsOf(raw: RawInstruction[], lines: string[], escape: string): ParsedInstruction[] {
   const instructions: ParsedInstruction[] = [];
   let skipUntil = -1;
-  for (const ins of df.getInstructions()) {
-    if (ins.getRange().start.line <= skipUntil) continue;
+  for (const ins of raw) {
+    if (ins.range.start.line <= skipUntil) continue;
     const p = toParsed(ins, lines, escape);
     const extra = missedHeredocs(p, lines);
     if (extra) {
@@ -124,13 +167,8 @@ function instructionsOf(df: ReturnType<typeof DockerfileParser.parse>, lines: st
 function directiveBlock(lines: string[]): { escape: string; directives: Directive[] } {
   let n = 0;
   while (n < lines.length && /^\s*(#.*)?$/.test(lines[n]!)) n++;
-  const df = DockerfileParser.parse(lines.slice(0, n).join('\n'));
-  const directives = df.getDirectives().map((d) => ({
-    name: (d.getDirective() ?? '').toLowerCase(),
-    value: d.getValue() ?? '',
-    line: d.getRange().start.line,
-  }));
-  return { escape: df.getEscapeCharacter() || '\\', directives };
+  const { escape, directives } = readInstructions(lines.slice(0, n).join('\n'));
+  return { escape, directives };
 }
 
 /**
@@ -195,7 +233,7 @@ function cachedChunk(chunk: string, escape: string, shift: number): ParsedInstru
   const key = escape + '\u0000' + chunk;
   let hit = chunkCache.get(key);
   if (!hit) {
-    const base = instructionsOf(DockerfileParser.parse(chunk), chunk.split(/\r\n|\r|\n/), escape);
+    const base = instructionsOf(readInstructions(chunk).instructions, chunk.split(/\r\n|\r|\n/), escape);
     hit = { base, shift: -1, shifted: [] };
     chunkCache.set(key, hit);
   }
@@ -254,27 +292,17 @@ function missedHeredocs(p: ParsedInstruction, lines: string[]): { heredocs: { na
   return { heredocs, endLine: l - 1 };
 }
 
-function toParsed(ins: Instruction, lines: string[], escape: string): ParsedInstruction {
-  const range = ins.getRange();
-  const heredocNames: string[] = [];
-  const anyIns = ins as unknown as { getHeredocs?: () => { getName(): string }[] };
+function toParsed(ins: RawInstruction, lines: string[], escape: string): ParsedInstruction {
+  const range = ins.range;
   // getHeredocs() re-tokenises the instruction: only ask when a heredoc operator can be there
-  if (typeof anyIns.getHeredocs === 'function' && rawHas(lines, range, '<<')) {
-    let heredocs: { getName(): string }[] = [];
-    try {
-      heredocs = anyIns.getHeredocs();
-    } catch {
-      // dockerfile-ast throws on some malformed delimiters (`RUN <<'EOF''`): no heredoc names, as for any other text
-    }
-    for (const h of heredocs) heredocNames.push(h.getName());
-  }
+  const heredocNames = rawHas(lines, range, '<<') ? ins.heredocNames() : [];
   const { logicalFirst, heredocs } = logicalLine(lines, range, escape, heredocNames);
   const source = sliceRange(lines, range);
   const parsed = splitInstruction(logicalFirst, escape);
   const result: ParsedInstruction = {
-    keyword: ins.getKeyword().toUpperCase(),
+    keyword: ins.keyword,
     range,
-    keywordRange: ins.getInstructionRange(),
+    keywordRange: ins.keywordRange,
     logical: heredocs.length ? logicalFirst + '\n' + heredocs.map((h) => h.body + '\n' + h.name).join('\n') : logicalFirst,
     flags: parsed.flags,
     args: parsed.args,
