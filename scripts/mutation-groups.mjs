@@ -17,7 +17,7 @@ export const groups = {
   },
   dockerignore: {
     mutate: ['server/src/engine/dockerignore.ts'],
-    tests: ['out/test/unit/patterns.test.js', 'out/test/context/dockerignore.test.js'],
+    tests: ['out/test/unit/dockerignore-semantics.test.js', 'out/test/context/dockerignore.test.js', 'out/test/unit/patterns.test.js'],
   },
   rules: { mutate: ruleFiles, tests: rules },
   // the rules against their quick tests only (a lower bound of the rules group's score, in a third of the time)
