@@ -190,6 +190,10 @@ test('which pattern decides: last match wins, exceptions, directories', () => {
   assert.deepEqual(d('x*\n!x?\n!xa', 'xa'), { ignored: false, pattern: 1 });
   // below an excluded directory: the directory's match sticks (the last pattern that matched a parent decides)
   assert.deepEqual(d('a', 'a/b/c'), { ignored: true, pattern: 0 });
+  // a later pattern of the same run is not evaluated once a parent's match already decided (fsutil skips it)
+  assert.deepEqual(d('a\na/b', 'a/b'), { ignored: true, pattern: 0 });
+  assert.deepEqual(d('a\na/b\n!a/b/c', 'a/b/c'), { ignored: false, pattern: 2 });
+  assert.deepEqual(d('a\na/b', 'a/b/c'), { ignored: true, pattern: 0 });
   assert.deepEqual(d('a\n!a/b', 'a/b/c'), { ignored: false, pattern: 1 });
   assert.deepEqual(d('a\n!a/b\na/b/c', 'a/b/c'), { ignored: true, pattern: 2 });
   assert.deepEqual(d('a\n!a/b\na', 'a/b/c'), { ignored: false, pattern: 1 }, 'the last `a` was skipped at `a` (already matched), so it does not stick');
