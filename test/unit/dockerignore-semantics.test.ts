@@ -179,6 +179,7 @@ test('which pattern decides: last match wins, exceptions, directories', () => {
   const d = (text: string, p: string) => parseDockerignore(text).decide(p);
   assert.deepEqual(d('a\na', 'a'), { ignored: true, pattern: 0 }, 'the first of equal exact patterns in a run');
   assert.deepEqual(d('*\na', 'a'), { ignored: true, pattern: 0 }, 'the first matching pattern of a run decides');
+  assert.deepEqual(d('a\n*', 'a'), { ignored: true, pattern: 0 }, 'an exact first pattern, a wildcard after it');
   assert.deepEqual(d('b\na\n*', 'a'), { ignored: true, pattern: 1 });
   assert.deepEqual(d('*\n!a\na', 'a'), { ignored: true, pattern: 2 });
   assert.deepEqual(d('*\n!a\n!b', 'a'), { ignored: false, pattern: 1 });
