@@ -73,6 +73,8 @@ test('reading the file: lines, comments, BOM, `!`, line numbers and texts', () =
   // the BOM is dropped from the first line only, before the comment check
   assert.deepEqual(parseDockerignore('\uFEFFa').patterns.map((p) => p.cleaned), ['a']);
   assert.deepEqual(parseDockerignore('\uFEFF#a').patterns, []);
+  // only a trailing `\r` is the line end's (and Go's TrimSpace drops a leading one)
+  assert.deepEqual(parseDockerignore('\rab\n\r\rcd\r').patterns.map((p) => p.cleaned), ['ab', 'cd']);
   // a final line without a newline, and only newlines
   assert.deepEqual(parseDockerignore('a\nb').patterns.map((p) => p.line), [1, 2]);
   assert.deepEqual(parseDockerignore('\n\n\n').patterns, []);
