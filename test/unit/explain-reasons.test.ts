@@ -65,3 +65,15 @@ test('stages the target does not need, and steps that only moved', () => {
     '3 rebuilt: instruction: instruction changed (was `RUN echo b`) | parent@2: follows line 2 `RUN echo b`, which rebuilds',
   ]);
 });
+
+test('the target stage by name, stages the baseline lacks, a base image or its platform changed, quotes cut at 60', () => {
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine AS a\nRUN echo a\nFROM alpine AS b\nRUN echo b\n', base: { target: 'a' }, cur: { target: 'a' } })), ['2 cached: ', "4 skipped: not-built: not built: stage 'b' is not needed by the target stage a"]);
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nRUN echo a\n', after: 'FROM alpine\nRUN echo a\nFROM alpine\nRUN echo b\n' })), ['2 skipped: not-built: not built: stage #0 is not needed by the target stage #1', '4 rebuilt: new-step: instruction added or edited']);
+  // an unnamed stage's base is compared with the baseline's stage of the same index
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine:1\nRUN echo a\nFROM debian:1\nRUN echo b\n', after: 'FROM alpine:1\nRUN echo a\nFROM debian:2\nRUN echo b\n' })), ['2 skipped: not-built: not built: stage #0 is not needed by the target stage #1', '4 rebuilt: base: base image changed: debian:1 → debian:2']);
+  assert.deepEqual(why(run({ dockerfile: 'FROM --platform=linux/amd64 alpine\nCOPY x /x\n', after: 'FROM --platform=linux/arm64 alpine\nCOPY x /x\n', files: { x: '1' } })), ['2 rebuilt: platform: base image platform changed: linux/amd64 → linux/arm64 (another manifest of alpine)']);
+  // scratch has no manifests: its platform is no reason (file ops carry no platform)
+  assert.deepEqual(why(run({ dockerfile: 'FROM --platform=linux/amd64 scratch\nCOPY x /x\n', after: 'FROM --platform=linux/arm64 scratch\nCOPY x /y\n', files: { x: '1' } })), ['2 rebuilt: instruction: instruction changed (was `COPY x /x`)']);
+  const sixty = 'RUN echo ' + 'x'.repeat(51);
+  assert.deepEqual(why(run({ dockerfile: `FROM alpine\n${sixty}\n`, after: `FROM alpine\n${sixty}y\n` })), [`2 rebuilt: instruction: instruction changed (was \`${sixty}\`)`]);
+});
