@@ -77,3 +77,12 @@ test('the target stage by name, stages the baseline lacks, a base image or its p
   const sixty = 'RUN echo ' + 'x'.repeat(51);
   assert.deepEqual(why(run({ dockerfile: `FROM alpine\n${sixty}\n`, after: `FROM alpine\n${sixty}y\n` })), [`2 rebuilt: instruction: instruction changed (was \`${sixty}\`)`]);
 });
+
+test('a source stage is compared with the baseline stage of its name; scratch has no platform; every copied path is named', () => {
+  const named = 'FROM alpine AS u\nFROM alpine:1 AS a\nFROM alpine\nCOPY --from=a /x /y\n';
+  assert.deepEqual(why(run({ dockerfile: named, after: named.replace('/x /y', '/x /z') })), ['4 rebuilt: instruction: instruction changed (was `COPY --from=a /x /y`)']);
+  const sc = 'FROM --platform=linux/amd64 scratch AS s\nFROM s\nCOPY x /x\n';
+  assert.deepEqual(why(run({ dockerfile: sc, after: sc.replace('amd64', 'arm64').replace('COPY x /x', 'COPY x /y'), files: { x: '1' } })), ['3 rebuilt: instruction: instruction changed (was `COPY x /x`)']);
+  const two = 'FROM alpine:1 AS a\nFROM alpine\nCOPY --from=a /x /y /d/\n';
+  assert.deepEqual(why(run({ dockerfile: two, after: two.replace('alpine:1', 'alpine:2') })), ["3 maybe: stage@1: copies /x, /y from stage 'a', which rebuilds: it reruns only if those bytes differ"]);
+});
