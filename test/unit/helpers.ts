@@ -57,3 +57,8 @@ export function ctxOf(files: string[] | Record<string, string>, ignore?: string,
 export function findings(text: string, ctx: MemoryContext | null, rule: string): Finding[] {
   return check(text, ctx).findings.filter((f) => f.rule === rule);
 }
+
+/** `line instruction: status — kind: message` per step, for exact comparisons. */
+export function why(e: Explanation): string[] {
+  return e.steps.map((r) => `${r.step.line + 1} ${r.status}: ${r.reasons.map((x) => `${x.kind}${x.line !== undefined ? '@' + x.line : ''}: ${x.message}`).join(' | ')}`);
+}

@@ -6,7 +6,10 @@
 //    dropped), a UTF-8 BOM is stripped from the first line only, a line that *starts* with `#` is a comment (checked
 //    before trimming, so `  #x` is a pattern), then strings.TrimSpace, empty lines skipped, a leading `!` taken off and
 //    the rest trimmed again, filepath.Clean + ToSlash, and one leading `/` dropped (when the pattern is longer than 1).
-//  * moby/patternmatcher New(): TrimSpace + filepath.Clean again, `!` alone is an error ("illegal exclusion pattern").
+//  * moby/patternmatcher New(): TrimSpace + filepath.Clean again, `!` alone is an error ("illegal exclusion pattern"),
+//    and the pattern (without its `!`) must pass Go's filepath.Match(p, ".") syntax check, or Docker refuses the build
+//    ("invalid excludepatterns"): a trailing `\`, `[]a]`, `[a-]`, `[^a` are refused — but only in the chunks that
+//    Match reaches before its first failed one (`a*[`, `a*\` pass; measured on Docker 20.10 / Go 1.19).
 //  * moby/patternmatcher Pattern.compile(): `*` → `[^/]*`, `?` → `[^/]`, `**` (+ an eaten `/`) → `(.*/)?`, a final
 //    `**` → `.*`; `.+()|{}$` escaped; `\x` passes `\x` to Go's regexp (so `\d` is a digit class!); `[`/`]` passed
 //    raw (character classes are *Go regexp* classes, e.g. `[!a]` means "! or a"). A pattern without wildcards is an
@@ -137,6 +140,100 @@ function readAll(text: string): RawPattern[] {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// The syntax check of New(): Go's filepath.Match(pattern, ".") on a '/' system, errors only
+
+/** False when filepath.Match(pattern, ".") returns ErrBadPattern (code points; Go works on bytes, to the same effect). */
+function goMatchSyntaxOk(pattern: string): boolean {
+  let p = Array.from(pattern);
+  let name = ['.'];
+  while (p.length > 0) {
+    const { star, chunk, rest } = scanChunk(p);
+    if (star && chunk.length === 0) return true;
+    const m = matchChunk(chunk, name);
+    if (m === null) return false;
+    if (m.ok && (m.rest.length === 0 || rest.length > 0)) {
+      name = m.rest;
+      p = rest;
+      continue;
+    }
+    let found = false;
+    // the same chunk again at later offsets: its syntax is already known to be good
+    for (let i = 0; star && !found && i < name.length && name[i] !== '/'; i++) {
+      const t = matchChunk(chunk, name.slice(i + 1))!;
+      if (t.ok && !(rest.length === 0 && t.rest.length > 0)) {
+        name = t.rest;
+        found = true;
+      }
+    }
+    if (!found) return true; // a failed match: Match returns without checking the rest of the pattern
+    p = rest;
+  }
+  return true;
+}
+
+function scanChunk(p: string[]): { star: boolean; chunk: string[]; rest: string[] } {
+  let i = 0;
+  while (i < p.length && p[i] === '*') i++;
+  const start = i;
+  let inRange = false;
+  for (; i < p.length; i++) {
+    if (p[i] === '\\') {
+      if (i + 1 < p.length) i++;
+    } else if (p[i] === '[') inRange = true;
+    else if (p[i] === ']') inRange = false;
+    else if (p[i] === '*' && !inRange) break;
+  }
+  return { star: start > 0, chunk: p.slice(start, i), rest: p.slice(i) };
+}
+
+/** Go's matchChunk: null for ErrBadPattern (the whole chunk is checked, also after the match failed). */
+function matchChunk(chunk: string[], s: string[]): { ok: boolean; rest: string[] } | null {
+  let failed = false;
+  let c = 0;
+  let si = 0;
+  // getEsc: a possibly escaped character of a class; null for ErrBadPattern
+  const esc = (): number | null => {
+    if (c >= chunk.length || chunk[c] === '-' || chunk[c] === ']') return null;
+    if (chunk[c] === '\\' && ++c >= chunk.length) return null;
+    const r = chunk[c++]!.codePointAt(0)!;
+    return c < chunk.length ? r : null;
+  };
+  while (c < chunk.length) {
+    if (si >= s.length) failed = true;
+    const ch = chunk[c]!;
+    if (ch === '[') {
+      const r = failed ? -1 : s[si++]!.codePointAt(0)!;
+      c++;
+      const negated = chunk[c] === '^';
+      if (negated) c++;
+      let match = false;
+      for (let n = 0; !(chunk[c] === ']' && n > 0); n++) {
+        const lo = esc();
+        if (lo === null) return null;
+        let hi = lo;
+        if (chunk[c] === '-') {
+          c++;
+          const h = esc();
+          if (h === null) return null;
+          hi = h;
+        }
+        if (lo <= r && r <= hi) match = true;
+      }
+      c++;
+      if (match === negated) failed = true;
+    } else if (ch === '?') {
+      if (!failed && s[si++] === '/') failed = true;
+      c++;
+    } else {
+      if (ch === '\\' && ++c >= chunk.length) return null;
+      if (!failed && chunk[c] !== s[si++]) failed = true;
+      c++;
+    }
+  }
+  return failed ? { ok: false, rest: [] } : { ok: true, rest: s.slice(si) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Compiling one pattern (Pattern.compile) into a JS regexp source (anchored at the start by the caller).
 
 type MatchType = 'exact' | 'prefix' | 'suffix' | 'regexp';
@@ -243,6 +340,14 @@ function goEscape(c: string, inClass: boolean): string | null {
   return litChar(c); // escaped punctuation is literal in RE2
 }
 
+/** Valid Go regexp syntax this translation does not support: the pattern is not applied (a limit, not an error). */
+class Unsupported extends Error {}
+
+/** A `\c` goEscape refused: Go's hex, Unicode-class, quoting and octal escapes are valid there; other letters and digits are not. */
+function escapeError(c: string): Error {
+  return /^[xpPQ0-7]$/.test(c) ? new Unsupported(`\\${c} escapes`) : new Error('invalid escape \\' + c);
+}
+
 /** Translates the small RE2 subset patternmatcher can produce into a JS (u-flag) source. Throws on a syntax error. */
 function goReToJs(goRe: string): string {
   const cs = Array.from(goRe);
@@ -254,7 +359,7 @@ function goReToJs(goRe: string): string {
     if (c === '\\') {
       if (i + 1 >= n) throw new Error('trailing backslash');
       const t = goEscape(cs[i + 1], false);
-      if (t === null) throw new Error('unsupported escape \\' + cs[i + 1]);
+      if (t === null) throw escapeError(cs[i + 1]!);
       out += t;
       i += 2;
     } else if (c === '[') {
@@ -276,19 +381,23 @@ function goReToJs(goRe: string): string {
         }
         first = false;
         if (d === '[' && cs[i + 1] === ':') {
+          // Go's parseNamedClass: `[:` up to the next `:]` is a class name, and an unknown one is an error
           const rest = cs.slice(i + 2).join('');
-          const m = /^(\^?)([a-z]+):\]/.exec(rest);
-          if (m && POSIX[m[2]]) {
-            if (m[1]) throw new Error('negated POSIX class not supported');
-            body += POSIX[m[2]];
-            i += 2 + m[0].length;
+          const k = rest.indexOf(':]');
+          if (k >= 0) {
+            const name = rest.slice(0, k);
+            const known = (x: string) => Object.prototype.hasOwnProperty.call(POSIX, x);
+            if (name[0] === '^' && known(name.slice(1))) throw new Unsupported('negated POSIX classes');
+            if (!known(name)) throw new Error(`invalid character class [:${name}:]`);
+            body += POSIX[name];
+            i += 4 + Array.from(name).length;
             continue;
           }
         }
         if (d === '\\') {
           if (i + 1 >= n) throw new Error('missing closing ]');
           const t = goEscape(cs[i + 1], true);
-          if (t === null) throw new Error('unsupported escape in class \\' + cs[i + 1]);
+          if (t === null) throw escapeError(cs[i + 1]!);
           body += t;
           i += 2;
           continue;
@@ -372,6 +481,8 @@ function compilePattern(cleaned: string): Compiled {
         const js = goReToJs(g) + (anchored ? '$' : '');
         return { test: { k: 'nfa', nfa: compileRegexSubset(js) } };
       } catch (e) {
+        if (e instanceof Unsupported)
+          return { test: { k: 'never' }, limit: `pattern ${JSON.stringify(cleaned)} uses ${e.message} of Go's regexp syntax, which Layerwise does not apply (Docker does): predictions for this context may be off` };
         return { test: { k: 'never' }, error: `syntax error in pattern ${JSON.stringify(cleaned)}: ${(e as Error).message}` };
       }
     }
@@ -458,7 +569,9 @@ class Matcher implements DockerIgnore {
         negated = true;
         p = p.slice(1);
       }
-      const c = compilePattern(p);
+      const c: Compiled = goMatchSyntaxOk(p)
+        ? compilePattern(p)
+        : { test: { k: 'never' }, error: `syntax error in pattern ${JSON.stringify(p)}: Docker's check (Go's filepath.Match) refuses it` };
       if (c.error) this.errors.push({ line: raw.line, message: c.error });
       if (c.limit) this.limits.push({ line: raw.line, message: c.limit });
       this.patterns.push({ text: raw.text, line: raw.line, negated, cleaned: p });

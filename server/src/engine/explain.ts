@@ -676,6 +676,27 @@ function notBuiltMessage(model: Model, stageIdx: number): string {
   return `not built: stage ${stageLabel(model, stageIdx)} is not needed by the target stage ${t.name ?? '#' + t.index}`;
 }
 
+/** The baseline's stage of the same name (an unnamed one: of the same index). */
+function baselineStage(stage: Stage, baseline: Model): Stage | undefined {
+  return stage.name ? baseline.stages.find((s) => s.name === stage.name) : baseline.stages[stage.index];
+}
+
+/**
+ * Whether a stage's final state differs from the baseline's: its last step rebuilds or may (`line`: that step's), or,
+ * for a stage without steps, the state it is built FROM — another stage's, or an image whose reference or platform
+ * changed (`line`: the FROM line). Null when it is the same.
+ */
+function finalState(model: Model, baseline: Model | null, i: number, status: StepStatus[]): { line: number; maybe: boolean } | null {
+  const s = model.stages[i]!;
+  if (s.steps.length) {
+    const last = s.steps[s.steps.length - 1]!;
+    return status[last] === 'rebuilt' || status[last] === 'maybe' ? { line: model.steps[last]!.line + 1, maybe: status[last] === 'maybe' } : null;
+  }
+  if (s.base.kind === 'stage') return finalState(model, baseline, s.base.stage, status);
+  const b = baseline ? baselineStage(s, baseline) : undefined;
+  return !b || b.base.ref !== s.base.ref || (s.base.kind === 'image' && b.platform !== s.platform) ? { line: s.line + 1, maybe: false } : null;
+}
+
 function counterpart(step: Step, model: Model, baseline: Model): Step | null {
   const stage = model.stages[step.stage]!;
   const bStageIdx = stage.name
@@ -778,24 +799,18 @@ function reasonsFor(
   }
   for (const r of step.stageReads) {
     if (r.stage === null) continue;
-    const src = model.stages[r.stage]!;
-    const srcSteps = src.steps.length ? src.steps : [];
-    const srcChanged = srcSteps.some((i) => status[i] === 'rebuilt' || status[i] === 'maybe') || (src.steps.length === 0 && src.base.kind !== 'stage');
-    if (srcChanged) {
-      const last = srcSteps.length ? model.steps[srcSteps[srcSteps.length - 1]!]! : null;
-      reasons.push({ kind: 'stage', line: last ? last.line + 1 : src.line + 1, message: `copies ${r.paths.join(', ')} from stage ${stageLabel(model, r.stage)}, which rebuilds: it reruns only if those bytes differ` });
-    }
+    const f = finalState(model, baseline, r.stage, status);
+    if (f) reasons.push({ kind: 'stage', line: f.line, message: `copies ${r.paths.join(', ')} from stage ${stageLabel(model, r.stage)}, which rebuilds: it reruns only if those bytes differ` });
   }
   if (step.parent !== null) {
     const p = model.steps[step.parent]!;
     if (status[p.id] === 'rebuilt' || status[p.id] === 'maybe') reasons.push({ kind: 'parent', line: p.line + 1, message: `follows line ${p.line + 1} \`${short(p.instruction, 40)}\`, which ${status[p.id] === 'maybe' ? 'may rebuild' : 'rebuilds'}` });
   } else if (baseline) {
     if (stage.base.kind === 'stage') {
-      const bs = model.stages[stage.base.stage]!;
-      const last = bs.steps.length ? bs.steps[bs.steps.length - 1]! : -1;
-      if (last >= 0 && (status[last] === 'rebuilt' || status[last] === 'maybe')) reasons.push({ kind: 'base', line: model.steps[last]!.line + 1, message: `built FROM stage ${stageLabel(model, bs.index)}, which ${status[last] === 'maybe' ? 'may rebuild' : 'rebuilds'}` });
+      const f = finalState(model, baseline, stage.base.stage, status);
+      if (f) reasons.push({ kind: 'base', line: f.line, message: `built FROM stage ${stageLabel(model, stage.base.stage)}, which ${f.maybe ? 'may rebuild' : 'rebuilds'}` });
     } else {
-      const bStage = stage.name ? baseline.stages.find((s) => s.name === stage.name) : baseline.stages[stage.index];
+      const bStage = baselineStage(stage, baseline);
       if (bStage && bStage.base.ref !== stage.base.ref) reasons.push({ kind: 'base', message: `base image changed: ${bStage.base.ref} → ${stage.base.ref}` });
       else if (bStage && stage.base.kind === 'image' && bStage.platform !== stage.platform)
         reasons.push({ kind: 'platform', message: `base image platform changed: ${bStage.platform} → ${stage.platform} (another manifest of ${stage.base.ref})` });
