@@ -17,7 +17,7 @@ export const groups = {
   lsp: {
     mutate: ['server/src/lsp/scheduler.ts', 'server/src/lsp/state.ts', 'server/src/lsp/runanalysis.ts'],
     tests: ['out/test/lsp/scheduling.test.js'],
-    timeoutMS: 20000,
+    timeoutMS: 5000,
   },
 };
 

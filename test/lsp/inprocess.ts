@@ -5,8 +5,8 @@
 // entry point (out/server/src/lsp/main.js, what dist/server.js bundles), or the in-process analysis production falls
 // back to (`inProcess`).
 //
-// `slow()` makes the worker's answers reach the protocol thread later, by a seeded number of event-loop turns (its
-// diagnostics, then its full result, in the order the worker sent them): the analyses and every line of scheduling,
+// `slow()` makes the worker's answers reach the protocol thread later, by a seeded number of event-loop turns or until
+// a test lets them through (its diagnostics, then its full result, in the order the worker sent them): the analyses and every line of scheduling,
 // holding and superseding still run as in production; only the moments differ, as on a loaded machine.
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -46,6 +46,8 @@ export class InProcessServer {
   readonly notifications: { method: string; params: unknown }[] = [];
   /** window/logMessage at error level. */
   readonly errors: string[] = [];
+  /** Answers of the worker (diagnostics, full results) that have reached the protocol thread, delayed or not (slow()). */
+  answers = 0;
   private readonly versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
   private onPublish: ((p: PublishDiagnosticsParams) => void) | null = null;
@@ -99,17 +101,19 @@ export class InProcessServer {
 
   /**
    * From now on the worker's answers (diagnostics, full results) reach the protocol thread `delay()` event-loop turns
-   * late, each in the order the worker sent it. Without a worker (in-process analysis) there is nothing to delay.
+   * late (or when the promise it returns settles), each in the order the worker sent it. Without a worker (in-process
+   * analysis) there is nothing to delay.
    */
-  slow(delay: () => number): void {
+  slow(delay: () => number | Promise<unknown>): void {
     const w = this.state.worker;
     if (!w) return;
     const analyse = w.analyse.bind(w);
     const analyseIgnore = w.analyseIgnore.bind(w);
     let chain = Promise.resolve();
     const later = <T>(f: () => T): Promise<T> => {
-      const n = delay();
-      const p = chain.then(() => turns(n)).then(f);
+      this.answers++;
+      const d = delay();
+      const p = chain.then(() => (typeof d === 'number' ? turns(d) : d)).then(f);
       chain = p.then(
         () => undefined,
         () => undefined,
@@ -128,7 +132,7 @@ export class InProcessServer {
   }
 
   /** Resolves when `pred` holds, re-checked after every message from the server (and every 100 ms). */
-  async until<T>(pred: () => T | undefined | null | false, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  async until<T>(pred: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = pred();
@@ -180,7 +184,7 @@ export class InProcessServer {
   }
 
   /** Waits until the last publication for `uri` is for `version`. */
-  diagnosticsOf(uri: string, version: number, timeoutMs = 20_000): Promise<Diagnostic[]> {
+  diagnosticsOf(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
     return this.until(() => (this.last(uri)?.version === version ? this.last(uri)!.diagnostics : undefined), timeoutMs, `diagnostics of ${uri} v${version}`);
   }
 

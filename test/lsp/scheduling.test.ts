@@ -97,7 +97,7 @@ class Publications {
 
 /** Every open document's last publication is for its current version and nothing is scheduled or in flight. */
 async function settled(s: InProcessServer, uris: string[], what: string): Promise<void> {
-  await s.until(() => uris.every((u) => s.last(u)?.version === s.version(u) && !s.state.scheduler.pending(u)), 30_000, what);
+  await s.until(() => uris.every((u) => s.last(u)?.version === s.version(u) && !s.state.scheduler.pending(u)), 10_000, what);
 }
 
 test('the last version of every open document gets its diagnostics, for its text, with the worker answering late', async () => {
@@ -128,14 +128,13 @@ test('the last version of every open document gets its diagnostics, for its text
 test('an analysis superseded while the worker answers is dropped: its version is never published or announced', async () => {
   const dir = context();
   const s = await start(dir);
-  // the first answers arrive 60 turns late: the edits below reach the server while version 1 is being analysed
-  let n = 0;
-  s.slow(() => (n++ < 2 ? 60 : 0));
-  const pubs = new Publications(s);
+  // version 1's answers wait until the server holds version 3 (sent while version 1 is being analysed)
   const uri = s.uri(path.join(dir, 'Dockerfile'));
+  let n = 0;
+  s.slow(() => (n++ < 2 ? s.until(() => s.state.documents.get(uri)?.version === 3, 10_000, 'version 3 at the server') : 0));
+  const pubs = new Publications(s);
   pubs.open(uri, textOf(1));
-  await s.until(() => s.state.scheduler.pending(uri) && !s.state.analyses.has(uri), 5000, 'version 1 in flight');
-  await turns(3);
+  await s.until(() => s.answers > 0, 10_000, 'version 1\'s diagnostics from the worker');
   const v2 = pubs.change(uri, textOf(2));
   const v3 = pubs.change(uri, textOf(3));
   await settled(s, [uri], 'version 3 published');
@@ -205,10 +204,12 @@ for (const when of ['after the analysis is complete', 'between its diagnostics a
 test('closing drops the document\'s state; an analysis of the closed document is never published for the reopened one', async () => {
   const dir = context({ '.dockerignore': 'node_modules\n' });
   const s = await start(dir);
-  let slowNext = false;
-  s.slow(() => (slowNext ? ((slowNext = false), 80) : 0));
-  const pubs = new Publications(s);
   const uri = s.uri(path.join(dir, 'Dockerfile'));
+  // the old text's answers wait until the server holds the reopened document (below)
+  const reopened = () => s.until(() => s.state.documents.get(uri)?.getText() === textOf(1, 'new'), 10_000, 'the reopened document at the server');
+  let holdOld = false;
+  s.slow(() => (holdOld ? reopened() : 0));
+  const pubs = new Publications(s);
   const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
   pubs.open(uri, textOf(1));
   pubs.open(ignoreUri, 'node_modules\n', 'dockerignore');
@@ -219,7 +220,7 @@ test('closing drops the document\'s state; an analysis of the closed document is
     [ignoreUri, '.dockerignore'],
   ] as const) {
     pubs.close(u);
-    await s.until(() => s.last(u)?.version === undefined && !s.state.documents.get(u), 5000, `the close of the ${kind}`);
+    await s.until(() => s.last(u)?.version === undefined && !s.state.documents.get(u), 10_000, `the close of the ${kind}`);
     assert.deepEqual(s.last(u)!.diagnostics, [], `${kind}: its diagnostics are cleared`);
     assert.equal(s.state.analyses.has(u) || s.state.ignoreAnalyses.has(u), false, `${kind}: its analysis goes`);
     assert.equal(s.state.published.has(u), false, `${kind}: its published diagnostics go`);
@@ -228,14 +229,16 @@ test('closing drops the document\'s state; an analysis of the closed document is
   }
   assert.equal(s.state.forecasts.get(uri), undefined, 'its forecast goes');
   // reopened (version 1 again, another text) while the old document's analysis is still on its way
-  slowNext = true;
+  await settled(s, [uri, ignoreUri], 'nothing in flight');
+  holdOld = true;
+  const answers = s.answers;
   pubs.open(uri, textOf(1, 'old'));
-  await s.until(() => s.state.scheduler.pending(uri), 5000, 'the old text in flight');
-  await turns(2);
+  // the worker has computed the old text and its diagnostics are on their way
+  await s.until(() => s.answers > answers, 10_000, 'the old text\'s diagnostics from the worker');
+  holdOld = false;
   pubs.close(uri);
   pubs.open(uri, textOf(1, 'new'));
-  await settled(s, [uri], 'the reopened document analysed');
-  await turns(100); // the old analysis's answers (80 turns late) have come by now
+  await settled(s, [uri], 'the reopened document analysed'); // after the old text's answers (they come in order)
   assert.deepEqual(names(s.last(uri)!.diagnostics), ['missingnew1.txt'], 'the reopened text\'s diagnostics');
   assert.equal(s.state.analyses.get(uri)?.text, textOf(1, 'new'), 'the reopened text\'s analysis');
   assert.match(await s.hoverText(uri, 2), /step 2 of 4/);
