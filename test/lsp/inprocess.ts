@@ -15,6 +15,7 @@ import { createConnection, ProposedFeatures } from 'vscode-languageserver/node';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   createProtocolConnection,
+  type ClientCapabilities,
   type CodeLens,
   type Diagnostic,
   type Hover,
@@ -33,6 +34,7 @@ export interface InProcessOptions {
   /** Analyse on the protocol thread (the production fallback) instead of the worker thread. */
   inProcess?: boolean;
   initializationOptions?: Record<string, unknown>;
+  capabilities?: ClientCapabilities;
 }
 
 /** Event-loop turns: a setImmediate each (other messages, timers and the worker's answers get in between). */
@@ -48,6 +50,8 @@ export class InProcessServer {
   readonly errors: string[] = [];
   /** Answers of the worker (diagnostics, full results) that have reached the protocol thread, delayed or not (slow()). */
   answers = 0;
+  /** `workspace/codeLens/refresh` requests received. */
+  lensRefreshes = 0;
   private readonly versions = new Map<string, number>();
   private waiters: (() => void)[] = [];
   private onPublish: ((p: PublishDiagnosticsParams) => void) | null = null;
@@ -79,14 +83,18 @@ export class InProcessServer {
     });
     client.onRequest('workspace/configuration', (p: { items?: unknown[] }) => (p?.items ?? [null]).map(() => null));
     client.onRequest('client/registerCapability', () => null);
-    client.onRequest('workspace/codeLens/refresh', () => null);
+    client.onRequest('workspace/codeLens/refresh', () => {
+      c.lensRefreshes++;
+      c.wake();
+      return null;
+    });
     client.listen();
     // processId null: the connection's watchdog would poll it for ever (and keep this process alive)
     await client.sendRequest('initialize', {
       processId: null,
       rootUri: pathToFileURL(o.root).href,
       workspaceFolders: [{ uri: pathToFileURL(o.root).href, name: path.basename(o.root) }],
-      capabilities: FULL_CAPS,
+      capabilities: o.capabilities ?? FULL_CAPS,
       initializationOptions: { fileEvents: true, ...(o.inProcess ? { inProcess: true } : {}), ...(o.initializationOptions ?? {}) },
     });
     await client.sendNotification('initialized', {});

@@ -11,7 +11,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
-import { tempContext } from './client';
+import { FULL_CAPS, tempContext } from './client';
 import { InProcessServer, turns } from './inprocess';
 import { rng } from '../corpus/checks';
 
@@ -245,6 +245,153 @@ test('closing drops the document\'s state; an analysis of the closed document is
   const forUri = s.diagnostics.get(uri)!;
   assert.equal(forUri.filter((p) => names(p.diagnostics).includes('missingold1.txt')).length, 0, 'the closed text is never published');
   assert.deepEqual(pubs.failures, []);
+  assert.deepEqual(s.errors, []);
+});
+
+const analysed = (s: InProcessServer, uri: string) =>
+  s.notifications.filter((x) => x.method === 'layerwise/analysed' && (x.params as { uri: string }).uri === uri).map((x) => x.params as Record<string, unknown>);
+
+test('each analysis announces its version with what it found, and the forecast follows it', async () => {
+  const dir = context({ 'b.txt': 'bb' });
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  const diags = await s.diagnosticsOf(uri, 1);
+  await s.until(() => analysed(s, uri).length, 10_000, 'layerwise/analysed');
+  const rules = diags.filter((d) => (d.data as { rule?: string } | undefined)?.rule).length;
+  assert.deepEqual(analysed(s, uri)[0], {
+    uri,
+    version: 1,
+    kind: 'dockerfile',
+    steps: 3 + 1,
+    stages: 1,
+    findings: rules,
+    contextFiles: 2,
+    contextSize: analysed(s, uri)[0]!.contextSize,
+    contextDir: dir,
+    contextFrom: analysed(s, uri)[0]!.contextFrom,
+    elapsedMs: analysed(s, uri)[0]!.elapsedMs,
+  });
+  assert.ok(rules >= 2, 'mutable-base-image and copy-source-missing');
+  // the forecast runs after the analysis (no git here: its note says so), for the version analysed
+  const forecastOf = (v: number) => s.notifications.find((x) => x.method === 'layerwise/forecast' && (x.params as { uri: string; version: number }).uri === uri && (x.params as { version: number }).version === v);
+  await s.until(() => forecastOf(1), 10_000, 'the forecast of v1');
+  const v2 = s.change(uri, textOf(2));
+  await s.diagnosticsOf(uri, v2);
+  await s.until(() => forecastOf(v2), 10_000, 'the forecast of v2');
+  assert.equal(analysed(s, uri).at(-1)!.steps, stepsOf(v2));
+});
+
+test('a binary text gets one diagnostic, a configuration problem goes with every Dockerfile\'s diagnostics, an ignored Dockerfile gets none', async () => {
+  const dir = context({ '.layerwise.yaml': 'buildArgs: [1, 2]\n' });
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, 'FROM alpine\n\u0000\u0001binary\n');
+  const bin = await s.diagnosticsOf(uri, 1);
+  assert.deepEqual(bin.map((d) => d.message).filter((m) => !/configuration/.test(m)), ['Layerwise: binary content (NUL bytes or bytes that are not UTF-8): not a Dockerfile']);
+  await s.until(() => analysed(s, uri).length, 10_000, 'layerwise/analysed');
+  assert.equal(analysed(s, uri).at(-1)!.steps, 0, 'nothing analysed');
+  const v2 = s.change(uri, textOf(2));
+  const d2 = await s.diagnosticsOf(uri, v2);
+  assert.deepEqual(names(d2), ['missing2.txt'], 'a text again: analysed');
+  assert.equal(d2.filter((d) => d.code === 'config').length, 1, 'the configuration problem, once');
+  assert.equal(bin.filter((d) => d.code === 'config').length, 1, 'also with the binary text');
+  // a valid configuration that ignores one Dockerfile: it gets an empty publication for its version
+  fs.writeFileSync(path.join(dir, '.layerwise.yaml'), 'ignore: ["skip.Dockerfile"]\n');
+  s.fileChanged(path.join(dir, '.layerwise.yaml'), 2);
+  const v3 = s.change(uri, textOf(3));
+  assert.deepEqual((await s.diagnosticsOf(uri, v3)).map((d) => d.code ?? null).filter((c) => c === 'config'), [], 'the configuration problem is gone');
+  const skip = s.uri(path.join(dir, 'skip.Dockerfile'));
+  s.open(skip, textOf(1));
+  assert.deepEqual(await s.diagnosticsOf(skip, 1), [], 'an ignored Dockerfile: no diagnostics');
+  await s.until(() => analysed(s, skip).length, 10_000, 'but analysed (hovers, lenses)');
+  assert.match(await s.hoverText(skip, 2), /step 2 of 4/);
+});
+
+test('a .dockerignore document checks the Dockerfiles that use it: open ones as edited, closed ones from disk, not those with their own ignore file', async () => {
+  const dir = context({
+    'src/x.ts': 'x',
+    'docs/y.md': 'y',
+    'Dockerfile': 'FROM alpine\nCOPY a.txt /a\n',
+    'other.Dockerfile': 'FROM alpine\nCOPY docs /docs\n',
+    'other.Dockerfile.dockerignore': 'src\n',
+    'disk.Dockerfile': 'FROM alpine\nCOPY docs /d\n',
+    '.dockerignore': 'src\ndocs\n',
+  });
+  const s = await start(dir);
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const needed = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'dockerignore-excludes-needed').map((d) => /in (\S+) line/.exec(d.message)?.[1] ?? d.message);
+  s.open(ignoreUri, 'src\ndocs\n', 'dockerignore');
+  s.open(uri, 'FROM alpine\nCOPY a.txt /a\n');
+  await settled(s, [ignoreUri, uri], 'both analysed');
+  // `docs` is needed by disk.Dockerfile (closed, read from disk); other.Dockerfile has its own ignore file
+  assert.deepEqual(needed(s.last(ignoreUri)!.diagnostics), ['disk.Dockerfile']);
+  // the open Dockerfile now copies src (unsaved): the ignore document is checked again without being edited
+  const v2 = s.change(uri, 'FROM alpine\nCOPY src /src\n');
+  await s.diagnosticsOf(uri, v2);
+  await s.until(() => needed(s.last(ignoreUri)!.diagnostics).includes('Dockerfile') && !s.state.scheduler.pending(ignoreUri), 10_000, 'the ignore document re-checked');
+  assert.deepEqual(needed(s.last(ignoreUri)!.diagnostics).sort(), ['Dockerfile', 'disk.Dockerfile']);
+  assert.equal(s.last(ignoreUri)!.version, 1);
+  // a Dockerfile-specific ignore file is checked against its Dockerfile only
+  const own = s.uri(path.join(dir, 'other.Dockerfile.dockerignore'));
+  s.open(own, 'src\ndocs\n', 'dockerignore');
+  await settled(s, [own], 'the specific ignore file analysed');
+  assert.deepEqual(needed(s.last(own)!.diagnostics), ['other.Dockerfile']);
+  const note = await s.until(() => analysed(s, own).at(-1), 10_000, 'layerwise/analysed');
+  assert.equal(note.kind, 'dockerignore');
+  assert.equal(note.contextDir, dir);
+  assert.equal(note.findings, s.last(own)!.diagnostics.length);
+});
+
+test('an untrusted workspace analyses the text without its context', async () => {
+  const dir = context();
+  const s = await InProcessServer.start({ root: dir, initializationOptions: { trusted: false } });
+  servers.push(s);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  const d = await s.diagnosticsOf(uri, 1);
+  assert.deepEqual(names(d), [], 'no context: no copy-source-missing');
+  assert.ok(d.some((x) => x.code === 'mutable-base-image'), 'the text is analysed');
+  await s.until(() => analysed(s, uri).length, 10_000, 'layerwise/analysed');
+  assert.equal(analysed(s, uri)[0]!.contextDir, null);
+  assert.match(await s.hoverText(uri, 1), /untrusted/);
+});
+
+test('lenses are refreshed after a context change when the client can, never when it cannot', async () => {
+  const dir = context();
+  const caps = { ...FULL_CAPS, workspace: { ...FULL_CAPS.workspace, codeLens: { refreshSupport: true } } };
+  const [yes, no] = [await InProcessServer.start({ root: dir, capabilities: caps }), await start(dir)];
+  servers.push(yes);
+  const uri = yes.uri(path.join(dir, 'Dockerfile'));
+  for (const s of [yes, no]) s.open(uri, textOf(1));
+  for (const s of [yes, no]) await settled(s, [uri], 'analysed');
+  const before = yes.lensRefreshes;
+  fs.writeFileSync(path.join(dir, 'missing1.txt'), 'here');
+  for (const s of [yes, no]) s.fileChanged(path.join(dir, 'missing1.txt'), 1);
+  for (const s of [yes, no]) await s.until(() => names(s.last(uri)!.diagnostics).length === 0, 10_000, 're-analysed');
+  await yes.until(() => yes.lensRefreshes > before, 10_000, 'a lens refresh');
+  await yes.until(() => !yes.state.scheduler.pending(uri) && yes.state.forecasts.get(uri)?.version === 1, 10_000, 'the forecast');
+  assert.equal(no.lensRefreshes, 0, 'a client without refreshSupport is never asked');
+});
+
+test('the last close replaces the idle worker by an empty one; a close with documents left does not', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const [a, b] = ['a', 'b'].map((n) => s.uri(path.join(dir, `${n}.Dockerfile`)));
+  s.open(a!, textOf(1));
+  s.open(b!, textOf(2));
+  await settled(s, [a!, b!], 'both analysed');
+  const worker = s.state.worker!;
+  const restarts = worker.restarts;
+  s.close(a!);
+  await s.until(() => !s.state.documents.get(a!), 10_000, 'the first close');
+  await turns(20);
+  assert.equal(worker.restarts, restarts, 'one document still open: the same worker');
+  s.close(b!);
+  await s.until(() => worker.restarts > restarts, 10_000, 'the worker replaced');
+  s.open(a!, textOf(3));
+  assert.deepEqual(names(await s.diagnosticsOf(a!, 1)), ['missing3.txt'], 'the new worker analyses');
   assert.deepEqual(s.errors, []);
 });
 
