@@ -37,6 +37,12 @@ export interface InProcessOptions {
   capabilities?: ClientCapabilities;
 }
 
+/**
+ * How long a test waits for something the server should do (an analysis of a small text takes milliseconds; the
+ * mutation run sets a shorter bound, LAYERWISE_TEST_WAIT_MS, so that a mutant that loses a publication fails sooner).
+ */
+export const WAIT_MS = Number(process.env['LAYERWISE_TEST_WAIT_MS']) || 10_000;
+
 /** Event-loop turns: a setImmediate each (other messages, timers and the worker's answers get in between). */
 export async function turns(n: number): Promise<void> {
   for (let i = 0; i < n; i++) await new Promise<void>((r) => setImmediate(r));
@@ -98,7 +104,7 @@ export class InProcessServer {
       initializationOptions: { fileEvents: true, ...(o.inProcess ? { inProcess: true } : {}), ...(o.initializationOptions ?? {}) },
     });
     await client.sendNotification('initialized', {});
-    await c.until(() => (o.inProcess ? c.state.analysisStore : c.state.worker) !== null, 10_000, 'the analysis worker');
+    await c.until(() => (o.inProcess ? c.state.analysisStore : c.state.worker) !== null, WAIT_MS, 'the analysis worker');
     return c;
   }
 
@@ -140,7 +146,7 @@ export class InProcessServer {
   }
 
   /** Resolves when `pred` holds, re-checked after every message from the server (and every 100 ms). */
-  async until<T>(pred: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  async until<T>(pred: () => T | undefined | null | false, timeoutMs = WAIT_MS, what = 'condition'): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = pred();
@@ -192,7 +198,7 @@ export class InProcessServer {
   }
 
   /** Waits until the last publication for `uri` is for `version`. */
-  diagnosticsOf(uri: string, version: number, timeoutMs = 10_000): Promise<Diagnostic[]> {
+  diagnosticsOf(uri: string, version: number, timeoutMs = WAIT_MS): Promise<Diagnostic[]> {
     return this.until(() => (this.last(uri)?.version === version ? this.last(uri)!.diagnostics : undefined), timeoutMs, `diagnostics of ${uri} v${version}`);
   }
 

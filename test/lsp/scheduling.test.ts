@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { FULL_CAPS, tempContext } from './client';
-import { InProcessServer, turns } from './inprocess';
+import { InProcessServer, turns, WAIT_MS } from './inprocess';
 import { rng } from '../corpus/checks';
 
 const servers: InProcessServer[] = [];
@@ -97,7 +97,7 @@ class Publications {
 
 /** Every open document's last publication is for its current version and nothing is scheduled or in flight. */
 async function settled(s: InProcessServer, uris: string[], what: string): Promise<void> {
-  await s.until(() => uris.every((u) => s.last(u)?.version === s.version(u) && !s.state.scheduler.pending(u)), 10_000, what);
+  await s.until(() => uris.every((u) => s.last(u)?.version === s.version(u) && !s.state.scheduler.pending(u)), WAIT_MS, what);
 }
 
 test('the last version of every open document gets its diagnostics, for its text, with the worker answering late', async () => {
@@ -131,10 +131,10 @@ test('an analysis superseded while the worker answers is dropped: its version is
   // version 1's answers wait until the server holds version 3 (sent while version 1 is being analysed)
   const uri = s.uri(path.join(dir, 'Dockerfile'));
   let n = 0;
-  s.slow(() => (n++ < 2 ? s.until(() => s.state.documents.get(uri)?.version === 3, 10_000, 'version 3 at the server') : 0));
+  s.slow(() => (n++ < 2 ? s.until(() => s.state.documents.get(uri)?.version === 3, WAIT_MS, 'version 3 at the server') : 0));
   const pubs = new Publications(s);
   pubs.open(uri, textOf(1));
-  await s.until(() => s.answers > 0, 10_000, 'version 1\'s diagnostics from the worker');
+  await s.until(() => s.answers > 0, WAIT_MS, 'version 1\'s diagnostics from the worker');
   const v2 = pubs.change(uri, textOf(2));
   const v3 = pubs.change(uri, textOf(3));
   await settled(s, [uri], 'version 3 published');
@@ -195,7 +195,7 @@ for (const when of ['after the analysis is complete', 'between its diagnostics a
     const lenses = await s.codeLenses(uri);
     const lens = lenses.find((l) => l.range.start.line === 3);
     assert.match(lens?.command?.title ?? '', /reads 1 file/, 'the COPY reads the file created before the request');
-    await s.until(() => s.diagnostics.get(uri)!.length > count && !s.state.scheduler.pending(uri), 10_000, 'the re-analysis published');
+    await s.until(() => s.diagnostics.get(uri)!.length > count && !s.state.scheduler.pending(uri), WAIT_MS, 'the re-analysis published');
     assert.equal(s.last(uri)!.version, 1, 'the same version again');
     assert.deepEqual(names(s.last(uri)!.diagnostics), [], 'without the missing source');
     assert.deepEqual(pubs.failures, []);
@@ -206,7 +206,7 @@ test('closing drops the document\'s state; an analysis of the closed document is
   const s = await start(dir);
   const uri = s.uri(path.join(dir, 'Dockerfile'));
   // the old text's answers wait until the server holds the reopened document (below)
-  const reopened = () => s.until(() => s.state.documents.get(uri)?.getText() === textOf(1, 'new'), 10_000, 'the reopened document at the server');
+  const reopened = () => s.until(() => s.state.documents.get(uri)?.getText() === textOf(1, 'new'), WAIT_MS, 'the reopened document at the server');
   let holdOld = false;
   s.slow(() => (holdOld ? reopened() : 0));
   const pubs = new Publications(s);
@@ -220,7 +220,7 @@ test('closing drops the document\'s state; an analysis of the closed document is
     [ignoreUri, '.dockerignore'],
   ] as const) {
     pubs.close(u);
-    await s.until(() => s.last(u)?.version === undefined && !s.state.documents.get(u), 10_000, `the close of the ${kind}`);
+    await s.until(() => s.last(u)?.version === undefined && !s.state.documents.get(u), WAIT_MS, `the close of the ${kind}`);
     assert.deepEqual(s.last(u)!.diagnostics, [], `${kind}: its diagnostics are cleared`);
     assert.equal(s.state.analyses.has(u) || s.state.ignoreAnalyses.has(u), false, `${kind}: its analysis goes`);
     assert.equal(s.state.published.has(u), false, `${kind}: its published diagnostics go`);
@@ -234,7 +234,7 @@ test('closing drops the document\'s state; an analysis of the closed document is
   const answers = s.answers;
   pubs.open(uri, textOf(1, 'old'));
   // the worker has computed the old text and its diagnostics are on their way
-  await s.until(() => s.answers > answers, 10_000, 'the old text\'s diagnostics from the worker');
+  await s.until(() => s.answers > answers, WAIT_MS, 'the old text\'s diagnostics from the worker');
   holdOld = false;
   pubs.close(uri);
   pubs.open(uri, textOf(1, 'new'));
@@ -257,7 +257,7 @@ test('each analysis announces its version with what it found, and the forecast f
   const uri = s.uri(path.join(dir, 'Dockerfile'));
   s.open(uri, textOf(1));
   const diags = await s.diagnosticsOf(uri, 1);
-  await s.until(() => analysed(s, uri).length, 10_000, 'layerwise/analysed');
+  await s.until(() => analysed(s, uri).length, WAIT_MS, 'layerwise/analysed');
   const rules = diags.filter((d) => (d.data as { rule?: string } | undefined)?.rule).length;
   assert.deepEqual(analysed(s, uri)[0], {
     uri,
@@ -275,10 +275,10 @@ test('each analysis announces its version with what it found, and the forecast f
   assert.ok(rules >= 2, 'mutable-base-image and copy-source-missing');
   // the forecast runs after the analysis (no git here: its note says so), for the version analysed
   const forecastOf = (v: number) => s.notifications.find((x) => x.method === 'layerwise/forecast' && (x.params as { uri: string; version: number }).uri === uri && (x.params as { version: number }).version === v);
-  await s.until(() => forecastOf(1), 10_000, 'the forecast of v1');
+  await s.until(() => forecastOf(1), WAIT_MS, 'the forecast of v1');
   const v2 = s.change(uri, textOf(2));
   await s.diagnosticsOf(uri, v2);
-  await s.until(() => forecastOf(v2), 10_000, 'the forecast of v2');
+  await s.until(() => forecastOf(v2), WAIT_MS, 'the forecast of v2');
   assert.equal(analysed(s, uri).at(-1)!.steps, stepsOf(v2));
 });
 
@@ -289,7 +289,7 @@ test('a binary text gets one diagnostic, a configuration problem goes with every
   s.open(uri, 'FROM alpine\n\u0000\u0001binary\n');
   const bin = await s.diagnosticsOf(uri, 1);
   assert.deepEqual(bin.map((d) => d.message).filter((m) => !/configuration/.test(m)), ['Layerwise: binary content (NUL bytes or bytes that are not UTF-8): not a Dockerfile']);
-  await s.until(() => analysed(s, uri).length, 10_000, 'layerwise/analysed');
+  await s.until(() => analysed(s, uri).length, WAIT_MS, 'layerwise/analysed');
   assert.equal(analysed(s, uri).at(-1)!.steps, 0, 'nothing analysed');
   const v2 = s.change(uri, textOf(2));
   const d2 = await s.diagnosticsOf(uri, v2);
@@ -304,7 +304,7 @@ test('a binary text gets one diagnostic, a configuration problem goes with every
   const skip = s.uri(path.join(dir, 'skip.Dockerfile'));
   s.open(skip, textOf(1));
   assert.deepEqual(await s.diagnosticsOf(skip, 1), [], 'an ignored Dockerfile: no diagnostics');
-  await s.until(() => analysed(s, skip).length, 10_000, 'but analysed (hovers, lenses)');
+  await s.until(() => analysed(s, skip).length, WAIT_MS, 'but analysed (hovers, lenses)');
   assert.match(await s.hoverText(skip, 2), /step 2 of 4/);
 });
 
@@ -330,7 +330,7 @@ test('a .dockerignore document checks the Dockerfiles that use it: open ones as 
   // the open Dockerfile now copies src (unsaved): the ignore document is checked again without being edited
   const v2 = s.change(uri, 'FROM alpine\nCOPY src /src\n');
   await s.diagnosticsOf(uri, v2);
-  await s.until(() => needed(s.last(ignoreUri)!.diagnostics).includes('Dockerfile') && !s.state.scheduler.pending(ignoreUri), 10_000, 'the ignore document re-checked');
+  await s.until(() => needed(s.last(ignoreUri)!.diagnostics).includes('Dockerfile') && !s.state.scheduler.pending(ignoreUri), WAIT_MS, 'the ignore document re-checked');
   assert.deepEqual(needed(s.last(ignoreUri)!.diagnostics).sort(), ['Dockerfile', 'disk.Dockerfile']);
   assert.equal(s.last(ignoreUri)!.version, 1);
   // a Dockerfile-specific ignore file is checked against its Dockerfile only
@@ -338,7 +338,7 @@ test('a .dockerignore document checks the Dockerfiles that use it: open ones as 
   s.open(own, 'src\ndocs\n', 'dockerignore');
   await settled(s, [own], 'the specific ignore file analysed');
   assert.deepEqual(needed(s.last(own)!.diagnostics), ['other.Dockerfile']);
-  const note = await s.until(() => analysed(s, own).at(-1), 10_000, 'layerwise/analysed');
+  const note = await s.until(() => analysed(s, own).at(-1), WAIT_MS, 'layerwise/analysed');
   assert.equal(note.kind, 'dockerignore');
   assert.equal(note.contextDir, dir);
   assert.equal(note.findings, s.last(own)!.diagnostics.length);
@@ -353,7 +353,7 @@ test('an untrusted workspace analyses the text without its context', async () =>
   const d = await s.diagnosticsOf(uri, 1);
   assert.deepEqual(names(d), [], 'no context: no copy-source-missing');
   assert.ok(d.some((x) => x.code === 'mutable-base-image'), 'the text is analysed');
-  await s.until(() => analysed(s, uri).length, 10_000, 'layerwise/analysed');
+  await s.until(() => analysed(s, uri).length, WAIT_MS, 'layerwise/analysed');
   assert.equal(analysed(s, uri)[0]!.contextDir, null);
   assert.match(await s.hoverText(uri, 1), /untrusted/);
 });
@@ -369,9 +369,9 @@ test('lenses are refreshed after a context change when the client can, never whe
   const before = yes.lensRefreshes;
   fs.writeFileSync(path.join(dir, 'missing1.txt'), 'here');
   for (const s of [yes, no]) s.fileChanged(path.join(dir, 'missing1.txt'), 1);
-  for (const s of [yes, no]) await s.until(() => names(s.last(uri)!.diagnostics).length === 0, 10_000, 're-analysed');
-  await yes.until(() => yes.lensRefreshes > before, 10_000, 'a lens refresh');
-  await yes.until(() => !yes.state.scheduler.pending(uri) && yes.state.forecasts.get(uri)?.version === 1, 10_000, 'the forecast');
+  for (const s of [yes, no]) await s.until(() => names(s.last(uri)!.diagnostics).length === 0, WAIT_MS, 're-analysed');
+  await yes.until(() => yes.lensRefreshes > before, WAIT_MS, 'a lens refresh');
+  await yes.until(() => !yes.state.scheduler.pending(uri) && yes.state.forecasts.get(uri)?.version === 1, WAIT_MS, 'the forecast');
   assert.equal(no.lensRefreshes, 0, 'a client without refreshSupport is never asked');
 });
 
@@ -385,11 +385,11 @@ test('the last close replaces the idle worker by an empty one; a close with docu
   const worker = s.state.worker!;
   const restarts = worker.restarts;
   s.close(a!);
-  await s.until(() => !s.state.documents.get(a!), 10_000, 'the first close');
+  await s.until(() => !s.state.documents.get(a!), WAIT_MS, 'the first close');
   await turns(20);
   assert.equal(worker.restarts, restarts, 'one document still open: the same worker');
   s.close(b!);
-  await s.until(() => worker.restarts > restarts, 10_000, 'the worker replaced');
+  await s.until(() => worker.restarts > restarts, WAIT_MS, 'the worker replaced');
   s.open(a!, textOf(3));
   assert.deepEqual(names(await s.diagnosticsOf(a!, 1)), ['missing3.txt'], 'the new worker analyses');
   assert.deepEqual(s.errors, []);
