@@ -163,6 +163,14 @@ export class InProcessServer {
     }
   }
 
+  /**
+   * A round trip: what the server sent before it answers (notifications, publications) has reached the client when
+   * this resolves (a test that reads the server's state directly is otherwise ahead of its messages).
+   */
+  async sync(): Promise<void> {
+    await this.client.sendRequest('textDocument/hover', { textDocument: { uri: 'file:///layerwise-sync' }, position: { line: 0, character: 0 } });
+  }
+
   uri(file: string): string {
     return pathToFileURL(file).href;
   }

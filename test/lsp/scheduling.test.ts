@@ -98,6 +98,7 @@ class Publications {
 /** Every open document's last publication is for its current version and nothing is scheduled or in flight. */
 async function settled(s: InProcessServer, uris: string[], what: string): Promise<void> {
   await s.until(() => uris.every((u) => s.last(u)?.version === s.version(u) && !s.state.scheduler.pending(u)), WAIT_MS, what);
+  await s.sync();
 }
 
 test('the last version of every open document gets its diagnostics, for its text, with the worker answering late', async () => {
@@ -393,6 +394,29 @@ test('the last close replaces the idle worker by an empty one; a close with docu
   s.open(a!, textOf(3));
   assert.deepEqual(names(await s.diagnosticsOf(a!, 1)), ['missing3.txt'], 'the new worker analyses');
   assert.deepEqual(s.errors, []);
+});
+
+test('with a fixed debounce of a minute an edit waits for it, a request does not, a context change waits at most 100 ms', async () => {
+  const dir = context();
+  const s = await InProcessServer.start({ root: dir, initializationOptions: { debounceMs: 60_000 } });
+  servers.push(s);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'an opened document is analysed at once');
+  const v2 = s.change(uri, textOf(2));
+  await s.until(() => s.state.documents.get(uri)?.version === v2, WAIT_MS, 'the edit at the server');
+  await turns(50);
+  assert.equal(s.last(uri)!.version, 1, 'the edit waits for the debounce');
+  assert.ok(s.state.scheduler.pending(uri));
+  assert.equal(s.state.analysisFor(uri), undefined, 'no analysis of the current version yet');
+  assert.match(await s.hoverText(uri, 2), new RegExp(`step 2 of ${stepsOf(v2)}\\b`), 'a hover analyses the edit now');
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), [`missing${v2}.txt`]);
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'nothing left scheduled');
+  const count = s.diagnostics.get(uri)!.length;
+  fs.writeFileSync(path.join(dir, `missing${v2}.txt`), 'here');
+  s.fileChanged(path.join(dir, `missing${v2}.txt`), 1);
+  await s.until(() => s.diagnostics.get(uri)!.length > count, WAIT_MS, 'the re-analysis after the file event');
+  assert.deepEqual(names(s.last(uri)!.diagnostics), []);
 });
 
 // ---------------------------------------------------------------------------------------------------------------
