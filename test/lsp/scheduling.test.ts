@@ -292,6 +292,8 @@ test('a binary text gets one diagnostic, a configuration problem goes with every
   assert.deepEqual(bin.map((d) => d.message).filter((m) => !/configuration/.test(m)), ['Layerwise: binary content (NUL bytes or bytes that are not UTF-8): not a Dockerfile']);
   await s.until(() => analysed(s, uri).length, WAIT_MS, 'layerwise/analysed');
   assert.equal(analysed(s, uri).at(-1)!.steps, 0, 'nothing analysed');
+  const configUri = s.uri(path.join(dir, '.layerwise.yaml'));
+  await s.until(() => s.last(configUri)?.diagnostics.length, WAIT_MS, 'the problem on .layerwise.yaml itself');
   const v2 = s.change(uri, textOf(2));
   const d2 = await s.diagnosticsOf(uri, v2);
   assert.deepEqual(names(d2), ['missing2.txt'], 'a text again: analysed');
@@ -417,6 +419,20 @@ test('with a fixed debounce of a minute an edit waits for it, a request does not
   s.fileChanged(path.join(dir, `missing${v2}.txt`), 1);
   await s.until(() => s.diagnostics.get(uri)!.length > count, WAIT_MS, 'the re-analysis after the file event');
   assert.deepEqual(names(s.last(uri)!.diagnostics), []);
+});
+
+test('a handler that throws is logged and answers its fallback; the server keeps serving', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'analysed');
+  // no position: the hover handler throws a TypeError
+  assert.equal(await s.request('textDocument/hover', { textDocument: { uri } }), null);
+  await s.until(() => s.errors.length, WAIT_MS, 'the error logged');
+  assert.match(s.errors[0]!, /^hover: TypeError: .*\n\s+at /, 'where, and the stack');
+  assert.deepEqual(await s.request('textDocument/codeLens', {}), [], 'codeLens without a document: its fallback');
+  assert.match(await s.hoverText(uri, 2), /step 2 of 4/, 'still serving');
 });
 
 // ---------------------------------------------------------------------------------------------------------------
