@@ -435,6 +435,29 @@ test('a handler that throws is logged and answers its fallback; the server keeps
   assert.match(await s.hoverText(uri, 2), /step 2 of 4/, 'still serving');
 });
 
+test('while the current version\'s analysis is held past the handler budget, lenses answer from the last complete one, hovers only where the line reads the same', async () => {
+  const dir = context();
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  hold = true;
+  const v2 = s.change(uri, textOf(2));
+  // line 0 reads the same in v1 and v2, line 2 does not
+  const [lenses, same, other] = await Promise.all([s.codeLenses(uri), s.hoverText(uri, 0), s.hover(uri, 2)]);
+  assert.deepEqual([...new Set(lenses.map((l) => (l.data as { version: number }).version))], [1], 'the lenses of v1, which carry its version');
+  assert.match(same, /FROM/, 'a hover on a line that reads the same: from v1');
+  assert.equal(other, null, 'a hover on a line that differs: nothing, never v1\'s answer for another text');
+  assert.equal(s.last(uri)!.version, 1);
+  release();
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), [`missing${v2}.txt`]);
+  assert.deepEqual([...new Set((await s.codeLenses(uri)).map((l) => (l.data as { version: number }).version))], [v2]);
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 // The model: random interleavings end where a fresh server starts.
 
