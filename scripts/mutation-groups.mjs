@@ -18,9 +18,6 @@ export const groups = {
     mutate: ['server/src/lsp/scheduler.ts', 'server/src/lsp/state.ts', 'server/src/lsp/runanalysis.ts'],
     tests: ['out/test/lsp/scheduling.test.js'],
     timeoutMS: 5000,
-    // a mutant that loses a publication is killed when a wait gives up: after 4 s instead of 10 (the analyses waited
-    // for take milliseconds; the dry run must pass with it)
-    env: { LAYERWISE_TEST_WAIT_MS: '4000' },
     // two test processes (under `nice -n 15`, as every mutation run): a mutant mostly waits for the worker thread
     concurrency: 2,
   },
