@@ -23,7 +23,7 @@ export default {
   buildCommand: 'node scripts/mutation-build.mjs' + (group.bundle ? ' --bundle' : ''),
   symlinkNodeModules: false,
   coverageAnalysis: group.coverage ?? 'perTest',
-  concurrency: 1,
+  concurrency: group.concurrency ?? 1,
   timeoutMS: group.timeoutMS ?? 10000,
   incremental: true,
   incrementalFile: `reports/mutation/${runName}.incremental.json`,

@@ -22,7 +22,16 @@ export const groups = {
   rules: { mutate: ruleFiles, tests: rules },
   // the rules against their quick tests only (a lower bound of the rules group's score, in a third of the time)
   'rule-detail': { mutate: ruleFiles, tests: ['out/test/mutation/rule-detail-suite.js'] },
+  // the language server's scheduling, versioning and publishing, driven in-process (the real server over in-memory
+  // streams, the real analysis worker thread started from out/: no bundle, coverage per test file)
+  lsp: {
+    mutate: ['server/src/lsp/scheduler.ts', 'server/src/lsp/state.ts', 'server/src/lsp/runanalysis.ts'],
+    tests: ['out/test/lsp/scheduling.test.js'],
+    timeoutMS: 5000,
+    // two test processes (under `nice -n 15`, as every mutation run): a mutant mostly waits for the worker thread
+    concurrency: 2,
+  },
 };
 
 /** The order `npm run mutation` runs them in when no group is named. */
-export const order = ['model', 'explain', 'dockerignore', 'rules'];
+export const order = ['model', 'explain', 'dockerignore', 'rules', 'lsp'];

@@ -25,11 +25,16 @@ export function contextChanged(s: ServerState, dir: string): void {
   if (any) s.refreshLenses(LENS_REFRESH_MS);
 }
 
-/** Files changed (absolute paths): re-analyse the open documents whose last analysis read a context holding one. */
+/**
+ * Files changed (absolute paths): re-analyse the open documents whose last analysis read a context holding one, and
+ * those with no complete analysis yet whose context holds one (their first analysis may be in flight, or computed
+ * and its result still on its way: it may have read the old context).
+ */
 function contextsTouched(s: ServerState, files: string[]): void {
   for (const doc of s.documents.all()) {
-    const a = isIgnoreDocument(doc) ? s.ignoreAnalyses.get(doc.uri) : s.analyses.get(doc.uri);
-    const dir = a?.contextDir;
+    const ignoreDoc = isIgnoreDocument(doc);
+    const a = ignoreDoc ? s.ignoreAnalyses.get(doc.uri) : s.analyses.get(doc.uri);
+    const dir = a ? a.contextDir : s.trusted ? resolveContext(s, doc.uri, ignoreDoc).dir : null;
     if (!dir) continue;
     const df = uriToPath(doc.uri);
     if (files.some((f) => f.startsWith(dir + path.sep) || (df !== null && f === df + '.dockerignore'))) s.scheduler.scheduleSoon(doc.uri);

@@ -165,7 +165,7 @@ export class Scheduler {
   }
 
   /** The cached result of the document's current version: computed now if it is pending (at most once per version). */
-  async current<T extends { version: number }>(uri: string, cache: Map<string, T>): Promise<T | undefined> {
+  async current<T extends { version: number }>(uri: string, cache: Map<string, T>, again = 0): Promise<T | undefined> {
     const doc = this.s.documents.get(uri);
     if (!doc) return undefined;
     const a = cache.get(uri);
@@ -179,6 +179,9 @@ export class Scheduler {
     }
     if (this.inflight.get(uri)?.computed) this.s.worker?.flush(uri); // computed, held by the worker: ask for it now
     await this.run(uri);
+    // the analysis waited for went outdated meanwhile (a file event: the worker drops it for the newer one, and the
+    // cache still holds the analysis before it): wait for the one that replaced it
+    if (this.pending(uri) && again < 3) return this.current(uri, cache, again + 1);
     return cache.get(uri);
   }
 

@@ -124,7 +124,8 @@ function initialize(
   return { registerWatcher: !init.fileEvents && dynamicWatch, startWorker };
 }
 
-export function startServer(connection: Connection, serverOptions: ServerOptions = {}): void {
+/** Starts the server on `connection`; its state is returned for in-process tests (test/lsp/inprocess.ts). */
+export function startServer(connection: Connection, serverOptions: ServerOptions = {}): ServerState {
   const s = new ServerState(connection);
   let registerWatcher = false;
   let startWorker = () => {};
@@ -177,4 +178,5 @@ export function startServer(connection: Connection, serverOptions: ServerOptions
 
   s.documents.listen(connection);
   connection.listen();
+  return s;
 }
