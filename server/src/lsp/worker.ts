@@ -40,8 +40,11 @@ function injectFault(text: string): void {
   }
   if (m[1] === 'crash') process.exit(70);
   if (m[1] === 'hang') for (;;);
-  const hog: string[] = [];
-  for (let i = 0; ; i++) hog.push('x'.repeat(1 << 20) + i); // 1 MB a step: the heap limit comes within a moment
+  // 32 MB of heap a step (an array of 4 Mi small integers): the heap limit comes after a few steps, in ~0.1 s of CPU.
+  // Not 1 MB strings: 'x'.repeat(…) + i is a rope of small objects, and the collections near the limit took ~2 s of
+  // CPU, so under load the watchdog (5 s here) ended the worker first and the test saw a hang, not an OOM
+  const hog: number[][] = [];
+  for (let i = 0; ; i++) hog.push(new Array<number>(1 << 22).fill(i));
 }
 
 /** The workspace's other builds as the protocol thread finds them (lsp/shared.ts siblingsRef); loaded here. */
@@ -515,7 +518,9 @@ export class AnalysisWorker {
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;
-      const why = this.ending ?? (oom ? `it ran out of memory (over ${WORKER_HEAP_MB} MB)` : `the analysis worker stopped (exit code ${code})`);
+      // out of memory wins over the watchdog's reason: a worker collecting near its heap limit answers no ping, and
+      // may reach the limit while it is being ended
+      const why = oom ? `it ran out of memory (over ${WORKER_HEAP_MB} MB)` : (this.ending ?? `the analysis worker stopped (exit code ${code})`);
       const crashed = !this.ending && !oom;
       this.ending = null;
       if (this.disposed) return;
