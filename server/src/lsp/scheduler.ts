@@ -165,7 +165,7 @@ export class Scheduler {
   }
 
   /** The cached result of the document's current version: computed now if it is pending (at most once per version). */
-  async current<T extends { version: number }>(uri: string, cache: Map<string, T>): Promise<T | undefined> {
+  async current<T extends { version: number }>(uri: string, cache: Map<string, T>, depth = 0): Promise<T | undefined> {
     const doc = this.s.documents.get(uri);
     if (!doc) return undefined;
     const a = cache.get(uri);
@@ -178,7 +178,14 @@ export class Scheduler {
       this.timers.delete(uri);
     }
     if (this.inflight.get(uri)?.computed) this.s.worker?.flush(uri); // computed, held by the worker: ask for it now
-    await this.run(uri);
+    const done = this.run(uri);
+    const awaited = this.inflight.get(uri);
+    await done;
+    // something outside the document changed while it ran (the worker's report of a file event comes after the
+    // client's): the analysis after it answers. The one awaited may even have been superseded by it in the worker
+    // and stored nothing; the cache then held the analysis from before the event (a hover 144 ms after a new
+    // context file counted the old files, 1 of 60 under load)
+    if (awaited?.outdated && depth < 3) return this.current(uri, cache, depth + 1);
     return cache.get(uri);
   }
 
