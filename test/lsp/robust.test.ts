@@ -95,8 +95,7 @@ describe('robust language server', () => {
     await c.waitDiagnostics(uri);
     await new Promise((r) => setTimeout(r, 3000)); // idle: trimmed and collected
     const base = rssOf(c.proc.pid!);
-    // the worker's analysis fills the bounded caches' editing budget, 32 MB of live entries (a storm's chunks, stages,
-    // scripts; the caches hold no more while documents are edited)
+    // the worker's analysis fills a bounded cache with 64 MB of live entries (a storm's chunks, stages, scripts)
     const v = c.change(uri, `# layerwise-test-fault: ballast\n${SMALL}`);
     const p = await c.waitDiagnostics(uri, (_d, pp) => pp.version === v, 60_000);
     assert.ok(p.diagnostics.length > 0);
@@ -107,7 +106,7 @@ describe('robust language server', () => {
       now = rssOf(c.proc.pid!);
     }
     t.diagnostic(`RSS ${base} -> ${high} -> ${now} KiB`);
-    assert.ok(high > base + 24 * 1024, `the fault filled the cache: RSS ${base} KiB -> ${high} KiB`);
+    assert.ok(high > base + 50 * 1024, `the fault filled the cache: RSS ${base} KiB -> ${high} KiB`);
     assert.ok(now <= base + 16 * 1024, `RSS ${base} KiB before, ${high} KiB after the analysis, ${now} KiB idle`);
     // the document still answers (its analysis is on the protocol thread; the worker's caches were only trimmed)
     assert.match(await c.hoverText(uri, 4), /npm ci/);

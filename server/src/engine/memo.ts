@@ -18,17 +18,10 @@ export function memoized<K extends object, V>(map: WeakMap<K, V>, key: K, comput
  * with 100 KB lines made count-limited caches hold gigabytes; a budget bounds them whatever the text.
  */
 export const CACHE_BUDGET_BYTES = 96 * 1024 * 1024;
-let budgetBytes = CACHE_BUDGET_BYTES;
-
-/** Sets the caches' total budget for this thread (the language server's worker keeps less than the CLI). */
-export function setCacheBudget(bytes: number): void {
-  budgetBytes = bytes;
-  trimCaches(bytes);
-}
 const allCaches: BoundedCache<unknown, unknown>[] = [];
 let totalWeight = 0;
 
-/** A least-recently-used map with a weight (estimated bytes) per entry, under the budget (setCacheBudget) with the others. */
+/** A least-recently-used map with a weight (estimated bytes) per entry, under CACHE_BUDGET_BYTES with the others. */
 export class BoundedCache<K, V> {
   private readonly map = new Map<K, { v: V; w: number }>();
   private weight = 0;
@@ -65,7 +58,7 @@ export class BoundedCache<K, V> {
     this.weight += w;
     totalWeight += w;
     while (this.map.size > this.maxEntries) this.evictLeastRecent();
-    trimCaches(budgetBytes);
+    trimCaches(CACHE_BUDGET_BYTES);
   }
 
   delete(k: K): void {

@@ -15,7 +15,7 @@ import type { SiblingBuild } from '../engine/shared';
 import { asSiblings, loadMembers, MAX_BUILDS, type SiblingReuse, type WorkspaceBuild } from '../context/shared';
 import { samePath } from '../context/projects';
 import { looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
-import { BoundedCache, setCacheBudget, trimCaches } from '../engine/memo';
+import { BoundedCache, trimCaches } from '../engine/memo';
 import { MemoryContext } from '../engine/context';
 import { adoptPrestarted, newWorker, WORKER_HEAP_MB } from './workerstart';
 export { discardPrestartedWorker, prestartAnalysisWorker, WORKER_HEAP_MB, WORKER_YOUNG_MB } from './workerstart';
@@ -25,8 +25,8 @@ import { runInNewContext } from 'node:vm';
 /**
  * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
  * whose first line is `# layerwise-test-fault: crash|hang|oom|ballast` makes the worker exit, loop, run out of memory
- * or fill the bounded caches' editing budget (EDIT_CACHE_BYTES, 32 MB); the heap limit and the stuck timeout are
- * smaller, so that the tests take seconds.
+ * or fill a bounded cache with 64 MB (and the heap limit and the stuck timeout are smaller, so that the tests take
+ * seconds).
  */
 const ballast = new BoundedCache<string, string>('test ballast', 1000, (_k, v) => v.length);
 function injectFault(text: string): void {
@@ -34,8 +34,8 @@ function injectFault(text: string): void {
   const m = /^# layerwise-test-fault: (crash|hang|oom|ballast)\b/.exec(text);
   if (!m) return;
   if (m[1] === 'ballast') {
-    // the editing budget's 32 MB of live cache entries (under the test heap limit of 128 MB), then the analysis goes on
-    for (let i = 0; i < EDIT_CACHE_BYTES / (1 << 19); i++) ballast.set(`${text.length}:${i}`, Buffer.alloc(1 << 19, 97 + (i % 26)).toString('latin1'));
+    // 64 MB of live cache entries (under the test heap limit of 128 MB), then the analysis goes on
+    for (let i = 0; i < 128; i++) ballast.set(`${text.length}:${i}`, Buffer.alloc(1 << 19, 97 + (i % 26)).toString('latin1'));
     return;
   }
   if (m[1] === 'crash') process.exit(70);
@@ -271,7 +271,6 @@ export function runWorker(): void {
   const port = parentPort!;
   // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
   setIncrementalMinLines(0);
-  setCacheBudget(EDIT_CACHE_BYTES);
   setImmediate(warmUp);
   let store: ContextStore | null = null;
   let forecasts: ForecastWork | null = null;
@@ -373,7 +372,7 @@ export function runWorker(): void {
 let gc: (() => void) | null | undefined;
 /**
  * A full garbage collection: after a storm of edits the idle worker kept 150-190 MB of heap (96 MB of it the
- * caches' budget then) and the process's RSS stayed at about 2x a fresh server's. `gc` comes from a new context
+ * caches' budget) and the process's RSS stayed at about 2x a fresh server's. `gc` comes from a new context
  * created after `--expose-gc` is set (the flag is read when a context is created); none when the runtime refuses.
  */
 function collectGarbage(): void {
@@ -391,19 +390,11 @@ function collectGarbage(): void {
 }
 
 /**
- * The bounded caches' total when idle (during edits: EDIT_CACHE_BYTES): the latest texts' chunks, stages
+ * The bounded caches' total when idle (during edits: CACHE_BUDGET_BYTES, 96 MB): the latest texts' chunks, stages
  * and scripts of a storm's 20 documents stay (a fresh server's caches hold ~5 MB after opening them); at 24 MB an
  * idle worker held twice a fresh one's heap.
  */
 export const IDLE_CACHE_BYTES = 8 * 1024 * 1024;
-
-/**
- * The bounded caches' total while documents are edited, in the worker and on the protocol thread (the CLI keeps the
- * engine's CACHE_BUDGET_BYTES, 96 MB): several versions of every open document's chunks, stages and scripts (the
- * latest ones of 20 documents are ~5 MB). At 96 MB a storm's worker heap peaked at 4x a fresh one's after opening
- * the same documents, most of it versions no edit would reuse.
- */
-export const EDIT_CACHE_BYTES = 32 * 1024 * 1024;
 
 /** Idle: the caches keep what was used last, up to IDLE_CACHE_BYTES; then a full collection. */
 function idleCollect(): void {
@@ -491,7 +482,6 @@ export class AnalysisWorker {
     /** `level`: 'error' for a crash (a bug), 'warn' for a contained budget outcome (out of memory, stuck). */
     private readonly log: (m: string, level?: 'error' | 'warn') => void,
   ) {
-    setCacheBudget(EDIT_CACHE_BYTES); // this thread's engine runs (one-off forecasts, explain, shared layers)
     this.spawn();
     this.pingTimer = setInterval(() => this.tick(), PING_MS);
     this.pingTimer.unref?.();
@@ -629,7 +619,7 @@ export class AnalysisWorker {
       idleCollect();
     } else if (!this.collectedLate && now - this.workedAt >= LATE_COLLECT_IDLE_MS) {
       // and once more when V8 sees a low allocation rate (it averages the last 5 s): only then does a collection give
-      // the young generation back (the protocol thread's grows to 32 MB in a storm; 2 MB after this, measured)
+      // the young generation back (the protocol thread's grows to 32 MB in a storm; 2 MB after this in isolation)
       this.collectedLate = true;
       w.postMessage({ type: 'collect' } satisfies ToWorker);
       collectGarbage();
