@@ -101,7 +101,8 @@ export interface StormResult {
   requests: number;
   latencies: number[];
   compared: number;
-  rss: { start: number; afterOpen: number; peak: number; end: number; afterClose: number };
+  /** `fresh`: a fresh server's once it has the same documents (and final texts) open and has analysed them. */
+  rss: { start: number; afterOpen: number; peak: number; end: number; fresh: number; afterClose: number };
 }
 
 interface DocState {
@@ -243,7 +244,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   process.env = saved;
   const failures: string[] = [];
   const latencies: number[] = [];
-  const rss = { start: rssOf(c.proc.pid!), afterOpen: 0, peak: 0, end: 0, afterClose: 0 };
+  const rss = { start: rssOf(c.proc.pid!), afterOpen: 0, peak: 0, end: 0, fresh: 0, afterClose: 0 };
   const sampler = setInterval(() => {
     const kb = rssOf(c.proc.pid!);
     rss.peak = Math.max(rss.peak, kb);
@@ -365,6 +366,8 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
       for (const d of openDocs)
         void fresh.conn.sendNotification('textDocument/didOpen', { textDocument: { uri: d.uri, languageId: d === ignoreDoc ? 'dockerignore' : 'dockerfile', version: d.version, text: d.text } });
       await fresh.until(() => openDocs.every((d) => fresh.lastDiagnostics(d.uri)?.version === d.version && (d.ignore || forecastVersions(fresh).get(d.uri) === d.version)), 60_000, 'the fresh server\'s diagnostics and forecasts');
+      await quiet(fresh, openDocs, 'the fresh server', failures);
+      rss.fresh = rssOf(fresh.proc.pid!);
       for (const d of openDocs) {
         if (d === ignoreDoc) {
           if (canon(c.lastDiagnostics(d.uri)?.diagnostics ?? []) !== canon(fresh.lastDiagnostics(d.uri)?.diagnostics ?? []))

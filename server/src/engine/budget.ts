@@ -43,6 +43,8 @@ export function tooLargeToAnalyse(text: string): string | null {
  */
 export function looksBinary(text: string): boolean {
   if (text.includes('\u0000')) return true;
+  // the common case, without a character loop (every analysis and forecast asks, on the protocol thread too)
+  if (!text.includes('\ufffd')) return false;
   const head = Math.min(text.length, 65536);
   let bad = 0;
   for (let i = 0; i < head; i++) if (text.charCodeAt(i) === 0xfffd) bad++;

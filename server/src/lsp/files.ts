@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { FileChangeType } from 'vscode-languageserver';
 import type { FileChange } from './contexts';
 import { forgetProjectResolutions, resolveContext } from './resolve';
+import { forgetWorkspaceBuilds } from './shared';
 import type { ServerState } from './state';
 import { isIgnoreDocument, uriToPath } from './uri';
 
@@ -12,6 +13,7 @@ const LENS_REFRESH_MS = 400;
 
 /** Something in the context directory `dir` changed: re-analyse the documents built from it. */
 export function contextChanged(s: ServerState, dir: string): void {
+  forgetWorkspaceBuilds();
   let any = false;
   for (const doc of s.documents.all()) {
     const ignoreDoc = isIgnoreDocument(doc);
@@ -44,6 +46,7 @@ function contextsTouched(s: ServerState, files: string[]): void {
 /** A compose/bake/.layerwise.yaml file changed: contexts, args and severities may differ for any document. */
 export function projectFileChanged(s: ServerState, file: string): void {
   forgetProjectResolutions();
+  forgetWorkspaceBuilds();
   s.configDiagnostics.clear(file);
   for (const doc of s.documents.all()) s.scheduler.scheduleSoon(doc.uri);
   s.refreshLenses(LENS_REFRESH_MS);
@@ -52,6 +55,7 @@ export function projectFileChanged(s: ServerState, file: string): void {
 export function registerFileEvents(s: ServerState): void {
   s.connection.onDidChangeWatchedFiles(
     s.guard('didChangeWatchedFiles', undefined, (params) => {
+      forgetWorkspaceBuilds(); // a Dockerfile beside an open one may have come or gone
       const touched: string[] = [];
       for (const ch of params.changes) {
         const p = uriToPath(ch.uri);

@@ -178,10 +178,14 @@ export class Scheduler {
       this.timers.delete(uri);
     }
     if (this.inflight.get(uri)?.computed) this.s.worker?.flush(uri); // computed, held by the worker: ask for it now
-    await this.run(uri);
-    // the analysis waited for went outdated meanwhile (a file event: the worker drops it for the newer one, and the
-    // cache still holds the analysis before it): wait for the one that replaced it
-    if (this.pending(uri) && again < 3) return this.current(uri, cache, again + 1);
+    const done = this.run(uri);
+    const awaited = this.inflight.get(uri);
+    await done;
+    // something outside the document changed while it ran (the worker's report of a file event comes after the
+    // client's): the analysis after it answers. The one awaited may have been superseded by it in the worker and
+    // stored nothing, or still be pending behind it; the cache then holds the analysis from before the event (a hover
+    // 144 ms after a new context file counted the old files, 1 of 60 under load): wait for the one that replaced it
+    if ((awaited?.outdated || this.pending(uri)) && again < 3) return this.current(uri, cache, again + 1);
     return cache.get(uri);
   }
 

@@ -17,6 +17,32 @@ function folderOf(s: ServerState, file: string): string | undefined {
 }
 
 /**
+ * How long a document's list of builds (its project file's, else the Dockerfiles beside it) is reused: every analysis
+ * asks (siblingsRef), and listing the folder and stating each Dockerfile in it was 1.8 s of a storm's 28 s of
+ * protocol-thread work. Every file event forgets them (forgetWorkspaceBuilds, from files.ts: a Dockerfile created
+ * beside it); the time bounds what a change nobody reported can miss, as for project resolutions (resolve.ts).
+ */
+const BUILDS_TTL_MS = 1000;
+const buildLists = new Map<string, { at: number; projects: object; value: ReturnType<typeof workspaceBuilds> }>();
+
+/** A file changed on disk (or a project file did): list the builds again. */
+export function forgetWorkspaceBuilds(): void {
+  buildLists.clear();
+}
+
+function buildsOf(s: ServerState, file: string): ReturnType<typeof workspaceBuilds> {
+  const folder = folderOf(s, file);
+  const key = `${file}\u0000${folder ?? ''}`;
+  const now = Date.now();
+  const hit = buildLists.get(key);
+  if (hit && hit.projects === s.projects && now - hit.at < BUILDS_TTL_MS) return hit.value;
+  const value = workspaceBuilds(file, s.projects, folder);
+  buildLists.set(key, { at: now, projects: s.projects, value });
+  if (buildLists.size > 256) buildLists.delete(buildLists.keys().next().value!);
+  return value;
+}
+
+/**
  * The other builds of the document's workspace for its analysis (needless-divergence runs in the worker as `check`
  * runs in the CLI): found here (project files are cached by ProjectFiles), loaded in the worker. Null when untrusted,
  * not a file, without a context, with the rule off, or with no other build.
@@ -25,7 +51,7 @@ export function siblingsRef(s: ServerState, uri: string, rc: ResolvedContext, te
   if (!s.trusted || !rc.dir || rc.severities['needless-divergence'] === 'off') return null;
   const file = uriToPath(uri);
   if (!file) return null;
-  const { builds } = workspaceBuilds(file, s.projects, folderOf(s, file));
+  const { builds } = buildsOf(s, file);
   if (!builds.some((b) => b.dockerfile !== file || b.contextDir !== rc.dir)) return null;
   const display: Record<string, string> = {};
   const open: Record<string, string> = {};
@@ -44,7 +70,7 @@ export async function documentSharing(s: ServerState, a: DocAnalysis): Promise<M
   if (!file) return null;
   const rc = resolveContext(s, a.uri);
   if (!rc.dir) return null;
-  const { builds } = workspaceBuilds(file, s.projects, folderOf(s, file));
+  const { builds } = buildsOf(s, file);
   if (!builds.some((b) => b.dockerfile !== file || b.contextDir !== rc.dir)) return null;
   const { ctx } = await loadContext(s, rc);
   if (!ctx) return null;

@@ -40,8 +40,11 @@ function injectFault(text: string): void {
   }
   if (m[1] === 'crash') process.exit(70);
   if (m[1] === 'hang') for (;;);
-  const hog: string[] = [];
-  for (let i = 0; ; i++) hog.push('x'.repeat(1 << 20) + i); // 1 MB a step: the heap limit comes within a moment
+  // 32 MB of heap a step (an array of 4 Mi small integers): the heap limit comes after a few steps, in ~0.1 s of CPU.
+  // Not 1 MB strings: 'x'.repeat(…) + i is a rope of small objects, and the collections near the limit took ~2 s of
+  // CPU, so under load the watchdog (5 s here) ended the worker first and the test saw a hang, not an OOM
+  const hog: number[][] = [];
+  for (let i = 0; ; i++) hog.push(new Array<number>(1 << 22).fill(i));
 }
 
 /** The workspace's other builds as the protocol thread finds them (lsp/shared.ts siblingsRef); loaded here. */
@@ -452,8 +455,9 @@ const BACKOFF_MS = [0, 250, 1000, 4000, 10_000];
 /** An idle worker whose heap is this large is recycled (a new one starts empty), so memory returns after a storm. */
 export const RECYCLE_HEAP_MB = 192;
 const RECYCLE_IDLE_MS = 5_000;
-/** How long the worker is idle before it collects its garbage (once per busy period). */
+/** How long the worker is idle before it collects its garbage (once per busy period), and before it does again. */
 const COLLECT_IDLE_MS = 1_000;
+const LATE_COLLECT_IDLE_MS = 6_000;
 
 interface Pending {
   /** What the request is about (logs, poisoning). */
@@ -503,8 +507,11 @@ export class AnalysisWorker {
   private lastPong = Date.now();
   private lastBusy = Date.now();
   private heapMb = 0;
-  /** The worker has collected its garbage since it was last busy. */
+  /** The worker has collected its garbage since it was last busy (`collectedLate`: after LATE_COLLECT_IDLE_MS too). */
   private collected = true;
+  private collectedLate = true;
+  /** When the worker last had work (lastBusy also moves while an idle worker is checked for recycling). */
+  private workedAt = Date.now();
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
   /** Why the current worker is being ended (set before terminate()). */
@@ -566,7 +573,9 @@ export class AnalysisWorker {
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;
-      const why = this.ending ?? (oom ? `it ran out of memory (over ${WORKER_HEAP_MB} MB)` : `the analysis worker stopped (exit code ${code})`);
+      // out of memory wins over the watchdog's reason: a worker collecting near its heap limit answers no ping, and
+      // may reach the limit while it is being ended
+      const why = oom ? `it ran out of memory (over ${WORKER_HEAP_MB} MB)` : (this.ending ?? `the analysis worker stopped (exit code ${code})`);
       const crashed = !this.ending && !oom;
       this.ending = null;
       if (this.disposed) return;
@@ -632,7 +641,9 @@ export class AnalysisWorker {
     const now = Date.now();
     if (this.pending.size > 0) {
       this.lastBusy = now;
+      this.workedAt = now;
       this.collected = false;
+      this.collectedLate = false;
       for (const [id, p] of [...this.pending]) {
         if (p.diagnosed || now - p.sentAt < LOST_MS) continue;
         if (p.resent === 0) {
@@ -657,6 +668,12 @@ export class AnalysisWorker {
       this.collected = true;
       w.postMessage({ type: 'collect' } satisfies ToWorker);
       idleCollect();
+    } else if (!this.collectedLate && now - this.workedAt >= LATE_COLLECT_IDLE_MS) {
+      // and once more when V8 sees a low allocation rate (it averages the last 5 s): only then does a collection give
+      // the young generation back (the protocol thread's grows to 32 MB in a storm; 2 MB after this in isolation)
+      this.collectedLate = true;
+      w.postMessage({ type: 'collect' } satisfies ToWorker);
+      collectGarbage();
     } else if (now - this.lastBusy > RECYCLE_IDLE_MS || this.heapMb > WORKER_HEAP_MB * 0.7) {
       // idle for a while with a big heap, or idle at all close to the heap limit (where the collector thrashes)
       if (this.heapMb > RECYCLE_HEAP_MB) {
@@ -750,8 +767,9 @@ export class AnalysisWorker {
     const poisoned = this.poisoned.get(poisonKey(p.req));
     if (poisoned) return p.refuse(poisoned, p);
     this.pending.set(id, p);
-    this.lastBusy = Date.now();
+    this.lastBusy = this.workedAt = Date.now();
     this.collected = false;
+    this.collectedLate = false;
     this.worker?.postMessage(p.msg);
   }
 
