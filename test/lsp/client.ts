@@ -39,6 +39,8 @@ export interface StartOptions {
   capabilities?: ClientCapabilities;
   /** Another server to start instead of ours (argv; e.g. a peer for benchmarks). */
   command?: string[];
+  /** The server's environment (default: the test's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export class LspClient {
@@ -58,7 +60,7 @@ export class LspClient {
   static async start(opts: StartOptions): Promise<LspClient> {
     if (!opts.command && !fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
     const [cmd, ...args] = opts.command ?? [process.execPath, SERVER, '--stdio'];
-    const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspClient(proc, conn);
     proc.stderr!.on('data', (d) => (c.stderr += d.toString()));

@@ -210,6 +210,15 @@ export class InProcessServer {
     return this.until(() => (this.last(uri)?.version === version ? this.last(uri)!.diagnostics : undefined), timeoutMs, `diagnostics of ${uri} v${version}`);
   }
 
+  /**
+   * The diagnostics of `version` that come with its full analysis (`layerwise/analysed`, among the notifications from
+   * index `since` on): a document's first publication may hold only what the text alone gives (runanalysis.ts).
+   */
+  fullDiagnosticsOf(uri: string, version: number, since = 0, timeoutMs = WAIT_MS): Promise<Diagnostic[]> {
+    const analysed = () => this.notifications.slice(since).some((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string }).uri === uri && (n.params as { version: number }).version === version);
+    return this.until(() => (analysed() && this.last(uri)?.version === version ? this.last(uri)!.diagnostics : undefined), timeoutMs, `full diagnostics of ${uri} v${version}`);
+  }
+
   hover(uri: string, line: number, character = 0): Promise<Hover | null> {
     return this.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } });
   }

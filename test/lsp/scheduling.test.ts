@@ -258,8 +258,7 @@ test('each analysis announces its version with what it found, and the forecast f
   const s = await start(dir);
   const uri = s.uri(path.join(dir, 'Dockerfile'));
   s.open(uri, textOf(1));
-  const diags = await s.diagnosticsOf(uri, 1);
-  await s.until(() => analysed(s, uri).length, WAIT_MS, 'layerwise/analysed');
+  const diags = await s.fullDiagnosticsOf(uri, 1);
   const rules = diags.filter((d) => (d.data as { rule?: string } | undefined)?.rule).length;
   assert.deepEqual(analysed(s, uri)[0], {
     uri,
@@ -396,8 +395,9 @@ test('the last close replaces the idle worker by an empty one; a close with docu
   assert.equal(worker.restarts, restarts, 'one document still open: the same worker');
   s.close(b!);
   await s.until(() => worker.restarts > restarts, WAIT_MS, 'the worker replaced');
+  const since = s.notifications.length;
   s.open(a!, textOf(3));
-  assert.deepEqual(names(await s.diagnosticsOf(a!, 1)), ['missing3.txt'], 'the new worker analyses');
+  assert.deepEqual(names(await s.fullDiagnosticsOf(a!, 1, since)), ['missing3.txt'], 'the new worker analyses');
   assert.deepEqual(s.errors, []);
 });
 

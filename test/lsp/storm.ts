@@ -220,6 +220,14 @@ async function quiet(c: LspClient, docs: DocState[], what: string, failures: str
   }
 }
 
+/**
+ * The storm's servers see no Docker daemon: a hover's build-cache lines come from the daemon's probe snapshot, which a
+ * server takes at its first hover and never waits for (lsp/buildcache.ts), so a fresh server's first hovers lack what
+ * the long-lived one has — the daemon's state, not the documents' (a run of the full suite differed on exactly that,
+ * with the oracle's cache mounts in the builder).
+ */
+const NO_DAEMON: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: 'unix:///nonexistent/layerwise-storm/docker.sock' };
+
 /** What a client sees for a document: diagnostics, code lenses (titles by line), hovers on the lens lines, the forecast. */
 async function presentation(c: LspClient, uri: string): Promise<string> {
   const diags = canon(c.lastDiagnostics(uri)?.diagnostics ?? []);
@@ -240,7 +248,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
   const { root, dir, files } = workspace(nDocs, r);
   const saved = { ...process.env };
   Object.assign(process.env, o.env ?? {});
-  const c = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { fileEvents: true, debounceMs: undefined } });
+  const c = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { fileEvents: true, debounceMs: undefined }, env: NO_DAEMON });
   process.env = saved;
   const failures: string[] = [];
   const latencies: number[] = [];
@@ -360,7 +368,7 @@ export async function runStorm(o: StormOptions): Promise<StormResult> {
     rss.end = rssOf(c.proc.pid!);
     // the model: a fresh server on the same workspace with the same documents and final texts
     let compared = 0;
-    const fresh = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { fileEvents: true, debounceMs: undefined } });
+    const fresh = await LspClient.start({ root: dir, capabilities: FULL_CAPS, initializationOptions: { fileEvents: true, debounceMs: undefined }, env: NO_DAEMON });
     try {
       const openDocs = all.filter((d) => d.open);
       for (const d of openDocs)
