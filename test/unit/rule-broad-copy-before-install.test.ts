@@ -45,9 +45,9 @@ test('broad-copy-before-install: the message, the squiggle on the first line, th
     ['dockerfile', 2, 0, 2, 0, 'COPY package.json yarn.lock ./\nRUN yarn install \\\n  --frozen-lockfile\n'],
     ['dockerfile', 3, 0, 5, 0, ''],
   ]);
-  // ADD is named as such; one other file is "1 other file"
+  // ADD is named as such; one other file is "the one other file"
   assert.deepEqual(brief('FROM node\nADD . .\nRUN npm ci\n', ctxOf(['package.json', 'a.js'])).map((f) => [f.message, f.related]), [
-    ['`RUN npm ci` (npm) runs after `ADD . .` on line 2: a change to any of the 1 other file it copies reruns the install (2 files copied), which needs only package.json. Copy those first, install, then copy the rest.', [[1, 7, 'the broad ADD the install depends on']]],
+    ['`RUN npm ci` (npm) runs after `ADD . .` on line 2: a change to the one other file it copies reruns the install (2 files copied), which needs only package.json. Copy those first, install, then copy the rest.', [[1, 7, 'the broad ADD the install depends on']]],
   ]);
 });
 
@@ -56,7 +56,7 @@ test('broad-copy-before-install: without a context the count is unknown and ever
     ['`RUN npm ci` (npm) runs after `COPY . .` on line 2: a change to any file it copies reruns the install, which needs only package.json, package-lock.json, npm-shrinkwrap.json, .npmrc. Copy those first, install, then copy the rest.', undefined],
   ]);
   // a context without any of the manifests: the first two are named
-  assert.equal(find('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['a.js', 'b.js', 'c.js']))[0]!.message, '`RUN yarn install` (yarn) runs after `COPY . .` on line 2: a change to any of the 3 other files it copies reruns the install (3 files copied), which needs only package.json, yarn.lock. Copy those first, install, then copy the rest.');
+  assert.equal(find('FROM node\nCOPY . .\nRUN yarn install\n', ctxOf(['a.js', 'b.js', 'c.js']))[0]!.message, '`RUN yarn install` (yarn) runs after `COPY . .` on line 2: a change to any of the 3 other files it copies reruns the install, which needs only package.json, yarn.lock. Copy those first, install, then copy the rest.');
   assert.deepEqual(brief('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN dotnet publish -c Release\n', ctxOf(['app.csproj', 'a.cs', 'b.cs', 'c.cs'])).map((f) => [f.message, f.fix]), [
     ['`RUN dotnet publish -c Release` (dotnet) runs after `COPY . .` on line 2: a change to any of the 3 other files it copies reruns the install (4 files copied), which needs only *.csproj. This command also builds the project itself, so split the dependency step from the build.', undefined],
   ]);
@@ -73,7 +73,7 @@ test('broad-copy-before-install: with a context, a folder or at least three othe
   const c = npmCtx({ 'lib/x.js': '1' });
   assert.deepEqual(find('FROM node\nCOPY package.json a.js b.js ./\nRUN npm ci\n', c), [], 'two extra files copied on purpose');
   assert.equal(find('FROM node\nCOPY package.json a.js b.js c.js ./\nRUN npm ci\n', c)[0]!.message, '`RUN npm ci` (npm) runs after `COPY package.json a.js b.js c…` on line 2: a change to any of the 3 other files it copies reruns the install (4 files copied), which needs only package.json. Copy those first, install, then copy the rest.');
-  assert.equal(find('FROM node\nCOPY package.json lib ./\nRUN npm ci\n', c)[0]!.message, '`RUN npm ci` (npm) runs after `COPY package.json lib ./` on line 2: a change to any of the 1 other file it copies reruns the install (2 files copied), which needs only package.json. Copy those first, install, then copy the rest.');
+  assert.equal(find('FROM node\nCOPY package.json lib ./\nRUN npm ci\n', c)[0]!.message, '`RUN npm ci` (npm) runs after `COPY package.json lib ./` on line 2: a change to the one other file it copies reruns the install (2 files copied), which needs only package.json. Copy those first, install, then copy the rest.');
   // a folder that holds only manifests, and a wildcard that selects only manifests, are not broad
   assert.deepEqual(find('FROM maven\nCOPY .mvn .mvn\nCOPY pom.xml ./\nRUN mvn dependency:go-offline\n', ctxOf(['pom.xml', '.mvn/wrapper/a', 'src/a.java', 'src/b.java', 'src/c.java'])), []);
   assert.deepEqual(find('FROM node\nCOPY package*.json ./\nRUN npm ci\n', ctxOf(['package.json', 'package-lock.json', 'a.js', 'b.js', 'c.js'])), []);
@@ -219,4 +219,24 @@ test('broad-copy-before-install: the fix only when the manifests are self-contai
   assert.equal(pip('-e .\n', 'uv pip install -r requirements.txt'), undefined);
   // go and other managers have no manifest content to check
   assert.equal(find('FROM golang\nCOPY . .\nRUN go mod download\n', ctxOf(['go.mod', 'go.sum', 'a.go', 'b.go', 'c.go']))[0]!.fix?.title, 'Copy go.mod, go.sum first and run the install before `COPY . .`');
+});
+
+test('broad-copy-before-install: a workspace declared at the root names its members\' manifests too; nested manifests without one do not', () => {
+  const text = 'FROM rust:1\nWORKDIR /app\nCOPY . .\nRUN cargo build --release\n';
+  const tail = 'This command also builds the project itself, so split the dependency step from the build.';
+  const ws = ctxOf({ 'Cargo.toml': '[workspace]\nmembers = ["crates/*"]\n', 'Cargo.lock': '', 'crates/a/Cargo.toml': '[package]', 'crates/a/src/lib.rs': '', 'crates/b/Cargo.toml': '[package]', 'crates/b/src/lib.rs': '' });
+  assert.deepEqual(find(text, ws).map((f) => f.message), [
+    `\`RUN cargo build --release\` (cargo) runs after \`COPY . .\` on line 3: a change to any of the 2 other files it copies reruns the install (6 files copied), which needs only Cargo.toml, Cargo.lock and the 2 manifests of its workspace members. ${tail}`,
+  ]);
+  // a nested Cargo.toml (a fixture, another project) without [workspace] at the root: not a member
+  const plain = ctxOf({ 'Cargo.toml': '[package]\nname = "x"\n', 'Cargo.lock': '', 'src/main.rs': '', 'tests/fixture/Cargo.toml': '[package]' });
+  assert.match(find(text, plain)[0]!.message, /which needs only Cargo\.toml, Cargo\.lock\. This command/);
+  // npm workspaces and pnpm-workspace.yaml
+  const npm = ctxOf({ 'package.json': '{"workspaces": ["packages/*"]}', 'package-lock.json': '{}', 'packages/a/package.json': '{}', 'packages/a/i.js': '' });
+  assert.match(find('FROM node\nCOPY . .\nRUN npm ci\n', npm)[0]!.message, /which needs only package\.json, package-lock\.json and the 1 manifest of its workspace members\. Copy/);
+  const pnpm = ctxOf({ 'package.json': '{}', 'pnpm-lock.yaml': '', 'pnpm-workspace.yaml': 'packages: ["p/*"]', 'p/a/package.json': '{}', 'p/a/i.js': '' });
+  assert.match(find('FROM node\nCOPY . .\nRUN pnpm install\n', pnpm)[0]!.message, /pnpm-workspace\.yaml and the 1 manifest of its workspace members\. Copy/);
+  // no context: `pnpm -r` installs every workspace package
+  assert.match(find('FROM node\nCOPY . .\nRUN pnpm i -r --force\n')[0]!.message, /\.pnpmfile\.cjs and the package\.json of each workspace package \(-r\)\. Copy/);
+  assert.doesNotMatch(find('FROM node\nCOPY . .\nRUN pnpm install\n')[0]!.message, /workspace package/);
 });

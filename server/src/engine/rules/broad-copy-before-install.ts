@@ -121,11 +121,15 @@ export const broadCopyBeforeInstall: Rule = {
         const extra = extraFiles(rc, copy, inst);
         if (extra === 0) continue;
         const total = rc.reads.get(copy.id)?.files;
-        const what = extra > 0 ? `a change to any of the ${plural(extra, 'other file')} it copies` : 'a change to any file it copies';
+        const what = extra === 1 ? 'a change to the one other file it copies' : extra > 0 ? `a change to any of the ${plural(extra, 'other file')} it copies` : 'a change to any file it copies';
         const needs = inst.manifests.filter((m) => !rc.ctx || rc.sent.some((p) => sourceSelects(m, p)));
+        // a workspace's members (or path dependencies) have manifests below the root that the install may read too
+        const nested = rc.ctx ? workspaceMembers(rc, inst) : 0;
+        const recursive = !rc.ctx && inst.manager === 'pnpm' && rs.commands.some((c) => matchInstall(c)?.manager === 'pnpm' && c.words.some((w) => w === '-r' || w === '--recursive'));
+        const members = nested ? ` and the ${plural(nested, 'manifest')} of its workspace members` : recursive ? ' and the package.json of each workspace package (-r)' : '';
         const message =
           `${quoteInstr(run)} (${inst.manager}) runs after ${quoteInstr(copy, 30)} on line ${copy.line + 1}: ${what} reruns the install` +
-          `${total !== undefined && extra > 0 ? ` (${plural(total, 'file')} copied)` : ''}, which needs only ${needs.length ? needs.join(', ') : inst.manifests.slice(0, 2).join(', ')}.` +
+          `${total !== undefined && extra > 0 && total > extra ? ` (${plural(total, 'file')} copied)` : ''}, which needs only ${needs.length ? needs.join(', ') : inst.manifests.slice(0, 2).join(', ')}${members}.` +
           (inst.needsSources ? ' This command also builds the project itself, so split the dependency step from the build.' : ' Copy those first, install, then copy the rest.');
         const f: Finding = {
           rule: this.id,
@@ -142,6 +146,39 @@ export const broadCopyBeforeInstall: Rule = {
     return out;
   },
 };
+
+/** Files sent below the context root named like one of the install's manifests, outside node_modules folders. */
+function nestedManifests(rc: RuleContext, inst: InstallMatch): string[] {
+  return rc.sent.filter((p) => p.includes('/') && !p.split('/').includes('node_modules') && rc.ctx!.entry(p)?.type === 'file' && inst.manifests.some((m) => sourceSelects(m.split('/').pop()!, p.split('/').pop()!)));
+}
+
+/**
+ * The manifests of a workspace's members when the context root declares a workspace for this manager (`[workspace]`
+ * in Cargo.toml, `workspaces` in package.json, pnpm-workspace.yaml, go.work, `[tool.uv.workspace]`): a dependency
+ * step needs them too. 0 when no workspace is declared there (nested manifests may be fixtures or other projects).
+ */
+function workspaceMembers(rc: RuleContext, inst: InstallMatch): number {
+  const read = (p: string) => (rc.sent.includes(p) ? rc.ctx?.readText?.(p) : undefined);
+  const declared = (): boolean => {
+    switch (inst.manager) {
+      case 'cargo':
+        return /^\s*\[workspace\]/m.test(read('Cargo.toml') ?? '');
+      case 'pnpm':
+        return rc.sent.includes('pnpm-workspace.yaml');
+      case 'npm':
+      case 'yarn':
+      case 'bun':
+        return /"workspaces"\s*:/.test(read('package.json') ?? '');
+      case 'go':
+        return rc.sent.includes('go.work');
+      case 'uv':
+        return /^\s*\[tool\.uv\.workspace\]/m.test(read('pyproject.toml') ?? '');
+      default:
+        return false;
+    }
+  };
+  return declared() ? nestedManifests(rc, inst).length : 0;
+}
 
 /**
  * Would the install still work with only the manifests in place? npm/yarn/pnpm/bun run the root package's lifecycle
@@ -195,7 +232,7 @@ function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, com
   // a manifest of the same kind below the root may be read by the install too (a solution's projects, a Go or Cargo
   // workspace, a `replace ./x` or path dependency): the fix would leave it out, so none is offered (packages installed
   // in a node_modules folder are not: the install replaces them)
-  if (rc.sent.some((p) => p.includes('/') && !p.split('/').includes('node_modules') && rc.ctx!.entry(p)?.type === 'file' && inst.manifests.some((m) => sourceSelects(m.split('/').pop()!, p.split('/').pop()!)))) return undefined;
+  if (nestedManifests(rc, inst).length) return undefined;
   // manifests that exist at the root of the context
   const files: string[] = [];
   const dirs: string[] = [];
