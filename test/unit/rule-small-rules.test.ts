@@ -34,7 +34,7 @@ test('mutable-base-image: no tag or :latest, how many steps key on it (its stage
     { line: 0, end: 11, severity: 'warning', message: '`ubuntu` has no tag (it means :latest): 2 steps key on a moving target — when the tag moves they all rebuild, and builds on different machines differ. ' + pin('ubuntu'), related: undefined, fix: undefined },
     { line: 4, end: 23, severity: 'warning', message: '`ubuntu:latest` uses :latest: 2 steps key on a moving target — when the tag moves they all rebuild, and builds on different machines differ. ' + pin('ubuntu'), related: undefined, fix: undefined },
   ]);
-  assert.equal(find(MB, 'FROM ubuntu:latest\nRUN a\n')[0]!.message, '`ubuntu:latest` uses :latest: 1 step keys on a moving target — when the tag moves they all rebuild, and builds on different machines differ. ' + pin('ubuntu'));
+  assert.equal(find(MB, 'FROM ubuntu:latest\nRUN a\n')[0]!.message, '`ubuntu:latest` uses :latest: 1 step keys on a moving target — when the tag moves it rebuilds, and builds on different machines differ. ' + pin('ubuntu'));
   assert.equal(find(MB, 'FROM ubuntu\n')[0]!.message, '`ubuntu` has no tag (it means :latest): the image is whatever the tag points to when the builder resolves it, and builds on different machines differ. ' + pin('ubuntu'));
   // a registry with a port keeps its port and path in the hint (it used to cut the reference at the first colon)
   const hints = find(MB, 'FROM registry.example.com:5000/team/img\nFROM gcr.io/x/y:latest\nFROM localhost/app\nFROM a__b/c-d.e\nFROM --platform=linux/arm64 ubuntu\n').map((f) => [f.range.start.line, /e\.g\. `([^`]*)`/.exec(f.message)![1]]);
@@ -124,7 +124,7 @@ test('costly-step-after-volatile-copy: one COPY or several, the copied file coun
   assert.deepEqual(brief(CS, 'FROM debian:12\nCOPY app.js /app/\nRUN apt-get install -y curl\n', ctx(['app.js'])), [
     {
       line: 2, end: 27, severity: 'warning',
-      message: '`RUN apt-get install -y curl` (install) reads nothing that `COPY app.js /app/` on line 2 brings in, but runs after it: a change to any of 1 copied file reruns it. Move it above line 2.',
+      message: '`RUN apt-get install -y curl` (install) reads nothing that `COPY app.js /app/` on line 2 brings in, but runs after it: a change to the copied file reruns it. Move it above line 2.',
       related: [[1, 'changes here rerun the costly step below']],
       fix: 'Move `RUN apt-get install -y curl` above line 2',
     },
@@ -194,8 +194,17 @@ test('costly-step-after-volatile-copy: the tools that provably do not read the c
 
 test('mutable-base-image: what counts as an image reference (Docker\'s grammar) and as a tag', () => {
   const reported = (ref: string) => find(MB, `FROM ${ref}\n`).length === 1;
-  for (const r of ['a--b', 'a__b', 'a.b', 'a_b', 'a-b', 'ab12', 'ab-cd.ef_gh', 'Registry.Example.com/img', 'host:5000/img', 'localhost/img', 'a/b/c', 'img:latest', 'host:5000/img:latest'])
+  for (const r of ['t/a--b', 't/a__b', 't/a.b', 't/a_b', 't/a-b', 't/ab12', 't/ab-cd.ef_gh', 'Registry.Example.com/img', 'host:5000/img', 'localhost/img', 'a/b/c', 't/img:latest', 'host:5000/img:latest'])
     assert.equal(reported(r), true, r);
-  for (const r of ['a..b', 'a_', '_a', 'a-', 'A', 'a___b', 'Team/img', 'a//b', 'img:v1', 'host:5000/img:1.2', 'img:' + 'x'.repeat(129), 'img@sha256:0', '$IMG'])
+  for (const r of ['t/a..b', 't/a_', 't/_a', 't/a-', 't/A', 't/a___b', 'Team/img', 'a//b', 't/img:v1', 'host:5000/img:1.2', 't/img:' + 'x'.repeat(129), 't/img@sha256:0', '$IMG'])
     assert.equal(reported(r), false, r);
+});
+
+test('mutable-base-image: a one-part name that is not an official image is built locally or a named context, not pulled', () => {
+  // Docker Hub resolves `name` as library/name: only its official images exist there (round 6 of the precision review:
+  // `FROM bats-jenkins`, built by the test suite just before; `FROM base-image`, a bake context)
+  for (const r of ['bats-jenkins', 'bats-jenkins-plugins-cli', 'base-image', 'nanoserverapiscan', 'myapp:latest', 'library/myapp', 'docker.io/myapp', 'docker.io/library/myapp:latest', 'index.docker.io/myapp'])
+    assert.deepEqual(find(MB, `FROM ${r}\nRUN a\n`), [], r);
+  for (const r of ['alpine', 'node:latest', 'library/alpine', 'docker.io/alpine', 'docker.io/library/ubuntu:latest', 'eclipse-temurin', 'rocket.chat', 'team/myapp', 'ghcr.io/myapp', 'localhost/myapp', 'myhost:5000/myapp'])
+    assert.equal(find(MB, `FROM ${r}\nRUN a\n`).length, 1, r);
 });
