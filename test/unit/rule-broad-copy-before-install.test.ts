@@ -240,3 +240,26 @@ test('broad-copy-before-install: a workspace declared at the root names its memb
   assert.match(find('FROM node\nCOPY . .\nRUN pnpm i -r --force\n')[0]!.message, /\.pnpmfile\.cjs and the package\.json of each workspace package \(-r\)\. Copy/);
   assert.doesNotMatch(find('FROM node\nCOPY . .\nRUN pnpm install\n')[0]!.message, /workspace package/);
 });
+
+test('broad-copy-before-install: a build whose dependencies live on its cache mounts needs no separate dependency step', () => {
+  // round 6 of the precision review (vector's tests/antithesis): `cargo build` with the registry and the target folder
+  // on cache mounts compiles, on a rerun, only what changed; a dependency step before it would save nothing
+  const rust = ctxOf(['Cargo.toml', 'Cargo.lock', 'src/a.rs', 'src/b.rs', 'src/c.rs']);
+  const cargo = (mounts: string, env = '') => find(`FROM rust:1\n${env}WORKDIR /src\nCOPY . .\nRUN ${mounts} cargo build --release\n`, rust).length;
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/src/target'), 0);
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo --mount=type=cache,target=target'), 0);
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/out', 'ENV CARGO_TARGET_DIR=/out/t\n'), 0);
+  // either folder not mounted: the dependencies are downloaded or compiled again on every rerun
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo/registry'), 1);
+  assert.equal(cargo('--mount=type=cache,target=/src/target'), 1);
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/src/target', 'ENV CARGO_TARGET_DIR=/out\n'), 1);
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/src/target', 'ENV CARGO_TARGET_DIR=rel\n'), 1);
+  // a tmpfs keeps nothing from one build to the next
+  assert.equal(cargo('--mount=type=cache,target=/usr/local/cargo/registry --mount=type=tmpfs,target=/src/target'), 1);
+  // maven: the local repository on a cache mount serves the build's downloads
+  const mvn = ctxOf(['pom.xml', 'src/A.java', 'src/B.java', 'src/C.java']);
+  assert.equal(find('FROM maven:3\nWORKDIR /app\nCOPY . .\nRUN --mount=type=cache,target=/root/.m2 mvn package\n', mvn).length, 0);
+  assert.equal(find('FROM maven:3\nWORKDIR /app\nCOPY . .\nRUN --mount=type=cache,target=/tmp/x mvn package\n', mvn).length, 1);
+  // an install that needs only its manifests keeps the finding even with its cache mounted (npm ci still reruns)
+  assert.equal(find('FROM node\nCOPY . .\nRUN --mount=type=cache,target=/root/.npm npm ci\n', npmCtx()).length, 1);
+});

@@ -3,7 +3,9 @@
 import { readSelects, sourceSelects } from '../explain';
 import { runScript } from '../shell';
 import type { Step } from '../model';
-import { matchImplicitRestore, matchInstall, matchOsPackage, matchToolInstall, type InstallMatch } from './managers';
+import { runEnv, runHome } from '../fixsafety';
+import { resolvePath } from '../model';
+import { cacheSpecs, matchImplicitRestore, matchInstall, matchOsPackage, matchToolInstall, resolveCacheDir, under, type InstallMatch } from './managers';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { copyDestWord, copyFlagsText, deleteLines, headRange, insertBefore, linesText, nothingAffectingBetween, plural, quoteInstr, stageSteps } from './util';
 
@@ -102,6 +104,9 @@ export const broadCopyBeforeInstall: Rule = {
           continue;
         }
         const inst = installs[0]!;
+        // a build that fetches its dependencies itself, with what it downloads and compiles on cache mounts: a rerun
+        // takes the dependencies from there, so a separate dependency step would save nothing
+        if (inst.needsSources && depsOnCacheMounts(rc, run, inst)) continue;
         // when the nearest copy brings none of the manifests (`COPY proto proto` after `COPY backends/server server`),
         // every copy from the one that does up to the install reruns it: name the broader of the two
         if (rc.ctx && !bringsManifest(rc, copy, inst)) {
@@ -146,6 +151,29 @@ export const broadCopyBeforeInstall: Rule = {
     return out;
   },
 };
+
+/**
+ * True when every folder where the build keeps its dependencies is on a cache mount of this RUN: the manager's package
+ * store (cargo registry, ~/.m2/repository, Gradle caches) and, for cargo, the target folder where it compiles them.
+ */
+function depsOnCacheMounts(rc: RuleContext, run: Step, inst: InstallMatch): boolean {
+  if (!['cargo', 'maven', 'gradle'].includes(inst.manager)) return false;
+  // cache mounts only: a tmpfs keeps nothing from one build to the next
+  const mounted = run.mounts.filter((m) => m.type === 'cache').map((m) => resolvePath(run.workdir || '/', m.target ?? ''));
+  const covered = (dir: string) => mounted.some((t) => under(dir, t));
+  const env = runEnv(rc.model, run);
+  const home = runHome(rc.model, run, env);
+  for (const spec of cacheSpecs(inst.manager)) {
+    const r = resolveCacheDir(spec, env, home);
+    if (!('dir' in r) || !covered(r.dir)) return false;
+  }
+  if (inst.manager === 'cargo') {
+    const t = env.get('CARGO_TARGET_DIR');
+    if (t !== undefined && (/[$`~]/.test(t) || !t.startsWith('/'))) return false;
+    if (!covered(t ?? resolvePath(run.workdir || '/', 'target'))) return false;
+  }
+  return true;
+}
 
 /** Files sent below the context root named like one of the install's manifests, outside node_modules folders. */
 function nestedManifests(rc: RuleContext, inst: InstallMatch): string[] {
