@@ -82,7 +82,7 @@ export const costlyStepAfterVolatileCopy: Rule = {
           rule: this.id,
           severity: this.defaultSeverity,
           range: headRange(rc, run),
-          message: `${quoteInstr(run)} (${cost}) reads nothing that ${volatile.length === 1 ? `${quoteInstr(volatile[0]!, 30)} on line ${volatile[0]!.line + 1} brings in, but runs after it` : `the ${volatile.length} COPY steps from line ${volatile[0]!.line + 1} on bring in, but runs after them`}: a change to any of ${rc.ctx && files > 0 ? plural(files, 'copied file') : 'the copied files'} reruns it. Move it above line ${first.line + 1}.`,
+          message: `${quoteInstr(run)} (${cost}) reads nothing that ${volatile.length === 1 ? `${quoteInstr(volatile[0]!, 30)} on line ${volatile[0]!.line + 1} brings in, but runs after it` : `the ${volatile.length} COPY steps from line ${volatile[0]!.line + 1} on bring in, but runs after them`}: ${rc.ctx && files === 1 ? 'a change to the copied file' : `a change to any of ${rc.ctx && files > 0 ? plural(files, 'copied file') : 'the copied files'}`} reruns it. Move it above line ${first.line + 1}.`,
           related: volatile.map((c) => ({ range: headRange(rc, c), message: 'changes here rerun the costly step below' })),
         };
         if (nothingAffectingBetween(model, stage.index, first.line, run.line) && run.range.start.line > first.range.end.line) {
