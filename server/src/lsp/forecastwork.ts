@@ -6,7 +6,7 @@
 // schedules, stores and presents it. Under a storm this work (git, crawl, analyze, explain) no longer runs on the
 // protocol thread, so no handler waits behind it.
 import * as path from 'node:path';
-import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model } from '../engine';
+import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model, type StepResult } from '../engine';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { gitBaseline } from '../context';
 import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
@@ -42,8 +42,14 @@ export interface ForecastData {
   /** The baseline's label (`HEAD (abc123def456)`, `the build of 10:42`), or null with a note. */
   baseline: string | null;
   note: string | null;
-  /** `explain --format json` of the forecast (null without a baseline). */
-  json: ForecastJson | null;
+  /**
+   * `explain --format json` of the forecast as text (null without a baseline). A string crosses to the protocol
+   * thread as one copy: the object graph's structured clone (1,091 steps, ~207 KB) took 4-28 ms on each side, more
+   * than JSON.stringify here; the protocol thread parses it only when a request or a hover needs the reasons.
+   */
+  text: string | null;
+  /** What the notification, lenses and the map show of each step, in model order (index = step id). */
+  items: ForecastItemData[];
   /** A HEAD baseline's repository stamp (the protocol thread polls it, a file read, to notice commits and checkouts). */
   head: { dir: string; stamp: string } | null;
   /** The build record is not known here: send the request again with it. */
@@ -53,6 +59,28 @@ export interface ForecastData {
 /** The parts of `explanationJson` the server reads (steps in model order: index = step id). */
 export interface ForecastJson {
   steps: { line: number; endLine: number; onbuild?: boolean; status: Explanation['steps'][number]['status']; reasons: Explanation['steps'][number]['reasons'] }[];
+}
+
+/** One step of a forecast without its reasons (lines 0-based): what the notification and the lenses show. */
+export interface ForecastItemData {
+  line: number;
+  endLine: number;
+  trigger: boolean;
+  status: StepResult['status'];
+  /** The short reason (`shortReason`; empty when cached). */
+  reason: string;
+}
+
+/** The short reason of a step's status: `src/server.js changed`, `the previous step rebuilds`. */
+export function shortReason(r: Pick<StepResult, 'reasons'>): string {
+  const files = r.reasons.find((x) => x.kind === 'files' && x.paths?.length);
+  if (files) {
+    const p = files.paths!;
+    const c = p[0]!.change;
+    return `${p[0]!.path} ${c === 'added' ? 'added' : c === 'removed' ? 'removed' : c === 'mode' ? 'changed mode' : 'changed'}${p.length > 1 ? ` (+${p.length - 1} more)` : ''}`;
+  }
+  const first = r.reasons[0];
+  return first ? first.message.replace(/\.$/, '') : '';
 }
 
 interface Baseline {
@@ -129,7 +157,7 @@ export class ForecastWork {
   }
 
   async compute(req: ForecastRequest): Promise<ForecastData> {
-    const none = (note: string, head: ForecastData['head'] = null): ForecastData => ({ baseline: null, note, json: null, head });
+    const none = (note: string, head: ForecastData['head'] = null): ForecastData => ({ baseline: null, note, text: null, items: [], head });
     const refused = looksBinary(req.text) ? 'binary content' : tooLargeToAnalyse(req.text);
     if (refused) return none(refused); // what the engine refuses to analyse is not forecast either
     let b: Baseline | null;
@@ -139,7 +167,7 @@ export class ForecastWork {
     } catch (e) {
       return none(`no git baseline: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    if (!b) return { baseline: null, note: null, json: null, head: null, needRecord: true };
+    if (!b) return { baseline: null, note: null, text: null, items: [], head: null, needRecord: true };
     const head = b.kind === 'head' ? { dir: b.contextDir, stamp: b.stamp } : null;
     const r = await this.store.get(req.contextDir, req.file);
     if (!r.ctx) return none(r.error ?? 'the build context could not be read', head);
@@ -176,7 +204,8 @@ export class ForecastWork {
       });
       const missing = baseline.text === null ? (baseline.kind === 'head' ? 'the Dockerfile is not in HEAD: every step is new' : 'the build has no Dockerfile: every step is new') : null;
       const json = explanationJson(e, { ...req.display, problems: ctx.problems, baseline: baseline.label }) as ForecastJson;
-      return { baseline: baseline.label, note: missing, json, head };
+      const items = e.steps.map((r): ForecastItemData => ({ line: r.step.line, endLine: r.step.endLine, trigger: !!r.step.trigger, status: r.status, reason: r.status === 'cached' ? '' : shortReason(r) }));
+      return { baseline: baseline.label, note: missing, text: JSON.stringify(json), items, head };
     });
   }
 
