@@ -146,6 +146,28 @@ describe('live rebuild forecast', () => {
     assert.equal(statusAt(await c.request<ForecastJson>('layerwise/forecast', { uri }), L.copyPkg), 'cached');
   });
 
+  test('one context file event is forecast once: the re-analysis after it and the worker\'s echo of it do not forecast the same state again', async (t) => {
+    const r = repo();
+    if (!r) return t.skip('git not available');
+    const c = await start(r.dir);
+    const uri = c.open(path.join(r.dir, 'Dockerfile'));
+    await forecastNote(c, uri, (n) => n.items.length === 5, 'first forecast');
+    const notes = () => c.notifications.filter((n) => n.method === 'layerwise/forecast' && (n.params as ForecastNotification).uri === uri).length;
+    const analysed = () => c.notifications.filter((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string }).uri === uri).length;
+    const a0 = analysed();
+    fs.writeFileSync(path.join(r.dir, 'src', 'server.js'), 'console.log(3)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(r.dir, 'src', 'server.js')).href, type: 2 }] });
+    const f1 = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(statusAt(f1, L.copySrc), 'rebuilt', 'the request right after the event answers for the new state');
+    const n1 = notes();
+    // the event re-analyses the document (its context changed): same version, same inputs, same context state
+    await c.until(() => analysed() > a0 || undefined, 10000, 'the analysis after the event');
+    // a forecast computed again would be stored and notified before this answer (one stream, in order)
+    const f2 = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.deepEqual(f2, f1);
+    assert.equal(notes(), n1, 'no second forecast of the same state');
+  });
+
   test('untrusted workspace: no git, no baseline, said in the answer; baseline "off" turns it off', async (t) => {
     const r = repo();
     if (!r) return t.skip('git not available');

@@ -127,8 +127,13 @@ function builtSteps(model: Model, r: BuildBaselineRecord): Set<number> {
 /** At most this many baselines are kept (one per context and Dockerfile forecast): the oldest goes first. */
 const MAX_BASELINES = 32;
 
+/** At most this many documents' current models are kept beside the baselines' (the oldest goes first). */
+const MAX_MODELS = 8;
+
 export class ForecastWork {
   private readonly baselines = new Map<string, Baseline>();
+  /** The model each document's last forecast used, when it is not its baseline's (see explainWithin). */
+  private readonly models = new Map<string, { text: string; opts: string; model: Model }>();
   private readonly failures = new Map<string, { stamp: string; message: string }>();
 
   constructor(
@@ -150,8 +155,14 @@ export class ForecastWork {
     }
   }
 
+  /** A closed document: its model goes. */
+  forget(uri: string): void {
+    this.models.delete(uri);
+  }
+
   /** Settings or trust changed: every baseline may be another. */
   reset(): void {
+    this.models.clear();
     this.baselines.clear();
     this.failures.clear();
   }
@@ -185,11 +196,25 @@ export class ForecastWork {
     return withBudget(FORECAST_BUDGET_MS, () => {
       const { text, opts } = req;
       const optsKey = JSON.stringify(opts);
-      const model = this.modelOf(req.uri, text, opts) ?? analyze(text, opts);
       // a build baseline was built for its own target; HEAD is compared for the target asked about
       const baseOpts = baseline.options ?? opts;
       const baseKey = baseline.options ? JSON.stringify(baseline.options) : optsKey;
       let baseModel = baseline.model?.opts === baseKey ? baseline.model.model : undefined;
+      // one model object per text and options: explain memoises a model's clean keys (and, when both sides are one
+      // model, keys the baseline against it without comparing sources), and every re-analysis makes a new model of
+      // the same text — a context event's re-analysis had the next forecast hash all 1,091 steps again
+      const last = this.models.get(req.uri);
+      const model =
+        baseModel && baseline.text === text && baseKey === optsKey
+          ? baseModel
+          : last && last.text === text && last.opts === optsKey
+            ? last.model
+            : (this.modelOf(req.uri, text, opts) ?? analyze(text, opts));
+      if (req.keep && model !== baseModel) {
+        this.models.delete(req.uri);
+        this.models.set(req.uri, { text, opts: optsKey, model });
+        if (this.models.size > MAX_MODELS) this.models.delete(this.models.keys().next().value!);
+      } else if (req.keep) this.models.delete(req.uri);
       if (baseline.text !== null && !baseModel) {
         baseModel = baseline.text === text && baseKey === optsKey ? model : analyze(baseline.text, baseOpts);
         if (req.keep) baseline.model = { opts: baseKey, model: baseModel };

@@ -384,6 +384,7 @@ export function runWorker(): void {
     else if (msg.type === 'forecastReset') forecasts?.reset();
     else if (msg.type === 'closed') {
       openModels.delete(msg.uri);
+      forecasts?.forget(msg.uri);
       release(msg.uri, 'supersede');
     }
     else if (msg.type === 'forecast') {
