@@ -147,7 +147,7 @@ describe('live rebuild forecast', () => {
     assert.equal(statusAt(await c.request<ForecastJson>('layerwise/forecast', { uri }), L.copyPkg), 'cached');
   });
 
-  test('one context file event is forecast once: the re-analysis after it and the worker\'s echo of it do not forecast the same state again', async (t) => {
+  test('one context file event is forecast once: the re-analysis after it does not forecast the same state again', async (t) => {
     const r = repo();
     if (!r) return t.skip('git not available');
     const c = await start(r.dir);
