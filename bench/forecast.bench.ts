@@ -11,7 +11,11 @@
 // Session 7 (load 25-34 on 2 cores, shared with five other jobs; medians, same run, before → after): nothing changed
 // 835 → 97-116 ms, protocol-thread CPU 25 → 6-9 ms a round (the analysis after each event and the worker's echo of
 // the event had made the stored forecast out of date: every unchanged request was computed again in the worker,
-// behind the event's re-analysis).
+// behind the event's re-analysis). Final runs, base c22f639 vs this, interleaved, load 30-36: nothing changed
+// 1,864 → 145 and 649 → 100 ms; back to back 1,365 → 1,167 and 527 → 451 ms; settled 1,224 → 1,079 and 316 → 285 ms;
+// protocol-thread CPU per event 45-50 → 31-34 ms. The settled event costs the server ~100-200 ms of CPU at that load
+// (all threads; the worker's explain is most of it: in this chained Dockerfile one event changes the keys of every
+// later stage on both sides), so the goal is not met: see docs/ARCHITECTURE.md § Live rebuild forecast.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
