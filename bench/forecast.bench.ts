@@ -1,10 +1,21 @@
 // The live rebuild forecast after one context file event, on a 2,000-line multi-stage Dockerfile in a real git
 // repository, over stdio (the built server). Each round edits one context file on disk, sends
 // didChangeWatchedFiles and asks `layerwise/forecast` at once (the request computes the forecast for the new state,
-// like a hover right after an event). Printed against the issue's goal (≤ 20 ms) and against the same request when
-// nothing changed (protocol round trip with the cached forecast), not pass/fail. Wall times on a shared machine swing
-// with its load, so it also prints the CPU time the server's protocol thread (where the forecast runs) spent per
-// round, from /proc (Linux; 10 ms ticks, so a mean over the rounds).
+// like a hover right after an event), then asks again with nothing changed (the stored answer: no worker round
+// trip). Two kinds of rounds: back to back (the next event comes as soon as both answers are in, so it may find the
+// analysis worker busy re-analysing the document for the previous event: the forecast runs in the same worker and
+// waits for it), and settled (the next event only after that re-analysis is done: one event on a quiet server, the
+// issue's case). Printed against the issue's goal (≤ 20 ms), not pass/fail. Wall times on a shared machine swing
+// with its load (print `uptime` with them), so it also prints the CPU time the server's protocol thread spent per
+// round, from /proc (Linux; 10 ms ticks, so a mean over the rounds); the forecast itself is computed in the worker.
+// Session 7 (load 25-34 on 2 cores, shared with five other jobs; medians, same run, before → after): nothing changed
+// 835 → 97-116 ms, protocol-thread CPU 25 → 6-9 ms a round (the analysis after each event and the worker's echo of
+// the event had made the stored forecast out of date: every unchanged request was computed again in the worker,
+// behind the event's re-analysis). Final runs, base c22f639 vs this, interleaved, load 30-36: nothing changed
+// 1,864 → 145 and 649 → 100 ms; back to back 1,365 → 1,167 and 527 → 451 ms; settled 1,224 → 1,079 and 316 → 285 ms;
+// protocol-thread CPU per event 45-50 → 31-34 ms. The settled event costs the server ~100-200 ms of CPU at that load
+// (all threads; the worker's explain is most of it: in this chained Dockerfile one event changes the keys of every
+// later stage on both sides), so the goal is not met: see docs/ARCHITECTURE.md § Live rebuild forecast.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -23,10 +34,10 @@ function dockerfile(n: number): string {
   return lines.slice(0, n).join('\n') + '\n';
 }
 
-/** CPU time (user + system) of a process's main thread, from /proc; 0 where there is no /proc. */
-function mainThreadCpuMs(pid: number | undefined): number {
+/** CPU time (user + system) of a process's main thread (`all`: of all its threads), from /proc; 0 where there is no /proc. */
+function mainThreadCpuMs(pid: number | undefined, all = false): number {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const stat = fs.readFileSync(all ? `/proc/${pid}/stat` : `/proc/${pid}/task/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
   } catch {
@@ -53,20 +64,32 @@ async function main(): Promise<void> {
   await c.request('layerwise/forecast', { uri }); // the baseline is read from git once
   const event: number[] = [];
   const idle: number[] = [];
+  const settled: number[] = [];
   let rebuilt = 0;
   let cpuEvent = 0;
   let cpuIdle = 0;
+  let cpuSettled = 0;
   const ROUNDS = 30;
-  for (let i = 0; i < ROUNDS; i++) {
+  const SETTLED = 15;
+  const analysed = () => c.notifications.filter((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string }).uri === uri).length;
+  for (let i = 0; i < ROUNDS + SETTLED; i++) {
+    const back = i < ROUNDS;
+    const a0 = analysed();
     const c0 = mainThreadCpuMs(c.proc.pid);
+    const p0 = mainThreadCpuMs(c.proc.pid, true);
     const f = path.join(dir, `src/m${i % 10}/f${i % 30}.ts`);
     fs.writeFileSync(f, `export const x = ${i + 1000};\n`);
     const t0 = performance.now();
     c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(f).href, type: 2 }] });
     const r = await c.request<{ summary: { rebuilt: number } }>('layerwise/forecast', { uri });
-    event.push(performance.now() - t0);
+    (back ? event : settled).push(performance.now() - t0);
     const c1 = mainThreadCpuMs(c.proc.pid);
     rebuilt = r.summary.rebuilt;
+    if (!back) {
+      cpuSettled += mainThreadCpuMs(c.proc.pid, true) - p0;
+      await c.until(() => analysed() > a0 || undefined, 60000, 'the re-analysis after the event'); // the server settles
+      continue;
+    }
     const t1 = performance.now();
     await c.request('layerwise/forecast', { uri });
     idle.push(performance.now() - t1);
@@ -79,13 +102,16 @@ async function main(): Promise<void> {
   console.log(
     table([
       ['', 'median', 'max', 'goal'],
-      ['event → forecast', fmtMs(m), fmtMs(Math.max(...event)), '≤ 20 ms'],
+      ['event → forecast, back to back', fmtMs(m), fmtMs(Math.max(...event)), '≤ 20 ms'],
       ['forecast, nothing changed', fmtMs(median(idle)), fmtMs(Math.max(...idle)), ''],
+      ['event → forecast, settled', fmtMs(median(settled)), fmtMs(Math.max(...settled)), '≤ 20 ms'],
     ]),
   );
   if (cpuEvent || cpuIdle)
     console.log(`server protocol thread CPU per round (mean of ${ROUNDS}): event → forecast ${fmtMs(cpuEvent / ROUNDS)}, nothing changed ${fmtMs(cpuIdle / ROUNDS)}`);
-  console.log(`ratio event / unchanged: ${(m / median(idle)).toFixed(1)}×; ${m <= 20 ? 'meets' : 'misses'} the goal`);
+  if (cpuSettled) console.log(`server CPU, all threads (the worker's forecast included), per settled event → forecast (mean of ${SETTLED}): ${fmtMs(cpuSettled / SETTLED)}`);
+  const ms = median(settled);
+  console.log(`ratio event / unchanged: ${(m / median(idle)).toFixed(1)}×; back to back ${m <= 20 ? 'meets' : 'misses'} the goal, settled ${ms <= 20 ? 'meets' : 'misses'} it`);
 }
 
 main().catch((e) => {

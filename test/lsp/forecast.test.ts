@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ForecastNotification } from '../../server/src/lsp/protocol';
 import { LspClient, tempContext, FULL_CAPS } from './client';
+import { InProcessServer, WAIT_MS } from './inprocess';
 
 const DOCKERFILE = `FROM node:20-slim
 WORKDIR /app
@@ -144,6 +145,57 @@ describe('live rebuild forecast', () => {
     c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(r.dir, 'src', 'new.js')).href, type: 1 }] });
     assert.match((await c.hoverText(uri, L.copySrc)).split('\n')[0]!, /^\*\*Rebuilds\*\*: `src\/new\.js` changed since HEAD/);
     assert.equal(statusAt(await c.request<ForecastJson>('layerwise/forecast', { uri }), L.copyPkg), 'cached');
+  });
+
+  test('one context file event is forecast once: the re-analysis after it does not forecast the same state again', async (t) => {
+    const r = repo();
+    if (!r) return t.skip('git not available');
+    const c = await start(r.dir);
+    const uri = c.open(path.join(r.dir, 'Dockerfile'));
+    await forecastNote(c, uri, (n) => n.items.length === 5, 'first forecast');
+    const notes = () => c.notifications.filter((n) => n.method === 'layerwise/forecast' && (n.params as ForecastNotification).uri === uri).length;
+    const analysed = () => c.notifications.filter((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string }).uri === uri).length;
+    const a0 = analysed();
+    fs.writeFileSync(path.join(r.dir, 'src', 'server.js'), 'console.log(3)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(r.dir, 'src', 'server.js')).href, type: 2 }] });
+    const f1 = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.equal(statusAt(f1, L.copySrc), 'rebuilt', 'the request right after the event answers for the new state');
+    const n1 = notes();
+    // the event re-analyses the document (its context changed): same version, same inputs, same context state
+    await c.until(() => analysed() > a0 || undefined, 10000, 'the analysis after the event');
+    // a forecast computed again would be stored and notified before this answer (one stream, in order)
+    const f2 = await c.request<ForecastJson>('layerwise/forecast', { uri });
+    assert.deepEqual(f2, f1);
+    assert.equal(notes(), n1, 'no second forecast of the same state');
+  });
+
+  test("the worker's echo of a file event the protocol thread applied does not forecast that state again (in-process server: the echo held until the forecast is in)", async (t) => {
+    const r = repo();
+    if (!r) return t.skip('git not available');
+    const s = await InProcessServer.start({ root: r.dir });
+    try {
+      // the worker's store reports every change it applies; hold those reports back, as a busy worker sends them late
+      const slot = s.state.worker as unknown as { onChanged: (dir: string, echo: boolean) => void };
+      const deliver = slot.onChanged;
+      const held: (() => void)[] = [];
+      slot.onChanged = (dir, echo) => void held.push(() => deliver(dir, echo));
+      const uri = s.uri(path.join(r.dir, 'Dockerfile'));
+      s.open(uri, DOCKERFILE);
+      const notes = () => s.notifications.filter((n) => n.method === 'layerwise/forecast' && (n.params as ForecastNotification).uri === uri);
+      await s.until(() => notes().some((n) => (n.params as ForecastNotification).items.length === 5), WAIT_MS, 'first forecast');
+      fs.writeFileSync(path.join(r.dir, 'src', 'server.js'), 'console.log(4)\n');
+      s.fileChanged(path.join(r.dir, 'src', 'server.js'), 2);
+      const f1 = await s.request<ForecastJson>('layerwise/forecast', { uri });
+      assert.equal(statusAt(f1, L.copySrc), 'rebuilt', 'the request right after the event answers for the new state');
+      await s.until(() => held.length > 0, WAIT_MS, "the worker's report of the event");
+      const n1 = notes().length;
+      for (const f of held.splice(0)) f();
+      const f2 = await s.request<ForecastJson>('layerwise/forecast', { uri });
+      assert.deepEqual(f2, f1);
+      assert.equal(notes().length, n1, 'no second forecast of the same state');
+    } finally {
+      await s.stop();
+    }
   });
 
   test('untrusted workspace: no git, no baseline, said in the answer; baseline "off" turns it off', async (t) => {

@@ -3,6 +3,7 @@
 // target, the map's picker), with what each step reads and, when known, its size, hit rate and last build. The client
 // draws it in a webview with its own script; this answers data and escaped HTML only.
 import { cacheMapBody, CACHE_MAP_CSS, type StepReads } from '../engine';
+import { stepsOf } from './forecast';
 import type { CacheMapResult } from './protocol';
 import type { ServerState } from './state';
 
@@ -22,7 +23,7 @@ export function registerCacheMap(s: ServerState): void {
       const reads: Map<number, StepReads> = sameText ? a.reads : new Map();
       const body = cacheMapBody({
         model,
-        statuses: forecast ? new Map(forecast.steps.map((r) => [r.id, r])) : null,
+        statuses: forecast ? new Map(stepsOf(forecast).map((r) => [r.id, r])) : null,
         baseline: forecast?.baseline ?? null,
         note: f?.note ?? (forecast ? null : 'the forecast is not ready'),
         reads,
@@ -32,7 +33,7 @@ export function registerCacheMap(s: ServerState): void {
           return ins?.summary ? [ins.summary] : [];
         },
       });
-      const statuses = forecast ? new Map(forecast.steps.map((r) => [r.id, r.status])) : null;
+      const statuses = forecast ? new Map(forecast.items.map((r, id) => [id, r.status])) : null;
       return {
         uri,
         version: a.version,

@@ -10,7 +10,7 @@ import { headStamp } from '../context/evidence';
 import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
-import { ForecastWork, type ForecastData, type ForecastJson, type ForecastRequest } from './forecastwork';
+import { ForecastWork, shortReason, type ForecastData, type ForecastItemData, type ForecastJson, type ForecastRequest } from './forecastwork';
 import type { ForecastItem, ForecastNotification } from './protocol';
 import { analyzeOptions, resolveContext, workspaceRelative } from './resolve';
 import type { ServerState } from './state';
@@ -42,45 +42,63 @@ export interface Forecast {
   /** The baseline's label (`HEAD (abc123def456)`) or null with a note. */
   baseline: string | null;
   note: string | null;
-  /** `explain --format json` of it (computed where it ran), or null without a baseline. */
-  json: object | null;
-  /** Every step in model order (index = step id); empty without a baseline. */
-  steps: ForecastStep[];
-  /** Per 0-based step line (not ONBUILD triggers). */
-  byLine: Map<number, ForecastStep>;
+  /** `explain --format json` of it as text (computed where it ran), or null without a baseline. */
+  text: string | null;
+  /** Every step in model order (index = step id), its status and short reason; empty without a baseline. */
+  items: ForecastItemData[];
+  /** Step id per 0-based step line (not ONBUILD triggers). */
+  byLine: Map<number, number>;
   /** The model it is for, when it is not the document's analysis (another target: the map's picker). */
   model?: Model;
   /** Statuses and reasons as the client shows them: an equal one changes nothing on screen. */
   signature: string;
+  /**
+   * What it was computed from besides the context and the baseline's HEAD (the document version, the engine's
+   * options, the context and Dockerfile, the baseline asked for): an analysis of the same inputs with no file event,
+   * HEAD move or import since needs no new forecast.
+   */
+  inputs: string;
+  /** `text` parsed, on first use (a request, a hover, the map), then kept: the answer is assembled once per forecast. */
+  parsed?: { json: object; steps: ForecastStep[] };
 }
 
-/** The forecast in the shape of `explain --format json`. */
-export function jsonOf(f: Forecast): object {
-  return f.json ?? { baseline: f.baseline, note: f.note, steps: [] };
-}
+export { shortReason };
 
-/** The steps of a forecast's JSON (1-based lines) as the server reads them. */
-function stepsOf(json: ForecastJson | null): ForecastStep[] {
-  return (json?.steps ?? []).map((x, id) => ({ id, line: x.line - 1, endLine: x.endLine - 1, trigger: !!x.onbuild, status: x.status, reasons: x.reasons }));
-}
-
-/** The short reason of a step's status: `src/server.js changed`, `the previous step rebuilds`. */
-export function shortReason(r: Pick<StepResult, 'reasons'>): string {
-  const files = r.reasons.find((x) => x.kind === 'files' && x.paths?.length);
-  if (files) {
-    const p = files.paths!;
-    const c = p[0]!.change;
-    return `${p[0]!.path} ${c === 'added' ? 'added' : c === 'removed' ? 'removed' : c === 'mode' ? 'changed mode' : 'changed'}${p.length > 1 ? ` (+${p.length - 1} more)` : ''}`;
+function parsedOf(f: Forecast): NonNullable<Forecast['parsed']> {
+  if (!f.parsed) {
+    const json = f.text === null ? null : (JSON.parse(f.text) as ForecastJson & object);
+    const steps = (json?.steps ?? []).map((x, id): ForecastStep => ({ id, line: x.line - 1, endLine: x.endLine - 1, trigger: !!x.onbuild, status: x.status, reasons: x.reasons }));
+    f.parsed = { json: json ?? { baseline: f.baseline, note: f.note, steps: [] }, steps };
   }
-  const first = r.reasons[0];
-  return first ? first.message.replace(/\.$/, '') : '';
+  return f.parsed;
+}
+
+/** The forecast in the shape of `explain --format json` (parsed once per forecast). */
+export function jsonOf(f: Forecast): object {
+  return parsedOf(f).json;
+}
+
+/** Every step with its reasons, in model order (index = step id): parsed once per forecast. */
+export function stepsOf(f: Forecast): ForecastStep[] {
+  return parsedOf(f).steps;
+}
+
+/** The step (not an ONBUILD trigger) on a 0-based line, with its reasons. */
+function stepAt(f: Forecast, line: number): ForecastStep | undefined {
+  const id = f.byLine.get(line);
+  return id === undefined ? undefined : stepsOf(f)[id];
 }
 
 export class Forecasts {
   private readonly results = new Map<string, Forecast>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
-  /** Documents whose forecast is out of date (an event or an analysis since the last one). */
+  /** Documents whose forecast may be out of date (an event or an analysis since the last one). */
   private readonly dirty = new Set<string>();
+  /**
+   * Documents whose forecast is out of date whatever its inputs (a file event, a HEAD move, an import, a reset);
+   * the others in `dirty` were only analysed again: forecast again only if the inputs changed (`Forecast.inputs`).
+   */
+  private readonly stale = new Set<string>();
   private readonly running = new Map<string, Promise<Forecast | null>>();
   /** The repository stamp of each document's HEAD baseline, polled for commits and checkouts. */
   private readonly heads = new Map<string, { dir: string; stamp: string }>();
@@ -94,9 +112,14 @@ export class Forecasts {
 
   constructor(private readonly s: ServerState) {}
 
-  /** A new analysis of `uri` (its diagnostics are out): forecast it shortly. */
-  schedule(uri: string): void {
+  /**
+   * Forecast `uri` shortly: `changed`, something the forecast reads changed (a file event, HEAD, an import);
+   * `analysed`, a new analysis of it (its diagnostics are out), which needs a new forecast only for new inputs (a new
+   * version, other options): a context event's re-analysis has its forecast already.
+   */
+  schedule(uri: string, why: 'changed' | 'analysed' = 'changed'): void {
     this.dirty.add(uri);
+    if (why === 'changed') this.stale.add(uri);
     const t = this.timers.get(uri);
     if (t) clearTimeout(t);
     this.timers.set(
@@ -165,8 +188,10 @@ export class Forecasts {
     if (!doc) return null;
     const have = this.results.get(uri);
     if (have && have.version === doc.version && !this.dirty.has(uri)) return have;
+    const stale = this.stale.has(uri);
     this.dirty.delete(uri);
-    const p = this.compute(uri).catch((e) => {
+    this.stale.delete(uri);
+    const p = this.compute(uri, undefined, stale).catch((e) => {
       this.s.logError('forecast', e);
       return null;
     });
@@ -181,6 +206,7 @@ export class Forecasts {
   forget(uri: string): void {
     this.results.delete(uri);
     this.dirty.delete(uri);
+    this.stale.delete(uri);
     this.heads.delete(uri);
     const t = this.timers.get(uri);
     if (t) clearTimeout(t);
@@ -234,7 +260,8 @@ export class Forecasts {
     return this.local.compute(req);
   }
 
-  private async compute(uri: string, target?: string): Promise<Forecast | null> {
+  /** `stale`: something it reads changed; else the stored forecast stands when its inputs are the same. */
+  private async compute(uri: string, target?: string, stale = true): Promise<Forecast | null> {
     const s = this.s;
     const keep = target === undefined;
     const doc = s.documents.get(uri);
@@ -242,7 +269,7 @@ export class Forecasts {
     const version = doc.version;
     const text = doc.getText();
     const mode = s.settings.forecastBaseline;
-    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, json: null, steps: [], byLine: new Map(), signature: '' }, keep);
+    const none = (note: string | null): Forecast => this.store({ uri, version, baseline: null, note, text: null, items: [], byLine: new Map(), signature: '', inputs: '' }, keep);
     if (mode === 'off') return none(null);
     if (!s.trusted) {
       if (!this.saidUntrusted) s.log('Layerwise: untrusted workspace: no git, so the rebuild forecast has no baseline (and no imported build to compare with)');
@@ -267,6 +294,9 @@ export class Forecasts {
       if (refused) return none(refused);
     }
     const opts = keep ? analyzeOptions(s, rc) : { ...analyzeOptions(s, rc), target };
+    const inputs = JSON.stringify([version, opts, rc.dir, file, mode, record?.input ? record.importedAt : null]);
+    const have = this.results.get(uri);
+    if (keep && !stale && have && have.inputs === inputs) return have; // the same answer: nothing to compute or send
     const req: ForecastRequest = {
       uri,
       version,
@@ -288,11 +318,10 @@ export class Forecasts {
       if (data.head) this.heads.set(uri, data.head);
       else this.heads.delete(uri);
     }
-    const steps = stepsOf(data.json);
-    const byLine = new Map<number, ForecastStep>();
-    for (const r of steps) if (!r.trigger) byLine.set(r.line, r);
-    const f: Forecast = { uri, version, baseline: data.baseline, note: data.note, json: data.json, steps, byLine, signature: '' };
-    if (!keep && data.json) f.model = analyze(text, opts); // the map draws another target's lanes (a one-off, on request)
+    const byLine = new Map<number, number>();
+    data.items.forEach((r, id) => r.trigger || byLine.set(r.line, id));
+    const f: Forecast = { uri, version, baseline: data.baseline, note: data.note, text: data.text, items: data.items, byLine, signature: '', inputs };
+    if (!keep && data.text !== null) f.model = analyze(text, opts); // the map draws another target's lanes (a one-off, on request)
     return this.store(f, keep);
   }
 
@@ -322,20 +351,20 @@ export class Forecasts {
     let maybe = 0;
     let seconds: number | null = 0;
     const a = this.s.analyses.get(f.uri);
-    for (const r of f.steps) {
-      if (r.trigger) continue;
-      items.push({ line: r.line, endLine: r.endLine, status: r.status, reason: r.status === 'cached' ? '' : shortReason(r) });
+    f.items.forEach((r, id) => {
+      if (r.trigger) return;
+      items.push({ line: r.line, endLine: r.endLine, status: r.status, reason: r.reason });
       if (r.status === 'rebuilt') rebuilt++;
       if (r.status === 'maybe') maybe++;
-      if (r.status === 'rebuilt' && seconds !== null) seconds = this.knownSeconds(a, r, seconds);
-    }
+      if (r.status === 'rebuilt' && seconds !== null) seconds = this.knownSeconds(a, id, r.line, seconds);
+    });
     return { uri: f.uri, version: f.version, baseline: f.baseline, note: f.note, items, summary: { steps: items.length, rebuilt, maybe, seconds: rebuilt ? seconds : null } };
   }
 
   /** Adds a rebuilt step's cost when a build log or the history knows it; null when one is unknown. */
-  private knownSeconds(a: DocAnalysis | undefined, r: ForecastStep, sum: number): number | null {
-    if (!a?.model || a.model.steps[r.id]?.line !== r.line) return null;
-    const ins = this.s.insights.insightOf(a, r.id);
+  private knownSeconds(a: DocAnalysis | undefined, id: number, line: number, sum: number): number | null {
+    if (!a?.model || a.model.steps[id]?.line !== line) return null;
+    const ins = this.s.insights.insightOf(a, id);
     if (!ins || (ins.cost.source !== 'build-log' && !ins.history)) return null;
     return sum + ins.cost.seconds;
   }
@@ -344,7 +373,7 @@ export class Forecasts {
 /** The hover's first line for a step: what the next build does with it, and why. */
 export function forecastLine(f: Forecast | undefined, version: number, line: number): string | null {
   if (!f || f.version !== version || !f.baseline) return null;
-  const r = f.byLine.get(line);
+  const r = stepAt(f, line);
   if (!r) return null;
   const since = f.baseline.startsWith('HEAD') ? 'since HEAD' : `since ${f.baseline}`;
   const why = shortReason(r);
@@ -365,11 +394,12 @@ export function mapLens(s: ServerState, a: DocAnalysis): CodeLens | null {
 /** The forecast part of a step's code lens: `✗ rebuilds · src/server.js changed`, `✓ cached`. */
 export function forecastLens(f: Forecast | undefined, version: number, line: number): string | null {
   if (!f || f.version !== version || !f.baseline) return null;
-  const r = f.byLine.get(line);
+  const id = f.byLine.get(line);
+  const r = id === undefined ? undefined : f.items[id];
   if (!r) return null;
   if (r.status === 'cached') return '✓ cached';
   if (r.status === 'skipped') return '– not built';
-  const why = shortReason(r);
+  const why = r.reason;
   return `${r.status === 'maybe' ? '? may rebuild' : '✗ rebuilds'}${why ? ' · ' + why : ''}`;
 }
 

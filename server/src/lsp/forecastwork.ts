@@ -6,7 +6,7 @@
 // schedules, stores and presents it. Under a storm this work (git, crawl, analyze, explain) no longer runs on the
 // protocol thread, so no handler waits behind it.
 import * as path from 'node:path';
-import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model } from '../engine';
+import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model, type StepResult } from '../engine';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { gitBaseline } from '../context';
 import { changedSinceBuild, headStamp, type BuildRecord } from '../context/evidence';
@@ -42,8 +42,14 @@ export interface ForecastData {
   /** The baseline's label (`HEAD (abc123def456)`, `the build of 10:42`), or null with a note. */
   baseline: string | null;
   note: string | null;
-  /** `explain --format json` of the forecast (null without a baseline). */
-  json: ForecastJson | null;
+  /**
+   * `explain --format json` of the forecast as text (null without a baseline). A string crosses to the protocol
+   * thread as one copy: the object graph's structured clone (1,091 steps, ~207 KB) took 4-28 ms on each side, more
+   * than JSON.stringify here; the protocol thread parses it only when a request or a hover needs the reasons.
+   */
+  text: string | null;
+  /** What the notification, lenses and the map show of each step, in model order (index = step id). */
+  items: ForecastItemData[];
   /** A HEAD baseline's repository stamp (the protocol thread polls it, a file read, to notice commits and checkouts). */
   head: { dir: string; stamp: string } | null;
   /** The build record is not known here: send the request again with it. */
@@ -53,6 +59,28 @@ export interface ForecastData {
 /** The parts of `explanationJson` the server reads (steps in model order: index = step id). */
 export interface ForecastJson {
   steps: { line: number; endLine: number; onbuild?: boolean; status: Explanation['steps'][number]['status']; reasons: Explanation['steps'][number]['reasons'] }[];
+}
+
+/** One step of a forecast without its reasons (lines 0-based): what the notification and the lenses show. */
+export interface ForecastItemData {
+  line: number;
+  endLine: number;
+  trigger: boolean;
+  status: StepResult['status'];
+  /** The short reason (`shortReason`; empty when cached). */
+  reason: string;
+}
+
+/** The short reason of a step's status: `src/server.js changed`, `the previous step rebuilds`. */
+export function shortReason(r: Pick<StepResult, 'reasons'>): string {
+  const files = r.reasons.find((x) => x.kind === 'files' && x.paths?.length);
+  if (files) {
+    const p = files.paths!;
+    const c = p[0]!.change;
+    return `${p[0]!.path} ${c === 'added' ? 'added' : c === 'removed' ? 'removed' : c === 'mode' ? 'changed mode' : 'changed'}${p.length > 1 ? ` (+${p.length - 1} more)` : ''}`;
+  }
+  const first = r.reasons[0];
+  return first ? first.message.replace(/\.$/, '') : '';
 }
 
 interface Baseline {
@@ -99,8 +127,13 @@ function builtSteps(model: Model, r: BuildBaselineRecord): Set<number> {
 /** At most this many baselines are kept (one per context and Dockerfile forecast): the oldest goes first. */
 const MAX_BASELINES = 32;
 
+/** At most this many documents' current models are kept beside the baselines' (the oldest goes first). */
+const MAX_MODELS = 8;
+
 export class ForecastWork {
   private readonly baselines = new Map<string, Baseline>();
+  /** The model each document's last forecast used, when it is not its baseline's (see explainWithin). */
+  private readonly models = new Map<string, { text: string; opts: string; model: Model }>();
   private readonly failures = new Map<string, { stamp: string; message: string }>();
 
   constructor(
@@ -122,14 +155,20 @@ export class ForecastWork {
     }
   }
 
+  /** A closed document: its model goes. */
+  forget(uri: string): void {
+    this.models.delete(uri);
+  }
+
   /** Settings or trust changed: every baseline may be another. */
   reset(): void {
+    this.models.clear();
     this.baselines.clear();
     this.failures.clear();
   }
 
   async compute(req: ForecastRequest): Promise<ForecastData> {
-    const none = (note: string, head: ForecastData['head'] = null): ForecastData => ({ baseline: null, note, json: null, head });
+    const none = (note: string, head: ForecastData['head'] = null): ForecastData => ({ baseline: null, note, text: null, items: [], head });
     const refused = looksBinary(req.text) ? 'binary content' : tooLargeToAnalyse(req.text);
     if (refused) return none(refused); // what the engine refuses to analyse is not forecast either
     let b: Baseline | null;
@@ -139,7 +178,7 @@ export class ForecastWork {
     } catch (e) {
       return none(`no git baseline: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
-    if (!b) return { baseline: null, note: null, json: null, head: null, needRecord: true };
+    if (!b) return { baseline: null, note: null, text: null, items: [], head: null, needRecord: true };
     const head = b.kind === 'head' ? { dir: b.contextDir, stamp: b.stamp } : null;
     const r = await this.store.get(req.contextDir, req.file);
     if (!r.ctx) return none(r.error ?? 'the build context could not be read', head);
@@ -157,11 +196,25 @@ export class ForecastWork {
     return withBudget(FORECAST_BUDGET_MS, () => {
       const { text, opts } = req;
       const optsKey = JSON.stringify(opts);
-      const model = this.modelOf(req.uri, text, opts) ?? analyze(text, opts);
       // a build baseline was built for its own target; HEAD is compared for the target asked about
       const baseOpts = baseline.options ?? opts;
       const baseKey = baseline.options ? JSON.stringify(baseline.options) : optsKey;
       let baseModel = baseline.model?.opts === baseKey ? baseline.model.model : undefined;
+      // one model object per text and options: explain memoises a model's clean keys (and, when both sides are one
+      // model, keys the baseline against it without comparing sources), and every re-analysis makes a new model of
+      // the same text — a context event's re-analysis had the next forecast hash all 1,091 steps again
+      const last = this.models.get(req.uri);
+      const model =
+        baseModel && baseline.text === text && baseKey === optsKey
+          ? baseModel
+          : last && last.text === text && last.opts === optsKey
+            ? last.model
+            : (this.modelOf(req.uri, text, opts) ?? analyze(text, opts));
+      if (req.keep && model !== baseModel) {
+        this.models.delete(req.uri);
+        this.models.set(req.uri, { text, opts: optsKey, model });
+        if (this.models.size > MAX_MODELS) this.models.delete(this.models.keys().next().value!);
+      } else if (req.keep) this.models.delete(req.uri);
       if (baseline.text !== null && !baseModel) {
         baseModel = baseline.text === text && baseKey === optsKey ? model : analyze(baseline.text, baseOpts);
         if (req.keep) baseline.model = { opts: baseKey, model: baseModel };
@@ -176,7 +229,8 @@ export class ForecastWork {
       });
       const missing = baseline.text === null ? (baseline.kind === 'head' ? 'the Dockerfile is not in HEAD: every step is new' : 'the build has no Dockerfile: every step is new') : null;
       const json = explanationJson(e, { ...req.display, problems: ctx.problems, baseline: baseline.label }) as ForecastJson;
-      return { baseline: baseline.label, note: missing, json, head };
+      const items = e.steps.map((r): ForecastItemData => ({ line: r.step.line, endLine: r.step.endLine, trigger: !!r.step.trigger, status: r.status, reason: r.status === 'cached' ? '' : shortReason(r) }));
+      return { baseline: baseline.label, note: missing, text: JSON.stringify(json), items, head };
     });
   }
 

@@ -93,7 +93,7 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
   s.analyses.set(uri, a);
   if (a.elapsedMs > 500) s.log(`analysed ${uri} v${version} in ${a.elapsedMs} ms`);
   publish(diagInputOf(a));
-  s.forecasts.schedule(uri); // after the diagnostics: the forecast may read git
+  s.forecasts.schedule(uri, 'analysed'); // after the diagnostics: the forecast may read git
   const n: AnalysedNotification = {
     uri,
     version,

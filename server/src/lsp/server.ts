@@ -111,7 +111,8 @@ function initialize(
     started = true;
     if (!inProcess) {
       try {
-        s.worker = new AnalysisWorker(serverOptions.workerScript!, !clientWatches, onContextChange, (m, level) =>
+        // an echo of the protocol thread's own event: its forecasts are marked out of date already (files.ts)
+        s.worker = new AnalysisWorker(serverOptions.workerScript!, !clientWatches, (dir, echo) => (echo ? contextChanged(s, dir) : onContextChange(dir)), (m, level) =>
           level === 'error' ? s.connection.console.error(m) : level === 'warn' ? s.connection.console.warn(m) : s.log(m),
         );
       } catch (e) {

@@ -120,7 +120,12 @@ type FromWorker =
   | { type: 'diagnostics'; id: number; diag: DiagInput }
   /** Before `diagnostics`, while the context is read: what the text alone gives (analyseWithStore's onEarly). */
   | { type: 'early'; id: number; diag: DiagInput }
-  | { type: 'changed'; dir: string }
+  /**
+   * The worker's store saw a change under `dir`; `echo`: while applying the protocol thread's own `fileChanged`
+   * (which has marked the forecasts out of date already: marking them again when this arrives, after the request
+   * that follows the event, would forecast the same state twice).
+   */
+  | { type: 'changed'; dir: string; echo: boolean }
   | { type: 'log'; msg: string }
   /** The engine starts on this request now (synchronously: the worker answers nothing until it is done). */
   | { type: 'begin'; id: number }
@@ -311,6 +316,8 @@ export function runWorker(): void {
   });
   let store: ContextStore | null = null;
   let forecasts: ForecastWork | null = null;
+  /** A `fileChanged` message is being applied (its changes are echoes of the protocol thread's events). */
+  let applying = false;
   const post = (m: FromWorker) => port.postMessage(m);
   /** Finished analyses not sent yet, by document. */
   const held = new Map<string, { id: number; a: DocAnalysis; timer: ReturnType<typeof setTimeout> }>();
@@ -357,19 +364,27 @@ export function runWorker(): void {
         log: (m) => post({ type: 'log', msg: m }),
         onChange: (dir, p) => {
           if (p) forecasts?.pathChanged(p); // the baselines hint the path before the next forecast reads them
-          post({ type: 'changed', dir });
+          post({ type: 'changed', dir, echo: applying });
         },
       });
       forecasts = new ForecastWork(store, (uri, text, opts) => {
         const open = openModels.get(uri);
         return open && open.text === text && open.opts === optionsKey(opts) ? open.model : undefined;
       });
-    } else if (msg.type === 'fileChanged') store?.fileChanged(msg.path, msg.change);
+    } else if (msg.type === 'fileChanged') {
+      applying = true;
+      try {
+        store?.fileChanged(msg.path, msg.change);
+      } finally {
+        applying = false;
+      }
+    }
     else if (msg.type === 'invalidateAll') store?.invalidateAll();
     else if (msg.type === 'flush') release(msg.uri, 'send');
     else if (msg.type === 'forecastReset') forecasts?.reset();
     else if (msg.type === 'closed') {
       openModels.delete(msg.uri);
+      forecasts?.forget(msg.uri);
       release(msg.uri, 'supersede');
     }
     else if (msg.type === 'forecast') {
@@ -523,7 +538,8 @@ export class AnalysisWorker {
   constructor(
     private readonly script: string,
     private readonly ownWatcher: boolean,
-    private readonly onChanged: (dir: string) => void,
+    /** `echo`: the change came from the protocol thread's own `fileChanged` (see the `changed` message). */
+    private readonly onChanged: (dir: string, echo: boolean) => void,
     /** `level`: 'error' for a crash (a bug), 'warn' for a contained budget outcome (out of memory, stuck). */
     private readonly log: (m: string, level?: 'error' | 'warn') => void,
   ) {
@@ -563,7 +579,7 @@ export class AnalysisWorker {
         }
       } else if (m.type === 'begin') this.running = m.id;
       else if (m.type === 'pong') this.heapMb = m.heapMb;
-      else if (m.type === 'changed') this.onChanged(m.dir);
+      else if (m.type === 'changed') this.onChanged(m.dir, m.echo);
       else if (m.type === 'log') this.log(m.msg);
     });
     w.on('error', (e: Error & { code?: string }) => {
@@ -747,7 +763,7 @@ export class AnalysisWorker {
         msg: { type: 'forecast', id, req },
         resolve: (m) => resolve(m.forecast ?? null),
         reject,
-        refuse: (refused) => resolve({ baseline: null, note: `not forecast: ${refused.replace(/^could not be analysed: /, '')}`, json: null, head: null }),
+        refuse: (refused) => resolve({ baseline: null, note: `not forecast: ${refused.replace(/^could not be analysed: /, '')}`, text: null, items: [], head: null }),
       });
     });
   }
