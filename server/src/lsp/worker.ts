@@ -21,6 +21,7 @@ import { adoptPrestarted, newWorker, WORKER_HEAP_MB } from './workerstart';
 export { discardPrestartedWorker, prestartAnalysisWorker, WORKER_HEAP_MB, WORKER_YOUNG_MB } from './workerstart';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { fmtInt } from '../engine/format';
 
 /**
  * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
@@ -631,7 +632,7 @@ export class AnalysisWorker {
     const p = this.running !== null ? this.pending.get(this.running) : undefined;
     if (!p) return ' (between analyses)';
     const kind = p.msg.type === 'analyseIgnore' ? 'ignore file' : p.msg.type === 'forecast' ? 'forecast of the Dockerfile' : 'Dockerfile';
-    return ` (in the ${kind} ${p.msg.type === 'forecast' ? p.msg.req.uri : p.req.uri} v${p.req.version}, ${p.req.text.length.toLocaleString('en-US')} characters, heap ${this.heapMb} MB)`;
+    return ` (in the ${kind} ${p.msg.type === 'forecast' ? p.msg.req.uri : p.req.uri} v${p.req.version}, ${fmtInt(p.req.text.length)} characters, heap ${this.heapMb} MB)`;
   }
 
   /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
