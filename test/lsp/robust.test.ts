@@ -34,17 +34,18 @@ describe('robust language server', () => {
     });
   }
 
-  test('containment: a worker that exits, hangs or runs out of memory costs that document one diagnostic; the others go on', async () => {
-    const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL, 'crash.Dockerfile': SMALL, 'hang.Dockerfile': SMALL, 'oom.Dockerfile': SMALL });
+  test('containment: a worker that exits, hangs or runs out of memory (by steps, or in one allocation larger than its heap limit) costs that document one diagnostic; the others go on', async () => {
+    const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL, 'crash.Dockerfile': SMALL, 'hang.Dockerfile': SMALL, 'oom.Dockerfile': SMALL, 'bigalloc.Dockerfile': SMALL });
     const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
     const ok = c.open(path.join(dir, 'Dockerfile'));
     await c.waitDiagnostics(ok);
-    for (const fault of ['crash', 'hang', 'oom'] as const) {
+    for (const fault of ['crash', 'hang', 'oom', 'bigalloc'] as const) {
       const uri = c.open(path.join(dir, `${fault}.Dockerfile`), `# layerwise-test-fault: ${fault}\n${SMALL}`);
       const p = await c.waitDiagnostics(uri, (d) => d.length > 0, 60_000);
       assert.equal(p.diagnostics.length, 1, JSON.stringify(p.diagnostics));
       const want = fault === 'crash' ? /could not be analysed: the analysis worker stopped \(exit code 70\)/ : fault === 'hang' ? /could not be analysed: it took over 5 s without answering/ : /could not be analysed: it ran out of memory/;
       assert.match(p.diagnostics[0]!.message, want);
+      assert.ok(c.alive, `the server survived the ${fault} fault`);
       // the other document is analysed by the restarted worker, and its hovers answer
       const v = c.change(ok, SMALL.replace('npm ci', `npm ci --${fault}`));
       const q = await c.waitDiagnostics(ok, (_d, pp) => pp.version === v, 60_000);

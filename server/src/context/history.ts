@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { HistoryChange, HistoryCommit, PathState } from '../engine/history';
+import { findGitDir } from './evidence';
 import { findRepoRoot, realOrResolved, runGit, toRepoRel } from './git';
 
 export interface LoadHistoryOptions {
@@ -43,6 +44,22 @@ const ZERO = /^0+$/;
 
 function noHistory(reason: string, extra: Partial<HistoryData> = {}): HistoryData {
   return { state: 'no-history', reason, commits: [], source: 'none', ...extra };
+}
+
+/**
+ * The "no history" answer for a context directory that no git repository contains (no `.git` in its real path or
+ * above it: where git itself looks, since no GIT_* variable is passed on), found with a few stats and without
+ * running git; null when there may be one (then loadHistory answers). The language server answers this way on the
+ * protocol thread instead of starting the history worker.
+ */
+export function noRepository(contextDir: string): HistoryData | null {
+  const abs = realOrResolved(contextDir);
+  try {
+    if (!fs.statSync(abs).isDirectory()) return null;
+  } catch {
+    return null; // loadHistory says why
+  }
+  return findGitDir(abs) ? null : noHistory(`${contextDir} is not in a git repository`);
 }
 
 /** Reads the history (or the cached copy for the current HEAD). */

@@ -1,12 +1,12 @@
 // Limits of one analysis: what is too large to analyse at all, and a time budget that the engine checks between
 // stages and rules (cooperatively: the language server's worker also has a hard watchdog). PURE (a clock is no I/O).
+import { fmtInt as fmt } from './format';
 
 /** Dockerfiles over any of these are not analysed (one message says which limit and the figure). */
 export const MAX_ANALYSED_CHARS = 2 * 1024 * 1024;
 export const MAX_ANALYSED_LINES = 100_000;
 export const MAX_ANALYSED_STAGES = 2_000;
 
-const fmt = (n: number) => n.toLocaleString('en-US');
 
 /**
  * Why a Dockerfile is too large to analyse, or null. One linear scan (no parse): lines, and FROM instructions at

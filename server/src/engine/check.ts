@@ -8,6 +8,7 @@ import { proveFix } from './fixsafety';
 import type { Finding, RuleContext, Severity } from './rules/types';
 import { siblingSharing, type SiblingBuild } from './shared';
 import type { LayersReport } from './layers';
+import { compareCodeUnits } from './format';
 
 export interface CheckOptions extends AnalyzeOptions {
   /** Per-rule severity overrides; 'off' disables a rule. */
@@ -113,7 +114,7 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
     for (const f of found) all.push(proven(view, sev ? { ...f, severity: sev } : f));
   }
   const { kept, suppressed } = applySuppressions(m, all);
-  kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || a.rule.localeCompare(b.rule));
+  kept.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character || compareCodeUnits(a.rule, b.rule));
   return { model: m, findings: kept, suppressed, readContext };
 }
 

@@ -31,6 +31,7 @@
 
 import { BoundedCache } from './memo';
 import { compileRegexSubset, nfaTest, type Nfa } from './nfa';
+import { fmtInt } from './format';
 
 export interface DockerIgnorePattern {
   /** The line as written, trimmed (e.g. `!src/keep.txt`). */
@@ -468,7 +469,7 @@ function compilePattern(cleaned: string): Compiled {
       if (cleaned.length > MAX_WILDCARD_PATTERN_CHARS)
         return {
           test: { k: 'never' },
-          limit: `wildcard pattern of ${cleaned.length.toLocaleString('en-US')} characters: Layerwise applies wildcard patterns of up to ${MAX_WILDCARD_PATTERN_CHARS.toLocaleString('en-US')} characters, so it does not apply this one (Docker does): predictions for this context may be off`,
+          limit: `wildcard pattern of ${fmtInt(cleaned.length)} characters: Layerwise applies wildcard patterns of up to ${fmtInt(MAX_WILDCARD_PATTERN_CHARS)} characters, so it does not apply this one (Docker does): predictions for this context may be off`,
         };
       let g = goRe.slice(1); // drop '^'
       // A trailing lone `\` makes Go's final `$` an escaped literal `$` with no end anchor.
@@ -552,7 +553,7 @@ class Matcher implements DockerIgnore {
       if (this.patterns.length >= MAX_PATTERNS) {
         this.limits.push({
           line: raw.line,
-          message: `more than ${MAX_PATTERNS.toLocaleString('en-US')} patterns: Layerwise does not apply this line and the ones after it (Docker does), so predictions for this context may be off`,
+          message: `more than ${fmtInt(MAX_PATTERNS)} patterns: Layerwise does not apply this line and the ones after it (Docker does), so predictions for this context may be off`,
         });
         break;
       }

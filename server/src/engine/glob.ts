@@ -12,6 +12,7 @@
 //   supported: their characters are literal.
 import { BoundedCache } from './memo';
 import { ANY, compileRegexSubset, lit, nfaTest } from './nfa';
+import { fmtInt } from './format';
 
 /** Longer globs are refused with a message (real ones are short; matching costs grow with the length). */
 export const MAX_GLOB_CHARS = 1024;
@@ -20,7 +21,7 @@ export type GlobMatcher = (path: string) => boolean;
 
 /** Why a glob is refused (too long, or a class range out of order), or null when it compiles. */
 export function globProblem(glob: string): string | null {
-  if (glob.length > MAX_GLOB_CHARS) return `glob of ${glob.length.toLocaleString('en-US')} characters (at most ${MAX_GLOB_CHARS.toLocaleString('en-US')})`;
+  if (glob.length > MAX_GLOB_CHARS) return `glob of ${fmtInt(glob.length)} characters (at most ${fmtInt(MAX_GLOB_CHARS)})`;
   try {
     compileRegexSubset(globSource(stripGlob(glob).body));
     return null;

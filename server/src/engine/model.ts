@@ -5,6 +5,7 @@ import { expandWord, splitWords, type Env } from './expand';
 import { checkBudget } from './budget';
 import { clearParseCache, lineStarts, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
 import { normalizeRel } from './context';
+import { fmtInt } from './format';
 
 export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
 
@@ -754,7 +755,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
   fileStages = fileStagesOf(all.slice(i), globalScope, esc);
   fileNames = new Map(fileStages.flatMap((f, k) => (f.name === null ? [] : [[f.name, k] as [string, number]])));
   while (i < all.length) {
-    checkBudget(() => `${model.stages.length.toLocaleString('en-US')} of ${fromCount.toLocaleString('en-US')} stages`);
+    checkBudget(() => `${fmtInt(model.stages.length)} of ${fmtInt(fromCount)} stages`);
     const from = all[i]!;
     let j = i + 1;
     while (j < all.length && all[j]!.keyword !== 'FROM') j++;

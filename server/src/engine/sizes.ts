@@ -12,6 +12,7 @@ import type { ContextSnapshot } from './context';
 import { followSourceLinks } from './explain';
 import { selectedIndices, sentPaths } from './inputs';
 import type { ContextRead, Model, Step } from './model';
+import { fmtInt } from './format';
 
 export interface FileSize {
   path: string;
@@ -280,10 +281,10 @@ export function sizesStepJson(sizes: ContextSizes | undefined, stepId: number): 
 /** One line for people: "context: transfers 35.0 MB (1,204 files); 30.0 MB of it read by no step". */
 export function sizesSummary(sizes: ContextSizes): string {
   if (sizes.contextBytes === null) return `context: size not known (${sizes.unknown})`;
-  const files = `${sizes.contextFiles.toLocaleString('en-US')} file${sizes.contextFiles === 1 ? '' : 's'}`;
+  const files = `${fmtInt(sizes.contextFiles)} file${sizes.contextFiles === 1 ? '' : 's'}`;
   const whole = sizes.whole ? `, the whole context: line ${sizes.whole.line + 1} ${sizes.whole.why}` : '';
   const unread =
-    sizes.unreadBytes === null ? `; unread: not known (${sizes.unreadUnknown})` : sizes.unreadFiles > 0 ? `; ${fmtBytes(sizes.unreadBytes)} of it (${sizes.unreadFiles.toLocaleString('en-US')} file${sizes.unreadFiles === 1 ? '' : 's'}) read by no step` : '; every file sent is read';
+    sizes.unreadBytes === null ? `; unread: not known (${sizes.unreadUnknown})` : sizes.unreadFiles > 0 ? `; ${fmtBytes(sizes.unreadBytes)} of it (${fmtInt(sizes.unreadFiles)} file${sizes.unreadFiles === 1 ? '' : 's'}) read by no step` : '; every file sent is read';
   return `context: transfers ${fmtBytes(sizes.contextBytes)} (${files}${whole})${unread}`;
 }
 
@@ -291,7 +292,7 @@ export function sizesSummary(sizes: ContextSizes): string {
 export function stepSizeText(sizes: ContextSizes | undefined, stepId: number): string | null {
   const s = sizes?.steps.get(stepId);
   if (!s) return null;
-  const files = `${s.addsFiles.toLocaleString('en-US')} file${s.addsFiles === 1 ? '' : 's'}`;
+  const files = `${fmtInt(s.addsFiles)} file${s.addsFiles === 1 ? '' : 's'}`;
   if (s.addsBytes === null) return `adds ${files} from the context, bytes unknown: ${s.unknown}`;
   const big = s.largest[0] && s.addsFiles > 1 ? `; largest ${s.largest[0].path} ${fmtBytes(s.largest[0].bytes)}` : '';
   return `adds ${fmtBytes(s.addsBytes)} from the context (${files}${big})`;

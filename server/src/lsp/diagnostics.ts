@@ -10,6 +10,7 @@ import type { ConfigProblem } from '../context/projects';
 import type { DiagInput, DocAnalysis } from './analysis';
 import { labelOf, type IgnoreAnalysis } from './ignoredoc';
 import { pathToUri } from './uri';
+import { fmtInt } from '../engine/format';
 
 /** A whole line of the document, without its line break. */
 export function lineRange(doc: TextDocument, line: number): Range {
@@ -57,7 +58,7 @@ function capped(out: Diagnostic[], what: string, total = out.length): Diagnostic
     severity: DiagnosticSeverity.Information,
     source: 'layerwise',
     code: 'truncated',
-    message: `Layerwise: ${more.toLocaleString('en-US')} more ${what} from here on are not shown (at most ${MAX_DIAGNOSTICS} diagnostics per document)`,
+    message: `Layerwise: ${fmtInt(more)} more ${what} from here on are not shown (at most ${MAX_DIAGNOSTICS} diagnostics per document)`,
   });
   return kept;
 }
@@ -162,7 +163,7 @@ export function ignoreDiagnostics(doc: TextDocument, a: IgnoreAnalysis): Diagnos
 
 /** A pattern as a message quotes it: a very long one is cut (the range shows the line). */
 function shown(text: string): string {
-  return text.length > 120 ? text.slice(0, 100) + `… (${text.length.toLocaleString('en-US')} characters)` : text;
+  return text.length > 120 ? text.slice(0, 100) + `… (${fmtInt(text.length)} characters)` : text;
 }
 
 /** Patterns that exclude what a COPY/ADD of a Dockerfile using this ignore file needs. */

@@ -11,6 +11,7 @@ import {
   type PatternStats,
 } from '../engine';
 import { countFiles } from './analysis';
+import { fmtInt } from '../engine/format';
 
 export type { PatternStats };
 
@@ -76,9 +77,9 @@ export function ignoreHover(a: IgnoreAnalysis, index: number): string {
     return out.join('\n');
   }
   const verb = p.negated ? 'sends back' : 'keeps out';
-  if (s.decided === 0) out.push(`Matches nothing in the build context (${a.totalPaths.toLocaleString('en-US')} paths): it has no effect.`);
+  if (s.decided === 0) out.push(`Matches nothing in the build context (${fmtInt(a.totalPaths)} paths): it has no effect.`);
   else {
-    out.push(`It ${verb} ${s.files.toLocaleString('en-US')} file${s.files === 1 ? '' : 's'} (${s.decided.toLocaleString('en-US')} paths in all) of the build context.`);
+    out.push(`It ${verb} ${fmtInt(s.files)} file${s.files === 1 ? '' : 's'} (${fmtInt(s.decided)} paths in all) of the build context.`);
     if (s.examples.length) out.push('', 'For example: ' + s.examples.map((e) => '`' + e + '`').join(', ') + (s.files > s.examples.length ? ', …' : ''));
     if (s.prunedDirs.length)
       out.push('', `Whole directories left out (not even read): ${s.prunedDirs.slice(0, 5).map((d) => '`' + d + '/`').join(', ')}${s.prunedDirs.length > 5 ? ', …' : ''}.`);

@@ -3,8 +3,9 @@
 import type { Finding, Model, Step, Stage, ConfigInstruction, StepInsight } from '../engine';
 import { docsUrl, lastBuildLabel, ruleById } from '../engine';
 import { ENV_SHOWN, impactFor, type DocAnalysis } from './analysis';
+import { fmtInt } from '../engine/format';
 
-const fmt = (n: number): string => n.toLocaleString('en-US');
+const fmt = (n: number): string => fmtInt(n);
 const plural = (n: number, one: string, many = one + 's'): string => `${fmt(n)} ${n === 1 ? one : many}`;
 const code = (s: string): string => '`' + s.replace(/`/g, "'") + '`';
 

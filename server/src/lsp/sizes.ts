@@ -2,6 +2,7 @@
 // engine's contextSizes (computed with the analysis). Translation only.
 import { fmtBytes, sizesSummary, type Step } from '../engine';
 import type { DocAnalysis } from './analysis';
+import { fmtInt } from '../engine/format';
 
 const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 
@@ -9,7 +10,7 @@ const code = (s: string) => '`' + s.replace(/`/g, "'") + '`';
 export function sizeHoverLine(a: DocAnalysis, step: Step): string | null {
   const s = a.sizes?.steps.get(step.id);
   if (!s) return null;
-  const files = `${s.addsFiles.toLocaleString('en-US')} file${s.addsFiles === 1 ? '' : 's'}`;
+  const files = `${fmtInt(s.addsFiles)} file${s.addsFiles === 1 ? '' : 's'}`;
   if (s.addsBytes === null) return `**Size:** ${files} from the context; bytes in the layer unknown: ${s.unknown}`;
   const big = s.largest[0] && s.addsFiles > 1 ? `; largest ${code(s.largest[0].path)} ${fmtBytes(s.largest[0].bytes)}` : '';
   return `**Size:** adds ${fmtBytes(s.addsBytes)} from the context: ${files}${big}`;

@@ -21,17 +21,19 @@ import { adoptPrestarted, newWorker, WORKER_HEAP_MB } from './workerstart';
 export { discardPrestartedWorker, prestartAnalysisWorker, WORKER_HEAP_MB, WORKER_YOUNG_MB } from './workerstart';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { fmtInt } from '../engine/format';
 
 /**
  * Fault injection for the containment tests, only when the server runs with LAYERWISE_TEST_FAULTS=1: a document
- * whose first line is `# layerwise-test-fault: crash|hang|oom|ballast` makes the worker exit, loop, run out of memory
- * or fill a bounded cache with 64 MB (and the heap limit and the stuck timeout are smaller, so that the tests take
+ * whose first line is `# layerwise-test-fault: crash|hang|oom|bigalloc|ballast` makes the worker exit, loop, run out
+ * of memory (by steps of 32 MB, or first in one allocation larger than the whole heap limit), or fill a bounded cache
+ * with 64 MB (and the heap limit and the stuck timeout are smaller, so that the tests take
  * seconds).
  */
 const ballast = new BoundedCache<string, string>('test ballast', 1000, (_k, v) => v.length);
 function injectFault(text: string): void {
   if (!testFaults) return;
-  const m = /^# layerwise-test-fault: (crash|hang|oom|ballast)\b/.exec(text);
+  const m = /^# layerwise-test-fault: (crash|hang|oom|bigalloc|ballast)\b/.exec(text);
   if (!m) return;
   if (m[1] === 'ballast') {
     // 64 MB of live cache entries (under the test heap limit of 128 MB), then the analysis goes on
@@ -44,6 +46,8 @@ function injectFault(text: string): void {
   // Not 1 MB strings: 'x'.repeat(…) + i is a rope of small objects, and the collections near the limit took ~2 s of
   // CPU, so under load the watchdog (5 s here) ended the worker first and the test saw a hang, not an OOM
   const hog: number[][] = [];
+  // bigalloc: one array of 1.25 times the heap limit first (an index or a listing grown to that size), kept
+  if (m[1] === 'bigalloc') hog.push(new Array<number>(((WORKER_HEAP_MB * 5) / 4) * (1 << 17)).fill(1));
   for (let i = 0; ; i++) hog.push(new Array<number>(1 << 22).fill(i));
 }
 
@@ -529,6 +533,8 @@ export class AnalysisWorker {
   private workedAt = Date.now();
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The process's RSS when the worker last had nothing to do (the memory watchdog's base, tick()). */
+  private idleRssMb = process.memoryUsage.rss() / 1048576;
   /** Why the current worker is being ended (set before terminate()). */
   private ending: string | null = null;
   private disposed = false;
@@ -647,14 +653,25 @@ export class AnalysisWorker {
     const p = this.running !== null ? this.pending.get(this.running) : undefined;
     if (!p) return ' (between analyses)';
     const kind = p.msg.type === 'analyseIgnore' ? 'ignore file' : p.msg.type === 'forecast' ? 'forecast of the Dockerfile' : 'Dockerfile';
-    return ` (in the ${kind} ${p.msg.type === 'forecast' ? p.msg.req.uri : p.req.uri} v${p.req.version}, ${p.req.text.length.toLocaleString('en-US')} characters, heap ${this.heapMb} MB)`;
+    return ` (in the ${kind} ${p.msg.type === 'forecast' ? p.msg.req.uri : p.req.uri} v${p.req.version}, ${fmtInt(p.req.text.length)} characters, heap ${this.heapMb} MB)`;
   }
 
-  /** Pings a busy worker; ends a stuck one; recycles an idle one whose heap grew large. */
+  /**
+   * Pings a busy worker; ends a stuck one, and one whose work took the process's RSS WORKER_HEAP_MB over its idle level
+   * (before V8's limit, WORKER_V8_HEAP_MB, where one more large allocation would abort the process: workerstart.ts);
+   * recycles an idle one whose heap grew large.
+   */
   private tick(): void {
     const w = this.worker;
     if (!w || this.ending) return;
     const now = Date.now();
+    const rssMb = process.memoryUsage.rss() / 1048576;
+    if (this.pending.size === 0) this.idleRssMb = rssMb;
+    else if (rssMb - this.idleRssMb > WORKER_HEAP_MB) {
+      this.ending = `it ran out of memory (over ${WORKER_HEAP_MB} MB)`;
+      void w.terminate();
+      return;
+    }
     if (this.pending.size > 0) {
       this.lastBusy = now;
       this.workedAt = now;

@@ -4,8 +4,23 @@
 // bundle) hand the started worker over through one process-wide slot.
 import { Worker } from 'node:worker_threads';
 
-/** The worker's heap limit (resourceLimits): an analysis that needs more is abandoned with a diagnostic. */
+/**
+ * The worker's memory limit: an analysis that needs more is abandoned with a diagnostic ("it ran out of memory"). The
+ * protocol thread ends the worker once the process's RSS is this much over its idle level (AnalysisWorker's tick,
+ * every second); V8 ends it at WORKER_V8_HEAP_MB.
+ */
 export const WORKER_HEAP_MB = process.env['LAYERWISE_TEST_FAULTS'] === '1' ? 128 : 640;
+
+/**
+ * V8's own limit for the worker's heap (resourceLimits): WORKER_HEAP_MB + 1 GiB. V8 ends a worker at its heap limit
+ * (ERR_WORKER_OUT_OF_MEMORY) only when the heap grows there by small steps: Node raises the limit by 16 MB to let the
+ * collection finish, and a heap still over that after one allocation is a fatal error of the whole process, language
+ * server included (measured, Node 20, limit 128 MB: 100 MB live + one 40 MB array: "FATAL ERROR: Reached heap limit",
+ * the process aborted; 20 MB live + one 100 MB array: the worker ended). No V8 object is larger than 1 GiB (the
+ * longest array backing store or string), so one allocation can take the heap past this limit only when it already
+ * holds over WORKER_HEAP_MB, which the watchdog ends within a second.
+ */
+export const WORKER_V8_HEAP_MB = WORKER_HEAP_MB + 1024;
 
 /**
  * The worker's young generation (resourceLimits): V8's default nursery (16 MB semi-spaces) stays resident once an
@@ -17,7 +32,7 @@ export const WORKER_YOUNG_MB = 8;
 export function newWorker(script: string): Worker {
   return new Worker(script, {
     workerData: { layerwiseWorker: true },
-    resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_V8_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
   });
 }
 

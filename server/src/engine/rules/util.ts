@@ -7,6 +7,7 @@ import { splitWords } from '../expand';
 import { runScript } from '../shell';
 import { isTreeCheck } from './managers';
 import type { RuleContext, TextEdit } from './types';
+import { fmtInt } from '../format';
 
 export function lineRange(line: number, text: string): Range {
   return { start: { line, character: 0 }, end: { line, character: text.length } };
@@ -79,7 +80,7 @@ export function copyFlagsText(step: Step): string {
 }
 
 export function plural(n: number, word: string, pl = word + 's'): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : pl}`;
+  return `${fmtInt(n)} ${n === 1 ? word : pl}`;
 }
 
 export function quoteInstr(step: Step, n = 50): string {
