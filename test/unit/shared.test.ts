@@ -142,6 +142,25 @@ describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
     assert.deepEqual(found(worker, { ...opts(api, 'zeta'), dockerfile: 'alpha/Dockerfile' }), []);
   });
 
+  test('the finding: info on the RUN line (its first line only), the other build named, steps lost, the exact fix', () => {
+    const say = (lost: string) =>
+      `\`api/Dockerfile\` (api) runs the same commands on the same shared layers at line 2, written differently: BuildKit keys a RUN by its exact text, so ${lost} from here ${lost.startsWith('1 ') ? 'is' : 'are'} built twice instead of once.`;
+    const brief = (text: string, o: object) =>
+      found(text, o).map((f) => ({ severity: f.severity, range: [f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character], message: f.message, related: f.related, fix: f.fix && [f.fix.title, f.fix.edits.map((e) => [e.file, e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.newText])] }));
+    const fixText = 'RUN apt-get update && apt-get install -y curl';
+    // two lines: the range is the first line, the edit replaces both
+    assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update \\\n  && apt-get install -y curl\nRUN echo worker\n', opts(api)), [
+      { severity: 'info', range: [1, 0, 1, 20], message: say('1 step'), related: [], fix: ['Write it as api/Dockerfile line 2', [['dockerfile', 1, 0, 2, 28, fixText]]] },
+    ]);
+    // the steps after it that the two builds would share too are lost with it
+    assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\nRUN echo api\nRUN echo b\n', opts(api + 'RUN echo b\n')), [
+      { severity: 'info', range: [1, 0, 1, 46], message: say('3 steps'), related: [], fix: ['Write it as api/Dockerfile line 2', [['dockerfile', 1, 0, 1, 46, fixText]]] },
+    ]);
+    // two other builds written the same way: one finding for the step, naming the first
+    const two = { dockerfile: 'worker/Dockerfile', siblings: [{ name: 'api', dockerfile: 'api/Dockerfile', text: api }, { name: 'bpi', dockerfile: 'bpi/Dockerfile', text: api }] };
+    assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\n', two).map((f) => f.message), [say('1 step')]);
+  });
+
   test('not reported: other commands, other parent, another shell, quotes, no siblings', () => {
     assert.deepEqual(found('FROM debian:12-slim\nRUN apt-get update && apt-get install -y  wget\n', opts(api)), []);
     assert.deepEqual(found('FROM debian:12\nRUN apt-get update  && apt-get install -y curl\n', opts(api)), []);
