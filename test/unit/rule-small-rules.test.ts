@@ -199,3 +199,14 @@ test('mutable-base-image: what counts as an image reference (Docker\'s grammar) 
   for (const r of ['a..b', 'a_', '_a', 'a-', 'A', 'a___b', 'Team/img', 'a//b', 'img:v1', 'host:5000/img:1.2', 'img:' + 'x'.repeat(129), 'img@sha256:0', '$IMG'])
     assert.equal(reported(r), false, r);
 });
+
+test('arg-declared-early: a longer name is not a use, an ENV of another stage or above the ARG is not a carrier, the moved line is trimmed', () => {
+  const brief2 = (t: string) => find(AE, t).map((f) => [f.range.start.line, f.range.end.character, f.message.replace(/.*environment, and /, ''), f.fix?.edits.map((e) => [e.range.start.line, e.range.end.line, e.newText])]);
+  const moved = (from: number, to: number) => [[from, from + 1, ''], [to, to, 'ARG V=1\n']];
+  assert.deepEqual(brief2('FROM alpine\nARG V=1\nRUN echo $VV\nRUN echo $V\n'), [[1, 7, 'its first use is line 4.', moved(1, 3)]]);
+  assert.deepEqual(brief2('FROM alpine\nARG V=1\nRUN echo a\nFROM alpine\nENV W=$V\n'), [[1, 7, 'none of them uses it.', undefined]]);
+  assert.deepEqual(brief2('FROM alpine\nENV W=$V\nARG V=1\nRUN echo a\nRUN echo $V\n'), [[2, 7, 'its first use is line 5.', moved(2, 4)]]);
+  assert.deepEqual(brief2('FROM alpine\n  ARG V=1  \nRUN echo a\nRUN echo $V\n'), [[1, 11, 'its first use is line 4.', moved(1, 3)]]);
+  // a RUN flag without a value expands nothing
+  assert.deepEqual(brief2('FROM alpine\nARG V=1\nRUN echo a\nRUN --network=none echo c\nRUN echo $V\n'), [[1, 7, 'its first use is line 5.', moved(1, 4)]]);
+});

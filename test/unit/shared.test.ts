@@ -3,7 +3,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, explain, fixAll, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
-import { canonicalScript, sharedLayers, lineRuns, type SharedMember } from '../../server/src/engine/shared';
+import { canonicalScript, sharedLayers, lineRuns, siblingSharing, type MemberSharing, type SharedMember } from '../../server/src/engine/shared';
+import { buildRuleContext, analyze as analyzeModel } from '../../server/src/engine';
+import { needlessDivergence } from '../../server/src/engine/rules/needless-divergence';
 
 const BASE = `FROM alpine:3.19 AS base
 RUN apk add --no-cache curl
@@ -116,6 +118,10 @@ describe('shared layers', () => {
   });
 });
 
+function rcSharedBefore(text: string, c: MemoryContext, o: object): number[] {
+  return [...siblingSharing(text, analyzeModel(text), c, o as never).sharedWith.keys()];
+}
+
 describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
   test('canonicalScript: blanks between words collapse; quotes, escapes and ${…} are kept; newlines and open quotes refuse', () => {
     assert.equal(canonicalScript('apt-get update   &&\tapt-get install -y  curl'), 'apt-get update && apt-get install -y curl');
@@ -159,6 +165,36 @@ describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
     // two other builds written the same way: one finding for the step, naming the first
     const two = { dockerfile: 'worker/Dockerfile', siblings: [{ name: 'api', dockerfile: 'api/Dockerfile', text: api }, { name: 'bpi', dockerfile: 'bpi/Dockerfile', text: api }] };
     assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\n', two).map((f) => f.message), [say('1 step')]);
+  });
+
+  test('the fix is offered only when the re-analysed text proves it: the step shares with that line of that build, nothing shared is lost, no step appears', () => {
+    // step 0 is shared before the fix, step 1 (line 3) is the one written differently
+    const worker = 'FROM debian:12-slim\nRUN echo base\nRUN apt-get update  && apt-get install -y curl\n';
+    const o = { dockerfile: 'worker/Dockerfile', siblings: [{ name: 'api', dockerfile: 'api/Dockerfile', text: 'FROM debian:12-slim\nRUN echo base\nRUN apt-get update && apt-get install -y curl\n' }] };
+    const c = new MemoryContext('c');
+    // the rule alone, with the proof's re-analysis altered
+    const fixOf = (alter: (m: MemberSharing) => MemberSharing | undefined, drop = false) => {
+      const rc = buildRuleContext(worker, analyzeModel(worker), c, undefined, 'worker/Dockerfile');
+      rc.shared = siblingSharing(worker, rc.model, c, o);
+      if (!drop) rc.reshare = (t) => alter(siblingSharing(t, analyzeModel(t), c, o))!;
+      const f = needlessDivergence.check(rc);
+      assert.equal(f.length, 1);
+      return f[0]!.fix?.title ?? null;
+    };
+    const refs = (m: MemberSharing, f: (r: NonNullable<ReturnType<MemberSharing['sharedWith']['get']>>[number]) => object) =>
+      ({ ...m, sharedWith: new Map([...m.sharedWith].map(([id, rs]) => [id, id === 1 ? rs.map((r) => ({ ...r, ...f(r) })) : rs])) }) as MemberSharing;
+    assert.equal(fixOf((m) => m), 'Write it as api/Dockerfile line 3');
+    assert.equal(fixOf((m) => m, true), null, 'no re-analysis: no proof');
+    assert.equal(fixOf(() => undefined), null);
+    assert.equal(fixOf((m) => ({ ...m, model: { ...m.model, steps: m.model.steps.map((x) => (x.id === 1 ? { ...x, line: 7 } : x)) } })), null, 'the step is not found at its line');
+    assert.equal(fixOf((m) => ({ ...m, model: { ...m.model, steps: m.model.steps.map((x) => (x.id === 1 ? { ...x, keyword: 'COPY' } : x)) } })), null, 'not a RUN there');
+    assert.equal(fixOf((m) => ({ ...m, model: { ...m.model, steps: [...m.model.steps, m.model.steps[1]!] } })), null, 'another step count');
+    assert.equal(fixOf((m) => ({ ...m, sharedWith: new Map([...m.sharedWith].filter(([id]) => id !== 1)) })), null, 'the step shares with nothing');
+    assert.equal(fixOf((m) => refs(m, () => ({ member: -1 }))), null, 'it shares with another build');
+    assert.equal(fixOf((m) => refs(m, () => ({ line: 99 }))), null, 'it shares with another line');
+    // step 0, shared before, stops being shared
+    assert.deepEqual(rcSharedBefore(worker, c, o), [0]);
+    assert.equal(fixOf((m) => ({ ...m, sharedWith: new Map([...m.sharedWith].filter(([id]) => id !== 0)) })), null, 'a shared step is lost');
   });
 
   test('not reported: other commands, other parent, another shell, quotes, no siblings', () => {
