@@ -4,7 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, explain, fixAll, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
 import { canonicalScript, sharedLayers, lineRuns, siblingSharing, type MemberSharing, type SharedMember } from '../../server/src/engine/shared';
-import { buildRuleContext, analyze as analyzeModel } from '../../server/src/engine';
+import { buildRuleContext, analyze as analyzeModel, RULES } from '../../server/src/engine';
 import { needlessDivergence } from '../../server/src/engine/rules/needless-divergence';
 
 const BASE = `FROM alpine:3.19 AS base
@@ -195,6 +195,12 @@ describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
     // step 0, shared before, stops being shared
     assert.deepEqual(rcSharedBefore(worker, c, o), [0]);
     assert.equal(fixOf((m) => ({ ...m, sharedWith: new Map([...m.sharedWith].filter(([id]) => id !== 0)) })), null, 'a shared step is lost');
+  });
+
+  test('needless-divergence: the catalogue entry', () => {
+    const r = RULES.find((x) => x.id === 'needless-divergence')!;
+    assert.deepEqual([r.title, r.defaultSeverity], ['Step written differently from another build that shares its parent', 'info']);
+    assert.match(r.description, /^Another build of the workspace runs the same commands on the same shared layers, but the RUN is written with other spacing or line breaks\./);
   });
 
   test('not reported: other commands, other parent, another shell, quotes, no siblings', () => {

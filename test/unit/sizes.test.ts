@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, check, fixAll, MemoryContext, type ContextSizes } from '../../server/src/engine';
+import { analyze, check, fixAll, MemoryContext, RULES, type ContextSizes } from '../../server/src/engine';
 import { contextSizes, fmtBytes, unreadGroups } from '../../server/src/engine/sizes';
 import { parseConfig, parseSize } from '../../server/src/engine/config';
 import { loadDiskContext } from '../../server/src/context/disk';
@@ -255,6 +255,16 @@ describe('unread-context-data', () => {
     assert.equal(f!.message, `This build transfers 174 MB of context (12 files); 174 MB of it (12 files) no step reads: the COPY at line 2 copies the whole context (its --exclude patterns are applied after the transfer). Largest: d00 (20.0 MB), d01 (19.0 MB), d02 (18.0 MB), d03 (17.0 MB), d04 (16.0 MB). ${tail}`);
     // a file in a folder a step reads from is excluded alone
     assert.deepEqual(pats({ 'src/a.js': 10, 'src/big.bin': 60 * MB }, 'FROM alpine\nCOPY --exclude=src/big.bin . /app\n'), ['Exclude src/big.bin in .dockerignore', 'src/big.bin (60.0 MB). ']);
+  });
+
+  test('the catalogue entry; --exclude of a folder inside a copied one: that COPY (of a needed stage) carries the finding', () => {
+    const r = RULES.find((x) => x.id === 'unread-context-data')!;
+    assert.deepEqual([r.title, r.defaultSeverity], ['The build transfers context data no step reads', 'warning']);
+    assert.match(r.description, /^BuildKit transfers only the context paths the build names, but a tmpfs mount/);
+    const files = { 'src/big/f': 60 * MB, 'src/a.js': 1, k: 1 };
+    const msg = (l: number, n = 3) => `This build transfers 60.0 MB of context (${n} files); 60.0 MB of it (1 file) no step reads: the --exclude patterns of line ${l} apply after the transfer. Largest: src/big (60.0 MB). ${tail}`;
+    assert.deepEqual(brief(ctxOf(files), 'FROM alpine\nCOPY k /k\nCOPY --exclude=src/big src /app\n').map((f) => [f.range, f.message, f.fix?.effect]), [[[2, 0, 2, 31], msg(3), { ignore: { patterns: ['src/big'], step: 1 } }]]);
+    assert.deepEqual(brief(ctxOf(files), 'FROM alpine AS u\nCOPY --exclude=src/big src /u\nFROM alpine\nCOPY --exclude=src/big src /app\n').map((f) => [f.range[0], f.message]), [[3, msg(4, 2)]]);
   });
 
   test('the threshold is inclusive; a partial snapshot says nothing', () => {
