@@ -16,3 +16,5 @@ import '../unit/rule-context-includes-volatile.test';
 import '../unit/layers.test';
 import '../unit/shared.test';
 import '../unit/caught-bugs.test';
+// unread-context-data's tests live with the sizes they build on
+import '../unit/sizes.test';

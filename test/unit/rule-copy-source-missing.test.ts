@@ -146,3 +146,34 @@ test('copy-source-missing: a build output named through a defaulted build arg st
     { line: 2, end: [2, 40], severity: 'warning', message: '`COPY ${DEPENDENCY}/BOOT-INF/lib /app/lib`: `target/dependency/BOOT-INF/lib` is not in the build context ctx; it looks like something produced before `docker build` (`target/`), so produce it first — from a clean checkout this step fails with "not found".', related: undefined, up: undefined },
   ]);
 });
+
+test('copy-source-missing: which build args make the warning conditional — JSON form, a literal word naming the file, the ARG’s stage and line, the ENV that wins', () => {
+  const c = ctx(['app.js', 'app-2.js']);
+  const kind = (text: string) => find(text, c).map((f) => [f.range.start.line, f.severity, /^`[^`]*`: with (.*?), the source is/.exec(f.message)?.[1] ?? 'plain']);
+  const empty = '`$V` empty (its ARG has no default)';
+  // the JSON form's words are read too
+  assert.deepEqual(kind('FROM node\nARG V\nCOPY ["app-$V.js", "./"]\n'), [[2, 'warning', empty]]);
+  // a literal source word that names the same file: the build fails whatever V is, said plainly and once
+  assert.deepEqual(kind('FROM node\nARG V\nCOPY ./app-.js app-$V.js ./\n'), [[2, 'error', 'plain']]);
+  assert.deepEqual(kind('FROM node\nARG V\nCOPY app-$V.js app.js ./\n'), [[2, 'warning', empty]]);
+  // an ARG of another stage, or declared after the COPY, is not in scope: V is empty for sure
+  assert.deepEqual(kind('FROM node AS x\nARG V\nFROM node\nCOPY app-$V.js ./\n'), [[3, 'error', 'plain']]);
+  assert.deepEqual(kind('FROM node\nCOPY app-$V.js ./\nARG V\n'), [[1, 'error', 'plain']]);
+  // an ENV of the name before the COPY in its stage wins (legacy form, several names); one of another name, another
+  // stage or a later line does not
+  assert.deepEqual(kind('FROM node\nARG V\nENV V 2\nCOPY app-$V.js ./\n'), []);
+  assert.deepEqual(kind('FROM node\nARG V\nENV A=1 V=2\nCOPY app-$V.js ./\n'), []);
+  assert.deepEqual(kind('FROM node\nARG V\nENV VV=1\nCOPY app-$V.js ./\n'), [[3, 'warning', empty]]);
+  assert.deepEqual(kind('FROM node\nARG V\nENV XV=1\nCOPY app-$V.js ./\n'), [[3, 'warning', empty]]);
+  assert.deepEqual(kind('FROM node\nARG V\nCOPY app-$V.js ./\nENV V=2\n'), [[2, 'warning', empty]]);
+  assert.deepEqual(kind('FROM node AS x\nENV V=2\nFROM node\nARG V\nCOPY app-$V.js ./\n'), [[4, 'warning', empty]]);
+  // a name used twice is named once; names with digits and underscores
+  assert.deepEqual(kind('FROM node\nARG V\nCOPY a-$V-${V}.js ./\n'), [[2, 'warning', empty]]);
+  assert.deepEqual(kind('FROM node\nARG V_1\nCOPY app-$V_1.js ./\n'), [[2, 'warning', '`$V_1` empty (its ARG has no default)']]);
+});
+
+test('copy-source-missing: a source named twice on one COPY is one finding', () => {
+  const c = ctx(['app.js']);
+  for (const t of ['FROM node\nCOPY nope.js nope.js ./\n', 'FROM node\nCOPY nope.js ./nope.js ./\n', 'FROM node\nARG V\nCOPY x$V.js x.js ./\n'])
+    assert.equal(find(t, c).length, 1, t);
+});

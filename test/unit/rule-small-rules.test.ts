@@ -208,3 +208,33 @@ test('mutable-base-image: a one-part name that is not an official image is built
   for (const r of ['alpine', 'node:latest', 'library/alpine', 'docker.io/alpine', 'docker.io/library/ubuntu:latest', 'eclipse-temurin', 'rocket.chat', 'team/myapp', 'ghcr.io/myapp', 'localhost/myapp', 'myhost:5000/myapp'])
     assert.equal(find(MB, `FROM ${r}\nRUN a\n`).length, 1, r);
 });
+
+test('arg-declared-early: a longer name is not a use, an ENV of another stage or above the ARG is not a carrier, the moved line is trimmed', () => {
+  const brief2 = (t: string) => find(AE, t).map((f) => [f.range.start.line, f.range.end.character, f.message.replace(/.*environment, and /, ''), f.fix?.edits.map((e) => [e.range.start.line, e.range.end.line, e.newText])]);
+  const moved = (from: number, to: number) => [[from, from + 1, ''], [to, to, 'ARG V=1\n']];
+  assert.deepEqual(brief2('FROM alpine\nARG V=1\nRUN echo $VV\nRUN echo $V\n'), [[1, 7, 'its first use is line 4.', moved(1, 3)]]);
+  assert.deepEqual(brief2('FROM alpine\nARG V=1\nRUN echo a\nFROM alpine\nENV W=$V\n'), [[1, 7, 'none of them uses it.', undefined]]);
+  assert.deepEqual(brief2('FROM alpine\nENV W=$V\nARG V=1\nRUN echo a\nRUN echo $V\n'), [[2, 7, 'its first use is line 5.', moved(2, 4)]]);
+  assert.deepEqual(brief2('FROM alpine\n  ARG V=1  \nRUN echo a\nRUN echo $V\n'), [[1, 11, 'its first use is line 4.', moved(1, 3)]]);
+  // a RUN flag without a value expands nothing
+  assert.deepEqual(brief2('FROM alpine\nARG V=1\nRUN echo a\nRUN --network=none echo c\nRUN echo $V\n'), [[1, 7, 'its first use is line 5.', moved(1, 4)]]);
+});
+
+test('arg-declared-early: three RUNs are listed without "…"; what counts as a use, a possible use and a carrier; when the fix is still proven', () => {
+  const say = (t: string) => find(AE, t).map((f) => [f.range.start.line, f.message.replace(/^.*that never read it /, ''), f.fix?.title ?? null]);
+  const use = (runs: string, l: number) => `(${runs}): every RUN after an ARG gets it in its environment, and its first use is line ${l}.`;
+  const mv = (l: number) => `Move \`ARG V\` down to line ${l}, where it is first used`;
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nRUN echo b\nRUN echo c\nRUN echo $V\n'), [[1, use('line 3, line 4, line 5', 6), mv(6)]]);
+  // an ENV of a longer name carries nothing; a COPY is no possible use; a RUN above the ARG is not its use
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nENV W=$VV\nRUN echo $V\n'), [[1, use('line 3', 5), mv(5)]]);
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nCOPY x /x\nRUN echo $V\n'), [[1, use('line 3', 5), mv(5)]]);
+  assert.deepEqual(say('FROM alpine\nRUN echo $V\nARG V=1\nRUN echo a\nRUN echo $V\n'), [[2, use('line 4', 5), mv(5)]]);
+  // one unknown command among known ones makes the RUN a possible use
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nRUN echo b && make\nRUN echo $V\n'), [[1, '(line 3): every RUN after an ARG gets it in its environment, and line 4 runs commands that may read it from the environment.', null]]);
+  // a carrier before a possible use, a possible use that names it: the first use, proven, moved there
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nENV W=$V\nRUN make\n'), [[1, use('line 3', 4), mv(4)]]);
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nRUN make $V\n'), [[1, use('line 3', 4), mv(4)]]);
+  // only a possible use: reported, no fix; a config line between that names another word with a V: the fix stays
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nRUN make\n'), [[1, '(line 3): every RUN after an ARG gets it in its environment, and line 4 runs commands that may read it from the environment.', null]]);
+  assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nENV LEVEL=1\nRUN echo $V\n'), [[1, use('line 3', 5), mv(5)]]);
+});

@@ -3,7 +3,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, explain, fixAll, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
-import { canonicalScript, sharedLayers, lineRuns, type SharedMember } from '../../server/src/engine/shared';
+import { canonicalScript, sharedLayers, lineRuns, siblingSharing, type MemberSharing, type SharedMember } from '../../server/src/engine/shared';
+import { buildRuleContext, analyze as analyzeModel, RULES } from '../../server/src/engine';
+import { needlessDivergence } from '../../server/src/engine/rules/needless-divergence';
 
 const BASE = `FROM alpine:3.19 AS base
 RUN apk add --no-cache curl
@@ -116,6 +118,10 @@ describe('shared layers', () => {
   });
 });
 
+function rcSharedBefore(text: string, c: MemoryContext, o: object): number[] {
+  return [...siblingSharing(text, analyzeModel(text), c, o as never).sharedWith.keys()];
+}
+
 describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
   test('canonicalScript: blanks between words collapse; quotes, escapes and ${…} are kept; newlines and open quotes refuse', () => {
     assert.equal(canonicalScript('apt-get update   &&\tapt-get install -y  curl'), 'apt-get update && apt-get install -y curl');
@@ -140,6 +146,61 @@ describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
     assert.equal(fixed, 'FROM debian:12-slim\nRUN apt-get update && apt-get install -y curl\nRUN echo worker\n');
     // the other direction: a sibling whose Dockerfile sorts later is not told to change this one
     assert.deepEqual(found(worker, { ...opts(api, 'zeta'), dockerfile: 'alpha/Dockerfile' }), []);
+  });
+
+  test('the finding: info on the RUN line (its first line only), the other build named, steps lost, the exact fix', () => {
+    const say = (lost: string) =>
+      `\`api/Dockerfile\` (api) runs the same commands on the same shared layers at line 2, written differently: BuildKit keys a RUN by its exact text, so ${lost} from here ${lost.startsWith('1 ') ? 'is' : 'are'} built twice instead of once.`;
+    const brief = (text: string, o: object) =>
+      found(text, o).map((f) => ({ severity: f.severity, range: [f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character], message: f.message, related: f.related, fix: f.fix && [f.fix.title, f.fix.edits.map((e) => [e.file, e.range.start.line, e.range.start.character, e.range.end.line, e.range.end.character, e.newText])] }));
+    const fixText = 'RUN apt-get update && apt-get install -y curl';
+    // two lines: the range is the first line, the edit replaces both
+    assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update \\\n  && apt-get install -y curl\nRUN echo worker\n', opts(api)), [
+      { severity: 'info', range: [1, 0, 1, 20], message: say('1 step'), related: [], fix: ['Write it as api/Dockerfile line 2', [['dockerfile', 1, 0, 2, 28, fixText]]] },
+    ]);
+    // the steps after it that the two builds would share too are lost with it
+    assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\nRUN echo api\nRUN echo b\n', opts(api + 'RUN echo b\n')), [
+      { severity: 'info', range: [1, 0, 1, 46], message: say('3 steps'), related: [], fix: ['Write it as api/Dockerfile line 2', [['dockerfile', 1, 0, 1, 46, fixText]]] },
+    ]);
+    // two other builds written the same way: one finding for the step, naming the first
+    const two = { dockerfile: 'worker/Dockerfile', siblings: [{ name: 'api', dockerfile: 'api/Dockerfile', text: api }, { name: 'bpi', dockerfile: 'bpi/Dockerfile', text: api }] };
+    assert.deepEqual(brief('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\n', two).map((f) => f.message), [say('1 step')]);
+  });
+
+  test('the fix is offered only when the re-analysed text proves it: the step shares with that line of that build, nothing shared is lost, no step appears', () => {
+    // step 0 is shared before the fix, step 1 (line 3) is the one written differently
+    const worker = 'FROM debian:12-slim\nRUN echo base\nRUN apt-get update  && apt-get install -y curl\n';
+    const o = { dockerfile: 'worker/Dockerfile', siblings: [{ name: 'api', dockerfile: 'api/Dockerfile', text: 'FROM debian:12-slim\nRUN echo base\nRUN apt-get update && apt-get install -y curl\n' }] };
+    const c = new MemoryContext('c');
+    // the rule alone, with the proof's re-analysis altered
+    const fixOf = (alter: (m: MemberSharing) => MemberSharing | undefined, drop = false) => {
+      const rc = buildRuleContext(worker, analyzeModel(worker), c, undefined, 'worker/Dockerfile');
+      rc.shared = siblingSharing(worker, rc.model, c, o);
+      if (!drop) rc.reshare = (t) => alter(siblingSharing(t, analyzeModel(t), c, o))!;
+      const f = needlessDivergence.check(rc);
+      assert.equal(f.length, 1);
+      return f[0]!.fix?.title ?? null;
+    };
+    const refs = (m: MemberSharing, f: (r: NonNullable<ReturnType<MemberSharing['sharedWith']['get']>>[number]) => object) =>
+      ({ ...m, sharedWith: new Map([...m.sharedWith].map(([id, rs]) => [id, id === 1 ? rs.map((r) => ({ ...r, ...f(r) })) : rs])) }) as MemberSharing;
+    assert.equal(fixOf((m) => m), 'Write it as api/Dockerfile line 3');
+    assert.equal(fixOf((m) => m, true), null, 'no re-analysis: no proof');
+    assert.equal(fixOf(() => undefined), null);
+    assert.equal(fixOf((m) => ({ ...m, model: { ...m.model, steps: m.model.steps.map((x) => (x.id === 1 ? { ...x, line: 7 } : x)) } })), null, 'the step is not found at its line');
+    assert.equal(fixOf((m) => ({ ...m, model: { ...m.model, steps: m.model.steps.map((x) => (x.id === 1 ? { ...x, keyword: 'COPY' } : x)) } })), null, 'not a RUN there');
+    assert.equal(fixOf((m) => ({ ...m, model: { ...m.model, steps: [...m.model.steps, m.model.steps[1]!] } })), null, 'another step count');
+    assert.equal(fixOf((m) => ({ ...m, sharedWith: new Map([...m.sharedWith].filter(([id]) => id !== 1)) })), null, 'the step shares with nothing');
+    assert.equal(fixOf((m) => refs(m, () => ({ member: -1 }))), null, 'it shares with another build');
+    assert.equal(fixOf((m) => refs(m, () => ({ line: 99 }))), null, 'it shares with another line');
+    // step 0, shared before, stops being shared
+    assert.deepEqual(rcSharedBefore(worker, c, o), [0]);
+    assert.equal(fixOf((m) => ({ ...m, sharedWith: new Map([...m.sharedWith].filter(([id]) => id !== 0)) })), null, 'a shared step is lost');
+  });
+
+  test('needless-divergence: the catalogue entry', () => {
+    const r = RULES.find((x) => x.id === 'needless-divergence')!;
+    assert.deepEqual([r.title, r.defaultSeverity], ['Step written differently from another build that shares its parent', 'info']);
+    assert.match(r.description, /^Another build of the workspace runs the same commands on the same shared layers, but the RUN is written with other spacing or line breaks\./);
   });
 
   test('not reported: other commands, other parent, another shell, quotes, no siblings', () => {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze, check, fixAll, MemoryContext, type ContextSizes } from '../../server/src/engine';
+import { analyze, check, fixAll, MemoryContext, RULES, type ContextSizes } from '../../server/src/engine';
 import { contextSizes, fmtBytes, unreadGroups } from '../../server/src/engine/sizes';
 import { parseConfig, parseSize } from '../../server/src/engine/config';
 import { loadDiskContext } from '../../server/src/context/disk';
@@ -222,6 +222,78 @@ describe('unread-context-data', () => {
     const [g] = find(ctxOf(FILES), other);
     assert.ok(g, 'the default target still transfers data without reading it');
     assert.equal(g!.fix, undefined);
+  });
+
+  const brief = (ctx: MemoryContext, text: string, opts = {}) =>
+    find(ctx, text, opts).map((f) => ({ range: [f.range.start.line, f.range.start.character, f.range.end.line, f.range.end.character], severity: f.severity, message: f.message, fix: f.fix && { title: f.fix.title, text: f.fix.edits.map((e) => [e.file, e.newText]), effect: f.fix.effect }, refused: f.fixRefused }));
+  const tail = 'BuildKit walks it on every build and a fresh builder (CI) receives all of it.';
+  const note = '# added by layerwise: keep context data no step reads out of the transfer\n';
+
+  test('a tmpfs mount: the RUN that has it is named and carries the finding (not a step of an unused stage or a trigger)', () => {
+    const text = 'FROM alpine AS u\nRUN --mount=type=tmpfs,target=/t echo\nFROM alpine\nONBUILD RUN --mount=type=tmpfs,target=/t echo\nCOPY src /src\nRUN --mount=type=tmpfs,target=/t echo\n';
+    assert.deepEqual(brief(ctxOf(FILES), text), [
+      {
+        range: [5, 0, 5, 37], severity: 'warning',
+        message: `This build transfers 80.0 MB of context (7 files); 80.0 MB of it (4 files) no step reads: the RUN at line 6 has a tmpfs mount, which makes BuildKit transfer the whole context. Largest: data (80.0 MB). ${tail}`,
+        fix: { title: 'Exclude data in .dockerignore', text: [['dockerignore', note + 'data\n']], effect: { ignore: { patterns: ['data'], step: 2 } } },
+        refused: undefined,
+      },
+    ]);
+  });
+
+  test('the fix: the largest unread folders or files until 95 % of the unread bytes, at most 10; the message lists 5', () => {
+    const ex = 'FROM alpine\nCOPY --exclude=a --exclude=b --exclude=c . /app\n';
+    const pats = (files: Record<string, number>, text = ex) => { const [f] = brief(ctxOf(files), text); return [f!.fix!.title, f!.message.replace(/.*Largest: /, '').replace(tail, '')]; };
+    // exactly 95 % after two: the third is left out; 94 % after two: it is taken
+    assert.deepEqual(pats({ 'a/f': 60 * MB, 'b/f': 35 * MB, 'c/f': 5 * MB, 'k.txt': 1 }), ['Exclude a, b in .dockerignore', 'a (60.0 MB), b (35.0 MB). ']);
+    assert.deepEqual(pats({ 'a/f': 60 * MB, 'b/f': 34 * MB, 'c/f': 6 * MB, 'k.txt': 1 }), ['Exclude a, b, c in .dockerignore', 'a (60.0 MB), b (34.0 MB), c (6.0 MB). ']);
+    const many: Record<string, number> = {};
+    for (let i = 0; i < 12; i++) many[`d${String(i).padStart(2, '0')}/f.bin`] = (20 - i) * MB;
+    const [f] = brief(ctxOf(many), 'FROM alpine\nCOPY --exclude=d* . /app\n');
+    const ten = Array.from({ length: 10 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    assert.deepEqual(f!.fix, { title: `Exclude ${ten.join(', ')} in .dockerignore`, text: [['dockerignore', note + ten.map((d) => d + '\n').join('')]], effect: { ignore: { patterns: ten, step: 0 } } });
+    assert.equal(f!.message, `This build transfers 174 MB of context (12 files); 174 MB of it (12 files) no step reads: the COPY at line 2 copies the whole context (its --exclude patterns are applied after the transfer). Largest: d00 (20.0 MB), d01 (19.0 MB), d02 (18.0 MB), d03 (17.0 MB), d04 (16.0 MB). ${tail}`);
+    // a file in a folder a step reads from is excluded alone
+    assert.deepEqual(pats({ 'src/a.js': 10, 'src/big.bin': 60 * MB }, 'FROM alpine\nCOPY --exclude=src/big.bin . /app\n'), ['Exclude src/big.bin in .dockerignore', 'src/big.bin (60.0 MB). ']);
+  });
+
+  test('the catalogue entry; --exclude of a folder inside a copied one: that COPY (of a needed stage) carries the finding', () => {
+    const r = RULES.find((x) => x.id === 'unread-context-data')!;
+    assert.deepEqual([r.title, r.defaultSeverity], ['The build transfers context data no step reads', 'warning']);
+    assert.match(r.description, /^BuildKit transfers only the context paths the build names, but a tmpfs mount/);
+    const files = { 'src/big/f': 60 * MB, 'src/a.js': 1, k: 1 };
+    const msg = (l: number, n = 3) => `This build transfers 60.0 MB of context (${n} files); 60.0 MB of it (1 file) no step reads: the --exclude patterns of line ${l} apply after the transfer. Largest: src/big (60.0 MB). ${tail}`;
+    assert.deepEqual(brief(ctxOf(files), 'FROM alpine\nCOPY k /k\nCOPY --exclude=src/big src /app\n').map((f) => [f.range, f.message, f.fix?.effect]), [[[2, 0, 2, 31], msg(3), { ignore: { patterns: ['src/big'], step: 1 } }]]);
+    assert.deepEqual(brief(ctxOf(files), 'FROM alpine AS u\nCOPY --exclude=src/big src /u\nFROM alpine\nCOPY --exclude=src/big src /app\n').map((f) => [f.range[0], f.message]), [[3, msg(4, 2)]]);
+  });
+
+  test('the threshold is inclusive; a partial snapshot says nothing', () => {
+    const ex = 'FROM alpine\nCOPY --exclude=a . /app\n';
+    assert.equal(find(ctxOf({ 'a/f': 50 * MB, k: 1 }), ex).length, 1);
+    assert.equal(find(ctxOf({ 'a/f': 50 * MB - 1, k: 1 }), ex).length, 0);
+    assert.equal(find(ctxOf({ 'a/f': 50 * MB, k: 1 }), ex, { unreadContextLimit: 50 * MB + 1 }).length, 0);
+    const partial = Object.assign(ctxOf({ 'a/f': 60 * MB, k: 1 }), { partial: true });
+    assert.equal(find(partial, ex).length, 0);
+  });
+
+  test('the Dockerfiles that share a .dockerignore: Dockerfile, Containerfile, their suffixed names and *.dockerfile; not with its own ignore file', () => {
+    const ex = 'FROM alpine\nCOPY --exclude=data . /app\n';
+    const refused = (extra: Record<string, number>) => brief(ctxOf({ ...FILES, ...extra }), ex)[0]!;
+    for (const p of ['a/Dockerfile', 'Containerfile', 'Dockerfile.dev', 'b/Containerfile.prod', 'x.Dockerfile', 'y.dockerfile']) {
+      const f = refused({ [p]: 5 });
+      assert.equal(f.fix, undefined, p);
+      assert.deepEqual(f.refused, { title: 'Exclude data in .dockerignore', reason: `.dockerignore also applies to ${p}, whose reads are not checked here` }, p);
+      assert.ok(f.message.endsWith(`${tail} No fix offered: .dockerignore also applies to ${p}, whose reads are not checked here.`), p);
+    }
+    assert.equal(refused({ 'a/Dockerfile': 5, Containerfile: 5 }).refused!.reason, '.dockerignore also applies to 2 other Dockerfiles, whose reads are not checked here');
+    // (`Dockerfile` is the analysed one itself)
+    for (const p of ['Dockerfile', 'Dockerfilex', 'Dockerfile/x', 'xDockerfile', 'dockerfile', 'a.Dockerfile.txt']) assert.equal(refused({ [p]: 5 }).refused, undefined, p);
+    // a Dockerfile with its own ignore file (<Dockerfile>.dockerignore): the others do not read it
+    const own = new MemoryContext('sizes');
+    for (const [p, n] of Object.entries({ ...FILES, 'worker.Dockerfile': 5 })) own.addListed(p, n);
+    own.addFile('Dockerfile.dockerignore', 'x\n').setIgnore('Dockerfile.dockerignore', 'x\n');
+    const [g] = brief(own, ex);
+    assert.deepEqual([g!.fix?.title, g!.refused], ['Exclude data in Dockerfile.dockerignore', undefined]);
   });
 
   test('not reported when every byte sent is read, when unread is unknown, or without a context', () => {

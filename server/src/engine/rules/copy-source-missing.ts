@@ -81,7 +81,8 @@ export const copySourceMissing: Rule = {
       const reads = rc.reads.get(step.id);
       if (!reads) continue;
       const all = step.contextReads.flatMap((r) => r.sources);
-      for (const src of reads.unmatched) {
+      // a source named twice (`COPY a.js ./a.js ./`, or `x$V.js x.js` with V empty) is one finding
+      for (const src of new Set(reads.unmatched)) {
         if (src === '' || src.includes('$')) continue;
         const wildcard = /[*?[]/.test(src);
         // a wildcard that matches nothing is fine as long as another source matches (the `COPY x* noop.txt` idiom)
