@@ -151,8 +151,15 @@ describe('source selection', () => {
     const cases: [string, string, boolean][] = [
       ['', 'any/thing', true], ['a', 'a', true], ['a', 'a/b', true], ['a', 'ab', false], ['a/b', 'a', false],
       ['*.js', 'x.js', true], ['*.js', 'd/x.js', false], ['*', 'd/x', true], ['?.js', 'ab.js', false], ['?.js', 'a.js', true],
-      ['[ab].txt', 'b.txt', true], ['[ab].txt', 'c.txt', false], ['[!ab].txt', 'c.txt', true], ['[^ab].txt', 'a.txt', false],
-      ['a\\*', 'a*', true], ['a\\*', 'ab', false], ['[x', '[x', true], ['a.b', 'axb', false], ['src/*/i.ts', 'src/p/i.ts', true], ['src/*/i.ts', 'src/i.ts', false],
+      ['[ab].txt', 'b.txt', true], ['[ab].txt', 'c.txt', false], ['[^ab].txt', 'a.txt', false], ['[^ab].txt', 'c.txt', true], ['[^ab].txt', '!.txt', true],
+      ['a\\*', 'a*', true], ['a\\*', 'ab', false], ['a.b', 'axb', false], ['src/*/i.ts', 'src/p/i.ts', true], ['src/*/i.ts', 'src/i.ts', false],
+      // Go's filepath.Match classes (BuildKit's; measured on BuildKit 0.8 with COPY): `!` is a member, not a negation
+      ['[!ab].txt', '!.txt', true], ['[!ab].txt', 'a.txt', true], ['[!ab].txt', 'c.txt', false],
+      ['[a-c].txt', 'b.txt', true], ['[a-c].txt', 'c.txt', true], ['[a-c].txt', 'd.txt', false], ['[a-c].txt', '-.txt', false],
+      ['[a-cx].txt', 'x.txt', true], ['[xa-c].txt', 'b.txt', true], ['[\\]a].txt', '].txt', true], ['[\\]a].txt', 'b.txt', false], ['[c-a]x', 'bx', false],
+      // ErrBadPattern (no `]`, empty, a `-` that is no range): BuildKit copies nothing
+      ['[x', '[x', false], ['[x', 'x', false], ['[a-].txt', 'a.txt', false], ['[a-].txt', '-.txt', false], ['[-a].txt', 'a.txt', false],
+      ['[a-b-c].txt', 'a.txt', false], ['[]a]', 'a', false], ['[]a]', ']', false], ['[a-\\', 'a-\\', false], ['d/[x', 'd/x', false],
     ];
     for (const [src, p, want] of cases) {
       assert.equal(sourceSelects(src, p), want, `sourceSelects(${src}, ${p})`);
@@ -176,6 +183,17 @@ describe('source selection', () => {
       checked += want.length;
     }
     assert.ok(checked > 300, `enough selected paths to mean something (${checked})`);
+  });
+  test('wildcard classes as BuildKit reads them: `[!ab]` is `!`, `a` or `b`; a malformed class copies nothing', () => {
+    // measured on BuildKit 0.8 (Docker 20.10): `COPY [!ab].txt /c/` copied `!.txt`, `a.txt`, `b.txt` (not `c.txt`);
+    // `COPY [a-].txt /c/` copied nothing
+    const files = { 'a.txt': '1', 'c.txt': '1', '!.txt': '1', '-.txt': '1' };
+    const bang = 'FROM alpine\nCOPY [!ab].txt /c/\n';
+    assert.deepEqual(why(run({ dockerfile: bang, files, change: (c) => c.addFile('a.txt', '2') })), ['2 rebuilt: files: 1 context path it copies changed: a.txt (modified)']);
+    assert.deepEqual(why(run({ dockerfile: bang, files, change: (c) => c.addFile('!.txt', '2') })), ['2 rebuilt: files: 1 context path it copies changed: !.txt (modified)']);
+    assert.deepEqual(why(run({ dockerfile: bang, files, change: (c) => c.addFile('c.txt', '2') })), ['2 cached: ']);
+    const bad = 'FROM alpine\nCOPY [a-].txt /c/\n';
+    assert.deepEqual(why(run({ dockerfile: bad, files, change: (c) => c.addFile('a.txt', '2').addFile('-.txt', '2') })), ['2 cached: ']);
   });
   test('COPY --exclude leaves the excluded paths out of what the step reads', () => {
     const dockerfile = 'FROM alpine\nCOPY --exclude=*.md . /app\n';
