@@ -219,8 +219,9 @@ const segMatches = (m: SegMatcher, x: string) => (typeof m === 'string' ? m === 
  * A character class of a source segment, as Go's filepath.Match reads it (BuildKit matches COPY/ADD wildcards with
  * it): `^` negates (`!` is a member, not a negation), `\` escapes, `lo-hi` is a range (a reversed one matches
  * nothing); a class without its `]`, an empty one, or a `-` that is no range is ErrBadPattern. Measured on BuildKit
- * 0.8: `COPY [!ab].txt` copies `!.txt`, `a.txt`, `b.txt`; `[a-].txt`, `[-a].txt`, `[x` copy nothing. `i` is the
- * index after `[`; returns the class's nfa source and the index of its `]`, or null.
+ * 0.8: `COPY [!ab].txt` copies `!.txt`, `a.txt`, `b.txt`; `[a-].txt`, `[-a].txt`, `[x` copy nothing (beside another
+ * source, BuildKit refuses the step: "syntax error in pattern"). `i` is the index after `[`; returns the class's nfa
+ * source and the index of its `]`, or null.
  */
 function goClass(cs: string[], i: number): { re: string; end: number } | null {
   let k = i;
