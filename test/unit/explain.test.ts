@@ -128,6 +128,35 @@ describe('changed paths', () => {
     assert.deepEqual(explain({ current: { text, context: ctx }, baseline: { text, context: ctx }, changed: ['other'] }).steps.map((r) => r.status), ['cached', 'rebuilt']);
     assert.deepEqual(explain({ current: { text, context: ctx }, baseline: { text, context: null } }).steps.map((r) => r.status), ['cached', 'cached'], 'no baseline context: nothing compared');
   });
+  test('the state of each path: exact and git modes, ignored paths, several changes at once', () => {
+    const base = new MemoryContext('b', { a: '1', b: '1', l: '1' }).addSymlink('s', 'a');
+    // git knows only the executable bit: 644 or 755, whichever side is git
+    const git = base.clone('g');
+    git.modeGranularity = 'git';
+    const exec = base.clone('x').addFile('b', '1', 0o755).addFile('a', '1', 0o600);
+    assert.deepEqual(diffContexts(git, exec), new Map([['b', { before: 'file:644:c:1', after: 'file:755:c:1' }]]));
+    assert.deepEqual([...diffContexts(base, exec).keys()], ['a', 'b']);
+    // a path the current ignore file keeps out is removed; content and mode both changed is modified; a link retargeted
+    const cur = base.clone('c').addFile('a', '2', 0o755).addFile('.dockerignore', 'l\n').setIgnore('.dockerignore', 'l\n').addSymlink('s', 'b');
+    const e = explain({ current: { text: 'FROM alpine\nCOPY . /app\n', context: cur }, baseline: { text: 'FROM alpine\nCOPY . /app\n', context: base } });
+    assert.deepEqual([...e.changedPaths], [['.dockerignore', 'added'], ['a', 'modified'], ['l', 'removed'], ['s', 'modified']]);
+    assert.deepEqual(diffContexts(base, cur).get('l'), { before: 'file:644:c:1', after: 'absent' });
+  });
+  test('links: absolute and relative targets from a folder, a target named `..x`, a source one side lacks', () => {
+    const text = 'FROM alpine\nCOPY d/link /x\nCOPY other /o\n';
+    const rebuilt = (base: MemoryContext, edit: string) =>
+      explain({ current: { text, context: base.clone('c').addFile(edit, '2') }, baseline: { text, context: base } }).steps.map((r) => r.status);
+    const files = { real: '1', 'd/real': '1', 'd/x': '1', '..x': '1', other: '1' };
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', '/real'), 'real'), ['rebuilt', 'rebuilt'], '/real from d/ is the root one');
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', '/real'), 'd/real'), ['cached', 'cached']);
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', 'x'), 'd/x'), ['rebuilt', 'rebuilt'], 'x from d/ is d/x');
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', '../..x'), '..x'), ['rebuilt', 'rebuilt'], 'a file named ..x');
+    // the source exists on one side only: what it selects there is added
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nCOPY new /n\n', change: (c) => c.addFile('new', '1') })), ['2 rebuilt: files: 1 context path it copies changed: new (added)']);
+    // an explicit change list without a baseline context: only the current snapshot is read
+    const ctx = new MemoryContext('c', { x: '1', other: '1' });
+    assert.deepEqual(explain({ current: { text: 'FROM alpine\nCOPY x /x\nCOPY other /o\n', context: ctx }, baseline: { text: 'FROM alpine\nCOPY x /x\nCOPY other /o\n', context: null }, changed: ['other'] }).steps.map((r) => r.status), ['cached', 'rebuilt']);
+  });
   test('a COPY of a symlink copies its target: editing the target rebuilds it', () => {
     const dockerfile = 'FROM alpine\nCOPY link /x\nCOPY other /o\n';
     const files = { real: '1', other: '1' };
@@ -153,6 +182,11 @@ describe('source selection', () => {
       ['*.js', 'x.js', true], ['*.js', 'd/x.js', false], ['*', 'd/x', true], ['?.js', 'ab.js', false], ['?.js', 'a.js', true],
       ['[ab].txt', 'b.txt', true], ['[ab].txt', 'c.txt', false], ['[^ab].txt', 'a.txt', false], ['[^ab].txt', 'c.txt', true], ['[^ab].txt', '!.txt', true],
       ['a\\*', 'a*', true], ['a\\*', 'ab', false], ['a.b', 'axb', false], ['src/*/i.ts', 'src/p/i.ts', true], ['src/*/i.ts', 'src/i.ts', false],
+      // a wildcard segment matches the whole name; `src/*` selects what is below src, not src itself
+      ['*.js', 'x.jsx', false], ['?', 'ab', false], ['src/*', 'src', false], ['src/*', 'src/a/b', true],
+      // wildcard segments up to 1,024 characters are wildcards; longer ones are compared as text (a limit of ours: no
+      // file name is that long, NAME_MAX is 255 bytes)
+      ['*'.repeat(1023) + 'x', 'ax', true], ['*'.repeat(1024) + 'x', 'ax', false], ['*'.repeat(1024) + 'x', '*'.repeat(1024) + 'x', true],
       // Go's filepath.Match classes (BuildKit's; measured on BuildKit 0.8 with COPY): `!` is a member, not a negation
       ['[!ab].txt', '!.txt', true], ['[!ab].txt', 'a.txt', true], ['[!ab].txt', 'c.txt', false],
       ['[a-c].txt', 'b.txt', true], ['[a-c].txt', 'c.txt', true], ['[a-c].txt', 'd.txt', false], ['[a-c].txt', '-.txt', false],

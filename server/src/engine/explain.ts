@@ -321,7 +321,8 @@ export function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null
         const e = snap.entry(cur);
         if (!e || e.type !== 'symlink' || e.target === undefined) break;
         const t = e.target.startsWith('/') ? normalizeRel(e.target) : normalizeRel(cur.split('/').slice(0, -1).concat(e.target).join('/'));
-        if (!t || t.startsWith('..') || extra.includes(t) || r.sources.includes(t)) break;
+        // normalizeRel resolves `..` inside the context (BuildKit scopes links to its root): a `..x` is a file name
+        if (!t || extra.includes(t) || r.sources.includes(t)) break;
         extra.push(t);
         cur = t;
       }
