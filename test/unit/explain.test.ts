@@ -157,6 +157,36 @@ describe('changed paths', () => {
     const ctx = new MemoryContext('c', { x: '1', other: '1' });
     assert.deepEqual(explain({ current: { text: 'FROM alpine\nCOPY x /x\nCOPY other /o\n', context: ctx }, baseline: { text: 'FROM alpine\nCOPY x /x\nCOPY other /o\n', context: null }, changed: ['other'] }).steps.map((r) => r.status), ['cached', 'rebuilt']);
   });
+  test('a moved source is keyed by its basename and the content it selects, named relative to it (oracle move/*)', () => {
+    // the oracle measured the unchanged moves as cached (move/dir-same-basename, move/glob-dir-moved,
+    // move/file-same-basename, move/file-both-present-different); the others change the bytes or a name below the source
+    const st = (src: string, to: string, files: Record<string, string>, change: (c: MemoryContext) => void, extra = '') =>
+      run({ dockerfile: `FROM alpine\nCOPY ${extra}${src} /d/\nRUN ls\n`, after: `FROM alpine\nCOPY ${extra}${to} /d/\nRUN ls\n`, files, change }).steps.map((r) => r.status);
+    const lib = { 'a/lib/one.txt': '1', 'a/lib/sub/two.txt': '2', 'a/lib/x.md': 'm' };
+    const moveLib = (edit?: (c: MemoryContext) => void) => (c: MemoryContext) => {
+      c.remove('a').addFile('b/lib/one.txt', '1').addFile('b/lib/sub/two.txt', '2').addFile('b/lib/x.md', 'm');
+      edit?.(c);
+    };
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib()), ['cached', 'cached']);
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib((c) => c.addFile('b/lib/sub/two.txt', '3'))), ['rebuilt', 'rebuilt'], 'a file below differs');
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib((c) => c.remove('b/lib/sub/two.txt').addFile('b/lib/sub/three.txt', '2'))), ['rebuilt', 'rebuilt'], 'a name below differs');
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib((c) => c.remove('b/lib/x.md'))), ['rebuilt', 'rebuilt'], 'a file fewer');
+    const txt = { 'a/one.txt': '1', 'a/two.txt': '2', 'a/n.md': 'n' };
+    const moveTxt = (edit?: (c: MemoryContext) => void) => (c: MemoryContext) => {
+      c.remove('a').addFile('b/one.txt', '1').addFile('b/two.txt', '2').addFile('b/n.md', 'n');
+      edit?.(c);
+    };
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt()), ['cached', 'cached']);
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt((c) => c.addFile('b/n.md', 'N'))), ['cached', 'cached'], 'a file the pattern does not match');
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt((c) => c.remove('b/two.txt').addFile('b/six.txt', '2'))), ['rebuilt', 'rebuilt'], 'a match renamed');
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt((c) => c.addFile('b/two.txt', '3'))), ['rebuilt', 'rebuilt']);
+    assert.deepEqual(st('a/*', 'b/*', lib, moveLib()), ['cached', 'cached'], 'a wildcard matching a folder');
+    assert.deepEqual(st('a/*', 'b/*', lib, moveLib((c) => c.remove('b/lib/sub/two.txt').addFile('b/lib/sub/six.txt', '2'))), ['rebuilt', 'rebuilt']);
+    // files: the bytes decide (both present, the Dockerfile's source changes)
+    const both = (b: string) => run({ dockerfile: 'FROM alpine\nCOPY a/x.txt /d/\n', after: 'FROM alpine\nCOPY b/x.txt /d/\n', files: { 'a/x.txt': '1', 'b/x.txt': b } }).steps.map((r) => r.status);
+    assert.deepEqual(both('1'), ['cached']);
+    assert.deepEqual(both('2'), ['rebuilt']);
+  });
   test('a COPY of a symlink copies its target: editing the target rebuilds it', () => {
     const dockerfile = 'FROM alpine\nCOPY link /x\nCOPY other /o\n';
     const files = { real: '1', other: '1' };
@@ -194,6 +224,7 @@ describe('source selection', () => {
       // ErrBadPattern (no `]`, empty, a `-` that is no range): BuildKit copies nothing
       ['[x', '[x', false], ['[x', 'x', false], ['[a-].txt', 'a.txt', false], ['[a-].txt', '-.txt', false], ['[-a].txt', 'a.txt', false],
       ['[a-b-c].txt', 'a.txt', false], ['[]a]', 'a', false], ['[]a]', ']', false], ['[a-\\', 'a-\\', false], ['d/[x', 'd/x', false],
+      ['a[x', 'a', false], ['[^]a]', 'xa]', false], ['[c-a]x', '[c-a]x', false], ['[ab].txt', 'e.txt', false], ['[^ab].txt', '[.txt', true], ['[^ab].txt', '^.txt', true],
     ];
     for (const [src, p, want] of cases) {
       assert.equal(sourceSelects(src, p), want, `sourceSelects(${src}, ${p})`);
