@@ -767,6 +767,39 @@ COPY main.ts ./
     mutation: [{ op: 'write', path: 'main.ts', content: 'let x = 2\n' }],
     // real: C C C R
   },
+  {
+    name: 'copy/class-bang-is-a-member',
+    about: "a COPY wildcard class is Go's filepath.Match class: `[!ab]` is `!`, `a` or `b` (no negation), so editing a.txt busts it",
+    files: { 'a.txt': 'a\n', 'c.txt': 'c\n', '!.txt': '!\n' },
+    dockerfile: `FROM localbase
+COPY [!ab].txt /c/
+RUN ls /c > /l
+`,
+    mutation: [{ op: 'write', path: 'a.txt', content: 'a v2\n' }],
+    // real: R R
+  },
+  {
+    name: 'copy/class-bang-other-file',
+    about: '`[!ab].txt` does not select c.txt: editing it busts nothing',
+    files: { 'a.txt': 'a\n', 'c.txt': 'c\n', '!.txt': '!\n' },
+    dockerfile: `FROM localbase
+COPY [!ab].txt /c/
+RUN ls /c > /l
+`,
+    mutation: [{ op: 'write', path: 'c.txt', content: 'c v2\n' }],
+    // real: C C
+  },
+  {
+    name: 'copy/class-malformed-selects-nothing',
+    about: "a class Go's filepath.Match refuses (`[a-]`) selects nothing: editing a.txt busts nothing (with another source beside it, BuildKit 0.8 refuses the step: \"syntax error in pattern\")",
+    files: { 'a.txt': 'a\n', '-.txt': '-\n', 'k.txt': 'k\n' },
+    dockerfile: `FROM localbase
+COPY [a-].txt /c/
+RUN echo ok > /l
+`,
+    mutation: [{ op: 'write', path: 'a.txt', content: 'a v2\n' }],
+    // real: C C
+  },
   // --- Dockerfile location / context -------------------------------------------------------------------
   {
     name: 'location/named-dockerfile-own-ignore',

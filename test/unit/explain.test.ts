@@ -128,6 +128,65 @@ describe('changed paths', () => {
     assert.deepEqual(explain({ current: { text, context: ctx }, baseline: { text, context: ctx }, changed: ['other'] }).steps.map((r) => r.status), ['cached', 'rebuilt']);
     assert.deepEqual(explain({ current: { text, context: ctx }, baseline: { text, context: null } }).steps.map((r) => r.status), ['cached', 'cached'], 'no baseline context: nothing compared');
   });
+  test('the state of each path: exact and git modes, ignored paths, several changes at once', () => {
+    const base = new MemoryContext('b', { a: '1', b: '1', l: '1' }).addSymlink('s', 'a');
+    // git knows only the executable bit: 644 or 755, whichever side is git
+    const git = base.clone('g');
+    git.modeGranularity = 'git';
+    const exec = base.clone('x').addFile('b', '1', 0o755).addFile('a', '1', 0o600);
+    assert.deepEqual(diffContexts(git, exec), new Map([['b', { before: 'file:644:c:1', after: 'file:755:c:1' }]]));
+    assert.deepEqual([...diffContexts(base, exec).keys()], ['a', 'b']);
+    // a path the current ignore file keeps out is removed; content and mode both changed is modified; a link retargeted
+    const cur = base.clone('c').addFile('a', '2', 0o755).addFile('.dockerignore', 'l\n').setIgnore('.dockerignore', 'l\n').addSymlink('s', 'b');
+    const e = explain({ current: { text: 'FROM alpine\nCOPY . /app\n', context: cur }, baseline: { text: 'FROM alpine\nCOPY . /app\n', context: base } });
+    assert.deepEqual([...e.changedPaths], [['.dockerignore', 'added'], ['a', 'modified'], ['l', 'removed'], ['s', 'modified']]);
+    assert.deepEqual(diffContexts(base, cur).get('l'), { before: 'file:644:c:1', after: 'absent' });
+  });
+  test('links: absolute and relative targets from a folder, a target named `..x`, a source one side lacks', () => {
+    const text = 'FROM alpine\nCOPY d/link /x\nCOPY other /o\n';
+    const rebuilt = (base: MemoryContext, edit: string) =>
+      explain({ current: { text, context: base.clone('c').addFile(edit, '2') }, baseline: { text, context: base } }).steps.map((r) => r.status);
+    const files = { real: '1', 'd/real': '1', 'd/x': '1', '..x': '1', other: '1' };
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', '/real'), 'real'), ['rebuilt', 'rebuilt'], '/real from d/ is the root one');
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', '/real'), 'd/real'), ['cached', 'cached']);
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', 'x'), 'd/x'), ['rebuilt', 'rebuilt'], 'x from d/ is d/x');
+    assert.deepEqual(rebuilt(new MemoryContext('b', files).addSymlink('d/link', '../..x'), '..x'), ['rebuilt', 'rebuilt'], 'a file named ..x');
+    // the source exists on one side only: what it selects there is added
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nCOPY new /n\n', change: (c) => c.addFile('new', '1') })), ['2 rebuilt: files: 1 context path it copies changed: new (added)']);
+    // an explicit change list without a baseline context: only the current snapshot is read
+    const ctx = new MemoryContext('c', { x: '1', other: '1' });
+    assert.deepEqual(explain({ current: { text: 'FROM alpine\nCOPY x /x\nCOPY other /o\n', context: ctx }, baseline: { text: 'FROM alpine\nCOPY x /x\nCOPY other /o\n', context: null }, changed: ['other'] }).steps.map((r) => r.status), ['cached', 'rebuilt']);
+  });
+  test('a moved source is keyed by its basename and the content it selects, named relative to it (oracle move/*)', () => {
+    // the oracle measured the unchanged moves as cached (move/dir-same-basename, move/glob-dir-moved,
+    // move/file-same-basename, move/file-both-present-different); the others change the bytes or a name below the source
+    const st = (src: string, to: string, files: Record<string, string>, change: (c: MemoryContext) => void, extra = '') =>
+      run({ dockerfile: `FROM alpine\nCOPY ${extra}${src} /d/\nRUN ls\n`, after: `FROM alpine\nCOPY ${extra}${to} /d/\nRUN ls\n`, files, change }).steps.map((r) => r.status);
+    const lib = { 'a/lib/one.txt': '1', 'a/lib/sub/two.txt': '2', 'a/lib/x.md': 'm' };
+    const moveLib = (edit?: (c: MemoryContext) => void) => (c: MemoryContext) => {
+      c.remove('a').addFile('b/lib/one.txt', '1').addFile('b/lib/sub/two.txt', '2').addFile('b/lib/x.md', 'm');
+      edit?.(c);
+    };
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib()), ['cached', 'cached']);
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib((c) => c.addFile('b/lib/sub/two.txt', '3'))), ['rebuilt', 'rebuilt'], 'a file below differs');
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib((c) => c.remove('b/lib/sub/two.txt').addFile('b/lib/sub/three.txt', '2'))), ['rebuilt', 'rebuilt'], 'a name below differs');
+    assert.deepEqual(st('a/lib', 'b/lib', lib, moveLib((c) => c.remove('b/lib/x.md'))), ['rebuilt', 'rebuilt'], 'a file fewer');
+    const txt = { 'a/one.txt': '1', 'a/two.txt': '2', 'a/n.md': 'n' };
+    const moveTxt = (edit?: (c: MemoryContext) => void) => (c: MemoryContext) => {
+      c.remove('a').addFile('b/one.txt', '1').addFile('b/two.txt', '2').addFile('b/n.md', 'n');
+      edit?.(c);
+    };
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt()), ['cached', 'cached']);
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt((c) => c.addFile('b/n.md', 'N'))), ['cached', 'cached'], 'a file the pattern does not match');
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt((c) => c.remove('b/two.txt').addFile('b/six.txt', '2'))), ['rebuilt', 'rebuilt'], 'a match renamed');
+    assert.deepEqual(st('a/*.txt', 'b/*.txt', txt, moveTxt((c) => c.addFile('b/two.txt', '3'))), ['rebuilt', 'rebuilt']);
+    assert.deepEqual(st('a/*', 'b/*', lib, moveLib()), ['cached', 'cached'], 'a wildcard matching a folder');
+    assert.deepEqual(st('a/*', 'b/*', lib, moveLib((c) => c.remove('b/lib/sub/two.txt').addFile('b/lib/sub/six.txt', '2'))), ['rebuilt', 'rebuilt']);
+    // files: the bytes decide (both present, the Dockerfile's source changes)
+    const both = (b: string) => run({ dockerfile: 'FROM alpine\nCOPY a/x.txt /d/\n', after: 'FROM alpine\nCOPY b/x.txt /d/\n', files: { 'a/x.txt': '1', 'b/x.txt': b } }).steps.map((r) => r.status);
+    assert.deepEqual(both('1'), ['cached']);
+    assert.deepEqual(both('2'), ['rebuilt']);
+  });
   test('a COPY of a symlink copies its target: editing the target rebuilds it', () => {
     const dockerfile = 'FROM alpine\nCOPY link /x\nCOPY other /o\n';
     const files = { real: '1', other: '1' };
@@ -151,8 +210,21 @@ describe('source selection', () => {
     const cases: [string, string, boolean][] = [
       ['', 'any/thing', true], ['a', 'a', true], ['a', 'a/b', true], ['a', 'ab', false], ['a/b', 'a', false],
       ['*.js', 'x.js', true], ['*.js', 'd/x.js', false], ['*', 'd/x', true], ['?.js', 'ab.js', false], ['?.js', 'a.js', true],
-      ['[ab].txt', 'b.txt', true], ['[ab].txt', 'c.txt', false], ['[!ab].txt', 'c.txt', true], ['[^ab].txt', 'a.txt', false],
-      ['a\\*', 'a*', true], ['a\\*', 'ab', false], ['[x', '[x', true], ['a.b', 'axb', false], ['src/*/i.ts', 'src/p/i.ts', true], ['src/*/i.ts', 'src/i.ts', false],
+      ['[ab].txt', 'b.txt', true], ['[ab].txt', 'c.txt', false], ['[^ab].txt', 'a.txt', false], ['[^ab].txt', 'c.txt', true], ['[^ab].txt', '!.txt', true],
+      ['a\\*', 'a*', true], ['a\\*', 'ab', false], ['a.b', 'axb', false], ['src/*/i.ts', 'src/p/i.ts', true], ['src/*/i.ts', 'src/i.ts', false],
+      // a wildcard segment matches the whole name; `src/*` selects what is below src, not src itself
+      ['*.js', 'x.jsx', false], ['?', 'ab', false], ['src/*', 'src', false], ['src/*', 'src/a/b', true],
+      // wildcard segments up to 1,024 characters are wildcards; longer ones are compared as text (a limit of ours: no
+      // file name is that long, NAME_MAX is 255 bytes)
+      ['*'.repeat(1023) + 'x', 'ax', true], ['*'.repeat(1024) + 'x', 'ax', false], ['*'.repeat(1024) + 'x', '*'.repeat(1024) + 'x', true],
+      // Go's filepath.Match classes (BuildKit's; measured on BuildKit 0.8 with COPY): `!` is a member, not a negation
+      ['[!ab].txt', '!.txt', true], ['[!ab].txt', 'a.txt', true], ['[!ab].txt', 'c.txt', false],
+      ['[a-c].txt', 'b.txt', true], ['[a-c].txt', 'c.txt', true], ['[a-c].txt', 'd.txt', false], ['[a-c].txt', '-.txt', false],
+      ['[a-cx].txt', 'x.txt', true], ['[xa-c].txt', 'b.txt', true], ['[\\]a].txt', '].txt', true], ['[\\]a].txt', 'b.txt', false], ['[c-a]x', 'bx', false],
+      // ErrBadPattern (no `]`, empty, a `-` that is no range): BuildKit copies nothing
+      ['[x', '[x', false], ['[x', 'x', false], ['[a-].txt', 'a.txt', false], ['[a-].txt', '-.txt', false], ['[-a].txt', 'a.txt', false],
+      ['[a-b-c].txt', 'a.txt', false], ['[]a]', 'a', false], ['[]a]', ']', false], ['[a-\\', 'a-\\', false], ['d/[x', 'd/x', false],
+      ['a[x', 'a', false], ['[^]a]', 'xa]', false], ['[c-a]x', '[c-a]x', false], ['[ab].txt', 'e.txt', false], ['[^ab].txt', '[.txt', true], ['[^ab].txt', '^.txt', true],
     ];
     for (const [src, p, want] of cases) {
       assert.equal(sourceSelects(src, p), want, `sourceSelects(${src}, ${p})`);
@@ -176,6 +248,17 @@ describe('source selection', () => {
       checked += want.length;
     }
     assert.ok(checked > 300, `enough selected paths to mean something (${checked})`);
+  });
+  test('wildcard classes as BuildKit reads them: `[!ab]` is `!`, `a` or `b`; a malformed class copies nothing', () => {
+    // measured on BuildKit 0.8 (Docker 20.10): `COPY [!ab].txt /c/` copied `!.txt`, `a.txt`, `b.txt` (not `c.txt`);
+    // `COPY [a-].txt /c/` copied nothing (`COPY [a-].txt k.txt /c/` failed: "syntax error in pattern")
+    const files = { 'a.txt': '1', 'c.txt': '1', '!.txt': '1', '-.txt': '1' };
+    const bang = 'FROM alpine\nCOPY [!ab].txt /c/\n';
+    assert.deepEqual(why(run({ dockerfile: bang, files, change: (c) => c.addFile('a.txt', '2') })), ['2 rebuilt: files: 1 context path it copies changed: a.txt (modified)']);
+    assert.deepEqual(why(run({ dockerfile: bang, files, change: (c) => c.addFile('!.txt', '2') })), ['2 rebuilt: files: 1 context path it copies changed: !.txt (modified)']);
+    assert.deepEqual(why(run({ dockerfile: bang, files, change: (c) => c.addFile('c.txt', '2') })), ['2 cached: ']);
+    const bad = 'FROM alpine\nCOPY [a-].txt /c/\n';
+    assert.deepEqual(why(run({ dockerfile: bad, files, change: (c) => c.addFile('a.txt', '2').addFile('-.txt', '2') })), ['2 cached: ']);
   });
   test('COPY --exclude leaves the excluded paths out of what the step reads', () => {
     const dockerfile = 'FROM alpine\nCOPY --exclude=*.md . /app\n';

@@ -169,8 +169,11 @@ export function diffContexts(
 
 // ---- source selection (COPY/ADD sources, bind mount sources) ----
 
-/** A segment of a source pattern: a literal string, or a linear-time matcher (engine/nfa.ts; never a RegExp). */
-type SegMatcher = string | Nfa;
+/**
+ * A segment of a source pattern: a literal string, a linear-time matcher (engine/nfa.ts; never a RegExp), or null for
+ * a segment Go's filepath.Match refuses (ErrBadPattern), which selects nothing.
+ */
+type SegMatcher = string | Nfa | null;
 /** Compiled segments by text, under the shared cache budget (a segment may be 1,024 characters of wildcards). */
 const segCache = new BoundedCache<string, SegMatcher>('source segments', 10_000, (k, m) => (typeof m === 'string' ? 64 + k.length * 2 : 256 + k.length * 64));
 /** Wildcard segments longer than this are compared as literal text (no file name is that long). */
@@ -181,6 +184,7 @@ function segMatcher(seg: string): SegMatcher {
   if (!/[*?[\\]/.test(seg) || seg.length > MAX_WILDCARD_SEGMENT) m = seg;
   else {
     let re = '';
+    let bad = false;
     const cs = Array.from(seg);
     for (let i = 0; i < cs.length; i++) {
       const c = cs[i]!;
@@ -188,32 +192,65 @@ function segMatcher(seg: string): SegMatcher {
       else if (c === '?') re += '[^/]';
       else if (c === '\\' && i + 1 < cs.length) re += lit(cs[++i]!);
       else if (c === '[') {
-        const close = cs.indexOf(']', i + 2);
-        if (close < 0) re += lit('[');
-        else {
-          let cls = cs.slice(i + 1, close);
-          let neg = '';
-          if (cls[0] === '^' || cls[0] === '!') {
-            neg = '^';
-            cls = cls.slice(1);
-          }
-          let body = '';
-          for (let k = 0; k < cls.length; k++) body += cls[k] === '-' && k > 0 && k + 1 < cls.length ? '-' : lit(cls[k]!);
-          re += '[' + neg + body + ']';
-          i = close;
+        const k = goClass(cs, i + 1);
+        if (k === null) {
+          bad = true;
+          break;
         }
+        re += k.re;
+        i = k.end;
       } else re += lit(c);
     }
-    try {
-      m = compileRegexSubset(re + '$');
-    } catch {
-      m = seg;
+    if (bad) m = null;
+    else {
+      try {
+        m = compileRegexSubset(re + '$');
+      } catch {
+        m = seg;
+      }
     }
   }
   segCache.set(seg, m);
   return m;
 }
-const segMatches = (m: SegMatcher, x: string) => (typeof m === 'string' ? m === x : nfaTest(m, x));
+const segMatches = (m: SegMatcher, x: string) => (typeof m === 'string' ? m === x : m !== null && nfaTest(m, x));
+
+/**
+ * A character class of a source segment, as Go's filepath.Match reads it (BuildKit matches COPY/ADD wildcards with
+ * it): `^` negates (`!` is a member, not a negation), `\` escapes, `lo-hi` is a range (a reversed one matches
+ * nothing); a class without its `]`, an empty one, or a `-` that is no range is ErrBadPattern. Measured on BuildKit
+ * 0.8: `COPY [!ab].txt` copies `!.txt`, `a.txt`, `b.txt`; `[a-].txt`, `[-a].txt`, `[x` copy nothing (beside another
+ * source, BuildKit refuses the step: "syntax error in pattern"). `i` is the index after `[`; returns the class's nfa
+ * source and the index of its `]`, or null.
+ */
+function goClass(cs: string[], i: number): { re: string; end: number } | null {
+  let k = i;
+  let neg = '';
+  if (cs[k] === '^') {
+    neg = '^';
+    k++;
+  }
+  // Go's getEsc: one possibly escaped character; a `-` or `]` there, or the end of the pattern, is ErrBadPattern
+  const esc = (): string | null => {
+    if (k >= cs.length || cs[k] === '-' || cs[k] === ']') return null;
+    if (cs[k] === '\\' && ++k >= cs.length) return null;
+    return cs[k++]!;
+  };
+  let body = '';
+  for (let n = 0; !(cs[k] === ']' && n > 0); n++) {
+    const lo = esc();
+    if (lo === null) return null;
+    let hi = lo;
+    if (cs[k] === '-') {
+      k++;
+      const h = esc();
+      if (h === null) return null;
+      hi = h;
+    }
+    if (lo.codePointAt(0)! <= hi.codePointAt(0)!) body += lo === hi ? lit(lo) : lit(lo) + '-' + lit(hi);
+  }
+  return { re: '[' + neg + body + ']', end: k };
+}
 
 /** Does `path` lie in what source pattern `src` selects (the match itself or anything below it)? */
 export function sourceSelects(src: string, path: string): boolean {
@@ -284,7 +321,8 @@ export function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null
         const e = snap.entry(cur);
         if (!e || e.type !== 'symlink' || e.target === undefined) break;
         const t = e.target.startsWith('/') ? normalizeRel(e.target) : normalizeRel(cur.split('/').slice(0, -1).concat(e.target).join('/'));
-        if (!t || t.startsWith('..') || extra.includes(t) || r.sources.includes(t)) break;
+        // normalizeRel resolves `..` inside the context (BuildKit scopes links to its root): a `..x` is a file name
+        if (!t || extra.includes(t) || r.sources.includes(t)) break;
         extra.push(t);
         cur = t;
       }
