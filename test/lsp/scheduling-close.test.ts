@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { turns, WAIT_MS } from './inprocess';
+import { WAIT_MS } from './inprocess';
 import { Publications, context, names, settled, start, textOf } from './scheduling-common';
 
 test('closing drops the document\'s state; an analysis of the closed document is never published for the reopened one', async () => {
@@ -66,12 +66,31 @@ test('the last close replaces the idle worker by an empty one; a close with docu
   const restarts = worker.restarts;
   s.close(a!);
   await s.until(() => !s.state.documents.get(a!), WAIT_MS, 'the first close');
-  await turns(20);
+  // an edit of the open document, analysed after the close: a worker ended by the close would have exited (and been
+  // counted as restarted) before any worker could answer it
+  const v2 = s.change(b!, textOf(4));
+  assert.deepEqual(names(await s.fullDiagnosticsOf(b!, v2)), ['missing4.txt']);
   assert.equal(worker.restarts, restarts, 'one document still open: the same worker');
   s.close(b!);
   await s.until(() => worker.restarts > restarts, WAIT_MS, 'the worker replaced');
   const since = s.notifications.length;
   s.open(a!, textOf(3));
   assert.deepEqual(names(await s.fullDiagnosticsOf(a!, 1, since)), ['missing3.txt'], 'the new worker analyses');
+  assert.deepEqual(s.errors, []);
+});
+
+test('closing a document analysed in-process (no worker) drops its state and logs no error', async () => {
+  const dir = context();
+  const s = await start(dir, true);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'analysed in-process');
+  assert.equal(s.state.worker, null);
+  s.close(uri);
+  await s.until(() => s.last(uri)?.version === undefined && !s.state.documents.get(uri), WAIT_MS, 'the close');
+  assert.deepEqual(s.last(uri)!.diagnostics, []);
+  assert.equal(s.state.analyses.has(uri) || s.state.published.has(uri), false);
+  s.open(uri, textOf(2));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, 1)), ['missing2.txt'], 'reopened: analysed again');
   assert.deepEqual(s.errors, []);
 });

@@ -111,3 +111,33 @@ test('a .dockerignore document checks the Dockerfiles that use it: open ones as 
   assert.equal(note.contextDir, dir);
   assert.equal(note.findings, s.last(own)!.diagnostics.length);
 });
+
+test('while a .dockerignore document\'s re-analysis is held past the budget, its hover data is the same version\'s analysis, never an older version\'s', async () => {
+  const dir = context({ 'src/x.ts': 'x' });
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(uri, 'src\n', 'dockerignore');
+  await settled(s, [uri], 'v1 analysed');
+  assert.equal(s.state.ignoreAnalyses.get(uri)?.version, 1);
+  hold = true;
+  // a context change: the same version is analysed again, its answer held
+  const answers = s.answers;
+  fs.writeFileSync(path.join(dir, 'src/y.ts'), 'y');
+  s.fileChanged(path.join(dir, 'src/y.ts'), 1);
+  await s.until(() => s.answers > answers, WAIT_MS, 'the re-analysis computed (and held)');
+  assert.ok(s.state.scheduler.pending(uri), 'the re-analysis is in flight');
+  // a budget of 50 ms: the held re-analysis cannot answer within it (it is held until release), the fallback does
+  assert.equal((await s.state.currentIgnore(uri, 50))?.version, 1, 'the same version\'s analysis answers');
+  // an edit: the analysis kept is of an older version, which may no longer hold
+  const v2 = s.change(uri, 'docs\n');
+  await s.until(() => s.state.documents.get(uri)?.version === v2, WAIT_MS, 'the edit at the server');
+  assert.equal(await s.state.currentIgnore(uri, 50), undefined, 'nothing for the older version');
+  release();
+  hold = false;
+  assert.equal((await s.state.currentIgnore(uri))?.version, v2, 'released: the current version');
+  await settled(s, [uri], 'v2 published');
+});

@@ -77,6 +77,9 @@ test('an untrusted workspace analyses the text without its context', async () =>
   await s.until(() => analysed(s, uri).length, WAIT_MS, 'layerwise/analysed');
   assert.equal(analysed(s, uri)[0]!.contextDir, null);
   assert.match(await s.hoverText(uri, 1), /untrusted/);
+  // the forecast that follows the analysis says once, in the log (state.log), why it has no baseline
+  const logged = (m: string) => s.notifications.some((n) => n.method === 'window/logMessage' && (n.params as { message: string }).message.includes(m));
+  await s.until(() => logged('untrusted workspace: no git'), WAIT_MS, 'the log line of the untrusted forecast');
 });
 
 test('a handler that throws is logged and answers its fallback; the server keeps serving', async () => {
