@@ -95,3 +95,25 @@ test('a handler that throws is logged and answers its fallback; the server keeps
   assert.deepEqual(await s.request('textDocument/codeLens', {}), [], 'codeLens without a document: its fallback');
   assert.match(await s.hoverText(uri, 2), /step 2 of 4/, 'still serving');
 });
+
+test('an analysis that fails (the worker\'s request rejected) gets one diagnostic that says so and is logged; the next version is analysed', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const w = s.state.worker!;
+  const [analyse, analyseIgnore] = [w.analyse, w.analyseIgnore];
+  w.analyse = () => Promise.reject(new Error('worker gone\nsecond line'));
+  w.analyseIgnore = () => Promise.reject(new Error('ignore worker gone\nsecond line'));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(uri, textOf(1));
+  s.open(ignoreUri, 'src\n', 'dockerignore');
+  assert.deepEqual((await s.diagnosticsOf(uri, 1)).map((d) => d.message), ['Layerwise: could not be analysed (worker gone)']);
+  await s.until(() => s.last(ignoreUri)?.version === 1, WAIT_MS, 'the .dockerignore diagnostics');
+  assert.ok(s.last(ignoreUri)!.diagnostics.some((d) => /could not be analysed \(ignore worker gone\)$/.test(d.message)), JSON.stringify(s.last(ignoreUri)!.diagnostics));
+  await s.until(() => s.errors.length >= 2, WAIT_MS, 'the errors logged');
+  assert.ok(s.errors.some((e) => e.startsWith(`analysing ${uri}: Error: worker gone`)), s.errors.join('\n'));
+  assert.ok(s.errors.some((e) => e.startsWith(`analysing ${ignoreUri}: Error: ignore worker gone`)), s.errors.join('\n'));
+  [w.analyse, w.analyseIgnore] = [analyse, analyseIgnore];
+  const v2 = s.change(uri, textOf(2));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), ['missing2.txt']);
+});
