@@ -113,3 +113,43 @@ test('while the current version\'s analysis is held past the handler budget, len
   assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), [`missing${v2}.txt`]);
   assert.deepEqual([...new Set((await s.codeLenses(uri)).map((l) => (l.data as { version: number }).version))], [v2]);
 });
+
+test('never two analyses of one document in flight: edits while its analysis is held wait for its diagnostics, then the latest version is analysed once', async () => {
+  const dir = context();
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  s.slow(() => held);
+  // the analyses requested from the worker, and those whose diagnostics have not reached the protocol thread yet
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  const requested: number[] = [];
+  let inFlight = 0;
+  let most = 0;
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    requested.push(req.version);
+    most = Math.max(most, ++inFlight);
+    let done = false;
+    const settle = () => {
+      if (!done) inFlight--;
+      done = true;
+    };
+    return analyse(req, (d) => (settle(), onDiagnostics?.(d)), onEarly).finally(settle);
+  };
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const pubs = new Publications(s);
+  pubs.open(uri, textOf(1));
+  await s.until(() => s.answers > 0, WAIT_MS, 'version 1 computed by the worker (its answers held)');
+  pubs.change(uri, textOf(2));
+  const v3 = pubs.change(uri, textOf(3));
+  // the edits' debounce has run out (no timer left), and found version 1 still being analysed
+  const timers = (s.state.scheduler as unknown as { timers: Map<string, unknown> }).timers;
+  await s.until(() => s.state.documents.get(uri)?.version === v3 && !timers.has(uri), WAIT_MS, 'the edits\' debounce over');
+  assert.deepEqual(requested, [1], 'no second analysis while the first one\'s diagnostics are out');
+  release();
+  await settled(s, [uri], 'the latest version published');
+  assert.deepEqual(requested, [1, v3], 'then the latest version, once');
+  assert.equal(most, 1);
+  assert.deepEqual(names(s.last(uri)!.diagnostics), ['missing3.txt']);
+  assert.deepEqual(pubs.failures, []);
+});
