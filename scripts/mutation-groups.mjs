@@ -23,10 +23,12 @@ export const groups = {
   // the rules against their quick tests only (a lower bound of the rules group's score, in a third of the time)
   'rule-detail': { mutate: ruleFiles, tests: ['out/test/mutation/rule-detail-suite.js'] },
   // the language server's scheduling, versioning and publishing, driven in-process (the real server over in-memory
-  // streams, the real analysis worker thread started from out/: no bundle, coverage per test file)
+  // streams, the real analysis worker thread started from out/: no bundle, coverage per test file). The tests are
+  // split by theme so that a mutant runs only the files that reach it; versions and closing first (quick, and they
+  // kill most), the seeded interleavings last.
   lsp: {
     mutate: ['server/src/lsp/scheduler.ts', 'server/src/lsp/state.ts', 'server/src/lsp/runanalysis.ts'],
-    tests: ['out/test/lsp/scheduling.test.js'],
+    tests: ['scheduling', 'scheduling-close', 'scheduling-publication', 'scheduling-events', 'scheduling-storm'].map((f) => `out/test/lsp/${f}.test.js`),
     timeoutMS: 5000,
     // two test processes (under `nice -n 15`, as every mutation run): a mutant mostly waits for the worker thread
     concurrency: 2,

@@ -1,0 +1,143 @@
+// The language server's scheduling (scheduling-common.ts): file events and context changes re-analyse, the
+// debounce, lens refreshes, `.dockerignore` documents re-checked when the Dockerfiles that use them change.
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Diagnostic } from 'vscode-languageserver-protocol';
+import { FULL_CAPS } from './client';
+import { InProcessServer, turns, WAIT_MS } from './inprocess';
+import { Publications, analysed, context, names, servers, settled, start, stepsOf, textOf } from './scheduling-common';
+
+for (const when of ['after the analysis is complete', 'between its diagnostics and its full result'] as const)
+  test(`a context change ${when} re-analyses the version: the current analysis right behind the file event includes the new file`, async () => {
+    const dir = context();
+    const s = await start(dir);
+    // the first analysis's full result (its second answer) held back 200 turns: the file event comes before it
+    let answers = 0;
+    if (when !== 'after the analysis is complete') s.slow(() => (answers++ === 1 ? 200 : 0));
+    const pubs = new Publications(s);
+    const uri = s.uri(path.join(dir, 'Dockerfile'));
+    pubs.open(uri, textOf(1));
+    if (when === 'after the analysis is complete') await settled(s, [uri], 'version 1 analysed');
+    assert.deepEqual(names(await s.diagnosticsOf(uri, 1)), ['missing1.txt']);
+    assert.equal(s.state.analyses.has(uri), when === 'after the analysis is complete');
+    const count = s.diagnostics.get(uri)!.length;
+    fs.writeFileSync(path.join(dir, 'missing1.txt'), 'now here');
+    s.fileChanged(path.join(dir, 'missing1.txt'), 1);
+    await s.sync(); // the server has handled the event
+    // what lenses and hovers wait for (within their budget: at load 20 a lens's 3 s ran out first, by design)
+    const a = await s.state.current(uri);
+    assert.equal(a?.contextFiles, 2, 'the current analysis reads the file created before the request');
+    await s.until(() => s.diagnostics.get(uri)!.length > count && !s.state.scheduler.pending(uri), WAIT_MS, 'the re-analysis published');
+    assert.equal(s.last(uri)!.version, 1, 'the same version again');
+    assert.deepEqual(names(s.last(uri)!.diagnostics), [], 'without the missing source');
+    assert.deepEqual(pubs.failures, []);
+  });
+
+
+test('with a fixed debounce of a minute an edit waits for it, a request does not, a context change waits at most 100 ms', async () => {
+  const dir = context();
+  const s = await InProcessServer.start({ root: dir, initializationOptions: { debounceMs: 60_000 } });
+  servers.push(s);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'an opened document is analysed at once');
+  const v2 = s.change(uri, textOf(2));
+  await s.until(() => s.state.documents.get(uri)?.version === v2, WAIT_MS, 'the edit at the server');
+  await turns(50);
+  assert.equal(s.last(uri)!.version, 1, 'the edit waits for the debounce');
+  assert.ok(s.state.scheduler.pending(uri));
+  assert.equal(s.state.analysisFor(uri), undefined, 'no analysis of the current version yet');
+  assert.match(await s.hoverText(uri, 2), new RegExp(`step 2 of ${stepsOf(v2)}\\b`), 'a hover analyses the edit now');
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), [`missing${v2}.txt`]);
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'nothing left scheduled');
+  const count = s.diagnostics.get(uri)!.length;
+  fs.writeFileSync(path.join(dir, `missing${v2}.txt`), 'here');
+  s.fileChanged(path.join(dir, `missing${v2}.txt`), 1);
+  await s.until(() => s.diagnostics.get(uri)!.length > count, WAIT_MS, 'the re-analysis after the file event');
+  assert.deepEqual(names(s.last(uri)!.diagnostics), []);
+});
+
+test('lenses are refreshed after a context change when the client can, never when it cannot', async () => {
+  const dir = context();
+  const caps = { ...FULL_CAPS, workspace: { ...FULL_CAPS.workspace, codeLens: { refreshSupport: true } } };
+  const [yes, no] = [await InProcessServer.start({ root: dir, capabilities: caps }), await start(dir)];
+  servers.push(yes);
+  const uri = yes.uri(path.join(dir, 'Dockerfile'));
+  for (const s of [yes, no]) s.open(uri, textOf(1));
+  for (const s of [yes, no]) await settled(s, [uri], 'analysed');
+  const before = yes.lensRefreshes;
+  fs.writeFileSync(path.join(dir, 'missing1.txt'), 'here');
+  for (const s of [yes, no]) s.fileChanged(path.join(dir, 'missing1.txt'), 1);
+  for (const s of [yes, no]) await s.until(() => names(s.last(uri)!.diagnostics).length === 0, WAIT_MS, 're-analysed');
+  await yes.until(() => yes.lensRefreshes > before, WAIT_MS, 'a lens refresh');
+  await yes.until(() => !yes.state.scheduler.pending(uri) && yes.state.forecasts.get(uri)?.version === 1, WAIT_MS, 'the forecast');
+  assert.equal(no.lensRefreshes, 0, 'a client without refreshSupport is never asked');
+});
+
+test('a .dockerignore document checks the Dockerfiles that use it: open ones as edited, closed ones from disk, not those with their own ignore file', async () => {
+  const dir = context({
+    'src/x.ts': 'x',
+    'docs/y.md': 'y',
+    'Dockerfile': 'FROM alpine\nCOPY a.txt /a\n',
+    'other.Dockerfile': 'FROM alpine\nCOPY docs /docs\n',
+    'other.Dockerfile.dockerignore': 'src\n',
+    'disk.Dockerfile': 'FROM alpine\nCOPY docs /d\n',
+    '.dockerignore': 'src\ndocs\n',
+  });
+  const s = await start(dir);
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const needed = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'dockerignore-excludes-needed').map((d) => /in (\S+) line/.exec(d.message)?.[1] ?? d.message);
+  s.open(ignoreUri, 'src\ndocs\n', 'dockerignore');
+  s.open(uri, 'FROM alpine\nCOPY a.txt /a\n');
+  await settled(s, [ignoreUri, uri], 'both analysed');
+  // `docs` is needed by disk.Dockerfile (closed, read from disk); other.Dockerfile has its own ignore file
+  assert.deepEqual(needed(s.last(ignoreUri)!.diagnostics), ['disk.Dockerfile']);
+  // the open Dockerfile now copies src (unsaved): the ignore document is checked again without being edited
+  const v2 = s.change(uri, 'FROM alpine\nCOPY src /src\n');
+  await s.diagnosticsOf(uri, v2);
+  await s.until(() => needed(s.last(ignoreUri)!.diagnostics).includes('Dockerfile') && !s.state.scheduler.pending(ignoreUri), WAIT_MS, 'the ignore document re-checked');
+  assert.deepEqual(needed(s.last(ignoreUri)!.diagnostics).sort(), ['Dockerfile', 'disk.Dockerfile']);
+  assert.equal(s.last(ignoreUri)!.version, 1);
+  // a Dockerfile-specific ignore file is checked against its Dockerfile only
+  const own = s.uri(path.join(dir, 'other.Dockerfile.dockerignore'));
+  s.open(own, 'src\ndocs\n', 'dockerignore');
+  await settled(s, [own], 'the specific ignore file analysed');
+  assert.deepEqual(needed(s.last(own)!.diagnostics), ['other.Dockerfile']);
+  const note = await s.until(() => analysed(s, own).at(-1), WAIT_MS, 'layerwise/analysed');
+  assert.equal(note.kind, 'dockerignore');
+  assert.equal(note.contextDir, dir);
+  assert.equal(note.findings, s.last(own)!.diagnostics.length);
+});
+
+test('while a .dockerignore document\'s re-analysis is held past the budget, its hover data is the same version\'s analysis, never an older version\'s', async () => {
+  const dir = context({ 'src/x.ts': 'x' });
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(uri, 'src\n', 'dockerignore');
+  await settled(s, [uri], 'v1 analysed');
+  assert.equal(s.state.ignoreAnalyses.get(uri)?.version, 1);
+  hold = true;
+  // a context change: the same version is analysed again, its answer held
+  const answers = s.answers;
+  fs.writeFileSync(path.join(dir, 'src/y.ts'), 'y');
+  s.fileChanged(path.join(dir, 'src/y.ts'), 1);
+  await s.until(() => s.answers > answers, WAIT_MS, 'the re-analysis computed (and held)');
+  assert.ok(s.state.scheduler.pending(uri), 'the re-analysis is in flight');
+  // a budget of 50 ms: the held re-analysis cannot answer within it (it is held until release), the fallback does
+  assert.equal((await s.state.currentIgnore(uri, 50))?.version, 1, 'the same version\'s analysis answers');
+  // an edit: the analysis kept is of an older version, which may no longer hold
+  const v2 = s.change(uri, 'docs\n');
+  await s.until(() => s.state.documents.get(uri)?.version === v2, WAIT_MS, 'the edit at the server');
+  assert.equal(await s.state.currentIgnore(uri, 50), undefined, 'nothing for the older version');
+  release();
+  hold = false;
+  assert.equal((await s.state.currentIgnore(uri))?.version, v2, 'released: the current version');
+  await settled(s, [uri], 'v2 published');
+});
