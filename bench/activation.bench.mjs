@@ -7,6 +7,10 @@
 //   npm run -s build && npm run -s compile-tests && node bench/activation.bench.mjs
 //   LAYERWISE_BENCH_BASELINE_DIST=<dir>   also time another build of dist/ (e.g. an older one), interleaved
 //   ACTIVATION_BENCH_ROUNDS=N             rounds per build (default 5)
+//
+// Figures: 2026-12-02, c22f639 client, 3 windows: at load ~5–8 on 2 cores activate() 104 ms (min 92), activate() →
+// client ready 860 ms, open → first diagnostics 1,201 ms (goal ≤ 100 ms: just missed); at load ~21: 466 ms (min 329),
+// 2,182 ms, 1,580 ms. Not worked on yet.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -4,8 +4,8 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain } from '../../server/src/engine';
-import { setKeyReuse } from '../../server/src/engine/explain';
+import { analyze, explain, MemoryContext, type ContextSnapshot } from '../../server/src/engine';
+import { contentKeys, setKeyReuse } from '../../server/src/engine/explain';
 import { corpusContext, corpusDockerfilesOrSkip, readManifest, rng } from '../corpus/checks';
 import { why } from './helpers';
 
@@ -55,5 +55,67 @@ describe('incremental keys', () => {
     }
     t.diagnostic(`${compared} explanations compared, ${changedSteps} steps not cached`);
     assert.ok(compared > 100 && changedSteps > 100);
+  });
+});
+
+describe('content keys kept per snapshot', () => {
+  // contentKeys keeps a snapshot's full-content hashes between calls (the Dockerfiles of one context and their
+  // siblings): only while the snapshot's revision, stat generation, mode granularity and ignore text stay the same.
+  // After each change the keys must be those of a fresh snapshot with the same content.
+  const text = 'FROM alpine\nCOPY . /app\nCOPY a.txt /a\nRUN make\n';
+  const fresh = (ctx: MemoryContext) => {
+    const c = ctx.clone();
+    if (ctx.ignoreFile) c.setIgnore(ctx.ignoreFile.name, ctx.ignoreFile.text);
+    c.modeGranularity = ctx.modeGranularity;
+    return contentKeys(analyze(text), c);
+  };
+  test('a changed file, ignore file or granularity changes the keys as on a fresh snapshot', () => {
+    const m = analyze(text);
+    const ctx = new MemoryContext('c', { 'a.txt': 'one', 'b/c.txt': 'x' });
+    const k1 = contentKeys(m, ctx);
+    assert.deepEqual(contentKeys(m, ctx), k1, 'unchanged: the same keys');
+    ctx.addFile('a.txt', 'two');
+    const k2 = contentKeys(m, ctx);
+    assert.notEqual(k2[0], k1[0], 'a file of COPY . changed');
+    assert.deepEqual(k2, fresh(ctx));
+    ctx.setIgnore('.dockerignore', 'b\n');
+    const k3 = contentKeys(m, ctx);
+    assert.notEqual(k3[0], k2[0], 'the ignore file leaves b out');
+    assert.deepEqual(k3, fresh(ctx));
+    ctx.addFile('b/c.txt', 'y');
+    assert.deepEqual(contentKeys(m, ctx), k3, 'an ignored file changed: the same keys');
+    ctx.addFile('a.txt', 'three', 0o755);
+    ctx.modeGranularity = 'git';
+    assert.deepEqual(contentKeys(m, ctx), fresh(ctx));
+  });
+  test('a snapshot that forgets its stat data (statGeneration) is read again', () => {
+    // a disk-like snapshot: paths never change (revision 0), content ids do after invalidate()
+    const ids = new Map([['a.txt', 'id1'], ['b', 'dir']]);
+    let gen = 0;
+    const snap: ContextSnapshot = {
+      label: 'disk-like',
+      revision: 0,
+      get statGeneration() {
+        return gen;
+      },
+      ignoreFile: null,
+      modeGranularity: 'exact' as const,
+      problems: [],
+      paths: () => ids.keys(),
+      entry: (p: string) => (ids.has(p) ? (p === 'b' ? { type: 'dir' as const, mode: 0o755 } : { type: 'file' as const, mode: 0o644, size: 1 }) : undefined),
+      contentId: (p: string) => ids.get(p),
+    };
+    const m = analyze(text);
+    const k1 = contentKeys(m, snap);
+    ids.set('a.txt', 'id2');
+    assert.deepEqual(contentKeys(m, snap), k1, 'the same generation: kept (its content ids are the snapshot\'s cached ones)');
+    gen++;
+    const k2 = contentKeys(m, snap);
+    assert.notEqual(k2[0], k1[0]);
+    assert.notEqual(k2[1], k1[1]);
+    const copy = new MemoryContext('d');
+    copy.addFile('a.txt', '', 0o644, 'id2');
+    copy.addDir('b');
+    assert.deepEqual(k2, contentKeys(m, copy), 'as a fresh snapshot of the same content');
   });
 });

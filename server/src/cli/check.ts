@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { check, fixAll, RULES, docsUrl, ConfigError, type CheckOptions, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
 import { checkSiblings, type SiblingRun } from './shared';
+import { ProjectFiles } from '../context/projects';
 import { MAX_DOCKERFILE_BYTES } from '../context/shared';
 import { findConfig, findDockerfiles, loadConfig, loadDiskContext, isDockerfileName, ignoreFileCandidates } from '../context';
 import { globMatcher } from '../engine/glob';
@@ -61,11 +62,14 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
   const ignoreKeys = new Map<string, string>();
   const siblingRun: SiblingRun = {
     builds: new Map(),
+    projects: new ProjectFiles(),
     readText: (abs) => {
       if (!texts.has(abs)) texts.set(abs, readSmallText(abs));
       return texts.get(abs);
     },
   };
+  const configDirs = new Map<string, string | null>();
+  const configs = new Map<string, ReturnType<typeof loadConfig>>();
   let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
   if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
   const progress = new Progress('check', 'Dockerfiles', files.length, progressWanted(a.quiet));
@@ -99,8 +103,14 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
     let config: LayerwiseConfig;
     let cfgPath: string | null;
     try {
-      const found = configFile !== undefined ? configFile : findConfig(path.dirname(file));
-      const loaded = loadConfig(found);
+      // read once per folder and file for the run (a run rewrites Dockerfiles and ignore files, never a config)
+      const dir = path.dirname(file);
+      let found: string | null;
+      if (configFile !== undefined) found = configFile;
+      else if (configDirs.has(dir)) found = configDirs.get(dir)!;
+      else configDirs.set(dir, (found = findConfig(dir)));
+      let loaded = configs.get(found ?? '');
+      if (!loaded) configs.set(found ?? '', (loaded = loadConfig(found)));
       config = loaded.config;
       cfgPath = loaded.file;
     } catch (e) {

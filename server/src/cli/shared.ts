@@ -32,6 +32,8 @@ export interface SiblingRun {
   builds: SiblingReuse;
   /** Dockerfile texts read so far (the run updates a file it rewrites). */
   readText?: (abs: string) => string | undefined;
+  /** The compose, bake and config files read so far (each parsed once per version of the file, by its stat). */
+  projects?: ProjectFiles;
 }
 
 /** The other builds of a Dockerfile's workspace for `check` (CheckOptions.siblings), and what could not be read. */
@@ -44,7 +46,7 @@ export function checkSiblings(
   contextFor?: (dir: string, dockerfile: string) => ContextSnapshot | null,
   run?: SiblingRun,
 ): { siblings: SiblingBuild[]; problems: string[] } {
-  const { builds, problems } = workspaceBuilds(dockerfile, new ProjectFiles());
+  const { builds, problems } = workspaceBuilds(dockerfile, run?.projects ?? new ProjectFiles());
   const loaded = loadMembers({ dockerfile, contextDir, text, context: ctx, options }, builds, { display, ...(contextFor ? { contextFor } : {}), ...(run?.readText ? { readText: run.readText } : {}) });
   const siblings = asSiblings(loaded.members.slice(1), run?.builds);
   return { siblings, problems: [...problems, ...loaded.problems] };

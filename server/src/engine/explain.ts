@@ -11,6 +11,7 @@ import { compileRegexSubset, lit, nfaTest, type Nfa } from './nfa';
 import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
 import { BoundedCache } from './memo';
+import { sentPaths } from './inputs';
 
 export type StepStatus = 'cached' | 'rebuilt' | 'maybe' | 'skipped';
 
@@ -102,6 +103,15 @@ function modeBits(mode: number, granularity: 'exact' | 'git'): string {
 
 function stateOf(ctx: ContextSnapshot, ig: DockerIgnore, p: string, gran: 'exact' | 'git'): State {
   if (ig.ignores(p)) return 'absent';
+  const e = ctx.entry(p);
+  if (!e) return 'absent';
+  if (e.type === 'dir') return 'dir:' + modeBits(e.mode, gran);
+  if (e.type === 'symlink') return 'link:' + (ctx.contentId(p) ?? e.target ?? '');
+  return 'file:' + modeBits(e.mode, gran) + ':' + (ctx.contentId(p) ?? '?');
+}
+
+/** `stateOf` for a path the ignore file lets through (one of `sentPaths`). */
+function sentStateOf(ctx: ContextSnapshot, p: string, gran: 'exact' | 'git'): State {
   const e = ctx.entry(p);
   if (!e) return 'absent';
   if (e.type === 'dir') return 'dir:' + modeBits(e.mode, gran);
@@ -350,6 +360,8 @@ interface FullForm {
   binds?: boolean;
   /** fullContent per changed-path map, side, source and excludes (one explain: the snapshot stays the same). */
   memo: WeakMap<object, Map<string, string>>;
+  /** The snapshot's sent paths (`sentPaths`, after `ig`), when no path changed (`contentKeys`): only these are read. */
+  sent?: readonly string[];
 }
 
 function fullContent(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
@@ -367,9 +379,9 @@ function fullContentOf(f: FullForm, r: ContextRead, src: string, changed: Map<st
   const wild = /[*?[\\]/.test(src);
   const k = src === '' ? 0 : src.split('/').length;
   const rows: [string, string][] = [];
-  for (const p of f.snap.paths()) {
+  for (const p of f.sent ?? f.snap.paths()) {
     if (!inc(p) || exc.some((x) => x(p))) continue;
-    const st = changed.get(p)?.[side] ?? stateOf(f.snap, f.ig, p, f.gran);
+    const st = changed.get(p)?.[side] ?? (f.sent ? sentStateOf(f.snap, p, f.gran) : stateOf(f.snap, f.ig, p, f.gran));
     if (st !== 'absent') rows.push([p, st]);
   }
   rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
@@ -542,8 +554,35 @@ function computeKeys(
 export function contentKeys(model: Model, ctx: ContextSnapshot): string[] {
   const sources = new Set<string>();
   for (const step of model.steps) for (const r of step.contextReads) for (const s of r.sources) sources.add(s);
-  const full: FullForm = { sources, snap: ctx, ig: parseDockerignore(ctx.ignoreFile?.text ?? ''), gran: ctx.modeGranularity, binds: true, memo: new WeakMap() };
-  return computeKeys(model, new Map(), 'after', [ctx], full).strict;
+  const c = snapshotContent(ctx);
+  const full: FullForm = { sources, snap: ctx, ig: c.ig, gran: ctx.modeGranularity, binds: true, memo: c.memo, sent: c.sent };
+  return computeKeys(model, c.changed, 'after', [ctx], full).strict;
+}
+
+interface SnapshotContent {
+  stamp: string;
+  ig: DockerIgnore;
+  sent: readonly string[];
+  /** No path changed: the one map every contentKeys of this snapshot passes, so `memo` holds its full contents. */
+  changed: Map<string, { before: State; after: State }>;
+  memo: WeakMap<object, Map<string, string>>;
+}
+
+/**
+ * What `contentKeys` reads of a snapshot, kept per snapshot while its revision, stat generation, mode granularity and
+ * ignore text stay the same: the Dockerfiles of one context and their sibling builds (a `check` of a monorepo, the
+ * editor's worker) hash each source's full content once, not once per model. A snapshot without a revision is read
+ * afresh each time.
+ */
+const snapshotContents = new WeakMap<ContextSnapshot, SnapshotContent>();
+function snapshotContent(ctx: ContextSnapshot): SnapshotContent {
+  const ignore = ctx.ignoreFile?.text ?? '';
+  const stamp = `${ctx.revision}/${ctx.statGeneration ?? 0}/${ctx.modeGranularity}/${ignore}`;
+  const hit = ctx.revision !== undefined ? snapshotContents.get(ctx) : undefined;
+  if (hit && hit.stamp === stamp) return hit;
+  const c: SnapshotContent = { stamp, ig: parseDockerignore(ignore), sent: sentPaths(ctx), changed: new Map(), memo: new WeakMap() };
+  if (ctx.revision !== undefined) snapshotContents.set(ctx, c);
+  return c;
 }
 
 /** The changed paths a read selects, with their state on one side (full paths: both sides select the same). */

@@ -577,6 +577,26 @@ export function wholeTreeReader(model: Model): { step: Step; why: string } | nul
   return null;
 }
 
+/**
+ * What of `sent` an ignore file of `text` still sends. Kept per `sent` array (`sentPaths` hands out one per snapshot
+ * revision and ignore text) for its last few texts: the Dockerfiles of one context are often offered the same
+ * ignore-file fix, and each proof would test every path against it again.
+ */
+const newSentMemo = new WeakMap<readonly string[], Map<string, string[]>>();
+const NEW_SENT_TEXTS = 8;
+function sentUnder(sent: readonly string[], text: string): string[] {
+  let m = newSentMemo.get(sent);
+  if (!m) newSentMemo.set(sent, (m = new Map()));
+  let out = m.get(text);
+  if (!out) {
+    const ig = parseDockerignore(text);
+    out = sent.filter((p) => !ig.ignores(p));
+    if (m.size >= NEW_SENT_TEXTS) m.delete(m.keys().next().value!);
+    m.set(text, out);
+  }
+  return out;
+}
+
 function proveIgnore(rc: RuleContext, finding: Finding, ig: { patterns: string[]; step: number }): string | null {
   const ctx = rc.ctx;
   if (!ctx) return 'there is no build context to check the ignore file against';
@@ -588,8 +608,7 @@ function proveIgnore(rc: RuleContext, finding: Finding, ig: { patterns: string[]
   if (reader) return `the ${reader.step.keyword} at line ${reader.step.line + 1} ${reader.why}`;
   const iEdits = finding.fix!.edits.filter((e) => e.file === 'dockerignore');
   const newText = applyEdits(rc.ignoreText ?? '', iEdits);
-  const newIg = parseDockerignore(newText);
-  const newSent = rc.sent.filter((p) => !newIg.ignores(p));
+  const newSent = sentUnder(rc.sent, newText);
   const newReads = stepReads(model, ctx as ContextSnapshot, newSent);
   // every step that names its sources reads exactly what it read before
   for (const s of model.steps) {

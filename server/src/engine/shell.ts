@@ -85,53 +85,58 @@ export function splitFallback(script: string): ShellCommand[] {
 }
 
 /**
+ * What the plain reader takes inside `${…}`: a parameter (a name, digits, or one of `@*#?!-`), its length
+ * (`#PARAM`), or the parameter and a default, alternative, error, trim, replace or case operator followed by any
+ * plain text. Indirection, arrays, substrings and `@` operators are the parser's (mvdan/sh rejects `${}`, `${-x}`,
+ * `${A:}`, `${A@}`, `${1a}`, `${#A:-x}` …).
+ */
+const PARAM_EXP = /^(?:#?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])|(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])(?::?[-=+?]|##?|%%?|\/\/?|\^\^?|,,?)[^]*)$/;
+
+/**
  * The commands of a script in the plain subset of the shell language, or null when the script leaves that subset
  * (then only the real parser, mvdan/sh, reads it). The subset: simple commands of words, `NAME=value` prefixes and
  * redirections (`>`, `>>`, `<`, `2>&1`, `&>`, `<<<` …), joined by `&&`, `||`, `|`, `;`, `&` and newlines; brace
  * groups `{ list; }` without redirections (the apt fix of `missing-cache-mount` writes one: reading it must not load
- * the parser); words of plain characters, `'…'`, `"…"` and `$NAME` / `${NAME…}` expansions; line continuations
- * between words. Anything else — substitutions, subshells, compound commands and keywords, here-documents,
- * comments, other escapes — returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
- * offsets (first to last word or assignment of each command), which test/unit/shell.test.ts checks on every RUN of
- * the corpus and on generated scripts. The mvdan/sh parse costs milliseconds a script (GopherJS); this is linear.
+ * the parser); words of plain characters, `'…'`, `"…"`, `$NAME` / `${NAME…}` expansions and command substitutions
+ * `$(list)` (bare or inside `"…"`) of a list in this same subset; line continuations between words. Anything else —
+ * backquotes, `$((…))`, subshells, compound commands and keywords, here-documents, comments, other escapes — returns
+ * null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
+ * offsets (first to last word or assignment of each command), in the order its walk visits them (a command, then the
+ * commands substituted in its assignments, its words and its redirections), which test/unit/shell.test.ts checks on
+ * every RUN of the corpus and on generated scripts. The mvdan/sh parse costs milliseconds a script (GopherJS); this
+ * is linear.
  */
 export function plainCommands(script: string): ShellCommand[] | null {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x08\x0b-\x1f\x7f]/.test(script)) return null;
   const n = script.length;
-  const out: ShellCommand[] = [];
-  let words: string[] = [];
-  let start = -1;
-  let end = -1;
-  /** The current command has a word, an assignment or a redirection. */
-  let has = false;
-  /** A declaration (`export A=1`): the parser's DeclClause, not a call. */
-  let decl = false;
-  /** After `&&`, `||`, `|` or `{`: a command must follow (newlines in between are blank). */
-  let need = false;
-  /** Brace groups open. */
-  let depth = 0;
-  /** Right after a group's `}`: only an operator, a newline or the end may follow. */
-  let closed = false;
-  const finish = () => {
-    if (words.length && !decl) out.push({ words: words.map(unquote), start, end });
-    words = [];
-    start = end = -1;
-    has = decl = closed = false;
-  };
   /** `$` followed by a name, a digit, a special parameter or `{` (not `$(`, `$'…'`, `$"…"`, `$[`). */
   const dollarOk = (j: number): boolean => /[A-Za-z_{0-9@*#?$!-]/.test(script[j + 1] ?? '');
-  /** The `}` closing the `${` whose `{` is at `j`, when nothing inside needs the parser; else -1. */
+  /**
+   * The `}` closing the `${` whose `{` is at `j`, when nothing inside needs the parser and what is inside is a
+   * parameter the parser takes (`PARAM`, `#PARAM`, or `PARAM` and one of the operators of PARAM_EXP); else -1.
+   */
   const braceEnd = (j: number): number => {
     for (let k = j + 1; k < n; k++) {
       const d = script[k]!;
-      if (d === '}') return k;
+      if (d === '}') return PARAM_EXP.test(script.slice(j + 1, k)) ? k : -1;
       if (d === '{' || d === '$' || d === '`' || d === "'" || d === '"' || d === '\\' || d === '\n') return -1;
     }
     return -1;
   };
-  /** The end of the word starting at `j` (j itself: no word there), or -1 when it leaves the subset. */
-  const wordEnd = (j: number): number => {
+  /** After the `)` closing the `$(` whose `(` is at `j` (its commands appended to `found`), or -1 outside the subset. */
+  const substEnd = (j: number, found: ShellCommand[]): number => {
+    if (script[j + 1] === '(') return -1; // `$((`: arithmetic
+    const r = list(j + 1, true);
+    if (!r) return -1;
+    for (const c of r.commands) found.push(c);
+    return r.end;
+  };
+  /**
+   * The end of the word starting at `j` (j itself: no word there), or -1 when it leaves the subset; the commands of
+   * its substitutions go to `found`. Inside a substitution (`nested`) a `)` ends the word.
+   */
+  const wordEnd = (j: number, nested: boolean, found: ShellCommand[]): number => {
     while (j < n) {
       const c = script[j]!;
       if (c === ' ' || c === '\t' || c === '\n' || c === ';' || c === '&' || c === '|' || c === '<' || c === '>') return j;
@@ -141,116 +146,181 @@ export function plainCommands(script: string): ShellCommand[] | null {
         j = k + 1;
       } else if (c === '"') {
         let k = j + 1;
-        for (; k < n && script[k] !== '"'; k++) {
+        while (k < n && script[k] !== '"') {
           const d = script[k]!;
           if (d === '\\' || d === '`') return -1;
           if (d === '$') {
+            if (script[k + 1] === '(') {
+              if ((k = substEnd(k + 1, found)) < 0) return -1;
+              continue;
+            }
             if (!dollarOk(k)) return -1;
             if (script[k + 1] === '{' && (k = braceEnd(k + 1)) < 0) return -1;
           }
+          k++;
         }
         if (k >= n) return -1;
         j = k + 1;
       } else if (c === '$') {
-        if (!dollarOk(j)) return -1;
-        if (script[j + 1] === '{') {
+        if (script[j + 1] === '(') {
+          if ((j = substEnd(j + 1, found)) < 0) return -1;
+        } else if (!dollarOk(j)) return -1;
+        else if (script[j + 1] === '{') {
           const k = braceEnd(j + 1);
           if (k < 0) return -1;
           j = k + 1;
         } else j++;
-      } else if ('\\`(){}#'.includes(c)) return -1;
+      } else if (c === ')' && nested) return j;
+      else if ('\\`(){}#'.includes(c)) return -1;
       else j++;
     }
     return j;
   };
-  const startToken = (at: number) => {
-    need = false;
-    has = true;
-    if (start < 0) start = at;
+  /**
+   * The word from `i` to `e` ends in digits right before a redirection operator that the parser may read as its file
+   * descriptor: after a quote or an expansion (`"x"2>f`, `$12>f`: the word is `$1`) or as a whole word (`>&2>f`, which
+   * it rejects). A literal word (`x2>f`) keeps its digits.
+   */
+  const fdAhead = (i: number, e: number): boolean => {
+    if (script[e] !== '<' && script[e] !== '>') return false;
+    const w = script.slice(i, e);
+    return /[0-9]$/.test(w) && (/^[0-9]+$/.test(w) || /['"$]/.test(w));
   };
-  let i = 0;
-  while (i < n) {
-    const c = script[i]!;
-    if (c === ' ' || c === '\t') {
-      i++;
-      continue;
-    }
-    if (c === '\\') {
-      // a line continuation between words is blank; right after a word it would join two words; other escapes: parser
-      if (script[i + 1] !== '\n' || (i > 0 && !' \t\n;&|'.includes(script[i - 1]!))) return null;
-      i += 2;
-      continue;
-    }
-    if (c === '\n') {
-      if (!need) finish();
-      i++;
-      continue;
-    }
-    const op = /^(?:&&|\|\||[;|]|&(?!>))/.exec(script.slice(i, i + 2))?.[0];
-    if (op) {
-      if (!has || /^(?:\|&|;;|;&|&&&|\|\|\|)/.test(script.slice(i, i + 3))) return null;
-      finish();
-      need = op !== ';' && op !== '&';
-      i += op.length;
-      continue;
-    }
-    if (closed) return null; // a word or a redirection after `}`
-    // `{` and `}` are reserved words only where a command starts, followed by a blank (`}`: or an operator)
-    if (!has && (c === '{' || c === '}')) {
-      const next = script[i + 1];
-      if (c === '{' && (next === ' ' || next === '\t' || next === '\n')) {
-        depth++;
-        need = true;
+  /**
+   * The commands of the list starting at `from`: up to the end of the script, or (`nested`, the list of a `$(`) up
+   * to its closing `)`, with the offset after it.
+   */
+  const list = (from: number, nested: boolean): { commands: ShellCommand[]; end: number } | null => {
+    const out: ShellCommand[] = [];
+    let words: string[] = [];
+    let start = -1;
+    let end = -1;
+    /** The commands substituted in the current command's assignments, words and redirections (the walk's order). */
+    let inAssigns: ShellCommand[] = [];
+    let inWords: ShellCommand[] = [];
+    let inRedirs: ShellCommand[] = [];
+    /** The current command has a word, an assignment or a redirection. */
+    let has = false;
+    /** A declaration (`export A=1`): the parser's DeclClause, not a call. */
+    let decl = false;
+    /** After `&&`, `||`, `|` or `{`: a command must follow (newlines in between are blank). */
+    let need = false;
+    /** Brace groups open. */
+    let depth = 0;
+    /** Right after a group's `}`: only an operator, a newline or the end may follow. */
+    let closed = false;
+    const finish = () => {
+      if (words.length && !decl) out.push({ words: words.map(unquote), start, end });
+      for (const c of inAssigns) out.push(c);
+      for (const c of inWords) out.push(c);
+      for (const c of inRedirs) out.push(c);
+      words = [];
+      inAssigns = [];
+      inWords = [];
+      inRedirs = [];
+      start = end = -1;
+      has = decl = closed = false;
+    };
+    const startToken = (at: number) => {
+      need = false;
+      has = true;
+      if (start < 0) start = at;
+    };
+    let i = from;
+    while (i < n) {
+      const c = script[i]!;
+      if (c === ' ' || c === '\t') {
         i++;
         continue;
       }
-      if (c === '}' && depth > 0 && !need && (next === undefined || ' \t\n;&|'.includes(next))) {
-        depth--;
-        has = closed = true;
+      if (c === '\\') {
+        // a line continuation between words is blank; right after a word it would join two words; other escapes: parser
+        if (script[i + 1] !== '\n' || (i > 0 && !' \t\n;&|'.includes(script[i - 1]!))) return null;
+        i += 2;
+        continue;
+      }
+      if (c === '\n') {
+        if (!need) finish();
         i++;
         continue;
       }
-    }
-    // a redirection; digits right before its operator are its file descriptor
-    const redir = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/.exec(script.slice(i, i + 16));
-    if (redir) {
-      if (decl) return null;
-      const after = script[i + redir[0].length];
-      if (redir[1] === '<<' || redir[1] === '<>' || after === '(' || after === '<' || after === '>') return null; // here-documents
-      startToken(i);
-      if (words.length === 0 && start === i) start = -1; // a redirection is not part of the call's extent
-      i += redir[0].length;
-      while (i < n && (script[i] === ' ' || script[i] === '\t')) i++;
-      const e = wordEnd(i);
-      if (e <= i) return null;
+      if (c === ')' && nested) {
+        // the substitution's end: its list must be complete
+        if (need || depth) return null;
+        finish();
+        return { commands: out, end: i + 1 };
+      }
+      const op = /^(?:&&|\|\||[;|]|&(?!>))/.exec(script.slice(i, i + 2))?.[0];
+      if (op) {
+        if (!has || /^(?:\|&|;;|;&|&&&|\|\|\|)/.test(script.slice(i, i + 3))) return null;
+        finish();
+        need = op !== ';' && op !== '&';
+        i += op.length;
+        continue;
+      }
+      if (closed) return null; // a word or a redirection after `}`
+      // `{` and `}` are reserved words only where a command starts, followed by a blank (`}`: or an operator)
+      if (!has && (c === '{' || c === '}')) {
+        const next = script[i + 1];
+        if (c === '{' && (next === ' ' || next === '\t' || next === '\n')) {
+          depth++;
+          need = true;
+          i++;
+          continue;
+        }
+        if (c === '}' && depth > 0 && !need && (next === undefined || ' \t\n;&|'.includes(next))) {
+          depth--;
+          has = closed = true;
+          i++;
+          continue;
+        }
+      }
+      // a redirection; digits right before its operator are its file descriptor
+      const redir = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/.exec(script.slice(i, i + 16));
+      if (redir) {
+        if (decl) return null;
+        const after = script[i + redir[0].length];
+        if (redir[1] === '<<' || redir[1] === '<>' || after === '(' || after === '<' || after === '>') return null; // here-documents
+        startToken(i);
+        if (words.length === 0 && start === i) start = -1; // a redirection is not part of the call's extent
+        i += redir[0].length;
+        while (i < n && (script[i] === ' ' || script[i] === '\t')) i++;
+        const e = wordEnd(i, nested, inRedirs);
+        if (e <= i) return null;
+        if (fdAhead(i, e)) return null;
+        i = e;
+        continue;
+      }
+      const found: ShellCommand[] = [];
+      const e = wordEnd(i, nested, found);
+      if (e <= i || fdAhead(i, e)) return null;
+      const raw = script.slice(i, e);
+      if (!words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(raw)) {
+        // an assignment before the command: in its extent, not one of its words
+        startToken(i);
+        end = e;
+        for (const x of found) inAssigns.push(x);
+      } else {
+        if (!words.length) {
+          if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(raw)) return null; // an array element assignment
+          if (/^(?:if|then|else|elif|fi|for|while|until|do|done|case|esac|function|select|time|coproc|in|let|!|\[\[|\]\])$/.test(raw)) return null;
+          decl = /^(?:export|declare|local|readonly|typeset)$/.test(raw);
+          if (decl && has) return null; // after a redirection or an assignment the parser may read it as a call
+        }
+        // the parser checks a declaration's operands: names, assignments and flags are all the subset takes
+        else if (decl && !/^(?:-[A-Za-z]+|[A-Za-z_][A-Za-z0-9_]*(?:\+?=[^]*)?)$/.test(raw)) return null;
+        startToken(i);
+        words.push(raw);
+        end = e;
+        for (const x of found) inWords.push(x);
+      }
       i = e;
-      continue;
     }
-    const e = wordEnd(i);
-    if (e <= i) return null;
-    const raw = script.slice(i, e);
-    if (!words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(raw)) {
-      // an assignment before the command: in its extent, not one of its words
-      startToken(i);
-      end = e;
-    } else {
-      if (!words.length) {
-        if (/^[A-Za-z_][A-Za-z0-9_]*\[/.test(raw)) return null; // an array element assignment
-        if (/^(?:if|then|else|elif|fi|for|while|until|do|done|case|esac|function|select|time|coproc|in|let|!|\[\[|\]\])$/.test(raw)) return null;
-        decl = /^(?:export|declare|local|readonly|typeset)$/.test(raw);
-        if (decl && has) return null; // after a redirection or an assignment the parser may read it as a call
-      }
-      // the parser checks a declaration's operands: names, assignments and flags are all the subset takes
-      else if (decl && !/^(?:-[A-Za-z]+|[A-Za-z_][A-Za-z0-9_]*(?:\+?=[^]*)?)$/.test(raw)) return null;
-      startToken(i);
-      words.push(raw);
-      end = e;
-    }
-    i = e;
-  }
-  if (need || depth) return null;
-  finish();
-  return out;
+    if (nested || need || depth) return null;
+    finish();
+    return { commands: out, end: n };
+  };
+  return list(0, false)?.commands ?? null;
 }
 
 /** Scripts over either limit are not given to the full parser (the corpus: at most 4,802 characters, 363 words). */
