@@ -73,12 +73,22 @@ export class ServerState {
     this.imageLayers = new ImageLayers(this);
   }
 
+  // logging never throws: once the connection is closed or disposed (the client gone, or after shutdown, while late
+  // work still ends) sending throws "Connection is disposed", and from a catch handler that was an unhandled rejection
   log(msg: string): void {
-    this.connection.console.log(msg);
+    try {
+      this.connection.console.log(msg);
+    } catch {
+      // nobody to tell
+    }
   }
 
   logError(where: string, e: unknown): void {
-    this.connection.console.error(`${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    try {
+      this.connection.console.error(`${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    } catch {
+      // nobody to tell
+    }
   }
 
   /** Wraps a handler: an exception is logged and turned into `fallback`, never a crash (a ResponseError goes out). */
