@@ -187,41 +187,52 @@ function scanChunk(p: string[]): { star: boolean; chunk: string[]; rest: string[
   return { star: start > 0, chunk: p.slice(start, i), rest: p.slice(i) };
 }
 
+/**
+ * A character class as Go's filepath.Match reads it (`.dockerignore` patterns, and BuildKit's COPY/ADD wildcards):
+ * `i` is the index after `[`. `^` negates (`!` is a member), `\` escapes, `lo-hi` is a range of code points (a reversed
+ * one matches nothing). Null for ErrBadPattern: no `]`, an empty class, a `-` that is no range, a `\` at the end.
+ * `end` is the index of the class's `]`.
+ */
+export function goClass(cs: readonly string[], i: number): { negated: boolean; ranges: [number, number][]; end: number } | null {
+  let k = i;
+  const negated = cs[k] === '^';
+  if (negated) k++;
+  // Go's getEsc: one possibly escaped character; a `-` or `]` there, or the end of the pattern, is ErrBadPattern
+  const esc = (): number | null => {
+    if (k >= cs.length || cs[k] === '-' || cs[k] === ']') return null;
+    if (cs[k] === '\\' && ++k >= cs.length) return null;
+    return cs[k++]!.codePointAt(0)!;
+  };
+  const ranges: [number, number][] = [];
+  for (let n = 0; !(cs[k] === ']' && n > 0); n++) {
+    const lo = esc();
+    if (lo === null) return null;
+    let hi = lo;
+    if (cs[k] === '-') {
+      k++;
+      const h = esc();
+      if (h === null) return null;
+      hi = h;
+    }
+    ranges.push([lo, hi]);
+  }
+  return { negated, ranges, end: k };
+}
+
 /** Go's matchChunk: null for ErrBadPattern (the whole chunk is checked, also after the match failed). */
 function matchChunk(chunk: string[], s: string[]): { ok: boolean; rest: string[] } | null {
   let failed = false;
   let c = 0;
   let si = 0;
-  // getEsc: a possibly escaped character of a class; null for ErrBadPattern
-  const esc = (): number | null => {
-    if (c >= chunk.length || chunk[c] === '-' || chunk[c] === ']') return null;
-    if (chunk[c] === '\\' && ++c >= chunk.length) return null;
-    const r = chunk[c++]!.codePointAt(0)!;
-    return c < chunk.length ? r : null;
-  };
   while (c < chunk.length) {
     if (si >= s.length) failed = true;
     const ch = chunk[c]!;
     if (ch === '[') {
       const r = failed ? -1 : s[si++]!.codePointAt(0)!;
-      c++;
-      const negated = chunk[c] === '^';
-      if (negated) c++;
-      let match = false;
-      for (let n = 0; !(chunk[c] === ']' && n > 0); n++) {
-        const lo = esc();
-        if (lo === null) return null;
-        let hi = lo;
-        if (chunk[c] === '-') {
-          c++;
-          const h = esc();
-          if (h === null) return null;
-          hi = h;
-        }
-        if (lo <= r && r <= hi) match = true;
-      }
-      c++;
-      if (match === negated) failed = true;
+      const cls = goClass(chunk, c + 1);
+      if (!cls) return null;
+      c = cls.end + 1;
+      if (cls.ranges.some(([lo, hi]) => lo <= r && r <= hi) === cls.negated) failed = true;
     } else if (ch === '?') {
       if (!failed && s[si++] === '/') failed = true;
       c++;

@@ -6,7 +6,7 @@
 // anything else is rebuilt. Pure: no I/O.
 import type { ContextSnapshot } from './context';
 import { normalizeRel } from './context';
-import { parseDockerignore, type DockerIgnore } from './dockerignore';
+import { goClass, parseDockerignore, type DockerIgnore } from './dockerignore';
 import { compileRegexSubset, lit, nfaTest, type Nfa } from './nfa';
 import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
@@ -202,7 +202,7 @@ function segMatcher(seg: string): SegMatcher {
       else if (c === '?') re += '[^/]';
       else if (c === '\\' && i + 1 < cs.length) re += lit(cs[++i]!);
       else if (c === '[') {
-        const k = goClass(cs, i + 1);
+        const k = classSource(cs, i + 1);
         if (k === null) {
           bad = true;
           break;
@@ -226,40 +226,17 @@ function segMatcher(seg: string): SegMatcher {
 const segMatches = (m: SegMatcher, x: string) => (typeof m === 'string' ? m === x : m !== null && nfaTest(m, x));
 
 /**
- * A character class of a source segment, as Go's filepath.Match reads it (BuildKit matches COPY/ADD wildcards with
- * it): `^` negates (`!` is a member, not a negation), `\` escapes, `lo-hi` is a range (a reversed one matches
- * nothing); a class without its `]`, an empty one, or a `-` that is no range is ErrBadPattern. Measured on BuildKit
- * 0.8: `COPY [!ab].txt` copies `!.txt`, `a.txt`, `b.txt`; `[a-].txt`, `[-a].txt`, `[x` copy nothing (beside another
- * source, BuildKit refuses the step: "syntax error in pattern"). `i` is the index after `[`; returns the class's nfa
- * source and the index of its `]`, or null.
+ * A character class of a source segment as nfa source (BuildKit matches COPY/ADD wildcards with Go's filepath.Match:
+ * dockerignore.ts's goClass). Measured on BuildKit 0.8: `COPY [!ab].txt` copies `!.txt`, `a.txt`, `b.txt`;
+ * `[a-].txt`, `[-a].txt`, `[x` copy nothing (beside another source, BuildKit refuses the step: "syntax error in
+ * pattern"). `i` is the index after `[`; returns the class's nfa source and the index of its `]`, or null.
  */
-function goClass(cs: string[], i: number): { re: string; end: number } | null {
-  let k = i;
-  let neg = '';
-  if (cs[k] === '^') {
-    neg = '^';
-    k++;
-  }
-  // Go's getEsc: one possibly escaped character; a `-` or `]` there, or the end of the pattern, is ErrBadPattern
-  const esc = (): string | null => {
-    if (k >= cs.length || cs[k] === '-' || cs[k] === ']') return null;
-    if (cs[k] === '\\' && ++k >= cs.length) return null;
-    return cs[k++]!;
-  };
-  let body = '';
-  for (let n = 0; !(cs[k] === ']' && n > 0); n++) {
-    const lo = esc();
-    if (lo === null) return null;
-    let hi = lo;
-    if (cs[k] === '-') {
-      k++;
-      const h = esc();
-      if (h === null) return null;
-      hi = h;
-    }
-    if (lo.codePointAt(0)! <= hi.codePointAt(0)!) body += lo === hi ? lit(lo) : lit(lo) + '-' + lit(hi);
-  }
-  return { re: '[' + neg + body + ']', end: k };
+function classSource(cs: string[], i: number): { re: string; end: number } | null {
+  const cls = goClass(cs, i);
+  if (!cls) return null;
+  const ch = (c: number) => lit(String.fromCodePoint(c));
+  const body = cls.ranges.filter(([lo, hi]) => lo <= hi).map(([lo, hi]) => (lo === hi ? ch(lo) : ch(lo) + '-' + ch(hi))).join('');
+  return { re: '[' + (cls.negated ? '^' : '') + body + ']', end: cls.end };
 }
 
 /** Does `path` lie in what source pattern `src` selects (the match itself or anything below it)? */
