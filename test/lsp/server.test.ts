@@ -187,7 +187,7 @@ RUN cd /app && npm install
     const dir = tempContext(ctxFiles());
     const c = await start(dir, { debounceMs: 150 });
     const uri = c.open(path.join(dir, 'Dockerfile'));
-    await c.waitDiagnostics(uri);
+    await c.waitFullDiagnostics(uri);
     const before = c.diagnostics.get(uri)!.length;
     c.change(uri, DOCKERFILE.replace('RUN npm ci', 'RUNX npm ci'));
     const v3 = c.change(uri, DOCKERFILE.replace('RUN npm ci', 'RUNY npm ci'));
@@ -205,7 +205,7 @@ RUN cd /app && npm install
     const dir = tempContext(ctxFiles());
     const c = await start(dir, { debounceMs: undefined });
     const uri = c.open(path.join(dir, 'Dockerfile'));
-    await c.waitDiagnostics(uri);
+    await c.waitFullDiagnostics(uri);
     for (let i = 0; i < 5; i++) {
       const n = c.diagnostics.get(uri)!.length;
       const v = c.change(uri, DOCKERFILE.replace('RUN npm ci', `RUNZ${i} npm ci`));
@@ -227,7 +227,7 @@ RUN cd /app && npm install
     const dir = tempContext(ctxFiles());
     const c = await start(dir);
     const uri = c.open(path.join(dir, 'Dockerfile'));
-    await c.waitDiagnostics(uri);
+    await c.waitFullDiagnostics(uri);
     assert.match(await c.hoverText(uri, 5), /3 context files/);
     const n = c.diagnostics.get(uri)!.length;
     fs.writeFileSync(path.join(dir, 'src', 'd.ts'), 'export const d = 4;\n');
@@ -261,7 +261,7 @@ RUN cd /app && npm install
     const dir = tempContext(ctxFiles());
     const c = await start(dir, { fileEvents: true });
     const uri = c.open(path.join(dir, 'Dockerfile'));
-    await c.waitDiagnostics(uri);
+    await c.waitFullDiagnostics(uri);
     assert.match(await c.hoverText(uri, 5), /3 context files/);
     fs.rmSync(path.join(dir, 'src', 'c.ts'));
     const n = c.diagnostics.get(uri)!.length;
