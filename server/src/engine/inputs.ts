@@ -57,9 +57,27 @@ function literalRange(arr: readonly string[], src: string): number[] {
 
 /**
  * Indices (ascending) of the sorted paths `files` that some of `reads` selects (sources minus their --exclude).
- * Literal sources without excludes are binary-searched prefix ranges; anything else tests every path.
+ * Literal sources without excludes are binary-searched prefix ranges; anything else tests every path. Memoised per
+ * `files` array and reads: callers must not mutate the result.
  */
 export function selectedIndices(reads: readonly ContextRead[], files: readonly string[]): number[] {
+  // an edit makes a new model whose steps mostly read what the last one's did, from the same sorted paths
+  let memo = selectedMemo.get(files);
+  if (!memo) selectedMemo.set(files, (memo = new Map()));
+  const key = reads.map((c) => c.sources.join('\0') + '\x01' + c.excludes.join('\0')).join('\x02');
+  let hit = memo.get(key);
+  if (!hit) {
+    if (memo.size >= SELECTED_MEMO_MAX) memo.clear();
+    memo.set(key, (hit = computeSelected(reads, files)));
+  }
+  return hit;
+}
+
+/** Per sorted path list (callers keep one per snapshot state): the selection per distinct list of reads. */
+const selectedMemo = new WeakMap<readonly string[], Map<string, number[]>>();
+const SELECTED_MEMO_MAX = 4096;
+
+function computeSelected(reads: readonly ContextRead[], files: readonly string[]): number[] {
   if (reads.some((c) => c.sources.includes('') && !c.excludes.length)) return files.map((_, i) => i);
   if (reads.every((c) => c.excludes.length === 0 && c.sources.every(isLiteral))) {
     const hit = new Set<number>();
@@ -71,12 +89,17 @@ export function selectedIndices(reads: readonly ContextRead[], files: readonly s
   return out;
 }
 
+/** The sorted files and paths of a snapshot's sent list, for its stat generation (an entry's type may change in place). */
+const sortedMemo = new WeakMap<ContextSnapshot, { sent: string[]; gen: number; files: string[]; sentSorted: string[] }>();
+
 export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = sentPaths(ctx)): Map<number, StepReads> {
   const out = new Map<number, StepReads>();
   if (!model.steps.some((s) => s.contextReads.length)) return out;
-  // sorted files (no dirs) once; literal sources become a binary-searched prefix range
-  const files = sent.filter((p) => ctx.entry(p)?.type !== 'dir').sort();
-  const sentSorted = [...sent].sort();
+  // sorted files (no dirs) once per sent list; literal sources become a binary-searched prefix range
+  let sorted = sortedMemo.get(ctx);
+  const gen = ctx.statGeneration ?? 0;
+  if (!sorted || sorted.sent !== sent || sorted.gen !== gen) sortedMemo.set(ctx, (sorted = { sent, gen, files: sent.filter((p) => ctx.entry(p)?.type !== 'dir').sort(), sentSorted: [...sent].sort() }));
+  const { files, sentSorted } = sorted;
   /** Does a wildcard source select anything? Only paths under its literal leading folders can match. */
   const wildcardMatches = (arr: string[], src: string): boolean => {
     const segs = src.split('/');

@@ -142,6 +142,21 @@ function wholeWhy(step: Step): string | null {
   return null;
 }
 
+/** What a COPY/ADD with these reads adds, from the table's files. */
+function stepSize(t: Table, ctx: ContextSnapshot, keyword: string, reads: ContextRead[]): StepSize {
+  const idx = selectedIndices(reads.map((r) => followed(r, ctx)), t.files);
+  const s: StepSize = { addsBytes: sum(t, idx), addsFiles: idx.length, largest: largest(t, idx, 3) };
+  const archive = keyword === 'ADD' ? idx.map((i) => t.files[i]!).find((p) => ARCHIVE.test(p) && ctx.entry(p)?.type === 'file') : undefined;
+  if (archive) {
+    s.addsBytes = null;
+    s.unknown = `ADD unpacks local tar archives (${archive}): the layer holds what they contain`;
+  } else if (s.addsBytes === null) s.unknown = 'the context snapshot has no sizes for some of its files';
+  return s;
+}
+
+/** Per table (a snapshot's sent paths at one stat generation): a step's size by its keyword and context reads. */
+const stepSizes = new WeakMap<Table, Map<string, StepSize>>();
+
 const sizeCache = new WeakMap<Model, WeakMap<ContextSnapshot, { gen: number; sizes: ContextSizes }>>();
 
 /**
@@ -156,17 +171,20 @@ export function contextSizes(model: Model, ctx: ContextSnapshot, sent?: string[]
   const hit = byCtx.get(ctx);
   if (hit && hit.gen === gen) return hit.sizes;
   const t = table(ctx, sent ?? sentPaths(ctx));
+  let perReads = stepSizes.get(t);
+  if (!perReads) stepSizes.set(t, (perReads = new Map()));
   const steps = new Map<number, StepSize>();
   for (const step of model.steps) {
     const reads = step.contextReads.filter((r) => r.via !== 'bind');
     if (!reads.length) continue;
-    const idx = selectedIndices(reads.map((r) => followed(r, ctx)), t.files);
-    const s: StepSize = { addsBytes: sum(t, idx), addsFiles: idx.length, largest: largest(t, idx, 3) };
-    const archive = step.keyword === 'ADD' ? idx.map((i) => t.files[i]!).find((p) => ARCHIVE.test(p) && ctx.entry(p)?.type === 'file') : undefined;
-    if (archive) {
-      s.addsBytes = null;
-      s.unknown = `ADD unpacks local tar archives (${archive}): the layer holds what they contain`;
-    } else if (s.addsBytes === null) s.unknown = 'the context snapshot has no sizes for some of its files';
+    // an edit's new model mostly has the last one's COPY sources: their sizes are the same on the same table
+    const key = step.keyword + '\x03' + reads.map((r) => r.sources.join('\0') + '\x01' + r.excludes.join('\0')).join('\x02');
+    let s = perReads.get(key);
+    if (!s) {
+      s = stepSize(t, ctx, step.keyword, reads);
+      if (perReads.size >= 4096) perReads.clear();
+      perReads.set(key, s);
+    }
     steps.set(step.id, s);
   }
 
