@@ -140,6 +140,24 @@ describe('hit rates from the git history', () => {
     assert.match(h, /hit rate 75% \(1\/4 commits rebuilt\)/);
   });
 
+  test('a history replay that runs out of memory ends its worker only: the error says so, the server goes on, the next replay starts a new worker', async () => {
+    const repo = scriptedRepo();
+    const c = await LspClient.start({ root: repo.root, env: { ...process.env, LAYERWISE_TEST_FAULTS: '1' } });
+    clients.push(c);
+    const uri = c.open(repo.path('Dockerfile'), `# layerwise-test-fault: history-oom\n${MANIFEST_FIRST}`);
+    const logged = () => c.notifications.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message);
+    await c.until(() => logged().some((m) => /history worker ran out of memory \(over 128 MB\)/.test(m)), 60_000, 'the history worker out of memory');
+    assert.ok(c.alive, 'the server survived');
+    // the limit held: the process's peak resident set stayed far below V8's default heap limit (~4 GB here)
+    const peakMb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${c.proc.pid}/status`, 'utf8'))![1]) / 1024;
+    assert.ok(peakMb < 1024, `peak RSS ${peakMb.toFixed(0)} MB`);
+    assert.match(await c.hoverText(uri, 4), /step 3 of 5/);
+    // the document without the fault: a new history worker replays it
+    c.change(uri, MANIFEST_FIRST);
+    assert.match(await untilHover(c, uri, 3, /hit rate/, 60_000), /hit rate 75% \(2\/8 commits rebuilt\)/);
+    assert.ok(c.alive);
+  });
+
   test('cache report: steps by expected cost per commit, hit rates with a bar, reasons, what fixes save', async () => {
     const repo = scriptedRepo();
     const c = await start(repo.root);

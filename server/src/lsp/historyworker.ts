@@ -12,6 +12,24 @@ import { fixAll, replayHistory, whatIfFixed, type AnalyzeOptions, type HistoryIn
 import { loadHistory, noRepository, type HistoryData } from '../context/history';
 import { currentHead } from '../context/evidence';
 import { loadDiskContext } from '../context';
+import { WORKER_V8_HEAP_MB, WORKER_YOUNG_MB } from './workerstart';
+
+const testFaults = process.env['LAYERWISE_TEST_FAULTS'] === '1';
+
+/**
+ * The history worker's heap limit (resourceLimits; the analysis worker's V8 limit, 128 MB for the containment
+ * tests). Without one, a replay that outgrew V8's default limit (~4 GB here) would be a fatal error of the whole
+ * process; at this limit the worker ends (ERR_WORKER_OUT_OF_MEMORY), its requests fail with a message that says so,
+ * and the next request starts a new worker. Its young generation is the analysis worker's (RSS, workerstart.ts).
+ */
+export const HISTORY_HEAP_MB = testFaults ? 128 : WORKER_V8_HEAP_MB;
+
+/** Fault injection (LAYERWISE_TEST_FAULTS=1 only): a text whose first line is `# layerwise-test-fault: history-oom`. */
+function injectFault(text: string): void {
+  if (!testFaults || !text.startsWith('# layerwise-test-fault: history-oom')) return;
+  const hog: number[][] = [];
+  for (let i = 0; ; i++) hog.push(new Array<number>(1 << 22).fill(i)); // 32 MB a step, until the heap limit
+}
 
 export interface HistoryRequest {
   contextDir: string;
@@ -87,6 +105,7 @@ function inputOf(e: Entry, req: HistoryRequest): HistoryInput {
 
 /** The replay of the request's text over the repository's history (without the per-commit detail). */
 export function computeHistory(req: HistoryRequest): HistoryReply {
+  injectFault(req.text);
   let e: Entry;
   try {
     e = entryFor(req);
@@ -189,7 +208,11 @@ export class HistoryWorker {
 
   private ensure(): Worker | null {
     if (this.worker || !this.script || this.disposed) return this.worker;
-    const w = new Worker(this.script, { workerData: { layerwiseWorker: true, role: 'history' } });
+    const w = new Worker(this.script, {
+      workerData: { layerwiseWorker: true, role: 'history' },
+      resourceLimits: { maxOldGenerationSizeMb: HISTORY_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
+    });
+    let oom = false;
     w.on('message', (m: FromWorker) => {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
@@ -197,11 +220,15 @@ export class HistoryWorker {
       if (m.error !== undefined) p.reject(new Error(m.error));
       else p.resolve(m.result);
     });
-    w.on('error', (e) => this.log(`history worker error: ${e?.stack ?? e}`));
+    w.on('error', (e) => {
+      if ((e as NodeJS.ErrnoException)?.code === 'ERR_WORKER_OUT_OF_MEMORY') oom = true;
+      else this.log(`history worker error: ${e?.stack ?? e}`);
+    });
     w.on('exit', (code) => {
       if (this.worker !== w) return;
       this.worker = null;
-      for (const p of this.pending.values()) p.reject(new Error(`history worker exited (${code})`));
+      const why = oom ? `the history worker ran out of memory (over ${HISTORY_HEAP_MB} MB); the next request starts a new one` : `history worker exited (${code})`;
+      for (const p of this.pending.values()) p.reject(new Error(why));
       this.pending.clear();
     });
     w.unref();
