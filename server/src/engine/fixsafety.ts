@@ -313,7 +313,7 @@ function emptiers(model: Model, dir: string, manager: string): Map<number, Step[
   if (!e) {
     mm.empty.set(key, (e = new Map()));
     for (const a of model.steps) {
-      if (a.keyword !== 'RUN' || emptiesDir(model, a, runScript(a)?.commands ?? [], dir, manager) === null) continue;
+      if (a.keyword !== 'RUN' || emptiesWhole(model, a, dir, manager) === null) continue;
       let l = e.get(a.stage);
       if (!l) e.set(a.stage, (l = []));
       l.push(a);
@@ -321,6 +321,20 @@ function emptiers(model: Model, dir: string, manager: string): Map<number, Step[
   }
   return e;
 }
+
+/**
+ * emptiesDir over the RUN's whole script, memoised per step object and root image like dirUse (it reads the step's
+ * script, env and user and the root image's defaults): an edit's new model mostly has the last one's steps.
+ */
+function emptiesWhole(model: Model, step: Step, dir: string, manager: string): string | null {
+  let m = emptiedBy.get(step);
+  if (!m) emptiedBy.set(step, (m = new Map()));
+  const key = dir + '\0' + manager + '\0' + rootImage(model, step.stage);
+  let r = m.get(key);
+  if (r === undefined) m.set(key, (r = emptiesDir(model, step, runScript(step)?.commands ?? [], dir, manager)));
+  return r;
+}
+const emptiedBy = new WeakMap<Step, Map<string, string | null>>();
 
 /** Does this RUN delete (part of) the folder, or empty the manager's cache by name? */
 export function emptiesDir(model: Model, step: Step, commands: ShellCommand[], dir: string, manager: string): string | null {
