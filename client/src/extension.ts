@@ -11,6 +11,7 @@ import { cleanBuildCacheCommand } from './buildcache';
 import { cacheMapBoxes, refreshCacheMap, showCacheMap } from './cachemap';
 import { registerWhatIf } from './whatif';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
+import { SERVER_NODE_FLAGS } from '../../server/src/lsp/nodeflags';
 
 interface ExplainJson {
   dockerfile: string;
@@ -142,8 +143,8 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
   const module = context.asAbsolutePath(path.join('dist', 'lsp.js'));
   const env = serverEnv(context);
   const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc, options: { env } },
-    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: ['--nolazy', '--inspect=6019'] } },
+    run: { module, transport: TransportKind.ipc, options: { env, execArgv: [...SERVER_NODE_FLAGS] } },
+    debug: { module, transport: TransportKind.ipc, options: { env, execArgv: [...SERVER_NODE_FLAGS, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR as LanguageClientOptions['documentSelector'],
