@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { clearParseCache, parseDockerfile, parseWhole, stageCuts } from '../../server/src/engine/parse';
-import { analyze } from '../../server/src/engine';
-import { corpusDockerfilesOrSkip, rng } from '../corpus/checks';
+import { analyze, check } from '../../server/src/engine';
+import { corpusContext, corpusDockerfile, corpusDockerfilesOrSkip, readManifest, rng } from '../corpus/checks';
 import { clearAnalysisCaches, setIncrementalMinLines, type AnalyzeOptions } from '../../server/src/engine/model';
 
 function same(text: string, label: string): number {
@@ -183,6 +183,42 @@ test('a model built from memoised stages equals a fresh one (corpus, mutated)', 
     }
   }
   t.diagnostic(`${compared} edits compared both ways`);
+  clearAnalysisCaches();
+});
+
+// What the rules and sizes memoise per step content (stepOrigin: a stage moved by lines inserted above it shares its
+// scripts, folder uses and op hashes with the copy it was moved from) and per context selection: a check after
+// another text's (same context snapshot, stages memoised from it) says what a fresh check says, finding by finding.
+test('check() after a memoised analysis of another text equals a fresh check (corpus with contexts: lines inserted above, mutations)', (t) => {
+  const dir = corpusDockerfilesOrSkip(t);
+  if (!dir) return;
+  const manifest = readManifest();
+  const r = rng(11);
+  let compared = 0;
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const findings = (text: string, ctx: ReturnType<typeof corpusContext>, file: string | undefined) =>
+    JSON.stringify(check(text, ctx, { dockerfile: file }).findings);
+  for (const f of fs.readdirSync(dir).sort()) {
+    const m = manifest.get(f);
+    if (!m?.context) continue;
+    const text: string = fs.readFileSync(path.join(dir, f), 'utf8');
+    const file = corpusDockerfile(m);
+    const lines = text.split('\n');
+    const shifted = [...lines.slice(0, 1), '', '# a comment', ...lines.slice(1)].join('\n');
+    const pairs: [string, string, string][] = [[text, shifted, 'two lines inserted above'], [shifted, text, 'two lines deleted above'], [text, mutateModel(text, r), 'mutated']];
+    for (const [prev, next, what] of pairs) {
+      clearAnalysisCaches();
+      const fresh = findings(next, corpusContext(m), file);
+      clearAnalysisCaches();
+      const ctx = corpusContext(m);
+      findings(prev, ctx, file);
+      assert.equal(findings(next, ctx, file), fresh, `${f}: ${what}`);
+      compared++;
+    }
+  }
+  t.diagnostic(`${compared} checks compared`);
+  assert.ok(compared > 300);
   clearAnalysisCaches();
 });
 

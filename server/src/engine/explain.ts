@@ -8,7 +8,7 @@ import type { ContextSnapshot } from './context';
 import { normalizeRel } from './context';
 import { goClass, parseDockerignore, type DockerIgnore } from './dockerignore';
 import { compileRegexSubset, lit, nfaTest, type Nfa } from './nfa';
-import { analyze, sourceBasename, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
+import { analyze, sourceBasename, stepOrigin, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
 import { BoundedCache } from './memo';
 import { sentPaths } from './inputs';
@@ -427,11 +427,11 @@ function cleanKeysOf(model: Model): Keys {
   return k;
 }
 
-/** A step's op enters its keys by its hash (the op holds the RUN's whole environment): hashed once per step object. */
+/** A step's op enters its keys by its hash (the op holds the RUN's whole environment): hashed once per step content. */
 const opHashes = new WeakMap<Step, string>();
 function opHash(step: Step): string {
-  let h = opHashes.get(step);
-  if (h === undefined) opHashes.set(step, (h = hash(step.op)));
+  let h = opHashes.get(stepOrigin(step));
+  if (h === undefined) opHashes.set(stepOrigin(step), (h = hash(step.op)));
   return h;
 }
 

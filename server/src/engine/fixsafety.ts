@@ -18,7 +18,7 @@ import type { ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
 import { stepReads } from './inputs';
 import { BoundedCache } from './memo';
-import { analyze, resolvePath, type ConfigInstruction, type Model, type Step } from './model';
+import { analyze, resolvePath, stepOrigin, type ConfigInstruction, type Model, type Step } from './model';
 import { runScript, type ShellCommand } from './shell';
 import { cacheSpecs, cacheUse, cleanedBy, imageDefaults, resolveCacheDir, runtimeReads, under, withInline, type CacheKind } from './rules/managers';
 import type { Finding, RuleContext } from './rules/types';
@@ -256,9 +256,10 @@ export interface DirUse {
 /** How a RUN uses one folder: through the managers that keep their cache there, or by naming it in its script. */
 export function dirUse(model: Model, step: Step, dir: string): DirUse | null {
   // what it reads is the step itself (script, env, user) and the image at the root of its stage's chain (its env
-  // defaults and user): memoised per step object (shared between analyses while its stage is unchanged) and root image
-  let m = usesOf.get(step);
-  if (!m) usesOf.set(step, (m = new Map()));
+  // defaults and user): memoised per step content (stepOrigin: shared between analyses while its stage is unchanged,
+  // moved or not) and root image
+  let m = usesOf.get(stepOrigin(step));
+  if (!m) usesOf.set(stepOrigin(step), (m = new Map()));
   const key = dir + '\0' + rootImage(model, step.stage);
   let r = m.get(key);
   if (r === undefined) m.set(key, (r = computeDirUse(model, step, dir)));
@@ -323,12 +324,12 @@ function emptiers(model: Model, dir: string, manager: string): Map<number, Step[
 }
 
 /**
- * emptiesDir over the RUN's whole script, memoised per step object and root image like dirUse (it reads the step's
+ * emptiesDir over the RUN's whole script, memoised per step content and root image like dirUse (it reads the step's
  * script, env and user and the root image's defaults): an edit's new model mostly has the last one's steps.
  */
 function emptiesWhole(model: Model, step: Step, dir: string, manager: string): string | null {
-  let m = emptiedBy.get(step);
-  if (!m) emptiedBy.set(step, (m = new Map()));
+  let m = emptiedBy.get(stepOrigin(step));
+  if (!m) emptiedBy.set(stepOrigin(step), (m = new Map()));
   const key = dir + '\0' + manager + '\0' + rootImage(model, step.stage);
   let r = m.get(key);
   if (r === undefined) m.set(key, (r = emptiesDir(model, step, runScript(step)?.commands ?? [], dir, manager)));

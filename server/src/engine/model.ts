@@ -862,6 +862,19 @@ function movedRange(r: Range, by: number): Range {
   return { start: { line: r.start.line + by, character: r.start.character }, end: { line: r.end.line + by, character: r.end.character } };
 }
 
+/** The step a moved copy was made from (movedStage), transitively; a step that was not moved is its own origin. */
+const origins = new WeakMap<Step, Step>();
+
+/**
+ * The step object whose content this step has: equal for a step and its moved copies, which differ only in positions
+ * and ids (line, range, id, parent, the lines in envSources). Memos of what depends on the content alone (the script,
+ * env values, user, mounts, op) key by it, so that an edit that moves every later line (a line inserted near the top)
+ * does not compute them again.
+ */
+export function stepOrigin(step: Step): Step {
+  return origins.get(step) ?? step;
+}
+
 /**
  * A memoised stage moved to another FROM line and first step id: positions and ids shift, env inherited from the base
  * stage points at the base's FROM line. Only used for stages whose key holds no position (see stageKey).
@@ -877,6 +890,7 @@ function movedStage(m: MemoStage, line: number, firstStep: number, parentLine: n
     }
     const moved: Step = { ...s, id: s.id + di, parent: s.parent === null ? null : s.parent + di, line: s.line + dl, endLine: s.endLine + dl, range: movedRange(s.range, dl), envSources };
     if (s.trigger) moved.trigger = { ...s.trigger, line: s.trigger.line + dl };
+    origins.set(moved, stepOrigin(s));
     return moved;
   });
   const stage: Stage = {

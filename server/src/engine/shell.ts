@@ -3,7 +3,7 @@
 import { BoundedCache } from './memo';
 import { memoized } from './memo';
 import type * as MvdanSh from 'mvdan-sh';
-import type { Step } from './model';
+import { stepOrigin, type Step } from './model';
 
 export interface ShellCommand {
   /** Words with quotes removed (best effort for words with expansions). */
@@ -517,10 +517,11 @@ const runScripts = new WeakMap<Step, RunScript | null>();
 
 /**
  * The script a RUN step runs and the commands in it (sh -c form, exec form with `sh -c`, heredoc bodies). Memoised
- * per step object (steps of memoised stages are shared between analyses); callers must not mutate the result.
+ * per step content (stepOrigin: steps of memoised stages are shared between analyses, moved or not); callers must
+ * not mutate the result.
  */
 export function runScript(step: Step): RunScript | null {
-  return memoized(runScripts, step, computeRunScript);
+  return memoized(runScripts, stepOrigin(step), computeRunScript);
 }
 
 function computeRunScript(step: Step): RunScript | null {
