@@ -178,3 +178,13 @@ test('missing-cache-mount: cleans of a mounted folder are dropped, docker-clean 
   // not a shell-form RUN the fix can edit
   assert.equal(one('FROM debian\nRUN <<EOF\napt-get update && apt-get install -y x\nEOF\n').fixRefused?.reason, 'apt package archives (/var/cache/apt): the RUN at line 2 is not a shell-form RUN the fix can edit');
 });
+
+test('missing-cache-mount: a tool whose bare command installs (yarn, bundle) only prints with --version, -v, --help or -h', () => {
+  // the official node and ruby images end their install RUN with a smoke test: no download there (corpus: docker-node, docker-library/ruby)
+  for (const probe of ['yarn --version', 'yarn -v', 'bundle --version', 'bundle -v', 'bundler --help', 'yarn -h'])
+    assert.deepEqual(find(`FROM node:20\nRUN ${probe}\n`), [], probe);
+  assert.match(one('FROM debian\nRUN apt-get update; apt-get install -y ruby; gem --version; bundle --version\n').message, /^`RUN apt-get update; apt-get install -y ruby; gem …` downloads apt packages from scratch every time it reruns\./);
+  // the bare command, or with other flags, still installs
+  for (const install of ['yarn', 'yarn --frozen-lockfile', 'bundle', 'bundle install --jobs 4'])
+    assert.equal(find(`FROM ruby:3\nCOPY Gemfile package.json ./\nRUN ${install}\n`, ctxOf(['Gemfile', 'package.json'])).length, 1, install);
+});

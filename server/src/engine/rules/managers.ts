@@ -61,9 +61,16 @@ export function matchInstall(cmd: ShellCommand): InstallMatch | null {
   return memoized(installs, cmd, computeInstall);
 }
 
+/**
+ * Flags that make a command without a subcommand print and exit (`yarn --version`, `bundle -v`): for the tools whose
+ * bare command is an install (yarn, bundle), without a subcommand they are not one.
+ */
+const PRINTS_AND_EXITS = ['--version', '-v', '--help', '-h'];
+
 function computeInstall(cmd: ShellCommand): InstallMatch | null {
   const { name, rest } = tool(cmd.words);
   const sub = rest.find((w) => !w.startsWith('-')) ?? '';
+  if (sub === '' && hasFlag(rest, ...PRINTS_AND_EXITS)) return null;
   const subIdx = rest.indexOf(sub);
   const m = (manager: string, manifests: string[], required: string[], cacheTargets: string[], needsSources = false): InstallMatch => ({
     manager,
