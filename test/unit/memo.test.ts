@@ -3,7 +3,9 @@
 // corpus-wide versions of these checks are in incremental.test.ts; these are small enough for the mutation runs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyze } from '../../server/src/engine';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { analyze, check, MemoryContext } from '../../server/src/engine';
 import { clearAnalysisCaches, setIncrementalMinLines } from '../../server/src/engine/model';
 
 test('memoised stages: an edit to a parent stage reaches the stages built from it', (t) => {
@@ -224,3 +226,26 @@ function warmEqualsFresh(text: string, edits: [string, (s: string) => string, ob
     last = json(fresh);
   }
 }
+
+// What the caches keep between analyses must not keep an earlier analysis: a memoised stage's step holds its
+// memoised finding (missing-cache-mount), whose fix held the RuleContext it was proven in, and with it that whole
+// model and text (40 MB after 60 edits of a 2,000-line file).
+test('memoised stages and findings keep no earlier analysis alive', async (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const stage = (i: number) => `FROM node:20 AS s${i}\nCOPY package.json .\nRUN npm ci\n`;
+  const text = (last: string) => [...Array.from({ length: 20 }, (_, i) => stage(i)), `FROM node:20\nRUN npm ci\nRUN echo ${last}\n`].join('');
+  const ctx = new MemoryContext('memo', { 'package.json': '{}' });
+  let first: ReturnType<typeof check> | null = check(text('one'), ctx);
+  assert.ok(first.findings.some((f) => f.rule === 'missing-cache-mount' && f.fix), 'a proven fix in the last stage');
+  const model = new WeakRef(first.model!);
+  first = null;
+  check(text('two'), ctx); // the first text's last stage stays memoised, with its finding
+  await new Promise((r) => setImmediate(r));
+  gc();
+  gc();
+  assert.equal(model.deref(), undefined, 'the first analysis is not kept');
+  clearAnalysisCaches();
+});
