@@ -55,13 +55,11 @@ Module._load = function (req, ...rest) {
 };
 // a rejection a mutant leaves behind (a handler's promise) must not end the run: it is charged to the running test
 let stray = [];
-// (except "Connection is disposed": the late work of an earlier test's server, stopped by the hooks, which in node:test
+// (except "Connection is disposed" and "Pending response rejected since connection got disposed": the late work of an earlier test's server, stopped by the hooks, which in node:test
 // would only come at the end of its file; only stop() disposes a connection)
 const strayOf = (e) => {
-  if (!/Connection is disposed/.test(String(e && e.message))) stray.push(e);
+  if (!/Connection is disposed|connection got disposed/.test(String(e && e.message))) stray.push(e);
 };
-process.on('unhandledRejection', strayOf);
-process.on('uncaughtException', strayOf);
 
 const ns = (globalThis.__stryker__ = globalThis.__stryker__ || {});
 ns.mutantCoverage = ns.mutantCoverage || { static: {}, perTest: {} };
@@ -69,6 +67,9 @@ for (const f of files) {
   current = f;
   require(f);
 }
+// installed once the files are loaded (an error loading them must end the run, loudly)
+process.on('unhandledRejection', strayOf);
+process.on('uncaughtException', strayOf);
 const staticIds = new Set(Object.keys(ns.mutantCoverage.static));
 const selected = only ? tests.filter((t) => only.test(t.id)) : tests;
 
@@ -111,7 +112,7 @@ function parseIds(spec, all) {
   // a static mutant, in its own process (started below with __STRYKER_ACTIVE_MUTANT__): every test, first failure
   if (process.env.__STRYKER_ACTIVE_MUTANT__) {
     ns.hitCount = 0;
-    ns.hitLimit = 5_000_000;
+    ns.hitLimit = 100_000;
     for (const t of selected) {
       const e = await runOne(t, 120_000);
       if (e) {
@@ -167,7 +168,7 @@ function parseIds(spec, all) {
     for (const tid of covering) {
       ns.activeMutant = id;
       ns.hitCount = 0;
-      ns.hitLimit = 5_000_000;
+      ns.hitLimit = 100_000;
       const ms = Math.round(1.5 * base.get(tid) + 5000);
       const e = await runOne(byTest.get(tid), ms);
       ns.activeMutant = undefined;

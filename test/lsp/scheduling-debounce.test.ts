@@ -122,3 +122,20 @@ test('a context change waits at most 100 ms; close and shutdown cancel what is s
   assert.equal(sch.pending(U) || sch.pending('file:///w/b'), false, 'shut down: nothing scheduled');
   await turn();
 });
+
+test('a replaced timer and a closed document\'s timer never run', async () => {
+  const looked: string[] = [];
+  const s = { debounceMs: LONGEST, fixedDebounce: true, documents: { get: (u: string) => void looked.push(u) }, worker: null, logError: () => undefined };
+  const sch = new Scheduler(s as unknown as ServerState);
+  const other = 'file:///w/other';
+  sch.schedule(U, 1);
+  sch.schedule(U, 1); // replaces the first
+  sch.schedule(other, 1);
+  sch.forget(other); // closed
+  const last = 'file:///w/last';
+  sch.schedule(last, 1); // timers of one delay run in the order they were set: this one last
+  while (sch.pending(last)) await new Promise((r) => setTimeout(r, 1));
+  // each run looks the document up (and finds none): as many times for U as for the last one, once each
+  assert.deepEqual([...new Set(looked)], [U, last], 'none for the closed document');
+  assert.equal(looked.filter((u) => u === U).length, looked.filter((u) => u === last).length, 'one run for U: the replacing timer\'s');
+});

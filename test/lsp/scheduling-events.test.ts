@@ -189,4 +189,43 @@ test('a .dockerignore document\'s users are the Dockerfiles of its folder with n
   s.open(bigIgnore, Array.from({ length: 51 }, (_, i) => `p${i}\n`).join(''), 'dockerignore');
   await settled(s, [bigIgnore], 'the big folder\'s ignore document');
   assert.equal(users(s.last(bigIgnore)!.diagnostics).length, 50);
+  // an edit of the first folder's Dockerfile re-checks that folder's ignore document, not the other folder's
+  const [own, other] = [ignoreUri, bigIgnore].map((u) => s.diagnostics.get(u)!.length);
+  const since = s.notifications.length;
+  const v2 = s.change(uri, 'FROM alpine\nCOPY e /e\n');
+  await s.fullDiagnosticsOf(uri, v2, since);
+  await s.until(() => s.diagnostics.get(ignoreUri)!.length > own! && ![ignoreUri, bigIgnore].some((u) => s.state.scheduler.pending(u)), WAIT_MS, 'the first folder\'s ignore document re-checked');
+  await s.sync();
+  assert.deepEqual(users(s.last(ignoreUri)!.diagnostics), ['b disk.Dockerfile', 'e Dockerfile']);
+  assert.equal(s.diagnostics.get(bigIgnore)!.length, other, 'the other folder\'s: not re-checked');
+});
+
+test('a context change while the version is being analysed starts its re-analysis when due: the one in flight read the old files', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  const requested: number[] = [];
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    requested.push(req.version);
+    return analyse(req, onDiagnostics, onEarly);
+  };
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  s.slow(() => held);
+  const pubs = new Publications(s);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  pubs.open(uri, textOf(1));
+  await s.until(() => s.answers > 0, WAIT_MS, 'v1 computed by the worker (its answers held)');
+  fs.writeFileSync(path.join(dir, 'missing1.txt'), 'now here');
+  s.fileChanged(path.join(dir, 'missing1.txt'), 1);
+  const timers = (s.state.scheduler as unknown as { timers: Map<string, unknown> }).timers;
+  await s.until(() => timers.has(uri), WAIT_MS, 'the re-analysis scheduled');
+  await s.until(() => !timers.has(uri), WAIT_MS, 'the re-analysis due');
+  assert.deepEqual(requested, [1, 1], 'v1 analysed again at once, not joined to the one in flight');
+  release();
+  await s.until(() => s.last(uri)?.version === 1 && names(s.last(uri)!.diagnostics).length === 0 && !s.state.scheduler.pending(uri), WAIT_MS, 'the re-analysis published');
+  assert.equal(s.last(uri)!.version, 1);
+  assert.equal(s.state.analyses.get(uri)?.contextFiles, 2);
+  assert.deepEqual(pubs.failures, []);
 });

@@ -82,6 +82,12 @@ test('an untrusted workspace analyses the text without its context', async () =>
   // the forecast that follows the analysis says once, in the log (state.log), why it has no baseline
   const logged = (m: string) => s.notifications.some((n) => n.method === 'window/logMessage' && (n.params as { message: string }).message.includes(m));
   await s.until(() => logged('untrusted workspace: no git'), WAIT_MS, 'the log line of the untrusted forecast');
+  // a .dockerignore document: checked against no Dockerfile (its users are not read)
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(ignoreUri, 'a.txt\n', 'dockerignore');
+  await s.until(() => s.last(ignoreUri)?.version === 1, WAIT_MS, 'the .dockerignore diagnostics');
+  assert.deepEqual(s.last(ignoreUri)!.diagnostics.filter((x) => /could not be analysed/.test(x.message)), []);
+  assert.deepEqual(s.errors, []);
 });
 
 test('a handler that throws is logged and answers its fallback; the server keeps serving', async () => {
@@ -194,6 +200,10 @@ test('a failure that is not an Error is said as it is; an analysis that threw ou
   await s.until(() => s.errors.length > errors, WAIT_MS, 'the error logged');
   assert.ok(s.errors[errors]!.startsWith(`analysing ${uri}: Error: no record`), s.errors[errors]);
   insights.loadRecord = loadRecord;
+  // nothing is stored for v2 and nothing is pending: a hover analyses v2, it never answers from v1
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'v2\'s analysis over');
+  assert.match(await s.hoverText(uri, 2), new RegExp(`step 2 of ${stepsOf(2)}\\b`));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, 2)), ['missing2.txt'], 'and publishes its diagnostics');
   // the engine failed inside the worker: the analysis it answers says so, and the log names the version
   w.analyse = (req, onDiagnostics, onEarly) => analyse(req, onDiagnostics, onEarly).then((a) => a && { ...a, internalError: 'Error: engine broke\n    at somewhere' });
   const logged = s.errors.length;
