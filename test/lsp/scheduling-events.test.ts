@@ -229,3 +229,30 @@ test('a context change while the version is being analysed starts its re-analysi
   assert.equal(s.state.analyses.get(uri)?.contextFiles, 2);
   assert.deepEqual(pubs.failures, []);
 });
+
+test('a request waiting for an analysis that a later file event made stale gets the analysis after it', async () => {
+  const dir = context();
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  hold = true;
+  fs.writeFileSync(path.join(dir, 'b.txt'), 'b');
+  s.fileChanged(path.join(dir, 'b.txt'), 1);
+  await s.sync(); // the server has handled the event: a re-analysis is scheduled
+  const answers = s.answers;
+  const current = s.state.current(uri); // what lenses and hovers wait for: the re-analysis starts now
+  await s.until(() => s.answers > answers, WAIT_MS, 'the re-analysis computed by the worker (its answers held)');
+  // another file, after the worker has read the folder for it
+  fs.writeFileSync(path.join(dir, 'c.txt'), 'c');
+  s.fileChanged(path.join(dir, 'c.txt'), 1);
+  await s.sync();
+  hold = false;
+  release();
+  assert.equal((await current)?.contextFiles, 3, 'a.txt, b.txt and c.txt: the analysis after the second event');
+  await settled(s, [uri], 'the re-analyses published');
+});

@@ -199,6 +199,11 @@ test('a failure that is not an Error is said as it is; an analysis that threw ou
   s.change(uri, textOf(2));
   await s.until(() => s.errors.length > errors, WAIT_MS, 'the error logged');
   assert.ok(s.errors[errors]!.startsWith(`analysing ${uri}: Error: no record`), s.errors[errors]);
+  // what lenses and hovers wait for tries it once more, not again and again
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'v2\'s analysis over');
+  assert.equal((await s.state.current(uri))?.version, 1, 'nothing for v2: the cache still holds v1');
+  await s.sync();
+  assert.equal(s.errors.length, errors + 2, 'one more attempt, one more error');
   insights.loadRecord = loadRecord;
   // nothing is stored for v2 and nothing is pending: a hover analyses v2, it never answers from v1
   await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'v2\'s analysis over');
