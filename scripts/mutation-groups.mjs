@@ -24,11 +24,12 @@ export const groups = {
   'rule-detail': { mutate: ruleFiles, tests: ['out/test/mutation/rule-detail-suite.js'] },
   // the language server's scheduling, versioning and publishing, driven in-process (the real server over in-memory
   // streams, the real analysis worker thread started from out/: no bundle, coverage per test file). The tests are
-  // split by theme so that a mutant runs only the files that reach it; versions and closing first (quick, and they
-  // kill most), the seeded interleavings last.
+  // split by theme so that a mutant runs only the files that reach it; the scheduler alone (debounce, timers) first,
+  // versions and closing next (quick, and they kill most), the seeded interleavings last.
+  // scripts/mutation-inprocess-lsp.cjs runs the same files in one process (a mutant switched at runtime).
   lsp: {
     mutate: ['server/src/lsp/scheduler.ts', 'server/src/lsp/state.ts', 'server/src/lsp/runanalysis.ts'],
-    tests: ['scheduling', 'scheduling-close', 'scheduling-publication', 'scheduling-events', 'scheduling-storm'].map((f) => `out/test/lsp/${f}.test.js`),
+    tests: ['scheduling-debounce', 'scheduling', 'scheduling-close', 'scheduling-publication', 'scheduling-events', 'scheduling-storm'].map((f) => `out/test/lsp/${f}.test.js`),
     timeoutMS: 5000,
     // two test processes (under `nice -n 15`, as every mutation run): a mutant mostly waits for the worker thread
     concurrency: 2,

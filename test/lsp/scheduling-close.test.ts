@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { WAIT_MS } from './inprocess';
+import { turns, WAIT_MS } from './inprocess';
 import { Publications, context, names, settled, start, textOf } from './scheduling-common';
 
 test('closing drops the document\'s state; an analysis of the closed document is never published for the reopened one', async () => {
@@ -96,4 +96,53 @@ test('closing a document analysed in-process (no worker) drops its state and log
   // a notification sent after that was an unhandled "Connection is disposed" in a full run)
   await settled(s, [uri], 'the reopened document');
   assert.deepEqual(s.errors, []);
+});
+
+test('documents closed while their analysis is held (a Dockerfile whose edit waits for it, a .dockerignore): nothing more is analysed, published, kept or thrown', async () => {
+  const dir = context();
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  s.slow(() => held);
+  // the analyses asked for, and those whose answers have all reached the protocol thread
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  const requested: number[] = [];
+  let over = 0;
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    requested.push(req.version);
+    return analyse(req, onDiagnostics, onEarly).finally(() => over++);
+  };
+  const analyseIgnore = w.analyseIgnore.bind(w);
+  w.analyseIgnore = (req) => analyseIgnore(req).finally(() => over++);
+  const stray: unknown[] = [];
+  const onStray = (e: unknown) => stray.push(e);
+  process.on('unhandledRejection', onStray);
+  try {
+    const uri = s.uri(path.join(dir, 'Dockerfile'));
+    const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+    const pubs = new Publications(s);
+    pubs.open(uri, textOf(1));
+    pubs.open(ignoreUri, 'a.txt\n', 'dockerignore');
+    await s.until(() => s.answers > 1, WAIT_MS, 'v1 of both computed by the worker (their answers held)');
+    // the .dockerignore document closed while its analysis is held
+    pubs.close(ignoreUri);
+    pubs.change(uri, textOf(2));
+    const timers = (s.state.scheduler as unknown as { timers: Map<string, unknown> }).timers;
+    await s.until(() => s.state.documents.get(uri)?.version === 2 && !timers.has(uri), WAIT_MS, 'v2 waiting for v1');
+    pubs.close(uri);
+    await s.until(() => !s.state.documents.get(uri), WAIT_MS, 'the close at the server');
+    release();
+    await s.until(() => over > 1, WAIT_MS, 'the answers of both through');
+    await s.sync();
+    await turns(20);
+    assert.equal(s.state.scheduler.pending(uri), false, 'nothing scheduled or in flight');
+    assert.equal(s.state.ignoreAnalyses.has(ignoreUri), false, 'nothing kept for the closed .dockerignore document');
+    assert.deepEqual(requested, [1], 'v2 is never analysed');
+    assert.deepEqual(pubs.failures, []);
+    assert.deepEqual(stray, [], 'no unhandled rejection');
+    assert.deepEqual(s.errors, []);
+  } finally {
+    process.off('unhandledRejection', onStray);
+  }
 });

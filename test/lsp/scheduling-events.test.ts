@@ -85,6 +85,9 @@ test('a .dockerignore document checks the Dockerfiles that use it: open ones as 
     'other.Dockerfile.dockerignore': 'src\n',
     'disk.Dockerfile': 'FROM alpine\nCOPY docs /d\n',
     '.dockerignore': 'src\ndocs\n',
+    // neither is a Dockerfile of the folder: a file with another name, a folder with a Dockerfile's name
+    'notes.sh': 'FROM alpine\nCOPY docs /n\n',
+    'sub.Dockerfile/x': 'FROM alpine\nCOPY docs /s\n',
   });
   const s = await start(dir);
   const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
@@ -110,6 +113,7 @@ test('a .dockerignore document checks the Dockerfiles that use it: open ones as 
   assert.equal(note.kind, 'dockerignore');
   assert.equal(note.contextDir, dir);
   assert.equal(note.findings, s.last(own)!.diagnostics.length);
+  assert.deepEqual(s.errors, []);
 });
 
 test('while a .dockerignore document\'s re-analysis is held past the budget, its hover data is the same version\'s analysis, never an older version\'s', async () => {
@@ -135,9 +139,120 @@ test('while a .dockerignore document\'s re-analysis is held past the budget, its
   // an edit: the analysis kept is of an older version, which may no longer hold
   const v2 = s.change(uri, 'docs\n');
   await s.until(() => s.state.documents.get(uri)?.version === v2, WAIT_MS, 'the edit at the server');
+  const from = s.diagnostics.get(uri)!.length;
   assert.equal(await s.state.currentIgnore(uri, 50), undefined, 'nothing for the older version');
   release();
   hold = false;
   assert.equal((await s.state.currentIgnore(uri))?.version, v2, 'released: the current version');
   await settled(s, [uri], 'v2 published');
+  assert.deepEqual([...new Set(s.diagnostics.get(uri)!.slice(from).map((p) => p.version))], [v2], 'the held re-analysis of v1 is never published once v2 is there');
+});
+
+test('a .dockerignore document\'s users are the Dockerfiles of its folder with no ignore file of their own, each once, at most 50', async () => {
+  const dir = context({
+    'a/x': 'x',
+    'b/x': 'x',
+    'c/x': 'x',
+    'd/x': 'x',
+    'e/x': 'x',
+    'Dockerfile': 'FROM alpine\nCOPY a.txt /a\n',
+    'disk.Dockerfile': 'FROM alpine\nCOPY b /b\n',
+    'other.Dockerfile': 'FROM alpine\nCOPY c /c\n',
+    'other.Dockerfile.dockerignore': 'x\n',
+    // neither is a Dockerfile: a file with another name, a folder with a Dockerfile's name
+    'notes.sh': 'FROM alpine\nCOPY d /d\n',
+    'sub.Dockerfile/x': 'FROM alpine\nCOPY d /s\n',
+  });
+  const s = await start(dir);
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  // the ignore document's own text has a line that reads like a COPY: it is no Dockerfile either
+  const users = (ds: Diagnostic[]) =>
+    ds
+      .filter((d) => d.code === 'dockerignore-excludes-needed')
+      .flatMap((d) => (d.relatedInformation ?? []).map((r) => `${/^`([^`]*)`/.exec(d.message)?.[1]} ${path.basename(r.location.uri)}`))
+      .sort();
+  s.open(uri, 'FROM alpine\nCOPY a /a\n'); // unsaved: it copies a
+  s.open(ignoreUri, 'a\nb\nc\nd\ne\nCOPY e /e\n', 'dockerignore');
+  await settled(s, [ignoreUri, uri], 'both analysed');
+  await s.until(() => !s.state.scheduler.pending(ignoreUri), WAIT_MS, 'the ignore document re-checked after the Dockerfile');
+  assert.deepEqual(users(s.last(ignoreUri)!.diagnostics), ['a Dockerfile', 'b disk.Dockerfile']);
+  assert.deepEqual(s.errors, []);
+  // 51 Dockerfiles in a folder, each copying its own path: the first 50 are checked
+  const many: Record<string, string> = {};
+  for (let i = 0; i <= 50; i++) {
+    many[`p${i}/x`] = 'x';
+    many[`d${i}.Dockerfile`] = `FROM alpine\nCOPY p${i} /p\n`;
+  }
+  const big = context(many);
+  const bigIgnore = s.uri(path.join(big, '.dockerignore'));
+  s.open(bigIgnore, Array.from({ length: 51 }, (_, i) => `p${i}\n`).join(''), 'dockerignore');
+  await settled(s, [bigIgnore], 'the big folder\'s ignore document');
+  assert.equal(users(s.last(bigIgnore)!.diagnostics).length, 50);
+  // an edit of the first folder's Dockerfile re-checks that folder's ignore document, not the other folder's
+  const [own, other] = [ignoreUri, bigIgnore].map((u) => s.diagnostics.get(u)!.length);
+  const since = s.notifications.length;
+  const v2 = s.change(uri, 'FROM alpine\nCOPY e /e\n');
+  await s.fullDiagnosticsOf(uri, v2, since);
+  await s.until(() => s.diagnostics.get(ignoreUri)!.length > own! && ![ignoreUri, bigIgnore].some((u) => s.state.scheduler.pending(u)), WAIT_MS, 'the first folder\'s ignore document re-checked');
+  await s.sync();
+  assert.deepEqual(users(s.last(ignoreUri)!.diagnostics), ['b disk.Dockerfile', 'e Dockerfile']);
+  assert.equal(s.diagnostics.get(bigIgnore)!.length, other, 'the other folder\'s: not re-checked');
+});
+
+test('a context change while the version is being analysed starts its re-analysis when due: the one in flight read the old files', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  const requested: number[] = [];
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    requested.push(req.version);
+    return analyse(req, onDiagnostics, onEarly);
+  };
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  s.slow(() => held);
+  const pubs = new Publications(s);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  pubs.open(uri, textOf(1));
+  await s.until(() => s.answers > 0, WAIT_MS, 'v1 computed by the worker (its answers held)');
+  fs.writeFileSync(path.join(dir, 'missing1.txt'), 'now here');
+  s.fileChanged(path.join(dir, 'missing1.txt'), 1);
+  const timers = (s.state.scheduler as unknown as { timers: Map<string, unknown> }).timers;
+  await s.until(() => timers.has(uri), WAIT_MS, 'the re-analysis scheduled');
+  await s.until(() => !timers.has(uri), WAIT_MS, 'the re-analysis due');
+  assert.deepEqual(requested, [1, 1], 'v1 analysed again at once, not joined to the one in flight');
+  release();
+  await s.until(() => s.last(uri)?.version === 1 && names(s.last(uri)!.diagnostics).length === 0 && !s.state.scheduler.pending(uri), WAIT_MS, 'the re-analysis published');
+  assert.equal(s.last(uri)!.version, 1);
+  assert.equal(s.state.analyses.get(uri)?.contextFiles, 2);
+  assert.deepEqual(pubs.failures, []);
+});
+
+test('a request waiting for an analysis that a later file event made stale gets the analysis after it', async () => {
+  const dir = context();
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  hold = true;
+  fs.writeFileSync(path.join(dir, 'b.txt'), 'b');
+  s.fileChanged(path.join(dir, 'b.txt'), 1);
+  await s.sync(); // the server has handled the event: a re-analysis is scheduled
+  const answers = s.answers;
+  const current = s.state.current(uri); // what lenses and hovers wait for: the re-analysis starts now
+  await s.until(() => s.answers > answers, WAIT_MS, 'the re-analysis computed by the worker (its answers held)');
+  // another file, after the worker has read the folder for it
+  fs.writeFileSync(path.join(dir, 'c.txt'), 'c');
+  s.fileChanged(path.join(dir, 'c.txt'), 1);
+  await s.sync();
+  hold = false;
+  release();
+  assert.equal((await current)?.contextFiles, 3, 'a.txt, b.txt and c.txt: the analysis after the second event');
+  await settled(s, [uri], 'the re-analyses published');
 });

@@ -1,11 +1,13 @@
 // The language server's scheduling (scheduling-common.ts): what each analysis publishes and announces (binary
-// texts, configuration problems, ignored Dockerfiles, untrusted workspaces), and handlers that throw.
+// texts, configuration problems, ignored Dockerfiles, untrusted workspaces), the first text-only diagnostics, failures, and
+// handlers that throw.
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InProcessServer, WAIT_MS } from './inprocess';
-import { analysed, context, names, servers, settled, start, stepsOf, textOf } from './scheduling-common';
+import { Publications, analysed, context, names, servers, settled, start, stepsOf, textOf } from './scheduling-common';
+import { sharedFixture } from '../sharedfixture';
 
 test('each analysis announces its version with what it found, and the forecast follows it', async () => {
   const dir = context({ 'b.txt': 'bb' });
@@ -80,6 +82,12 @@ test('an untrusted workspace analyses the text without its context', async () =>
   // the forecast that follows the analysis says once, in the log (state.log), why it has no baseline
   const logged = (m: string) => s.notifications.some((n) => n.method === 'window/logMessage' && (n.params as { message: string }).message.includes(m));
   await s.until(() => logged('untrusted workspace: no git'), WAIT_MS, 'the log line of the untrusted forecast');
+  // a .dockerignore document: checked against no Dockerfile (its users are not read)
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(ignoreUri, 'a.txt\n', 'dockerignore');
+  await s.until(() => s.last(ignoreUri)?.version === 1, WAIT_MS, 'the .dockerignore diagnostics');
+  assert.deepEqual(s.last(ignoreUri)!.diagnostics.filter((x) => /could not be analysed/.test(x.message)), []);
+  assert.deepEqual(s.errors, []);
 });
 
 test('a handler that throws is logged and answers its fallback; the server keeps serving', async () => {
@@ -116,4 +124,126 @@ test('an analysis that fails (the worker\'s request rejected) gets one diagnosti
   [w.analyse, w.analyseIgnore] = [analyse, analyseIgnore];
   const v2 = s.change(uri, textOf(2));
   assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), ['missing2.txt']);
+});
+
+test('a first open on a context not read yet publishes what the text alone gives, then the full diagnostics; a later version only the full ones', async () => {
+  const dir = context();
+  const s = await start(dir); // a new server: the worker has not read the context
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  assert.deepEqual(names(await s.fullDiagnosticsOf(uri, 1)), ['missing1.txt']);
+  const first = s.diagnostics.get(uri)!;
+  assert.equal(first.length, 2, 'the text-only publication, then the full one');
+  assert.deepEqual(names(first[0]!.diagnostics), [], 'a finding that needs the context is not in the first');
+  assert.ok(first[0]!.diagnostics.some((d) => d.code === 'mutable-base-image'), 'what the text alone gives is');
+  assert.equal(first[0]!.version, 1);
+  const since = s.notifications.length;
+  const v2 = s.change(uri, textOf(2));
+  assert.deepEqual(names(await s.fullDiagnosticsOf(uri, v2, since)), ['missing2.txt']);
+  assert.equal(s.diagnostics.get(uri)!.filter((p) => p.version === v2).length, 1, 'a later version: one publication, the full one');
+});
+
+test('the text-only diagnostics of a version superseded before they arrive are never published', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  // version 1's answers (text-only diagnostics, diagnostics, full result, in that order) reach the protocol thread
+  // once the server holds version 2
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  let early = 0;
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    if (req.version !== 1) return analyse(req, onDiagnostics, onEarly);
+    const gate = s.until(() => s.state.documents.get(uri)?.version === 2, WAIT_MS, 'version 2 at the server');
+    return analyse(
+      req,
+      onDiagnostics && ((d) => void gate.then(() => onDiagnostics(d))),
+      onEarly &&
+        ((d) => {
+          early++;
+          void gate.then(() => onEarly(d));
+        }),
+    ).then((a) => gate.then(() => a));
+  };
+  const pubs = new Publications(s);
+  pubs.open(uri, textOf(1));
+  await s.until(() => early > 0, WAIT_MS, 'version 1\'s text-only diagnostics from the worker');
+  const v2 = pubs.change(uri, textOf(2));
+  assert.deepEqual(names(await s.fullDiagnosticsOf(uri, v2)), ['missing2.txt']);
+  assert.deepEqual([...new Set(s.diagnostics.get(uri)!.map((p) => p.version))], [v2], 'nothing of version 1 is published');
+  assert.deepEqual(pubs.failures, []);
+});
+
+test('a failure that is not an Error is said as it is; an analysis that threw outside the worker is logged; an internal error is logged with its version', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const w = s.state.worker!;
+  const [analyse, analyseIgnore] = [w.analyse.bind(w), w.analyseIgnore.bind(w)];
+  w.analyse = () => Promise.reject('plain words');
+  w.analyseIgnore = () => Promise.reject('plain ignore words');
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const ignoreUri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(uri, textOf(1));
+  s.open(ignoreUri, 'src\n', 'dockerignore');
+  assert.deepEqual((await s.diagnosticsOf(uri, 1)).map((d) => d.message), ['Layerwise: could not be analysed (plain words)']);
+  await s.until(() => s.last(ignoreUri)?.version === 1, WAIT_MS, 'the .dockerignore diagnostics');
+  assert.ok(s.last(ignoreUri)!.diagnostics.some((d) => /could not be analysed \(plain ignore words\)$/.test(d.message)), JSON.stringify(s.last(ignoreUri)!.diagnostics));
+  [w.analyse, w.analyseIgnore] = [analyse, analyseIgnore];
+  // the request itself fails to be made (here: reading the build record of the image throws)
+  const insights = s.state.insights as unknown as { loadRecord(file: string | null): void };
+  const loadRecord = insights.loadRecord;
+  insights.loadRecord = () => {
+    throw new Error('no record\nsecond line');
+  };
+  const errors = s.errors.length;
+  s.change(uri, textOf(2));
+  await s.until(() => s.errors.length > errors, WAIT_MS, 'the error logged');
+  assert.ok(s.errors[errors]!.startsWith(`analysing ${uri}: Error: no record`), s.errors[errors]);
+  // what lenses and hovers wait for tries it once more, not again and again
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'v2\'s analysis over');
+  assert.equal((await s.state.current(uri))?.version, 1, 'nothing for v2: the cache still holds v1');
+  await s.sync();
+  assert.equal(s.errors.length, errors + 2, 'one more attempt, one more error');
+  insights.loadRecord = loadRecord;
+  // nothing is stored for v2 and nothing is pending: a hover analyses v2, it never answers from v1
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'v2\'s analysis over');
+  assert.match(await s.hoverText(uri, 2), new RegExp(`step 2 of ${stepsOf(2)}\\b`));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, 2)), ['missing2.txt'], 'and publishes its diagnostics');
+  // the engine failed inside the worker: the analysis it answers says so, and the log names the version
+  w.analyse = (req, onDiagnostics, onEarly) => analyse(req, onDiagnostics, onEarly).then((a) => a && { ...a, internalError: 'Error: engine broke\n    at somewhere' });
+  const logged = s.errors.length;
+  const v3 = s.change(uri, textOf(3));
+  assert.deepEqual(names(await s.fullDiagnosticsOf(uri, v3)), ['missing3.txt']);
+  await s.until(() => s.errors.length > logged, WAIT_MS, 'the internal error logged');
+  assert.equal(s.errors[logged], `analysing ${uri} v${v3}: Error: engine broke\n    at somewhere`);
+  w.analyse = analyse;
+  const v4 = s.change(uri, textOf(4));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v4)), ['missing4.txt']);
+  await s.sync();
+  assert.equal(s.errors.length, logged + 1, 'nothing else logged');
+});
+
+test('needless-divergence counts another build\'s unsaved text (the open documents go with the request)', async () => {
+  const root = fs.realpathSync(sharedFixture());
+  try {
+    // api, on disk, writes a shared step with other blanks: web is told to write it as api does
+    const apiFile = path.join(root, 'api', 'Dockerfile');
+    const apiText = fs.readFileSync(apiFile, 'utf8');
+    fs.writeFileSync(apiFile, apiText.replace('RUN echo common > /common', 'RUN echo common  >  /common'));
+    const webFile = path.join(root, 'web', 'Dockerfile');
+    const webText = fs.readFileSync(webFile, 'utf8');
+    const s = await start(root);
+    const nd = (d: { code?: unknown }[]) => d.filter((x) => x.code === 'needless-divergence').length;
+    const web = s.uri(webFile);
+    s.open(web, webText);
+    assert.equal(nd(await s.fullDiagnosticsOf(web, 1)), 1, 'against api as saved');
+    // api open with its old text, unsaved: nothing diverges any more
+    s.open(s.uri(apiFile), apiText);
+    const since = s.notifications.length;
+    const v2 = s.change(web, webText + '\n');
+    assert.equal(nd(await s.fullDiagnosticsOf(web, v2, since)), 0, 'against api as open');
+    await settled(s, [web, s.uri(apiFile)], 'both analysed');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
 });

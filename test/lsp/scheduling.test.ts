@@ -9,10 +9,11 @@
 // This file: versions and superseding (the other themes: scheduling-close, -events, -publication, -storm).
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InProcessServer, turns, WAIT_MS } from './inprocess';
 import { rng } from '../corpus/checks';
-import { Publications, context, names, settled, start, stepsOf, textOf } from './scheduling-common';
+import { Publications, context, names, servers, settled, start, stepsOf, textOf } from './scheduling-common';
 
 test('the last version of every open document gets its diagnostics, for its text, with the worker answering late', async () => {
   const dir = context();
@@ -151,5 +152,103 @@ test('never two analyses of one document in flight: edits while its analysis is 
   assert.deepEqual(requested, [1, v3], 'then the latest version, once');
   assert.equal(most, 1);
   assert.deepEqual(names(s.last(uri)!.diagnostics), ['missing3.txt']);
+  assert.deepEqual(pubs.failures, []);
+});
+
+/** Counts the analyses the protocol thread asks the worker for (their versions, in order). */
+function requests(s: InProcessServer): number[] {
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  const requested: number[] = [];
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    requested.push(req.version);
+    return analyse(req, onDiagnostics, onEarly);
+  };
+  return requested;
+}
+
+test('a hover on an analysed version starts no analysis; requests while the version is being analysed join that analysis', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const requested = requests(s);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const pubs = new Publications(s);
+  pubs.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  assert.match(await s.hoverText(uri, 2), /step 2 of 4\b/);
+  await s.codeLenses(uri);
+  assert.deepEqual(requested, [1], 'the analysis of v1 answers');
+  hold = true;
+  const answers = s.answers;
+  const v2 = pubs.change(uri, textOf(2));
+  await s.until(() => s.answers > answers, WAIT_MS, 'v2 computed by the worker (its answers held)');
+  const asked = [s.hoverText(uri, 2), s.codeLenses(uri), s.hoverText(uri, 0)];
+  await s.sync(); // the server has handled them: each waits for the analysis of v2
+  assert.deepEqual(requested, [1, v2], 'no second analysis of v2');
+  release();
+  await Promise.all(asked);
+  await settled(s, [uri], 'v2 published');
+  assert.deepEqual(requested, [1, v2]);
+  assert.deepEqual(pubs.failures, []);
+});
+
+test('a newer version starts as soon as the older one\'s diagnostics are out, while its full result is still on its way', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const w = s.state.worker!;
+  const analyse = w.analyse.bind(w);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const requested: number[] = [];
+  // version 1's full result waits for the release; its diagnostics do not
+  w.analyse = (req, onDiagnostics, onEarly) => {
+    requested.push(req.version);
+    const p = analyse(req, onDiagnostics, onEarly);
+    return req.version === 1 ? p.then((a) => held.then(() => a)) : p;
+  };
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const pubs = new Publications(s);
+  pubs.open(uri, textOf(1));
+  await s.until(() => names(s.last(uri)?.diagnostics ?? []).includes('missing1.txt'), WAIT_MS, 'v1\'s diagnostics');
+  const v2 = pubs.change(uri, textOf(2));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), ['missing2.txt'], 'v2 analysed while v1\'s full result is held');
+  assert.deepEqual(requested, [1, v2]);
+  release();
+  await settled(s, [uri], 'v2 published');
+  assert.equal(s.state.analyses.get(uri)?.version, v2);
+  assert.deepEqual(pubs.failures, []);
+});
+
+test('an edit made while an older version is being analysed still waits its own (fixed) debounce', async () => {
+  const dir = context();
+  const s = await InProcessServer.start({ root: dir, initializationOptions: { debounceMs: 60_000 } });
+  servers.push(s);
+  const requested = requests(s);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  s.slow(() => held);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  const pubs = new Publications(s);
+  pubs.open(uri, textOf(1));
+  await s.until(() => s.answers > 0, WAIT_MS, 'v1 computed by the worker (its answers held)');
+  pubs.change(uri, textOf(2));
+  // a context change: v2's analysis is due in 100 ms, and finds v1 still being analysed
+  fs.writeFileSync(path.join(dir, 'b.txt'), 'b');
+  s.fileChanged(path.join(dir, 'b.txt'), 1);
+  const timers = (s.state.scheduler as unknown as { timers: Map<string, unknown> }).timers;
+  const inflight = (s.state.scheduler as unknown as { inflight: Map<string, { version: number }> }).inflight;
+  await s.until(() => s.state.documents.get(uri)?.version === 2 && !timers.has(uri), WAIT_MS, 'v2 waiting for v1');
+  const v3 = pubs.change(uri, textOf(3)); // its debounce: a minute
+  await s.until(() => s.state.documents.get(uri)?.version === v3 && timers.has(uri), WAIT_MS, 'v3 at the server');
+  release();
+  await s.until(() => inflight.get(uri)?.version !== 1, WAIT_MS, 'v1 over');
+  assert.deepEqual(requested, [1], 'v3 waits for its debounce');
+  assert.match(await s.hoverText(uri, 2), new RegExp(`step 2 of ${stepsOf(v3)}\\b`), 'a request analyses it now');
+  assert.deepEqual(requested, [1, v3]);
+  await settled(s, [uri], 'v3 published');
   assert.deepEqual(pubs.failures, []);
 });
