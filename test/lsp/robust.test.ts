@@ -65,7 +65,8 @@ describe('robust language server', () => {
     const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL, '.dockerignore': 'node_modules\n' });
     const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
     const df = c.open(path.join(dir, 'Dockerfile'));
-    await c.waitDiagnostics(df);
+    // its full analysis, not the text-only first publication: the hover below answers from it while the worker hangs
+    await c.waitFullDiagnostics(df, 60_000);
     const uri = c.open(path.join(dir, '.dockerignore'), '# layerwise-test-fault: hang\nnode_modules\n*.md\n', 'dockerignore');
     // the worker loops on it: the protocol thread still answers (from the Dockerfile's complete analysis), and a hover
     // on the ignore document itself answers within its budget (3 s), before the watchdog (5 s here) ends the worker
@@ -93,7 +94,7 @@ describe('robust language server', () => {
     const dir = tempContext({ 'package.json': '{}', 'src/a.js': '1', Dockerfile: SMALL });
     const c = await start(dir, { LAYERWISE_TEST_FAULTS: '1' });
     const uri = c.open(path.join(dir, 'Dockerfile'));
-    await c.waitDiagnostics(uri);
+    await c.waitFullDiagnostics(uri, 60_000); // the analysis with the context is over
     await new Promise((r) => setTimeout(r, 3000)); // idle: trimmed and collected
     const base = rssOf(c.proc.pid!);
     // the worker's analysis fills a bounded cache with 64 MB of live entries (a storm's chunks, stages, scripts)
