@@ -247,3 +247,20 @@ test('needless-divergence counts another build\'s unsaved text (the open documen
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a request that cannot even be prepared (the build record, the context\'s resolution throws) gets one diagnostic that says so and is logged; the next version is analysed', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const loadRecord = s.state.insights.loadRecord;
+  s.state.insights.loadRecord = () => {
+    throw new Error('build record unreadable\nsecond line');
+  };
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  assert.deepEqual((await s.diagnosticsOf(uri, 1)).map((d) => d.message), ['Layerwise: could not be analysed (build record unreadable)']);
+  await s.until(() => s.errors.length >= 1, WAIT_MS, 'the error logged');
+  assert.ok(s.errors.some((e) => e.startsWith(`analysing ${uri}: Error: build record unreadable`)), s.errors.join('\n'));
+  s.state.insights.loadRecord = loadRecord;
+  const v2 = s.change(uri, textOf(2));
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), ['missing2.txt']);
+});

@@ -33,7 +33,33 @@ function requestOf(s: ServerState, doc: TextDocument, version: number, rc: Resol
   return { uri: doc.uri, version, text: doc.getText(), trusted: s.trusted, contextDir: rc.dir, dockerfilePath: rc.dockerfilePath, noContextNote: noContextNote(s, rc) };
 }
 
+/**
+ * Never silence: preparing a request (the context's resolution, the build record, the other builds) can throw too.
+ * The version then gets one diagnostic that says it could not be analysed, as when the worker fails, and the error is
+ * logged.
+ */
+function failedBeforeAnalysis(s: ServerState, doc: TextDocument, version: number, e: unknown): void {
+  const uri = doc.uri;
+  s.logError(`analysing ${uri}`, e);
+  s.scheduler.computed(uri, version, 0);
+  if (s.documents.get(uri) !== doc || doc.version !== version) return;
+  const a = failedAnalysis({ uri, version, text: doc.getText(), contextDir: null }, `could not be analysed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+  s.analyses.set(uri, a);
+  s.publish(uri, version, dockerfileDiagnostics(diagInputOf(a)));
+}
+
 async function analyseDockerfile(s: ServerState, doc: TextDocument, version: number): Promise<void> {
+  let rc: ResolvedContext;
+  let req: AnalyseRequest;
+  try {
+    ({ rc, req } = dockerfileRequest(s, doc, version));
+  } catch (e) {
+    return failedBeforeAnalysis(s, doc, version, e);
+  }
+  return analyseDockerfileRequest(s, doc, version, rc, req);
+}
+
+function dockerfileRequest(s: ServerState, doc: TextDocument, version: number): { rc: ResolvedContext; req: AnalyseRequest } {
   const uri = doc.uri;
   const rc = resolveContext(s, uri);
   s.insights.loadRecord(uriToPath(uri)); // its image's layers go with the request
@@ -50,6 +76,11 @@ async function analyseDockerfile(s: ServerState, doc: TextDocument, version: num
     siblings: siblingsRef(s, uri, rc, openTexts(s)),
     first: !s.published.has(uri),
   };
+  return { rc, req };
+}
+
+async function analyseDockerfileRequest(s: ServerState, doc: TextDocument, version: number, rc: ResolvedContext, req: AnalyseRequest): Promise<void> {
+  const uri = doc.uri;
   s.configDiagnostics.publish(rc.configError);
   // still the open document (not closed, not reopened) at this version?
   const isCurrent = () => {
