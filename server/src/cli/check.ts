@@ -62,7 +62,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
   const ignoreKeys = new Map<string, string>();
   const siblingRun: SiblingRun = {
     builds: new Map(),
-    projects: new ProjectFiles(),
+    projects: new ProjectFiles({ unchanging: true }), // a run never rewrites project files
     readText: (abs) => {
       if (!texts.has(abs)) texts.set(abs, readSmallText(abs));
       return texts.get(abs);
