@@ -1,5 +1,5 @@
 // What each step reads from the current context: counts and a few example paths (for `graph`, hovers, lenses).
-import type { ContextSnapshot } from './context';
+import { entryType, type ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
 import { compileSource, readSelects } from './explain';
 import type { ContextRead, Model } from './model';
@@ -75,7 +75,7 @@ export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = s
   const out = new Map<number, StepReads>();
   if (!model.steps.some((s) => s.contextReads.length)) return out;
   // sorted files (no dirs) once; literal sources become a binary-searched prefix range
-  const files = sent.filter((p) => ctx.entry(p)?.type !== 'dir').sort();
+  const files = sent.filter((p) => entryType(ctx, p) !== 'dir').sort();
   const sentSorted = [...sent].sort();
   /** Does a wildcard source select anything? Only paths under its literal leading folders can match. */
   const wildcardMatches = (arr: string[], src: string): boolean => {
