@@ -91,6 +91,22 @@ export function splitFallback(script: string): ShellCommand[] {
  * `${A:}`, `${A@}`, `${1a}`, `${#A:-x}` …).
  */
 /** The reserved words of the compound commands the plain reader takes (`case`, `select`, `[[` … are the parser's). */
+/**
+ * A word's text as the walk gives it: a word of literal characters only (escapes included, no quote or expansion) is
+ * mvdan's `Lit()`, as written, backslashes kept; any other is its source unquoted.
+ */
+function wordValue(raw: string): string {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '\\') i++;
+    else if (c === "'" || c === '"' || c === '$') return unquote(raw);
+  }
+  return raw;
+}
+
+/** A redirection operator, with the file descriptor before it. */
+const REDIR = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/;
+
 const COMPOUND_WORD = /^(?:if|then|elif|else|fi|for|while|until|do|done)$/;
 
 const PARAM_EXP = /^(?:#?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])|(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])(?::?[-=+?]|##?|%%?|\/\/?|\^\^?|,,?)[^]*)$/;
@@ -100,10 +116,11 @@ const PARAM_EXP = /^(?:#?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])|(?:[A-Za-z_]
  * (then only the real parser, mvdan/sh, reads it). The subset: simple commands of words, `NAME=value` prefixes and
  * redirections (`>`, `>>`, `<`, `2>&1`, `&>`, `<<<` …), joined by `&&`, `||`, `|`, `;`, `&` and newlines; brace
  * groups `{ list; }` (the apt fix of `missing-cache-mount` writes one: reading it must not load the parser),
- * subshells `( list )`, `if`/`elif`/`else`, `for NAME in WORD…; do`, `while`/`until` — none of them with redirections
- * of their own; words of plain characters, `'…'`, `"…"`, `$NAME` / `${NAME…}` expansions and command substitutions
- * `$(list)` (bare or inside `"…"`) of a list in this same subset; line continuations between words. Anything else —
- * backquotes, `$((…))`, `case`, other keywords, here-documents, comments, other escapes — returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
+ * subshells `( list )`, `if`/`elif`/`else`, `for NAME in WORD…; do`, `while`/`until`, each with redirections after it;
+ * words of plain characters, backslash escapes, `'…'`, `"…"`, `$NAME` / `${NAME…}` expansions and command
+ * substitutions `$(list)` (bare or inside `"…"`) of a list in this same subset; line continuations between words.
+ * Anything else — backquotes, `$((…))`, `case`, other keywords, here-documents, comments, a line continuation inside a
+ * word — returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
  * offsets (first to last word or assignment of each command), in the order its walk visits them (a command, then the
  * commands substituted in its assignments, its words and its redirections), which test/unit/shell.test.ts checks on
  * every RUN of the corpus and on generated scripts. The mvdan/sh parse costs milliseconds a script (GopherJS); this
@@ -151,7 +168,13 @@ export function plainCommands(script: string): ShellCommand[] | null {
         let k = j + 1;
         while (k < n && script[k] !== '"') {
           const d = script[k]!;
-          if (d === '\\' || d === '`') return -1;
+          if (d === '`') return -1;
+          if (d === '\\') {
+            // an escape inside double quotes; a line continuation there is the parser's
+            if (k + 1 >= n || script[k + 1] === '\n' || script[k + 1] === '\r') return -1;
+            k += 2;
+            continue;
+          }
           if (d === '$') {
             if (script[k + 1] === '(') {
               if ((k = substEnd(k + 1, found)) < 0) return -1;
@@ -174,7 +197,11 @@ export function plainCommands(script: string): ShellCommand[] | null {
           j = k + 1;
         } else j++;
       } else if (c === ')' && nested) return j;
-      else if ('\\`(){}#'.includes(c)) return -1;
+      else if (c === '\\') {
+        // an escaped character is part of the word; a line continuation inside a word is the parser's
+        if (j + 1 >= n || script[j + 1] === '\n' || script[j + 1] === '\r') return -1;
+        j += 2;
+      } else if ('`(){}#'.includes(c)) return -1;
       else j++;
     }
     return j;
@@ -219,7 +246,7 @@ export function plainCommands(script: string): ShellCommand[] | null {
     /** Right after a group's `}`: only an operator, a newline or the end may follow. */
     let closed = false;
     const finish = () => {
-      if (words.length && !decl) out.push({ words: words.map(unquote), start, end });
+      if (words.length && !decl) out.push({ words: words.map(wordValue), start, end });
       for (const c of inAssigns) out.push(c);
       for (const c of inWords) out.push(c);
       for (const c of inRedirs) out.push(c);
@@ -242,9 +269,10 @@ export function plainCommands(script: string): ShellCommand[] | null {
         i++;
         continue;
       }
-      if (c === '\\') {
-        // a line continuation between words is blank; right after a word it would join two words; other escapes: parser
-        if (script[i + 1] !== '\n' || (i > 0 && !' \t\n;&|'.includes(script[i - 1]!))) return null;
+      if (c === '\\' && script[i + 1] === '\n') {
+        // a line continuation between words is blank; right after a word it would join two words (an escape that
+        // starts a word is the word's)
+        if (i > 0 && !' \t\n;&|'.includes(script[i - 1]!)) return null;
         i += 2;
         continue;
       }
@@ -276,7 +304,9 @@ export function plainCommands(script: string): ShellCommand[] | null {
         i += op.length;
         continue;
       }
-      if (closed) return null; // a word or a redirection after `}`
+      // after a group or a compound command (`}`, `)`, `fi`, `done`) only its redirections: the walk visits their
+      // substitutions after the commands inside it
+      if (closed && !REDIR.test(script.slice(i, i + 16))) return null;
       // `{` and `}` are reserved words only where a command starts, followed by a blank (`}`: or an operator)
       if (!has && (c === '{' || c === '}')) {
         const next = script[i + 1];
@@ -302,7 +332,7 @@ export function plainCommands(script: string): ShellCommand[] | null {
         continue;
       }
       // a redirection; digits right before its operator are its file descriptor
-      const redir = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/.exec(script.slice(i, i + 16));
+      const redir = REDIR.exec(script.slice(i, i + 16));
       if (redir) {
         if (decl) return null;
         const after = script[i + redir[0].length];
