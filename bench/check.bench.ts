@@ -32,6 +32,18 @@
 //     profile: siblingSharing 16 % (full-content 10 %, mostly the content reads), mvdan/sh 13 % (its first parses
 //     warming GopherJS up dominate: 215 of 1,371 RUNs still need it), fix proofs 12 %, analyze 12 %, GC 6 %.
 //     `check`'s json/text/sarif/github/markdown output over the monorepo byte for byte the same before and after.
+//   2026-12-02, session 8 (s8-check): monorepo row 2.62× vs the d093ec4 CLI's 3.54× in the same run, interleaved
+//     (1974 ms utils, 5180 ms vs 6978 ms CLI; BENCH_PROCESS_ROUNDS=3 BENCH_ROUNDS=5 BENCH_BASELINE_CLI, load 6–8;
+//     at the session's start, load 1.5–4.7, the same row was 3.56×: 1226 ms utils, 4367 ms CLI). CPU (user+sys) of
+//     one CLI run over the monorepo, interleaved: 4.47 s → 3.2 s. What went: needless-divergence's content keys when
+//     no formatting twin exists (siblingSharing 16–18 % → formattingTwins ~2 %; the file reads for full-content
+//     hashes 20,891 → 624), the lstat of every sent path (sizes stat only what they count: 34,298 lstat → 886),
+//     ProjectFiles' throwing stats (unchanging mode: each path once), mvdan parses 181 → 79 (the plain reader takes
+//     subshells, if/for/while, escapes, compound redirections), context-includes-volatile's per-path counting per
+//     Dockerfile. Profile after (share of samples, load ~8): crawls 20 % (readdir 17 % self: the kernel, 5,120
+//     calls), mvdan/sh 11 %, fix proofs 10 % (their re-parses of fixed scripts included), analyze 7 %, GC 7 %,
+//     workspace builds and siblings 5 %, step reads 5 %, module load 4 %. The in-process rows (CPU, 7 rounds) are
+//     unchanged: 513–552 ms vs 537–552 ms. Output of all five formats byte for byte the same as at d093ec4.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

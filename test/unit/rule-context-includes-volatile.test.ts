@@ -123,3 +123,12 @@ test('context-includes-volatile: steps that read the whole tree or the git state
   assert.doesNotMatch(one('FROM x\nCOPY . .\nRUN ["git", "describe"]\n', ctxOf(['.git/HEAD', 'a.log'])).message, /\.git \(/);
   assert.match(one('FROM x\nCOPY . .\nCOPY git /g\n', ctxOf(['.git/HEAD', 'a.log', 'git'])).message, /\.git \(2 paths\)/, 'a COPY is not a RUN that reads git');
 });
+
+test('context-includes-volatile: Dockerfiles of one context share its counts, and one that runs git leaves them whole for the next', () => {
+  const c = quiet(['.git/HEAD', 'node_modules/a', 'a.js']);
+  const named = (text: string) => /including (.*?)\. A change/.exec(find(text, c)[0]?.message ?? '')?.[1];
+  const both = '.git (2 paths) — changes on every commit; node_modules (2 paths) — installed by the build, platform-specific';
+  assert.equal(named('FROM node\nCOPY . .\n'), both);
+  assert.equal(named('FROM node\nCOPY . .\nRUN git rev-parse HEAD > /rev\n'), 'node_modules (2 paths) — installed by the build, platform-specific');
+  assert.equal(named('FROM node\nCOPY . .\n'), both);
+});

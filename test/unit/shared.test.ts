@@ -3,7 +3,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { check, explain, fixAll, MemoryContext, type AnalyzeOptions } from '../../server/src/engine';
-import { canonicalScript, sharedLayers, lineRuns, siblingSharing, type MemberSharing, type SharedMember } from '../../server/src/engine/shared';
+import { canonicalScript, formattingTwins, sharedLayers, lineRuns, siblingSharing, type MemberSharing, type SharedMember } from '../../server/src/engine/shared';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { corpusDockerfilesOrSkip } from '../corpus/checks';
 import { buildRuleContext, analyze as analyzeModel, RULES } from '../../server/src/engine';
 import { needlessDivergence } from '../../server/src/engine/rules/needless-divergence';
 
@@ -209,5 +212,54 @@ describe('needless-divergence (engine/rules/needless-divergence.ts)', () => {
     assert.deepEqual(found('FROM debian:12-slim\nSHELL ["/bin/bash", "-c"]\nRUN apt-get update  && apt-get install -y curl\n', opts(api)), []);
     assert.deepEqual(found('FROM debian:12-slim\nRUN echo "a b"\n', opts('FROM debian:12-slim\nRUN echo "a  b"\n')), []);
     assert.deepEqual(found('FROM debian:12-slim\nRUN apt-get update  && apt-get install -y curl\n', {}), []);
+  });
+
+  // check() skips the comparison (every build keyed by its context's content) when formattingTwins says no
+  // formatting divergence is possible; these two tests are what makes that shortcut safe
+  test('formattingTwins is true wherever siblingSharing finds a formatting divergence: every corpus file against a respaced copy of itself', (t) => {
+    const dir = corpusDockerfilesOrSkip(t);
+    if (!dir) return;
+    const c = new MemoryContext('c');
+    let divergent = 0;
+    let falseWithout = 0;
+    for (const f of fs.readdirSync(dir).sort()) {
+      const text: string = fs.readFileSync(path.join(dir, f), 'utf8');
+      // blanks doubled around && and | (shell-form RUNs written differently, the same commands), and the text itself
+      const variants = [text.replace(/ (&&|\|) /g, '  $1  '), text];
+      for (const v of variants) {
+        const o = { dockerfile: 'z/Dockerfile', siblings: [{ name: 'other', dockerfile: 'other/Dockerfile', text: v }] };
+        const m = analyzeModel(text);
+        const twins = formattingTwins(text, m, c, o);
+        const formatting: { line: number }[] = siblingSharing(text, m, c, o).divergences.filter((d) => d.reasons[0]?.kind === 'formatting');
+        if (formatting.length) {
+          divergent++;
+          assert.equal(twins, true, `${f}: a formatting divergence at line ${formatting[0]!.line + 1}, but formattingTwins said none`);
+        } else if (!twins) falseWithout++;
+        if (v === text) assert.equal(twins, false, `${f}: the same text has no formatting twin`);
+      }
+    }
+    t.diagnostic(`${divergent} respaced corpus files diverge in formatting; ${falseWithout} comparisons spared`);
+    assert.ok(divergent > 50 && falseWithout > 300, `${divergent} / ${falseWithout}`);
+  });
+
+  test('check compares the builds by content only when a formatting twin exists: no twin, no content read; a twin, the same finding as before', () => {
+    class Counting extends MemoryContext {
+      reads = 0;
+      override contentId(p: string): string | undefined {
+        this.reads++;
+        return super.contentId(p);
+      }
+    }
+    const worker = 'FROM debian:12-slim\nCOPY a.txt /a.txt\nRUN apt-get update  && apt-get install -y curl\n';
+    const api = 'FROM debian:12-slim\nCOPY a.txt /a.txt\nRUN apt-get update && apt-get install -y curl\n';
+    const run = (other: string) => {
+      const c = new Counting('c').addFile('a.txt', 'a');
+      const f = check(worker, c, { dockerfile: 'worker/Dockerfile', siblings: [{ name: 'api', dockerfile: 'api/Dockerfile', text: other }] }).findings.filter((x) => x.rule === 'needless-divergence');
+      return { reads: c.reads, found: f.map((x) => [x.range.start.line, x.fix?.title ?? null]) };
+    };
+    assert.deepEqual(run(api.replace('curl', 'wget')), { reads: 0, found: [] });
+    const twin = run(api);
+    assert.deepEqual(twin.found, [[2, 'Write it as api/Dockerfile line 3']]);
+    assert.ok(twin.reads > 0);
   });
 });

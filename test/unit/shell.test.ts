@@ -74,6 +74,23 @@ test('the plain reader: words, assignments, redirections and offsets as the pars
     'export A="$(uname -m)" B=$(x | y)',
     'x=$(\n  a &&\n  b\n) && y "$(c\nd)" $( { e; } ) $() $( ) $(< f) $(g 2>&1) $(h \\\n i)',
     "echo $(a 'b)') $(c \")\") $(k;) $(l &)",
+    // compound commands: if/elif/else, for … in, while/until, subshells, in source order as the walk visits them
+    'if true; then a; fi',
+    'if a; then b; elif c; then d; else e; fi && f',
+    'if [ -f x ]\nthen\n  rm x\nfi',
+    'for x in a $(b c) "d e"; do echo "$x"; done',
+    'for i in 1 2 3\ndo\n  echo $i\ndone | tee log',
+    'while read l; do echo $l; done',
+    'until a; do b; done &',
+    '(cd x && make) || (echo failed; exit 1)',
+    'echo $(if a; then b; fi) $( (a) ) $( { a; })',
+    'while a; do if b; then (c); fi; done',
+    // redirections of a group or compound command (their substitutions after the commands inside), escapes
+    'set -eux; { echo a; echo b; } > /etc/x',
+    'if a; then b; fi >> log 2>&1 && (c) > $(d)',
+    'while read l; do echo $l; done < f',
+    'find . \\( -name "*.c" -o -name "*.o" \\) -delete',
+    'echo a\\ b \\$HOME "a\\$b \\"q\\" \\d" \\\' $(a \\) b)',
   ])
     assert.ok(agrees(x), `accepted: ${JSON.stringify(x)}`);
   assert.deepEqual(
@@ -82,7 +99,7 @@ test('the plain reader: words, assignments, redirections and offsets as the pars
     'a command, then what its assignments, words and redirections substitute, as the walk visits them',
   );
   // outside the subset: left to the parser (null), never a guess
-  for (const x of ['echo `date`', 'echo $((1 + 2))', 'echo $( (a) )', 'echo $(a', 'echo "$(a)', 'echo $(a)) b', 'echo $(a}', 'echo $(a|)', 'echo $(a &&)', 'echo $(if a; then b; fi)', 'echo $(# c\n)', 'echo "${A:-$(b)}"', 'echo $(a)(', 'echo $(`a`)', 'echo $(a \\) b)', 'echo ${}', 'echo ${ }', 'echo ${-x}', 'echo ${A|}', 'echo ${A:}', 'echo ${#A:-x}', 'echo ${1a}', 'echo ${A@}', 'echo ${A[}', 'echo ${A]}', 'a >&2>&1', 'a 2>&1>f', '>&2>f', 'a $12>f', 'a "x"2>f', 'a ${1}2>f', 'A=$(b)2>f c', '(cd x && make)', '{ a; } >f', '{ a }', '{a; }', '{ a; }x', '{ a; } b', '{ }', '{\n}', '{ a;', 'a; }', '{ a; } { b; }', '>f { a; }', 'if true; then a; fi', 'cat <<EOF\nx\nEOF', 'a # comment', 'echo a\\ b', 'a\\\nb', 'A=(1 2)', 'a[0]=1 b', '! a', 'a &&', '; a', 'a ;; b', 'diff <(a) <(b)', 'echo \\$HOME', 'a\r\nb', 'echo {a,b}', 'time make'])
+  for (const x of ['echo `date`', 'echo $((1 + 2))', 'for x; do a; done', 'for x in; do a; done', 'for ((i = 0; i < 3; i++)); do a; done', 'for x in a b do c; done', 'for x in a; do; c; done', '((a))', '( )', '(a) b', 'a (b)', 'if a; then fi', 'if a; then b; else fi', 'if a then b; fi', 'x=1 if a; then b; fi', 'if a; then b; fi }', 'until a; b; done', 'if a; do b; done', 'if a; do b; fi', 'while a; then b; fi', 'for x in a; do b; fi', 'if a; then b; done', '{ a; fi', 'then a', 'fi', 'done', 'case a in b) c;; esac', 'echo $(a', 'echo "$(a)', 'echo $(a)) b', 'echo $(a}', 'echo $(a|)', 'echo $(a &&)', 'echo $(# c\n)', 'echo "${A:-$(b)}"', 'echo $(a)(', 'echo $(`a`)', 'echo ${}', 'echo ${ }', 'echo ${-x}', 'echo ${A|}', 'echo ${A:}', 'echo ${#A:-x}', 'echo ${1a}', 'echo ${A@}', 'echo ${A[}', 'echo ${A]}', 'a >&2>&1', 'a 2>&1>f', '>&2>f', 'a $12>f', 'a "x"2>f', 'a ${1}2>f', 'A=$(b)2>f c', '{ a }', '{a; }', '{ a; }x', '{ a; } b', '{ }', '{\n}', '{ a;', 'a; }', '{ a; } { b; }', '{ a; }>f', '{ a; } >f b', 'echo x\\', 'echo "a\\\nb"', '>f { a; }', 'cat <<EOF\nx\nEOF', 'a # comment', 'a\\\nb', 'A=(1 2)', 'a[0]=1 b', '! a', 'a &&', '; a', 'a ;; b', 'diff <(a) <(b)', 'a\r\nb', 'echo {a,b}', 'time make'])
     assert.equal(plainCommands(x), null, JSON.stringify(x));
 });
 
@@ -164,34 +181,46 @@ test('the plain reader agrees with mvdan/sh on generated scripts', (t) => {
     seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
     return (seed >>> 8) % k;
   };
-  const WORDS = ['apt-get', 'install', '-y', 'a.txt', '*.js', '"a b"', "'c $d'", '""', '$X', '${Y:-z w}', '${#Z}', '$1', 'A=1', 'B+=x', 'C="q r"', '2>/dev/null', '>f', '>>log', '2>&1', '>&2', '&>o', '<in', '<<<"s"', 'export', 'local', '--flag=v', 'é', '~/x', 'a=b=c', '10>f', 'x2>f', '-', 'if', '$(d)', '$(d e)', '"$(f "g h")"', '$(i | j)', 'K=$(k)', '>$(l)', '$( m; n )', '$()', '$(o $(p))', '"x$(q)y"', '$(\n r\n)', '$((1+2))', '$(s', '$(t))', '$(if)', '${}', '${ }', '${-x}', '${A|}', '${A:}', '${#A:-x}', '${1a}', '${A@}', '${A[}', '${A]}', '${--x}', '${##}', '${A#b}', '${A/b/c}', '${#-x}', '${?:-a}', '${!A}', '${A:1}', '${A^^}', '`e`', '#c', '(', ')', '{a,b}', '{', '}', '!', 'a\\ b', '"\\$"', "'", '"', '$', '${', '<<E', '|&'];
+  const WORDS = ['apt-get', 'install', '-y', 'a.txt', '*.js', '"a b"', "'c $d'", '""', '$X', '${Y:-z w}', '${#Z}', '$1', 'A=1', 'B+=x', 'C="q r"', '2>/dev/null', '>f', '>>log', '2>&1', '>&2', '&>o', '<in', '<<<"s"', 'export', 'local', '--flag=v', 'é', '~/x', 'a=b=c', '10>f', 'x2>f', '-', 'if', '$(d)', '$(d e)', '"$(f "g h")"', '$(i | j)', 'K=$(k)', '>$(l)', '$( m; n )', '$()', '$(o $(p))', '"x$(q)y"', '$(\n r\n)', '$((1+2))', '$(s', '$(t))', '$(if)', '${}', '${ }', '${-x}', '${A|}', '${A:}', '${#A:-x}', '${1a}', '${A@}', '${A[}', '${A]}', '${--x}', '${##}', '${A#b}', '${A/b/c}', '${#-x}', '${?:-a}', '${!A}', '${A:1}', '${A^^}', '`e`', '#c', '(', ')', '{a,b}', '{', '}', '!', 'a\\ b', '"\\$"', '\\;', '\\(', 'a\\$b', '"\\"q"', "\\'", '\\\\', '"\\d"', "'", '"', '$', '${', '<<E', '|&'];
   const SEPS = [' ', ' ', '  ', '\t', ' \\\n  '];
   const OPS = [' && ', ' || ', ' | ', '; ', ' & ', '\n', ' &&\n', ';', '&&', ' ;; ', ''];
   let accepted = 0;
   let parsed = 0;
   let groups = 0;
   let substs = 0;
+  let compounds = 0;
+  // a compound command around a command: valid ones, and some an opening, a list or a closing makes invalid
+  const COMPOUNDS: [string, string][] = [
+    ['if ', '; then b; fi'], ['if a; then ', '; fi'], ['if a; then b; else ', '\nfi'], ['if a; then b; elif ', '; then c; fi'], ['( ', ' )'], ['(', ')'],
+    ['while ', '; do c; done'], ['until ', '\ndo c\ndone'], ['for v in a $(b) "c d"; do ', '; done'], ['for v in x\ndo ', '\ndone'],
+    ['if ', '; fi'], ['if ', ' then b; fi'], ['for v in; do ', '; done'], ['for v; do ', '; done'], ['( ', ' ) >f'], ['while ', '; do done'], ['if a; then ', '; fi x'], ['(( ', ' ))'],
+  ];
   for (let n = 0; n < 8000; n++) {
     let script = '';
     const cmds = 1 + rnd(3);
     for (let c = 0; c < cmds; c++) {
       const len = 1 + rnd(5);
       const group = rnd(6) === 0; // a brace group around this command (some openings and closings are invalid)
+      const compound = rnd(5) === 0 ? COMPOUNDS[rnd(COMPOUNDS.length)]! : null;
+      if (compound) script += compound[0];
       if (group) script += ['{ ', '{\n', '{ ', '{'][rnd(4)];
       for (let w = 0; w < len; w++) script += (w ? SEPS[rnd(SEPS.length)] : '') + WORDS[rnd(WORDS.length)];
       if (group) script += ['; }', '\n}', ' & }', ';}', ' }', '; }x', '; } >f'][rnd(7)];
+      if (compound) script += compound[1];
       if (c < cmds - 1) script += OPS[rnd(OPS.length)];
     }
     if (agrees(script, 'generated: ')) {
       accepted++;
       if (/(^|[\s;&|])\{\s/.test(script)) groups++;
       if (script.includes('$(')) substs++;
+      if (/(^|[\s;&|(])(if|for|while|until)\s|(^|[\s;&|])\(/.test(script)) compounds++;
     }
     if (directAgrees(script, 'generated: ')) parsed++;
   }
-  t.diagnostic(`generated scripts accepted by the plain reader and checked: ${accepted} of 8000 (${groups} with a brace group, ${substs} with a command substitution); parsed, read directly and checked: ${parsed}`);
+  t.diagnostic(`generated scripts accepted by the plain reader and checked: ${accepted} of 8000 (${groups} with a brace group, ${substs} with a command substitution, ${compounds} with a compound command); parsed, read directly and checked: ${parsed}`);
   assert.ok(parsed > 1000, `enough generated scripts parse to mean something (${parsed})`);
   assert.ok(accepted > 400, `enough generated scripts fall in the subset to mean something (${accepted})`);
   assert.ok(groups > 40, `enough of them hold a brace group (${groups})`);
   assert.ok(substs > 40, `enough of them hold a command substitution (${substs})`);
+  assert.ok(compounds > 40, `enough of them hold a compound command (${compounds})`);
 });

@@ -301,4 +301,42 @@ describe('unread-context-data', () => {
     assert.equal(find(ctxOf(FILES), 'FROM alpine\nARG X=.\nCOPY --exclude=data ${X} /app\n').length, 0);
     assert.equal(check(df, null).findings.filter((f) => f.rule === 'unread-context-data').length, 0);
   });
+
+  test('on a crawled context only the unread files are stat\'ed (none when every file sent is read); the finding and sizes as from a listing', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-sizes-'));
+    try {
+      const mem = new MemoryContext('listed');
+      for (const [p, n] of Object.entries(FILES)) {
+        fs.mkdirSync(path.dirname(path.join(dir, p)), { recursive: true });
+        fs.writeFileSync(path.join(dir, p), '');
+        fs.truncateSync(path.join(dir, p), n); // sparse: the size without the data
+        mem.addListed(p, n);
+      }
+      fs.symlinkSync('a.js', path.join(dir, 'src/link.js'));
+      mem.addSymlink('src/link.js', 'a.js');
+      const disk = () => {
+        const ctx = loadDiskContext(dir);
+        const stats = new Set<string>();
+        const entry = ctx.entry.bind(ctx);
+        ctx.entry = (p: string) => (ctx.has(p) && stats.add(p), entry(p)); // a listed path: a stat
+        return { ctx, stats };
+      };
+      const all = disk();
+      assert.deepEqual(find(all.ctx as never, 'FROM alpine\nCOPY . /app\nRUN make\n'), []);
+      assert.deepEqual([...all.stats], [], 'every file sent is read: no size needed');
+      const some = disk();
+      const rules = (c: MemoryContext | typeof some.ctx) => check(df, c).findings.map((f) => [f.rule, f.message, f.fix?.title]);
+      assert.deepEqual(rules(some.ctx), rules(mem));
+      assert.ok(some.stats.has('data/big.bin'));
+      const under = disk();
+      assert.deepEqual(find(under.ctx as never, df, { unreadContextLimit: 100 * MB }), []);
+      assert.deepEqual([...under.stats], ['data/big.bin'], 'under the limit: only the unread file is stat\'ed');
+      const m = analyze(df);
+      const { steps: a, ...restA } = contextSizes(m, loadDiskContext(dir));
+      const { steps: b, ...restB } = contextSizes(m, mem);
+      assert.deepEqual([restA, [...a]], [restB, [...b]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

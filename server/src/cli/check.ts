@@ -62,13 +62,20 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
   const ignoreKeys = new Map<string, string>();
   const siblingRun: SiblingRun = {
     builds: new Map(),
-    projects: new ProjectFiles(),
+    projects: new ProjectFiles({ unchanging: true }), // a run never rewrites project files
     readText: (abs) => {
       if (!texts.has(abs)) texts.set(abs, readSmallText(abs));
       return texts.get(abs);
     },
   };
   const configDirs = new Map<string, string | null>();
+  // what findConfig looks for (config files, .git) is never written by the run: each path is looked at once
+  const existing = new Map<string, boolean>();
+  const exists = (p: string): boolean => {
+    let e = existing.get(p);
+    if (e === undefined) existing.set(p, (e = fs.existsSync(p)));
+    return e;
+  };
   const configs = new Map<string, ReturnType<typeof loadConfig>>();
   let configFile: string | null | undefined = a.config ? path.resolve(a.config) : undefined;
   if (a.config && !fs.existsSync(configFile!)) throw new CliError(`--config ${a.config}: no such file`);
@@ -108,7 +115,7 @@ export async function runCheck(a: ParsedArgs): Promise<number> {
       let found: string | null;
       if (configFile !== undefined) found = configFile;
       else if (configDirs.has(dir)) found = configDirs.get(dir)!;
-      else configDirs.set(dir, (found = findConfig(dir)));
+      else configDirs.set(dir, (found = findConfig(dir, exists)));
       let loaded = configs.get(found ?? '');
       if (!loaded) configs.set(found ?? '', (loaded = loadConfig(found)));
       config = loaded.config;

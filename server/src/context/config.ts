@@ -5,14 +5,14 @@ import { ConfigError, emptyConfig, parseConfig, type LayerwiseConfig } from '../
 
 export const CONFIG_NAMES = ['.layerwise.yaml', '.layerwise.yml'];
 
-export function findConfig(startDir: string): string | null {
+export function findConfig(startDir: string, exists: (p: string) => boolean = fs.existsSync): string | null {
   let dir = path.resolve(startDir);
   for (;;) {
     for (const n of CONFIG_NAMES) {
       const p = path.join(dir, n);
-      if (fs.existsSync(p)) return p;
+      if (exists(p)) return p;
     }
-    if (fs.existsSync(path.join(dir, '.git'))) return null;
+    if (exists(path.join(dir, '.git'))) return null;
     const up = path.dirname(dir);
     if (up === dir) return null;
     dir = up;

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
-import type { ContextEntry, ContextProblem, ContextSnapshot } from '../engine/context';
+import type { ContextEntry, ContextProblem, ContextSnapshot, EntryType } from '../engine/context';
 import { parseDockerignore, type DockerIgnore } from '../engine/dockerignore';
 
 export interface DiskContextOptions {
@@ -111,6 +111,12 @@ export class DiskContext implements ContextSnapshot {
 
   has(p: string): boolean {
     return this.kinds.has(p);
+  }
+
+  /** The type the crawl's directory entry gave (no stat). */
+  typeOf(p: string): EntryType | undefined {
+    const k = this.kinds.get(p);
+    return k === K_DIR ? 'dir' : k === K_LINK ? 'symlink' : k === K_FILE ? 'file' : undefined;
   }
 
   /** The absolute path of a context path. */

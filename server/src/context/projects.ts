@@ -61,8 +61,9 @@ interface Cached<T> {
 
 function statKey(file: string): string | null {
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) return null;
+    // no exception for a missing file: most names looked for are absent, and building the error was most of the cost
+    const st = fs.statSync(file, { throwIfNoEntry: false });
+    if (!st?.isFile()) return null;
     return `${st.mtimeMs}:${st.size}:${st.ino}`;
   } catch {
     return null;
@@ -118,6 +119,11 @@ export interface ProjectFilesOptions {
   log?: (msg: string) => void;
   /** How many folders above the Dockerfile to look in when it is outside every workspace folder. Default 4. */
   maxUp?: number;
+  /**
+   * The files looked at do not change while this object is used (one `check` run, which rewrites Dockerfiles and
+   * ignore files, never project files or folders): each path is stat'ed once, not once per Dockerfile.
+   */
+  unchanging?: boolean;
 }
 
 export class ProjectFiles {
@@ -125,7 +131,26 @@ export class ProjectFiles {
   private readonly configs = new Map<string, Cached<{ config: LayerwiseConfig } | { error: ConfigProblem }>>();
   private readonly watchers = new Map<string, fs.FSWatcher>();
 
+  private readonly stats = new Map<string, string | null>();
+  private readonly exist = new Map<string, boolean>();
+
   constructor(private readonly opts: ProjectFilesOptions = {}) {}
+
+  /** statKey, once per path when the files are unchanging. */
+  private statKey(file: string): string | null {
+    if (!this.opts.unchanging) return statKey(file);
+    let k = this.stats.get(file);
+    if (k === undefined) this.stats.set(file, (k = statKey(file)));
+    return k;
+  }
+
+  /** fs.existsSync, once per path when the files are unchanging. */
+  private readonly exists = (p: string): boolean => {
+    if (!this.opts.unchanging) return fs.existsSync(p);
+    let e = this.exist.get(p);
+    if (e === undefined) this.exist.set(p, (e = fs.existsSync(p)));
+    return e;
+  };
 
   /** The folders looked in for compose/bake files: the Dockerfile's folder up to `stopAt` (a workspace folder). */
   private searchDirs(dockerfile: string, stopAt: string | undefined): string[] {
@@ -136,7 +161,7 @@ export class ProjectFiles {
     for (let i = 0; i <= max; i++) {
       dirs.push(dir);
       if (inside && dir === stopAt) break;
-      if (!inside && fs.existsSync(path.join(dir, '.git'))) break;
+      if (!inside && this.exists(path.join(dir, '.git'))) break;
       const up = path.dirname(dir);
       if (up === dir) break;
       dir = up;
@@ -149,7 +174,7 @@ export class ProjectFiles {
    * stat'ed is one error.
    */
   parseProject(file: string): ProjectParse {
-    const key = statKey(file);
+    const key = this.statKey(file);
     if (!key) return { builds: [], errors: ['cannot read: not a file'] };
     return this.parseFile(file, key);
   }
@@ -174,7 +199,7 @@ export class ProjectFiles {
   }
 
   private readConfig(file: string): { config: LayerwiseConfig } | { error: ConfigProblem } {
-    const key = statKey(file) ?? 'missing';
+    const key = this.statKey(file) ?? 'missing';
     const c = this.configs.get(file);
     if (c && c.key === key) return c.value;
     let value: { config: LayerwiseConfig } | { error: ConfigProblem };
@@ -203,7 +228,7 @@ export class ProjectFiles {
     // .layerwise.yaml: found upward from the Dockerfile (stopping at the repository root)
     let cfgFile: string | null = null;
     try {
-      cfgFile = findConfig(path.dirname(df));
+      cfgFile = findConfig(path.dirname(df), this.exists);
     } catch {
       cfgFile = null;
     }
@@ -228,14 +253,14 @@ export class ProjectFiles {
       const files: string[] = [];
       for (const n of COMPOSE_NAMES) {
         const f = path.join(dir, n);
-        if (statKey(f)) {
+        if (this.statKey(f)) {
           files.push(f);
           break;
         }
       }
       for (const n of BAKE_NAMES) files.push(path.join(dir, n));
       for (const f of files) {
-        const key = statKey(f);
+        const key = this.statKey(f);
         if (!key) continue;
         const p = this.parseFile(f, key);
         for (const e of p.errors) res.problems.push(`${f}: ${e}`);

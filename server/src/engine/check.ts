@@ -6,7 +6,7 @@ import { analyze, type AnalyzeOptions, type Model } from './model';
 import { RULES } from './rules';
 import { proveFix } from './fixsafety';
 import type { Finding, RuleContext, Severity } from './rules/types';
-import { siblingSharing, type SiblingBuild } from './shared';
+import { formattingTwins, siblingSharing, type MemberSharing, type SiblingBuild } from './shared';
 import type { LayersReport } from './layers';
 import { compareCodeUnits } from './format';
 
@@ -42,11 +42,14 @@ export interface CheckResult {
 }
 
 /** The RuleContext fields whose value depends on the build context or the other builds (empty or absent without). */
-const CONTEXT_FIELDS = ['ctx', 'reads', 'sent', 'ignoreName', 'ignoreText', 'shared', 'reshare'] as const;
+const CONTEXT_FIELDS = ['ctx', 'reads', 'sent', 'ignoreName', 'ignoreText', 'shared', 'reshare', 'formattingTwins'] as const;
 
-/** The rule context one rule sees: reading a context field calls `onRead` (a spread reads them all). */
+/** The rule context one rule sees: reading a context field calls `onRead` (a spread reads them all). The view never
+ *  reads them itself: `shared` and `formattingTwins` are computed on first read. */
 function trackedView(rc: RuleContext, onRead: () => void): RuleContext {
-  const view = { ...rc };
+  const view = {} as Record<string, unknown>;
+  const fields: readonly string[] = CONTEXT_FIELDS;
+  for (const k of Object.keys(rc)) if (!fields.includes(k)) view[k] = rc[k as keyof RuleContext];
   for (const k of CONTEXT_FIELDS)
     Object.defineProperty(view, k, {
       enumerable: true,
@@ -55,7 +58,24 @@ function trackedView(rc: RuleContext, onRead: () => void): RuleContext {
         return rc[k];
       },
     });
-  return view;
+  return view as unknown as RuleContext;
+}
+
+/** `obj[key]`, computed by `compute` on first read (an enumerable property, like a plain field). */
+function lazyField<T extends object, K extends keyof T>(obj: T, key: K, compute: () => T[K]): void {
+  let done = false;
+  let value: T[K];
+  Object.defineProperty(obj, key, {
+    enumerable: true,
+    configurable: true,
+    get() {
+      if (!done) (value = compute()), (done = true);
+      return value;
+    },
+    set(v: T[K]) {
+      (value = v), (done = true);
+    },
+  });
 }
 
 const IGNORE_RE = /^\s*#\s*layerwise-ignore(-file)?\s+([A-Za-z0-9_,\s-]+?)\s*$/;
@@ -91,7 +111,10 @@ export function check(text: string, ctx: ContextSnapshot | null, options: CheckO
   const m = model ?? analyze(text, withoutSiblings(options));
   const rc = buildRuleContext(text, m, ctx, prepared, options.dockerfile === undefined ? 'Dockerfile' : options.dockerfile);
   if (options.siblings?.length) {
-    rc.shared = siblingSharing(text, m, ctx, options);
+    // computed when a rule reads them: the comparison keys every build by content, which needless-divergence needs
+    // only when formattingTwins says a formatting divergence is possible
+    lazyField(rc, 'shared', (): MemberSharing => siblingSharing(text, m, ctx, options));
+    lazyField(rc, 'formattingTwins', () => formattingTwins(text, m, ctx, options));
     rc.reshare = (t) => siblingSharing(t, analyze(t, withoutSiblings(options)), ctx, options);
   }
   if (options.unreadContextLimit !== undefined) rc.unreadContextLimit = options.unreadContextLimit;

@@ -29,6 +29,11 @@ export interface ContextSnapshot {
    */
   paths(): Iterable<string>;
   entry(path: string): ContextEntry | undefined;
+  /**
+   * The type of a path as the snapshot's listing already knows it (a crawl's directory entries), without reading
+   * its metadata; absent where only `entry` can tell. Use `entryType`, which falls back to `entry`.
+   */
+  typeOf?(path: string): EntryType | undefined;
   /** Content identity of a file (or link) for comparisons; lazily computed. Same scheme within one snapshot kind. */
   contentId(path: string): string | undefined;
   /** The ignore file that applies (`<Dockerfile>.dockerignore` first, else `.dockerignore`), or null. */
@@ -55,6 +60,14 @@ export interface ContextSnapshot {
    * wrong build context from a missing file; false when the snapshot cannot tell or the folder is outside the project.
    */
   existsAbove?(levels: number, path: string): boolean;
+}
+
+/**
+ * The type of a context path: from the listing when the snapshot has it (a crawl lists types; its entries cost a
+ * stat each, which sizes need only for the files they count), else from its entry.
+ */
+export function entryType(ctx: ContextSnapshot, p: string): EntryType | undefined {
+  return ctx.typeOf ? ctx.typeOf(p) : ctx.entry(p)?.type;
 }
 
 /** A context snapshot held in memory: tests, the corpus sweep, and untrusted workspaces. */

@@ -1,5 +1,5 @@
 // What each step reads from the current context: counts and a few example paths (for `graph`, hovers, lenses).
-import type { ContextSnapshot } from './context';
+import { entryType, type ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
 import { compileSource, readSelects } from './explain';
 import type { ContextRead, Model } from './model';
@@ -98,7 +98,7 @@ export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = s
   // sorted files (no dirs) once per sent list; literal sources become a binary-searched prefix range
   let sorted = sortedMemo.get(ctx);
   const gen = ctx.statGeneration ?? 0;
-  if (!sorted || sorted.sent !== sent || sorted.gen !== gen) sortedMemo.set(ctx, (sorted = { sent, gen, files: sent.filter((p) => ctx.entry(p)?.type !== 'dir').sort(), sentSorted: [...sent].sort() }));
+  if (!sorted || sorted.sent !== sent || sorted.gen !== gen) sortedMemo.set(ctx, (sorted = { sent, gen, files: sent.filter((p) => entryType(ctx, p) !== 'dir').sort(), sentSorted: [...sent].sort() }));
   const { files, sentSorted } = sorted;
   /** Does a wildcard source select anything? Only paths under its literal leading folders can match. */
   const wildcardMatches = (arr: string[], src: string): boolean => {

@@ -6,6 +6,7 @@
 import { MemoryContext, type ContextSnapshot } from './context';
 import { diffContexts, contentKeys, readSelects } from './explain';
 import { analyze, type AnalyzeOptions, type Model, type Step } from './model';
+import { memoized } from './memo';
 
 /** One build of the workspace. */
 export interface SharedMember {
@@ -162,14 +163,39 @@ export function canonicalScript(script: string): string | null {
 
 const POSIX_SHELL = /(^|\/)(sh|bash|dash|ash|zsh|ksh)$/;
 
+/**
+ * A RUN that a formatting divergence can start from: shell form on a POSIX shell, no heredoc, no context or stage
+ * reads, a script whose blanks can be collapsed (`canonicalScript`). Its canonical script, else null.
+ */
+function formattable(s: Step): string | null {
+  if (s.keyword !== 'RUN' || s.argv || s.heredoc || !POSIX_SHELL.test(s.shell[0] ?? '')) return null;
+  if (s.contextReads.length || s.stageReads.length) return null;
+  return canonicalScript(s.script ?? '');
+}
+
 /** Two shell-form RUNs that differ only in the blanks between words (same shell, flags, env, mounts, everything else). */
-function sameButFormatting(a: Built, s: Step, b: Built, c: Step): boolean {
-  if (s.keyword !== 'RUN' || c.keyword !== 'RUN' || s.instruction === c.instruction || s.argv || c.argv || s.heredoc || c.heredoc) return false;
-  if (a.model.parsed.escape !== b.model.parsed.escape || !POSIX_SHELL.test(s.shell[0] ?? '') || s.shell.join('\u0000') !== c.shell.join('\u0000')) return false;
+function sameButFormatting(a: Model, s: Step, b: Model, c: Step): boolean {
+  if (s.instruction === c.instruction || a.parsed.escape !== b.parsed.escape || s.shell.join('\u0000') !== c.shell.join('\u0000')) return false;
   for (const k of new Set([...Object.keys(s.parts), ...Object.keys(c.parts)])) if (k !== 'cmd' && s.parts[k] !== c.parts[k]) return false;
-  if (s.contextReads.length || c.contextReads.length || s.stageReads.length || c.stageReads.length) return false;
-  const x = canonicalScript(s.script ?? '');
-  return x !== null && x === canonicalScript(c.script ?? '');
+  const x = formattable(s);
+  return x !== null && x === formattable(c);
+}
+
+/** A model's needed RUNs that a formatting divergence can start from, by canonical script (memoised per model). */
+const formattableRuns = new WeakMap<Model, Map<string, Step[]>>();
+function formattableOf(model: Model): Map<string, Step[]> {
+  return memoized(formattableRuns, model, () => {
+    const out = new Map<string, Step[]>();
+    for (const s of model.steps) {
+      if (!model.stages[s.stage]!.needed) continue;
+      const c = formattable(s);
+      if (c === null) continue;
+      const l = out.get(c);
+      if (l) l.push(s);
+      else out.set(c, [s]);
+    }
+    return out;
+  });
 }
 
 /** The source text of a step (its instruction's lines, as written). */
@@ -285,7 +311,7 @@ function memberSharing(built: Built[], i: number): MemberSharing {
       const onParent = b.byParent.get(pkey) ?? [];
       const c = onParent.find((x) => x.keyword === s.keyword && x.instruction === s.instruction);
       if (!c) {
-        const f = sameFrontend ? onParent.find((x) => sameButFormatting(a, s, b, x)) : undefined;
+        const f = sameFrontend ? onParent.find((x) => sameButFormatting(a.model, s, b.model, x)) : undefined;
         if (f)
           res.divergences.push({
             member: i,
@@ -374,30 +400,52 @@ export interface SiblingBuild {
 }
 
 /**
- * A sibling's analysis and keys, per SiblingBuild object: a caller that passes the same object again (the CLI checking
- * many Dockerfiles of one folder, each the others' sibling) has it built once. Valid while the object and its context
- * are unchanged (checked: the same context object and analysis options), which is the caller's promise for reuse.
+ * A sibling's analysis, and its keys once computed, per SiblingBuild object: a caller that passes the same object
+ * again (the CLI checking many Dockerfiles of one folder, each the others' sibling) has it analysed and keyed once.
+ * Valid while the object and its context are unchanged (checked: the same context object and analysis options),
+ * which is the caller's promise for reuse.
  */
-const builtSiblings = new WeakMap<SiblingBuild, { context: ContextSnapshot; options: string; built: Built }>();
+const builtSiblings = new WeakMap<SiblingBuild, { context: ContextSnapshot; options: string; member: SharedMember; built?: Built }>();
 
-/** This build (its text, model, context and options) compared with its siblings. */
-export function siblingSharing(text: string, model: Model, ctx: ContextSnapshot | null, options: AnalyzeOptions & { dockerfile?: string | null; siblings?: SiblingBuild[] }): MemberSharing {
+/** This build as a member, and its siblings' (their models analysed, keyed only when `keyed` asks). */
+function siblingMembers(text: string, model: Model, ctx: ContextSnapshot | null, options: AnalyzeOptions & { dockerfile?: string | null; siblings?: SiblingBuild[] }) {
   const context = ctx ?? new MemoryContext('none');
   const { buildArgs: _a, target: _t, ...common } = options;
   const analyzeOnly = { buildkitVersion: common.buildkitVersion, platform: common.platform, buildPlatform: common.buildPlatform };
   const here: SharedMember = { name: 'this build', dockerfile: options.dockerfile ?? 'Dockerfile', text, context, options: { ...analyzeOnly, buildArgs: options.buildArgs ?? {}, ...(options.target ? { target: options.target } : {}) }, model };
-  const built = [build(here)];
-  for (const b of options.siblings ?? []) {
+  const others = (options.siblings ?? []).map((b) => {
     const m: SharedMember = { name: b.name, dockerfile: b.dockerfile, text: b.text, context: b.context ?? context, options: { ...analyzeOnly, buildArgs: b.buildArgs ?? {}, ...(b.target ? { target: b.target } : {}) } };
     const key = JSON.stringify(m.options);
-    const hit = builtSiblings.get(b);
-    if (hit && hit.context === m.context && hit.options === key) built.push(hit.built);
-    else {
-      const x = build(m);
-      builtSiblings.set(b, { context: m.context, options: key, built: x });
-      built.push(x);
+    let hit = builtSiblings.get(b);
+    if (!hit || hit.context !== m.context || hit.options !== key) {
+      hit = { context: m.context, options: key, member: { ...m, model: analyze(m.text, m.options ?? {}) } };
+      builtSiblings.set(b, hit);
     }
-  }
+    return hit;
+  });
+  return { here, others };
+}
+
+/** This build (its text, model, context and options) compared with its siblings. */
+export function siblingSharing(text: string, model: Model, ctx: ContextSnapshot | null, options: AnalyzeOptions & { dockerfile?: string | null; siblings?: SiblingBuild[] }): MemberSharing {
+  const { here, others } = siblingMembers(text, model, ctx, options);
+  const built = [build(here), ...others.map((o) => (o.built ??= build(o.member)))];
   // only this build's sharing is wanted: the others' (each against every build) would make the work quadratic
   return memberSharing(built, 0);
+}
+
+/**
+ * Whether a needed RUN of this build and a needed RUN of a sibling run the same commands written with other blanks
+ * (`sameButFormatting`, whatever their parents): what every 'formatting' divergence of `siblingSharing` needs. It
+ * reads the models only, never the contexts' content, so a build with no such pair (most) is spared the keys.
+ */
+export function formattingTwins(text: string, model: Model, ctx: ContextSnapshot | null, options: AnalyzeOptions & { dockerfile?: string | null; siblings?: SiblingBuild[] }): boolean {
+  const mine = formattableOf(model);
+  if (!mine.size) return false;
+  const { others } = siblingMembers(text, model, ctx, options);
+  for (const o of others) {
+    const theirs = formattableOf(o.member.model!);
+    for (const [canon, steps] of mine) for (const c of theirs.get(canon) ?? []) if (steps.some((s) => sameButFormatting(model, s, o.member.model!, c))) return true;
+  }
+  return false;
 }

@@ -90,17 +90,37 @@ export function splitFallback(script: string): ShellCommand[] {
  * plain text. Indirection, arrays, substrings and `@` operators are the parser's (mvdan/sh rejects `${}`, `${-x}`,
  * `${A:}`, `${A@}`, `${1a}`, `${#A:-x}` …).
  */
+/** The reserved words of the compound commands the plain reader takes (`case`, `select`, `[[` … are the parser's). */
+/**
+ * A word's text as the walk gives it: a word of literal characters only (escapes included, no quote or expansion) is
+ * mvdan's `Lit()`, as written, backslashes kept; any other is its source unquoted.
+ */
+function wordValue(raw: string): string {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if (c === '\\') i++;
+    else if (c === "'" || c === '"' || c === '$') return unquote(raw);
+  }
+  return raw;
+}
+
+/** A redirection operator, with the file descriptor before it. */
+const REDIR = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/;
+
+const COMPOUND_WORD = /^(?:if|then|elif|else|fi|for|while|until|do|done)$/;
+
 const PARAM_EXP = /^(?:#?(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])|(?:[A-Za-z_][A-Za-z0-9_]*|[0-9]+|[@*#?!-])(?::?[-=+?]|##?|%%?|\/\/?|\^\^?|,,?)[^]*)$/;
 
 /**
  * The commands of a script in the plain subset of the shell language, or null when the script leaves that subset
  * (then only the real parser, mvdan/sh, reads it). The subset: simple commands of words, `NAME=value` prefixes and
  * redirections (`>`, `>>`, `<`, `2>&1`, `&>`, `<<<` …), joined by `&&`, `||`, `|`, `;`, `&` and newlines; brace
- * groups `{ list; }` without redirections (the apt fix of `missing-cache-mount` writes one: reading it must not load
- * the parser); words of plain characters, `'…'`, `"…"`, `$NAME` / `${NAME…}` expansions and command substitutions
- * `$(list)` (bare or inside `"…"`) of a list in this same subset; line continuations between words. Anything else —
- * backquotes, `$((…))`, subshells, compound commands and keywords, here-documents, comments, other escapes — returns
- * null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
+ * groups `{ list; }` (the apt fix of `missing-cache-mount` writes one: reading it must not load the parser),
+ * subshells `( list )`, `if`/`elif`/`else`, `for NAME in WORD…; do`, `while`/`until`, each with redirections after it;
+ * words of plain characters, backslash escapes, `'…'`, `"…"`, `$NAME` / `${NAME…}` expansions and command
+ * substitutions `$(list)` (bare or inside `"…"`) of a list in this same subset; line continuations between words.
+ * Anything else — backquotes, `$((…))`, `case`, other keywords, here-documents, comments, a line continuation inside a
+ * word — returns null. Within the subset the answer is the parser's: the same words (quotes removed as parseScript does) and
  * offsets (first to last word or assignment of each command), in the order its walk visits them (a command, then the
  * commands substituted in its assignments, its words and its redirections), which test/unit/shell.test.ts checks on
  * every RUN of the corpus and on generated scripts. The mvdan/sh parse costs milliseconds a script (GopherJS); this
@@ -148,7 +168,13 @@ export function plainCommands(script: string): ShellCommand[] | null {
         let k = j + 1;
         while (k < n && script[k] !== '"') {
           const d = script[k]!;
-          if (d === '\\' || d === '`') return -1;
+          if (d === '`') return -1;
+          if (d === '\\') {
+            // an escape inside double quotes; a line continuation there is the parser's
+            if (k + 1 >= n || script[k + 1] === '\n' || script[k + 1] === '\r') return -1;
+            k += 2;
+            continue;
+          }
           if (d === '$') {
             if (script[k + 1] === '(') {
               if ((k = substEnd(k + 1, found)) < 0) return -1;
@@ -171,7 +197,11 @@ export function plainCommands(script: string): ShellCommand[] | null {
           j = k + 1;
         } else j++;
       } else if (c === ')' && nested) return j;
-      else if ('\\`(){}#'.includes(c)) return -1;
+      else if (c === '\\') {
+        // an escaped character is part of the word; a line continuation inside a word is the parser's
+        if (j + 1 >= n || script[j + 1] === '\n' || script[j + 1] === '\r') return -1;
+        j += 2;
+      } else if ('`(){}#'.includes(c)) return -1;
       else j++;
     }
     return j;
@@ -205,12 +235,18 @@ export function plainCommands(script: string): ShellCommand[] | null {
     let decl = false;
     /** After `&&`, `||`, `|` or `{`: a command must follow (newlines in between are blank). */
     let need = false;
-    /** Brace groups open. */
-    let depth = 0;
+    /**
+     * The groups and compound commands open, innermost last: `{`, `(` (a subshell), `if`/`elif` (their condition),
+     * `then`/`else` (a body), `while` (the condition of a while or until loop), `do` (a loop's body).
+     */
+    const open: string[] = [];
+    const top = (): string | undefined => open[open.length - 1];
+    /** Inside a subshell a `)` ends a word, as it does in a substitution. */
+    const inParen = (): boolean => nested || open.includes('(');
     /** Right after a group's `}`: only an operator, a newline or the end may follow. */
     let closed = false;
     const finish = () => {
-      if (words.length && !decl) out.push({ words: words.map(unquote), start, end });
+      if (words.length && !decl) out.push({ words: words.map(wordValue), start, end });
       for (const c of inAssigns) out.push(c);
       for (const c of inWords) out.push(c);
       for (const c of inRedirs) out.push(c);
@@ -233,9 +269,10 @@ export function plainCommands(script: string): ShellCommand[] | null {
         i++;
         continue;
       }
-      if (c === '\\') {
-        // a line continuation between words is blank; right after a word it would join two words; other escapes: parser
-        if (script[i + 1] !== '\n' || (i > 0 && !' \t\n;&|'.includes(script[i - 1]!))) return null;
+      if (c === '\\' && script[i + 1] === '\n') {
+        // a line continuation between words is blank; right after a word it would join two words (an escape that
+        // starts a word is the word's)
+        if (i > 0 && !' \t\n;&|'.includes(script[i - 1]!)) return null;
         i += 2;
         continue;
       }
@@ -244,9 +281,18 @@ export function plainCommands(script: string): ShellCommand[] | null {
         i++;
         continue;
       }
+      if (c === ')' && top() === '(') {
+        // a subshell's end: its list must be complete and not empty
+        if (need) return null;
+        finish();
+        open.pop();
+        has = closed = true;
+        i++;
+        continue;
+      }
       if (c === ')' && nested) {
         // the substitution's end: its list must be complete
-        if (need || depth) return null;
+        if (need || open.length) return null;
         finish();
         return { commands: out, end: i + 1 };
       }
@@ -258,25 +304,35 @@ export function plainCommands(script: string): ShellCommand[] | null {
         i += op.length;
         continue;
       }
-      if (closed) return null; // a word or a redirection after `}`
+      // after a group or a compound command (`}`, `)`, `fi`, `done`) only its redirections: the walk visits their
+      // substitutions after the commands inside it
+      if (closed && !REDIR.test(script.slice(i, i + 16))) return null;
       // `{` and `}` are reserved words only where a command starts, followed by a blank (`}`: or an operator)
       if (!has && (c === '{' || c === '}')) {
         const next = script[i + 1];
         if (c === '{' && (next === ' ' || next === '\t' || next === '\n')) {
-          depth++;
+          open.push('{');
           need = true;
           i++;
           continue;
         }
-        if (c === '}' && depth > 0 && !need && (next === undefined || ' \t\n;&|'.includes(next))) {
-          depth--;
+        if (c === '}' && top() === '{' && !need && (next === undefined || ' \t\n;&|'.includes(next) || (next === ')' && inParen()))) {
+          open.pop();
           has = closed = true;
           i++;
           continue;
         }
       }
+      // a subshell where a command starts (`((` is an arithmetic command: the parser's)
+      if (!has && c === '(') {
+        if (script[i + 1] === '(') return null;
+        open.push('(');
+        need = true;
+        i++;
+        continue;
+      }
       // a redirection; digits right before its operator are its file descriptor
-      const redir = /^[0-9]*(&>>?|>>|>\||>&|<&|<<<|<<|<>|>|<)/.exec(script.slice(i, i + 16));
+      const redir = REDIR.exec(script.slice(i, i + 16));
       if (redir) {
         if (decl) return null;
         const after = script[i + redir[0].length];
@@ -285,16 +341,45 @@ export function plainCommands(script: string): ShellCommand[] | null {
         if (words.length === 0 && start === i) start = -1; // a redirection is not part of the call's extent
         i += redir[0].length;
         while (i < n && (script[i] === ' ' || script[i] === '\t')) i++;
-        const e = wordEnd(i, nested, inRedirs);
+        const e = wordEnd(i, inParen(), inRedirs);
         if (e <= i) return null;
         if (fdAhead(i, e)) return null;
         i = e;
         continue;
       }
       const found: ShellCommand[] = [];
-      const e = wordEnd(i, nested, found);
+      const e = wordEnd(i, inParen(), found);
       if (e <= i || fdAhead(i, e)) return null;
       const raw = script.slice(i, e);
+      if (!has && COMPOUND_WORD.test(raw)) {
+        // a reserved word where a command starts: it opens, continues or closes a compound command, whose commands
+        // the walk visits in source order (condition, then body, then what follows)
+        const t = top();
+        if (raw === 'if' || raw === 'while' || raw === 'until') {
+          open.push(raw === 'if' ? 'if' : 'while');
+          need = true;
+        } else if (raw === 'for') {
+          const h = forHeader(e, found);
+          if (h < 0) return null;
+          for (const x of found) out.push(x);
+          open.push('do');
+          need = true;
+          i = h;
+          continue;
+        } else if (need) return null; // then, elif, else, fi, do, done: after a complete, non-empty list only
+        else if (raw === 'then' && (t === 'if' || t === 'elif')) open[open.length - 1] = 'then';
+        else if ((raw === 'elif' || raw === 'else') && t === 'then') open[open.length - 1] = raw;
+        else if (raw === 'do' && t === 'while') open[open.length - 1] = 'do';
+        else if ((raw === 'fi' && (t === 'then' || t === 'else')) || (raw === 'done' && t === 'do')) {
+          open.pop();
+          has = closed = true;
+          i = e;
+          continue;
+        } else return null;
+        if (raw !== 'if' && raw !== 'while' && raw !== 'until') need = true;
+        i = e;
+        continue;
+      }
       if (!words.length && /^[A-Za-z_][A-Za-z0-9_]*\+?=/.test(raw)) {
         // an assignment before the command: in its extent, not one of its words
         startToken(i);
@@ -316,9 +401,40 @@ export function plainCommands(script: string): ShellCommand[] | null {
       }
       i = e;
     }
-    if (nested || need || depth) return null;
+    if (nested || need || open.length) return null;
     finish();
     return { commands: out, end: n };
+  };
+  /**
+   * After `for` (at `from`): ` NAME in WORD…; do` (or a newline before `do`), the words' substituted commands appended
+   * to `found`; the offset after `do`, or -1 outside the subset (no `in`, an empty list, `for ((…))`, anything else).
+   */
+  const forHeader = (from: number, found: ShellCommand[]): number => {
+    const blanks = (j: number): number => {
+      while (j < n && (script[j] === ' ' || script[j] === '\t')) j++;
+      return j;
+    };
+    let j = blanks(from);
+    if (j === from) return -1;
+    const name = /^[A-Za-z_][A-Za-z0-9_]*(?=[ \t])/.exec(script.slice(j, j + 256));
+    if (!name) return -1;
+    j = blanks(j + name[0].length);
+    if (!/^in[ \t]/.test(script.slice(j, j + 3))) return -1;
+    j = blanks(j + 2);
+    let items = 0;
+    while (j < n && script[j] !== ';' && script[j] !== '\n') {
+      const e = wordEnd(j, false, found);
+      if (e <= j || fdAhead(j, e)) return -1;
+      const c = script[e];
+      if (c !== undefined && c !== ' ' && c !== '\t' && c !== ';' && c !== '\n') return -1;
+      items++;
+      j = blanks(e);
+    }
+    if (!items || j >= n) return -1;
+    j++;
+    while (j < n && (script[j] === ' ' || script[j] === '\t' || script[j] === '\n')) j++;
+    if (!/^do(?=[ \t\n])/.test(script.slice(j, j + 3))) return -1;
+    return j + 2;
   };
   return list(0, false)?.commands ?? null;
 }

@@ -8,7 +8,7 @@
 // COPY/ADD without --from and every RUN mount without from= of the stages the target needs: a bind mount's source, and
 // a tmpfs mount's too (none: the whole context). A source of `.` (or `/`) sends the whole context. `COPY --exclude`
 // does not reach the transfer: excluded files are sent and not copied. Stages the target does not need send nothing.
-import type { ContextSnapshot } from './context';
+import { entryType, type ContextSnapshot } from './context';
 import { followSourceLinks } from './explain';
 import { selectedIndices, sentPaths } from './inputs';
 import type { ContextRead, Model, Step } from './model';
@@ -51,10 +51,13 @@ export interface ContextSizes {
 /** ADD unpacks a local tar archive (compressed or not) into the layer: its size there is not the file's. */
 const ARCHIVE = /\.(tar|tgz|tbz2?|txz|tzst|tlz|taz)$|\.tar\.[a-z0-9]+$|\.(gz|bz2|xz|zst|lz4|lzma|z)$/i;
 
-/** Context paths (sorted files and links) with their sizes, and the sent paths in sorted order. */
+/**
+ * Context paths (sorted files and links) and their sizes, each read from the snapshot's entry when first asked for
+ * (a crawl's entry is a stat: the unread figure needs only the files no step reads).
+ */
 interface Table {
   files: string[];
-  bytes: (number | null)[];
+  bytes(i: number): number | null;
 }
 
 /** Per snapshot: the table of its sent paths, for the snapshot's stat generation (a changed file's size is read again). */
@@ -68,15 +71,21 @@ function table(ctx: ContextSnapshot, sent: string[]): Table {
   if (!t) {
     const files: string[] = [];
     for (const p of sent) {
-      const e = ctx.entry(p);
-      if (e && e.type !== 'dir') files.push(p);
+      const type = entryType(ctx, p);
+      if (type !== undefined && type !== 'dir') files.push(p);
     }
     files.sort();
-    // a link is copied as a link: no data of its own in the layer or the transfer
-    const bytes = files.map((p) => {
-      const e = ctx.entry(p)!;
-      return e.type === 'symlink' ? 0 : (e.size ?? null);
-    });
+    const known: (number | null | undefined)[] = new Array(files.length);
+    // a link is copied as a link: no data of its own in the layer or the transfer; a file gone since the listing
+    // (or one that cannot be stat'ed) has no known size
+    const bytes = (i: number): number | null => {
+      let b = known[i];
+      if (b === undefined) {
+        const e = ctx.entry(files[i]!);
+        known[i] = b = !e ? null : e.type === 'symlink' ? 0 : (e.size ?? null);
+      }
+      return b;
+    };
     t = { files, bytes };
     byCtx.bySent.clear();
     byCtx.bySent.set(sent, t);
@@ -87,7 +96,7 @@ function table(ctx: ContextSnapshot, sent: string[]): Table {
 function sum(t: Table, idx: Iterable<number>): number | null {
   let n = 0;
   for (const i of idx) {
-    const b = t.bytes[i];
+    const b = t.bytes(i);
     if (b === null || b === undefined) return null;
     n += b;
   }
@@ -97,7 +106,7 @@ function sum(t: Table, idx: Iterable<number>): number | null {
 function largest(t: Table, idx: Iterable<number>, k: number): FileSize[] {
   const top: FileSize[] = [];
   for (const i of idx) {
-    const b = t.bytes[i] ?? 0;
+    const b = t.bytes(i) ?? 0;
     if (top.length === k && b <= top[k - 1]!.bytes) continue;
     top.push({ path: t.files[i]!, bytes: b });
     top.sort((x, y) => y.bytes - x.bytes || (x.path < y.path ? -1 : 1));
@@ -142,11 +151,71 @@ function wholeWhy(step: Step): string | null {
   return null;
 }
 
+/** What a build transfers and what of it no needed step reads, as indices into the table: no size read yet. */
+interface Plan {
+  t: Table;
+  whole: { line: number; why: string } | null;
+  sentIdx: number[];
+  unread: number[];
+  /** Why no figure is known whatever the sizes (partial context, unreadable folder, ONBUILD base). */
+  unknown?: string;
+  /** Why the unread figure is not known whatever the sizes (sources from variables). */
+  variable?: string;
+}
+
+const planCache = new WeakMap<Model, WeakMap<ContextSnapshot, { gen: number; sent: string[]; plan: Plan }>>();
+
+function plan(model: Model, ctx: ContextSnapshot, sent: string[]): Plan {
+  let byCtx = planCache.get(model);
+  if (!byCtx) planCache.set(model, (byCtx = new WeakMap()));
+  const gen = ctx.statGeneration ?? 0;
+  const hit = byCtx.get(ctx);
+  if (hit && hit.gen === gen && hit.sent === sent) return hit.plan;
+  const t = table(ctx, sent);
+  const needed = model.steps.filter((s) => model.stages[s.stage]?.needed);
+  let whole: Plan['whole'] = null;
+  for (const s of needed) {
+    const why = wholeWhy(s);
+    if (why) {
+      whole = { line: s.line, why };
+      break;
+    }
+  }
+  const sentIdx = selectedIndices(
+    needed.flatMap((s) => transferReads(s, ctx)),
+    t.files,
+  );
+  const p: Plan = { t, whole, sentIdx, unread: [] };
+  const unreadable = ctx.problems.find((x) => x.kind === 'unreadable' || x.kind === 'loop');
+  if (ctx.partial) p.unknown = 'only part of the context is known';
+  else if (unreadable) p.unknown = `part of the context could not be read (${unreadable.path || '.'})`;
+  else {
+    const onbuild = model.stages.find((st) => st.needed && st.base.kind === 'image' && /onbuild/i.test(st.base.ref));
+    if (onbuild) p.unknown = `the base image ${onbuild.base.ref} may copy from the context in its ONBUILD triggers`;
+  }
+  const readSet = new Set(selectedIndices(needed.flatMap((s) => linkedReads(s, ctx)), t.files));
+  p.unread = sentIdx.filter((i) => !readSet.has(i));
+  const variable = needed.find((s) => s.contextReads.length && s.keyword !== 'RUN' && s.varsUsed.length);
+  if (variable) p.variable = `the sources of line ${variable.line + 1} depend on \${${variable.varsUsed[0]}}: other build args read other files`;
+  byCtx.set(ctx, { gen, sent, plan: p });
+  return p;
+}
+
+/**
+ * The bytes this build transfers that no needed step reads, stat'ing only those files; null when unknown. Where it is
+ * a number, `contextSizes(…).unreadBytes` is the same number or null (null: some transferred file has no known
+ * size), so a caller that needs the figure only from some size on asks this first.
+ */
+export function unreadBytes(model: Model, ctx: ContextSnapshot, sent?: string[]): number | null {
+  const p = plan(model, ctx, sent ?? sentPaths(ctx));
+  return p.unknown || p.variable ? null : sum(p.t, p.unread);
+}
+
 /** What a COPY/ADD with these reads adds, from the table's files. */
 function stepSize(t: Table, ctx: ContextSnapshot, keyword: string, reads: ContextRead[]): StepSize {
   const idx = selectedIndices(reads.map((r) => followed(r, ctx)), t.files);
   const s: StepSize = { addsBytes: sum(t, idx), addsFiles: idx.length, largest: largest(t, idx, 3) };
-  const archive = keyword === 'ADD' ? idx.map((i) => t.files[i]!).find((p) => ARCHIVE.test(p) && ctx.entry(p)?.type === 'file') : undefined;
+  const archive = keyword === 'ADD' ? idx.map((i) => t.files[i]!).find((x) => ARCHIVE.test(x) && ctx.entry(x)?.type === 'file') : undefined;
   if (archive) {
     s.addsBytes = null;
     s.unknown = `ADD unpacks local tar archives (${archive}): the layer holds what they contain`;
@@ -170,7 +239,8 @@ export function contextSizes(model: Model, ctx: ContextSnapshot, sent?: string[]
   const gen = ctx.statGeneration ?? 0;
   const hit = byCtx.get(ctx);
   if (hit && hit.gen === gen) return hit.sizes;
-  const t = table(ctx, sent ?? sentPaths(ctx));
+  const p = plan(model, ctx, sent ?? sentPaths(ctx));
+  const t = p.t;
   let perReads = stepSizes.get(t);
   if (!perReads) stepSizes.set(t, (perReads = new Map()));
   const steps = new Map<number, StepSize>();
@@ -188,40 +258,19 @@ export function contextSizes(model: Model, ctx: ContextSnapshot, sent?: string[]
     steps.set(step.id, s);
   }
 
-  const needed = model.steps.filter((s) => model.stages[s.stage]?.needed);
-  const out: ContextSizes = { contextBytes: null, contextFiles: 0, whole: null, unreadBytes: null, unreadFiles: 0, unreadLargest: [], steps };
-  for (const s of needed) {
-    const why = wholeWhy(s);
-    if (why) {
-      out.whole = { line: s.line, why };
-      break;
-    }
-  }
-  const sentIdx = selectedIndices(
-    needed.flatMap((s) => transferReads(s, ctx)),
-    t.files,
-  );
-  out.contextFiles = sentIdx.length;
-  out.contextBytes = sum(t, sentIdx);
+  const out: ContextSizes = { contextBytes: null, contextFiles: 0, whole: p.whole, unreadBytes: null, unreadFiles: 0, unreadLargest: [], steps };
+  out.contextFiles = p.sentIdx.length;
+  out.contextBytes = sum(t, p.sentIdx);
   if (out.contextBytes === null) out.unknown = 'the context snapshot has no sizes for some of its files';
-  const unreadable = ctx.problems.find((p) => p.kind === 'unreadable' || p.kind === 'loop');
-  if (ctx.partial) out.unknown = 'only part of the context is known';
-  else if (unreadable) out.unknown = `part of the context could not be read (${unreadable.path || '.'})`;
-  else {
-    const onbuild = model.stages.find((st) => st.needed && st.base.kind === 'image' && /onbuild/i.test(st.base.ref));
-    if (onbuild) out.unknown = `the base image ${onbuild.base.ref} may copy from the context in its ONBUILD triggers`;
-  }
+  if (p.unknown) out.unknown = p.unknown;
   if (out.unknown) out.contextBytes = null;
 
-  const readSet = new Set(selectedIndices(needed.flatMap((s) => linkedReads(s, ctx)), t.files));
-  const unread = sentIdx.filter((i) => !readSet.has(i));
-  out.unreadFiles = unread.length;
-  const variable = needed.find((s) => s.contextReads.length && s.keyword !== 'RUN' && s.varsUsed.length);
+  out.unreadFiles = p.unread.length;
   if (out.unknown) out.unreadUnknown = out.unknown;
-  else if (variable) out.unreadUnknown = `the sources of line ${variable.line + 1} depend on \${${variable.varsUsed[0]}}: other build args read other files`;
+  else if (p.variable) out.unreadUnknown = p.variable;
   else {
-    out.unreadBytes = sum(t, unread);
-    out.unreadLargest = largest(t, unread, 5);
+    out.unreadBytes = sum(t, p.unread);
+    out.unreadLargest = largest(t, p.unread, 5);
   }
   byCtx.set(ctx, { gen, sizes: out });
   return out;
@@ -246,7 +295,7 @@ export function unreadGroups(model: Model, ctx: ContextSnapshot, sent: string[],
     const p = t.files[i]!;
     // read by no step: excluding it changes no build of this Dockerfile; its bytes count when this build sends it
     const safe = !readAny.has(i);
-    const b = safe && sentIdx.has(i) ? (t.bytes[i] ?? 0) : 0;
+    const b = safe && sentIdx.has(i) ? (t.bytes(i) ?? 0) : 0;
     const parts = p.split('/');
     for (let k = 1; k <= parts.length; k++) {
       const key = parts.slice(0, k).join('/');

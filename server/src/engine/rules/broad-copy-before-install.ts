@@ -3,6 +3,7 @@
 import { readSelects, sourceSelects } from '../explain';
 import { runScript } from '../shell';
 import type { Step } from '../model';
+import { entryType } from '../context';
 import { runEnv, runHome } from '../fixsafety';
 import { resolvePath } from '../model';
 import { cacheSpecs, matchImplicitRestore, matchInstall, matchOsPackage, matchToolInstall, resolveCacheDir, under, type InstallMatch } from './managers';
@@ -57,7 +58,7 @@ function bringsManifest(rc: RuleContext, copy: Step, inst: InstallMatch): boolea
 function countExtra(rc: RuleContext, copy: Step, inst: InstallMatch, sources: string[]): number {
   let extra = 0;
   for (const p of rc.sent) {
-    if (rc.ctx!.entry(p)?.type === 'dir') continue;
+    if (entryType(rc.ctx!, p) === 'dir') continue;
     if (!copy.contextReads.some((r) => readSelects(r, p))) continue;
     if (isManifest(inst, p)) continue;
     extra++;
@@ -177,7 +178,7 @@ function depsOnCacheMounts(rc: RuleContext, run: Step, inst: InstallMatch): bool
 
 /** Files sent below the context root named like one of the install's manifests, outside node_modules folders. */
 function nestedManifests(rc: RuleContext, inst: InstallMatch): string[] {
-  return rc.sent.filter((p) => p.includes('/') && !p.split('/').includes('node_modules') && rc.ctx!.entry(p)?.type === 'file' && inst.manifests.some((m) => sourceSelects(m.split('/').pop()!, p.split('/').pop()!)));
+  return rc.sent.filter((p) => p.includes('/') && !p.split('/').includes('node_modules') && entryType(rc.ctx!, p) === 'file' && inst.manifests.some((m) => sourceSelects(m.split('/').pop()!, p.split('/').pop()!)));
 }
 
 /**
@@ -266,7 +267,7 @@ function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, com
   const dirs: string[] = [];
   for (const m of inst.manifests) {
     if (/[*?[]/.test(m)) {
-      for (const p of rc.sent) if (!p.includes('/') && sourceSelects(m, p) && rc.ctx.entry(p)?.type === 'file') files.push(p);
+      for (const p of rc.sent) if (!p.includes('/') && sourceSelects(m, p) && entryType(rc.ctx, p) === 'file') files.push(p);
       continue;
     }
     const e = rc.sent.includes(m) ? rc.ctx.entry(m) : undefined;

@@ -37,6 +37,27 @@ const VOLATILE: Volatile[] = [
   { match: (_f, p) => /\.(swp|swo)$|~$/.test(p), pattern: '**/*.sw?', why: 'editor swap files' },
 ];
 
+/** How many sent paths each volatile kind matches (the first kind that matches a path counts it), per sent-paths array:
+ *  the Dockerfiles of one context and their fixes' proofs share it (`sentPaths` is memoised, never mutated). */
+const countsMemo = new WeakMap<readonly string[], Map<Volatile, number>>();
+function volatileCounts(sent: readonly string[]): Map<Volatile, number> {
+  let found = countsMemo.get(sent);
+  if (found) return found;
+  found = new Map<Volatile, number>();
+  for (const p of sent) {
+    const slash = p.indexOf('/');
+    const first = slash < 0 ? p : p.slice(0, slash);
+    for (const v of VOLATILE) {
+      if (v.match(first, p)) {
+        found.set(v, (found.get(v) ?? 0) + 1);
+        break;
+      }
+    }
+  }
+  countsMemo.set(sent, found);
+  return found;
+}
+
 export const contextIncludesVolatile: Rule = {
   id: 'context-includes-volatile',
   title: 'Broad COPY takes in volatile files',
@@ -50,16 +71,7 @@ export const contextIncludesVolatile: Rule = {
     if (!broad.length) return out;
     // what a COPY names explicitly must stay in the context
     const needed = rc.model.steps.flatMap((s) => s.contextReads.flatMap((r) => r.sources.filter((x) => x !== '')));
-    const found = new Map<Volatile, number>();
-    for (const p of rc.sent) {
-      const first = p.split('/')[0]!;
-      for (const v of VOLATILE) {
-        if (v.match(first, p)) {
-          found.set(v, (found.get(v) ?? 0) + 1);
-          break;
-        }
-      }
-    }
+    const found = new Map(volatileCounts(rc.sent)); // a copy: .git may be dropped below
     // the Dockerfile built (wherever it is in the context, whatever its name), its ignore file, and other Dockerfiles
     // at the root: editing any of them reruns the step
     const built = rc.dockerfile !== null && rc.sent.includes(rc.dockerfile) ? rc.dockerfile : null;

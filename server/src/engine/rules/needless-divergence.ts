@@ -13,6 +13,7 @@ export const needlessDivergence: Rule = {
     'Another build of the workspace runs the same commands on the same shared layers, but the RUN is written with other spacing or line breaks. BuildKit keys a RUN by its exact text, so the two builds stop sharing here. Write it as the other build does.',
   check(rc) {
     const out: Finding[] = [];
+    if (rc.formattingTwins === false) return out; // no formatting divergence possible: spare the comparison
     const sh = rc.shared;
     if (!sh) return out;
     const done = new Set<number>();

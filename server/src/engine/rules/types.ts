@@ -67,6 +67,12 @@ export interface RuleContext {
   shared?: MemberSharing | null;
   /** The same comparison for another text of this Dockerfile (a fix's proof). */
   reshare?: (text: string) => MemberSharing;
+  /**
+   * False when no needed RUN of this build runs the same commands as a needed RUN of another build written with
+   * other blanks (engine/shared.ts `formattingTwins`): then `shared` has no 'formatting' divergence, and reading it
+   * (which keys every build by its context's content) can be skipped. Absent: unknown.
+   */
+  formattingTwins?: boolean;
   /** The layers of the image built from this text (CheckOptions.layers), every step mapped. */
   layers?: LayersReport;
   /** Bytes from which unread context data is reported (CheckOptions.unreadContextLimit; default in the rule). */

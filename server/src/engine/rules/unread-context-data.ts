@@ -1,6 +1,6 @@
 // unread-context-data: the build makes BuildKit transfer large context data that no step reads (a tmpfs mount sends
 // the whole context, `COPY --exclude` patterns apply after the transfer). Sizes from engine/sizes.ts.
-import { contextSizes, fmtBytes, unreadGroups, type FileSize } from '../sizes';
+import { contextSizes, fmtBytes, unreadBytes, unreadGroups, type FileSize } from '../sizes';
 import { ignoreEdit } from './context-includes-volatile';
 import type { Finding, Rule } from './types';
 import { headRange, plural } from './util';
@@ -21,8 +21,12 @@ export const unreadContextData: Rule = {
   check(rc) {
     const ctx = rc.ctx;
     if (!ctx || ctx.partial) return [];
-    const sizes = contextSizes(rc.model, ctx, rc.sent);
     const limit = rc.unreadContextLimit ?? UNREAD_CONTEXT_LIMIT;
+    // the unread bytes first: they need the sizes of the unread files only (a stat each on disk), and most builds
+    // leave less than the limit unread
+    const unread = unreadBytes(rc.model, ctx, rc.sent);
+    if (unread === null || unread < limit) return [];
+    const sizes = contextSizes(rc.model, ctx, rc.sent);
     if (sizes.unreadBytes === null || sizes.unreadBytes < limit || sizes.contextBytes === null) return [];
     const needed = rc.model.steps.filter((s) => rc.model.stages[s.stage]?.needed && !s.trigger);
     const at = (sizes.whole && needed.find((s) => s.line === sizes.whole!.line)) || needed.find((s) => s.contextReads.some((r) => r.excludes.length)) || needed[0];
