@@ -253,6 +253,24 @@ test('costly-step-after-volatile-copy: a file tool or a redirection that may rea
   assert.equal(n('FROM debian:12\nCOPY a.js /\nRUN apt-get install -y q > /dev/null\n', ['a.js']), 1);
 });
 
+test('costly-step-after-volatile-copy: which tools work on files (their operands may be copied files), flags and other copies, input redirections, wget into the working directory', () => {
+  const n = (t: string) => find(CS, t, ctx(['a.js', 'b.js'])).length;
+  const inWorkdir = (cmd: string) => `FROM debian:12\nWORKDIR /app\nCOPY a.js ./\nRUN apt-get install -y q && ${cmd}\n`;
+  for (const tool of ['rm', 'ln', 'chmod', 'chown', 'tar', 'gzip', 'gunzip', 'unzip', 'xz', 'sed', 'grep', 'cp', 'mv', 'test', '[', 'sha256sum', 'gpg', 'install', 'touch'])
+    assert.equal(n(inWorkdir(`${tool} f.txt${tool === '[' ? ' ]' : ''}`)), 0, tool);
+  for (const tool of ['echo', 'printf', 'mkdir', 'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'locale-gen', 'ldconfig', 'true', 'set'])
+    assert.equal(n(inWorkdir(`${tool} f.txt`)), 1, tool);
+  // flags are no paths; a path under any of the copies' destinations counts
+  assert.equal(n(inWorkdir('rm -rf /usr/x')), 1);
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY a.js ./\nCOPY b.js /srv/\nRUN apt-get install -y q && chmod +x f.txt\n'), 0);
+  // after a cd, only relative paths are unknown
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && cd /usr && rm -rf /usr/local/x\n'), 1);
+  assert.equal(n(inWorkdir('debconf-set-selections < preseed.txt')), 0);
+  assert.equal(n(inWorkdir('echo x >  conf.txt')), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && wget -P . https://e.com/x\n'), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN wget -O /x https://e.com/x\n'), 1);
+});
+
 test('mutable-base-image: what counts as an image reference (Docker\'s grammar) and as a tag', () => {
   const reported = (ref: string) => find(MB, `FROM ${ref}\n`).length === 1;
   for (const r of ['t/a--b', 't/a__b', 't/a.b', 't/a_b', 't/a-b', 't/ab12', 't/ab-cd.ef_gh', 'Registry.Example.com/img', 'host:5000/img', 'localhost/img', 'a/b/c', 't/img:latest', 'host:5000/img:latest'])
