@@ -530,3 +530,41 @@ test('util: whether a COPY source is in the context, maybe pruned by an ignored 
   n.readText = () => '\tpath = x\n';
   assert.deepEqual(submodulePaths(n), [], 'no .gitmodules entry');
 });
+
+test('managers: more of what is and is not an install, a tool install, a tree check, a clean (the sample run\'s survivors)', () => {
+  assert.equal(inst('pip --no-cache-dir install -r a.txt')?.manager, 'pip');
+  for (const c of ['uv pip compile -r req.in', 'mvn install:install-file -Dfile=x.jar']) assert.equal(inst(c), null, c);
+  assert.equal(commandCost(cmd('npm publish')), 'command');
+  assert.equal(commandCost(cmd('docker build .')), 'command');
+  // every neutral tool before an install leaves it relying on the index on disk; anything else may have refreshed it
+  for (const n of ['echo', 'printf', 'mkdir', 'rm', 'ln', 'chmod', 'chown', 'cd', 'export', 'set', 'true', 'false', 'sed', 'tee', 'cp', 'mv', 'touch', 'test', '[', 'curl', 'wget', 'gpg', 'apt-key', 'dpkg', 'debconf-set-selections', 'install', 'cat', 'grep', 'mktemp', 'ls', 'dpkg-reconfigure', 'locale-gen', 'update-ca-certificates', 'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'tar', 'unzip', 'gzip', 'sha256sum', 'ldconfig', 'update-alternatives', 'find', 'xargs'])
+    assert.equal(packageIndexUse([cmd(`${n} x`), cmd('apt-get install y')]).get('apt')?.relies, true, n);
+  assert.equal(packageIndexUse([cmd('make x'), cmd('apt-get install y')]).get('apt')?.relies, false);
+  assert.equal(packageIndexUse([cmd('apt-get update'), cmd('rm -rf /target/var/lib/apt/lists/x')]).get('apt')?.leaves, 'fresh');
+  for (const t of ['golangci-lint', 'eslint', 'prettier', 'hadolint', 'shellcheck', 'ruff', 'flake8', 'pylint', 'mypy', 'black', 'isort', 'yamllint', 'markdownlint', 'markdownlint-cli2', 'buf', 'gofmt', 'goimports', 'staticcheck', 'revive', 'tflint', 'pytest', 'tox', 'nox', 'jest', 'vitest', 'mocha', 'gotestsum', 'codespell', 'typos', 'addlicense', 'misspell', 'actionlint', 'checkov', 'trivy', 'license-eye', 'docsgen', 'protolint', 'clang-format', 'cppcheck', 'rubocop', 'phpstan', 'phpcs', 'php-cs-fixer', 'swiftlint', 'ktlint', 'detekt'])
+    assert.equal(isTreeCheck(cmd(`${t} x`)), true, t);
+  for (const t of ['go', 'cargo', 'dotnet', 'npm', 'yarn', 'pnpm', 'bun', 'make', 'just', 'task', 'mage', 'gradle', 'gradlew', 'mvn', 'mvnw'])
+    assert.equal(isTreeCheck(cmd(`${t} ${['npm', 'yarn', 'pnpm', 'bun'].includes(t) ? 'run ' : ''}lint`)), true, t);
+  assert.equal(isTreeCheck(cmd('make validate-vendor')), true);
+  assert.equal(isTreeCheck(cmd('make -j4 lint')), true);
+  const t = (s: string) => matchToolInstall(cmd(s))?.packages ?? null;
+  for (const f of ['--prefix', '--target', '-t', '--root', '--path', '-r', '--requirement', '-e', '--editable', '-c', '--constraint']) assert.equal(t(`pip install ${f} v x`), null, f);
+  for (const c of ['npm uninstall -g x', 'yarn global remove x', 'pip download flask', 'cargo add serde', 'go install a@v1 ./cmd', 'dotnet add package Newtonsoft.Json', 'composer global update x']) assert.equal(t(c), null, c);
+  assert.deepEqual(t('pnpm add --global x'), ['x']);
+  assert.deepEqual(imageDefaults('team/gradle').env, {});
+  assert.deepEqual(imageDefaults('golang (linux/arm64)').env, { GOPATH: '/go' });
+  assert.equal(imageDefaults('my/bitnami/node').rootByDefault, true);
+  assert.deepEqual(resolveCacheDir(cacheSpecs('pip')[0]!, new Map([['PIP_NO_CACHE_DIR', 'nope']]), '/root'), { off: true });
+  assert.deepEqual([...withInline(new Map(), "D='zz' npm ci")], [['D', 'zz']]);
+  assert.deepEqual(cacheUse(cmd('apt-get install y'), [cmd('apt-get install x')], new Map()).map((x) => x.offline), [true]);
+  assert.deepEqual(cleanedBy(cmd('npm run clean')), { paths: [], managers: [] });
+  assert.deepEqual(cleanedBy(cmd('uv cache dir')), { paths: [], managers: [] });
+  assert.equal(runtimeReads('go', 'cargo run'), false);
+});
+
+test('util: an edit that ends at the end of the last line; tree checks need a whole-context COPY before them, not a bind mount', () => {
+  const r = (l1: number, c1: number, l2: number, c2: number) => ({ start: { line: l1, character: c1 }, end: { line: l2, character: c2 } });
+  assert.equal(applyEdits('ab\ncd', [{ range: r(1, 0, 2, 0), newText: '' }]), 'ab\n');
+  const m = analyze('FROM a\nRUN --mount=type=bind,target=/src true\nRUN eslint .\n');
+  assert.deepEqual(m.steps.filter((s) => s.keyword === 'RUN').map((s) => readsWholeTree(m, s)), [true, false]);
+});
