@@ -13,6 +13,7 @@ import '../unit/rule-cleanup-in-separate-layer.test';
 import '../unit/rule-unpinned-remote-source.test';
 import '../unit/rule-missing-cache-mount.test';
 import '../unit/rule-context-includes-volatile.test';
+import '../unit/rule-managers.test';
 import '../unit/layers.test';
 import '../unit/shared.test';
 import '../unit/caught-bugs.test';

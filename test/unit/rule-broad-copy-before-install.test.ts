@@ -263,3 +263,11 @@ test('broad-copy-before-install: a build whose dependencies live on its cache mo
   // an install that needs only its manifests keeps the finding even with its cache mounted (npm ci still reruns)
   assert.equal(find('FROM node\nCOPY . .\nRUN --mount=type=cache,target=/root/.npm npm ci\n', npmCtx()).length, 1);
 });
+
+test('broad-copy-before-install: `cargo install <crate>` installs from the registry; an earlier one is not the build\'s dependency step', () => {
+  const c = ctxOf({ 'Cargo.toml': '', 'Cargo.lock': '', 'src/main.rs': '', 'src/lib.rs': '' });
+  // it was read as a manifest install ("needs only Cargo.toml, Cargo.lock"), and one before the copies hid the build's finding
+  assert.match(find('FROM rust\nCOPY . .\nRUN cargo install ripgrep\n', c)[0]!.message, /^`RUN cargo install ripgrep` installs `ripgrep` from the registry and reads nothing from the build context, but runs after `COPY \. \.` on line 2/);
+  assert.deepEqual(lines(brief('FROM rust\nRUN cargo install sccache\nCOPY Cargo.toml Cargo.lock ./\nCOPY src src\nRUN cargo build\n', c)), [4]);
+  assert.equal(find('FROM rust\nCOPY . .\nRUN cargo install --path .\n', c)[0]!.message.includes('from the registry'), false);
+});

@@ -6,7 +6,7 @@
 // (`LAYERWISE_MUTATION_TESTS=missing-cache-mount` runs these and the rule's other tests only).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { check, RULES, type MemoryContext } from '../../server/src/engine';
+import { analyze, check, RULES, type MemoryContext } from '../../server/src/engine';
 import { ctxOf } from './helpers';
 
 const R = 'missing-cache-mount';
@@ -187,4 +187,125 @@ test('missing-cache-mount: a tool whose bare command installs (yarn, bundle) onl
   // the bare command, or with other flags, still installs
   for (const install of ['yarn', 'yarn --frozen-lockfile', 'bundle', 'bundle install --jobs 4'])
     assert.equal(find(`FROM ruby:3\nCOPY Gemfile package.json ./\nRUN ${install}\n`, ctxOf(['Gemfile', 'package.json'])).length, 1, install);
+});
+
+test('missing-cache-mount: findings kept per step between analyses of one model hold for their context (Yarn 2+ or not) and keep their fix', () => {
+  // check() with the same model reuses each step's finding while its key holds: the key includes the Yarn 2+ setup
+  const t = 'FROM node\nCOPY . .\nRUN echo hi\nRUN yarn install\n';
+  const m = analyze(t);
+  const say = (c: MemoryContext | null) => check(t, c, {}, m).findings.filter((f) => f.rule === R).map((f) => [f.range.start.line, f.fix?.title ?? null, f.fixRefused?.reason ?? null]);
+  const fix = [[3, 'Add a cache mount for the yarn (v1) download cache', null]];
+  const yarn2 = [[3, null, 'yarn (v1) download cache: Yarn 2+ (.yarnrc.yml) keeps packages in its own cache, and Plug\'n\'Play reads them from there at run time']];
+  assert.deepEqual(say(ctxOf(['package.json'])), fix);
+  assert.deepEqual(say(ctxOf(['package.json'])), fix, 'the same key again: the kept finding, its fix still offered');
+  assert.deepEqual(say(ctxOf(['package.json', '.yarnrc.yml'])), yarn2);
+  assert.deepEqual(say(ctxOf(['package.json', '.yarn/releases/yarn.cjs'])), yarn2);
+  assert.deepEqual(say(ctxOf(['package.json'])), fix);
+  assert.deepEqual(say(null), fix);
+});
+
+test('missing-cache-mount: what each command downloads: apt dist-upgrade, inline env of one command only, builds and tests of maven, gradle, dotnet and cargo, one folder once, a cache turned off', () => {
+  assert.equal(one('FROM debian\nRUN apt-get update && apt dist-upgrade -y\n').fixRefused?.reason, 'apt package archives: `apt` (unlike apt-get) deletes the packages it downloaded after installing them');
+  // `apt` deletes its own downloads; npm in the same RUN keeps its fix
+  assert.equal(one('FROM debian\nRUN apt update && apt install -y curl && npm ci\n').fix?.title, 'Add a cache mount for the apt package index and npm download cache');
+  assert.equal(edited('FROM node\nRUN npm_config_cache=/c npm --version && npm ci\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm_config_cache=/c npm --version && npm ci');
+  const dl = (img: string, run: string) => one(`FROM ${img}\nRUN ${run}\nCMD ["x"]\n`).fix?.edits[0]?.newText;
+  assert.equal(dl('maven', 'mvn test'), 'RUN --mount=type=cache,target=/root/.m2/repository \\\n    mvn test');
+  assert.equal(dl('gradle', 'gradle test'), 'RUN --mount=type=cache,target=/home/gradle/.gradle/caches \\\n    gradle test');
+  assert.equal(dl('mcr.microsoft.com/dotnet/sdk', 'dotnet build'), 'RUN --mount=type=cache,target=/root/.nuget/packages \\\n    dotnet build');
+  assert.equal(dl('rust', 'cargo test'), 'RUN --mount=type=cache,target=/usr/local/cargo/registry \\\n    cargo test');
+  assert.equal(one('FROM node\nRUN npm ci && cd x && npm ci\n').message, '`RUN npm ci && cd x && npm ci` downloads npm packages from scratch every time it reruns.' + saves('/root/.npm'));
+  assert.deepEqual(find('FROM python\nENV PIP_NO_CACHE_DIR=1\nRUN pip install -r requirements.txt\n'), []);
+  assert.equal(one('FROM golang\nENV GOFLAGS=-mod=vendor\nRUN go build ./...\n').message, '`RUN go build ./...` recompiles every Go package from scratch every time it reruns.' + saves('/root/.cache/go-build', 'compiled packages'));
+  // three folders: the others listed with commas
+  assert.match(one('FROM debian\nRUN apt-get update && apt-get install -y x && npm ci\n').message, / Add RUN --mount=type=cache,target=\/var\/cache\/apt \(and cache mounts on \/var\/lib\/apt\/lists, \/root\/\.npm\) so downloads/);
+  // Yarn without a context: no Yarn 2+ to see
+  assert.equal(one('FROM node\nRUN yarn install\n').fix?.title, 'Add a cache mount for the yarn (v1) download cache');
+});
+
+test('missing-cache-mount: Linux evidence only from RUNs of the stages an unknown image is built on', () => {
+  assert.deepEqual(find('ARG IMG\nFROM debian AS a\nRUN apt-get update && apt-get install -y x\nFROM $IMG\nRUN npm ci\n').map((f) => f.range.start.line), [2]);
+  assert.deepEqual(find('ARG IMG\nFROM $IMG\nRUN echo hi\nRUN npm ci\n'), []);
+});
+
+test('missing-cache-mount: filled by an earlier RUN: not through a mount of its own on or above the folder, not told not to cache, not emptied after it', () => {
+  const lines = (t: string) => find(t).map((f) => [f.range.start.line, f.message.replace(/ from scratch.*/, '')]);
+  // a mount elsewhere does not keep the earlier download out of the image
+  assert.deepEqual(lines('FROM golang\nRUN --mount=type=cache,target=/tmp/x go mod download\nRUN go build ./...\nCMD ["x"]\n'), [[1, '`RUN --mount=type=cache,target=/tmp/x go mod downl…` downloads Go module packages'], [2, '`RUN go build ./...` recompiles every Go package']]);
+  // a mount above the folder does
+  assert.deepEqual(lines('FROM golang\nRUN --mount=type=cache,target=/go go mod download\nRUN go build ./...\nCMD ["x"]\n'), [[2, '`RUN go build ./...` downloads Go module packages and recompiles every Go package']]);
+  assert.deepEqual(lines('FROM python\nRUN pip install --no-cache-dir -r a.txt && echo ok\nRUN pip install -r b.txt\n'), [[2, '`RUN pip install -r b.txt` downloads pip packages']]);
+  // emptied before the RUN that filled it: still filled
+  assert.deepEqual(lines('FROM python\nRUN rm -rf /root/.cache/pip\nRUN pip install -r a.txt\nRUN pip install -r b.txt\n'), [[2, '`RUN pip install -r a.txt` downloads pip packages']]);
+});
+
+test('missing-cache-mount: a single folder the proof refuses is named with the reason, a download cache is mounted on its own RUN only', () => {
+  const go = one('FROM golang\nCOPY . .\nRUN go mod download\n');
+  assert.equal(go.message, '`RUN go mod download` downloads Go module packages from scratch every time it reruns. No cache-mount fix for the Go module cache (/go/pkg/mod): the final image is built on this stage and sets no CMD or ENTRYPOINT: what runs in it may read /go/pkg/mod.');
+  assert.equal(go.fix, undefined);
+  assert.deepEqual(find('FROM node\nRUN npm ci\nRUN npm ci --prefix x\n').map((f) => [f.range.start.line, f.fix?.edits.map((e) => e.range.start.line)]), [[1, [1]]]);
+  // poetry's env read exactly: 10 and 01 are neither on nor off
+  const poetry = 'poetry cache: poetry creates its virtualenv inside its cache folder unless told otherwise (POETRY_VIRTUALENVS_CREATE=false or POETRY_VIRTUALENVS_IN_PROJECT=true)';
+  for (const env of ['POETRY_VIRTUALENVS_IN_PROJECT=10', 'POETRY_VIRTUALENVS_IN_PROJECT=01', 'POETRY_VIRTUALENVS_CREATE=10', 'POETRY_VIRTUALENVS_CREATE=01'])
+    assert.equal(one(`FROM python\nENV ${env}\nRUN poetry install\n`).fixRefused?.reason, poetry, env);
+  assert.equal(one('FROM python\nRUN poetry config virtualenvs.create  false && poetry install\n').fixRefused, undefined);
+  assert.equal(one('FROM python\nRUN poetry config virtualenvs.in-project  true && poetry install\n').fixRefused, undefined);
+});
+
+test('missing-cache-mount: the edit: RUNs written with blanks, indents and continuations, commands it cannot find once, operands it cannot drop, an early exit', () => {
+  const refusal = (t: string) => one(t).fixRefused?.reason;
+  assert.equal(refusal('FROM node\nRUN \\\n    npm ci\n'), 'npm download cache (/root/.npm): the RUN at line 2 is written in a way the fix cannot edit safely');
+  assert.equal(edited('FROM node\n  RUN npm ci\n'), '  RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN  npm ci\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN --network=host\\\n  npm ci\n'), 'RUN --network=host\\\n  --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN --network=host  npm ci\n'), 'RUN --network=host  --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(one('FROM debian\n\nRUN apt-get update && apt-get install -y x && exit 0\n').fixRefused?.reason, 'apt package archives (/var/cache/apt): the RUN at line 3 may exit early, before docker-clean is put back');
+  // a one-word command is no exit
+  assert.equal(one('FROM debian\nRUN apt-get update && apt-get install -y x && ldconfig\n').fix?.title, 'Add a cache mount for the apt package archives and apt package index');
+  // the first command joined by ||, a command written twice, a quoted operand: not edited
+  assert.equal(refusal('FROM node\nRUN rm -rf /root/.npm || true && npm ci\n'), 'npm download cache (/root/.npm): the RUN at line 2 is written in a way the fix cannot edit safely');
+  assert.equal(refusal('FROM debian\nRUN apt-get update && apt-get install -y x && apt-get clean && echo apt-get clean\n'), 'apt package archives (/var/cache/apt): the RUN at line 2 is written in a way the fix cannot edit safely');
+  assert.equal(refusal("FROM debian\nRUN apt-get update && apt-get install -y x && rm -rf '/var/lib/apt/lists/*' /tmp/x\n"), 'apt package index (/var/lib/apt/lists): the RUN at line 2 is written in a way the fix cannot edit safely');
+  const aptRun = (run: string) => edited(`FROM debian\nRUN ${run}\n`);
+  assert.equal(aptRun('apt-get update && apt-get install -y x ;'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  assert.equal(aptRun('apt-get update && apt-get install -y x && rm -rf /tmp/x /var/lib/apt/lists/*'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x && rm -rf /tmp/x' + DC_BACK);
+  assert.equal(aptRun('apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* /tmp/x && rm -rf /var/cache/apt/archives'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x && rm -rf /tmp/x' + DC_BACK);
+  // apt-get clean among several managers' folders is still a clean of the apt ones
+  assert.equal(aptRun('apt-get update && apt-get install -y x && npm ci && apt-get clean'), 'RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked --mount=type=cache,target=/root/.npm \\\n    ' + DC_ASIDE + 'apt-get update && apt-get install -y x && npm ci' + DC_BACK);
+  // the first command dropped with the operator and the blanks or continuation after it
+  assert.equal(edited('FROM node\nRUN rm -rf /root/.npm && \\\n    npm ci\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN rm -rf /root/.npm &&  npm ci\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(edited('FROM node\nRUN npm ci && rm -rf /root/.npm/*.tmp\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+});
+
+test('missing-cache-mount: more than twelve RUNs of a store count those that already mount it; twelve are still fixed', () => {
+  const P = 'RUN mvn package\n';
+  const M = 'RUN --mount=type=cache,target=/root/.m2/repository mvn package\n';
+  // thirteen others (two already mounting it): refused before any plan, though the plan would edit only twelve RUNs
+  const over = find('FROM maven\nRUN mvn dependency:go-offline\n' + P.repeat(11) + M.repeat(2) + 'CMD ["java"]\n')[0]!;
+  assert.deepEqual([over.range.start.line, over.fix, over.fixRefused?.reason], [1, undefined, 'Maven local repository (/root/.m2/repository): more than 12 RUNs share /root/.m2/repository: too many to prove one fix for']);
+  assert.match(over.message, / No cache-mount fix for the Maven local repository \(\/root\/\.m2\/repository\): more than 12 RUNs share/);
+  // twelve others, one already mounting it: the fix mounts it on the eleven others
+  const twelve = find('FROM maven\nRUN mvn dependency:go-offline\n' + P.repeat(11) + M + 'CMD ["java"]\n')[0]!;
+  assert.equal(twelve.fix?.title, 'Add a cache mount for the Maven local repository (here and on 11 other RUNs that read it)');
+  // with all of them after the first RUN, counted once
+  const seven = find('FROM maven\nRUN mvn dependency:go-offline\n' + P.repeat(7) + 'CMD ["java"]\n')[0]!;
+  assert.equal(seven.fix?.title, 'Add a cache mount for the Maven local repository (here and on 7 other RUNs that read it)');
+});
+
+test('missing-cache-mount: the edit drops a clean after `;` without the `;`, and refuses one after `||`, one split by a continuation, one after a comment line', () => {
+  assert.equal(edited('FROM node\nRUN npm ci; rm -rf /root/.npm\n'), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  assert.equal(one('FROM node\nRUN npm ci || rm -rf /root/.npm\n').fixRefused?.reason, 'npm download cache (/root/.npm): the RUN at line 2 is written in a way the fix cannot edit safely');
+  assert.equal(one('FROM debian\nRUN apt-get update && apt-get install -y x && rm -rf \\\n    /var/lib/apt/lists/*\n').fixRefused?.reason, 'apt package index (/var/lib/apt/lists): the RUN at line 2 is written in a way the fix cannot edit safely');
+  assert.equal(one('FROM debian\nRUN apt-get update && apt-get install -y x && \\\n# clean up\n    apt-get clean\n').fixRefused?.reason, 'apt package archives (/var/cache/apt): the RUN at line 2 is written in a way the fix cannot edit safely');
+  // a long rm of mounted folders only is dropped whole, next to docker-clean's own commands
+  const aptRun = (run: string) => edited(`FROM debian\nRUN ${run}\n`);
+  assert.equal(aptRun('apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/a /var/lib/apt/lists/b /var/cache/apt/c /var/cache/apt/d'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  // a clean kept in part does not stand for another clean of the same folders
+  assert.equal(aptRun('apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* /tmp/x && rm -rf /var/cache/apt/archives /var/cache/apt/pkgcache.bin'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x && rm -rf /tmp/x' + DC_BACK);
+});
+
+test('missing-cache-mount: a download cache used by more than twelve RUNs is still mounted on its own RUN', () => {
+  const f = find('FROM node\n' + 'RUN npm ci\n'.repeat(14))[0]!;
+  assert.deepEqual([f.range.start.line, f.fix?.title, f.fix?.edits.length], [1, 'Add a cache mount for the npm download cache', 1]);
 });

@@ -192,6 +192,85 @@ test('costly-step-after-volatile-copy: the tools that provably do not read the c
   for (const d of ['/app/', '/etcx/', '/usr/local/bin/', '/opt/app/']) assert.equal(find(CS, `FROM debian:12\nCOPY a.js ${d}\nRUN apt-get install -y q\n`, ctx(['a.js'])).length, 1, d);
 });
 
+test('costly-step-after-volatile-copy: a RUN that does not parse, mounts, configuration among the copies, what counts as a config destination', () => {
+  const n = (t: string, files = ['a.js', 'b.conf', 'conf/x']) => find(CS, t, ctx(files)).length;
+  // a plain split of a script that did not parse proves nothing
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && echo "a\n'), 0);
+  // a bind mount may read anything; a cache mount reads nothing of the copy
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN --mount=type=cache,target=/var/cache/apt apt-get install -y q\n'), 1);
+  // one copy of configuration in the block is enough
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nCOPY b.conf /etc/b.conf\nRUN apt-get install -y q\n'), 0);
+  // /etc itself is a config destination; /etc further down a path or a dotted folder above a file is not
+  assert.equal(n('FROM debian:12\nCOPY conf /etc\nRUN apt-get install -y q\n'), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /opt/app/etc/\nRUN apt-get install -y q\n'), 1);
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/.cache/x/\nRUN apt-get install -y q\n'), 1);
+});
+
+test('costly-step-after-volatile-copy: the copied paths a script may name: the destination (also the working directory), a source file name of three letters or more without wildcards', () => {
+  const n = (t: string, files: string[]) => find(CS, t, ctx(files)).length;
+  assert.equal(n('FROM debian:12\nCOPY a.js /srv/app/\nRUN apt-get install -y q && mkdir -p /srv/app\n', ['a.js']), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /srv/app/\nRUN apt-get install -y q && mkdir -p /srv/application\n', ['a.js']), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /srv/app/\nRUN apt-get install -y q && mkdir -p /srv/ap\n', ['a.js']), 1);
+  // a copy into the working directory, written `.` or `./`: naming that folder names the copy (`.` was not)
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY a.js .\nRUN apt-get install -y q && mkdir -p /app/logs\n', ['a.js']), 0);
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY a.js ./\nRUN apt-get install -y q && mkdir -p /app/logs\n', ['a.js']), 0);
+  // a copy into / names nothing by its destination
+  assert.equal(n('FROM debian:12\nCOPY a.js /\nRUN apt-get install -y q\n', ['a.js']), 1);
+  assert.equal(n('FROM debian:12\nCOPY conf/nginx.conf /srv/\nRUN apt-get install -y q && echo nginx.conf\n', ['conf/nginx.conf']), 0);
+  assert.equal(n('FROM debian:12\nCOPY conf/nginx.conf /srv/\nRUN apt-get install -y q && echo nginx\n', ['conf/nginx.conf']), 1);
+  assert.equal(n('FROM debian:12\nCOPY ab /opt/x/\nRUN apt-get install -y cabal\n', ['ab']), 1);
+  assert.equal(n('FROM debian:12\nCOPY abc /opt/x/\nRUN apt-get install -y abcde\n', ['abc']), 0);
+  assert.equal(n("FROM debian:12\nCOPY *.js /opt/x/\nRUN apt-get install -y q && echo '*.js'\n", ['a.js']), 1);
+});
+
+test('costly-step-after-volatile-copy: tools called by path, ADD, an index update alone, copied files not in the context, a COPY --from block, a stage that throws nothing', () => {
+  const c = ctx(['a.js', 'a.tgz']);
+  assert.equal(find(CS, 'FROM debian:12\nCOPY a.js /app/\nRUN /usr/bin/curl -o /x https://e.com/x\n', c).length, 1);
+  assert.equal(find(CS, 'FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && /bin/mkdir -p /x\n', c).length, 1);
+  assert.equal(find(CS, 'FROM debian:12\nCOPY a.js /app/\nRUN apt-get update\n', c).length, 0);
+  assert.equal(find(CS, 'FROM debian:12\nCOPY a.js /app/\nRUN apk update\n', c).length, 0);
+  assert.deepEqual(brief(CS, 'FROM debian:12\nADD a.tgz /opt/\nRUN apt-get install -y q\n', c).map((f) => [f.line, f.related]), [[2, [[1, 'changes here rerun the costly step below']]]]);
+  // with a context but no copied file in it: the count is not said
+  assert.match(find(CS, 'FROM debian:12\nCOPY missing.js /app/\nRUN apt-get install -y q\n', c)[0]!.message, /: a change to any of the copied files reruns it\./);
+  // a block of COPY --from only (or no copy at all) in one stage leaves the next stage's finding alone
+  assert.deepEqual(find(CS, 'FROM debian:12 AS a\nCOPY --from=debian:12 /x /x\nRUN apt-get install -y z\nFROM debian:12\nRUN echo\nRUN apt-get install -y z\nCOPY a.js /app/\nRUN apt-get install -y q\n', c).map((f) => f.range.start.line), [7]);
+});
+
+test('costly-step-after-volatile-copy: a file tool or a redirection that may reach the copied files (relative in the working directory, under the destination, anywhere after a copy into /)', () => {
+  // the fix would move these above the copy, before the files they work on exist
+  const n = (t: string, files: string[]) => find(CS, t, ctx(files)).length;
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY scripts/ ./\nRUN apt-get install -y q && chmod +x entrypoint.sh\n', ['scripts/entrypoint.sh']), 0);
+  assert.equal(n('FROM debian:12\nCOPY rootfs/ /\nRUN apt-get install -y q && chmod +x /etc/s6/run\n', ['rootfs/etc/s6/run']), 0);
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY . .\nRUN apt-get install -y q && chown -R u /app\n', ['a.js']), 0);
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY a.js ./\nRUN apt-get install -y q && echo x > conf.txt\n', ['a.js']), 0);
+  assert.equal(n('FROM debian:12\nCOPY conf/ /srv/conf/\nRUN apt-get install -y q && sed -i s/a/b/ /srv\n', ['conf/x']), 0);
+  // after a cd, a relative path may be anywhere
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && cd /usr && chmod +x run.sh\n', ['a.js']), 0);
+  // elsewhere: still reported
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && chmod +x /usr/local/bin/x run.sh\n', ['a.js']), 1);
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY a.js /srv/\nRUN apt-get install -y q && echo x > conf.txt 2>&1\n', ['a.js']), 1);
+  assert.equal(n('FROM debian:12\nCOPY a.js /\nRUN apt-get install -y q > /dev/null && echo a >> /var/log/x\n', ['a.js']), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /\nRUN apt-get install -y q > /dev/null\n', ['a.js']), 1);
+});
+
+test('costly-step-after-volatile-copy: which tools work on files (their operands may be copied files), flags and other copies, input redirections, wget into the working directory', () => {
+  const n = (t: string) => find(CS, t, ctx(['a.js', 'b.js'])).length;
+  const inWorkdir = (cmd: string) => `FROM debian:12\nWORKDIR /app\nCOPY a.js ./\nRUN apt-get install -y q && ${cmd}\n`;
+  for (const tool of ['rm', 'ln', 'chmod', 'chown', 'tar', 'gzip', 'gunzip', 'unzip', 'xz', 'sed', 'grep', 'cp', 'mv', 'test', '[', 'sha256sum', 'gpg', 'install', 'touch'])
+    assert.equal(n(inWorkdir(`${tool} f.txt${tool === '[' ? ' ]' : ''}`)), 0, tool);
+  for (const tool of ['echo', 'printf', 'mkdir', 'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'locale-gen', 'ldconfig', 'true', 'set'])
+    assert.equal(n(inWorkdir(`${tool} f.txt`)), 1, tool);
+  // flags are no paths; a path under any of the copies' destinations counts
+  assert.equal(n(inWorkdir('rm -rf /usr/x')), 1);
+  assert.equal(n('FROM debian:12\nWORKDIR /app\nCOPY a.js ./\nCOPY b.js /srv/\nRUN apt-get install -y q && chmod +x f.txt\n'), 0);
+  // after a cd, only relative paths are unknown
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && cd /usr && rm -rf /usr/local/x\n'), 1);
+  assert.equal(n(inWorkdir('debconf-set-selections < preseed.txt')), 0);
+  assert.equal(n(inWorkdir('echo x >  conf.txt')), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN apt-get install -y q && wget -P . https://e.com/x\n'), 0);
+  assert.equal(n('FROM debian:12\nCOPY a.js /app/\nRUN wget -O /x https://e.com/x\n'), 1);
+});
+
 test('mutable-base-image: what counts as an image reference (Docker\'s grammar) and as a tag', () => {
   const reported = (ref: string) => find(MB, `FROM ${ref}\n`).length === 1;
   for (const r of ['t/a--b', 't/a__b', 't/a.b', 't/a_b', 't/a-b', 't/ab12', 't/ab-cd.ef_gh', 'Registry.Example.com/img', 'host:5000/img', 'localhost/img', 'a/b/c', 't/img:latest', 'host:5000/img:latest'])

@@ -1,9 +1,9 @@
 // costly-step-after-volatile-copy: a costly RUN (OS package install, download, toolchain setup) that reads nothing a
 // preceding COPY/ADD brought in, placed after it: every change to the copied files reruns it for nothing (chain
 // rule, semantics §5.1).
-import type { Step } from '../model';
+import { resolvePath, type Step } from '../model';
 import { runScript } from '../shell';
-import { commandCost, matchOsPackage, maxCost, type CostClass } from './managers';
+import { commandCost, matchOsPackage, maxCost, under, type CostClass } from './managers';
 import type { Finding, Rule } from './types';
 import { deleteLines, headRange, insertBefore, linesText, nothingAffectingBetween, plural, quoteInstr, stageSteps } from './util';
 
@@ -14,6 +14,9 @@ const SAFE_TOOLS = new Set([
   'useradd', 'groupadd', 'adduser', 'addgroup', 'usermod', 'update-ca-certificates', 'locale-gen', 'dpkg-reconfigure',
   'sha256sum', 'gpg', 'install', 'touch', 'cd', 'debconf-set-selections', 'ldconfig',
 ]);
+
+/** The safe tools that work on files: their operands (and any command's redirections) may be copied paths. */
+const FILE_TOOLS = new Set(['rm', 'ln', 'chmod', 'chown', 'tar', 'gzip', 'gunzip', 'unzip', 'xz', 'sed', 'grep', 'cp', 'mv', 'test', '[', 'sha256sum', 'gpg', 'install', 'touch']);
 
 /** Where tools look for configuration: system config, home directories, certificates and keys, dotfiles. */
 const CONFIG_DEST = /^\/(etc|root|home|usr\/local\/etc|usr\/local\/share\/ca-certificates|usr\/share\/keyrings|var\/lib\/apt|opt\/conda\/\.condarc)(\/|$)|\/\.[^/]+\/?$/;
@@ -27,20 +30,35 @@ function readsCopied(run: Step, copies: Step[]): boolean {
   // into the filesystem outside the working directory may be read without being named
   if (copies.some((c) => CONFIG_DEST.test(c.parts['dest'] ?? ''))) return true;
   const names = new Set<string>();
+  // where the copies put files: a path at or below one of them (or above it) may be a copied file
+  const dests = copies.map((c) => resolvePath('/', c.parts['dest'] ?? '/'));
   for (const c of copies) {
-    const dest = c.parts['dest'] ?? '';
-    if (dest && dest !== '/' && dest !== run.workdir) names.add(dest.replace(/\/$/, ''));
+    // the destination as the script may name it (`COPY x .` and `COPY x ./` into the working directory alike)
+    const dest = resolvePath('/', c.parts['dest'] ?? '/');
+    if (dest !== '/') names.add(dest);
     for (const r of c.contextReads) for (const src of r.sources) {
       const base = src.split('/').pop() ?? '';
       if (base.length >= 3 && !/[*?[]/.test(base)) names.add(base);
     }
   }
   for (const n of names) if (rs.script.includes(n)) return true;
+  // after a `cd` relative paths point elsewhere than the working directory
+  const cd = rs.commands.some((c) => c.words[0] === 'cd');
+  const mayBeCopied = (p: string): boolean => {
+    if (!p.startsWith('/') && cd) return true;
+    const abs = resolvePath(run.workdir, p);
+    return dests.some((d) => under(abs, d) || under(d, abs));
+  };
   for (const c of rs.commands) {
     const tool = (c.words[0] ?? '').replace(/^.*\//, '');
     if (!SAFE_TOOLS.has(tool)) return true; // scripts, build tools, interpreters: they read the working tree
     if (c.words.some((w) => w.startsWith('./') || w.startsWith('../') || w === '.')) return true;
+    // a file tool's operands (`chmod +x entrypoint.sh` after `COPY scripts/ ./`, `sed -i … /etc/s6/run` after
+    // `COPY rootfs/ /`): moved above the copy, it would miss the copied files (or fail)
+    if (FILE_TOOLS.has(tool) && c.words.slice(1).some((w) => !w.startsWith('-') && mayBeCopied(w))) return true;
   }
+  // what the script redirects to or from (`echo … > config.json`; not `2>&1`, here-documents, /dev/null)
+  for (const m of rs.script.matchAll(/(?<![<>])(?:>>?|<(?!<))\|?[ \t]*([^\s;&|<>()]+)/g)) if (m[1] !== '/dev/null' && mayBeCopied(m[1]!)) return true;
   return false;
 }
 

@@ -132,7 +132,8 @@ function computeInstall(cmd: ShellCommand): InstallMatch | null {
       return null;
     case 'cargo':
       if (sub === 'fetch') return m('cargo', ['Cargo.toml', 'Cargo.lock', '.cargo/config.toml'], ['Cargo.toml'], ['/usr/local/cargo/registry', '$HOME/.cargo/registry']);
-      if (sub === 'build' || sub === 'install') return m('cargo', ['Cargo.toml', 'Cargo.lock'], ['Cargo.toml'], ['/usr/local/cargo/registry', '$HOME/.cargo/registry'], true);
+      // `cargo install <crate>` builds a crate from the registry (a tool install); `--path` builds the context's
+      if (sub === 'build' || (sub === 'install' && hasFlag(rest, '--path'))) return m('cargo', ['Cargo.toml', 'Cargo.lock'], ['Cargo.toml'], ['/usr/local/cargo/registry', '$HOME/.cargo/registry'], true);
       return null;
     case 'mvn':
     case 'mvnw':
@@ -228,7 +229,7 @@ export function commandCost(cmd: ShellCommand): CostClass {
   const os = matchOsPackage(cmd);
   if (os && (os.kind === 'install' || os.kind === 'update')) return 'install';
   if (['curl', 'wget', 'git'].includes(name) && (name !== 'git' || sub === 'clone' || sub === 'fetch' || sub === 'pull')) return 'download';
-  if (COMPILERS.has(name) || (name === 'go' && (sub === 'build' || sub === 'install')) || (name === 'cargo' && sub === 'build') || (name === 'dotnet' && (sub === 'build' || sub === 'publish'))) return 'compile';
+  if (COMPILERS.has(name) || (name === 'go' && (sub === 'build' || sub === 'install')) || (name === 'cargo' && (sub === 'build' || sub === 'install')) || (name === 'dotnet' && (sub === 'build' || sub === 'publish'))) return 'compile';
   if (['npm', 'yarn', 'pnpm', 'bun'].includes(name) && (sub === 'run' || sub === 'build') && /build|compile/.test(rest.join(' '))) return 'compile';
   if (['pytest', 'jest', 'vitest'].includes(name) || (['npm', 'yarn', 'pnpm', 'go', 'cargo', 'dotnet', 'mvn'].includes(name) && sub === 'test')) return 'test';
   if (['pip', 'pip3', 'gem', 'npm', 'pnpm', 'yarn', 'conda', 'mamba', 'apk', 'apt-get', 'cpanm', 'pecl', 'composer'].includes(name) && /install|add/.test(sub)) return 'install';
