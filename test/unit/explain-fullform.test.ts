@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, explain, MemoryContext } from '../../server/src/engine';
-import { contentKeys } from '../../server/src/engine/explain';
+import { contentKeys, diffContexts } from '../../server/src/engine/explain';
 import type { ContextSnapshot } from '../../server/src/engine/context';
 import { run } from './helpers';
 
@@ -110,4 +110,21 @@ test('contentKeys: the memo per snapshot follows its revision, stat generation a
   inner2.addFile('x', '2');
   gen = 2;
   assert.notDeepEqual(contentKeys(m, stat), s1);
+});
+
+test('contentKeys: a file\'s mode is part of its content key (a file is no link)', () => {
+  const m = analyze('FROM alpine\nCOPY x /x\n');
+  assert.notDeepEqual(contentKeys(m, new MemoryContext('a', { x: { content: '1', mode: 0o755 } })), contentKeys(m, new MemoryContext('b', { x: { content: '1', mode: 0o644 } })));
+});
+
+test('diffContexts with hints: paths the ignore file lets in or keeps out count without a hint, in path order', () => {
+  const base = new MemoryContext('b', { '.dockerignore': 'x', x: '1', y: '1' });
+  // the ignore file now keeps y out and lets x in; only the ignore file is hinted (an editor's file event)
+  const cur = base.clone('c').addFile('.dockerignore', 'y').setIgnore('.dockerignore', 'y');
+  assert.deepEqual([...diffContexts(base, cur, ['.dockerignore'])].map(([p, s]) => `${p}:${s.before}>${s.after}`), ['.dockerignore:file:644:c:x>file:644:c:y', 'x:absent>file:644:c:1', 'y:file:644:c:1>absent']);
+  // hinted in reverse order: reported in path order
+  const b2 = new MemoryContext('b', { a: '1', b: '1', c: '1', d: '1', e: '1' });
+  const c2 = b2.clone('c');
+  for (const p of ['a', 'b', 'c', 'd', 'e']) c2.addFile(p, '2');
+  assert.deepEqual([...diffContexts(b2, c2, ['e', 'd', 'c', 'b', 'a']).keys()], ['a', 'b', 'c', 'd', 'e']);
 });
