@@ -199,3 +199,29 @@ test('same size and mtime: maybe, and only those paths are named (at most 5)', (
   assert.deepEqual(some.steps.map((r) => r.status), ['rebuilt', 'rebuilt']);
   assert.equal(some.steps[0]!.reasons[1]!.message.split(' changed')[0], 'b, d');
 });
+
+test('ONBUILD triggers: a changed one names the old trigger, a new one is new (not an edit of the stage\'s first RUN)', () => {
+  const t = (on: string) => `FROM alpine AS base\n${on}FROM base\nRUN echo x\n`;
+  assert.deepEqual(why(run({ dockerfile: t('ONBUILD RUN echo a\n'), after: t('ONBUILD RUN echo b\n') })), [
+    '3 rebuilt: trigger: ONBUILD trigger changed (was `RUN echo a`)',
+    '4 rebuilt: parent@3: follows line 3 `RUN echo b`, which rebuilds',
+  ]);
+  assert.deepEqual(why(run({ dockerfile: t(''), after: t('ONBUILD RUN echo b\n') })), [
+    '3 rebuilt: new-step: ONBUILD trigger added or changed',
+    '4 rebuilt: parent@3: follows line 3 `RUN echo b`, which rebuilds',
+  ]);
+});
+
+test('remote and SOURCE_DATE_EPOCH reasons only for what changed; a SHELL edit and an exec-form RUN is an edit', () => {
+  // a new ADD of a URL: new, nothing about the remote
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine\n', after: 'FROM alpine\nADD https://e.com/f /f\n' })), ['2 rebuilt: new-step: instruction added or edited']);
+  // the same URL to another place: the instruction, not the remote
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nADD https://e.com/f /a\n', after: 'FROM alpine\nADD https://e.com/f /b\n' })), ['2 rebuilt: instruction: instruction changed (was `ADD https://e.com/f /a`)']);
+  // BuildKit >= 0.22 with the same SOURCE_DATE_EPOCH: a WORKDIR edit is only that
+  const sde = { buildkitVersion: '0.22', buildArgs: { SOURCE_DATE_EPOCH: '1' } };
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nWORKDIR /w\n', after: 'FROM alpine\nWORKDIR /v\n', base: sde })), ['2 rebuilt: instruction: instruction changed (was `WORKDIR /w`)']);
+  // a shell-form RUN made exec-form under another SHELL: the instruction changed (the script is the same text)
+  assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nSHELL ["/bin/sh", "-c"]\nRUN echo\n', after: 'FROM alpine\nSHELL ["/bin/bash", "-c"]\nRUN ["echo"]\n' })), [
+    '3 rebuilt: instruction: instruction changed (was `RUN echo`)',
+  ]);
+});

@@ -760,7 +760,8 @@ function counterpart(step: Step, model: Model, baseline: Model): Step | null {
       : -1;
   if (bStageIdx < 0) return null;
   const bStage = baseline.stages[bStageIdx]!;
-  const cands = bStage.steps.map((i) => baseline.steps[i]!);
+  // an ONBUILD trigger is the counterpart of a trigger only (a new trigger is no edit of the stage's first RUN)
+  const cands = bStage.steps.map((i) => baseline.steps[i]!).filter((c) => !c.trigger === !step.trigger);
   return (
     cands.find((c) => c.op === step.op && c.ordinal === step.ordinal) ??
     cands.find((c) => c.keyword === step.keyword && c.ordinal === step.ordinal) ??
