@@ -273,3 +273,15 @@ test('classes and brackets as Go\'s regexp reads them', () => {
 test('blank and comment lines are no patterns', () => {
   assert.deepEqual(parseDockerignore('a\n\n   \n\t\n# c\nb\n').patterns.map((p) => [p.cleaned, p.line]), [['a', 1], ['b', 6]]);
 });
+
+test('suffix patterns (`**/foo`, `**foo`): strings.HasSuffix, and `**/foo` matches `foo` itself, nothing shorter', () => {
+  const ig = (p: string, path: string) => parseDockerignore(p).ignores(path);
+  assert.deepEqual(['foo', 'x/foo', 'xfoo', 'oo', 'o'].map((p) => ig('**/foo', p)), [true, true, false, false, false]);
+  assert.deepEqual(['foo', 'xfoo', 'oo'].map((p) => ig('**foo', p)), [true, true, false]);
+});
+
+test('more than 10,000 patterns: the rest is not applied, and the limit says so at its line', () => {
+  const ig = parseDockerignore(Array.from({ length: 10_001 }, (_, i) => 'p' + i).join('\n'));
+  assert.deepEqual(ig.limits, [{ line: 10_001, message: 'more than 10,000 patterns: Layerwise does not apply this line and the ones after it (Docker does), so predictions for this context may be off' }]);
+  assert.deepEqual([ig.ignores('p9999'), ig.ignores('p10000')], [true, false]);
+});
