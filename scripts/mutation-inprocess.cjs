@@ -65,6 +65,8 @@ Module._load = function (req, ...rest) { if (req === 'node:test' || req === 'tes
 
 const ns = (globalThis.__stryker__ = globalThis.__stryker__ || {});
 ns.mutantCoverage = { static: {}, perTest: {} };
+// a static mutant's own process needs no coverage (only speed differs)
+if (process.env.__STRYKER_ACTIVE_MUTANT__) ns.skipCoverage = true;
 let loadError = null;
 for (const f of files) {
   try { require(path.resolve(root, f)); } catch (e) { loadError = loadError || { f, e }; }
@@ -111,7 +113,10 @@ const allIdx = selected.map((_, i) => i);
     const id = process.env.__STRYKER_ACTIVE_MUTANT__;
     if (loadError) { print(id, 'killed', 'load: ' + loadError.f); return; }
     ns.hitCount = 0; ns.hitLimit = 2_000_000;
-    let r; try { r = await runTests(allIdx); } catch (e) { r = { t: { full: ['?'] }, e }; }
+    // the parent's order (quickest first), else file order
+    const given = (process.env.LAYERWISE_INPROC_ORDER || '').split(',').filter(Boolean).map(Number);
+    const idx = given.length === allIdx.length ? given : allIdx;
+    let r; try { r = await runTests(idx); } catch (e) { r = { t: { full: ['?'] }, e }; }
     print(id, r ? (isTimeout(r) ? 'timeout' : 'killed') : 'survived', r ? r.t.full.join(' > ').slice(0, 100) : '');
     for (const h of hooks.after) await h();
     process.exit(0);
@@ -154,7 +159,7 @@ const allIdx = selected.map((_, i) => i);
   for (const h of hooks.after) await h();
   if (statics.length && process.env.LAYERWISE_INPROC_NO_STATIC !== '1') {
     for (const id of statics) {
-      const r = spawnSync(process.execPath, [__filename, sandbox, pattern, id, ...files], { env: { ...process.env, __STRYKER_ACTIVE_MUTANT__: id }, encoding: 'utf8', timeout: 600_000 });
+      const r = spawnSync(process.execPath, [__filename, sandbox, pattern, id, ...files], { env: { ...process.env, __STRYKER_ACTIVE_MUTANT__: id, LAYERWISE_INPROC_ORDER: order([...allIdx]).join(',') }, encoding: 'utf8', timeout: 600_000 });
       const line = (r.stdout || '').trim().split('\n').filter((l) => l.startsWith(id + ' ')).pop();
       if (line) { const [, status, ...rest] = line.split(' '); print(id, status, rest.join(' ') + ' (static, own process)'); }
       else print(id, r.error && r.error.code === 'ETIMEDOUT' ? 'timeout' : 'killed', '(static, own process: exit ' + r.status + ')');

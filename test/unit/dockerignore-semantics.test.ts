@@ -285,3 +285,9 @@ test('more than 10,000 patterns: the rest is not applied, and the limit says so 
   assert.deepEqual(ig.limits, [{ line: 10_001, message: 'more than 10,000 patterns: Layerwise does not apply this line and the ones after it (Docker does), so predictions for this context may be off' }]);
   assert.deepEqual([ig.ignores('p9999'), ig.ignores('p10000')], [true, false]);
 });
+
+test('the context root is never ignored, however it is written', () => {
+  const ig = parseDockerignore('*');
+  for (const p of ['', '.', './', '/', '/./', './/']) assert.deepEqual([p, ig.decide(p)], [p, { ignored: false, pattern: -1 }]);
+  assert.equal(ig.ignores('./a'), true);
+});
