@@ -13,7 +13,7 @@ export const groups = {
   // small cases), the rules' and the language server's suites.
   explain: {
     mutate: ['server/src/engine/explain.ts'],
-    tests: ['out/test/unit/explain.test.js', 'out/test/unit/explain-reasons.test.js', 'out/test/unit/semantics.test.js', 'out/test/unit/model-gaps.test.js', 'out/test/unit/caught-bugs.test.js', 'out/test/unit/shared.test.js'],
+    tests: ['out/test/unit/explain.test.js', 'out/test/unit/explain-reasons.test.js', 'out/test/unit/explain-fullform.test.js', 'out/test/unit/semantics.test.js', 'out/test/unit/model-gaps.test.js', 'out/test/unit/caught-bugs.test.js', 'out/test/unit/shared.test.js'],
   },
   dockerignore: {
     mutate: ['server/src/engine/dockerignore.ts'],

@@ -243,3 +243,51 @@ test('canSkipDir: an excluded directory no exception can reach below', () => {
   assert.equal(parseDockerignore('*').canSkipDir('.'), false);
   assert.equal(parseDockerignore('*').canSkipDir(''), false);
 });
+
+test('which check refuses a pattern: Go\'s filepath.Match against "." (it stops at the first chunk that fails) or Go\'s regexp', () => {
+  // filepath.Match(pattern, ".") reads chunk by chunk and returns at the first one that does not match "." (Go before
+  // the remainder check): a bad class after it is only found when patternmatcher's regexp is compiled
+  const byMatch = ['[\\', '?*[', '[.]*[', '[a.]*[', '*[', 'x[', '*a?['];
+  const byRegexp = ['a*[', '*a*[', '[a]*[', '[+-,]*[', '?*a*['];
+  for (const p of byMatch) assert.deepEqual([p, parseDockerignore(p).errors.map((e) => e.message)], [p, [`syntax error in pattern ${JSON.stringify(p)}: Docker's check (Go's filepath.Match) refuses it`]]);
+  for (const p of byRegexp) assert.deepEqual([p, parseDockerignore(p).errors.map((e) => e.message)], [p, [`syntax error in pattern ${JSON.stringify(p)}: missing closing ]`]]);
+  // the messages of Go's regexp errors and of what Layerwise does not translate
+  assert.deepEqual(parseDockerignore('\\e').errors.map((e) => e.message), ['syntax error in pattern "\\\\e": invalid escape \\e']);
+  assert.deepEqual(parseDockerignore('[[:foo:]]').errors.map((e) => e.message), ['syntax error in pattern "[[:foo:]]": invalid character class [:foo:]']);
+  assert.match(parseDockerignore('\\x41').limits[0]!.message, /uses \\x escapes of Go's regexp syntax/);
+  assert.match(parseDockerignore('[[:^alpha:]]').limits[0]!.message, /uses negated POSIX classes of Go's regexp syntax/);
+});
+
+test('classes and brackets as Go\'s regexp reads them', () => {
+  const ig = (p: string, path: string) => parseDockerignore(p).ignores(path);
+  // a class alone is a regexp (not the literal text `[ab]`)
+  assert.deepEqual([ig('[ab]', 'a'), ig('[ab]', '[ab]')], [true, false]);
+  // `^` negates: `^` and `[` are members of `[^a]`
+  assert.deepEqual([ig('[^a]', '^'), ig('[^a]', '['), ig('[^a]', 'a')], [true, true, false]);
+  // a named class after a member
+  assert.deepEqual([ig('[a[:digit:]]', '5'), ig('[a[:digit:]]', 'a'), ig('[a[:digit:]]', 'b')], [true, true, false]);
+  // a `]` outside a class is itself
+  assert.deepEqual([ig('a]b', 'a]b'), ig('a]b', 'ab')], [true, false]);
+});
+
+test('blank and comment lines are no patterns', () => {
+  assert.deepEqual(parseDockerignore('a\n\n   \n\t\n# c\nb\n').patterns.map((p) => [p.cleaned, p.line]), [['a', 1], ['b', 6]]);
+});
+
+test('suffix patterns (`**/foo`, `**foo`): strings.HasSuffix, and `**/foo` matches `foo` itself, nothing shorter', () => {
+  const ig = (p: string, path: string) => parseDockerignore(p).ignores(path);
+  assert.deepEqual(['foo', 'x/foo', 'xfoo', 'oo', 'o'].map((p) => ig('**/foo', p)), [true, true, false, false, false]);
+  assert.deepEqual(['foo', 'xfoo', 'oo'].map((p) => ig('**foo', p)), [true, true, false]);
+});
+
+test('more than 10,000 patterns: the rest is not applied, and the limit says so at its line', () => {
+  const ig = parseDockerignore(Array.from({ length: 10_001 }, (_, i) => 'p' + i).join('\n'));
+  assert.deepEqual(ig.limits, [{ line: 10_001, message: 'more than 10,000 patterns: Layerwise does not apply this line and the ones after it (Docker does), so predictions for this context may be off' }]);
+  assert.deepEqual([ig.ignores('p9999'), ig.ignores('p10000')], [true, false]);
+});
+
+test('the context root is never ignored, however it is written', () => {
+  const ig = parseDockerignore('*');
+  for (const p of ['', '.', './', '/', '/./', './/']) assert.deepEqual([p, ig.decide(p)], [p, { ignored: false, pattern: -1 }]);
+  assert.equal(ig.ignores('./a'), true);
+});

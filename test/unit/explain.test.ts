@@ -32,8 +32,9 @@ describe('reasons', () => {
       '5 rebuilt: workdir: working directory changed: /w → /v | parent@4: follows line 4 `WORKDIR /v`, which rebuilds',
     ]);
     assert.deepEqual(one(dockerfile.replace('RUN --mount=type=cache,target=/c', 'RUN --mount=type=cache,target=/d')), ['4 cached: ', '5 rebuilt: mount: RUN --mount options changed']);
-    // the shell is part of a shell-form RUN's argv: a SHELL edit changes the instruction's command
-    assert.deepEqual(one(dockerfile.replace('USER root', 'SHELL ["/bin/bash", "-c"]\nUSER root')), ['5 cached: ', '6 rebuilt: instruction: instruction changed (was `RUN --mount=type=cache,target=/c echo a`)']);
+    // the shell is part of a shell-form RUN's argv: a SHELL edit changes its key, and the reason says SHELL (the RUN's
+    // text is the same: "instruction changed" would send the reader to a line nobody edited)
+    assert.deepEqual(one(dockerfile.replace('USER root', 'SHELL ["/bin/bash", "-c"]\nUSER root')), ['5 cached: ', '6 rebuilt: shell: SHELL changed']);
     assert.deepEqual(
       why(run({ dockerfile, base: { buildArgs: { SOURCE_DATE_EPOCH: '1' } }, cur: { buildArgs: { SOURCE_DATE_EPOCH: '2' } } })),
       ['4 rebuilt: source-date-epoch: SOURCE_DATE_EPOCH changed (BuildKit ≥ 0.22 stamps WORKDIR with it)', '5 rebuilt: parent@4: follows line 4 `WORKDIR /w`, which rebuilds'],
@@ -284,5 +285,30 @@ describe('impact of a miss', () => {
     assert.deepEqual(impactOf(b, 0), { rebuilt: [1, 2], maybe: [] });
     assert.deepEqual(impactOf(b, 2), { rebuilt: [], maybe: [] });
     assert.deepEqual(impactOf(b, 3), { rebuilt: [4, 5, 7], maybe: [] }, 'c is not built for b: its own chain still counts');
+  });
+});
+
+describe('the summary and the impact of a miss, every kind at once', () => {
+  test('the summary counts each status on its own (maybe, cached, skipped) and names the first miss', () => {
+    const t = (a: string) => `FROM alpine AS a\nRUN echo ${a}\nFROM alpine AS unused\nRUN echo u\nFROM alpine\nRUN echo first\nCOPY --from=a /a /a\nRUN echo x\n`;
+    const e = run({ dockerfile: t('a'), after: t('A') });
+    assert.deepEqual(e.steps.map((r) => r.status), ['rebuilt', 'skipped', 'cached', 'maybe', 'maybe']);
+    assert.deepEqual({ ...e.summary, firstMiss: e.summary.firstMiss?.step.line }, { total: 4, rebuilt: 1, maybe: 2, cached: 1, skipped: 1, firstMiss: 1 });
+  });
+  test('impactOf: stages reached through several children, and copies from them, in step order', () => {
+    const text = [
+      'FROM alpine AS a', 'RUN echo 0', 'RUN echo 1', // steps 0, 1
+      'FROM a AS b', 'RUN echo 2', // 2
+      'FROM a AS c', 'RUN echo 3', // 3
+      'FROM b AS e', 'RUN echo 4', // 4
+      'FROM alpine AS x', 'COPY --from=a /a /a', // 5
+      'FROM alpine AS y', 'COPY --from=b /b /b', 'COPY --from=busybox /bin/sh /sh', // 6, 7 (an image: no stage)
+      'FROM e', 'COPY --from=c /c /c', 'COPY --from=x /a /xa', 'COPY --from=y /b /yb', // 8, 9, 10
+    ].join('\n') + '\n';
+    const m = analyze(text);
+    // found depth first (b, e, the last stage, then c; y's copy before x's), reported in step order
+    assert.deepEqual(impactOf(m, 0), { rebuilt: [1, 2, 3, 4, 8, 9, 10], maybe: [5, 6, 7] });
+    // the last step of y: only the copy from y may rerun
+    assert.deepEqual(impactOf(m, 7), { rebuilt: [], maybe: [10] });
   });
 });

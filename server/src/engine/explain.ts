@@ -760,13 +760,20 @@ function counterpart(step: Step, model: Model, baseline: Model): Step | null {
       : -1;
   if (bStageIdx < 0) return null;
   const bStage = baseline.stages[bStageIdx]!;
-  const cands = bStage.steps.map((i) => baseline.steps[i]!);
+  // an ONBUILD trigger is the counterpart of a trigger only (a new trigger is no edit of the stage's first RUN)
+  const cands = bStage.steps.map((i) => baseline.steps[i]!).filter((c) => !c.trigger === !step.trigger);
   return (
     cands.find((c) => c.op === step.op && c.ordinal === step.ordinal) ??
     cands.find((c) => c.keyword === step.keyword && c.ordinal === step.ordinal) ??
     cands.find((c) => c.op === step.op) ??
     null
   );
+}
+
+/** The script of a shell-form RUN's command (the JSON array's last element). */
+function lastOf(cmd: string | undefined): string | undefined {
+  const a: unknown = cmd === undefined ? undefined : JSON.parse(cmd);
+  return Array.isArray(a) ? String(a[a.length - 1]) : undefined;
 }
 
 function short(s: string, n = 60): string {
@@ -803,8 +810,10 @@ function reasonsFor(
   } else if (other.op !== step.op) {
     const a = other.parts;
     const b = step.parts;
+    // a shell-form RUN's command holds its shell: the same script under another SHELL is a SHELL change, not an edit
+    const shellOnly = step.keyword === 'RUN' && !step.argv && !other.argv && a['cmd'] !== b['cmd'] && other.shell.join(' ') !== step.shell.join(' ') && lastOf(a['cmd']) === lastOf(b['cmd']);
     if (step.trigger && a['cmd'] !== b['cmd']) reasons.push({ kind: 'trigger', message: `ONBUILD trigger changed (was \`${short(other.instruction)}\`)` });
-    else if (a['cmd'] !== b['cmd'] || a['srcs'] !== b['srcs'] || a['dest'] !== b['dest'] || a['flags'] !== b['flags'] || a['heredocs'] !== b['heredocs'] || a['kind'] !== b['kind'] || (b['kind'] === 'WORKDIR' && a['path'] !== b['path'] && step.varsUsed.length === 0)) {
+    else if ((a['cmd'] !== b['cmd'] && !shellOnly) || a['srcs'] !== b['srcs'] || a['dest'] !== b['dest'] || a['flags'] !== b['flags'] || a['heredocs'] !== b['heredocs'] || a['kind'] !== b['kind'] || (b['kind'] === 'WORKDIR' && a['path'] !== b['path'] && step.varsUsed.length === 0)) {
       const why = step.varsUsed.length && other.instruction === step.instruction ? ` (${[...new Set(step.varsUsed)].map((v) => '$' + v).join(', ')} changed)` : '';
       reasons.push({ kind: 'instruction', message: `instruction changed${why} (was \`${short(other.instruction)}\`)` });
     } else if (b['kind'] === 'WORKDIR' && a['path'] !== b['path']) {
@@ -827,7 +836,7 @@ function reasonsFor(
     }
     if (a['user'] !== b['user']) reasons.push({ kind: 'user', message: `USER changed: ${JSON.stringify(a['user'] ?? '')} → ${JSON.stringify(b['user'] ?? '')} (compared as text: root → 0 also misses)` });
     if (a['cwd'] !== undefined && a['cwd'] !== b['cwd']) reasons.push({ kind: 'workdir', message: `working directory changed: ${a['cwd']} → ${b['cwd']}` });
-    if (a['cmd'] === b['cmd'] && step.keyword === 'RUN' && other.shell.join(' ') !== step.shell.join(' ')) reasons.push({ kind: 'shell', message: 'SHELL changed' });
+    if (shellOnly) reasons.push({ kind: 'shell', message: 'SHELL changed' });
     if (a['mounts'] !== b['mounts']) reasons.push({ kind: 'mount', message: 'RUN --mount options changed' });
     if (a['sde'] !== b['sde']) reasons.push({ kind: 'source-date-epoch', message: 'SOURCE_DATE_EPOCH changed (BuildKit ≥ 0.22 stamps WORKDIR with it)' });
     if (a['platform'] !== b['platform']) reasons.push({ kind: 'platform', message: `platform changed: ${a['platform'] ?? '?'} → ${b['platform'] ?? '?'} (every RUN's key holds its platform)` });
