@@ -419,13 +419,8 @@ export function proofKey(model: Model, step: Step): string {
  * stage's earlier texts; 120 MB when each edit also moved every stage).
  */
 const proofs = new WeakMap<object, { rc: number; why: string | null }>();
-const rcIds = new WeakMap<RuleContext, number>();
-let nextRcId = 1;
-function rcId(rc: RuleContext): number {
-  let id = rcIds.get(rc);
-  if (id === undefined) rcIds.set(rc, (id = nextRcId++));
-  return id;
-}
+/** The rule context's number (`token`: one per object, never reused). */
+const rcId = (rc: RuleContext): number => token(rc);
 
 /** A fix proven under an equal proofKey (a memoised finding) holds in this context too. */
 export function noteProven(rc: RuleContext, fix: object): void {
