@@ -81,7 +81,8 @@ function clearState() {
   memo.trimCaches(0);
   for (const w of weakMaps) w.clear();
 }
-const context = () => ({ diagnostic: noop, skip: noop, todo: noop, plan: noop, name: '' });
+// t.after(fn): run when the test ends, passed or failed (node:test's order: last registered first)
+const context = () => { const afters = []; return { diagnostic: noop, skip: noop, todo: noop, plan: noop, name: '', after: (fn) => afters.unshift(fn), afters }; };
 function withTimeout(p) {
   let timer;
   return Promise.race([p, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error('in-process runner: test over ' + TEST_MS + ' ms')), TEST_MS); })]).finally(() => clearTimeout(timer));
@@ -95,7 +96,11 @@ async function runTests(indices, collect) {
     engine.clearAnalysisCaches && engine.clearAnalysisCaches();
     if (collect) ns.currentTestId = String(i);
     const t0 = Date.now();
-    try { await withTimeout(Promise.resolve().then(() => t.fn(context()))); } catch (e) { ns.currentTestId = undefined; return { t, e }; }
+    const ctx = context();
+    let failed = null;
+    try { await withTimeout(Promise.resolve().then(() => t.fn(ctx))); } catch (e) { failed = e; }
+    for (const fn of ctx.afters) { try { await fn(); } catch { /* a cleanup */ } }
+    if (failed) { ns.currentTestId = undefined; return { t, e: failed }; }
     if (collect) durations[i] = Date.now() - t0;
     ns.currentTestId = undefined;
   }
