@@ -9,3 +9,13 @@ import '../unit/explain.test';
 import '../unit/rules.test';
 import '../unit/rule-docs.test';
 import '../unit/rule-apt-update-alone.test';
+// session 8: the model's other detail tests (model.ts measured whole with them: 83.4 %, engine-suite alone 74.7 %)
+import '../unit/model-gaps.test';
+import '../unit/explain-reasons.test';
+import '../unit/explain-fullform.test';
+import '../unit/shared.test';
+import '../unit/rule-small-rules.test';
+import '../unit/rule-copy-source-missing.test';
+import '../unit/fix-safety.test';
+import '../unit/sizes.test';
+import '../unit/layers.test';
