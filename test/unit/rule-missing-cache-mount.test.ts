@@ -309,3 +309,12 @@ test('missing-cache-mount: a download cache used by more than twelve RUNs is sti
   const f = find('FROM node\n' + 'RUN npm ci\n'.repeat(14))[0]!;
   assert.deepEqual([f.range.start.line, f.fix?.title, f.fix?.edits.length], [1, 'Add a cache mount for the npm download cache', 1]);
 });
+
+test('missing-cache-mount: a clean of a folder that holds the mounted one is no clean of the mount: no fix (it would keep the rest, or delete the mount point)', () => {
+  const c = ctxOf(['package.json']);
+  // `rm -rf /root/*` deletes more than ~/.npm (and not ~/.npm at all: the glob skips dot folders)
+  for (const clean of ['rm -rf /root/*', 'rm -rf /root', 'rm -rf ~/*'])
+    assert.equal(one(`FROM node:20\nCOPY package.json .\nRUN npm ci && ${clean}\n`, c).fixRefused?.reason, `npm download cache (/root/.npm): the RUN at line 3 deletes \`${clean.slice(7).replace('~', '/root')}\`, which holds /root/.npm`, clean);
+  // a clean inside the mount is dropped: the mount keeps it out of the image anyway
+  assert.equal(edited('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf /root/.npm/_cacache\n', c), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+});

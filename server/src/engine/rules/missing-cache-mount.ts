@@ -251,7 +251,12 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
       const cl = cleanedBy(c);
       const byName = dirs.some((m) => cl.managers.includes(m.manager));
       const abs = cl.paths.map((p) => (p.startsWith('~') ? (home ? home + p.slice(1) : p) : p.replace(/^\$\{?HOME\}?/, home ?? '$HOME')));
-      const hit = abs.map((p) => dirs.some((m) => under(p.replace(/\/\*$/, ''), m.target) || under(m.target, p.replace(/\/\*$/, ''))));
+      // an operand at or inside a mounted folder only cleans the mount: dropped. One that holds a mounted folder
+      // (`rm -rf /root/*` or `/root/.cache` with ~/.npm or ~/.cache/pip mounted) deletes more than it: dropping it would
+      // keep the rest in the image, keeping it would delete the mount's folder (rm fails on a mount point): no fix
+      const holder = abs.find((p) => dirs.some((m) => under(m.target, p.replace(/\/\*$/, '')) && !under(p.replace(/\/\*$/, ''), m.target)));
+      if (holder) return `the RUN at line ${s.line + 1} deletes \`${holder}\`, which holds ${dirs.find((m) => under(m.target, holder.replace(/\/\*$/, '')))!.target}`;
+      const hit = abs.map((p) => dirs.some((m) => under(p.replace(/\/\*$/, ''), m.target)));
       if (!byName && !hit.some(Boolean)) continue;
       if (byName || hit.every(Boolean)) e.removed.push(c.words);
       else {
