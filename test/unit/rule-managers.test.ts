@@ -360,6 +360,10 @@ test('managers: what a command deletes, by path or by name; what a runtime comma
   assert.deepEqual(c('sudo rm -f ~/.npm'), [['~/.npm'], []]);
   assert.deepEqual(c('find /tmp -name x -delete'), [['/tmp'], []]);
   assert.deepEqual(c('find /tmp -name x'), [[], []]);
+  // the starting points, after find's own options (not `-L`), every one of them
+  assert.deepEqual(c('find -L /tmp -name x -delete'), [['/tmp'], []]);
+  assert.deepEqual(c('find -D tree -O2 /a /b -type f -delete'), [['/a', '/b'], []]);
+  assert.deepEqual(c('find -name x -delete'), [[], []]);
   for (const s of ['apt-get clean', 'apt autoclean', 'apt-get dist-clean', 'apt-get distclean']) assert.deepEqual(c(s), [[], ['apt']], s);
   assert.deepEqual(c('apt-get autoremove'), [[], []]);
   assert.deepEqual(c('npm cache clean --force'), [[], ['npm']]);

@@ -691,7 +691,12 @@ export function cleanedBy(cmd: ShellCommand): { paths: string[]; managers: strin
   const paths: string[] = [];
   const managers: string[] = [];
   if (name === 'rm') paths.push(...rest.filter((w) => !w.startsWith('-')));
-  else if (name === 'find' && rest.includes('-delete')) paths.push(...rest.filter((w, i) => i === 0 || (!w.startsWith('-') && !rest[i - 1]!.startsWith('-'))).slice(0, 1));
+  else if (name === 'find' && rest.includes('-delete')) {
+    // find [-H|-L|-P|-D debug|-O level] <starting point>… <expression>: the starting points are what it deletes in
+    let i = 0;
+    while (i < rest.length && (/^-(H|L|P|O\d*)$/.test(rest[i]!) || rest[i] === '-D')) i += rest[i] === '-D' ? 2 : 1;
+    for (; i < rest.length && !rest[i]!.startsWith('-') && rest[i] !== '(' && rest[i] !== '!'; i++) paths.push(rest[i]!);
+  }
   const os = matchOsPackage(cmd);
   if (os?.manager === 'apt' && ['clean', 'autoclean', 'dist-clean', 'distclean'].includes(sub)) managers.push('apt');
   if (name === 'npm' && sub === 'cache' && rest.includes('clean')) managers.push('npm');
