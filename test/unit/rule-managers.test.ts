@@ -471,6 +471,10 @@ test('util: the home of a user, the OS of a stage', () => {
   assert.deepEqual(os('# escape=`\nFROM debian\n'), ['windows', true]);
   assert.deepEqual(os('FROM debian\nSHELL ["powershell", "-c"]\n'), ['windows', true]);
   for (const sh of ['/bin/bash', '/bin/sh', 'sh', 'dash', '/bin/ash', 'bash']) assert.deepEqual(os(`FROM debian\nSHELL ["${sh}", "-c"]\n`), ['linux', false], sh);
+  // another Unix shell or an interpreter is no Windows: its scripts go unread (shellKind), the stage is Linux
+  for (const sh of ['/bin/zsh', '/usr/bin/ksh', 'mksh', '/usr/bin/fish', 'python3', '/usr/bin/env']) assert.deepEqual(os(`FROM debian\nSHELL ["${sh}", "-c"]\n`), ['linux', false], sh);
+  for (const sh of ['cmd', 'cmd.exe', 'C:\\\\Windows\\\\System32\\\\cmd.exe', 'pwsh', 'C:\\\\Program Files\\\\PowerShell\\\\pwsh.exe'])
+    assert.deepEqual(os(`FROM debian\nSHELL ["${sh}", "/S", "/C"]\n`), ['windows', true], sh);
   for (const ref of ['mcr.microsoft.com/windows/servercore:ltsc2022', 'mcr.microsoft.com/windows/nanoserver', 'x/nanoserverapi', 'mcr.microsoft.com/powershell:lts', 'mcr.microsoft.com/dotnet/framework/sdk', 'MCR.microsoft.com/Windows'])
     assert.deepEqual(os(`FROM ${ref}\n`), ['windows', true], ref);
   assert.deepEqual(os('FROM mcr.microsoft.com/dotnet/sdk\n'), ['linux', false]);

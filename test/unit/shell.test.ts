@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { analyze } from '../../server/src/engine';
-import { MAX_PARSED_SCRIPT_CHARS, MAX_PARSED_SCRIPT_WORDS, parseScript, plainCommands, runScript, shellCommands, shellParse, walkedCommands, walkedParse } from '../../server/src/engine/shell';
+import { MAX_PARSED_SCRIPT_CHARS, MAX_PARSED_SCRIPT_WORDS, parseScript, plainCommands, runScript, shellCommands, shellKind, shellParse, walkedCommands, walkedParse } from '../../server/src/engine/shell';
 import { corpusDockerfilesOrSkip } from '../corpus/checks';
 
 const words = (script: string) => parseScript(script).commands.map((c) => c.words);
@@ -150,6 +150,23 @@ test('scripts past the full parser\'s limits are split and marked not parsed; ev
   }
   t.diagnostic(`longest RUN script of the corpus: ${longest} characters, ${most} words`);
   assert.ok(longest * 4 < MAX_PARSED_SCRIPT_CHARS && most * 4 < MAX_PARSED_SCRIPT_WORDS, `${longest} characters, ${most} words`);
+});
+
+test('a RUN script is read as POSIX sh only under a POSIX shell', () => {
+  for (const p of ['sh', '/bin/sh', '/bin/bash', 'dash', '/bin/ash', '/usr/bin/ksh', 'mksh']) assert.equal(shellKind(p), 'posix', p);
+  for (const p of ['powershell', 'PowerShell.exe', 'pwsh', 'cmd', 'cmd.exe', 'C:\\Windows\\System32\\cmd.exe']) assert.equal(shellKind(p), 'windows', p);
+  for (const p of ['/bin/zsh', '/usr/bin/fish', 'python3', '/usr/bin/env', 'tcsh', 'nu', 'bashful', 'mycmd']) assert.equal(shellKind(p), 'other', p);
+  const first = (text: string) => runScript(analyze(text).steps.find((s) => s.keyword === 'RUN')!)!;
+  const script = 'apt-get update && rm -rf /var/lib/apt/lists/*';
+  for (const sh of ['/bin/bash', '/usr/bin/ksh']) {
+    const rs = first(`FROM debian\nSHELL ["${sh}", "-c"]\nRUN ${script}\n`);
+    assert.equal(rs.parsed, true, sh);
+    assert.deepEqual(rs.commands.map((c) => c.words[0]), ['apt-get', 'rm'], sh);
+  }
+  // zsh does not split unquoted expansions, fish and python are other languages: their scripts are not read as sh
+  for (const sh of ['/bin/zsh', '/usr/bin/fish', 'python3']) assert.equal(first(`FROM debian\nSHELL ["${sh}", "-c"]\nRUN ${script}\n`).parsed, false, sh);
+  assert.equal(first(`FROM debian\nRUN ["/bin/ksh", "-c", "${script}"]\n`).parsed, true);
+  assert.deepEqual(first(`FROM debian\nRUN ["/bin/zsh", "-c", "${script}"]\n`).commands.map((c) => c.words[0]), ['/bin/zsh']);
 });
 
 test('the plain reader agrees with mvdan/sh on every RUN of the corpus it accepts', (t) => {

@@ -7,6 +7,7 @@ import { MemoryContext, type ContextSnapshot } from './context';
 import { diffContexts, contentKeys, readSelects } from './explain';
 import { analyze, type AnalyzeOptions, type Model, type Step } from './model';
 import { memoized } from './memo';
+import { isPosixShell } from './shell';
 
 /** One build of the workspace. */
 export interface SharedMember {
@@ -161,14 +162,12 @@ export function canonicalScript(script: string): string | null {
   return quote || brace ? null : out.trim();
 }
 
-const POSIX_SHELL = /(^|\/)(sh|bash|dash|ash|zsh|ksh)$/;
-
 /**
  * A RUN that a formatting divergence can start from: shell form on a POSIX shell, no heredoc, no context or stage
  * reads, a script whose blanks can be collapsed (`canonicalScript`). Its canonical script, else null.
  */
 function formattable(s: Step): string | null {
-  if (s.keyword !== 'RUN' || s.argv || s.heredoc || !POSIX_SHELL.test(s.shell[0] ?? '')) return null;
+  if (s.keyword !== 'RUN' || s.argv || s.heredoc || !isPosixShell(s.shell)) return null;
   if (s.contextReads.length || s.stageReads.length) return null;
   return canonicalScript(s.script ?? '');
 }

@@ -624,9 +624,20 @@ function internalCommands(file: ShFile, script: string): ShellParse | null {
   return { commands, tests };
 }
 
+/**
+ * What kind of shell a SHELL / exec-form program is, by its name: `posix` for the shells whose scripts Layerwise reads
+ * as POSIX sh (sh, bash, dash, ash, ksh, mksh: what mvdan/sh parses with their semantics), `windows` for PowerShell
+ * and cmd, `other` for anything else (zsh and fish, which split words otherwise, an interpreter such as python, `env`
+ * in front of a shell): a script nobody here can read the way it runs.
+ */
+export function shellKind(program: string): 'posix' | 'windows' | 'other' {
+  const s = program.toLowerCase();
+  if (/(powershell|pwsh)(\.exe)?$|(^|[\\/])cmd(\.exe)?$/.test(s)) return 'windows';
+  return /(^|\/)(sh|bash|dash|ash|ksh|mksh)$/.test(s) ? 'posix' : 'other';
+}
+
 export function isPosixShell(shell: string[]): boolean {
-  const s = (shell[0] ?? '').toLowerCase();
-  return !/(powershell|pwsh|cmd(\.exe)?$)/.test(s);
+  return shellKind(shell[0] ?? '') === 'posix';
 }
 
 const runScripts = new WeakMap<Step, RunScript | null>();
@@ -646,7 +657,7 @@ function computeRunScript(step: Step): RunScript | null {
   let script: string;
   let posix = isPosixShell(step.shell);
   if (step.script !== undefined) script = step.script;
-  else if (argv && argv.length >= 3 && /(^|\/)(ba|da|a)?sh$/.test(argv[0]!) && argv[1] === '-c') {
+  else if (argv && argv.length >= 3 && shellKind(argv[0]!) === 'posix' && argv[1] === '-c') {
     script = argv[2]!;
     posix = true;
   } else if (argv) {

@@ -4,7 +4,7 @@ import type { DockerIgnore } from '../dockerignore';
 import type { ConfigInstruction, Model, Step } from '../model';
 import type { Range } from '../parse';
 import { splitWords } from '../expand';
-import { runScript } from '../shell';
+import { runScript, shellKind } from '../shell';
 import { isTreeCheck } from './managers';
 import type { RuleContext, TextEdit } from './types';
 import { fmtInt } from '../format';
@@ -118,12 +118,12 @@ export function isWindowsStage(model: Model, stage: number): boolean {
 
 /**
  * What a stage's RUNs run on: Windows (a Windows image anywhere in the chain of stages it is built on, the backtick
- * escape, a SHELL that is not a POSIX shell), unknown (the image at the root of its chain comes from an ARG with no
- * value: it may be a Windows image), else Linux.
+ * escape, a PowerShell or cmd SHELL), unknown (the image at the root of its chain comes from an ARG with no value: it
+ * may be a Windows image), else Linux. A zsh, fish or python SHELL is Linux; `runScript` leaves its scripts unread.
  */
 export function stageOs(model: Model, stage: number): 'windows' | 'linux' | 'unknown' {
   const s = model.stages[stage]!;
-  if (model.escape === '`' || !/(^|\/)(ba|da|a)?sh$/.test(s.shellAtEnd[0] ?? '/bin/sh')) return 'windows';
+  if (model.escape === '`' || shellKind(s.shellAtEnd[0] ?? '/bin/sh') === 'windows') return 'windows';
   const seen = new Set<number>();
   let b = s.base;
   while (b.kind === 'stage' && !seen.has(b.stage)) {
