@@ -559,6 +559,15 @@ test('managers: more of what is and is not an install, a tool install, a tree ch
   for (const f of ['--prefix', '--target', '-t', '--root', '--path', '-r', '--requirement', '-e', '--editable', '-c', '--constraint']) assert.equal(t(`pip install ${f} v x`), null, f);
   for (const c of ['npm uninstall -g x', 'yarn global remove x', 'pip download flask', 'cargo add serde', 'go install a@v1 ./cmd', 'dotnet add package Newtonsoft.Json', 'composer global update x']) assert.equal(t(c), null, c);
   assert.deepEqual(t('pnpm add --global x'), ['x']);
+  // an option's value is no package; an option not known to read nothing local makes it no tool install
+  const values: [string, string[]][] = [
+    ['dotnet tool install --tool-path /tools dotnet-ef', ['dotnet-ef']], ['dotnet tool install -g dotnet-ef --version 8.0.1', ['dotnet-ef']], ['gem install bundler -v 2.4.22', ['bundler']],
+    ['gem install bundler --version=2.4.22 --no-document', ['bundler']], ['cargo install --locked --version 0.9.1 cargo-chef', ['cargo-chef']], ['pipx install --python python3.11 black', ['black']],
+    ['uv tool install --python 3.12 ruff', ['ruff']], ['npm install -g --loglevel warn pnpm@8', ['pnpm@8']], ['pip install --no-cache-dir --timeout 60 poetry', ['poetry']], ['composer global require -n x/y', ['x/y']],
+  ];
+  for (const [c, want] of values) assert.deepEqual(t(c), want, c);
+  for (const c of ['pip install --find-links wheels x', 'pip install --find-links=wheels x', 'pip install -f ./w x', 'pip install -i ./simple x', 'dotnet tool install -g --add-source ./nupkgs x', 'dotnet tool install -g --configfile nuget.config x', 'gem install -g Gemfile', 'gem install --local x', 'uv tool install --from . x', 'uv tool install --with-requirements r.txt x', 'npm install -g --cache ./c x', 'npm install -g --userconfig .npmrc x', 'cargo install --manifest-path a/Cargo.toml x', 'pip install --unknown-flag v x', 'npm install -g --save=x y'])
+    assert.equal(t(c), null, c);
   assert.deepEqual(imageDefaults('team/gradle').env, {});
   assert.deepEqual(imageDefaults('golang (linux/arm64)').env, { GOPATH: '/go' });
   assert.equal(imageDefaults('my/bitnami/node').rootByDefault, true);

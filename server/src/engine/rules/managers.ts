@@ -399,44 +399,77 @@ export function matchToolInstall(cmd: ShellCommand): ToolInstall | null {
   return memoized(toolInstalls, cmd, computeToolInstall);
 }
 
+/**
+ * The options each tool install is read with: `flags` take no value, `values` take one (as `--x v` or `--x=v`) that
+ * names no file of the build context (a version, a registry address, a folder written to). Any other option, or one
+ * that may read local files (`pip install -f ./wheels`, `--add-source ./nupkgs`, `gem install -g Gemfile`), makes the
+ * command no tool install: its words cannot be told apart from the packages, nor its reads known.
+ */
+const TOOL_OPTIONS: Record<string, { flags: string[]; values: string[] }> = {
+  npm: { flags: ['-g', '--global', '-f', '--force', '-s', '--silent', '-q', '--quiet', '-d', '--verbose', '--no-fund', '--no-audit', '--unsafe-perm', '--ignore-scripts', '--no-update-notifier', '--no-progress', '--legacy-peer-deps', '--no-optional', '--prefer-online'], values: ['--loglevel', '--omit', '--registry'] },
+  yarn: { flags: ['--silent', '-s', '--non-interactive', '--ignore-engines', '--no-progress', '--verbose'], values: ['--network-timeout'] },
+  pip: {
+    flags: ['-U', '--upgrade', '--user', '-q', '--quiet', '-v', '--verbose', '--no-cache-dir', '--no-deps', '--pre', '--break-system-packages', '--disable-pip-version-check', '--force-reinstall', '-I', '--ignore-installed', '--compile', '--no-compile', '--no-warn-script-location', '--prefer-binary', '--no-build-isolation', '--use-pep517', '--no-input', '--isolated'],
+    values: ['--root-user-action', '--progress-bar', '--trusted-host', '--timeout', '--retries', '--upgrade-strategy', '--only-binary', '--no-binary', '--platform', '--python-version', '--implementation', '--abi'],
+  },
+  pipx: { flags: ['-f', '--force', '--include-deps', '--verbose', '-q', '--quiet'], values: ['--python', '--suffix'] },
+  uv: { flags: ['--force', '--upgrade', '-U', '-q', '--quiet', '-v', '--verbose', '--no-cache'], values: ['--python', '-p'] },
+  gem: { flags: ['-N', '--no-document', '--no-ri', '--no-rdoc', '--conservative', '--minimal-deps', '--no-user-install', '--user-install', '-f', '--force', '-q', '--quiet', '--silent', '-V', '--verbose', '-E', '--env-shebang', '--no-format-executable', '--no-wrappers'], values: ['-v', '--version', '-n', '--bindir', '-i', '--install-dir', '--platform'] },
+  cargo: { flags: ['--locked', '--frozen', '--offline', '-f', '--force', '-q', '--quiet', '-v', '--verbose', '--no-default-features', '--all-features', '--debug', '--no-track'], values: ['--version', '--vers', '-F', '--features', '-j', '--jobs', '--profile', '--bin', '--example', '--git', '--branch', '--tag', '--rev', '--registry', '--index', '--target-dir'] },
+  dotnet: { flags: ['-g', '--global', '--prerelease', '--no-cache', '--ignore-failed-sources', '--interactive'], values: ['--tool-path', '--version', '-f', '--framework', '-a', '--arch', '-v', '--verbosity'] },
+  composer: { flags: ['-n', '--no-interaction', '--no-progress', '--prefer-dist', '--prefer-source', '--no-plugins', '--no-scripts', '--update-no-dev', '-W', '--with-all-dependencies', '-w', '--with-dependencies', '-o', '--optimize-autoloader', '-q', '--quiet', '--dev', '--no-update', '--ignore-platform-reqs', '-v', '-vv', '-vvv'], values: [] },
+};
+
+/** The positional words of a tool install read with its manager's options (TOOL_OPTIONS), or null for an option it does not know. */
+function toolPositionals(manager: string, words: string[]): string[] | null {
+  const known = TOOL_OPTIONS[manager]!;
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    if (!w.startsWith('-') || w === '-') {
+      out.push(w);
+      continue;
+    }
+    const eq = w.startsWith('--') ? w.indexOf('=') : -1;
+    const flag = eq > 0 ? w.slice(0, eq) : w;
+    if (known.values.includes(flag)) {
+      if (eq < 0) i++;
+    } else if (eq > 0 || !known.flags.includes(flag)) return null;
+  }
+  return out;
+}
+
 function computeToolInstall(cmd: ShellCommand): ToolInstall | null {
   if (matchInstall(cmd)) return null;
   const { name, rest } = tool(cmd.words);
-  const pos = rest.filter((w) => !w.startsWith('-'));
+  const manager = ['pip3', 'python', 'python3'].includes(name) ? 'pip' : name === 'bun' || name === 'pnpm' ? 'npm' : name;
+  if (manager === 'go') {
+    const pos = rest.filter((w) => !w.startsWith('-'));
+    return pos[0] === 'install' && pos.length > 1 && pos.slice(1).every((w) => w.includes('@') && !w.startsWith('.')) ? { manager: 'go', packages: pos.slice(1), command: cmd } : null;
+  }
+  if (!TOOL_OPTIONS[manager]) return null;
+  const args = manager === 'pip' ? pipArgs(name, rest) : rest;
+  const pos = args && toolPositionals(manager, args);
+  if (!pos) return null;
+  const global = hasFlag(rest, '-g', '--global');
   const sub = pos[0] ?? '';
-  const named = (words: string[], manager: string): ToolInstall | null =>
-    words.length && words.every(registryName) && !hasFlag(rest, '--prefix', '--target', '-t', '--root', '--path', '-r', '--requirement', '-e', '--editable', '-c', '--constraint')
-      ? { manager, packages: words, command: cmd }
-      : null;
-  switch (name) {
+  const named = (words: string[]): ToolInstall | null => (words.length && words.every(registryName) ? { manager: name === 'bun' || name === 'pnpm' ? name : manager, packages: words, command: cmd } : null);
+  switch (manager) {
     case 'npm':
-      return (sub === 'install' || sub === 'i' || sub === 'add') && hasFlag(rest, '-g', '--global') ? named(pos.slice(1), 'npm') : null;
+      return (sub === 'install' || sub === 'i' || sub === 'add') && global ? named(pos.slice(1)) : null;
     case 'yarn':
-      return sub === 'global' && pos[1] === 'add' ? named(pos.slice(2), 'yarn') : null;
-    case 'pnpm':
-    case 'bun':
-      return (sub === 'add' || sub === 'install' || sub === 'i') && hasFlag(rest, '-g', '--global') ? named(pos.slice(1), name) : null;
+      return sub === 'global' && pos[1] === 'add' ? named(pos.slice(2)) : null;
     case 'pip':
-    case 'pip3':
-    case 'python':
-    case 'python3': {
-      const p = (pipArgs(name, rest) ?? []).filter((w) => !w.startsWith('-'));
-      return p[0] === 'install' ? named(p.slice(1), 'pip') : null;
-    }
     case 'pipx':
-      return sub === 'install' ? named(pos.slice(1), 'pipx') : null;
-    case 'uv':
-      return sub === 'tool' && pos[1] === 'install' ? named(pos.slice(2), 'uv') : null;
     case 'gem':
-      return sub === 'install' ? named(pos.slice(1), 'gem') : null;
     case 'cargo':
-      return sub === 'install' && !hasFlag(rest, '--path') ? named(pos.slice(1), 'cargo') : null;
-    case 'go':
-      return sub === 'install' && pos.length > 1 && pos.slice(1).every((w) => w.includes('@') && !w.startsWith('.')) ? { manager: 'go', packages: pos.slice(1), command: cmd } : null;
+      return sub === 'install' ? named(pos.slice(1)) : null;
+    case 'uv':
+      return sub === 'tool' && pos[1] === 'install' ? named(pos.slice(2)) : null;
     case 'dotnet':
-      return sub === 'tool' && pos[1] === 'install' && hasFlag(rest, '-g', '--global', '--tool-path') ? named(pos.slice(2), 'dotnet') : null;
+      return sub === 'tool' && pos[1] === 'install' && hasFlag(rest, '-g', '--global', '--tool-path') ? named(pos.slice(2)) : null;
     case 'composer':
-      return sub === 'global' && pos[1] === 'require' ? named(pos.slice(2), 'composer') : null;
+      return sub === 'global' && pos[1] === 'require' ? named(pos.slice(2)) : null;
     default:
       return null;
   }
