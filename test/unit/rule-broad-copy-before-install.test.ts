@@ -271,3 +271,13 @@ test('broad-copy-before-install: `cargo install <crate>` installs from the regis
   assert.deepEqual(lines(brief('FROM rust\nRUN cargo install sccache\nCOPY Cargo.toml Cargo.lock ./\nCOPY src src\nRUN cargo build\n', c)), [4]);
   assert.equal(find('FROM rust\nCOPY . .\nRUN cargo install --path .\n', c)[0]!.message.includes('from the registry'), false);
 });
+
+test('broad-copy-before-install: a RUN that does more than the install is told to split it out, a file test or a manager setting is part of it', () => {
+  const c = ctxOf(['requirements.txt', 'Makefile', 'app/a.py', 'app/b.py']);
+  const msg = (run: string) => find(`FROM python:3.12\nWORKDIR /s\nCOPY . .\n${run}\n`, c).map((f) => [f.message.replace(/^.*which needs only requirements\.txt\./, ''), !!f.fix]);
+  assert.deepEqual(msg('RUN make gen && pip install -r requirements.txt'), [[' Copy those first and install in a RUN of its own, then copy the rest: this RUN also runs `make gen`, which may read the copied files.', false]]);
+  assert.deepEqual(msg('RUN pip install -r requirements.txt && pip install .'), [[' Copy those first and install in a RUN of its own, then copy the rest: this RUN also runs `pip install .`, which may read the copied files.', false]]);
+  assert.deepEqual(msg('RUN pip install -r requirements.txt && python -m compileall -q app/very/long/path/name/of/the/module'), [[' Copy those first and install in a RUN of its own, then copy the rest: this RUN also runs `python -m compileall -q app/very/long/p…`, which may read the copied files.', false]]);
+  for (const run of ['RUN pip install -r requirements.txt', 'RUN [ -s requirements.txt ] && pip install -r requirements.txt', 'RUN pip config set global.timeout 60 && pip install -r requirements.txt', 'RUN cd /s && mkdir -p x && pip install -r requirements.txt && apt-get install -y y && npm i -g z'])
+    assert.deepEqual(msg(run).map((m) => m[0]), [' Copy those first, install, then copy the rest.'], run);
+});

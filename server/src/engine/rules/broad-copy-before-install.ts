@@ -10,6 +10,8 @@ import { cacheSpecs, matchImplicitRestore, matchInstall, matchOsPackage, matchTo
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { copyDestWord, copyFlagsText, deleteLines, headRange, insertBefore, linesText, nothingAffectingBetween, plural, quoteInstr, stageSteps } from './util';
 
+/** Managers whose `config` subcommand only sets how they install (written where the install reads it). */
+const CONFIGURED = new Set(['bundle', 'npm', 'yarn', 'pnpm', 'pip', 'pip3', 'poetry', 'composer', 'git', 'gem', 'conda']);
 const TRIVIAL = new Set(['cd', 'mkdir', 'rm', 'echo', 'true', 'ln', 'chown', 'chmod', 'touch', 'export', 'set', 'corepack', 'printf']);
 
 function isManifest(inst: InstallMatch, p: string): boolean {
@@ -133,10 +135,24 @@ export const broadCopyBeforeInstall: Rule = {
         const nested = rc.ctx ? workspaceMembers(rc, inst) : 0;
         const recursive = !rc.ctx && inst.manager === 'pnpm' && rs.commands.some((c) => matchInstall(c)?.manager === 'pnpm' && c.words.some((w) => w === '-r' || w === '--recursive'));
         const members = nested ? ` and the ${plural(nested, 'manifest')} of its workspace members` : recursive ? ' and the package.json of each workspace package (-r)' : '';
+        // the RUN does more than the install (a build, a script, an install of the project itself): moving it whole
+        // above the copy would break it, so the advice is to split the install out
+        const other = rs.commands.find((c) => {
+          const m = matchInstall(c);
+          if (m) return m.needsSources;
+          const at = c.words.findIndex((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+          const name = (c.words[at] ?? '').replace(/^.*\//, '');
+          // tests of a file (`[ -s requirements.txt ]`) and a manager's own settings (`bundle config --local path …`)
+          // belong with the install
+          if (name === '[' || name === 'test' || (c.words[at + 1] === 'config' && CONFIGURED.has(name))) return false;
+          return !TRIVIAL.has(name) && !matchOsPackage(c) && !matchToolInstall(c);
+        });
+        const otherText = other ? rs.script.slice(other.start, other.end).replace(/\s+/g, ' ').trim() : '';
+        const alsoReads = other ? (otherText.length > 40 ? otherText.slice(0, 39) + '…' : otherText) : '';
         const message =
           `${quoteInstr(run)} (${inst.manager}) runs after ${quoteInstr(copy, 30)} on line ${copy.line + 1}: ${what} reruns the install` +
           `${total !== undefined && extra > 0 && total > extra ? ` (${plural(total, 'file')} copied)` : ''}, which needs only ${needs.length ? needs.join(', ') : inst.manifests.slice(0, 2).join(', ')}${members}.` +
-          (inst.needsSources ? ' This command also builds the project itself, so split the dependency step from the build.' : ' Copy those first, install, then copy the rest.');
+          (inst.needsSources ? ' This command also builds the project itself, so split the dependency step from the build.' : alsoReads ? ` Copy those first and install in a RUN of its own, then copy the rest: this RUN also runs \`${alsoReads}\`, which may read the copied files.` : ' Copy those first, install, then copy the rest.');
         const f: Finding = {
           rule: this.id,
           severity: this.defaultSeverity,
