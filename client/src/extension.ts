@@ -11,7 +11,7 @@ import { cleanBuildCacheCommand } from './buildcache';
 import { cacheMapBoxes, refreshCacheMap, showCacheMap } from './cachemap';
 import { registerWhatIf } from './whatif';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
-import { SERVER_NODE_FLAGS } from '../../server/src/lsp/nodeflags';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../server/src/lsp/nodeflags';
 
 interface ExplainJson {
   dockerfile: string;
@@ -194,6 +194,7 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
  */
 function serverEnv(context: vscode.ExtensionContext): NodeJS.ProcessEnv {
   const env = { ...process.env };
+  for (const [k, v] of Object.entries(SERVER_ENV)) env[k] ??= v; // unless the user set it
   if (env['NODE_COMPILE_CACHE'] !== undefined) return env; // the user's own choice
   const dir = path.join(context.globalStorageUri.fsPath, 'compile-cache');
   try {

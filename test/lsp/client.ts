@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SERVER_NODE_FLAGS } from '../../server/src/lsp/nodeflags';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../server/src/lsp/nodeflags';
 import { StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import {
   createProtocolConnection,
@@ -60,9 +60,9 @@ export class LspClient {
 
   static async start(opts: StartOptions): Promise<LspClient> {
     if (!opts.command && !fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run npm run build first`);
-    // the server runs as the VS Code client starts it (its Node flags)
+    // the server runs as the VS Code client starts it (its Node flags and environment)
     const [cmd, ...args] = opts.command ?? [process.execPath, ...SERVER_NODE_FLAGS, SERVER, '--stdio'];
-    const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+    const proc = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...(opts.command ? {} : SERVER_ENV), ...(opts.env ?? process.env) } });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
     const c = new LspClient(proc, conn);
     proc.stderr!.on('data', (d) => (c.stderr += d.toString()));

@@ -2,6 +2,7 @@
 // workspace's Dockerfiles, waits for the extension's diagnostics, asks VS Code's hover and code-action providers,
 // applies a quick fix and checks the text.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it, before } from 'mocha';
 import * as vscode from 'vscode';
@@ -51,6 +52,27 @@ describe('Layerwise in VS Code', () => {
     const apt = diags.find((d) => typeof d.code === 'object' && d.code.value === 'apt-update-alone')!;
     assert.equal(apt.range.start.line, 2);
     assert.match(String((apt.code as { target: vscode.Uri }).target), /docs\/rules\/apt-update-alone\.md$/);
+  });
+
+  it('the language server runs with the Node options and environment the client gives it (nodeflags.ts)', async () => {
+    // the server is the IPC module the extension host forks: a child of this process running dist/lsp.js
+    const servers = await waitFor('the language server process', () => {
+      const found: { argv: string[]; env: string[] }[] = [];
+      for (const pid of fs.readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+        try {
+          const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+          if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== process.pid) continue;
+          const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+          if (argv.some((a) => a.endsWith(path.join('dist', 'lsp.js')))) found.push({ argv, env: fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0') });
+        } catch {
+          // a process that ended meanwhile
+        }
+      }
+      return found.length ? found : undefined;
+    });
+    assert.equal(servers.length, 1, JSON.stringify(servers.map((x) => x.argv)));
+    assert.ok(servers[0]!.argv.includes('--max-semi-space-size=2'), servers[0]!.argv.join(' '));
+    assert.ok(servers[0]!.env.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 in the server\'s environment');
   });
 
   it('hover on a COPY tells the step, files read and what a miss reruns', async () => {
