@@ -10,7 +10,8 @@
 //
 // Figures: 2026-12-02, c22f639 client, 3 windows: at load ~5–8 on 2 cores activate() 104 ms (min 92), activate() →
 // client ready 860 ms, open → first diagnostics 1,201 ms (goal ≤ 100 ms: just missed); at load ~21: 466 ms (min 329),
-// 2,182 ms, 1,580 ms. Not worked on yet.
+// 2,182 ms, 1,580 ms. Not worked on yet. 2026-12-02 (session 9), load ~11: activate() 77 ms (min 23), → client ready
+// 843 ms (min 769), → first diagnostics 1,205 ms: the goal, measured to the client ready, is missed.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -102,7 +103,10 @@ async function main() {
   const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  '));
   const ours = median(col(subjects[0], 'activateMs'));
-  console.log(`goal: activation ≤ 100 ms: ${ours <= 100 ? 'met' : 'MISSED'} (activate() ${ours.toFixed(0)} ms; the client is ready after ${median(col(subjects[0], 'readyMs')).toFixed(0)} ms)`);
+  // the issue's activation time is activate() start to the language client ready (the server started, `initialize`
+  // answered); activate() itself returns before the client starts
+  const ready = median(col(subjects[0], 'readyMs'));
+  console.log(`goal: activation (activate() → client ready) ≤ 100 ms: ${ready <= 100 ? 'met' : 'MISSED'} (${ready.toFixed(0)} ms; activate() itself returns after ${ours.toFixed(0)} ms)`);
   return 0;
 }
 
