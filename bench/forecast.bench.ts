@@ -77,13 +77,14 @@ async function main(): Promise<void> {
   let cpuIdle = 0;
   let cpuSettled = 0;
   const ROUNDS = 30;
-  const SETTLED = 15;
-  const TIMER = 10;
+  const SETTLED = 16;
+  const TIMER = 8;
   const analysed = () => c.notifications.filter((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string }).uri === uri).length;
   const notes = () => c.notifications.filter((n) => n.method === 'layerwise/forecast' && (n.params as { uri: string }).uri === uri).length;
   for (let i = 0; i < ROUNDS + SETTLED + TIMER; i++) {
     const back = i < ROUNDS;
-    const asks = i < ROUNDS + SETTLED;
+    // settled rounds with and without the request alternate (the machine's load drifts: side by side, not one after the other)
+    const asks = back || (i - ROUNDS) % 3 !== 2;
     const a0 = analysed();
     const n0 = notes();
     const c0 = mainThreadCpuMs(c.proc.pid);
