@@ -16,6 +16,10 @@
 // protocol-thread CPU per event 45-50 → 31-34 ms. The settled event costs the server ~100-200 ms of CPU at that load
 // (all threads; the worker's explain is most of it: in this chained Dockerfile one event changes the keys of every
 // later stage on both sides), so the goal is not met: see docs/ARCHITECTURE.md § Live rebuild forecast.
+// Session 9 (load 10-18): it also times the notification (what the VS Code client shows) with and without the
+// request, and the compute part in-process (ForecastWork.compute, CPU); no request: 968 -> 39-135 ms (the forecast
+// of a file event starts at once, ahead of the re-analysis); settled answer 238 -> 101-128 ms, its notification
+// 176 -> 85-106 ms; compute CPU median 27-35 -> 25-26 ms (fastest 13-17 -> ~11-13 ms).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
