@@ -169,6 +169,29 @@ describe('live rebuild forecast', () => {
     assert.equal(notes(), n1, 'no second forecast of the same state');
   });
 
+  test('a file event on a quiet server is forecast at once, ahead of the re-analysis it schedules (no request: what the VS Code client sees)', async (t) => {
+    const r = repo();
+    if (!r) return t.skip('git not available');
+    // re-analyses after a file event are scheduled 5 ms later (scheduleSoon: the debounce, at most 100 ms): a forecast
+    // left to its trailing delay (30 ms + 3x the last one's time) would queue in the worker behind that analysis
+    const c = await start(r.dir, { debounceMs: 5 });
+    const uri = c.open(path.join(r.dir, 'Dockerfile'));
+    const notes = () => c.notifications.filter((n) => n.method === 'layerwise/forecast' && (n.params as ForecastNotification).uri === uri);
+    const analysed = () => c.notifications.filter((n) => n.method === 'layerwise/analysed' && (n.params as { uri: string }).uri === uri).length;
+    await forecastNote(c, uri, (n) => n.items.length === 5, 'first forecast');
+    await c.until(() => analysed() > 0 || undefined, 10000, 'the first analysis');
+    await new Promise((res) => setTimeout(res, 500)); // quiet: the last forecast's time has passed since it ended
+    const n0 = notes().length;
+    const a0 = analysed();
+    fs.writeFileSync(path.join(r.dir, 'src', 'server.js'), 'console.log(5)\n');
+    c.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(path.join(r.dir, 'src', 'server.js')).href, type: 2 }] });
+    // which comes first on the one stream: the forecast of the new state, or the re-analysis's announcement
+    const first = await c.until(() => (notes().length > n0 ? 'forecast' : analysed() > a0 ? 'analysis' : undefined), 10000, 'the forecast or the analysis after the event');
+    assert.equal(first, 'forecast');
+    const n = notes()[n0]!.params as ForecastNotification;
+    assert.equal(n.items.find((x) => x.line === L.copySrc)?.status, 'rebuilt', 'the forecast is of the new state');
+  });
+
   test("the worker's echo of a file event the protocol thread applied does not forecast that state again (in-process server: the echo held until the forecast is in)", async (t) => {
     const r = repo();
     if (!r) return t.skip('git not available');

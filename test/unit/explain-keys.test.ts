@@ -4,7 +4,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyze, explain, MemoryContext, type ContextSnapshot } from '../../server/src/engine';
+import { analyze, explain, explanationJson, MemoryContext, type ContextSnapshot } from '../../server/src/engine';
 import { contentKeys, setKeyReuse } from '../../server/src/engine/explain';
 import { corpusContext, corpusDockerfilesOrSkip, readManifest, rng } from '../corpus/checks';
 import { why } from './helpers';
@@ -55,6 +55,78 @@ describe('incremental keys', () => {
     }
     t.diagnostic(`${compared} explanations compared, ${changedSteps} steps not cached`);
     assert.ok(compared > 100 && changedSteps > 100);
+  });
+
+  // The live forecast's case: the same two model objects (one, when the text is HEAD's) explained again after each
+  // context event, the hint growing with every path an event named — what the forecast keeps from one explain to the
+  // next (clean keys, each step's last key material per side, the reads' changed paths per changed-path map) must give
+  // exactly what an explain from scratch gives (fresh models, nothing reused), event after event.
+  test('a sequence of context events on kept models gives what a full recomputation gives (corpus, seeded events)', (t) => {
+    const dir = corpusDockerfilesOrSkip(t);
+    if (!dir) return;
+    const r = rng(20261202);
+    let compared = 0;
+    let changedSteps = 0;
+    let differed = 0;
+    let reverted = 0;
+    for (const [file, m] of readManifest()) {
+      const text: string = fs.readFileSync(path.join(dir, file), 'utf8');
+      const base = corpusContext(m);
+      const cur = corpusContext(m);
+      if (!base || !cur) continue;
+      const all = [...cur.paths()].filter((p) => cur.entry(p)?.type === 'file');
+      if (!all.length) continue;
+      // half the files keep HEAD's text (one model on both sides, as in the forecast), half have a COPY source moved
+      const after: string = r() < 0.5 ? text : text.replace(/^(COPY\s+(?:--\S+\s+)*)(\S+)/m, '$1./$2');
+      const bm = analyze(text);
+      const cm = after === text ? bm : analyze(after);
+      const hint = new Set<string>();
+      let previous = '';
+      const touched: string[] = [];
+      for (let k = 0; k < 5; k++) {
+        // one event: a path modified, removed or added; or one changed before modified again (a new content) or put
+        // back as the baseline has it (its steps' keys go back to the pool's: a key kept from before would miss it)
+        const again = touched.length > 0 && r() < 0.5;
+        const p = again ? touched[Math.floor(r() * touched.length)]! : all[Math.floor(r() * all.length)]!;
+        const kind = r();
+        let named = p;
+        if (again && kind < 0.5) {
+          const e = base.entry(p);
+          if (e?.type === 'file') cur.addListed(p, e.size ?? null);
+          else cur.remove(p);
+        } else if (again || kind < 0.6) cur.addListed(p, 2_000_000 + Math.floor(r() * 1000));
+        else if (kind < 0.8) cur.remove(p);
+        else cur.addListed((named = p.replace(/[^/]*$/, 'layerwise-event-' + k)), 5);
+        if (again && kind < 0.5) reverted++;
+        hint.add(named);
+        touched.push(named);
+        const meta = { dockerfile: file, context: '.', problems: [], baseline: 'HEAD' };
+        const kept = explain({ current: { text: after, context: cur }, baseline: { text, context: base }, changedHint: hint, currentModel: cm, baselineModel: bm });
+        // the keys themselves (a kept key that is wrong shows in a status only when it happens to be in the pool):
+        // contentKeys computes the same model's keys again after each event
+        const keptKeys = contentKeys(cm, cur);
+        setKeyReuse(false);
+        let fresh;
+        let freshKeys;
+        try {
+          fresh = explain({ current: { text: after, context: cur }, baseline: { text, context: base }, changedHint: hint });
+          freshKeys = contentKeys(analyze(after), cur);
+        } finally {
+          setKeyReuse(true);
+        }
+        assert.deepEqual(keptKeys, freshKeys, `${file} event ${k} (content keys)`);
+        const want = why(fresh);
+        assert.deepEqual(why(kept), want, `${file} event ${k}`);
+        const json = JSON.stringify(explanationJson(fresh, meta));
+        assert.equal(JSON.stringify(explanationJson(kept, meta)), json, `${file} event ${k} (JSON)`);
+        if (json !== previous) differed++;
+        previous = json;
+        changedSteps += want.filter((x) => !/ (cached|skipped):/.test(x)).length;
+        compared++;
+      }
+    }
+    t.diagnostic(`${compared} explanations compared (${differed} differing from the one before), ${changedSteps} steps not cached`);
+    assert.ok(compared > 200 && changedSteps > 200 && differed > 100 && reverted > 50, `${reverted} events put a path back`);
   });
 });
 

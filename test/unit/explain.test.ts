@@ -245,7 +245,7 @@ describe('source selection', () => {
       const sources = Array.from({ length: 1 + Math.floor(r() * 3) }, () => (r() < 0.05 ? '' : path(1 + Math.floor(r() * 3), r() < 0.5 ? SEGS : PATS)));
       const read = { sources, excludes: r() < 0.3 ? [path(1, PATS)] : [], via: 'copy' } as unknown as Parameters<typeof selectedChanged>[0];
       const want = [...changed.keys()].filter((p) => readSelects(read, p)).sort();
-      assert.deepEqual(selectedChanged(read, changed).sort(), want, JSON.stringify({ sources, excludes: read.excludes, changed: [...changed.keys()] }));
+      assert.deepEqual([...selectedChanged(read, changed)].sort(), want, JSON.stringify({ sources, excludes: read.excludes, changed: [...changed.keys()] }));
       checked += want.length;
     }
     assert.ok(checked > 300, `enough selected paths to mean something (${checked})`);

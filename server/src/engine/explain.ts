@@ -450,6 +450,10 @@ function computeKeys(
   const changedOpt = sameStat && side === 'after' ? new Map([...changed].map(([p, st]) => [p, sameStat.has(p) ? { before: st.before, after: st.before } : st])) : changed;
   const strict: string[] = new Array(model.steps.length);
   const opt: string[] = new Array(model.steps.length);
+  // the clean keys' own computation (reuse off) keeps no material: it runs once per model
+  const last = clean ? lastKeys.get(model)?.[side] : undefined;
+  const n = model.steps.length;
+  const next: KeyMaterial | null = clean ? { ps: new Array(n), po: new Array(n), cs: new Array(n), co: new Array(n), fs: new Array(n), fo: new Array(n), strict, opt } : null;
   /** Per step: its keys may differ from the clean ones. */
   const dirty: boolean[] = new Array(model.steps.length);
   const finalDirty = (stage: Stage): boolean => (stage.steps.length ? dirty[stage.steps[stage.steps.length - 1]!]! : stage.base.kind === 'stage' && finalDirty(model.stages[stage.base.stage]!));
@@ -512,15 +516,58 @@ function computeKeys(
     const parentS = step.parent === null ? baseKey(stage, 'strict') : strict[step.parent]!;
     const parentO = step.parent === null ? baseKey(stage, 'opt') : opt[step.parent]!;
     const rk = step.remoteKey;
-    const op = opHash(step);
-    const s = parentS + '\u0003' + op + '\u0001' + contentS + '\u0001' + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromStrict.join('\u0002');
-    const o = parentO + '\u0003' + op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromOpt.join('\u0002');
-    strict[step.id] = hash(s);
-    // the same material (no stage content, no same-stat change, no remote checksum on the way): the same key
-    opt[step.id] = o === s ? strict[step.id]! : hash(o);
+    const fromS = fromStrict.join('\u0002');
+    const fromO = fromOpt.join('\u0002');
+    // the same parts as in this model's last computation on this side (the step reads no path that changed since, and
+    // its parent and source stages kept their keys): the same keys, without building and hashing the material again
+    // (compared part by part: a reused parent key is the same string object, and each part is one flat string)
+    if (last && last.ps[step.id] === parentS && last.po[step.id] === parentO && last.cs[step.id] === contentS && last.co[step.id] === contentO && last.fs[step.id] === fromS && last.fo[step.id] === fromO) {
+      strict[step.id] = last.strict[step.id]!;
+      opt[step.id] = last.opt[step.id]!;
+    } else {
+      const op = opHash(step);
+      const s = parentS + '\u0003' + op + '\u0001' + contentS + '\u0001' + (rk ? rk.identity : (step.remote ?? '')) + '\u0003' + fromS;
+      const o = parentO + '\u0003' + op + '\u0001' + contentO + '\u0001' + (rk ? rk.content : (step.remote ?? '')) + '\u0003' + fromO;
+      strict[step.id] = hash(s);
+      // the same material (no stage content, no same-stat change, no remote checksum on the way): the same key
+      opt[step.id] = o === s ? strict[step.id]! : hash(o);
+    }
+    if (next) {
+      next.ps[step.id] = parentS;
+      next.po[step.id] = parentO;
+      next.cs[step.id] = contentS;
+      next.co[step.id] = contentO;
+      next.fs[step.id] = fromS;
+      next.fo[step.id] = fromO;
+    }
+  }
+  if (next) {
+    next.strict = strict;
+    next.opt = opt;
+    let m = lastKeys.get(model);
+    if (!m) lastKeys.set(model, (m = {}));
+    m[side] = next;
   }
   return { strict, opt };
 }
+
+/**
+ * Each model's last computed keys per side with the material hashed for them (with key reuse on): a forecast after one
+ * context event computes the keys of the same model again, and only the steps whose material differs (those reading
+ * the changed path, and what follows them) are hashed again. Kept per model object: it goes with the model.
+ */
+interface KeyMaterial {
+  /** Per step, the parts of its strict and optimistic material: parent key, context content, source stages. */
+  ps: string[];
+  po: string[];
+  cs: string[];
+  co: string[];
+  fs: string[];
+  fo: string[];
+  strict: string[];
+  opt: string[];
+}
+const lastKeys = new WeakMap<Model, { before?: KeyMaterial; after?: KeyMaterial }>();
 
 /**
  * Keys of a model's steps that do not depend on a baseline: every context read is keyed by the full content it selects
@@ -572,10 +619,21 @@ function symbolic(r0: ContextRead, changed: Map<string, { before: State; after: 
     .join('|');
 }
 
-/** The changed paths a read selects (readSelects on the candidates only), in no particular order. */
-export function selectedChanged(r: ContextRead, changed: Map<string, unknown>): string[] {
-  const sel: string[] = [];
-  for (const p of candidates(r, changed)) if (readSelects(r, p)) sel.push(p);
+/**
+ * The changed paths a read selects (readSelects on the candidates only), in no particular order; kept per changed-path
+ * map and read (explain builds its map once: both sides' keys and the reasons ask for the same reads). Not to be
+ * changed by the caller.
+ */
+const selectedMemo = new WeakMap<Map<string, unknown>, WeakMap<ContextRead, readonly string[]>>();
+export function selectedChanged(r: ContextRead, changed: Map<string, unknown>): readonly string[] {
+  let m = selectedMemo.get(changed);
+  if (!m) selectedMemo.set(changed, (m = new WeakMap()));
+  let sel = m.get(r);
+  if (!sel) {
+    const out: string[] = [];
+    for (const p of candidates(r, changed)) if (readSelects(r, p)) out.push(p);
+    m.set(r, (sel = out));
+  }
   return sel;
 }
 
@@ -601,14 +659,8 @@ const sortedPaths = new WeakMap<Map<string, unknown>, string[]>();
  * (a 2,000-line Dockerfile after 300 file events: 800k tests per forecast). readSelects decides; this only narrows.
  */
 function candidates(r: ContextRead, changed: Map<string, unknown>): Iterable<string> {
-  const prefixes: string[] = [];
-  for (const src of r.sources) {
-    const segs = src.split('/');
-    const lit = segs.findIndex((x) => /[*?[\\]/.test(x));
-    const prefix = (lit < 0 ? segs : segs.slice(0, lit)).join('/');
-    if (prefix === '') return changed.keys(); // the whole context, or a wildcard in the first segment
-    prefixes.push(prefix);
-  }
+  const prefixes = literalPrefixes(r);
+  if (prefixes === null) return changed.keys(); // the whole context, or a wildcard in the first segment
   let sorted = sortedPaths.get(changed);
   if (!sorted) sortedPaths.set(changed, (sorted = [...changed.keys()].sort()));
   const out = new Set<string>();
@@ -617,6 +669,26 @@ function candidates(r: ContextRead, changed: Map<string, unknown>): Iterable<str
     // 'P/…' sorts in one run between 'P/' and 'P0' ('0' follows '/')
     for (let i = lowerBound(sorted, prefix + '/'); i < sorted.length && sorted[i]! < prefix + '0'; i++) out.add(sorted[i]!);
   }
+  return out;
+}
+
+/** The literal part of each of a read's sources (the segments before the first wildcard); null when one is empty. */
+const prefixMemo = new WeakMap<ContextRead, string[] | null>();
+function literalPrefixes(r: ContextRead): string[] | null {
+  let out = prefixMemo.get(r);
+  if (out !== undefined) return out;
+  out = [];
+  for (const src of r.sources) {
+    const segs = src.split('/');
+    const lit = segs.findIndex((x) => /[*?[\\]/.test(x));
+    const prefix = (lit < 0 ? segs : segs.slice(0, lit)).join('/');
+    if (prefix === '') {
+      out = null;
+      break;
+    }
+    out.push(prefix);
+  }
+  prefixMemo.set(r, out);
   return out;
 }
 
@@ -751,10 +823,21 @@ function finalState(model: Model, baseline: Model | null, i: number, status: Ste
   return !b || b.base.ref !== s.base.ref || (s.base.kind === 'image' && b.platform !== s.platform) ? { line: s.line + 1, maybe: false } : null;
 }
 
+/** The index of the first stage of each name (a model's stages do not change): counterpart asks for every rebuilt step. */
+const stageNames = new WeakMap<Model, Map<string, number>>();
+function stageByName(model: Model): Map<string, number> {
+  let m = stageNames.get(model);
+  if (!m) {
+    stageNames.set(model, (m = new Map()));
+    model.stages.forEach((s, i) => s.name && !m!.has(s.name) && m!.set(s.name, i));
+  }
+  return m;
+}
+
 function counterpart(step: Step, model: Model, baseline: Model): Step | null {
   const stage = model.stages[step.stage]!;
   const bStageIdx = stage.name
-    ? baseline.stages.findIndex((s) => s.name === stage.name)
+    ? (stageByName(baseline).get(stage.name) ?? -1)
     : step.stage < baseline.stages.length && !baseline.stages[step.stage]!.name
       ? step.stage
       : -1;
@@ -797,12 +880,17 @@ function reasonsFor(
   // content it reads from the context
   const files: { path: string; change: FileChangeKind }[] = [];
   let count = 0;
-  for (const [p, st] of changed) {
-    if (step.contextReads.some((r) => readSelects(r, p))) {
+  // the changed paths its reads select (the candidates under each source's literal part, not every changed path
+  // against every read: a rebuilt step that follows one selects none), listed in the changed map's order
+  const selected = new Set<string>();
+  if (changed.size) for (const r of step.contextReads) for (const p of selectedChanged(r, changed)) selected.add(p);
+  if (selected.size)
+    for (const [p, st] of changed) {
+      if (!selected.has(p)) continue;
       count++;
       if (files.length < 20) files.push({ path: p, change: st.before === 'before' ? 'modified' : changeKind(st.before, st.after) });
+      if (count === selected.size) break;
     }
-  }
   const other = baseline && kb ? counterpart(step, model, baseline) : null;
   if (!baseline) reasons.push({ kind: 'new-step', message: 'the baseline has no Dockerfile: nothing is cached' });
   else if (!other) {
