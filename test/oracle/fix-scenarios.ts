@@ -316,6 +316,11 @@ export interface FixScenario {
   allowed?: AllowedDiff[];
   /** set when the fix is known NOT to be safe here: the scenario runs as a TODO and says why */
   knownUnsafe?: string;
+  /**
+   * a partial fix: the rule still reports on the fixed file, for what it refused (missing-cache-mount: a folder it
+   * cannot mount), and the finding's message must contain this text
+   */
+  stillReports?: string;
   /** rules that must still report here but offer NO fix (a real build showed the fix would not be safe) */
   expectUnfixed?: string[];
   /** why the rule must not fix this case (what the real build showed) */
@@ -560,6 +565,17 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 `,
     rules: ['missing-cache-mount'],
     expectFixed: ['missing-cache-mount'],
+  },
+  {
+    name: 'cache-mount/apt-rm-wildcard-over-mount',
+    about: 'apt install followed by `rm -rf /var/cache/ap*`: the wildcard reaches /var/cache/apt itself, so only the index folder is mounted and the rm stays (with /var/cache/apt mounted it would fail on the mount point: found by s9-mutrules)',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/cache/ap*
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    stillReports: 'No cache-mount fix for the apt package archives (/var/cache/apt): the RUN at line 2 deletes `/var/cache/ap*`, which holds /var/cache/apt.',
   },
   {
     name: 'cache-mount/npm',

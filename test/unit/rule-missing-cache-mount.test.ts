@@ -318,3 +318,17 @@ test('missing-cache-mount: a clean of a folder that holds the mounted one is no 
   // a clean inside the mount is dropped: the mount keeps it out of the image anyway
   assert.equal(edited('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf /root/.npm/_cacache\n', c), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
 });
+
+test('missing-cache-mount: a wildcard reaches its whole folder: `rm -rf /var/cache/ap*` deletes the mount point, no fix for that folder', () => {
+  // kept in the fixed RUN, the rm would delete the mount point /var/cache/apt (rm fails there: the build breaks)
+  for (const clean of ['rm -rf /var/cache/ap*', 'rm -rf /var/cache/a?t', 'rm -rf /var/cache/[a]pt', 'rm -rf /var/cache/*/']) {
+    const f = one(`FROM debian\nRUN apt-get update && apt-get install -y x && ${clean}\n`);
+    assert.equal(f.fixRefused?.reason, `apt package archives (/var/cache/apt): the RUN at line 2 deletes \`${clean.slice(7)}\`, which holds /var/cache/apt`, clean);
+    // the index folder is still mounted, the rm kept as it is
+    assert.equal(f.fix?.edits[0]?.newText, `RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n    apt-get update && apt-get install -y x && ${clean}`, clean);
+  }
+  // a wildcard inside the mounted folder only cleans the mount: dropped
+  assert.equal(edited('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf /root/.npm/_c*\n', ctxOf(['package.json'])), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  // the same for a `~` path: ~/.np* reaches ~/.npm
+  assert.equal(one('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf ~/.np*\n', ctxOf(['package.json'])).fixRefused?.reason, 'npm download cache (/root/.npm): the RUN at line 3 deletes `/root/.np*`, which holds /root/.npm');
+});

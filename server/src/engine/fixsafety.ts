@@ -301,9 +301,21 @@ function computeDirUse(model: Model, step: Step, dir: string): DirUse | null {
 }
 
 function expandHome(w: string, home: string | null): string | null {
-  if (w.startsWith('~/') || w === '~') return home ? home + w.slice(1) : null;
-  if (w.startsWith('$HOME') || w.startsWith('${HOME}')) return home ? w.replace(/^\$\{?HOME\}?/, home) : null;
-  return w.replace(/\*.*$/, '').replace(/\/+$/, '') || null;
+  let p = w;
+  if (w.startsWith('~/') || w === '~') p = home ? home + w.slice(1) : '';
+  else if (w.startsWith('$HOME') || w.startsWith('${HOME}')) p = home ? w.replace(/^\$\{?HOME\}?/, home) : '';
+  return (p && wildcardFolder(p)) || null;
+}
+
+/**
+ * The folder a path operand reaches, a wildcard's included: a segment with `*`, `?` or `[` may match any name in
+ * its folder (`/var/cache/ap*` deletes /var/cache/apt itself), so the path is cut before that segment. Trailing
+ * slashes dropped; `/*` is the root.
+ */
+export function wildcardFolder(p: string): string {
+  const g = p.search(/[*?[]/);
+  const cut = g < 0 ? p : p.slice(0, p.lastIndexOf('/', g) + 1);
+  return cut.replace(/\/+$/, '') || (cut.startsWith('/') ? '/' : cut);
 }
 
 /** The RUNs that empty a folder, by stage (memoised per model). */
