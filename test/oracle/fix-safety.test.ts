@@ -99,7 +99,10 @@ function diffFs(a: Map<string, Entry>, b: Map<string, Entry>, allowed: AllowedDi
   for (const p of [...new Set([...a.keys(), ...b.keys()])].sort()) {
     const x = describeEntry(a.get(p));
     const y = describeEntry(b.get(p));
-    if (x !== y) out.push({ path: p, original: x, fixed: y, allowed: allowedBy(p, allowed)?.why });
+    const by = allowedBy(p, allowed);
+    const fixedEntry = b.get(p);
+    const ok = by && (!by.removedOnly || !fixedEntry || fixedEntry.type === 'dir');
+    if (x !== y) out.push({ path: p, original: x, fixed: y, allowed: ok ? by.why : undefined });
   }
   return out;
 }

@@ -355,7 +355,9 @@ export function emptiesDir(model: Model, step: Step, commands: ShellCommand[], d
   const home = runHome(model, step, env);
   for (const c of commands) {
     const cl = cleanedBy(c);
-    if (cl.managers.includes(manager)) return c.words.join(' ');
+    // by name: one of the manager's folders the clean empties (a fixed folder, as apt's two, must be this one:
+    // `apt-get clean` empties the archives, not the index)
+    if (cl.specs.some((sp) => sp.manager === manager && (sp.env.length || typeof sp.dflt !== 'string' || !sp.dflt.startsWith('/') || under(dir, sp.dflt) || under(sp.dflt, dir)))) return c.words.join(' ');
     for (const p of cl.paths) {
       const abs = expandHome(p, home);
       if (abs && abs.startsWith('/') && (under(abs, dir) || under(dir, abs))) return c.words.join(' ');

@@ -249,7 +249,13 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
     const home = runHome(model, s, env);
     for (const c of runScript(s)?.commands ?? []) {
       const cl = cleanedBy(c);
-      const byName = dirs.some((m) => cl.managers.includes(m.manager));
+      const mountedHere = (sp: CacheDirSpec) => dirs.some((m) => m.manager === sp.manager && m.kind === sp.kind);
+      const byName = cl.specs.some(mountedHere);
+      // a clean by name of a mounted cache that also empties folders not mounted here (`go clean -modcache -cache`
+      // with only the module cache mounted, `dotnet nuget locals all --clear`): dropping it would keep those in the
+      // image, keeping it would empty the mount
+      const alsoEmpties = byName ? (cl.specs.find((sp) => !mountedHere(sp))?.what ?? cl.more) : null;
+      if (alsoEmpties) return `the RUN at line ${s.line + 1} runs \`${c.words.join(' ')}\`, which also empties the ${alsoEmpties}, not mounted there`;
       const abs = cl.paths.map((p) => (p.startsWith('~') ? (home ? home + p.slice(1) : p) : p.replace(/^\$\{?HOME\}?/, home ?? '$HOME')));
       // an operand at or inside a mounted folder only cleans the mount: dropped. One that holds a mounted folder
       // (`rm -rf /root/*` or `/root/.cache` with ~/.npm or ~/.cache/pip mounted) deletes more than it: dropping it would
