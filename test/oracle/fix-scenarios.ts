@@ -277,6 +277,12 @@ export interface AllowedDiff {
   /** absolute path in the image; `/x/**` = x and everything below it */
   path: string;
   why: string;
+  /**
+   * only what the fix takes out of the image: the fixed image may lack the path (or hold a folder there, a mount
+   * point BuildKit creates), never hold a file the original lacks or one with other content (a cache mount keeps
+   * things out of the image; it never puts any in)
+   */
+  removedOnly?: boolean;
 }
 
 /**
@@ -285,14 +291,14 @@ export interface AllowedDiff {
  */
 export const RULE_ALLOWED: Record<string, AllowedDiff[]> = {
   'missing-cache-mount': [
-    { path: '/root/.npm/**', why: 'npm download cache: now lives in the cache mount, not in the image (the point of the fix)' },
-    { path: '/root/.cache/**', why: 'pip download cache (and the mount point directories BuildKit creates for it): in the cache mount' },
-    { path: '/var/cache/apt/**', why: 'apt archives and pkgcache: in the cache mount (only the base image\'s directory stays in the layer)' },
-    { path: '/var/lib/apt/lists/**', why: 'apt package index: in the cache mount instead of the image' },
-    { path: '/root/.nuget/packages/**', why: 'NuGet packages: in the cache mount, mounted on every step that reads them' },
-    { path: '/root/.m2/repository/**', why: 'Maven local repository: in the cache mount, mounted on every step that reads it' },
-    { path: '/go/pkg/mod/**', why: 'Go module cache: in the cache mount, mounted on every step that reads it' },
-    { path: '/root/go/**', why: 'Go module cache at its default (GOPATH=~/go): the mount point BuildKit creates' },
+    { path: '/root/.npm/**', why: 'npm download cache: now lives in the cache mount, not in the image (the point of the fix)', removedOnly: true },
+    { path: '/root/.cache/**', why: 'pip download cache (and the mount point directories BuildKit creates for it): in the cache mount', removedOnly: true },
+    { path: '/var/cache/apt/**', why: 'apt archives and pkgcache: in the cache mount (only the base image\'s directory stays in the layer)', removedOnly: true },
+    { path: '/var/lib/apt/lists/**', why: 'apt package index: in the cache mount instead of the image', removedOnly: true },
+    { path: '/root/.nuget/packages/**', why: 'NuGet packages: in the cache mount, mounted on every step that reads them', removedOnly: true },
+    { path: '/root/.m2/repository/**', why: 'Maven local repository: in the cache mount, mounted on every step that reads it', removedOnly: true },
+    { path: '/go/pkg/mod/**', why: 'Go module cache: in the cache mount, mounted on every step that reads it', removedOnly: true },
+    { path: '/root/go/**', why: 'Go module cache at its default (GOPATH=~/go): the mount point BuildKit creates', removedOnly: true },
   ],
 };
 
@@ -316,6 +322,11 @@ export interface FixScenario {
   allowed?: AllowedDiff[];
   /** set when the fix is known NOT to be safe here: the scenario runs as a TODO and says why */
   knownUnsafe?: string;
+  /**
+   * a partial fix: the rule still reports on the fixed file, for what it refused (missing-cache-mount: a folder it
+   * cannot mount), and the finding's message must contain this text
+   */
+  stillReports?: string;
   /** rules that must still report here but offer NO fix (a real build showed the fix would not be safe) */
   expectUnfixed?: string[];
   /** why the rule must not fix this case (what the real build showed) */
@@ -560,6 +571,30 @@ RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf 
 `,
     rules: ['missing-cache-mount'],
     expectFixed: ['missing-cache-mount'],
+  },
+  {
+    name: 'cache-mount/apt-rm-wildcard-over-mount',
+    about: 'apt install followed by `rm -rf /var/cache/ap*`: the wildcard reaches /var/cache/apt itself, so only the index folder is mounted and the rm stays (with /var/cache/apt mounted it would fail on the mount point: found by s9-mutrules)',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/cache/ap*
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    stillReports: 'No cache-mount fix for the apt package archives (/var/cache/apt): the RUN at line 2 deletes `/var/cache/ap*`, which holds /var/cache/apt.',
+  },
+  {
+    name: 'cache-mount/apt-clean-in-a-later-run-without-docker-clean',
+    about: 'no docker-clean hook; a later RUN updates, installs and runs `apt-get clean` (and may exit early, so its archives get no mount): both fixes mount the index there, not the archives, so that clean must stay (s9-mutrules: it was dropped, and that RUN\'s .debs stayed in the image)',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN rm /etc/apt/apt.conf.d/docker-clean
+RUN apt-get update && apt-get install -y --no-install-recommends curl
+RUN apt-get update && apt-get install -y --no-install-recommends git && apt-get clean && exec true
+`,
+    rules: ['missing-cache-mount'],
+    expectFixed: ['missing-cache-mount'],
+    stillReports: 'No cache-mount fix for the apt package archives (/var/cache/apt): the RUN at line 7 may exit early, before docker-clean is put back.',
   },
   {
     name: 'cache-mount/npm',

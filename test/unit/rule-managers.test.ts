@@ -382,6 +382,23 @@ test('managers: what a command deletes, by path or by name; what a runtime comma
   assert.deepEqual(c('dotnet nuget locals all --clear'), [[], ['dotnet']]);
   assert.deepEqual(c('dotnet nuget push'), [[], []]);
   assert.deepEqual(c('echo rm -rf /'), [[], []]);
+  // which of a manager's folders a clean by name empties, and what else it empties (s9-mutrules: dropping a clean
+  // for a mount of one folder kept the others in the image)
+  const f = (s: string) => {
+    const r = cleanedBy(cmd(s));
+    return [r.specs.map((sp) => sp.what), r.more];
+  };
+  assert.deepEqual(f('apt-get clean'), [['apt package archives'], null]);
+  assert.deepEqual(f('apt autoclean'), [['apt package archives'], null]);
+  for (const s of ['apt-get dist-clean', 'apt distclean']) assert.deepEqual(f(s), [['apt package archives', 'apt package index'], null], s);
+  assert.deepEqual(f('go clean -modcache -cache'), [['Go module cache', 'Go build cache'], null]);
+  assert.deepEqual(f('npm cache clean --force'), [['npm download cache'], null]);
+  assert.deepEqual(f('dotnet nuget locals all --clear'), [['NuGet packages folder'], 'NuGet HTTP cache and temp folders']);
+  assert.deepEqual(f('dotnet nuget locals all -c'), [['NuGet packages folder'], 'NuGet HTTP cache and temp folders']);
+  assert.deepEqual(f('dotnet nuget locals global-packages --clear'), [['NuGet packages folder'], null]);
+  assert.deepEqual(f('dotnet nuget locals http-cache --clear'), [[], 'NuGet HTTP cache and temp folders']);
+  // --list only lists
+  assert.deepEqual(f('dotnet nuget locals all --list'), [[], null]);
   const reads: [string, string, boolean][] = [
     ['maven', 'mvn spring-boot:run', true], ['maven', '["./mvnw", "x"]', true], ['maven', 'mvnx', false], ['gradle', 'gradle run', true], ['gradle', '/app/gradlew bootRun', true],
     ['go', 'go run .', true], ['go', '["go", "test"]', true], ['go', 'go version', false], ['dotnet', 'dotnet watch', true], ['dotnet', '["dotnet", "run"]', true], ['dotnet', 'dotnet app.dll', false],
@@ -574,8 +591,8 @@ test('managers: more of what is and is not an install, a tool install, a tree ch
   assert.deepEqual(resolveCacheDir(cacheSpecs('pip')[0]!, new Map([['PIP_NO_CACHE_DIR', 'nope']]), '/root'), { off: true });
   assert.deepEqual([...withInline(new Map(), "D='zz' npm ci")], [['D', 'zz']]);
   assert.deepEqual(cacheUse(cmd('apt-get install y'), [cmd('apt-get install x')], new Map()).map((x) => x.offline), [true]);
-  assert.deepEqual(cleanedBy(cmd('npm run clean')), { paths: [], managers: [] });
-  assert.deepEqual(cleanedBy(cmd('uv cache dir')), { paths: [], managers: [] });
+  assert.deepEqual(cleanedBy(cmd('npm run clean')), { paths: [], managers: [], specs: [], more: null });
+  assert.deepEqual(cleanedBy(cmd('uv cache dir')), { paths: [], managers: [], specs: [], more: null });
   assert.equal(runtimeReads('go', 'cargo run'), false);
 });
 

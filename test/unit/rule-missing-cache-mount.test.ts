@@ -318,3 +318,37 @@ test('missing-cache-mount: a clean of a folder that holds the mounted one is no 
   // a clean inside the mount is dropped: the mount keeps it out of the image anyway
   assert.equal(edited('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf /root/.npm/_cacache\n', c), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
 });
+
+test('missing-cache-mount: a wildcard reaches its whole folder: `rm -rf /var/cache/ap*` deletes the mount point, no fix for that folder', () => {
+  // kept in the fixed RUN, the rm would delete the mount point /var/cache/apt (rm fails there: the build breaks)
+  for (const clean of ['rm -rf /var/cache/ap*', 'rm -rf /var/cache/a?t', 'rm -rf /var/cache/[a]pt', 'rm -rf /var/cache/*/']) {
+    const f = one(`FROM debian\nRUN apt-get update && apt-get install -y x && ${clean}\n`);
+    assert.equal(f.fixRefused?.reason, `apt package archives (/var/cache/apt): the RUN at line 2 deletes \`${clean.slice(7)}\`, which holds /var/cache/apt`, clean);
+    // the index folder is still mounted, the rm kept as it is
+    assert.equal(f.fix?.edits[0]?.newText, `RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n    apt-get update && apt-get install -y x && ${clean}`, clean);
+  }
+  // a wildcard inside the mounted folder only cleans the mount: dropped
+  assert.equal(edited('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf /root/.npm/_c*\n', ctxOf(['package.json'])), 'RUN --mount=type=cache,target=/root/.npm \\\n    npm ci');
+  // the same for a `~` path: ~/.np* reaches ~/.npm
+  assert.equal(one('FROM node:20\nCOPY package.json .\nRUN npm ci && rm -rf ~/.np*\n', ctxOf(['package.json'])).fixRefused?.reason, 'npm download cache (/root/.npm): the RUN at line 3 deletes `/root/.np*`, which holds /root/.npm');
+});
+
+test('missing-cache-mount: a clean by name is dropped only when every folder it empties is mounted on that RUN (s9-mutrules)', () => {
+  // `go clean -modcache -cache` with only the module cache mountable: dropping it would keep the build cache in the image
+  const go = one('FROM golang AS b\nUSER 1000\nRUN go build -o /x ./... && go clean -modcache -cache\nFROM scratch\nCOPY --from=b /x /x\n');
+  assert.equal(go.fix, undefined);
+  assert.match(go.message, /the Go module cache \(\/go\/pkg\/mod\): the RUN at line 3 runs `go clean -modcache -cache`, which also empties the Go build cache, not mounted there\.$/);
+  // both mounted: dropped
+  assert.equal(edited('FROM golang AS b\nRUN go build -o /x ./... && go clean -modcache -cache\nFROM scratch\nCOPY --from=b /x /x\n'), 'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\\n    go build -o /x ./...');
+  // `dotnet nuget locals all --clear` also empties NuGet's HTTP cache and temp folders
+  const nuget = one('FROM mcr.microsoft.com/dotnet/sdk:8.0 AS b\nCOPY x.csproj .\nRUN dotnet restore && dotnet nuget locals all --clear\nFROM scratch\nCOPY --from=b /x /x\n', ctxOf(['x.csproj']));
+  assert.deepEqual([nuget.fix, nuget.fixRefused?.reason], [undefined, 'NuGet packages folder (/root/.nuget/packages): the RUN at line 3 runs `dotnet nuget locals all --clear`, which also empties the NuGet HTTP cache and temp folders, not mounted there']);
+  assert.equal(edited('FROM mcr.microsoft.com/dotnet/sdk:8.0 AS b\nCOPY x.csproj .\nRUN dotnet restore && dotnet nuget locals global-packages --clear\nFROM scratch\nCOPY --from=b /x /x\n', ctxOf(['x.csproj'])), 'RUN --mount=type=cache,target=/root/.nuget/packages \\\n    dotnet restore');
+  // `apt clean` empties the archives, not the index: with only the index mounted it stays, and it is no clean of that mount
+  assert.equal(edited('FROM debian\nRUN apt update && apt install -y x && apt clean\n'), 'RUN --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\\n    apt update && apt install -y x && apt clean');
+  // `apt-get dist-clean` empties both: alone in its RUN it is dropped with both mounted; a later RUN of the index's store
+  // group (which gets the index mount only) with its own dist-clean would empty the archives there: no fix
+  assert.equal(edited('FROM debian\nRUN apt-get update && apt-get install -y x && apt-get dist-clean\n'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x' + DC_BACK);
+  const dc = find('FROM debian\nRUN apt-get update && apt-get install -y x && apt-get dist-clean\nRUN apt-get install -y y && apt-get dist-clean\n');
+  assert.deepEqual(dc.map((f) => [f.fix, f.fixRefused?.reason]), [2, 3].map((l) => [undefined, `apt package archives (/var/cache/apt): the RUN at line ${l} runs \`apt-get dist-clean\`, which also empties the apt package index, not mounted there`]));
+});

@@ -301,9 +301,21 @@ function computeDirUse(model: Model, step: Step, dir: string): DirUse | null {
 }
 
 function expandHome(w: string, home: string | null): string | null {
-  if (w.startsWith('~/') || w === '~') return home ? home + w.slice(1) : null;
-  if (w.startsWith('$HOME') || w.startsWith('${HOME}')) return home ? w.replace(/^\$\{?HOME\}?/, home) : null;
-  return w.replace(/\*.*$/, '').replace(/\/+$/, '') || null;
+  let p = w;
+  if (w.startsWith('~/') || w === '~') p = home ? home + w.slice(1) : '';
+  else if (w.startsWith('$HOME') || w.startsWith('${HOME}')) p = home ? w.replace(/^\$\{?HOME\}?/, home) : '';
+  return (p && wildcardFolder(p)) || null;
+}
+
+/**
+ * The folder a path operand reaches, a wildcard's included: a segment with `*`, `?` or `[` may match any name in
+ * its folder (`/var/cache/ap*` deletes /var/cache/apt itself), so the path is cut before that segment. Trailing
+ * slashes dropped; `/*` is the root.
+ */
+export function wildcardFolder(p: string): string {
+  const g = p.search(/[*?[]/);
+  const cut = g < 0 ? p : p.slice(0, p.lastIndexOf('/', g) + 1);
+  return cut.replace(/\/+$/, '') || (cut.startsWith('/') ? '/' : cut);
 }
 
 /** The RUNs that empty a folder, by stage (memoised per model). */
@@ -343,7 +355,9 @@ export function emptiesDir(model: Model, step: Step, commands: ShellCommand[], d
   const home = runHome(model, step, env);
   for (const c of commands) {
     const cl = cleanedBy(c);
-    if (cl.managers.includes(manager)) return c.words.join(' ');
+    // by name: one of the manager's folders the clean empties (a fixed folder, as apt's two, must be this one:
+    // `apt-get clean` empties the archives, not the index)
+    if (cl.specs.some((sp) => sp.manager === manager && (sp.env.length || typeof sp.dflt !== 'string' || !sp.dflt.startsWith('/') || under(dir, sp.dflt) || under(sp.dflt, dir)))) return c.words.join(' ');
     for (const p of cl.paths) {
       const abs = expandHome(p, home);
       if (abs && abs.startsWith('/') && (under(abs, dir) || under(dir, abs))) return c.words.join(' ');

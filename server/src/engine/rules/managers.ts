@@ -716,13 +716,18 @@ export function cacheUse(cmd: ShellCommand, before: ShellCommand[], env: Map<str
 
 /**
  * Paths a command deletes (rm's operands, `find DIR … -delete`) and the caches it empties by name (`apt-get clean`,
- * `npm cache clean`, `go clean -modcache`, …). Paths are as written (`~`, `$HOME` unexpanded).
+ * `npm cache clean`, `go clean -modcache`, …). Paths are as written (`~`, `$HOME` unexpanded). `specs` are the cache
+ * folders the named clean empties (`apt-get clean` the archives, not the index; `go clean -cache` the build cache);
+ * `more` names folders it also empties that none of them is (`dotnet nuget locals all --clear`: the HTTP cache and temp
+ * folders too), so dropping it for a cache mount would keep those in the image.
  */
-export function cleanedBy(cmd: ShellCommand): { paths: string[]; managers: string[] } {
+export function cleanedBy(cmd: ShellCommand): { paths: string[]; managers: string[]; specs: CacheDirSpec[]; more: string | null } {
   const { name, rest } = tool(cmd.words);
   const sub = rest.find((w) => !w.startsWith('-')) ?? '';
   const paths: string[] = [];
-  const managers: string[] = [];
+  const specs: CacheDirSpec[] = [];
+  let more: string | null = null;
+  const all = (m: string) => specs.push(...SPECS[m]!);
   if (name === 'rm') paths.push(...rest.filter((w) => !w.startsWith('-')));
   else if (name === 'find' && rest.includes('-delete')) {
     // find [-H|-L|-P|-D debug|-O level] <starting point>… <expression>: the starting points are what it deletes in
@@ -731,19 +736,26 @@ export function cleanedBy(cmd: ShellCommand): { paths: string[]; managers: strin
     for (; i < rest.length && !rest[i]!.startsWith('-') && rest[i] !== '(' && rest[i] !== '!'; i++) paths.push(rest[i]!);
   }
   const os = matchOsPackage(cmd);
-  if (os?.manager === 'apt' && ['clean', 'autoclean', 'dist-clean', 'distclean'].includes(sub)) managers.push('apt');
-  if (name === 'npm' && sub === 'cache' && rest.includes('clean')) managers.push('npm');
-  if (name === 'yarn' && sub === 'cache' && rest.includes('clean')) managers.push('yarn');
-  if ((name === 'pip' || name === 'pip3') && sub === 'cache' && (rest.includes('purge') || rest.includes('remove'))) managers.push('pip');
-  if (name === 'uv' && sub === 'cache' && (rest.includes('clean') || rest.includes('prune'))) managers.push('uv');
-  if (name === 'pnpm' && sub === 'store' && rest.includes('prune')) managers.push('pnpm');
+  // clean / autoclean: the downloaded archives; distclean (apt 2.7) the package index too
+  if (os?.manager === 'apt' && ['clean', 'autoclean'].includes(sub)) specs.push(SPECS['apt']![0]!);
+  if (os?.manager === 'apt' && ['dist-clean', 'distclean'].includes(sub)) all('apt');
+  if (name === 'npm' && sub === 'cache' && rest.includes('clean')) all('npm');
+  if (name === 'yarn' && sub === 'cache' && rest.includes('clean')) all('yarn');
+  if ((name === 'pip' || name === 'pip3') && sub === 'cache' && (rest.includes('purge') || rest.includes('remove'))) all('pip');
+  if (name === 'uv' && sub === 'cache' && (rest.includes('clean') || rest.includes('prune'))) all('uv');
+  if (name === 'pnpm' && sub === 'store' && rest.includes('prune')) all('pnpm');
   if (name === 'go' && sub === 'clean') {
-    if (rest.includes('-modcache')) managers.push('go');
-    if (rest.includes('-cache')) managers.push('go-build');
+    if (rest.includes('-modcache')) all('go');
+    if (rest.includes('-cache')) all('go-build');
   }
-  if (name === 'composer' && (sub === 'clear-cache' || sub === 'clearcache' || sub === 'cc')) managers.push('composer');
-  if (name === 'dotnet' && sub === 'nuget' && rest.includes('locals')) managers.push('dotnet');
-  return { paths, managers };
+  if (name === 'composer' && (sub === 'clear-cache' || sub === 'clearcache' || sub === 'cc')) all('composer');
+  // dotnet nuget locals <all | global-packages | http-cache | temp | plugins-cache> --clear (`--list` only lists)
+  if (name === 'dotnet' && sub === 'nuget' && rest.includes('locals') && (rest.includes('--clear') || rest.includes('-c'))) {
+    const which = rest[rest.indexOf('locals') + 1] ?? '';
+    if (which === 'all' || which === 'global-packages') all('dotnet');
+    if (which !== 'global-packages') more = 'NuGet HTTP cache and temp folders';
+  }
+  return { paths, managers: [...new Set(specs.map((sp) => sp.manager))], specs, more };
 }
 
 /** Runtime commands (CMD/ENTRYPOINT) that read a package store when the container runs. */

@@ -6,7 +6,7 @@
 // pure download cache or a package store later steps read) and proven by engine/fixsafety.ts before it is offered:
 // a store is mounted on every step that reads it or not at all; a RUN that empties the folder gets the clean dropped;
 // Debian's docker-clean hook is set aside for that RUN only.
-import { emptiesDir, mountedTargets, noteProven, proofKey, proveFix, runEnv, runHome, runsBefore, stageChain, stepsBefore, usersAround, type FixEffect, type MountEffect } from '../fixsafety';
+import { emptiesDir, mountedTargets, noteProven, proofKey, proveFix, runEnv, runHome, runsBefore, stageChain, stepsBefore, usersAround, wildcardFolder, type FixEffect, type MountEffect } from '../fixsafety';
 import { runScript, type ShellCommand } from '../shell';
 import { cacheSpecs, cacheUse, cleanedBy, matchInstall, matchOsPackage, resolveCacheDir, under, withInline, type CacheDirSpec } from './managers';
 import type { Step } from '../model';
@@ -249,14 +249,21 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
     const home = runHome(model, s, env);
     for (const c of runScript(s)?.commands ?? []) {
       const cl = cleanedBy(c);
-      const byName = dirs.some((m) => cl.managers.includes(m.manager));
+      const mountedHere = (sp: CacheDirSpec) => dirs.some((m) => m.manager === sp.manager && m.kind === sp.kind);
+      const byName = cl.specs.some(mountedHere);
+      // a clean by name of a mounted cache that also empties folders not mounted here (`go clean -modcache -cache`
+      // with only the module cache mounted, `dotnet nuget locals all --clear`): dropping it would keep those in the
+      // image, keeping it would empty the mount
+      const alsoEmpties = byName ? (cl.specs.find((sp) => !mountedHere(sp))?.what ?? cl.more) : null;
+      if (alsoEmpties) return `the RUN at line ${s.line + 1} runs \`${c.words.join(' ')}\`, which also empties the ${alsoEmpties}, not mounted there`;
       const abs = cl.paths.map((p) => (p.startsWith('~') ? (home ? home + p.slice(1) : p) : p.replace(/^\$\{?HOME\}?/, home ?? '$HOME')));
       // an operand at or inside a mounted folder only cleans the mount: dropped. One that holds a mounted folder
       // (`rm -rf /root/*` or `/root/.cache` with ~/.npm or ~/.cache/pip mounted) deletes more than it: dropping it would
       // keep the rest in the image, keeping it would delete the mount's folder (rm fails on a mount point): no fix
-      const holder = abs.find((p) => dirs.some((m) => under(m.target, p.replace(/\/\*$/, '')) && !under(p.replace(/\/\*$/, ''), m.target)));
-      if (holder) return `the RUN at line ${s.line + 1} deletes \`${holder}\`, which holds ${dirs.find((m) => under(m.target, holder.replace(/\/\*$/, '')))!.target}`;
-      const hit = abs.map((p) => dirs.some((m) => under(p.replace(/\/\*$/, ''), m.target)));
+      // (a wildcard reaches its whole folder: `rm -rf /var/cache/ap*` deletes /var/cache/apt itself)
+      const holder = abs.find((p) => dirs.some((m) => under(m.target, wildcardFolder(p)) && !under(wildcardFolder(p), m.target)));
+      if (holder) return `the RUN at line ${s.line + 1} deletes \`${holder}\`, which holds ${dirs.find((m) => under(m.target, wildcardFolder(holder)))!.target}`;
+      const hit = abs.map((p) => dirs.some((m) => under(wildcardFolder(p), m.target)));
       if (!byName && !hit.some(Boolean)) continue;
       if (byName || hit.every(Boolean)) e.removed.push(c.words);
       else {
