@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, type Model } from '../../server/src/engine';
-import { isGitSource, normalizePlatform, remoteKeys } from '../../server/src/engine/model';
+import { isGitSource, normalizePlatform, remoteKeys, setIncrementalMinLines } from '../../server/src/engine/model';
 import { run, statuses, table } from './helpers';
 
 const problems = (m: Model) => m.problems.map((p) => [p.line, p.severity, p.message]);
@@ -78,4 +78,81 @@ describe('platform strings as containerd normalises them (platforms.Parse + Norm
     for (const [inp, want] of cases) assert.equal(normalizePlatform(inp), want, inp);
   });
   test('text that is no platform is kept, trimmed and lowercased', () => assert.equal(normalizePlatform('  Not A Platform '), 'not a platform'));
+});
+
+describe('RUN flags, mounts, COPY flags', () => {
+  test('a RUN flag that takes a value, written without one, is a problem naming it; an unknown switch stays a flag', () => {
+    for (const f of ['network', 'security', 'device']) {
+      const m = analyze(`FROM localbase\nRUN --${f} true\n`);
+      assert.deepEqual(problems(m), [[1, 'error', `--${f} needs a value (\`--${f}=…\`): BuildKit stops with "Missing a value on flag: ${f}"`]], f);
+    }
+    // unknown flags are not reported (newer frontends add some), and stay in the key as written
+    const m = analyze('FROM localbase\nRUN --foo --network=none true\n');
+    assert.deepEqual([problems(m), m.steps[0]!.parts['flags']], [[], '--foo --network=none']);
+  });
+  test('a cache mount with `from` reads the stage as a cache, a bind as a bind', () => {
+    const m = analyze('FROM localbase AS b\nFROM localbase\nRUN --mount=type=cache,from=b,target=/c --mount=from=b,target=/d true\n');
+    assert.deepEqual(m.steps[0]!.stageReads.map((r) => [r.via, r.stage, r.image]), [['cache', 0, undefined], ['bind', 0, undefined]]);
+  });
+  test('an ssh mount without a target keys no secret path', () =>
+    assert.equal(analyze('FROM localbase\nRUN --mount=type=ssh true\n').steps[0]!.parts['mounts'], 'type=ssh'));
+  test('several --exclude in the flags, space-joined; an empty one is no pattern (patternmatcher skips it)', () => {
+    const [c, d] = analyze('FROM localbase\nCOPY --exclude=a --exclude=b . /x\nCOPY --exclude= . /y\n').steps;
+    assert.equal(c!.parts['flags'], 'exclude=a b');
+    assert.deepEqual(d!.contextReads, [{ via: 'COPY', sources: [''], excludes: [] }]);
+  });
+  test('--parents=false is no --parents: the key keeps the basename', () => {
+    const [a, b] = analyze('FROM localbase\nCOPY --parents=false a/b.txt /d/\nCOPY --parents a/b.txt /d/\n').steps;
+    assert.deepEqual([a!.parts['srcs'], b!.parts['srcs']], ['b.txt', '/|a/b.txt']);
+  });
+  test('FROM: a valueless flag other than --platform is no platform problem', () =>
+    assert.deepEqual(problems(analyze('FROM --foo localbase\n')), []));
+  test('a global ARG without a value keeps an automatic ARG\'s value for FROM', () =>
+    assert.deepEqual(analyze('ARG TARGETARCH\nFROM img-$TARGETARCH\n', { platform: 'linux/arm64' }).stages[0]!.base, { kind: 'image', ref: 'img-arm64' }));
+  test('COPY --from numbers at the edges of Go\'s int64: in range an index (out of the stages: invalid), past it a name', () => {
+    const p = (n: string) => problems(analyze(`FROM localbase\nCOPY --from=${n} /a /b\n`)).map((x) => x[2]);
+    const invalid = (n: string) => [`\`--from=${n}\` is not a stage of this file: BuildKit stops with "invalid stage index ${n}"`];
+    assert.deepEqual(p('9223372036854775807'), invalid('9223372036854775807'));
+    assert.deepEqual(p('-9223372036854775808'), invalid('-9223372036854775808'));
+    assert.deepEqual(p('9223372036854775808'), []);
+    assert.deepEqual(p('-9223372036854775809'), []);
+  });
+});
+
+test('memoised stages: a changed global ARG default is seen by the stage that declares it', (t) => {
+  setIncrementalMinLines(0);
+  t.after(() => setIncrementalMinLines(200));
+  const env = (v: string) => analyze(`ARG V=${v}\nFROM localbase\nARG V\nRUN echo\n`).steps[0]!.env;
+  assert.deepEqual(env('1'), [['V', '1']]);
+  assert.deepEqual(env('2'), [['V', '2']]);
+});
+
+describe('ADD of git and HTTP sources: what identifies them', () => {
+  const h40 = 'a'.repeat(40);
+  const h64 = 'b'.repeat(64);
+  test('git sources by shape', () => {
+    for (const g of ['git@github.com:o/r.git', 'git://h/r', 'ssh://git@h/r', 'me@host.example:repo', 'http://h/r.git', 'https://h/r.git', 'https://h/r.git#main', 'https://h/r.git/']) assert.equal(isGitSource(g), true, g);
+    for (const n of ['https://e.com/get?from=git@x', 'https://user@host:8080/file.tgz', 'https://h/r.github.io/f.tgz', 'https://e.com/a.tgz']) assert.equal(isGitSource(n), false, n);
+  });
+  test('a git source: the URL with its shape, or the commit when pinned (40 or 64 hex digits, exactly)', () => {
+    assert.deepEqual(remoteKeys('https://h/r.git', {}), { identity: 'git-url:https://h/r.git', content: 'git-tree' });
+    assert.deepEqual(remoteKeys('https://h/r.git#main:sub', { 'keep-git-dir': 'true' }), { identity: 'git-url:https://h/r.git#main:sub.git:sub', content: 'git-url:https://h/r.git#main:sub.git:sub' });
+    assert.deepEqual(remoteKeys('https://h/r.git', { 'keep-git-dir': 'false' }), { identity: 'git-url:https://h/r.git', content: 'git-tree' });
+    assert.deepEqual(remoteKeys('https://h/r.git#main', { checksum: 'v1' }), { identity: 'git-url:https://h/r.git#main', content: 'git-tree' });
+    assert.deepEqual(remoteKeys('https://h/r.git', { checksum: h64.toUpperCase() }), { identity: 'git:' + h64, content: 'git-tree' });
+    assert.deepEqual(remoteKeys('https://h/r.git#' + h64, {}), { identity: 'git:' + h64, content: 'git-tree' });
+    assert.deepEqual(remoteKeys('https://h/r.git#' + h40, { 'keep-git-dir': 'true' }), { identity: 'git:' + h40 + '.git', content: 'git:' + h40 + '.git' });
+    for (const c of ['x' + h40, h40 + 'x', h40 + 'a']) {
+      assert.equal(remoteKeys('https://h/r.git', { checksum: c }).identity, 'git-url:https://h/r.git', c);
+      assert.equal(remoteKeys('https://h/r.git#' + c, {}).identity, 'git-url:https://h/r.git#' + c, c);
+    }
+  });
+  test('an HTTP source: its checksum, else its URL', () => {
+    assert.deepEqual(remoteKeys('https://e.com/a.tgz', { checksum: 'sha256:' + h64 }), { identity: 'http:sha256:' + h64, content: 'http:sha256:' + h64 });
+    assert.deepEqual(remoteKeys('https://e.com/a.tgz', {}), { identity: 'url:https://e.com/a.tgz', content: 'url:https://e.com/a.tgz' });
+  });
+  test('the copy\'s source name: "/" of a checkout, the URL\'s basename, "__unnamed__"; keep-git-dir not in the copy\'s flags', () => {
+    const m = analyze('FROM localbase\nADD https://e.com/a/b.tgz?x=1 /d/\nADD https://e.com/ /d/\nADD --keep-git-dir https://h/r.git /d/\n');
+    assert.deepEqual(m.steps.map((s) => [s.parts['srcs'], s.parts['flags']]), [['b.tgz', ''], ['__unnamed__', ''], ['/', '']]);
+  });
 });

@@ -12,6 +12,8 @@ export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
 
 /** COPY/ADD flags that take a value (`--chown=…`); the others (`--link`, `--parents`, `--keep-git-dir`) are switches. */
 const VALUE_FLAGS = new Set(['chown', 'chmod', 'from', 'exclude', 'checksum', 'platform']);
+/** RUN's flags (`--mount`, `--network`, `--security`, `--device`): each takes a value. */
+const RUN_VALUE_FLAGS = new Set(['mount', 'network', 'security', 'device']);
 // BuildKit's parse errors for what the model would otherwise take in (measured on BuildKit 0.8)
 const missingValue = (flag: string): string => `--${flag} needs a value (\`--${flag}=…\`): BuildKit stops with "Missing a value on flag: ${flag}"`;
 const BLANK_ARG = 'ARG with a blank name (`ARG =value`): BuildKit stops with "ARG names can not be blank"';
@@ -509,7 +511,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             const mounts: Mount[] = [];
             const otherFlags: string[] = [];
             for (const f of ins.flags) {
-              if (f.name === 'mount' && f.value === null) problem(ins, missingValue('mount'));
+              // RUN's flags all take a value: written without one, BuildKit stops ("Missing a value on flag"; Docker
+              // 20.10 does not know --network/--security and says "Unknown flag")
+              if (f.value === null && RUN_VALUE_FLAGS.has(f.name)) problem(ins, missingValue(f.name));
               else if (f.name === 'mount') {
                 const spec = exp(f.value ?? '', ss.scope).value;
                 const bad = mountSpecProblem(spec);
