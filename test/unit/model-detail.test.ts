@@ -74,13 +74,26 @@ describe('platform strings as containerd normalises them (platforms.Parse + Norm
       ['linux/arm/8', 'linux/arm/v8'],
       ['linux/arm/15', 'linux/arm/15'],
       ['linux/arm/51', 'linux/arm/51'],
+      ['linux/x86-64', 'linux/amd64'],
+      [' linux/arm64 ', 'linux/arm64'],
+      // not an architecture: an OS on the default architecture (containerd refuses an unknown OS; the model keeps it)
+      ['xamd64', 'xamd64/amd64'],
+      ['arm64x', 'arm64x/amd64'],
     ];
     for (const [inp, want] of cases) assert.equal(normalizePlatform(inp), want, inp);
   });
   test('text that is no platform is kept, trimmed and lowercased', () => assert.equal(normalizePlatform('  Not A Platform '), 'not a platform'));
+  test('four parts, or a part with a space, is no platform', () => {
+    assert.equal(normalizePlatform('linux/arm/v7/x'), 'linux/arm/v7/x');
+    assert.equal(normalizePlatform('linux/a b'), 'linux/a b');
+  });
+  test('the builder\'s platform gives BUILD*, a wrong one falls back to linux/amd64', () => {
+    const env = (bp: string) => new Map(analyze('FROM localbase\nARG BUILDARCH\nRUN true\n', { buildPlatform: bp }).steps[0]!.env).get('BUILDARCH');
+    assert.deepEqual([env('linux/arm64'), env('not a platform')], ['arm64', 'amd64']);
+  });
 });
 
-describe('RUN flags, mounts, COPY flags', () => {
+describe('a RUN flag without the value it takes (a gap: the model reported only --mount)', () => {
   test('a RUN flag that takes a value, written without one, is a problem naming it; an unknown switch stays a flag', () => {
     for (const f of ['network', 'security', 'device']) {
       const m = analyze(`FROM localbase\nRUN --${f} true\n`);
@@ -94,12 +107,23 @@ describe('RUN flags, mounts, COPY flags', () => {
     const m = analyze('FROM localbase AS b\nFROM localbase\nRUN --mount=type=cache,from=b,target=/c --mount=from=b,target=/d true\n');
     assert.deepEqual(m.steps[0]!.stageReads.map((r) => [r.via, r.stage, r.image]), [['cache', 0, undefined], ['bind', 0, undefined]]);
   });
+});
+
+describe('RUN flags, mounts, COPY flags', () => {
+  test('a RUN expands nothing itself (the shell does): no variables used', () =>
+    assert.deepEqual(analyze('FROM localbase\nARG V=1\nRUN echo $V\n').steps[0]!.varsUsed, []));
   test('an ssh mount without a target keys no secret path', () =>
     assert.equal(analyze('FROM localbase\nRUN --mount=type=ssh true\n').steps[0]!.parts['mounts'], 'type=ssh'));
   test('several --exclude in the flags, space-joined; an empty one is no pattern (patternmatcher skips it)', () => {
     const [c, d] = analyze('FROM localbase\nCOPY --exclude=a --exclude=b . /x\nCOPY --exclude= . /y\n').steps;
     assert.equal(c!.parts['flags'], 'exclude=a b');
     assert.deepEqual(d!.contextReads, [{ via: 'COPY', sources: [''], excludes: [] }]);
+  });
+  test('a source named like a heredoc of the same COPY is a source; a COPY of a remote-looking path keys its basename', () => {
+    assert.deepEqual(analyze('FROM localbase\nCOPY <<A A /d/\nx\nA\n').steps[0]!.sources, ['A']);
+    assert.deepEqual(analyze('FROM localbase\nCOPY <<"A" /d/\nx\nA\n').steps[0]!.sources, []);
+    // only ADD fetches: for COPY `git@h:r` is a file of the context
+    assert.equal(analyze('FROM localbase\nCOPY git@h:r /x\n').steps[0]!.parts['srcs'], 'git@h:r');
   });
   test('--parents=false is no --parents: the key keeps the basename', () => {
     const [a, b] = analyze('FROM localbase\nCOPY --parents=false a/b.txt /d/\nCOPY --parents a/b.txt /d/\n').steps;
