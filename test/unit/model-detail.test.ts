@@ -75,7 +75,7 @@ describe('platform strings as containerd normalises them (platforms.Parse + Norm
       ['linux/arm/15', 'linux/arm/15'],
       ['linux/arm/51', 'linux/arm/51'],
       ['linux/x86-64', 'linux/amd64'],
-      [' linux/arm64 ', 'linux/arm64'],
+      [' linux/x86_64 ', 'linux/amd64'],
       // not an architecture: an OS on the default architecture (containerd refuses an unknown OS; the model keeps it)
       ['xamd64', 'xamd64/amd64'],
       ['arm64x', 'arm64x/amd64'],
@@ -86,6 +86,7 @@ describe('platform strings as containerd normalises them (platforms.Parse + Norm
   test('four parts, or a part with a space, is no platform', () => {
     assert.equal(normalizePlatform('linux/arm/v7/x'), 'linux/arm/v7/x');
     assert.equal(normalizePlatform('linux/a b'), 'linux/a b');
+    assert.equal(normalizePlatform('linux/x86_64/a b'), 'linux/x86_64/a b');
   });
   test('the builder\'s platform gives BUILD*, a wrong one falls back to linux/amd64', () => {
     const env = (bp: string) => new Map(analyze('FROM localbase\nARG BUILDARCH\nRUN true\n', { buildPlatform: bp }).steps[0]!.env).get('BUILDARCH');
