@@ -8,7 +8,9 @@
 //   paths under it (out/test/unit/x.test.js). LAYERWISE_INPROC_OUT=<file> also writes the results as JSON.
 // Prints one line per mutant: id status [the test that killed it]. Mutants hit while the modules load (constants,
 // regexes, tables) are 'static': each is run in a fresh process of this script with __STRYKER_ACTIVE_MUTANT__ set
-// (as Stryker does), unless LAYERWISE_INPROC_NO_STATIC=1.
+// (as Stryker does), unless LAYERWISE_INPROC_NO_STATIC=1; with LAYERWISE_INPROC_STATIC=inprocess one that a test also
+// reaches runs in this process over those tests (a quicker first pass: what the modules computed while loading stays
+// unmutated, so a survivor there may still be killed in its own process).
 //
 // Per mutant, as Stryker's perTest coverage: only the tests that reached it in the unmutated run, in file order,
 // until one fails. Between mutants every cache a mutant could fill is emptied: the engine's bounded caches
@@ -147,15 +149,19 @@ const allIdx = selected.map((_, i) => i);
   const statics = [];
   const t0 = Date.now();
   for (const id of ids) {
-    if (staticCov[id]) { statics.push(id); continue; }
+    // LAYERWISE_INPROC_STATIC=inprocess: a static mutant some test also reaches runs here over those tests (the
+    // values computed while the modules loaded stay unmutated: a quick first pass; its survivors can be run again
+    // in their own process by id); one no test reaches still gets its own process
+    if (staticCov[id] && !(process.env.LAYERWISE_INPROC_STATIC === 'inprocess' && byMutant.has(id))) { statics.push(id); continue; }
+    const staticHere = !!staticCov[id];
     if (!byMutant.has(id) && !outsideTests.has(id)) { print(id, 'nocov'); continue; }
     const idx = outsideTests.has(id) ? allIdx : order(byMutant.get(id));
     ns.activeMutant = id; ns.hitCount = 0; ns.hitLimit = 2_000_000;
     let r;
     try { r = await runTests(idx); } catch (e) { r = { t: { full: ['?'] }, e }; }
     ns.activeMutant = undefined; ns.hitCount = undefined; ns.hitLimit = undefined;
-    if (!r) { print(id, 'survived'); continue; }
-    print(id, isTimeout(r) ? 'timeout' : 'killed', r.t.full.join(' > ').slice(0, 100));
+    if (!r) { print(id, 'survived', staticHere ? '(static, in process)' : ''); continue; }
+    print(id, isTimeout(r) ? 'timeout' : 'killed', r.t.full.join(' > ').slice(0, 100) + (staticHere ? ' (static, in process)' : ''));
     // the test that killed it, unmutated, must pass again (all of the mutant's tests with LAYERWISE_INPROC_RECHECK=all)
     const again = await runTests(process.env.LAYERWISE_INPROC_RECHECK === 'all' ? idx : [selected.indexOf(r.t)].filter((i) => i >= 0));
     if (again) { console.log('POISONED after', id, again.t.full.join(' > '), again.e && again.e.message); process.exit(4); }

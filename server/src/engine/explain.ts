@@ -911,6 +911,9 @@ function reasonsFor(
       const ea = new Map(other.env);
       const eb = new Map(step.env);
       const names = new Set([...ea.keys(), ...eb.keys()]);
+      // the same variables and values in another order: the ExecOp lists them in the order they were last set
+      if (ea.size === eb.size && [...ea].every(([k, v]) => eb.get(k) === v))
+        reasons.push({ kind: 'env', message: `the environment's order changed (${(b['env'] ?? '').split('\n').map((kv) => kv.slice(0, kv.indexOf('='))).join(', ')}): BuildKit keys the variables in the order they were last set` });
       for (const n of [...names].sort()) {
         if (ea.get(n) === eb.get(n)) continue;
         const src = step.envSources.get(n) ?? other.envSources.get(n);

@@ -12,6 +12,8 @@ export type StepKeyword = 'RUN' | 'COPY' | 'ADD' | 'WORKDIR';
 
 /** COPY/ADD flags that take a value (`--chown=…`); the others (`--link`, `--parents`, `--keep-git-dir`) are switches. */
 const VALUE_FLAGS = new Set(['chown', 'chmod', 'from', 'exclude', 'checksum', 'platform']);
+/** RUN's flags (`--mount`, `--network`, `--security`, `--device`): each takes a value. */
+const RUN_VALUE_FLAGS = new Set(['mount', 'network', 'security', 'device']);
 // BuildKit's parse errors for what the model would otherwise take in (measured on BuildKit 0.8)
 const missingValue = (flag: string): string => `--${flag} needs a value (\`--${flag}=…\`): BuildKit stops with "Missing a value on flag: ${flag}"`;
 const BLANK_ARG = 'ARG with a blank name (`ARG =value`): BuildKit stops with "ARG names can not be blank"';
@@ -286,7 +288,7 @@ export function isRemoteSource(src: string): boolean {
 
 interface StageState {
   scope: Map<string, string>; // variables visible to expansion (ARG with value + ENV)
-  keyEnv: Map<string, string>; // env of RUN ops
+  keyEnv: Map<string, string>; // env of RUN ops, in the order the variables were last set (the ExecOp's list)
   envSources: Map<string, EnvSource>;
   envNames: Set<string>; // names set by ENV (take precedence over ARG)
   user: string;
@@ -434,12 +436,13 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
           if (Object.prototype.hasOwnProperty.call(buildArgs, name)) value = buildArgs[name];
           else if (eq >= 0) value = exp(word.slice(eq + 1), ss.scope).value;
           else if (model.globalArgs.has(name)) value = globalScope.get(name);
-          else if (name in AUTO_ARGS) value = AUTO_ARGS[name];
+          // own names only: `ARG toString` is no automatic ARG (`in` also sees Object.prototype's members)
+          else if (Object.prototype.hasOwnProperty.call(AUTO_ARGS, name)) value = AUTO_ARGS[name];
           if (value === undefined) continue;
           if (ss.envNames.has(name)) continue; // ENV takes precedence over ARG
           ss.scope.set(name, value);
           if (!PROXY_ARGS.has(name)) {
-            ss.keyEnv.set(name, value);
+            setLast(ss.keyEnv, name, value);
             ss.envSources.set(name, { kind: 'arg', line: ins.range.start.line, value });
           }
         }
@@ -452,7 +455,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
         for (const [name, raw] of pairs) {
           const value = exp(raw, before).value;
           ss.scope.set(name, value);
-          ss.keyEnv.set(name, value);
+          setLast(ss.keyEnv, name, value);
           ss.envNames.add(name);
           ss.envSources.set(name, { kind: 'env', line: ins.range.start.line, value });
         }
@@ -508,7 +511,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             const mounts: Mount[] = [];
             const otherFlags: string[] = [];
             for (const f of ins.flags) {
-              if (f.name === 'mount' && f.value === null) problem(ins, missingValue('mount'));
+              // RUN's flags all take a value: written without one, BuildKit stops ("Missing a value on flag"; Docker
+              // 20.10 does not know --network/--security and says "Unknown flag")
+              if (f.value === null && RUN_VALUE_FLAGS.has(f.name)) problem(ins, missingValue(f.name));
               else if (f.name === 'mount') {
                 const spec = exp(f.value ?? '', ss.scope).value;
                 const bad = mountSpecProblem(spec);
@@ -553,7 +558,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             step.parts = {
               kind: 'RUN',
               cmd,
-              env: step.env.map(([k, v]) => k + '=' + v).join('\n'),
+              // in the order the variables were last set, as the ExecOp lists them (step.env is sorted for display):
+              // the same variables in another order rerun the RUN (measured on BuildKit 0.8)
+              env: [...ss.keyEnv].map(([k, v]) => k + '=' + v).join('\n'),
               cwd: ss.workdir,
               user: ss.user,
               mounts: mountKey,
@@ -969,6 +976,12 @@ function stageKey(globalKey: string, model: Model, namesId: number, line: number
   } else parts.push('');
   parts.push(stageText);
   return parts.join('\u0001');
+}
+
+/** Sets a key as BuildKit's llb EnvList.AddOrReplace does: a variable set again moves to the end of the list. */
+function setLast(env: Map<string, string>, name: string, value: string): void {
+  env.delete(name);
+  env.set(name, value);
 }
 
 function syncStage(stage: Stage, st: StageState): void {
