@@ -7,7 +7,14 @@
 // resident; 2 MB is about the analysis worker's 8 MB young generation (workerstart.ts). Measured here (2 cores, load
 // ~8): a 2,000-line Dockerfile after 60 edits, RSS settled 174-175 → 151-155 MB; a seeded storm (seed 1, 1,500
 // operations, 8 documents) peak 232 → 183 MB, end 206 → 166 MB, after closing every document 152 → 122 MB.
-export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2'];
+//
+// `--heap-growing-percent=30`: how far V8 lets the old generation grow past what the last full GC kept before it
+// collects again (process-wide: the protocol thread and both workers). By default the limit grows in large steps in
+// an edit storm, and garbage that a GC would free stays resident until the storm ends (the analysis worker fell from
+// ~69 MB to ~22 MB once idle). Measured here (2 cores, load ~1), bench/stress.bench.ts (3,000 operations, 8 documents,
+// seeds 1–3): peak/after-open 2.17–2.41× → 1.82–1.96×, end/fresh 1.80–2.01× → 1.55–1.78×; request p50 and p99 the
+// same within noise (76–102 → 91–106 ms, 437–761 → 434–675 ms).
+export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30'];
 
 // `MALLOC_ARENA_MAX=2`: glibc gives each thread that allocates (the protocol thread, the analysis worker, V8's and
 // libuv's helper threads) a malloc arena of its own, up to 8 per core, and memory freed in one is not returned nor

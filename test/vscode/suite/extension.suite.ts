@@ -72,6 +72,7 @@ describe('Layerwise in VS Code', () => {
     });
     assert.equal(servers.length, 1, JSON.stringify(servers.map((x) => x.argv)));
     assert.ok(servers[0]!.argv.includes('--max-semi-space-size=2'), servers[0]!.argv.join(' '));
+    assert.ok(servers[0]!.argv.includes('--heap-growing-percent=30'), servers[0]!.argv.join(' '));
     assert.ok(servers[0]!.env.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 in the server\'s environment');
   });
 
