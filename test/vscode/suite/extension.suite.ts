@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it, before } from 'mocha';
 import * as vscode from 'vscode';
+import { SERVER_NODE_FLAGS } from '../../../server/src/lsp/nodeflags';
 
 function workspaceRoot(): string {
   const f = vscode.workspace.workspaceFolders?.[0];
@@ -72,7 +73,7 @@ describe('Layerwise in VS Code', () => {
     });
     assert.equal(servers.length, 1, JSON.stringify(servers.map((x) => x.argv)));
     assert.ok(servers[0]!.argv.includes('--max-semi-space-size=2'), servers[0]!.argv.join(' '));
-    assert.ok(servers[0]!.argv.includes('--heap-growing-percent=30'), servers[0]!.argv.join(' '));
+    for (const flag of SERVER_NODE_FLAGS) assert.ok(servers[0]!.argv.includes(flag), `${flag} in ${servers[0]!.argv.join(' ')}`);
     assert.ok(servers[0]!.env.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 in the server\'s environment');
   });
 
