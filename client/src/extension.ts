@@ -186,22 +186,25 @@ async function startClient(context: vscode.ExtensionContext): Promise<void> {
 }
 
 /**
- * The server's environment: the extension host's, plus NODE_COMPILE_CACHE in the extension's global storage (never
- * the workspace), so a Node that has V8's on-disk compile cache (22.1+; code-server runs 24) compiles the 1.2 MB
- * server bundle once instead of at every start (~130 ms of the start here); its worker threads inherit it. Node
- * keys each entry by the file's content, so an updated extension never runs stale code; an older Node ignores it.
- * A cache that cannot be created (read-only storage) is only left out.
+ * The server's environment: the extension host's, plus two caches of compiled code in the extension's global storage
+ * (never the workspace; VS Code removes it with the extension): LAYERWISE_CODE_CACHE_DIR, where the launcher keeps
+ * the V8 code cache of the 1.2 MB server bundle for each of its threads (server/src/lsp/codecache.ts, any Node), and
+ * NODE_COMPILE_CACHE, Node's own (22.1+; code-server runs 24) for the files it `require`s itself (the shell parser).
+ * Both are keyed by the files' content, so an updated extension never runs stale code. A cache folder that cannot be
+ * created (read-only storage) is only left out; a variable the user set is kept.
  */
 function serverEnv(context: vscode.ExtensionContext): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const [k, v] of Object.entries(SERVER_ENV)) env[k] ??= v; // unless the user set it
-  if (env['NODE_COMPILE_CACHE'] !== undefined) return env; // the user's own choice
-  const dir = path.join(context.globalStorageUri.fsPath, 'compile-cache');
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    env['NODE_COMPILE_CACHE'] = dir;
-  } catch (e) {
-    output.appendLine(`[client] no compile cache for the server (${(e as Error).message})`);
+  for (const [name, folder] of [['LAYERWISE_CODE_CACHE_DIR', 'code-cache'], ['NODE_COMPILE_CACHE', 'compile-cache']] as const) {
+    if (env[name] !== undefined) continue; // the user's own choice
+    const dir = path.join(context.globalStorageUri.fsPath, folder);
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      env[name] = dir;
+    } catch (e) {
+      output.appendLine(`[client] no ${folder} for the server (${(e as Error).message})`);
+    }
   }
   return env;
 }

@@ -5,7 +5,8 @@
 // with workerstart.ts (nothing else); dist/server.js adopts the worker (workerstart.ts's process-wide slot).
 import * as path from 'node:path';
 import { prestartAnalysisWorker, startsWorkerServer } from './workerstart';
+import { loadBundle } from './codecache';
 
 const bundle = path.join(__dirname, 'server.js');
 if (startsWorkerServer(process.argv)) prestartAnalysisWorker(bundle);
-(require('./server.js') as { languageServer(): void }).languageServer();
+(loadBundle(bundle, 'server') as { languageServer(): void }).languageServer();

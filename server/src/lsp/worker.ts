@@ -277,8 +277,9 @@ export const RESULT_HOLD_MS = 40;
 /**
  * A small Dockerfile and context the worker analyses once when it starts, before any request: the engine's code is
  * compiled lazily on first use, and a cold first analysis cost ~100-150 ms more than a warm one even at 40 lines.
- * The worker starts with the process, so this runs while the protocol thread loads and answers `initialize`; a
- * request that arrives meanwhile waits for it (the compilation it pays for is the request's own). In two steps:
+ * It runs once `init` has come, unless a request came with it (a Dockerfile opened right after `initialize`, before
+ * this thread was up: measured, the warm-up held that request's first diagnostics back by 13-17 ms); a request that
+ * arrives during it waits for it (the compilation it pays for is mostly the request's own). In two steps:
  * without a context first (what a first open publishes first: analyseWithStore's onEarly), then with one, unless a
  * request came meanwhile (its own analysis compiles the rest, after its first diagnostics are out).
  */
@@ -313,11 +314,14 @@ export function runWorker(): void {
   // an editor re-analyses the same documents over and over: memoise stages of short files too (the CLI does not)
   setIncrementalMinLines(0);
   let requested = false;
-  setImmediate(() => {
-    if (requested) return;
-    warmUp(false);
-    setImmediate(() => requested || warmUp(true));
-  });
+  // the warm-up waits for `init`: a request sent with it (a document opened right after `initialize`, while this
+  // thread was still starting) is delivered in the same batch of messages and makes the warm-up moot
+  const warmUpUnlessRequested = () =>
+    setImmediate(() => {
+      if (requested) return;
+      warmUp(false);
+      setImmediate(() => requested || warmUp(true));
+    });
   let store: ContextStore | null = null;
   let forecasts: ForecastWork | null = null;
   /** A `fileChanged` message is being applied (its changes are echoes of the protocol thread's events). */
@@ -363,6 +367,7 @@ export function runWorker(): void {
       pong();
     }
     else if (msg.type === 'init') {
+      warmUpUnlessRequested();
       store = new ContextStore({
         ownWatcher: msg.ownWatcher,
         log: (m) => post({ type: 'log', msg: m }),
@@ -442,6 +447,8 @@ function collectGarbage(): void {
     try {
       setFlagsFromString('--expose-gc');
       gc = runInNewContext('gc') as () => void;
+      // back as it was: V8 rejects a code cache made while its flags differ from a new process's (codecache.ts)
+      setFlagsFromString('--no-expose-gc');
     } catch {
       gc = null;
     }

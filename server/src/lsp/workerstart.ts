@@ -3,6 +3,7 @@
 // Imports nothing but node:worker_threads, so the launcher bundles this module alone; the two copies (launcher and
 // bundle) hand the started worker over through one process-wide slot.
 import { Worker } from 'node:worker_threads';
+import { workerLoader } from './codecache';
 
 /**
  * The worker's memory limit: an analysis that needs more is abandoned with a diagnostic ("it ran out of memory"). The
@@ -30,7 +31,9 @@ export const WORKER_V8_HEAP_MB = WORKER_HEAP_MB + 1024;
 export const WORKER_YOUNG_MB = 8;
 
 export function newWorker(script: string): Worker {
-  return new Worker(script, {
+  // the bundle through the code cache (codecache.ts): its compile was most of the worker's start
+  return new Worker(workerLoader(script, 'worker'), {
+    eval: true,
     workerData: { layerwiseWorker: true },
     resourceLimits: { maxOldGenerationSizeMb: WORKER_V8_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
   });

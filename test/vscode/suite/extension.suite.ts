@@ -75,6 +75,15 @@ describe('Layerwise in VS Code', () => {
     assert.ok(servers[0]!.argv.includes('--max-semi-space-size=2'), servers[0]!.argv.join(' '));
     for (const flag of SERVER_NODE_FLAGS) assert.ok(servers[0]!.argv.includes(flag), `${flag} in ${servers[0]!.argv.join(' ')}`);
     assert.ok(servers[0]!.env.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX=2 in the server\'s environment');
+    // the code cache of the server bundle (server/src/lsp/codecache.ts) lives in the extension's global storage,
+    // never the workspace, and the server's two threads write theirs there once they are up
+    const cacheDir = servers[0]!.env.find((e) => e.startsWith('LAYERWISE_CODE_CACHE_DIR='))?.slice('LAYERWISE_CODE_CACHE_DIR='.length);
+    assert.ok(cacheDir && /code-cache$/.test(cacheDir), `LAYERWISE_CODE_CACHE_DIR in the server's environment: ${cacheDir}`);
+    assert.ok(!path.resolve(cacheDir).startsWith(path.resolve(workspaceRoot())), `${cacheDir} is outside the workspace`);
+    await waitFor('the code cache files of both threads', () => {
+      const names = fs.existsSync(cacheDir) ? fs.readdirSync(cacheDir).filter((n) => n.endsWith('.v8cache')) : [];
+      return names.some((n) => n.startsWith('server.js.server.')) && names.some((n) => n.startsWith('server.js.worker.'));
+    });
   });
 
   it('hover on a COPY tells the step, files read and what a miss reruns', async () => {
