@@ -7,12 +7,15 @@
 // LAYERWISE_BENCH_BASELINE_DIST=<dir> adds a second Layerwise build (e.g. an older dist/) to every table.
 // LAYERWISE_BENCH_NODE=<node binary> runs the servers with that Node (e.g. code-server's Node 24); with a Node that
 // has V8's compile cache (22.1+) a row "layerwise + compile cache" starts the server as the VS Code client does
-// (NODE_COMPILE_CACHE in a folder of its own; the warm-up round fills it).
+// (NODE_COMPILE_CACHE in a folder of its own; the warm-up round fills it). The first row is the server as the VS Code
+// client starts it (the launcher dist/lsp.js with nodeflags.ts' options, its code cache in a folder of its own,
+// filled by the warm-up round); the goal is measured on it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { LspClient, FULL_CAPS } from '../test/lsp/client';
+import { SERVER_ENV, SERVER_NODE_FLAGS } from '../server/src/lsp/nodeflags';
 import { fmtMs, median, table } from './util';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -29,10 +32,11 @@ interface Subject {
 }
 
 /** Process start to the `initialize` response (the client sends `initialized` right after, not timed). */
-async function initializeTime(argv: string[], root: string): Promise<number> {
+async function initializeTime(argv: string[], root: string, liveMs = 0): Promise<number> {
   const t0 = performance.now();
   const c = await LspClient.start({ root, capabilities: FULL_CAPS, command: argv });
   const t = performance.now() - t0;
+  if (liveMs) await new Promise((r) => setTimeout(r, liveMs));
   await c.stop();
   return t;
 }
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(root, 'Dockerfile'), 'FROM debian:bookworm\nRUN apt-get update\nRUN apt-get install -y curl\nCOPY . /app\nRUN make -C /app\n');
   fs.writeFileSync(path.join(root, 'Makefile'), 'all:\n');
   const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-compile-cache-')); // not in the workspace the servers read
+  const codeCacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'layerwise-code-cache-'));
   try {
     console.log(`# Start-up (node ${process.version}, ${ROUNDS} interleaved rounds, medians)`);
     console.log(`bundles: ${sizes(DIST)}`);
@@ -61,13 +66,18 @@ async function main(): Promise<void> {
     const [major, minor] = nodeVersion.replace(/^v/, '').split('.').map(Number) as [number, number];
     const compileCache = major > 22 || (major === 22 && minor >= 1);
     console.log(`servers run with node ${nodeVersion}${compileCache ? '' : ' (no compile cache: the "+ compile cache" row is left out)'}`);
+    // as the VS Code client starts it: the launcher (dist/lsp.js), the Node options and environment of nodeflags.ts,
+    // the bundle's V8 code cache (lsp/codecache.ts) in a folder of its own, filled by the warm-up round
+    const launcher = (env: string[]) => ['/usr/bin/env', ...Object.entries(SERVER_ENV).map(([k, v]) => `${k}=${v}`), ...env, NODE, ...SERVER_NODE_FLAGS, path.join(DIST, 'lsp.js'), '--stdio'];
     const servers: Subject[] = [
-      { name: 'layerwise', argv: [NODE, path.join(DIST, 'server.js'), '--stdio'], times: [] },
+      { name: 'layerwise (lsp.js, code cache)', argv: launcher([`LAYERWISE_CODE_CACHE_DIR=${codeCacheDir}`]), times: [] },
+      { name: 'layerwise (lsp.js, no code cache)', argv: launcher(['LAYERWISE_CODE_CACHE=0']), times: [] },
+      { name: 'layerwise (server.js run directly)', argv: [NODE, path.join(DIST, 'server.js'), '--stdio'], times: [] },
       ...(compileCache ? [{ name: 'layerwise + compile cache', argv: ['/usr/bin/env', `NODE_COMPILE_CACHE=${cacheDir}`, NODE, path.join(DIST, 'server.js'), '--stdio'], times: [] }] : []),
       ...(BASELINE ? [{ name: 'layerwise (baseline)', argv: [NODE, path.join(BASELINE, 'server.js'), '--stdio'], times: [] }] : []),
       { name: 'docker-langserver', argv: [NODE, PEER, '--stdio'], times: [] },
     ];
-    for (const s of servers) await initializeTime(s.argv, root); // warm the page cache
+    for (const s of servers) await initializeTime(s.argv, root, 2500); // warm the page cache; the code cache is written 2 s after a start
     for (let r = 0; r < ROUNDS; r++) for (let k = 0; k < servers.length; k++) {
       const s = servers[(k + r) % servers.length]!;
       s.times.push(await initializeTime(s.argv, root));
@@ -103,6 +113,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
     fs.rmSync(cacheDir, { recursive: true, force: true });
+    fs.rmSync(codeCacheDir, { recursive: true, force: true });
   }
 }
 
