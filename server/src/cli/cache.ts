@@ -1,8 +1,8 @@
 // `layerwise cache [PATH ...]` and `layerwise cache prune [PATH ...]`: what the daemon's build cache holds per
 // Dockerfile step, what is stale, and deleting the stale part when asked (--yes). The daemon is read through
 // context/docker; the mapping and the stale rule are the engine's (engine/buildcache.ts).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ConfigError } from '../engine';
 import {
   formatAgo, formatBytes, mapBuildCache, parseSize, prunePlan, recommendedKeepStorage,

@@ -1,7 +1,7 @@
 // `layerwise check`: run the rule catalogue over Dockerfiles (files or folders), print text / JSON / SARIF, and with
 // --fix apply every safe fix in place (Dockerfile and ignore file).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { check, fixAll, RULES, docsUrl, ConfigError, type CheckOptions, type Finding, type LayerwiseConfig, type Severity, type ContextSnapshot, type Model } from '../engine';
 import { checkSiblings, type SiblingRun } from './shared';
 import { ProjectFiles } from '../context/projects';

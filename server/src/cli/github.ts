@@ -2,7 +2,7 @@
 // (`::warning file=…,line=…,endLine=…,col=…,endColumn=…,title=<rule>::<message>`), then a plain summary line.
 // The runner decodes `%25`, `%0D`, `%0A` in the message and also `%3A`, `%2C` in property values, so those
 // characters are escaped exactly that way (a ':' or ',' in a file name would otherwise end the property).
-import * as path from 'node:path';
+import path = require('node:path');
 import type { Finding, Problem, Severity } from '../engine';
 
 export function escapeData(s: string): string {

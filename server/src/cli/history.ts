@@ -1,6 +1,6 @@
 // `layerwise history`: how often each step of the current Dockerfile would have been rebuilt over the last commits.
 // Reads git through server/src/context/history.ts, replays with engine/history.ts, renders text or JSON.
-import * as path from 'node:path';
+import path = require('node:path');
 import { Worker } from 'node:worker_threads';
 import { analyze, fmtSeconds, type HistoryResult } from '../engine';
 import { CliError, type ParsedArgs } from './args';

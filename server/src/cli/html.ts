@@ -3,7 +3,7 @@
 // shows the same body). Each step's box carries `data-line` (1-based) and `data-status` — the next build's status
 // against HEAD (or --since REV) when the context is in a git repository, else `unknown` (said at the top). Arrows
 // are named in each box (FROM stage, COPY --from, --mount=from); the webview also draws them.
-import * as path from 'node:path';
+import path = require('node:path');
 import { cacheMapBody, CACHE_MAP_CSS, contextSizes, esc, sentPaths, stepReads, type ContextSnapshot, type Model, type StepResult } from '../engine';
 import type { ParsedArgs } from './args';
 import { explainSinceGit } from './input';

@@ -1,8 +1,8 @@
 // `layerwise import-build LOG [DOCKERFILE]`: reads a BuildKit log (--progress=plain or rawjson), maps each vertex to
 // its Dockerfile step, and flags where the engine's prediction (explain --since REV, default HEAD, or --changed)
 // disagrees with what the builder really did.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { analyze, BuildLogError, explain, importBuildLog, fmtSeconds, agreesWith, type ContextSnapshot, type Explanation } from '../engine';
 import { gitBaseline, loadDiskContext } from '../context';
 import { CliError, type ParsedArgs } from './args';

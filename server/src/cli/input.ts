@@ -1,6 +1,6 @@
 // Reading the Dockerfile the user named, with clear errors for what can go wrong.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { CliError, type ParsedArgs } from './args';
 import { explain, readSelects, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model } from '../engine';
 import { gitBaseline } from '../context';

@@ -1,7 +1,7 @@
 // `layerwise` — the engine for terminals and CI. Reads files and git through server/src/context, asks the engine,
 // prints text, JSON or DOT. Errors are one clear line and exit code 2, never a stack trace.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { analyze, contextSizes, explain, parseDockerignore, type BuildLogMapping, type Model, type AnalyzeOptions, type Explanation } from '../engine';
 import { loadDiskContext } from '../context';
 import { renderExplainText, renderExplainJson, renderGraph, type GraphFormat } from './render';

@@ -1,6 +1,6 @@
 // SARIF 2.1.0 output for GitHub code scanning: one run, the rule catalogue as the driver's rules (with help URIs),
 // a result per finding with its location and, when fixable, its fix as artifact changes.
-import * as path from 'node:path';
+import path = require('node:path');
 import { RULES, docsUrl, type Finding, type Range } from '../engine';
 
 /** The folder `up` levels above a context shown as `context` (the build context a finding suggests). */

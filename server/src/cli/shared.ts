@@ -1,6 +1,6 @@
 // Shared layers for `layerwise graph`: the other builds of the Dockerfile's workspace (context/shared.ts) compared
 // with this one (engine/shared.ts). Thin: reading is the context layer's, analysis the engine's.
-import * as path from 'node:path';
+import path = require('node:path');
 import type { AnalyzeOptions, ContextSnapshot, Model } from '../engine';
 import { divergencesJson, sharedLayers, type MemberSharing, type SiblingBuild } from '../engine/shared';
 import { asSiblings, loadMembers, workspaceBuilds, type SiblingReuse } from '../context/shared';

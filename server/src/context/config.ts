@@ -1,6 +1,6 @@
 // Finding and reading `.layerwise.yaml` (upward from a Dockerfile, stopping at the repository root or /).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ConfigError, emptyConfig, parseConfig, type LayerwiseConfig } from '../engine/config';
 
 export const CONFIG_NAMES = ['.layerwise.yaml', '.layerwise.yml'];

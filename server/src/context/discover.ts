@@ -1,7 +1,7 @@
 // Finding Dockerfiles under folders: `Dockerfile`, `*.Dockerfile`, `Dockerfile.*`, `Containerfile*`
 // (skipping node_modules, .git and other dependency folders; links are not followed).
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { fdir } from 'fdir';
 
 const SKIP = new Set(['node_modules', '.git', '.hg', '.svn', 'vendor', '.venv', 'venv', '__pycache__', 'target', '.tox']);

@@ -1,7 +1,7 @@
 // A build context read from the file system. Crawls like BuildKit's client sends it: symlinks are entries (never
 // followed), empty directories count, directories the ignore file excludes entirely are not descended.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { createHash } from 'node:crypto';
 import type { ContextEntry, ContextProblem, ContextSnapshot, EntryType } from '../engine/context';
 import { parseDockerignore, type DockerIgnore } from '../engine/dockerignore';

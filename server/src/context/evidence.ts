@@ -4,9 +4,9 @@
 // the directories (no git process): this runs on the language server's protocol thread.
 // Also the current HEAD of a repository, for the history worker's in-memory cache.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 import { pathsRead, sentPaths, type AnalyzeOptions, type BuildComparison, type BuildInput, type ContextSnapshot, type MappedStep, type Model, type RecordedPath } from '../engine';
 import { runGit } from './git';
 

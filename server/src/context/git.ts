@@ -3,8 +3,8 @@
 // neutralised: hooks, fsmonitor, external diff, textconv, pager, clean/smudge filters. No GIT_* variable from our
 // environment (GIT_DIR, GIT_WORK_TREE, GIT_CONFIG_PARAMETERS, ...) is passed on.
 import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { ContextEntry, ContextProblem, ContextSnapshot } from '../engine/context';
 
 export interface GitRunOptions {

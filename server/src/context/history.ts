@@ -8,9 +8,9 @@
 //  - an on-disk cache per repository keyed by HEAD (under the repository's git dir, else $XDG_CACHE_HOME/layerwise).
 // Shallow clones, empty repositories and directories outside git give a "no history" state, never an error.
 import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 import type { HistoryChange, HistoryCommit, PathState } from '../engine/history';
 import { findGitDir } from './evidence';
 import { findRepoRoot, realOrResolved, runGit, toRepoRel } from './git';

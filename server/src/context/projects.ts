@@ -2,8 +2,8 @@
 // `compose.yaml` / `docker-compose.yml` `build:` entries and `docker-bake.hcl` / `docker-bake.json` targets.
 // Files are cached by (mtime, size, inode) so a lookup per analysis costs a few stats; parsing is the engine's
 // (server/src/engine/projects.ts). Nothing here throws: unreadable or invalid files become `problems`.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ConfigError, type DockerfileSettings, type LayerwiseConfig } from '../engine/config';
 import { globMatcher } from '../engine/glob';
 import { isRemoteContext, parseBakeHcl, parseBakeJson, parseComposeBuilds, type ProjectBuild, type ProjectParse } from '../engine/projects';

@@ -2,8 +2,8 @@
 // bake file that builds the Dockerfile (the nearest, as ProjectFiles resolves it), else the sibling Dockerfiles in its
 // folder (each with its folder as context). Reads project files, Dockerfiles and contexts; never throws: what cannot be
 // read becomes a problem line.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { isRemoteContext } from '../engine/projects';
 import type { ContextSnapshot } from '../engine/context';
 import type { AnalyzeOptions } from '../engine/model';

@@ -1,6 +1,6 @@
 // Code actions: each finding's fix (the engine's text edits, Dockerfile and ignore file in one WorkspaceEdit),
 // "fix all", suppression comments, and recording a likely build context in `.layerwise.yaml`. Translation only.
-import * as path from 'node:path';
+import path = require('node:path');
 import { pathToFileURL } from 'node:url';
 import {
   CodeAction,

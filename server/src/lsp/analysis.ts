@@ -23,7 +23,7 @@ import { mapLayers } from '../engine/layers';
 import type { SiblingBuild } from '../engine/shared';
 import { shortId, type ImageInput, type ImageLayersResult } from './layers';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
-import * as path from 'node:path';
+import path = require('node:path');
 import { fileURLToPath } from 'node:url';
 
 export interface DocAnalysis {

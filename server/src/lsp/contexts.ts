@@ -2,8 +2,8 @@
 // from file-change events (the client's or the server's own fs.watch). A content change to a known file only drops
 // that file's cached metadata and hash; an added/removed file or an ignore-file change triggers a re-crawl the next
 // time the context is needed. All I/O goes through server/src/context.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { loadDiskContextAsync, type DiskContext } from '../context';
 
 export type FileChange = 'created' | 'changed' | 'deleted';

@@ -1,7 +1,7 @@
 // Diagnostics: engine findings, parse and context problems, `.dockerignore` checks, build evidence and
 // `.layerwise.yaml` problems as LSP diagnostics. Pure translation, except ConfigDiagnostics, which publishes the
 // diagnostics on the config files themselves (documents' diagnostics go out through ServerState.publish).
-import * as path from 'node:path';
+import path = require('node:path');
 import { DiagnosticSeverity, type Connection, type Diagnostic, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { docsUrl, mismatchMessage, stepKeys, type Finding } from '../engine';

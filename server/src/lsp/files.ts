@@ -1,6 +1,6 @@
 // File events: a change in a build context or a project file (compose, bake, `.layerwise.yaml`) re-analyses the
 // documents it affects. Events come from the client (workspace/didChangeWatchedFiles) or the stores' own watchers.
-import * as path from 'node:path';
+import path = require('node:path');
 import { FileChangeType } from 'vscode-languageserver';
 import type { FileChange } from './contexts';
 import { forgetProjectResolutions, resolveContext } from './resolve';

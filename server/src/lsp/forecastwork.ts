@@ -5,7 +5,7 @@
 // engine's explain. Plain data goes back (the JSON of `explain --format json`); forecast.ts on the protocol thread
 // schedules, stores and presents it. Under a storm this work (git, crawl, analyze, explain) no longer runs on the
 // protocol thread, so no handler waits behind it.
-import * as path from 'node:path';
+import path = require('node:path');
 import { analyze, explain, explanationJson, RecordedContext, type AnalyzeOptions, type ContextSnapshot, type Explanation, type Model, type StepResult } from '../engine';
 import { BudgetExceeded, looksBinary, tooLargeToAnalyse, withBudget } from '../engine/budget';
 import { gitBaseline } from '../context';

@@ -1,7 +1,7 @@
 // Per-step insights: git-history replays (hit rates, from the history worker) and the last imported build per
 // Dockerfile, merged by the engine's stepInsights for hovers, lenses and the cache report; and the build evidence
 // (prediction-mismatch diagnostics, `layerwise/lastBuild` decorations) published from them. Trusted workspaces only.
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { stepInsights, type BuildLogMapping, type HistoryResult, type StepInsight } from '../engine';
 import { loadBuildRecord, type BuildRecord } from '../context/evidence';
 import type { DocAnalysis } from './analysis';

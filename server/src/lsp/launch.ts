@@ -3,7 +3,7 @@
 // thread, so the worker's own start (its Node environment, the same bundle, the engine's warm-up) runs beside the
 // protocol thread's instead of after it: a Dockerfile opened right after `initialize` waited for it. Bundled alone
 // with workerstart.ts (nothing else); dist/server.js adopts the worker (workerstart.ts's process-wide slot).
-import * as path from 'node:path';
+import path = require('node:path');
 import { prestartAnalysisWorker, startsWorkerServer } from './workerstart';
 import { loadBundle } from './codecache';
 

@@ -1,7 +1,7 @@
 // Build settings per document: which context directory, build args, target and rule severities a Dockerfile (or a
 // `.dockerignore`) is built with, from settings > `.layerwise.yaml` > compose/bake > the Dockerfile's folder; and
 // the crawled context for it. Reads state; changes nothing but the log.
-import * as path from 'node:path';
+import path = require('node:path');
 import { globMatcher } from '../engine/glob';
 import { mergeBuildLayers, type AnalyzeOptions, type BuildLayer, type ContextSnapshot } from '../engine';
 import type { ConfigProblem } from '../context/projects';

@@ -1,8 +1,8 @@
 // One analysis of one document version, as the scheduler runs it (nothing else calls it): a Dockerfile goes to the
 // analysis worker (or in-process), and so does a `.dockerignore` (checked against its context and the Dockerfiles
 // that use it). Stores the result and publishes its diagnostics only while that version is still the document's.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { isDockerfileName } from '../context/discover';
 import { hostPlatform } from '../context/platform';

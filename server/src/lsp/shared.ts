@@ -1,7 +1,7 @@
 // Shared layers in the hover: which other builds of the workspace (compose services, bake targets, sibling Dockerfiles)
 // share this step's cache key, and where this build stops sharing with one that could. Translation only: the builds
 // come from context/shared.ts, the comparison from engine/shared.ts. Trusted workspaces only (it reads other files).
-import * as path from 'node:path';
+import path = require('node:path');
 import type { ContextSnapshot, Step } from '../engine';
 import { lineRuns, sharedLayers, type MemberSharing } from '../engine/shared';
 import { loadMembers, workspaceBuilds } from '../context/shared';

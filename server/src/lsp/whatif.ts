@@ -2,8 +2,8 @@
 // Dockerfile (those the client found in the workspace, and the open ones) whose build context holds the file or
 // folder, the next build as if that path changed and nothing else (explain with an explicit change list; a folder
 // counts as all its sent files). Answers the statuses per Dockerfile and a markdown summary. Trusted workspaces.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ResponseError } from 'vscode-languageserver';
 import { analyze, explain, type StepStatus } from '../engine';
 import { analyzeOptions, loadContext, resolveContext, workspaceRelative } from './resolve';

@@ -2,8 +2,8 @@
 // context never blocks the protocol thread (hovers of other documents, cached hovers, cancellation).
 // The protocol thread sends `analyse` requests and file events; the worker answers with a DocAnalysis (structured
 // clone, without the context snapshot itself) and reports context changes it saw through its own watcher.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { parentPort, Worker } from 'node:worker_threads';
 import { ANALYSIS_BUDGET_MS, analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';

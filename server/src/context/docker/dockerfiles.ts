@@ -1,7 +1,7 @@
 // The Dockerfiles a build-cache report maps records onto: those under the given paths (as `check` finds them),
 // each analysed with its `.layerwise.yaml` build args and target. Throws Error with a one-line message.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { analyze } from '../../engine';
 import type { CacheDockerfile } from '../../engine/buildcache';
 import { globMatcher } from '../../engine/glob';

@@ -2,9 +2,9 @@
 // context name is DOCKER_HOST's implicit "default" when DOCKER_HOST is set, else DOCKER_CONTEXT, else
 // config.json's currentContext, else "default"; the default context's endpoint is DOCKER_HOST or the platform's
 // socket). Reads only environment variables and the docker config folder; never runs the CLI.
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
 import { createHash } from 'node:crypto';
 import { DockerError } from './errors';
 

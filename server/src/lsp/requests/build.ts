@@ -1,7 +1,7 @@
 // Builds: `layerwise/importBuild` maps a BuildKit log onto the Dockerfile, compares it with `explain --since HEAD`,
 // stores it (trusted workspaces) and publishes the evidence; `layerwise/buildInfo` tells the client how to build.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ResponseError } from 'vscode-languageserver';
 import { analyze, BuildLogError, builtImageId, compareWithBuild, importBuildLog, lastBuildLabel, mismatchMessage, type BuildComparison, type BuildLogMapping, type Explanation, type Model } from '../../engine';
 import { IMAGE_ID, recordBuildInput, saveBuildRecord, textSha256, type BuildRecord } from '../../context/evidence';

@@ -1,6 +1,6 @@
 // `layerwise/cacheReport`: the markdown cache report for a Dockerfile (history hit rates, what fixing would save,
 // the last imported build), rendered by report.ts from the history worker's replay.
-import * as fs from 'node:fs';
+import fs = require('node:fs');
 import { ResponseError } from 'vscode-languageserver';
 import { analyze, stepInsights } from '../../engine';
 import type { ReportReply } from '../historyworker';

@@ -1,7 +1,7 @@
 // `layerwise/explain`: which steps rebuild since a git revision (default HEAD), as the CLI's `explain --format json`
 // says it (the engine's explanationJson). Trusted workspaces, files on disk only.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import fs = require('node:fs');
+import path = require('node:path');
 import { ResponseError } from 'vscode-languageserver';
 import { contextSizes, explain, explanationJson, type ContextSnapshot, type ExplainInput, type Explanation } from '../../engine';
 import { gitBaseline } from '../../context';
