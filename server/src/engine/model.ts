@@ -359,7 +359,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     if (idx === undefined) return { stage: null, image: ref };
     // a later stage is read as it is before its steps run: its base image, or nothing when it starts from scratch
     // or from another stage (measured on BuildKit 0.8)
-    if (idx > self) return { stage: null, image: fileStages[idx]!.early, later: idx };
+    // (its name, as the warning gives it, is part of the result: a memoised stage checks it too)
+    if (idx > self) return { stage: null, image: fileStages[idx]!.early, later: idx, label: fileStages[idx]!.name ?? 'stage ' + idx };
     return { stage: idx };
   };
   const resolveFrom = (kind: FromKind, ref: string, self: number): FromRef => {
@@ -368,8 +369,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     return r;
   };
   const laterStage = (what: string, r: FromRef): string => {
-    const later = fileStages[r.later!]!;
-    const label = later.name ?? 'stage ' + r.later;
+    const label = r.label!;
     return `${what} names ${label}, a stage defined further down: BuildKit reads it before its steps run, so this ${r.image === 'scratch' ? 'sees an empty filesystem' : 'reads its base image `' + r.image + '`'}, not what ${label} builds (measured on BuildKit 0.8). Move ${label} above this stage.`;
   };
 
@@ -1018,8 +1018,9 @@ type FromKind = 'copy' | 'mount';
 interface FromRef {
   stage: number | null;
   image?: string;
-  /** The later stage read before its steps run. */
+  /** The later stage read before its steps run, and its name (else `stage N`). */
   later?: number;
+  label?: string;
   /** An index out of range, as BuildKit prints it. */
   invalid?: string;
 }
