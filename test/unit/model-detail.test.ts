@@ -6,6 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, type Model } from '../../server/src/engine';
 import { isGitSource, normalizePlatform, remoteKeys, setIncrementalMinLines } from '../../server/src/engine/model';
+import { BudgetExceeded, withBudget } from '../../server/src/engine/budget';
 import { run, statuses, table } from './helpers';
 
 const problems = (m: Model) => m.problems.map((p) => [p.line, p.severity, p.message]);
@@ -179,5 +180,33 @@ describe('ADD of git and HTTP sources: what identifies them', () => {
   test('the copy\'s source name: "/" of a checkout, the URL\'s basename, "__unnamed__"; keep-git-dir not in the copy\'s flags', () => {
     const m = analyze('FROM localbase\nADD https://e.com/a/b.tgz?x=1 /d/\nADD https://e.com/ /d/\nADD --keep-git-dir https://h/r.git /d/\n');
     assert.deepEqual(m.steps.map((s) => [s.parts['srcs'], s.parts['flags']]), [['b.tgz', ''], ['__unnamed__', ''], ['/', '']]);
+  });
+});
+
+// Session 12: survivors of the whole-file run on the current model.ts (ids in test/mutation-equivalents.md)
+describe('session 12: what the model says when it runs out of time, stage names of a later stage', () => {
+  test('an analysis over its time budget stops between stages and says how many of the file\'s stages it built', () => {
+    // three FROMs among eight instructions: the progress counts stages, not instructions
+    const text = 'ARG A=1\nFROM localbase AS one\nRUN echo 1\nFROM localbase AS two\nRUN echo 2\nCOPY a b\nFROM one\nRUN echo 3\n';
+    const real = Date.now;
+    let calls = 0;
+    // the budget starts at 0 and the clock passes it before the third stage (withBudget reads it once, each stage once)
+    Date.now = () => (calls++ < 3 ? 0 : 10_000);
+    let thrown: unknown;
+    try {
+      withBudget(1000, () => analyze(text));
+    } catch (e) {
+      thrown = e;
+    } finally {
+      Date.now = real;
+    }
+    assert.ok(thrown instanceof BudgetExceeded, String(thrown));
+    assert.equal(thrown.progress, '2 of 3 stages');
+    assert.equal(thrown.message, 'too large to analyse within 1 s: abandoned after 2 of 3 stages');
+  });
+  test('a FROM with three words but no AS names no stage for a COPY --from further down either', () => {
+    const m = analyze('FROM localbase x y\nFROM localbase\nCOPY --from=y /a /b\n');
+    assert.deepEqual(m.steps[0]!.stageReads, [{ via: 'COPY', stage: null, image: 'y', paths: ['/a'] }]);
+    assert.deepEqual(problems(m), [[0, 'error', 'FROM takes an image and optionally `AS name`']]);
   });
 });
