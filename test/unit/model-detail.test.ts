@@ -1,7 +1,8 @@
 // Session 9, the model's survivors of the whole-file mutation run (test/README.md, "Mutation testing"; ids in
 // test/mutation-equivalents.md): the order of a RUN's environment and `ARG toString` (two model bugs, measured on the
 // shared builder, BuildKit 0.8 / Docker 20.10, `docker build --network=none`), flags that need a value, platform
-// strings as containerd normalises them, git and HTTP sources of ADD.
+// strings as containerd normalises them, git and HTTP sources of ADD. Session 12 (at the end): the budget's progress
+// text, a three-word FROM without AS.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, type Model } from '../../server/src/engine';
