@@ -2,7 +2,7 @@
 // test/mutation-equivalents.md): the order of a RUN's environment and `ARG toString` (two model bugs, measured on the
 // shared builder, BuildKit 0.8 / Docker 20.10, `docker build --network=none`), flags that need a value, platform
 // strings as containerd normalises them, git and HTTP sources of ADD. Session 12 (at the end): the budget's progress
-// text, a three-word FROM without AS.
+// text, heredoc names that start with a digit or a dot (a bug), a three-word FROM without AS.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, type Model } from '../../server/src/engine';
@@ -185,7 +185,7 @@ describe('ADD of git and HTTP sources: what identifies them', () => {
 });
 
 // Session 12: survivors of the whole-file run on the current model.ts (ids in test/mutation-equivalents.md)
-describe('session 12: what the model says when it runs out of time, stage names of a later stage', () => {
+describe('session 12: what the model says when it runs out of time, heredoc names, stage names', () => {
   test('an analysis over its time budget stops between stages and says how many of the file\'s stages it built', () => {
     // three FROMs among eight instructions: the progress counts stages, not instructions
     const text = 'ARG A=1\nFROM localbase AS one\nRUN echo 1\nFROM localbase AS two\nRUN echo 2\nCOPY a b\nFROM one\nRUN echo 3\n';
@@ -204,6 +204,13 @@ describe('session 12: what the model says when it runs out of time, stage names 
     assert.ok(thrown instanceof BudgetExceeded, String(thrown));
     assert.equal(thrown.progress, '2 of 3 stages');
     assert.equal(thrown.message, 'too large to analyse within 1 s: abandoned after 2 of 3 stages');
+  });
+  test('a heredoc whose name starts with a digit or a dot is a heredoc (BuildKit takes any one word, moby/buildkit#2213)', () => {
+    // bug: the model took `<<1.txt` for a context source (copy-source-missing: "does not exist in the build context")
+    // and ran `RUN <<1A`'s whole text, not its body
+    const copy = analyze('FROM localbase\nCOPY <<1.txt <<.env /d/\nx\n1.txt\nK=V\n.env\n').steps[0]!;
+    assert.deepEqual([copy.sources, copy.contextReads], [[], []]);
+    assert.equal(analyze('FROM localbase\nRUN <<1A\necho hi > /f\n1A\n').steps[0]!.script, 'echo hi > /f');
   });
   test('a FROM with three words but no AS names no stage for a COPY --from further down either', () => {
     const m = analyze('FROM localbase x y\nFROM localbase\nCOPY --from=y /a /b\n');

@@ -532,8 +532,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             } else {
               const text = commandText(ins);
               cmd = JSON.stringify([...ss.shell, text]);
-              // `RUN <<EOF` runs the heredoc body as the script
-              step.script = /^<<-?["']?[A-Za-z_]/.test(ins.args) && ins.heredocs.length ? ins.heredocs.map((h) => h.body).join('\n') : text;
+              // `RUN <<EOF` runs the heredoc body as the script (a heredoc's name is any word since moby/buildkit#2213,
+              // before the first release with heredocs: `RUN <<1A` too)
+              step.script = /^<<-?["']?[^\s"'<]/.test(ins.args) && ins.heredocs.length ? ins.heredocs.map((h) => h.body).join('\n') : text;
             }
             const mountKey = mounts.map((m) => mountKeyText(m, cacheIdInKey)).join(';');
             for (const m of mounts) {
@@ -604,7 +605,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             step.varsUsed = used;
             const heredocNames = new Set(ins.heredocs.map((h) => h.name));
             const dest = words.length > 1 ? words[words.length - 1]! : '';
-            const srcs = words.slice(0, -1).filter((w) => !/^<<-?["']?[A-Za-z_]/.test(w) || !heredocNames.has(w.replace(/^<<-?["']?|["']$/g, '')));
+            // a source `<<name` naming one of the instruction's heredocs is that heredoc, whatever the name starts with
+            // (`COPY <<1.txt /`: BuildKit's MustParseHeredoc takes any one word since moby/buildkit#2213); quotes are
+            // gone after expansion
+            const srcs = words.slice(0, -1).filter((w) => !(w.startsWith('<<') && heredocNames.has(w.replace(/^<<-?/, ''))));
             const heredocBodies = ins.heredocs.map((h) => h.name + ':' + h.body).join('\n');
             const resolvedDest = dest.startsWith('/') ? dest : resolvePath(ss.workdir, dest) + (dest.endsWith('/') ? '/' : '');
             const excludes = excludeList.filter((x) => x !== '');
