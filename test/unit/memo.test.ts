@@ -205,6 +205,9 @@ test('memoised stages equal fresh ones after edits below them that change what t
     ['stage 2 goes: an invalid index', (s) => s.replace('FROM alpine AS mid\nRUN echo mid\n', '')],
     ['and comes back', (s) => s + '\nFROM alpine AS third'],
     ['an earlier name repeated further down wins', (s) => s.replace('FROM alpine AS third', 'FROM busybox AS a')],
+    // every lookup resolves as before (`--from=2` is still stage 2, read early: busybox); only the warning's name for
+    // it changes (session 12: the memo kept "names a")
+    ['the later stage read by its index is renamed: the warning names it as it is now', (s) => s.replace('FROM busybox AS a', 'FROM busybox AS z')],
   ];
   warmEqualsFresh(text, edits);
 });

@@ -1,11 +1,13 @@
 // Session 9, the model's survivors of the whole-file mutation run (test/README.md, "Mutation testing"; ids in
 // test/mutation-equivalents.md): the order of a RUN's environment and `ARG toString` (two model bugs, measured on the
 // shared builder, BuildKit 0.8 / Docker 20.10, `docker build --network=none`), flags that need a value, platform
-// strings as containerd normalises them, git and HTTP sources of ADD.
+// strings as containerd normalises them, git and HTTP sources of ADD. Session 12 (at the end): the budget's progress
+// text, heredoc names that start with a digit or a dot (a bug), a three-word FROM without AS.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, type Model } from '../../server/src/engine';
 import { isGitSource, normalizePlatform, remoteKeys, setIncrementalMinLines } from '../../server/src/engine/model';
+import { BudgetExceeded, withBudget } from '../../server/src/engine/budget';
 import { run, statuses, table } from './helpers';
 
 const problems = (m: Model) => m.problems.map((p) => [p.line, p.severity, p.message]);
@@ -179,5 +181,40 @@ describe('ADD of git and HTTP sources: what identifies them', () => {
   test('the copy\'s source name: "/" of a checkout, the URL\'s basename, "__unnamed__"; keep-git-dir not in the copy\'s flags', () => {
     const m = analyze('FROM localbase\nADD https://e.com/a/b.tgz?x=1 /d/\nADD https://e.com/ /d/\nADD --keep-git-dir https://h/r.git /d/\n');
     assert.deepEqual(m.steps.map((s) => [s.parts['srcs'], s.parts['flags']]), [['b.tgz', ''], ['__unnamed__', ''], ['/', '']]);
+  });
+});
+
+// Session 12: survivors of the whole-file run on the current model.ts (ids in test/mutation-equivalents.md)
+describe('session 12: what the model says when it runs out of time, heredoc names, stage names', () => {
+  test('an analysis over its time budget stops between stages and says how many of the file\'s stages it built', () => {
+    // three FROMs among eight instructions: the progress counts stages, not instructions
+    const text = 'ARG A=1\nFROM localbase AS one\nRUN echo 1\nFROM localbase AS two\nRUN echo 2\nCOPY a b\nFROM one\nRUN echo 3\n';
+    const real = Date.now;
+    let calls = 0;
+    // the budget starts at 0 and the clock passes it before the third stage (withBudget reads it once, each stage once)
+    Date.now = () => (calls++ < 3 ? 0 : 10_000);
+    let thrown: unknown;
+    try {
+      withBudget(1000, () => analyze(text));
+    } catch (e) {
+      thrown = e;
+    } finally {
+      Date.now = real;
+    }
+    assert.ok(thrown instanceof BudgetExceeded, String(thrown));
+    assert.equal(thrown.progress, '2 of 3 stages');
+    assert.equal(thrown.message, 'too large to analyse within 1 s: abandoned after 2 of 3 stages');
+  });
+  test('a heredoc whose name starts with a digit or a dot is a heredoc (BuildKit takes any one word, moby/buildkit#2213)', () => {
+    // bug: the model took `<<1.txt` for a context source (copy-source-missing: "does not exist in the build context")
+    // and ran `RUN <<1A`'s whole text, not its body
+    const copy = analyze('FROM localbase\nCOPY <<1.txt <<.env /d/\nx\n1.txt\nK=V\n.env\n').steps[0]!;
+    assert.deepEqual([copy.sources, copy.contextReads], [[], []]);
+    assert.equal(analyze('FROM localbase\nRUN <<1A\necho hi > /f\n1A\n').steps[0]!.script, 'echo hi > /f');
+  });
+  test('a FROM with three words but no AS names no stage for a COPY --from further down either', () => {
+    const m = analyze('FROM localbase x y\nFROM localbase\nCOPY --from=y /a /b\n');
+    assert.deepEqual(m.steps[0]!.stageReads, [{ via: 'COPY', stage: null, image: 'y', paths: ['/a'] }]);
+    assert.deepEqual(problems(m), [[0, 'error', 'FROM takes an image and optionally `AS name`']]);
   });
 });

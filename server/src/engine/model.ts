@@ -359,7 +359,8 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     if (idx === undefined) return { stage: null, image: ref };
     // a later stage is read as it is before its steps run: its base image, or nothing when it starts from scratch
     // or from another stage (measured on BuildKit 0.8)
-    if (idx > self) return { stage: null, image: fileStages[idx]!.early, later: idx };
+    // (its name, as the warning gives it, is part of the result: a memoised stage checks it too)
+    if (idx > self) return { stage: null, image: fileStages[idx]!.early, later: idx, label: fileStages[idx]!.name ?? 'stage ' + idx };
     return { stage: idx };
   };
   const resolveFrom = (kind: FromKind, ref: string, self: number): FromRef => {
@@ -368,8 +369,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
     return r;
   };
   const laterStage = (what: string, r: FromRef): string => {
-    const later = fileStages[r.later!]!;
-    const label = later.name ?? 'stage ' + r.later;
+    const label = r.label!;
     return `${what} names ${label}, a stage defined further down: BuildKit reads it before its steps run, so this ${r.image === 'scratch' ? 'sees an empty filesystem' : 'reads its base image `' + r.image + '`'}, not what ${label} builds (measured on BuildKit 0.8). Move ${label} above this stage.`;
   };
 
@@ -532,8 +532,9 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             } else {
               const text = commandText(ins);
               cmd = JSON.stringify([...ss.shell, text]);
-              // `RUN <<EOF` runs the heredoc body as the script
-              step.script = /^<<-?["']?[A-Za-z_]/.test(ins.args) && ins.heredocs.length ? ins.heredocs.map((h) => h.body).join('\n') : text;
+              // `RUN <<EOF` runs the heredoc body as the script (a heredoc's name is any word since moby/buildkit#2213,
+              // before the first release with heredocs: `RUN <<1A` too)
+              step.script = /^<<-?["']?[^\s"'<]/.test(ins.args) && ins.heredocs.length ? ins.heredocs.map((h) => h.body).join('\n') : text;
             }
             const mountKey = mounts.map((m) => mountKeyText(m, cacheIdInKey)).join(';');
             for (const m of mounts) {
@@ -604,7 +605,10 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             step.varsUsed = used;
             const heredocNames = new Set(ins.heredocs.map((h) => h.name));
             const dest = words.length > 1 ? words[words.length - 1]! : '';
-            const srcs = words.slice(0, -1).filter((w) => !/^<<-?["']?[A-Za-z_]/.test(w) || !heredocNames.has(w.replace(/^<<-?["']?|["']$/g, '')));
+            // a source `<<name` naming one of the instruction's heredocs is that heredoc, whatever the name starts with
+            // (`COPY <<1.txt /`: BuildKit's MustParseHeredoc takes any one word since moby/buildkit#2213); quotes are
+            // gone after expansion
+            const srcs = words.slice(0, -1).filter((w) => !(w.startsWith('<<') && heredocNames.has(w.replace(/^<<-?/, ''))));
             const heredocBodies = ins.heredocs.map((h) => h.name + ':' + h.body).join('\n');
             const resolvedDest = dest.startsWith('/') ? dest : resolvePath(ss.workdir, dest) + (dest.endsWith('/') ? '/' : '');
             const excludes = excludeList.filter((x) => x !== '');
@@ -1018,8 +1022,9 @@ type FromKind = 'copy' | 'mount';
 interface FromRef {
   stage: number | null;
   image?: string;
-  /** The later stage read before its steps run. */
+  /** The later stage read before its steps run, and its name (else `stage N`). */
   later?: number;
+  label?: string;
   /** An index out of range, as BuildKit prints it. */
   invalid?: string;
 }
