@@ -237,3 +237,36 @@ test('cleanup-in-separate-layer: the previous step cleaned after: OS managers by
   assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/var/lib/apt apt-get install -y x\nRUN rm -rf /var/lib/aptx/y\n').length, 0, 'not a cache folder of a tool that ran');
   assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/tmp/a apt-get install -y x\nRUN rm -rf /tmp/ab\n')[0]!.severity, 'warning');
 });
+
+test('cleanup-in-separate-layer: no fix that would not run the cleanup on the same files right after the previous RUN', () => {
+  const fixed = (prev: string, run: string) => {
+    const f = find(`FROM debian\nCOPY a /tmp/a\nRUN ${prev}\nRUN ${run}\n`);
+    assert.equal(f.length, 1, run);
+    return !!f[0]!.fix;
+  };
+  // a mount of the previous RUN at, above or inside a deleted path: there the rm would act on the mount (a tmpfs hides
+  // the image's /tmp/a; rm -rf of a mount point fails), not on the image
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/cache/apt /tmp/x'), false);
+  assert.equal(fixed('--mount=type=tmpfs,target=/tmp apt-get install -y x', 'rm -rf /tmp/*'), false);
+  assert.equal(fixed('--mount=type=bind,source=x,target=/tmp/x apt-get install -y x', 'rm -rf /tmp/x'), false);
+  assert.equal(fixed('--mount=type=cache,target=/var/cache apt-get install -y x', 'rm -rf /var/cache/apt/archives/*.deb'), false);
+  assert.equal(fixed('--mount=type=cache,target=lists apt-get install -y x', 'rm -rf /lists/apt'), false, 'a relative target from the WORKDIR');
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/cache/apt*'), false, 'a wildcard reaches its folder');
+  assert.equal(fixed('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm/_logs'), false, 'a path the shell expands');
+  assert.equal(fixed('--mount=type=secret,id=k apt-get install -y x', 'rm -rf /tmp/x'), false, 'a mount without a target');
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'apt-get clean'), false, 'a clean command: its folders are not known');
+  // mounts elsewhere do not matter
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/lib/apt/lists/* /tmp/a'), true);
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/aptx apt-get install -y x', 'rm -rf /var/cache/apt'), true);
+  // a previous RUN that may end early, or whose text would swallow or break the appended commands
+  assert.equal(fixed('apt-get install -y x && exit 0', 'rm -rf /tmp/a'), false);
+  assert.equal(fixed('apt-get install -y x && exec true', 'rm -rf /tmp/a'), false);
+  assert.equal(fixed('apt-get install -y x # the tools', 'rm -rf /tmp/a'), false, 'the rm would be part of the comment');
+  assert.equal(fixed('apt-get install -y x;', 'rm -rf /tmp/a'), false, '`; &&` does not parse');
+  assert.equal(fixed('apt-get install -y x &', 'rm -rf /tmp/a'), false);
+  // the cleanup's commands joined by `;` or `||` would run after a failing previous RUN
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a; rm -rf /var/lib/apt/lists/*'), false);
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a || rm -rf /var/lib/apt/lists/*'), false);
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a 2>/dev/null && rm -rf /var/lib/apt/lists/*'), true, 'a redirection is no separator');
+  assert.equal(fixed('apt-get install -y x || true', 'rm -rf /tmp/a'), true);
+});
