@@ -269,4 +269,35 @@ test('cleanup-in-separate-layer: no fix that would not run the cleanup on the sa
   assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a || rm -rf /var/lib/apt/lists/*'), false);
   assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a 2>/dev/null && rm -rf /var/lib/apt/lists/*'), true, 'a redirection is no separator');
   assert.equal(fixed('apt-get install -y x || true', 'rm -rf /tmp/a'), true);
+  assert.equal(fixed('apt-get install -y x && return 0', 'rm -rf /tmp/a'), false);
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a >/dev/null && rm -rf /var/lib/apt/lists/*'), true, 'a redirection without a descriptor');
+  // an rm beside a clean command, with a mount on the previous RUN: the clean command's folders are not known
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /tmp/a && apt-get clean'), false);
+  // relative mount targets and paths, from each step's WORKDIR
+  const wd = (prev: string, run: string) => find(`FROM node\nWORKDIR /root\nRUN ${prev}\nRUN ${run}\n`).map((f) => !!f.fix);
+  assert.deepEqual(wd('--mount=type=cache,target=.npm npm ci', 'rm -rf /root/.npm'), [false]);
+  assert.deepEqual(wd('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npm/_logs /tmp/x'), [false]);
+  assert.deepEqual(wd('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npmx /tmp/x'), [true]);
+});
+
+test('cleanup-in-separate-layer: the survivors of the session-12 mutation run', () => {
+  const after = (prev: string, run: string) => find(`FROM debian\nRUN ${prev}\nRUN ${run}\n`).length;
+  // `-delete` is find's: another command with that word is no cleanup
+  assert.equal(after('apt-get install -y x', 'mytool -delete'), 0);
+  // an exec-form producer is read word by word (`apk` is not a word of `apkaddx`)
+  assert.deepEqual(shape('FROM alpine\nRUN ["apk", "add", "x"]\nRUN rm -rf /var/cache/apk/*\n'), [[2, 1, false]]);
+  // a COPY into the root says nothing about which files are there
+  assert.deepEqual(shape('FROM debian\nCOPY a /\nRUN rm -rf /opt/foo\n'), []);
+  // a folder named tmp below another one is no temporary folder: its file needs a name an earlier step mentions
+  assert.equal(after('echo', 'rm -rf /x/tmp/yy'), 0);
+  assert.equal(after('echo yyy', 'rm -rf /x/tmp/yyy'), 1);
+  // archives by their extension, at the end of the name only
+  assert.equal(after('curl -o /x.tar https://e.x/x.tar', 'rm /x.tar'), 1);
+  assert.equal(after('touch /opt/foo.zipper', 'rm /opt/foo.zipper'), 0);
+  // a producer that removed the folder, written with a trailing slash, left nothing there
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && rm -rf /var/lib/apt/lists/\nRUN rm -rf /var/lib/apt/lists\n'), []);
+  // the target stage ships even when a later stage copies from it
+  const text = 'FROM debian AS a\nRUN apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\nFROM debian AS b\nCOPY --from=a /x /x\n';
+  assert.equal(find(text).length, 0);
+  assert.equal(check(text, null, { target: 'a' }).findings.filter((f) => f.rule === R).length, 1);
 });
