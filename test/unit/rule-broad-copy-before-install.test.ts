@@ -281,3 +281,19 @@ test('broad-copy-before-install: a RUN that does more than the install is told t
   for (const run of ['RUN pip install -r requirements.txt', 'RUN [ -s requirements.txt ] && pip install -r requirements.txt', 'RUN pip config set global.timeout 60 && pip install -r requirements.txt', 'RUN cd /s && mkdir -p x && pip install -r requirements.txt && apt-get install -y y && npm i -g z'])
     assert.deepEqual(msg(run).map((m) => m[0]), [' Copy those first, install, then copy the rest.'], run);
 });
+
+test('broad-copy-before-install: no fix when a requirements line reads a file of the context the narrow COPY leaves out', () => {
+  // the install would run before `COPY . .` with only the requirements file: these lines would fail it (or, with
+  // --find-links, fetch other files from the index)
+  const pip = (req: string, cmd = 'pip install -r requirements.txt') => find(`FROM python\nWORKDIR /src\nCOPY . .\nRUN ${cmd}\n`, ctxOf({ 'requirements.txt': req, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
+  const ok = 'Copy requirements.txt first and run the install before `COPY . .`';
+  for (const line of ['mypkg[extra] @ file:///src/mypkg', 'mypkg @ git+file:///src/mypkg', '-i file:///src/index', '-f ./wheels', '--find-links=wheels', 'dist/x-1.0-py3-none-any.whl', 'x-1.0-py3-none-any.whl', 'x-1.0.tar.gz', '~/pkgs/x', 'x = { path = "../x" }'])
+    assert.equal(pip(`flask\n${line}\n`), undefined, line);
+  for (const line of ['x @ https://e.x/x-1.0-py3-none-any.whl', 'y ; python_version > "3.8"', '-i https://pypi.org/simple', 'z[a,b]>=1', 'https://e.x/z-1.0.tar.gz'])
+    assert.equal(pip(`flask\n${line}\n`), ok, line);
+  // uv's lock names a path dependency as a source; the project itself (`editable = "."`) is not installed here
+  const uv = (lock: string) => find('FROM python\nCOPY . .\nRUN uv sync --no-install-project\n', ctxOf({ 'pyproject.toml': '[project]\nname = "p"\n', 'uv.lock': lock, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
+  assert.equal(uv('[[package]]\nname = "p"\nsource = { editable = "." }\n'), 'Copy pyproject.toml, uv.lock first and run the install before `COPY . .`');
+  assert.equal(uv('[[package]]\nname = "p"\nsource = { editable = "." }\n[[package]]\nname = "x"\nsource = { path = "../x" }\n'), undefined);
+  assert.equal(uv('[[package]]\nname = "x"\nsource = { directory = "libs/x" }\n'), undefined);
+});
