@@ -287,9 +287,9 @@ test('broad-copy-before-install: no fix when a requirements line reads a file of
   // --find-links, fetch other files from the index)
   const pip = (req: string, cmd = 'pip install -r requirements.txt') => find(`FROM python\nWORKDIR /src\nCOPY . .\nRUN ${cmd}\n`, ctxOf({ 'requirements.txt': req, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
   const ok = 'Copy requirements.txt first and run the install before `COPY . .`';
-  for (const line of ['mypkg[extra] @ file:///src/mypkg', 'mypkg @ git+file:///src/mypkg', '-i file:///src/index', '-f ./wheels', '--find-links=wheels', 'dist/x-1.0-py3-none-any.whl', 'x-1.0-py3-none-any.whl', 'x-1.0.tar.gz', '~/pkgs/x', 'x = { path = "../x" }'])
+  for (const line of ['mypkg[extra] @ file:///src/mypkg', 'mypkg @ git+file:///src/mypkg', '-i file:///src/index', '-f ./wheels', '--find-links=wheels', 'dist/x-1.0-py3-none-any.whl', 'x-1.0-py3-none-any.whl', 'x-1.0.tar.gz', '~/pkgs/x', 'x = { path = "../x" }', 'x = {path="../x"}'])
     assert.equal(pip(`flask\n${line}\n`), undefined, line);
-  for (const line of ['x @ https://e.x/x-1.0-py3-none-any.whl', 'y ; python_version > "3.8"', '-i https://pypi.org/simple', 'z[a,b]>=1', 'https://e.x/z-1.0.tar.gz'])
+  for (const line of ['x @ https://e.x/x-1.0-py3-none-any.whl', 'y ; python_version > "3.8"', '-i https://pypi.org/simple', 'z[a,b]>=1', 'https://e.x/z-1.0.tar.gz', 'jaraco.zipfile==1.0'])
     assert.equal(pip(`flask\n${line}\n`), ok, line);
   // uv's lock names a path dependency as a source; the project itself (`editable = "."`) is not installed here
   const uv = (lock: string) => find('FROM python\nCOPY . .\nRUN uv sync --no-install-project\n', ctxOf({ 'pyproject.toml': '[project]\nname = "p"\n', 'uv.lock': lock, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
