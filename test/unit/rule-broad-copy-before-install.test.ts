@@ -323,10 +323,14 @@ test('broad-copy-before-install: the survivors of the session-12 mutation run (s
   const named = (text: string, c: MemoryContext | null = npmCtx()) => find(text, c).map((f) => f.related![0]!.range.start.line);
   assert.deepEqual(named('FROM node\nCOPY . .\nCOPY --from=busybox /bin/sh /sh\nWORKDIR /app\nRUN npm ci\n'), [1]);
   assert.deepEqual(named('FROM node\nCOPY . .\nRUN --mount=type=bind,source=a.js,target=/a.js true\nRUN npm ci\n'), [1]);
+  // (without a context, where no COPY that brings the manifests takes its place)
+  assert.deepEqual(named('FROM node\nCOPY . .\nRUN echo\nRUN npm ci\n', null), [1]);
+  assert.deepEqual(named('FROM node\nCOPY . .\nRUN --mount=type=bind,source=x,target=/x true\nRUN npm ci\n', null), [1]);
   // the nearest copy brings no manifest: the nearest earlier one that does, when broader (not on a tie), an ADD too
   const tree = ctxOf({ 'package.json': '{}', 'src/a.js': '1', 'src/b.js': '2', 'proto/p.proto': '3', 'lib/l.js': '4', 'd.js': '5' });
   assert.deepEqual(named('FROM node\nCOPY . .\nCOPY src src\nCOPY proto proto\nRUN npm ci\n', tree), [1]);
   assert.deepEqual(named('FROM node\nADD . .\nCOPY proto proto\nRUN npm ci\n', tree), [1]);
+  assert.deepEqual(named('FROM node\nRUN --mount=type=bind,target=/ctx true\nCOPY proto proto\nRUN npm ci\n', tree), [2], 'a RUN with a bind mount is no earlier copy');
   assert.deepEqual(named('FROM node\nCOPY package.json lib ./\nCOPY proto proto\nRUN npm ci\n', tree), [2], 'a tie keeps the nearest');
   assert.deepEqual(named('FROM node\nCOPY . .\nCOPY package.json ./\nCOPY proto proto\nRUN npm ci\n', tree), [3], 'the nearest one that brings it');
   assert.deepEqual(named('FROM node\nCOPY . .\nCOPY package.json src d.js ./\nRUN npm ci\n', tree), [2], 'the nearest copy brings it: kept');
