@@ -365,3 +365,12 @@ test('missing-cache-mount: the survivors of the session-12 mutation run (which c
   // an rm whose operands a line continuation splits is not found in the text: that folder gets no fix
   assert.equal(one('FROM debian\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* \\\n  /tmp/x\n').fixRefused?.reason, 'apt package index (/var/lib/apt/lists): the RUN at line 2 is written in a way the fix cannot edit safely');
 });
+
+test('missing-cache-mount: two rm commands cut down alike keep each their own operands (the joint plan of two folders)', () => {
+  // each folder alone was proven; the joint edit took the first shorter command for both, and its proof failed: no
+  // fix at all, and a message that named only the first folder
+  const f = one('FROM node\nRUN npm ci && pip install -r requirements.txt && rm -rf /root/.npm /tmp/a && rm -rf /root/.cache/pip /tmp/a /tmp/b\n');
+  assert.equal(f.fix?.title, 'Add a cache mount for the npm download cache and pip download cache');
+  assert.deepEqual(f.fix?.edits.map((e) => e.newText), ['RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip \\\n    npm ci && pip install -r requirements.txt && rm -rf /tmp/a && rm -rf /tmp/a /tmp/b']);
+  assert.equal(f.fixRefused, undefined);
+});
