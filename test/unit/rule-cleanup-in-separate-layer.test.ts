@@ -301,3 +301,18 @@ test('cleanup-in-separate-layer: the survivors of the session-12 mutation run', 
   assert.equal(find(text).length, 0);
   assert.equal(check(text, null, { target: 'a' }).findings.filter((f) => f.rule === R).length, 1);
 });
+
+test('cleanup-in-separate-layer: a relative or home path inside a cache mount of the previous RUN is inside it too', () => {
+  // these said "the files stay in the earlier layer": they were in the cache mount, never in the image
+  const sev = (prev: string, run: string, pre = 'WORKDIR /root\n') => find(`FROM node\n${pre}RUN ${prev}\nRUN ${run}\n`).map((f) => f.severity);
+  assert.deepEqual(sev('--mount=type=cache,target=.npm npm ci', 'rm -rf /root/.npm'), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npm'), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ./.npm/'), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm', ''), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $HOME/.npm/_cacache', ''), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ${HOME}/.npm', ''), ['info']);
+  // another user's home, a folder the shell expands otherwise, one only starting like the target: in the image
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm', 'USER node\n'), ['warning']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $NPM_DIR/.npm', 'ENV NPM_DIR=/root\n'), ['warning']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf /root/.npmrc.d/.npm /tmp/x', ''), ['warning']);
+});

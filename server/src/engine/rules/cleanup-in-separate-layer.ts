@@ -5,7 +5,7 @@ import { formatBytes } from '../buildcache';
 import type { LayersReport } from '../layers';
 import { resolvePath, type Model, type Step } from '../model';
 import { parseScript, runScript, type ShellCommand } from '../shell';
-import { wildcardFolder } from '../fixsafety';
+import { runEnv, runHome, wildcardFolder } from '../fixsafety';
 import { matchOsPackage, under } from './managers';
 import type { Finding, Rule } from './types';
 import { deleteLines, headRange, linesText, nothingAffectingBetween, quoteInstr, replaceLines, stageSteps } from './util';
@@ -125,6 +125,18 @@ function bytesLeft(layers: LayersReport | undefined, step: Step): string | null 
   return `the files it deletes still take ${parts.join(', ')} of the image the last build made`;
 }
 
+/** A deleted path as an absolute one (from the step's WORKDIR and home), or null when the shell may expand it otherwise. */
+function absPath(model: Model, step: Step, p: string): string | null {
+  const m = /^(~|\$HOME|\$\{HOME\})(\/|$)/.exec(p);
+  let q = p;
+  if (m) {
+    const home = runHome(model, step, runEnv(model, step));
+    if (!home) return null;
+    q = home + p.slice(m[1]!.length);
+  }
+  return /[$~`]/.test(q) ? null : resolvePath(step.workdir || '/', q);
+}
+
 /**
  * Does `prev`'s script followed by ` && ` and the cleanup's script run the cleanup, on the same files, exactly when
  * `prev` succeeded? Not when a mount of `prev` is at, above or inside a path it deletes (the `rm` would act on the
@@ -193,9 +205,10 @@ export const cleanupInSeparateLayer: Rule = {
           return !(r && r.parsed && r.commands.length && r.commands.every(isCleanup));
         });
         if (rmOnly && !paths.some((p) => plausiblyCreated(p, producers))) continue;
-        // (a target or a path written with a trailing slash is the same folder: `target=/var/cache/apt/`, `rm -rf /var/cache/apt`)
-        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!.replace(/\/+$/, ''));
-        if (paths.length && paths.every((p) => mounted.some((t) => p.replace(/\/+$/, '') === t || p.startsWith(t + '/')))) {
+        // (a target or a path written with a trailing slash is the same folder: `target=/var/cache/apt/`, `rm -rf /var/cache/apt`;
+        // relative ones are from each step's WORKDIR, `~` and `$HOME` the home of the cleanup's user)
+        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => resolvePath(prev.workdir || '/', m.target!));
+        if (paths.length && paths.every((p) => { const a = absPath(model, step, p); return a !== null && mounted.some((t) => under(a, t)); })) {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
           continue;
         }
