@@ -252,7 +252,7 @@ test('cleanup-in-separate-layer: no fix that would not run the cleanup on the sa
   assert.equal(fixed('--mount=type=cache,target=/var/cache apt-get install -y x', 'rm -rf /var/cache/apt/archives/*.deb'), false);
   assert.equal(fixed('--mount=type=cache,target=lists apt-get install -y x', 'rm -rf /lists/apt'), false, 'a relative target from the WORKDIR');
   assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/cache/apt*'), false, 'a wildcard reaches its folder');
-  assert.equal(fixed('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm/_logs'), false, 'a path the shell expands');
+  assert.equal(fixed('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $NPM_DIR/_logs /tmp/x'), false, 'a path the shell expands');
   assert.equal(fixed('--mount=type=secret,id=k apt-get install -y x', 'rm -rf /tmp/x'), false, 'a mount without a target');
   assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'apt-get clean'), false, 'a clean command: its folders are not known');
   // mounts elsewhere do not matter
@@ -275,7 +275,7 @@ test('cleanup-in-separate-layer: no fix that would not run the cleanup on the sa
   assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /tmp/a && apt-get clean'), false);
   // relative mount targets and paths, from each step's WORKDIR
   const wd = (prev: string, run: string) => find(`FROM node\nWORKDIR /root\nRUN ${prev}\nRUN ${run}\n`).map((f) => !!f.fix);
-  assert.deepEqual(wd('--mount=type=cache,target=.npm npm ci', 'rm -rf /root/.npm'), [false]);
+  assert.deepEqual(wd('--mount=type=cache,target=.npm npm ci', 'rm -rf /root/.npm /tmp/x'), [false]);
   assert.deepEqual(wd('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npm/_logs /tmp/x'), [false]);
   assert.deepEqual(wd('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npmx /tmp/x'), [true]);
 });
@@ -315,4 +315,7 @@ test('cleanup-in-separate-layer: a relative or home path inside a cache mount of
   assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm', 'USER node\n'), ['warning']);
   assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $NPM_DIR/.npm', 'ENV NPM_DIR=/root\n'), ['warning']);
   assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf /root/.npmrc.d/.npm /tmp/x', ''), ['warning']);
+  // the home itself; a home not known (a numeric user) is not known to be inside
+  assert.deepEqual(sev('--mount=type=cache,target=/root npm ci', 'rm -rf ~ /root/.npm', ''), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/w npm ci', 'rm -rf ~/.npm', 'USER 1234\nWORKDIR /w\n'), ['warning']);
 });
