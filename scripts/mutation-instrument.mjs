@@ -4,7 +4,8 @@
 // Writes .stryker-tmp/inproc-<name>/out (out/ with the instrumented files transpiled over their compiled versions)
 // and .stryker-tmp/inproc-<name>/mutants.json (id, file, line, column, mutator, replacement, original text).
 // .stryker-tmp/shared links to ../shared when it exists, so tests that read `<repo>/../shared/corpus` through
-// `__dirname/../../../../shared` find it from the copy too. test/README.md § Mutation testing.
+// `__dirname/../../../../shared` find it from the copy too; <dir>/docs links to docs/ (rule-docs.test reads the rule
+// pages). test/README.md § Mutation testing.
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { createInstrumenter } from '@stryker-mutator/instrumenter';
@@ -24,6 +25,8 @@ rmSync(dir, { recursive: true, force: true });
 mkdirSync(dir, { recursive: true });
 cpSync('out', join(dir, 'out'), { recursive: true });
 if (existsSync('../shared') && !existsSync('.stryker-tmp/shared')) symlinkSync(resolve('../shared'), '.stryker-tmp/shared', 'dir');
+// rule-docs.test reads `__dirname/../../../docs` (the rule pages): from the copy that is <dir>/docs
+if (existsSync('docs')) symlinkSync(resolve('docs'), join(dir, 'docs'), 'dir');
 
 const logger = { isDebugEnabled: () => false, debug() {}, info: (...a) => console.error(...a), warn: (...a) => console.error(...a), error: (...a) => console.error(...a), isTraceEnabled: () => false, trace() {} };
 // createInstrumenter wants Stryker's injector: a stand-in that provides its values and the logger

@@ -166,6 +166,21 @@ describe('cleanup-in-separate-layer with the image built from the text', () => {
     assert.match(msg({ layers: mapped }), /: the files it deletes still take 301 kB in layer 1 \(line 2\) of the image the last build made, so the image does not shrink/);
     assert.match(msg({}), /: the files stay in the earlier layer, so the image does not shrink/);
   });
+  test('files of more than three earlier layers, one of them the base image\'s: three named, the rest summed', () => {
+    const t = 'FROM alpine\nRUN echo > /tmp/a\nRUN echo > /tmp/b\nRUN echo > /tmp/c\nRUN echo > /tmp/d\nRUN rm -rf /tmp/a /tmp/b /tmp/c /tmp/d /tmp/base\n';
+    const h = hist('ADD file:1 in /', 'RUN /bin/sh -c echo > /tmp/a # buildkit', 'RUN /bin/sh -c echo > /tmp/b # buildkit', 'RUN /bin/sh -c echo > /tmp/c # buildkit', 'RUN /bin/sh -c echo > /tmp/d # buildkit', 'RUN /bin/sh -c rm -rf /tmp/a /tmp/b /tmp/c /tmp/d /tmp/base # buildkit');
+    const ls = [[f('tmp/base', 1000)], [f('tmp/a', 2000)], [f('tmp/b', 3000)], [f('tmp/c', 4000)], [f('tmp/d', 5000)], ['a', 'b', 'c', 'd', 'base'].map((x) => f('tmp/.wh.' + x, 0))];
+    const mapped = imageLayers({ history: h, layers: ls }, analyze(t));
+    assert.equal(mapped.mapped, true);
+    const m = check(t, null, { layers: mapped }).findings.find((x) => x.rule === 'cleanup-in-separate-layer')!.message;
+    assert.match(m, /: the files it deletes still take 1 kB in layer 0, 2 kB in layer 1 \(line 2\), 3 kB in layer 2 \(line 3\), 9 kB in 2 more of the image the last build made,/);
+    // exactly three: no sum
+    const t3 = 'FROM alpine\nRUN echo > /tmp/a\nRUN echo > /tmp/b\nRUN rm -rf /tmp/a /tmp/b /tmp/base\n';
+    const h3 = hist('ADD file:1 in /', 'RUN /bin/sh -c echo > /tmp/a # buildkit', 'RUN /bin/sh -c echo > /tmp/b # buildkit', 'RUN /bin/sh -c rm -rf /tmp/a /tmp/b /tmp/base # buildkit');
+    const l3 = [[f('tmp/base', 1000)], [f('tmp/a', 2000)], [f('tmp/b', 3000)], ['a', 'b', 'base'].map((x) => f('tmp/.wh.' + x, 0))];
+    const m3 = check(t3, null, { layers: imageLayers({ history: h3, layers: l3 }, analyze(t3)) }).findings.find((x) => x.rule === 'cleanup-in-separate-layer')!.message;
+    assert.match(m3, /: the files it deletes still take 1 kB in layer 0, 2 kB in layer 1 \(line 2\), 3 kB in layer 2 \(line 3\) of the image the last build made,/);
+  });
   test('an image whose history does not match every step, or a cleanup that removed nothing, leaves the message as it is', () => {
     const model = analyze(text);
     const other = imageLayers({ history: [...history.slice(0, 3), { createdBy: 'RUN /bin/sh -c rm -rf /elsewhere # buildkit', emptyLayer: false }], layers }, model);

@@ -281,3 +281,120 @@ test('broad-copy-before-install: a RUN that does more than the install is told t
   for (const run of ['RUN pip install -r requirements.txt', 'RUN [ -s requirements.txt ] && pip install -r requirements.txt', 'RUN pip config set global.timeout 60 && pip install -r requirements.txt', 'RUN cd /s && mkdir -p x && pip install -r requirements.txt && apt-get install -y y && npm i -g z'])
     assert.deepEqual(msg(run).map((m) => m[0]), [' Copy those first, install, then copy the rest.'], run);
 });
+
+test('broad-copy-before-install: no fix when a requirements line reads a file of the context the narrow COPY leaves out', () => {
+  // the install would run before `COPY . .` with only the requirements file: these lines would fail it (or, with
+  // --find-links, fetch other files from the index)
+  const pip = (req: string, cmd = 'pip install -r requirements.txt') => find(`FROM python\nWORKDIR /src\nCOPY . .\nRUN ${cmd}\n`, ctxOf({ 'requirements.txt': req, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
+  const ok = 'Copy requirements.txt first and run the install before `COPY . .`';
+  for (const line of ['mypkg[extra] @ file:///src/mypkg', 'mypkg @ git+file:///src/mypkg', '-i file:///src/index', '-f ./wheels', '--find-links=wheels', 'dist/x-1.0-py3-none-any.whl', 'x-1.0-py3-none-any.whl', 'x-1.0.tar.gz', '~/pkgs/x', 'x = { path = "../x" }', 'x = {path="../x"}'])
+    assert.equal(pip(`flask\n${line}\n`), undefined, line);
+  for (const line of ['x @ https://e.x/x-1.0-py3-none-any.whl', 'y ; python_version > "3.8"', '-i https://pypi.org/simple', 'z[a,b]>=1', 'https://e.x/z-1.0.tar.gz', 'jaraco.zipfile==1.0'])
+    assert.equal(pip(`flask\n${line}\n`), ok, line);
+  // uv's lock names a path dependency as a source; the project itself (`editable = "."`) is not installed here
+  const uv = (lock: string) => find('FROM python\nCOPY . .\nRUN uv sync --no-install-project\n', ctxOf({ 'pyproject.toml': '[project]\nname = "p"\n', 'uv.lock': lock, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
+  assert.equal(uv('[[package]]\nname = "p"\nsource = { editable = "." }\n'), 'Copy pyproject.toml, uv.lock first and run the install before `COPY . .`');
+  assert.equal(uv('[[package]]\nname = "p"\nsource = { editable = "." }\n[[package]]\nname = "x"\nsource = { path = "../x" }\n'), undefined);
+  assert.equal(uv('[[package]]\nname = "x"\nsource = { directory = "libs/x" }\n'), undefined);
+});
+
+test('broad-copy-before-install: the survivors of the session-12 mutation run (settings commands, no-context sources, the copy named, dependency steps)', () => {
+  const msg = (text: string, c: MemoryContext | null = null) => find(text, c).map((f) => f.message);
+  const plain = 'Copy those first, install, then copy the rest.';
+  // a manager's own `config` command and the trivial ones belong with the install; `export` and `test` too
+  for (const cmd of ['bundle', 'npm', 'yarn', 'pnpm', 'pip', 'pip3', 'poetry', 'composer', 'git', 'gem', 'conda'])
+    assert.ok(msg(`FROM node\nCOPY . .\nRUN ${cmd} config set a b && npm ci\n`, npmCtx())[0]!.endsWith(plain), cmd);
+  for (const cmd of ['export A=1', 'test -f package.json', '/bin/echo hi'])
+    assert.ok(msg(`FROM node\nCOPY . .\nRUN ${cmd} && npm ci\n`, npmCtx())[0]!.endsWith(plain), cmd);
+  assert.ok(find('FROM node\nCOPY . .\nRUN export A=1 && npm ci\n', npmCtx())[0]!.fix, 'export is no build step');
+  // the other command's text, blanks squeezed, cut after 40 characters
+  assert.match(msg('FROM node\nCOPY . .\nRUN npm ci && make   all\n', npmCtx())[0]!, /this RUN also runs `make all`, which/);
+  const forty = 'make ' + 'a'.repeat(35);
+  assert.match(msg(`FROM node\nCOPY . .\nRUN npm ci && ${forty}\n`, npmCtx())[0]!, new RegExp('this RUN also runs `' + forty + '`, which'));
+  assert.match(msg(`FROM node\nCOPY . .\nRUN npm ci && ${forty}b\n`, npmCtx())[0]!, new RegExp('this RUN also runs `' + forty.slice(0, 39) + '…`, which'));
+  // without a context: a manifest without an extension is no broad copy; a name with a dot inside but no extension is
+  assert.deepEqual(msg('FROM ruby\nCOPY Gemfile ./\nRUN bundle install\n'), []);
+  assert.equal(msg('FROM node\nCOPY v1.2-rc ./\nRUN npm ci\n').length, 1);
+  // a wildcard source with a context (no entry of its own)
+  assert.equal(msg('FROM node\nCOPY package.json *.js ./\nRUN npm ci\n', npmCtx()).length, 1);
+  // the NuGet folder on a tmpfs keeps nothing: the implicit restore of `dotnet publish` still counts
+  assert.equal(msg('FROM mcr.microsoft.com/dotnet/sdk\nCOPY . .\nRUN --mount=type=tmpfs,target=/root/.nuget dotnet publish -c Release\n', ctxOf({ 'x.csproj': '<Project/>', 'a.cs': '1', 'b.cs': '2', 'c.cs': '3' })).length, 1);
+  // the nearest earlier COPY of the context: not a COPY --from, not a RUN with a bind mount, not another instruction
+  const named = (text: string, c: MemoryContext | null = npmCtx()) => find(text, c).map((f) => f.related![0]!.range.start.line);
+  assert.deepEqual(named('FROM node\nCOPY . .\nCOPY --from=busybox /bin/sh /sh\nWORKDIR /app\nRUN npm ci\n'), [1]);
+  assert.deepEqual(named('FROM node\nCOPY . .\nRUN --mount=type=bind,source=a.js,target=/a.js true\nRUN npm ci\n'), [1]);
+  // (without a context, where no COPY that brings the manifests takes its place)
+  assert.deepEqual(named('FROM node\nCOPY . .\nRUN echo\nRUN npm ci\n', null), [1]);
+  assert.deepEqual(named('FROM node\nCOPY . .\nRUN --mount=type=bind,source=x,target=/x true\nRUN npm ci\n', null), [1]);
+  // the nearest copy brings no manifest: the nearest earlier one that does, when broader (not on a tie), an ADD too
+  const tree = ctxOf({ 'package.json': '{}', 'src/a.js': '1', 'src/b.js': '2', 'proto/p.proto': '3', 'lib/l.js': '4', 'd.js': '5' });
+  assert.deepEqual(named('FROM node\nCOPY . .\nCOPY src src\nCOPY proto proto\nRUN npm ci\n', tree), [1]);
+  assert.deepEqual(named('FROM node\nADD . .\nCOPY proto proto\nRUN npm ci\n', tree), [1]);
+  assert.deepEqual(named('FROM node\nRUN --mount=type=bind,target=/ctx true\nCOPY proto proto\nRUN npm ci\n', tree), [2], 'a RUN with a bind mount is no earlier copy');
+  assert.deepEqual(named('FROM node\nCOPY package.json lib ./\nCOPY proto proto\nRUN npm ci\n', tree), [2], 'a tie keeps the nearest');
+  assert.deepEqual(named('FROM node\nCOPY . .\nCOPY package.json ./\nCOPY proto proto\nRUN npm ci\n', tree), [3], 'the nearest one that brings it');
+  assert.deepEqual(named('FROM node\nCOPY . .\nCOPY package.json src d.js ./\nRUN npm ci\n', tree), [2], 'the nearest copy brings it: kept');
+  // an earlier dependency step: of the same manager, before the copy, or between them when it installs only the
+  // dependencies; `cargo chef` counts for cargo only; nothing after the RUN counts
+  const cargo = ctxOf({ 'Cargo.toml': '[package]', 'Cargo.lock': '', 'src/main.rs': '', 'src/a.rs': '', 'src/b.rs': '' });
+  assert.equal(msg('FROM rust\nCOPY . .\nRUN cargo build --release\nRUN cargo fetch\n', cargo).length, 2, 'each its own');
+  assert.equal(msg('FROM rust\nCOPY . .\nRUN cargo build\nRUN cargo build --release\n', cargo).length, 2);
+  assert.equal(msg('FROM rust\nCOPY Cargo.toml ./\nRUN cargo build\nCOPY . .\nRUN cargo build --release\n', cargo).length, 0);
+  assert.equal(msg('FROM node\nRUN knife chef x\nCOPY . .\nRUN npm ci\n', npmCtx()).length, 1);
+  assert.equal(msg('FROM rust\nRUN cargo chef prepare\nCOPY . .\nRUN cargo build\n', cargo).length, 0);
+  const go = ctxOf({ 'go.mod': 'module x', 'go.sum': '', 'a.go': '1', 'b.go': '2', 'c.go': '3' });
+  assert.equal(msg('FROM golang\nCOPY go.mod go.sum ./\nRUN go mod download && echo ok\nCOPY . .\nRUN go mod download\n', go).length, 0);
+  // pnpm -r / --recursive without a context: the workspace packages' manifests; not with a context, another manager
+  // or a `-r` of another command
+  const rec = ' and the package.json of each workspace package (-r).';
+  assert.ok(msg('FROM node\nCOPY . .\nRUN echo hi && pnpm install -r\n')[0]!.includes(rec));
+  assert.ok(msg('FROM node\nCOPY . .\nRUN pnpm install --recursive\n')[0]!.includes(rec));
+  assert.ok(!msg('FROM node\nCOPY . .\nRUN pnpm install && cp -r a b\n')[0]!.includes(rec));
+  assert.ok(!msg('FROM node\nCOPY . .\nRUN npm ci && pnpm install -r\n')[0]!.includes(rec));
+  assert.ok(!msg('FROM node\nCOPY . .\nRUN pnpm install -r\n', ctxOf({ 'package.json': '{}', 'pnpm-lock.yaml': '', 'a.js': '1', 'b.js': '2', 'c.js': '3' }))[0]!.includes(rec));
+});
+
+test('broad-copy-before-install: the survivors of the session-12 mutation run (cache mounts, workspaces, the fix)', () => {
+  const msg = (text: string, c: MemoryContext | null = null) => find(text, c).map((f) => f.message);
+  const java = (m: string) => ctxOf({ [m]: 'x', 'a.java': '1', 'b.java': '2', 'c.java': '3' });
+  // dependencies on cache mounts: cargo, maven and gradle only; a relative target from the WORKDIR; CARGO_TARGET_DIR
+  assert.equal(msg('FROM python\nCOPY . .\nRUN --mount=type=cache,target=/root/.cache/uv uv sync\n', ctxOf({ 'pyproject.toml': '[project]', 'a.py': '1', 'b.py': '2', 'c.py': '3' })).length, 1);
+  assert.equal(msg('FROM eclipse-temurin\nCOPY . .\nRUN --mount=type=cache,target=/root/.gradle gradle build\n', java('build.gradle')).length, 0);
+  assert.equal(msg('FROM maven\nWORKDIR /root\nCOPY . .\nRUN --mount=type=cache,target=.m2 mvn package\n', java('pom.xml')).length, 0);
+  assert.equal(msg('FROM maven\nWORKDIR /root\nCOPY . .\nRUN --mount=type=cache,target=.cache mvn package\n', java('pom.xml')).length, 1);
+  const cargo = ctxOf({ 'Cargo.toml': '[package]', 'Cargo.lock': '', 'src/main.rs': '', 'src/a.rs': '', 'src/b.rs': '' });
+  assert.equal(msg('FROM rust\nENV CARGO_TARGET_DIR=/build/~t\nCOPY . .\nRUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/build cargo build\n', cargo).length, 1, 'a target folder the shell may expand');
+  assert.equal(msg('FROM rust\nENV CARGO_TARGET_DIR=/build/t\nCOPY . .\nRUN --mount=type=cache,target=/usr/local/cargo/registry --mount=type=cache,target=/build cargo build\n', cargo).length, 0);
+  // workspaces declared at the root: Cargo's `[workspace]` at a line's start (indented or not), package.json's
+  // "workspaces" (a blank before the colon; npm, yarn, bun), go.work, uv's `[tool.uv.workspace]`; other managers none
+  const members = (text: string, files: Record<string, string>) => /and the \d+ manifests? of its workspace members/.test(msg(text, ctxOf(files))[0]!);
+  const rs = { 'Cargo.lock': '', 'crates/a/Cargo.toml': '[package]', 'crates/a/src/lib.rs': '', 'src/main.rs': '' };
+  assert.equal(members('FROM rust\nCOPY . .\nRUN cargo build\n', { 'Cargo.toml': '  [workspace]\n', ...rs }), true);
+  assert.equal(members('FROM rust\nCOPY . .\nRUN cargo build\n', { 'Cargo.toml': '# not a [workspace]\n', ...rs }), false);
+  const js = (pkg: string) => ({ 'package.json': pkg, 'packages/a/package.json': '{}', 'packages/a/i.js': '', 'b.js': '', 'c.js': '' });
+  for (const cmd of ['npm ci', 'yarn install', 'bun install']) assert.equal(members(`FROM node\nCOPY . .\nRUN ${cmd}\n`, js('{"workspaces" : ["packages/*"]}')), true, cmd);
+  assert.equal(members('FROM golang\nCOPY . .\nRUN go mod download\n', { 'go.mod': 'module x', 'go.work': 'use ./tools', 'tools/go.mod': 'module t', 'a.go': '', 'b.go': '' }), true);
+  const py = (pyproject: string) => ({ 'pyproject.toml': pyproject, 'packages/a/pyproject.toml': '[project]', 'a.py': '', 'b.py': '', 'c.py': '' });
+  for (const head of ['[tool.uv.workspace]', ' [tool.uv.workspace]']) assert.equal(members('FROM python\nCOPY . .\nRUN uv sync --no-install-project\n', py(`[project]\n${head}\nmembers = ["packages/*"]\n`)), true, head);
+  assert.equal(members('FROM python\nCOPY . .\nRUN uv sync --no-install-project\n', py('[project]\n# [tool.uv.workspace]\n')), false);
+  assert.equal(members('FROM python\nCOPY . .\nRUN pip install -r requirements.txt\n', { 'requirements.txt': 'flask', 'sub/requirements.txt': 'x', 'a.py': '', 'b.py': '' }), false);
+  // the fix: only a copy of the whole context; a nested folder named like a manifest is no manifest; manifests in the
+  // manager's order (wildcard ones first); folders on lines of their own
+  assert.equal(find('FROM node\nCOPY src ./\nRUN npm ci\n', ctxOf({ 'package.json': '{}', 'src/a.js': '', 'src/b.js': '', 'src/c.js': '' }))[0]!.fix, undefined);
+  const mix = ctxOf({ 'mix.exs': 'x', 'mix.lock': 'y', 'config/config.exs': '1', 'lib/a/config/x.ex': '2', 'lib/b.ex': '3', 'lib/c.ex': '4' });
+  assert.deepEqual(edits('FROM elixir\nCOPY . .\nRUN mix deps.get\n', mix)?.map((e) => e[5]), ['COPY mix.exs mix.lock ./\nCOPY config ./config/\nRUN mix deps.get\n', '']);
+  assert.equal(find('FROM ruby\nCOPY . .\nRUN bundle install\n', ctxOf({ Gemfile: 'x', 'Gemfile.lock': 'y', 'x.gemspec': 'z', 'a.rb': '1', 'b.rb': '2', 'c.rb': '3' }))[0]!.fix?.title, 'Copy x.gemspec, Gemfile, Gemfile.lock first and run the install before `COPY . .`');
+  assert.equal(find('FROM gradle\nCOPY . .\nRUN gradle dependencies\n', ctxOf(['a.java', 'b.java', 'c.java', 'd.java']))[0]!.fix, undefined, 'no manifest at all');
+  assert.deepEqual(edits('FROM gradle\nCOPY . .\nRUN gradle dependencies\n', ctxOf(['gradle/wrapper/gradle-wrapper.properties', 'a.java', 'b.java', 'c.java']))?.map((e) => e[5]), ['COPY gradle ./gradle/\nRUN gradle dependencies\n', '']);
+  // the commands beside the install: a `cache` command of npm, yarn or pnpm only
+  assert.ok(find('FROM node\nCOPY . .\nRUN pnpm install && pnpm cache delete x\n', ctxOf({ 'package.json': '{}', 'pnpm-lock.yaml': '', 'a.js': '1', 'b.js': '2', 'c.js': '3' }))[0]!.fix);
+  assert.equal(find('FROM node\nCOPY . .\nRUN npm ci && mytool cache\n', npmCtx())[0]!.fix, undefined);
+  // go.mod's comments are no requirement lines
+  assert.ok(find('FROM golang\nCOPY . .\nRUN go mod download\n', ctxOf({ 'go.mod': '// Deprecated: x\nmodule x\n', 'go.sum': '', 'a.go': '1', 'b.go': '2', 'c.go': '3' }))[0]!.fix);
+  // requirement lines: an indented include, an option word inside a package name
+  const pip = (req: string) => find('FROM python\nCOPY . /srv\nRUN pip install -r requirements.txt\n', ctxOf({ 'requirements.txt': req, 'a.py': '1', 'b.py': '1', 'c.py': '1' }))[0]!.fix?.title;
+  assert.equal(pip('flask\n  -r other.txt\n'), undefined);
+  assert.equal(pip('some-c==1.0\n'), 'Copy requirements.txt first and run the install before `COPY . /srv`');
+  // a tool install next to a relative path inside another word
+  assert.equal(msg('FROM python\nCOPY . .\nRUN mkdir -p /opt/./x && pip install poetry\n', npmCtx()).length, 1);
+});

@@ -237,3 +237,85 @@ test('cleanup-in-separate-layer: the previous step cleaned after: OS managers by
   assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/var/lib/apt apt-get install -y x\nRUN rm -rf /var/lib/aptx/y\n').length, 0, 'not a cache folder of a tool that ran');
   assert.equal(find('FROM debian\nRUN --mount=type=cache,target=/tmp/a apt-get install -y x\nRUN rm -rf /tmp/ab\n')[0]!.severity, 'warning');
 });
+
+test('cleanup-in-separate-layer: no fix that would not run the cleanup on the same files right after the previous RUN', () => {
+  const fixed = (prev: string, run: string) => {
+    const f = find(`FROM debian\nCOPY a /tmp/a\nRUN ${prev}\nRUN ${run}\n`);
+    assert.equal(f.length, 1, run);
+    return !!f[0]!.fix;
+  };
+  // a mount of the previous RUN at, above or inside a deleted path: there the rm would act on the mount (a tmpfs hides
+  // the image's /tmp/a; rm -rf of a mount point fails), not on the image
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/cache/apt /tmp/x'), false);
+  assert.equal(fixed('--mount=type=tmpfs,target=/tmp apt-get install -y x', 'rm -rf /tmp/*'), false);
+  assert.equal(fixed('--mount=type=bind,source=x,target=/tmp/x apt-get install -y x', 'rm -rf /tmp/x'), false);
+  assert.equal(fixed('--mount=type=cache,target=/var/cache apt-get install -y x', 'rm -rf /var/cache/apt/archives/*.deb'), false);
+  assert.equal(fixed('--mount=type=cache,target=lists apt-get install -y x', 'rm -rf /lists/apt'), false, 'a relative target from the WORKDIR');
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/cache/apt*'), false, 'a wildcard reaches its folder');
+  assert.equal(fixed('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $NPM_DIR/_logs /tmp/x'), false, 'a path the shell expands');
+  assert.equal(fixed('--mount=type=secret,id=k apt-get install -y x', 'rm -rf /tmp/x'), false, 'a mount without a target');
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'apt-get clean'), false, 'a clean command: its folders are not known');
+  // mounts elsewhere do not matter
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /var/lib/apt/lists/* /tmp/a'), true);
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/aptx apt-get install -y x', 'rm -rf /var/cache/apt'), true);
+  // a previous RUN that may end early, or whose text would swallow or break the appended commands
+  assert.equal(fixed('apt-get install -y x && exit 0', 'rm -rf /tmp/a'), false);
+  assert.equal(fixed('apt-get install -y x && exec true', 'rm -rf /tmp/a'), false);
+  assert.equal(fixed('apt-get install -y x # the tools', 'rm -rf /tmp/a'), false, 'the rm would be part of the comment');
+  assert.equal(fixed('apt-get install -y x;', 'rm -rf /tmp/a'), false, '`; &&` does not parse');
+  assert.equal(fixed('apt-get install -y x &', 'rm -rf /tmp/a'), false);
+  // the cleanup's commands joined by `;` or `||` would run after a failing previous RUN
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a; rm -rf /var/lib/apt/lists/*'), false);
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a || rm -rf /var/lib/apt/lists/*'), false);
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a 2>/dev/null && rm -rf /var/lib/apt/lists/*'), true, 'a redirection is no separator');
+  assert.equal(fixed('apt-get install -y x || true', 'rm -rf /tmp/a'), true);
+  assert.equal(fixed('apt-get install -y x && return 0', 'rm -rf /tmp/a'), false);
+  assert.equal(fixed('apt-get install -y x', 'rm -rf /tmp/a >/dev/null && rm -rf /var/lib/apt/lists/*'), true, 'a redirection without a descriptor');
+  // an rm beside a clean command, with a mount on the previous RUN: the clean command's folders are not known
+  assert.equal(fixed('--mount=type=cache,target=/var/cache/apt apt-get install -y x', 'rm -rf /tmp/a && apt-get clean'), false);
+  // relative mount targets and paths, from each step's WORKDIR
+  const wd = (prev: string, run: string) => find(`FROM node\nWORKDIR /root\nRUN ${prev}\nRUN ${run}\n`).map((f) => !!f.fix);
+  assert.deepEqual(wd('--mount=type=cache,target=.npm npm ci', 'rm -rf /root/.npm /tmp/x'), [false]);
+  assert.deepEqual(wd('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npm/_logs /tmp/x'), [false]);
+  assert.deepEqual(wd('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npmx /tmp/x'), [true]);
+});
+
+test('cleanup-in-separate-layer: the survivors of the session-12 mutation run', () => {
+  const after = (prev: string, run: string) => find(`FROM debian\nRUN ${prev}\nRUN ${run}\n`).length;
+  // `-delete` is find's: another command with that word is no cleanup
+  assert.equal(after('apt-get install -y x', 'mytool -delete'), 0);
+  // an exec-form producer is read word by word (`apk` is not a word of `apkaddx`)
+  assert.deepEqual(shape('FROM alpine\nRUN ["apk", "add", "x"]\nRUN rm -rf /var/cache/apk/*\n'), [[2, 1, false]]);
+  // a COPY into the root says nothing about which files are there
+  assert.deepEqual(shape('FROM debian\nCOPY a /\nRUN rm -rf /opt/foo\n'), []);
+  // a folder named tmp below another one is no temporary folder: its file needs a name an earlier step mentions
+  assert.equal(after('echo', 'rm -rf /x/tmp/yy'), 0);
+  assert.equal(after('echo yyy', 'rm -rf /x/tmp/yyy'), 1);
+  // archives by their extension, at the end of the name only
+  assert.equal(after('curl -o /x.tar https://e.x/x.tar', 'rm /x.tar'), 1);
+  assert.equal(after('touch /opt/foo.zipper', 'rm /opt/foo.zipper'), 0);
+  // a producer that removed the folder, written with a trailing slash, left nothing there
+  assert.deepEqual(shape('FROM debian\nRUN apt-get install -y x && rm -rf /var/lib/apt/lists/\nRUN rm -rf /var/lib/apt/lists\n'), []);
+  // the target stage ships even when a later stage copies from it
+  const text = 'FROM debian AS a\nRUN apt-get install -y x\nRUN rm -rf /var/lib/apt/lists/*\nFROM debian AS b\nCOPY --from=a /x /x\n';
+  assert.equal(find(text).length, 0);
+  assert.equal(check(text, null, { target: 'a' }).findings.filter((f) => f.rule === R).length, 1);
+});
+
+test('cleanup-in-separate-layer: a relative or home path inside a cache mount of the previous RUN is inside it too', () => {
+  // these said "the files stay in the earlier layer": they were in the cache mount, never in the image
+  const sev = (prev: string, run: string, pre = 'WORKDIR /root\n') => find(`FROM node\n${pre}RUN ${prev}\nRUN ${run}\n`).map((f) => f.severity);
+  assert.deepEqual(sev('--mount=type=cache,target=.npm npm ci', 'rm -rf /root/.npm'), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf .npm'), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ./.npm/'), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm', ''), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $HOME/.npm/_cacache', ''), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ${HOME}/.npm', ''), ['info']);
+  // another user's home, a folder the shell expands otherwise, one only starting like the target: in the image
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf ~/.npm', 'USER node\n'), ['warning']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf $NPM_DIR/.npm', 'ENV NPM_DIR=/root\n'), ['warning']);
+  assert.deepEqual(sev('--mount=type=cache,target=/root/.npm npm ci', 'rm -rf /root/.npmrc.d/.npm /tmp/x', ''), ['warning']);
+  // the home itself; a home not known (a numeric user) is not known to be inside
+  assert.deepEqual(sev('--mount=type=cache,target=/root npm ci', 'rm -rf ~ /root/.npm', ''), ['info']);
+  assert.deepEqual(sev('--mount=type=cache,target=/w npm ci', 'rm -rf ~/.npm', 'USER 1234\nWORKDIR /w\n'), ['warning']);
+});

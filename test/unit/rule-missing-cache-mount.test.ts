@@ -352,3 +352,25 @@ test('missing-cache-mount: a clean by name is dropped only when every folder it 
   const dc = find('FROM debian\nRUN apt-get update && apt-get install -y x && apt-get dist-clean\nRUN apt-get install -y y && apt-get dist-clean\n');
   assert.deepEqual(dc.map((f) => [f.fix, f.fixRefused?.reason]), [2, 3].map((l) => [undefined, `apt package archives (/var/cache/apt): the RUN at line ${l} runs \`apt-get dist-clean\`, which also empties the apt package index, not mounted there`]));
 });
+
+test('missing-cache-mount: the survivors of the session-12 mutation run (which cleans are dropped, an rm split by a continuation)', () => {
+  // a clean by name of another manager's cache stays, though its kind is the kind of a mounted folder
+  assert.equal(edited('FROM debian\nRUN apt-get update && apt-get install -y x && npm cache clean --force\n'), APT_MOUNTS + DC_ASIDE + 'apt-get update && apt-get install -y x && npm cache clean --force' + DC_BACK);
+  // a clean on another RUN of the store group stays when what it empties is mounted only on this RUN
+  const go = 'FROM golang AS b\nWORKDIR /src\nCOPY . .\nRUN go build -o /app ./...\nRUN go vet ./... && go clean -cache\nFROM scratch\nCOPY --from=b /app /app\n';
+  assert.deepEqual(find(go)[0]!.fix?.edits.map((e) => e.newText), [
+    'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \\\n    go build -o /app ./...',
+    'RUN --mount=type=cache,target=/go/pkg/mod \\\n    go vet ./... && go clean -cache',
+  ]);
+  // an rm whose operands a line continuation splits is not found in the text: that folder gets no fix
+  assert.equal(one('FROM debian\nRUN apt-get update && apt-get install -y x && rm -rf /var/lib/apt/lists/* \\\n  /tmp/x\n').fixRefused?.reason, 'apt package index (/var/lib/apt/lists): the RUN at line 2 is written in a way the fix cannot edit safely');
+});
+
+test('missing-cache-mount: two rm commands cut down alike keep each their own operands (the joint plan of two folders)', () => {
+  // each folder alone was proven; the joint edit took the first shorter command for both, and its proof failed: no
+  // fix at all, and a message that named only the first folder
+  const f = one('FROM node\nRUN npm ci && pip install -r requirements.txt && rm -rf /root/.npm /tmp/a && rm -rf /root/.cache/pip /tmp/a /tmp/b\n');
+  assert.equal(f.fix?.title, 'Add a cache mount for the npm download cache and pip download cache');
+  assert.deepEqual(f.fix?.edits.map((e) => e.newText), ['RUN --mount=type=cache,target=/root/.npm --mount=type=cache,target=/root/.cache/pip \\\n    npm ci && pip install -r requirements.txt && rm -rf /tmp/a && rm -rf /tmp/a /tmp/b']);
+  assert.equal(f.fixRefused, undefined);
+});

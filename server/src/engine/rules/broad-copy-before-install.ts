@@ -251,11 +251,23 @@ function manifestsSelfContained(rc: RuleContext, inst: InstallMatch, files: stri
       for (const line of text.split('\n')) {
         const t = line.replace(/#.*/, '').trim();
         if (!t) continue;
-        if (/^(-r|--requirement|-c|--constraint|-e|--editable)\b/.test(t) || /^(\.|\/|file:)/.test(t) || /^[\w.-]+\s*@\s*file:/.test(t)) return false;
+        if (readsLocal(t)) return false;
       }
     }
   }
   return true;
+}
+
+/**
+ * Does a requirements line read a file or folder of the context: an include (`-r`, `-c`), an editable install, a
+ * `--find-links` folder, a local path (`./pkg`, `/src/pkg`, `dist/x.whl`, an archive in the working folder) or a
+ * `file:` URL (`pkg @ file:…`, with extras or a VCS scheme, `-i file:…`); in pyproject.toml or uv.lock a `path =` or
+ * `directory =` source (a path dependency)?
+ */
+function readsLocal(t: string): boolean {
+  if (/^(-r|--requirement|-c|--constraint|-e|--editable|-f|--find-links)\b/.test(t) || /^(\.|\/|~)/.test(t) || /\bfile:/.test(t) || /\b(path|directory)\s*=/.test(t)) return true;
+  const first = t.split(/[\s;]/)[0]!;
+  return !first.includes('://') && (first.includes('/') || /\.(whl|zip|tar\.gz|tar\.bz2|tgz)$/.test(first));
 }
 
 function makeFix(rc: RuleContext, run: Step, copy: Step, inst: InstallMatch, commands: string[][], steps: Step[], runIdx: number): { title: string; edits: TextEdit[] } | undefined {

@@ -3,9 +3,10 @@
 // image the text was built into (RuleContext.layers), the message cites the bytes the cleanup left in earlier layers.
 import { formatBytes } from '../buildcache';
 import type { LayersReport } from '../layers';
-import type { Model, Step } from '../model';
-import { runScript, type ShellCommand } from '../shell';
-import { matchOsPackage } from './managers';
+import { resolvePath, type Model, type Step } from '../model';
+import { parseScript, runScript, type ShellCommand } from '../shell';
+import { runEnv, runHome, wildcardFolder } from '../fixsafety';
+import { matchOsPackage, under } from './managers';
 import type { Finding, Rule } from './types';
 import { deleteLines, headRange, linesText, nothingAffectingBetween, quoteInstr, replaceLines, stageSteps } from './util';
 
@@ -124,6 +125,49 @@ function bytesLeft(layers: LayersReport | undefined, step: Step): string | null 
   return `the files it deletes still take ${parts.join(', ')} of the image the last build made`;
 }
 
+/** A deleted path as an absolute one (from the step's WORKDIR and home), or null when the shell may expand it otherwise. */
+function absPath(model: Model, step: Step, p: string): string | null {
+  const m = /^(~|\$HOME|\$\{HOME\})(\/|$)/.exec(p);
+  let q = p;
+  if (m) {
+    const home = runHome(model, step, runEnv(model, step));
+    if (!home) return null;
+    q = home + p.slice(m[1]!.length);
+  }
+  return /[$~`]/.test(q) ? null : resolvePath(step.workdir || '/', q);
+}
+
+/**
+ * Does `prev`'s script followed by ` && ` and the cleanup's script run the cleanup, on the same files, exactly when
+ * `prev` succeeded? Not when a mount of `prev` is at, above or inside a path it deletes (the `rm` would act on the
+ * mount, not on the image: a tmpfs or cache mount hides the image's files there, and `rm -rf` of a mount point fails),
+ * when a mount of `prev` may hold what a clean command empties (its folders are not known here), when `prev` may end
+ * early (`exit 0`, `exec`), when the joined text is not the two command lists one after the other (a trailing comment,
+ * `;` or `&` in `prev`), or when the cleanup's commands are not all joined by `&&` (`rm a; rm b` would run `rm b` after
+ * a failing `prev`).
+ */
+function appendable(prev: Step, step: Step, paths: string[]): boolean {
+  if (prev.mounts.length) {
+    if (!step.script || runScript(step)!.commands.some((c) => !isRm(c))) return false;
+    for (const m of prev.mounts) {
+      if (m.target === undefined) return false;
+      const t = resolvePath(prev.workdir || '/', m.target);
+      for (const p of paths) {
+        if (/[$~`]/.test(p)) return false;
+        const d = wildcardFolder(resolvePath(step.workdir || '/', p));
+        if (under(d, t) || under(t, d)) return false;
+      }
+    }
+  }
+  const a = runScript(prev)!;
+  const b = runScript(step)!;
+  if (!a.parsed || a.commands.some((c) => ['exit', 'exec', 'return'].includes(c.words[0] ?? ''))) return false;
+  for (let k = 1; k < b.commands.length; k++) if (b.script.slice(b.commands[k - 1]!.end, b.commands[k]!.start).replace(/\d*[<>]&?\S+/g, '').trim() !== '&&') return false;
+  const joined = parseScript(a.script.trim() + ' && ' + b.script.trim());
+  const want = [...a.commands, ...b.commands].map((c) => c.words);
+  return joined.parsed && JSON.stringify(joined.commands.map((c) => c.words)) === JSON.stringify(want);
+}
+
 export const cleanupInSeparateLayer: Rule = {
   id: 'cleanup-in-separate-layer',
   title: 'Cleanup in a separate RUN',
@@ -161,9 +205,10 @@ export const cleanupInSeparateLayer: Rule = {
           return !(r && r.parsed && r.commands.length && r.commands.every(isCleanup));
         });
         if (rmOnly && !paths.some((p) => plausiblyCreated(p, producers))) continue;
-        // (a target or a path written with a trailing slash is the same folder: `target=/var/cache/apt/`, `rm -rf /var/cache/apt`)
-        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => m.target!.replace(/\/+$/, ''));
-        if (paths.length && paths.every((p) => mounted.some((t) => p.replace(/\/+$/, '') === t || p.startsWith(t + '/')))) {
+        // (a target or a path written with a trailing slash is the same folder: `target=/var/cache/apt/`, `rm -rf /var/cache/apt`;
+        // relative ones are from each step's WORKDIR, `~` and `$HOME` the home of the cleanup's user)
+        const mounted = prev.mounts.filter((m) => m.type === 'cache' && m.target).map((m) => resolvePath(prev.workdir || '/', m.target!));
+        if (paths.length && paths.every((p) => { const a = absPath(model, step, p); return a !== null && mounted.some((t) => under(a, t)); })) {
           out.push({ rule: this.id, severity: 'info', range: headRange(rc, step), message: `${quoteInstr(step)} deletes inside a cache mount of the previous RUN: those files were never in the image, so this step does nothing but cost a layer.` });
           continue;
         }
@@ -177,7 +222,7 @@ export const cleanupInSeparateLayer: Rule = {
           message: `${quoteInstr(step)} ${paths.length ? 'removes' : 'cleans caches with'} ${describe(rs.commands)} in a layer of its own: ${bytesLeft(rc.layers, step) ?? 'the files stay in the earlier layer'}, so the image does not shrink (and this step reruns whenever that one does). Do it in the same RUN that created them.`,
           ...(prevMade ? { related: [{ range: headRange(rc, prev), message: 'the step the cleanup belongs in' }] } : {}),
         };
-        if (prevMade && prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0) {
+        if (prevMade && prev.keyword === 'RUN' && prev.script !== undefined && !prev.heredoc && !step.heredoc && step.script !== undefined && nothingAffectingBetween(model, stage.index, prev.line, step.line) && step.mounts.length === 0 && appendable(prev, step, paths)) {
           const prevText = linesText(rc, prev.range.start.line, prev.range.end.line);
           f.fix = {
             title: `Move the cleanup into the RUN on line ${prev.line + 1}`,

@@ -209,6 +209,8 @@ interface StepEdit {
   mounts: string[];
   removed: string[][];
   added: string[][];
+  /** The words kept of a removed command whose other operands stay (by the removed command's words). */
+  kept: Map<string[], string[]>;
   wrapApt: boolean;
 }
 
@@ -219,7 +221,7 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
   const effect: FixEffect = { mounts: [], removed: [], added: [] };
   const get = (s: Step): StepEdit => {
     let e = perStep.get(s.id);
-    if (!e) perStep.set(s.id, (e = { mounts: [], removed: [], added: [], wrapApt: false }));
+    if (!e) perStep.set(s.id, (e = { mounts: [], removed: [], added: [], kept: new Map(), wrapApt: false }));
     return e;
   };
   for (const w of wants) {
@@ -270,7 +272,9 @@ function planFix(rc: RuleContext, step: Step, wants: Want[]): { title: string; e
         // rm -rf /var/lib/apt/lists/* /tmp/*: keep the command, drop the operands in the mount
         e.removed.push(c.words);
         const drop = new Set(cl.paths.filter((_, i) => hit[i]));
-        e.added.push(c.words.filter((x) => !drop.has(x)));
+        const kept = c.words.filter((x) => !drop.has(x));
+        e.added.push(kept);
+        e.kept.set(c.words, kept);
       }
     }
     if (e.wrapApt) e.added.push(...DC_WORDS);
@@ -304,7 +308,9 @@ function editStep(rc: RuleContext, step: Step, e: StepEdit): string | null {
   for (const words of e.removed) {
     const c = cmds.find((x) => x.words === words)!;
     const literal = script.slice(c.start, c.end).trim();
-    const kept = e.added.find((a) => a.length < words.length && a.every((w) => words.includes(w)));
+    // (looked up by the command: two commands cut down alike, `rm -rf ~/.npm /tmp/a` and `rm -rf ~/.cache/pip /tmp/a
+    // /tmp/b`, must each keep their own operands)
+    const kept = e.kept.get(words);
     const at = rest.indexOf(literal);
     if (at < 0 || rest.indexOf(literal, at + 1) >= 0) return null;
     if (kept) {
