@@ -885,6 +885,49 @@ RUN apt-get clean && \\
     expectFixed: ['cleanup-in-separate-layer'],
   },
 
+  // session 12: cases where appending the cleanup to the RUN before it breaks the build or keeps the files (found by
+  // mutation testing; before the fix each of these was offered, and this harness shows what it did to the build)
+  {
+    name: 'cleanup/rm-of-a-cache-mount-point',
+    about: 'the RUN before has a cache mount on a folder the cleanup deletes: rm -rf of a mount point fails inside that RUN',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN --mount=type=cache,target=/var/cache/apt apt-get update && apt-get install -y curl && echo x > /tmp/download.tar
+RUN rm -rf /var/cache/apt /tmp/download.tar
+`,
+    rules: ['cleanup-in-separate-layer'],
+    expectFixed: [],
+    unsafeBecause: 'cleanup-in-separate-layer: appended to the RUN with the cache mount, `rm -rf /var/cache/apt` removes the mount point and the build fails',
+    expectUnfixed: ['cleanup-in-separate-layer'],
+  },
+  {
+    name: 'cleanup/tmpfs-on-tmp',
+    about: 'the RUN before has a tmpfs on /tmp: appended there, rm -rf /tmp/* empties the tmpfs and the image keeps what an earlier step left in /tmp',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN echo kept > /tmp/from-before.txt
+RUN --mount=type=tmpfs,target=/tmp apt-get update && apt-get install -y curl
+RUN rm -rf /tmp/*
+`,
+    rules: ['cleanup-in-separate-layer'],
+    expectFixed: [],
+    unsafeBecause: 'cleanup-in-separate-layer: inside the RUN with a tmpfs on /tmp the rm only empties the tmpfs: /tmp/from-before.txt stays in the image',
+    expectUnfixed: ['cleanup-in-separate-layer'],
+  },
+  {
+    name: 'cleanup/previous-run-ends-in-a-comment',
+    about: 'the RUN before ends in a shell comment: appended after it, the cleanup is part of the comment',
+    files: { '.dockerignore': IGNORE_DF },
+    dockerfile: `${TOOLS}
+RUN apt-get update && apt-get install -y curl # the tools
+RUN rm -rf /var/lib/apt/lists/*
+`,
+    rules: ['cleanup-in-separate-layer'],
+    expectFixed: [],
+    unsafeBecause: 'cleanup-in-separate-layer: `… # the tools && rm -rf /var/lib/apt/lists/*` comments the rm out: the lists stay in the image',
+    expectUnfixed: ['cleanup-in-separate-layer'],
+  },
+
   // --- context-includes-volatile --------------------------------------------------------------------------------
   {
     name: 'volatile/no-dockerignore',
