@@ -256,3 +256,58 @@ test('a request waiting for an analysis that a later file event made stale gets 
   assert.equal((await current)?.contextFiles, 3, 'a.txt, b.txt and c.txt: the analysis after the second event');
   await settled(s, [uri], 'the re-analyses published');
 });
+
+test('a request answers while edits keep coming: it waits for a newer analysis a bounded number of times, not until the edits stop', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  let v = 1;
+  s.change(uri, textOf(++v));
+  await s.sync(); // the server holds version 2
+  let answered = false;
+  const current = s.state.current(uri).then((a) => {
+    answered = true;
+    return a;
+  }); // what lenses and hovers wait for
+  // an edit every 10 ms for up to 10 s: the document always has a newer version pending
+  for (let i = 0; i < 1000 && !answered; i++) {
+    s.change(uri, textOf(++v));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.ok(answered, `answered while the edits were still coming (${v} versions sent)`);
+  const a = await current;
+  // the latest complete analysis: while edits keep coming it may be an older version's (hover checks the line, code
+  // actions and inlay hints the version; lenses carry theirs)
+  assert.ok(a && a.version >= 1 && a.version <= v, `an analysis of a version the client sent (got ${a?.version}, sent up to ${v})`);
+  await settled(s, [uri], 'the last version analysed');
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v)), [`missing${v}.txt`]);
+});
+
+test('a hover while edits keep coming never describes an older version\'s step on a line that reads differently now', async () => {
+  const dir = context({ 'a.txt': 'a' });
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  // version 1's line 2 is a COPY; every later version's line 2 is a RUN
+  const text = (v: number) => (v === 1 ? 'FROM alpine\nRUN echo hi\nCOPY a.txt /a\n' : `FROM alpine\nRUN echo hi\nRUN echo v${v}\n`);
+  s.open(uri, text(1));
+  await settled(s, [uri], 'v1 analysed');
+  assert.match(await s.hoverText(uri, 2), /context files/, 'version 1: the COPY hover');
+  let v = 1;
+  s.change(uri, text(++v));
+  await s.sync();
+  let answered = false;
+  const hover = s.hover(uri, 2).then((h) => {
+    answered = true;
+    return h;
+  });
+  for (let i = 0; i < 1000 && !answered; i++) {
+    s.change(uri, text(++v));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const h = await hover;
+  const shown = h ? JSON.stringify(h.contents) : '';
+  assert.doesNotMatch(shown, /\*\*COPY\*\*/, `the RUN line is not described as version 1's COPY: ${shown.slice(0, 300)}`);
+  await settled(s, [uri], 'the last version analysed');
+});

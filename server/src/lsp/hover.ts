@@ -60,7 +60,11 @@ export function registerHover(s: ServerState): void {
       const cached = s.analyses.get(doc.uri);
       const sameVersion = !!cached && cached.version === doc.version;
       const sameLine = !!cached && !sameVersion && lineOf(cached.text, line) === lineOf(doc.getText(), line);
-      const a = s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => (sameVersion || sameLine ? cached : undefined), sameLine ? HOVER_WAIT_MS : undefined));
+      const got = s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => (sameVersion || sameLine ? cached : undefined), sameLine ? HOVER_WAIT_MS : undefined));
+      // while edits keep coming the wait gives up after a few newer versions and answers with the latest complete
+      // analysis, which may be older: it describes the line only if the line reads the same in the text now
+      const now = s.documents.get(doc.uri);
+      const a = got && now && (got.version === now.version || lineOf(got.text, line) === lineOf(now.getText(), line)) ? got : undefined;
       if (!a?.model) return null;
       const text = hoverText(s, a, line);
       if (!text) return null;
