@@ -92,7 +92,10 @@ export function registerHover(s: ServerState): void {
     try {
       const doc = s.documents.get(p.uri);
       if (!doc) return null;
-      const a = await s.currentWithin(p.uri, () => s.analyses.get(p.uri));
+      const got = await s.currentWithin(p.uri, () => s.analyses.get(p.uri));
+      // an older version's analysis only where the line reads the same now (as the hover)
+      const now = s.documents.get(p.uri);
+      const a = got && now && (got.version === now.version || lineOf(got.text, p.line) === lineOf(now.getText(), p.line)) ? got : undefined;
       if (!a?.model) return null;
       const step = stepAtLine(a.model, p.line);
       return { markdown: hoverText(s, a, p.line), title: step ? lensTitle(a, step, s.insights.insightOf(a, step.id)) : null };
