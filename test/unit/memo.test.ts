@@ -252,3 +252,27 @@ test('memoised stages and findings keep no earlier analysis alive', async (t) =>
   assert.equal(model.deref(), undefined, 'the first analysis is not kept');
   clearAnalysisCaches();
 });
+
+test('bounded caches over the working set forget first what none of the latest analyses used, and keep what they use', () => {
+  const { BoundedCache, beginAnalysis, cachedBytes, trimCaches, RECENT_ANALYSES, WORKING_SET_BYTES } = require('../../server/src/engine/memo') as typeof import('../../server/src/engine/memo');
+  trimCaches(0); // other tests' entries out of the way
+  const MB = 1024 * 1024;
+  const cache = new BoundedCache<string, string>('working-set test', 10_000, () => MB);
+  beginAnalysis();
+  for (let i = 0; i < 8; i++) cache.set(`gone${i}`, 'x'); // an earlier text's entries: no later analysis uses them
+  cache.set('kept', 'x');
+  for (let a = 0; a < RECENT_ANALYSES + 4; a++) {
+    beginAnalysis();
+    assert.equal(cache.get('kept'), 'x', `analysis ${a}: the entry every analysis uses is still there`);
+    cache.set(`new${a}`, 'x');
+  }
+  for (let i = 0; i < 8; i++) assert.equal(cache.get(`gone${i}`), undefined, `gone${i}: unused for ${RECENT_ANALYSES + 4} analyses, forgotten first`);
+  assert.equal(cache.get('new0'), undefined, 'set by an analysis older than the latest ones and not used since');
+  for (let a = 4; a < RECENT_ANALYSES + 4; a++) assert.equal(cache.get(`new${a}`), 'x', `new${a}: set by one of the latest analyses`);
+  // what the latest analyses used stays even over the working set (up to CACHE_BUDGET_BYTES)
+  beginAnalysis();
+  for (let i = 0; i < 24; i++) cache.set(`big${i}`, 'x');
+  for (let i = 0; i < 24; i++) assert.equal(cache.get(`big${i}`), 'x', `big${i}: used by the latest analysis`);
+  assert.ok(cachedBytes() > WORKING_SET_BYTES, `${cachedBytes() / MB} MB`);
+  cache.clear();
+});

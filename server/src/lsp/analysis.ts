@@ -18,7 +18,7 @@ import {
   type StepReads,
   type Step,
 } from '../engine';
-import { memoized } from '../engine/memo';
+import { beginAnalysis, memoized } from '../engine/memo';
 import { mapLayers } from '../engine/layers';
 import type { SiblingBuild } from '../engine/shared';
 import { shortId, type ImageInput, type ImageLayersResult } from './layers';
@@ -196,6 +196,7 @@ export interface AnalyseInput {
 
 export function analyseDocument(inp: AnalyseInput): DocAnalysis {
   const t0 = Date.now();
+  beginAnalysis(); // the caches keep what the latest analyses use (engine/memo.ts WORKING_SET_BYTES)
   const base: DocAnalysis = {
     uri: inp.uri,
     version: inp.version,
