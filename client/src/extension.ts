@@ -12,6 +12,7 @@ import { cacheMapBoxes, refreshCacheMap, showCacheMap } from './cachemap';
 import { registerWhatIf } from './whatif';
 import type { AnalysedNotification as Analysed, ForecastNotification, ImportBuildResult as ImportResult, LastBuildNotification } from '../../server/src/lsp/protocol';
 import { SERVER_ENV, SERVER_NODE_FLAGS } from '../../server/src/lsp/nodeflags';
+import { loadBundle } from '../../server/src/lsp/codecache';
 
 interface ExplainJson {
   dockerfile: string;
@@ -138,7 +139,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Layerw
  */
 async function startClient(context: vscode.ExtensionContext): Promise<void> {
   await new Promise((r) => setImmediate(r));
-  const { LanguageClient, RevealOutputChannelOn, State, TransportKind } = require('vscode-languageclient/node') as typeof import('vscode-languageclient/node');
+  // through the code cache in the extension's global storage, as the server loads its bundle (codecache.ts): compiling
+  // the 0.55 MB bundle was part of every start
+  const bundle = context.asAbsolutePath(path.join('dist', 'languageclient.js'));
+  const { LanguageClient, RevealOutputChannelOn, State, TransportKind } = (fs.existsSync(bundle)
+    ? loadBundle(bundle, 'client', path.join(context.globalStorageUri.fsPath, 'code-cache'))
+    : require('vscode-languageclient/node')) as typeof import('vscode-languageclient/node');
   // the launcher: it starts the analysis worker before the server bundle (dist/server.js) is compiled
   const module = context.asAbsolutePath(path.join('dist', 'lsp.js'));
   const env = serverEnv(context);

@@ -17,8 +17,8 @@
 // `loadBundle` is self-contained (it requires what it uses and reads no module scope), so workerstart.ts starts the
 // analysis worker with its source as the worker's eval code (`workerLoader`).
 
-/** Loads a CommonJS bundle through the code cache of `role`; returns its exports. */
-export function loadBundle(file: string, role: string): unknown {
+/** Loads a CommonJS bundle through the code cache of `role` (in `cacheDir`, else the default folder); returns its exports. */
+export function loadBundle(file: string, role: string, cacheDir?: string): unknown {
   const fs = require('node:fs') as typeof import('node:fs');
   const path = require('node:path') as typeof import('node:path');
   if (process.env['LAYERWISE_CODE_CACHE'] === '0') return require(file);
@@ -30,7 +30,7 @@ export function loadBundle(file: string, role: string): unknown {
   try {
     src = fs.readFileSync(file, 'utf8');
     const os = require('node:os') as typeof import('node:os');
-    dir = process.env['LAYERWISE_CODE_CACHE_DIR'] || path.join(process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'layerwise', 'code-cache');
+    dir = cacheDir || process.env['LAYERWISE_CODE_CACHE_DIR'] || path.join(process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache'), 'layerwise', 'code-cache');
     const runtime = crypto.createHash('sha1').update(`${process.version} ${process.arch} ${process.execArgv.join(' ')}`).digest('hex').slice(0, 12);
     cacheFile = path.join(dir, `${path.basename(file)}.${role}.${runtime}.v8cache`);
     hash = crypto.createHash('sha1').update(src).digest('hex');
