@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, explain, impactOf, MemoryContext } from '../../server/src/engine';
-import { compileSource, diffContexts, readSelects, selectedChanged, sourceSelects } from '../../server/src/engine/explain';
+import { compileSource, contentKeys, diffContexts, readSelects, selectedChanged, setKeyReuse, sourceSelects } from '../../server/src/engine/explain';
 import { rng } from '../corpus/checks';
 import { run, why } from './helpers';
 
@@ -65,6 +65,14 @@ describe('reasons', () => {
     assert.deepEqual(r.paths!.map((p) => `${p.path}:${p.change}`).sort(), ['a:modified', 'b:mode', 'c:removed', 'd:modified', 'e:modified', 'n:added', 'x:type']);
     assert.deepEqual([...e.changedPaths].sort(), [['a', 'modified'], ['b', 'mode'], ['c', 'removed'], ['d', 'modified'], ['e', 'modified'], ['n', 'added'], ['x', 'type']]);
     assert.equal(run({ dockerfile, files, change: (c) => c.addFile('a', '2') }).steps[0]!.reasons[0]!.message, '1 context path it copies changed: a (modified)');
+  });
+  test('files: only the changed paths the step reads, whatever else changed before them in path order', () => {
+    const files = { 'a.txt': '1', 'b.txt': '1', 'c.txt': '1' };
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nCOPY b.txt /b\n', files, change: (c) => c.addFile('a.txt', '2').addFile('b.txt', '2').addFile('c.txt', '2') })), ['2 rebuilt: files: 1 context path it copies changed: b.txt (modified)']);
+  });
+  test('the same variables and values in another order: the environment\'s order is the reason', () => {
+    const dockerfile = 'FROM alpine\nENV A=1 B=2\nRUN echo\n';
+    assert.deepEqual(why(run({ dockerfile, after: dockerfile.replace('A=1 B=2', 'B=2 A=1') })), ["3 rebuilt: env: the environment's order changed (B, A): BuildKit keys the variables in the order they were last set"]);
   });
   test('a stage that rebuilds: steps copying from it may rebuild; a stage built FROM it rebuilds', () => {
     const dockerfile = 'FROM alpine AS b\nCOPY x /x\nFROM alpine\nCOPY --from=b /x /y\nFROM b AS c\nRUN echo c\n';
@@ -266,6 +274,56 @@ describe('source selection', () => {
     const files = { 'a.md': '1', 'b.js': '1' };
     assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('a.md', '2') }).steps.map((r) => r.status), ['cached']);
     assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('b.js', '2') }).steps.map((r) => r.status), ['rebuilt']);
+  });
+});
+
+describe('kept models (the forecast: the same model objects explained after each context event)', () => {
+  // computeKeys keeps each model's last key material per side: a step whose parent keys, context content (strict and
+  // optimistic) and source-stage keys are those of the last computation on that side reuses its keys. Each event below
+  // changes one of those parts alone for some step; the kept models must give what fresh models with no reuse give.
+  const fresh = <T>(f: () => T): T => {
+    setKeyReuse(false);
+    try {
+      return f();
+    } finally {
+      setKeyReuse(true);
+    }
+  };
+  test('explain after each event: the statuses and reasons of a fresh computation (parent, own content, same stat)', () => {
+    const text = 'FROM alpine\nCOPY a.txt /a\nRUN make\nCOPY b.txt /b\n';
+    const base = new MemoryContext('base', { 'a.txt': '1', 'b.txt': '1' });
+    const cur = base.clone('cur');
+    const bm = analyze(text);
+    const hint = new Set<string>();
+    // [path, content, same stat]: a.txt twice (RUN make: its parent's keys alone differ); a.txt with its stat kept, then
+    // the same bytes without (the optimistic content alone differs: COPY a.txt, then RUN make's optimistic parent)
+    const events: [string, string, boolean][] = [['b.txt', '2', false], ['a.txt', '2', false], ['a.txt', '3', false], ['a.txt', '4', true], ['a.txt', '4', false], ['a.txt', '5', true], ['a.txt', '1', false]];
+    const seen = new Set<string>();
+    for (const [k, [p, content, same]] of events.entries()) {
+      cur.addFile(p, content);
+      hint.add(p);
+      const input = { current: { text, context: cur }, baseline: { text, context: base }, changedHint: hint, sameStat: same ? [p] : undefined };
+      const want = fresh(() => why(explain(input)));
+      assert.deepEqual(why(explain({ ...input, currentModel: bm, baselineModel: bm })), want, `event ${k}`);
+      seen.add(want.join('\n'));
+    }
+    // what the events make of a.txt's steps: rebuilt, maybe (same stat), cached (put back)
+    assert.ok(seen.size >= 3, [...seen].join('\n\n'));
+  });
+  test('contentKeys after each event: the keys of a fresh computation (a source stage changed: the strict keys alone differ)', () => {
+    // the main stage reads no context path: a change in stage s reaches its COPY --from only through s's strict key
+    // (the optimistic one holds the copied path's name), and RUN test only through its parent's strict key
+    const text = 'FROM alpine AS s\nCOPY s.txt /s\nFROM alpine\nRUN make\nCOPY --from=s /s /s\nRUN test\n';
+    const cur = new MemoryContext('cur', { 's.txt': '1' });
+    const bm = analyze(text);
+    const keys = new Set<string>();
+    for (const content of ['2', '3', '1', '3']) {
+      cur.addFile('s.txt', content);
+      const want = fresh(() => contentKeys(analyze(text), cur));
+      assert.deepEqual(contentKeys(bm, cur), want, `s.txt = ${content}`);
+      keys.add(want.at(-1)!);
+    }
+    assert.equal(keys.size, 3);
   });
 });
 
