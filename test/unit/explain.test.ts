@@ -196,6 +196,25 @@ describe('changed paths', () => {
     assert.deepEqual(both('1'), ['cached']);
     assert.deepEqual(both('2'), ['rebuilt']);
   });
+  test('a COPY with a moved source and one in place: the one in place is keyed by what changed in it', () => {
+    const files = { 'a/lib/one.txt': '1', 'x.txt': '1' };
+    const st = (change: (c: MemoryContext) => void) =>
+      run({ dockerfile: 'FROM alpine\nCOPY a/lib x.txt /d/\n', after: 'FROM alpine\nCOPY b/lib x.txt /d/\n', files, change: (c) => change(c.remove('a').addFile('b/lib/one.txt', '1')) }).steps.map((r) => r.status);
+    assert.deepEqual(st(() => {}), ['cached']);
+    assert.deepEqual(st((c) => c.addFile('x.txt', '2')), ['rebuilt']);
+  });
+  test('many changed paths hinted in no order: named and listed in path order', () => {
+    const names = Array.from({ length: 120 }, (_, i) => `f${String(i).padStart(3, '0')}`);
+    const files = Object.fromEntries(names.map((n) => [n, '1']));
+    const r = rng(7);
+    const hint = [...names].sort(() => r() - 0.5);
+    const base = new MemoryContext('base', files);
+    const cur = base.clone('cur');
+    for (const n of hint) cur.addFile(n, '2');
+    const e = explain({ current: { text: 'FROM alpine\nCOPY . /app\n', context: cur }, baseline: { text: 'FROM alpine\nCOPY . /app\n', context: base }, changedHint: hint });
+    assert.deepEqual([...e.changedPaths.keys()], names);
+    assert.deepEqual(e.steps[0]!.reasons[0]!.paths!.map((p) => p.path), names.slice(0, 20));
+  });
   test('a COPY of a symlink copies its target: editing the target rebuilds it', () => {
     const dockerfile = 'FROM alpine\nCOPY link /x\nCOPY other /o\n';
     const files = { real: '1', other: '1' };
@@ -310,6 +329,12 @@ describe('kept models (the forecast: the same model objects explained after each
     // what the events make of a.txt's steps: rebuilt, maybe (same stat), cached (put back)
     assert.ok(seen.size >= 3, [...seen].join('\n\n'));
   });
+  test('a source stage changed with its stat kept: the step copying from it may rebuild (its strict key differs)', () => {
+    const text = 'FROM alpine AS s\nCOPY s.txt /s\nFROM alpine\nCOPY --from=s /s /s\n';
+    const base = new MemoryContext('base', { 's.txt': '1' });
+    const cur = base.clone('cur').addFile('s.txt', '2');
+    assert.deepEqual(explain({ current: { text, context: cur }, baseline: { text, context: base }, sameStat: ['s.txt'] }).steps.map((r) => r.status), ['maybe', 'maybe']);
+  });
   test('contentKeys after each event: the keys of a fresh computation (a source stage changed: the strict keys alone differ)', () => {
     // the main stage reads no context path: a change in stage s reaches its COPY --from only through s's strict key
     // (the optimistic one holds the copied path's name), and RUN test only through its parent's strict key
@@ -324,6 +349,13 @@ describe('kept models (the forecast: the same model objects explained after each
       keys.add(want.at(-1)!);
     }
     assert.equal(keys.size, 3);
+    // a RUN mounting two stages, one changed and one without steps (no key of its own but its image's): computed again
+    const two = 'FROM alpine AS s\nCOPY s.txt /s\nFROM alpine AS t\nFROM alpine\nRUN --mount=type=bind,from=t,target=/t --mount=type=bind,from=s,target=/s cat /s/s\n';
+    const tm = analyze(two);
+    for (const content of ['4', '1']) {
+      cur.addFile('s.txt', content);
+      assert.deepEqual(contentKeys(tm, cur), fresh(() => contentKeys(analyze(two), cur)), `two mounts, s.txt = ${content}`);
+    }
   });
 });
 
