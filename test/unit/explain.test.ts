@@ -73,6 +73,8 @@ describe('reasons', () => {
   test('the same variables and values in another order: the environment\'s order is the reason', () => {
     const dockerfile = 'FROM alpine\nENV A=1 B=2\nRUN echo\n';
     assert.deepEqual(why(run({ dockerfile, after: dockerfile.replace('A=1 B=2', 'B=2 A=1') })), ["3 rebuilt: env: the environment's order changed (B, A): BuildKit keys the variables in the order they were last set"]);
+    // as many variables, one value changed: no order reason
+    assert.deepEqual(why(run({ dockerfile, after: dockerfile.replace('A=1 B=2', 'A=1 B=3') })), ['3 rebuilt: env@2: ENV B changed "2" → "3"']);
   });
   test('a stage that rebuilds: steps copying from it may rebuild; a stage built FROM it rebuilds', () => {
     const dockerfile = 'FROM alpine AS b\nCOPY x /x\nFROM alpine\nCOPY --from=b /x /y\nFROM b AS c\nRUN echo c\n';
