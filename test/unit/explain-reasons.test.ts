@@ -233,6 +233,9 @@ test('several stages of one name (BuildKit accepts them): each is compared with 
   const d = 'FROM alpine:1 AS a\nRUN x\nFROM alpine:2 AS a\nRUN y\nFROM a\nRUN z\n';
   assert.deepEqual(why(run({ dockerfile: d, after: d.replace('RUN y', 'RUN y2') })).slice(1), ['4 rebuilt: instruction: instruction changed (was `RUN y`)', "6 rebuilt: base@4: built FROM stage 'a', which rebuilds"]);
   assert.deepEqual(why(run({ dockerfile: d, after: d.replace('alpine:2', 'alpine:3') }))[1], '4 rebuilt: base: base image changed: alpine:2 → alpine:3');
+  // the first of them, built because a COPY --from names it by its index: compared with the baseline's first
+  const both = 'FROM alpine AS a\nRUN x\nFROM alpine AS a\nRUN y\nFROM alpine\nCOPY --from=0 /x /x\nCOPY --from=a /y /y\n';
+  assert.deepEqual(why(run({ dockerfile: both, after: both.replace('RUN x', 'RUN x2') }))[0], '2 rebuilt: instruction: instruction changed (was `RUN x`)');
   // a third stage of the name in the current file only: compared with the baseline's last one of it
   const more = d.replace('FROM a\n', 'FROM alpine:2 AS a\nRUN w\nFROM a\n');
   assert.deepEqual(why(run({ dockerfile: d, after: more }))[2], '6 rebuilt: instruction: instruction changed (was `RUN y`)');
