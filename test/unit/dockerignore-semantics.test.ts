@@ -239,6 +239,10 @@ test('canSkipDir: an excluded directory no exception can reach below', () => {
   assert.deepEqual(can('a\n!a/b/c/d', D), []);
   assert.deepEqual(can('a\n!x/y\n!a/[b]', D), []);
   assert.deepEqual(can('*\n!x', ['a', 'x', 'x/y']), ['a']);
+  // the prefix an exception reaches: `!abcdef/**` all of abcdef/; `!src/x*` src/ (not srcx/); `!a/b` a/b/ (not a/bc/)
+  assert.deepEqual(can('abcdef\n!abcdef/**', ['abcdef', 'abcdef/x']), []);
+  assert.deepEqual(can('*\n!src/x*', ['src', 'src/x', 'srcx', 'sr']), ['srcx', 'sr']);
+  assert.deepEqual(can('*\n!a/b', ['a', 'a/b', 'a/bc', 'a/c']), ['a/bc', 'a/c']);
   for (const x of ['a/', './a', '/a']) assert.equal(parseDockerignore('a').canSkipDir(x), true, x);
   assert.equal(parseDockerignore('*').canSkipDir('.'), false);
   assert.equal(parseDockerignore('*').canSkipDir(''), false);
@@ -268,6 +272,16 @@ test('classes and brackets as Go\'s regexp reads them', () => {
   assert.deepEqual([ig('[a[:digit:]]', '5'), ig('[a[:digit:]]', 'a'), ig('[a[:digit:]]', 'b')], [true, true, false]);
   // a `]` outside a class is itself
   assert.deepEqual([ig('a]b', 'a]b'), ig('a]b', 'ab')], [true, false]);
+  // `[:` opens a class name only as `[` then `:` (Go's parseClass): `:` after another member, or `[` before another
+  // character, is a member; a name up to `:]` is looked up, an empty one `[::]` as well (Go: invalid character class)
+  assert.deepEqual([ig('[a:b:]]', 'b]'), ig('[a:b:]]', ':]'), ig('[a:b:]]', 'b'), parseDockerignore('[a:b:]]').errors], [true, true, false, []]);
+  assert.deepEqual([ig('[[a:]]', 'a]'), ig('[[a:]]', '[]'), ig('[[a:]]', 'a'), parseDockerignore('[[a:]]').errors], [true, true, false, []]);
+  assert.deepEqual(parseDockerignore('[[::]]').errors.map((e) => e.message), ['syntax error in pattern "[[::]]": invalid character class [::]']);
+  // inside a class `\b`, `\B`, `\A`, `\z` are no assertions: Go's parseEscape refuses them (letters other than its
+  // escapes), as it does `\e` outside one
+  for (const c of ['b', 'B', 'A', 'z']) assert.deepEqual(parseDockerignore(`[\\${c}]`).errors.map((e) => e.message), [`syntax error in pattern "[\\\\${c}]": invalid escape \\${c}`], c);
+  // an escaped backslash at the end: the pattern ends in `\` itself (an even count), the whole pattern or after a wildcard
+  assert.deepEqual([ig('\\\\', '\\'), ig('\\\\', '\\\\'), ig('ab*\\\\', 'abc\\'), ig('ab*\\\\', 'abc'), ig('ab*x\\\\', 'abcx\\')], [true, false, true, false, true]);
 });
 
 test('blank and comment lines are no patterns', () => {

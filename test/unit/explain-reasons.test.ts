@@ -225,3 +225,18 @@ test('remote and SOURCE_DATE_EPOCH reasons only for what changed; a SHELL edit a
     '3 rebuilt: instruction: instruction changed (was `RUN echo`)',
   ]);
 });
+
+test('several stages of one name (BuildKit accepts them): each is compared with the baseline stage of the same rank', () => {
+  // the counterpart was the first stage of the name: an edit of the second quoted the first one's RUN, and a base
+  // image change of the second named the first one's image (moby/buildkit#2158: duplicate names build, "undefined
+  // behavior"; FROM a reads the last one before it)
+  const d = 'FROM alpine:1 AS a\nRUN x\nFROM alpine:2 AS a\nRUN y\nFROM a\nRUN z\n';
+  assert.deepEqual(why(run({ dockerfile: d, after: d.replace('RUN y', 'RUN y2') })).slice(1), ['4 rebuilt: instruction: instruction changed (was `RUN y`)', "6 rebuilt: base@4: built FROM stage 'a', which rebuilds"]);
+  assert.deepEqual(why(run({ dockerfile: d, after: d.replace('alpine:2', 'alpine:3') }))[1], '4 rebuilt: base: base image changed: alpine:2 → alpine:3');
+  // the first of them, built because a COPY --from names it by its index: compared with the baseline's first
+  const both = 'FROM alpine AS a\nRUN x\nFROM alpine AS a\nRUN y\nFROM alpine\nCOPY --from=0 /x /x\nCOPY --from=a /y /y\n';
+  assert.deepEqual(why(run({ dockerfile: both, after: both.replace('RUN x', 'RUN x2') }))[0], '2 rebuilt: instruction: instruction changed (was `RUN x`)');
+  // a third stage of the name in the current file only: compared with the baseline's last one of it
+  const more = d.replace('FROM a\n', 'FROM alpine:2 AS a\nRUN w\nFROM a\n');
+  assert.deepEqual(why(run({ dockerfile: d, after: more }))[2], '6 rebuilt: instruction: instruction changed (was `RUN y`)');
+});

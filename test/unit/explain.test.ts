@@ -4,7 +4,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, explain, impactOf, MemoryContext } from '../../server/src/engine';
-import { compileSource, diffContexts, readSelects, selectedChanged, sourceSelects } from '../../server/src/engine/explain';
+import { compileSource, contentKeys, diffContexts, readSelects, selectedChanged, setKeyReuse, sourceSelects } from '../../server/src/engine/explain';
 import { rng } from '../corpus/checks';
 import { run, why } from './helpers';
 
@@ -65,6 +65,16 @@ describe('reasons', () => {
     assert.deepEqual(r.paths!.map((p) => `${p.path}:${p.change}`).sort(), ['a:modified', 'b:mode', 'c:removed', 'd:modified', 'e:modified', 'n:added', 'x:type']);
     assert.deepEqual([...e.changedPaths].sort(), [['a', 'modified'], ['b', 'mode'], ['c', 'removed'], ['d', 'modified'], ['e', 'modified'], ['n', 'added'], ['x', 'type']]);
     assert.equal(run({ dockerfile, files, change: (c) => c.addFile('a', '2') }).steps[0]!.reasons[0]!.message, '1 context path it copies changed: a (modified)');
+  });
+  test('files: only the changed paths the step reads, whatever else changed before them in path order', () => {
+    const files = { 'a.txt': '1', 'b.txt': '1', 'c.txt': '1' };
+    assert.deepEqual(why(run({ dockerfile: 'FROM alpine\nCOPY b.txt /b\n', files, change: (c) => c.addFile('a.txt', '2').addFile('b.txt', '2').addFile('c.txt', '2') })), ['2 rebuilt: files: 1 context path it copies changed: b.txt (modified)']);
+  });
+  test('the same variables and values in another order: the environment\'s order is the reason', () => {
+    const dockerfile = 'FROM alpine\nENV A=1 B=2\nRUN echo\n';
+    assert.deepEqual(why(run({ dockerfile, after: dockerfile.replace('A=1 B=2', 'B=2 A=1') })), ["3 rebuilt: env: the environment's order changed (B, A): BuildKit keys the variables in the order they were last set"]);
+    // as many variables, one value changed: no order reason
+    assert.deepEqual(why(run({ dockerfile, after: dockerfile.replace('A=1 B=2', 'A=1 B=3') })), ['3 rebuilt: env@2: ENV B changed "2" → "3"']);
   });
   test('a stage that rebuilds: steps copying from it may rebuild; a stage built FROM it rebuilds', () => {
     const dockerfile = 'FROM alpine AS b\nCOPY x /x\nFROM alpine\nCOPY --from=b /x /y\nFROM b AS c\nRUN echo c\n';
@@ -188,6 +198,25 @@ describe('changed paths', () => {
     assert.deepEqual(both('1'), ['cached']);
     assert.deepEqual(both('2'), ['rebuilt']);
   });
+  test('a COPY with a moved source and one in place: the one in place is keyed by what changed in it', () => {
+    const files = { 'a/lib/one.txt': '1', 'x.txt': '1' };
+    const st = (change: (c: MemoryContext) => void) =>
+      run({ dockerfile: 'FROM alpine\nCOPY a/lib x.txt /d/\n', after: 'FROM alpine\nCOPY b/lib x.txt /d/\n', files, change: (c) => change(c.remove('a').addFile('b/lib/one.txt', '1')) }).steps.map((r) => r.status);
+    assert.deepEqual(st(() => {}), ['cached']);
+    assert.deepEqual(st((c) => c.addFile('x.txt', '2')), ['rebuilt']);
+  });
+  test('many changed paths hinted in no order: named and listed in path order', () => {
+    const names = Array.from({ length: 120 }, (_, i) => `f${String(i).padStart(3, '0')}`);
+    const files = Object.fromEntries(names.map((n) => [n, '1']));
+    const r = rng(7);
+    const hint = [...names].sort(() => r() - 0.5);
+    const base = new MemoryContext('base', files);
+    const cur = base.clone('cur');
+    for (const n of hint) cur.addFile(n, '2');
+    const e = explain({ current: { text: 'FROM alpine\nCOPY . /app\n', context: cur }, baseline: { text: 'FROM alpine\nCOPY . /app\n', context: base }, changedHint: hint });
+    assert.deepEqual([...e.changedPaths.keys()], names);
+    assert.deepEqual(e.steps[0]!.reasons[0]!.paths!.map((p) => p.path), names.slice(0, 20));
+  });
   test('a COPY of a symlink copies its target: editing the target rebuilds it', () => {
     const dockerfile = 'FROM alpine\nCOPY link /x\nCOPY other /o\n';
     const files = { real: '1', other: '1' };
@@ -266,6 +295,69 @@ describe('source selection', () => {
     const files = { 'a.md': '1', 'b.js': '1' };
     assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('a.md', '2') }).steps.map((r) => r.status), ['cached']);
     assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('b.js', '2') }).steps.map((r) => r.status), ['rebuilt']);
+  });
+});
+
+describe('kept models (the forecast: the same model objects explained after each context event)', () => {
+  // computeKeys keeps each model's last key material per side: a step whose parent keys, context content (strict and
+  // optimistic) and source-stage keys are those of the last computation on that side reuses its keys. Each event below
+  // changes one of those parts alone for some step; the kept models must give what fresh models with no reuse give.
+  const fresh = <T>(f: () => T): T => {
+    setKeyReuse(false);
+    try {
+      return f();
+    } finally {
+      setKeyReuse(true);
+    }
+  };
+  test('explain after each event: the statuses and reasons of a fresh computation (parent, own content, same stat)', () => {
+    const text = 'FROM alpine\nCOPY a.txt /a\nRUN make\nCOPY b.txt /b\n';
+    const base = new MemoryContext('base', { 'a.txt': '1', 'b.txt': '1' });
+    const cur = base.clone('cur');
+    const bm = analyze(text);
+    const hint = new Set<string>();
+    // [path, content, same stat]: a.txt twice (RUN make: its parent's keys alone differ); a.txt with its stat kept, then
+    // the same bytes without (the optimistic content alone differs: COPY a.txt, then RUN make's optimistic parent)
+    const events: [string, string, boolean][] = [['b.txt', '2', false], ['a.txt', '2', false], ['a.txt', '3', false], ['a.txt', '4', true], ['a.txt', '4', false], ['a.txt', '5', true], ['a.txt', '1', false]];
+    const seen = new Set<string>();
+    for (const [k, [p, content, same]] of events.entries()) {
+      cur.addFile(p, content);
+      hint.add(p);
+      const input = { current: { text, context: cur }, baseline: { text, context: base }, changedHint: hint, sameStat: same ? [p] : undefined };
+      const want = fresh(() => why(explain(input)));
+      assert.deepEqual(why(explain({ ...input, currentModel: bm, baselineModel: bm })), want, `event ${k}`);
+      seen.add(want.join('\n'));
+    }
+    // what the events make of a.txt's steps: rebuilt, maybe (same stat), cached (put back)
+    assert.ok(seen.size >= 3, [...seen].join('\n\n'));
+  });
+  test('a source stage changed with its stat kept: the step copying from it may rebuild (its strict key differs)', () => {
+    const text = 'FROM alpine AS s\nCOPY s.txt /s\nFROM alpine\nCOPY --from=s /s /s\n';
+    const base = new MemoryContext('base', { 's.txt': '1' });
+    const cur = base.clone('cur').addFile('s.txt', '2');
+    assert.deepEqual(explain({ current: { text, context: cur }, baseline: { text, context: base }, sameStat: ['s.txt'] }).steps.map((r) => r.status), ['maybe', 'maybe']);
+  });
+  test('contentKeys after each event: the keys of a fresh computation (a source stage changed: the strict keys alone differ)', () => {
+    // the main stage reads no context path: a change in stage s reaches its COPY --from only through s's strict key
+    // (the optimistic one holds the copied path's name), and RUN test only through its parent's strict key
+    const text = 'FROM alpine AS s\nCOPY s.txt /s\nFROM alpine\nRUN make\nCOPY --from=s /s /s\nRUN test\n';
+    const cur = new MemoryContext('cur', { 's.txt': '1' });
+    const bm = analyze(text);
+    const keys = new Set<string>();
+    for (const content of ['2', '3', '1', '3']) {
+      cur.addFile('s.txt', content);
+      const want = fresh(() => contentKeys(analyze(text), cur));
+      assert.deepEqual(contentKeys(bm, cur), want, `s.txt = ${content}`);
+      keys.add(want.at(-1)!);
+    }
+    assert.equal(keys.size, 3);
+    // a RUN mounting two stages, one changed and one without steps (no key of its own but its image's): computed again
+    const two = 'FROM alpine AS s\nCOPY s.txt /s\nFROM alpine AS t\nFROM alpine\nRUN --mount=type=bind,from=t,target=/t --mount=type=bind,from=s,target=/s cat /s/s\n';
+    const tm = analyze(two);
+    for (const content of ['4', '1']) {
+      cur.addFile('s.txt', content);
+      assert.deepEqual(contentKeys(tm, cur), fresh(() => contentKeys(analyze(two), cur)), `two mounts, s.txt = ${content}`);
+    }
   });
 });
 

@@ -803,8 +803,8 @@ function notBuiltMessage(model: Model, stageIdx: number): string {
 }
 
 /** The baseline's stage of the same name (an unnamed one: of the same index). */
-function baselineStage(stage: Stage, baseline: Model): Stage | undefined {
-  return stage.name ? baseline.stages.find((s) => s.name === stage.name) : baseline.stages[stage.index];
+function baselineStage(stage: Stage, model: Model, baseline: Model): Stage | undefined {
+  return stage.name ? baseline.stages[namedCounterpart(stage.name, stage.index, model, baseline)] : baseline.stages[stage.index];
 }
 
 /**
@@ -819,25 +819,41 @@ function finalState(model: Model, baseline: Model | null, i: number, status: Ste
     return status[last] === 'rebuilt' || status[last] === 'maybe' ? { line: model.steps[last]!.line + 1, maybe: status[last] === 'maybe' } : null;
   }
   if (s.base.kind === 'stage') return finalState(model, baseline, s.base.stage, status);
-  const b = baseline ? baselineStage(s, baseline) : undefined;
+  const b = baseline ? baselineStage(s, model, baseline) : undefined;
   return !b || b.base.ref !== s.base.ref || (s.base.kind === 'image' && b.platform !== s.platform) ? { line: s.line + 1, maybe: false } : null;
 }
 
-/** The index of the first stage of each name (a model's stages do not change): counterpart asks for every rebuilt step. */
-const stageNames = new WeakMap<Model, Map<string, number>>();
-function stageByName(model: Model): Map<string, number> {
+/**
+ * The indices of the stages of each name, in file order (a model's stages do not change): counterpart asks for every
+ * rebuilt step. BuildKit accepts several stages of one name (moby/buildkit#2158, #3352: "undefined behavior").
+ */
+const stageNames = new WeakMap<Model, Map<string, number[]>>();
+function stageByName(model: Model): Map<string, number[]> {
   let m = stageNames.get(model);
   if (!m) {
     stageNames.set(model, (m = new Map()));
-    model.stages.forEach((s, i) => s.name && !m!.has(s.name) && m!.set(s.name, i));
+    model.stages.forEach((s, i) => {
+      if (!s.name) return;
+      const l = m!.get(s.name);
+      if (l) l.push(i);
+      else m!.set(s.name, [i]);
+    });
   }
   return m;
+}
+
+/** The baseline's stage of the same name; of several, the one of the same rank among them (else the last). */
+function namedCounterpart(name: string, idx: number, model: Model, baseline: Model): number {
+  const theirs = stageByName(baseline).get(name);
+  if (!theirs) return -1;
+  const rank = stageByName(model).get(name)!.indexOf(idx);
+  return theirs[Math.min(rank, theirs.length - 1)]!;
 }
 
 function counterpart(step: Step, model: Model, baseline: Model): Step | null {
   const stage = model.stages[step.stage]!;
   const bStageIdx = stage.name
-    ? (stageByName(baseline).get(stage.name) ?? -1)
+    ? namedCounterpart(stage.name, step.stage, model, baseline)
     : step.stage < baseline.stages.length && !baseline.stages[step.stage]!.name
       ? step.stage
       : -1;
@@ -964,7 +980,7 @@ function reasonsFor(
       const f = finalState(model, baseline, stage.base.stage, status);
       if (f) reasons.push({ kind: 'base', line: f.line, message: `built FROM stage ${stageLabel(model, stage.base.stage)}, which ${f.maybe ? 'may rebuild' : 'rebuilds'}` });
     } else {
-      const bStage = baselineStage(stage, baseline);
+      const bStage = baselineStage(stage, model, baseline);
       if (bStage && bStage.base.ref !== stage.base.ref) reasons.push({ kind: 'base', message: `base image changed: ${bStage.base.ref} → ${stage.base.ref}` });
       else if (bStage && stage.base.kind === 'image' && bStage.platform !== stage.platform)
         reasons.push({ kind: 'platform', message: `base image platform changed: ${bStage.platform} → ${stage.platform} (another manifest of ${stage.base.ref})` });
