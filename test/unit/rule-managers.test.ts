@@ -717,6 +717,7 @@ test('util: session 12, the whole-file run\'s survivors', () => {
   assert.deepEqual(whole('FROM a\nCOPY . .\nRUN export CI=1 && make lint\n'), [true]);
   assert.deepEqual(whole('FROM a\nCOPY . .\nRUN /bin/echo start && make lint\n'), [true]);
   assert.deepEqual(whole('FROM a\nCOPY go.mod . /src/\nRUN make lint\n'), [true], 'the whole context among other sources');
+  assert.deepEqual(whole('FROM a\nCOPY --from=b /x /y\nRUN make lint\n'), [false], 'a COPY that reads nothing of the context');
   // a folder written with a slash, with a dot in its name, may have been pruned
   const c = new MemoryContext('c');
   assert.equal(sourcePresence(c, parseDockerignore('conf.d\n'), 'conf.d/'), 'maybe');
@@ -727,4 +728,40 @@ test('util: session 12, the whole-file run\'s survivors', () => {
   s.addFile('.gitmodules', 'x');
   s.readText = () => '[submodule "a"]\n\tpath = lib/a\n\t# oldpath = lib/b\n';
   assert.deepEqual(submodulePaths(s), ['lib/a']);
+});
+
+test('managers: session 12, every option a tool install is read with (no value, or one value), and the index folders and check words anchored', () => {
+  // the options of each tool's install that read nothing local (its documentation): a flag is skipped, a value option
+  // skips its value (as `--x v` and `--x=v`); the package after them is what is installed
+  const installs: [string, string[], string[]][] = [
+    ['npm install -g', ['-g', '--global', '-f', '--force', '-s', '--silent', '-q', '--quiet', '-d', '--verbose', '--no-fund', '--no-audit', '--unsafe-perm', '--ignore-scripts', '--no-update-notifier', '--no-progress', '--legacy-peer-deps', '--no-optional', '--prefer-online'], ['--loglevel', '--omit', '--registry']],
+    ['yarn global add', ['--silent', '-s', '--non-interactive', '--ignore-engines', '--no-progress', '--verbose'], ['--network-timeout']],
+    ['pip install', ['-U', '--upgrade', '--user', '-q', '--quiet', '-v', '--verbose', '--no-cache-dir', '--no-deps', '--pre', '--break-system-packages', '--disable-pip-version-check', '--force-reinstall', '-I', '--ignore-installed', '--compile', '--no-compile', '--no-warn-script-location', '--prefer-binary', '--no-build-isolation', '--use-pep517', '--no-input', '--isolated'],
+      ['--root-user-action', '--progress-bar', '--trusted-host', '--timeout', '--retries', '--upgrade-strategy', '--only-binary', '--no-binary', '--platform', '--python-version', '--implementation', '--abi']],
+    ['pipx install', ['-f', '--force', '--include-deps', '--verbose', '-q', '--quiet'], ['--python', '--suffix']],
+    ['uv tool install', ['--force', '--upgrade', '-U', '-q', '--quiet', '-v', '--verbose', '--no-cache'], ['--python', '-p']],
+    ['gem install', ['-N', '--no-document', '--no-ri', '--no-rdoc', '--conservative', '--minimal-deps', '--no-user-install', '--user-install', '-f', '--force', '-q', '--quiet', '--silent', '-V', '--verbose', '-E', '--env-shebang', '--no-format-executable', '--no-wrappers'], ['-v', '--version', '-n', '--bindir', '-i', '--install-dir', '--platform']],
+    ['cargo install', ['--locked', '--frozen', '--offline', '-f', '--force', '-q', '--quiet', '-v', '--verbose', '--no-default-features', '--all-features', '--debug', '--no-track'], ['--version', '--vers', '-F', '--features', '-j', '--jobs', '--profile', '--bin', '--example', '--git', '--branch', '--tag', '--rev', '--registry', '--index', '--target-dir']],
+    ['dotnet tool install -g', ['-g', '--global', '--prerelease', '--no-cache', '--ignore-failed-sources', '--interactive'], ['--tool-path', '--version', '-f', '--framework', '-a', '--arch', '-v', '--verbosity']],
+    ['composer global require', ['-n', '--no-interaction', '--no-progress', '--prefer-dist', '--prefer-source', '--no-plugins', '--no-scripts', '--update-no-dev', '-W', '--with-all-dependencies', '-w', '--with-dependencies', '-o', '--optimize-autoloader', '-q', '--quiet', '--dev', '--no-update', '--ignore-platform-reqs', '-v', '-vv', '-vvv'], []],
+  ];
+  const t = (s: string) => matchToolInstall(cmd(s))?.packages ?? null;
+  for (const [base, flags, values] of installs) {
+    for (const f of flags) assert.deepEqual(t(`${base} ${f} acme`), ['acme'], `${base} ${f}`);
+    for (const v of values) {
+      assert.deepEqual(t(`${base} ${v} 1 acme`), ['acme'], `${base} ${v} 1`);
+      if (v.startsWith('--')) assert.deepEqual(t(`${base} ${v}=1 acme`), ['acme'], `${base} ${v}=1`);
+    }
+  }
+  // apk's index folder only at the root (a folder of another root filesystem is not this image's)
+  assert.equal(packageIndexUse([cmd('apk update'), cmd('rm -rf /mnt/var/cache/apk/x')]).get('apk')?.leaves, 'fresh');
+  assert.equal(packageIndexUse([cmd('apk update'), cmd('rm -rf /var/cache/apk/x')]).get('apk')?.leaves, 'removed');
+  // the images with known env by their whole repository name; the non-root tags
+  for (const ref of ['ruby-extra', 'team/composer', 'composer-x', 'team/rust', 'rust-x', 'gradle-x']) assert.deepEqual(imageDefaults(ref).env, {}, ref);
+  assert.equal(imageDefaults('gcr.io/distroless/static:nonroot-amd64').rootByDefault, false);
+  assert.equal(imageDefaults('myorg/app:nonroot').rootByDefault, false);
+  // bundler's cache has no default folder: without GEM_HOME it is not known
+  assert.ok('unknown' in resolveCacheDir(cacheSpecs('bundler')[0]!, new Map(), '/root'));
+  // the check words are whole targets
+  for (const [c, want] of [['make latest', false], ['make checkout', false], ['make check-all', true], ['make lint:go', true]] as const) assert.equal(isTreeCheck(cmd(c)), want, c);
 });
