@@ -80,3 +80,9 @@ test('cache-bust-pattern: a folder of check scripts (moby\'s hack/validate/vendo
   assert.equal(find(`${before}RUN hack/build/all\n`).length, 1, 'a build script is no check');
   assert.equal(find(`${before}RUN hack/validate/vendor && go build ./...\n`).length, 1, 'nor a RUN that also builds');
 });
+
+test('cache-bust-pattern: a use before a later `[[ … ]]` reaches the layer; `$( date` with a blank is captured too, at any offset', () => {
+  assert.equal(clock('now=$(date +%s); echo $now > /f; [[ -n x ]]'), 1);
+  assert.equal(clock('now=$( date | tr -d : ); [ -n "$now" ]'), 0);
+  assert.equal(clock('x=$(date | tr -d :); [ -n "$x" ]; echo ' + 'a'.repeat(60)), 0);
+});
