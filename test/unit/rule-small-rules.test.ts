@@ -322,3 +322,8 @@ test('mutable-base-image: session 12, names no registry holds, a registry host o
   for (const t of ['FROM docker.io\n', 'FROM library\n', 'FROM alpine:3 AS ubuntu\nFROM ubuntu\n']) assert.deepEqual(find(MB, t), [], t);
   for (const t of ['FROM mydocker.io/foo\n', 'FROM docker.io.example.com/foo\n']) assert.equal(find(MB, t).length, 1, t);
 });
+
+test('mutable-base-image: session 12, every line of the official images is read (one name of each)', () => {
+  for (const n of ['adminer', 'buildpack-deps', 'consul', 'eclipse-temurin', 'gazebo', 'ibm-semeru-runtimes', 'kibana', 'mongo-express', 'open-liberty', 'plone', 'rocket.chat', 'storm', 'valkey', 'zookeeper'])
+    assert.equal(find(MB, `FROM ${n}\nRUN x\n`).length, 1, n);
+});
