@@ -715,6 +715,7 @@ test('util: session 12, the whole-file run\'s survivors', () => {
     return m.steps.filter((s) => s.keyword === 'RUN').map((s) => readsWholeTree(m, s));
   };
   assert.deepEqual(whole('FROM a\nCOPY . .\nRUN export CI=1 && make lint\n'), [true]);
+  assert.deepEqual(whole('FROM a\nCOPY . .\nRUN export PATH && make lint\n'), [true]);
   assert.deepEqual(whole('FROM a\nCOPY . .\nRUN /bin/echo start && make lint\n'), [true]);
   assert.deepEqual(whole('FROM a\nCOPY go.mod . /src/\nRUN make lint\n'), [true], 'the whole context among other sources');
   assert.deepEqual(whole('FROM a\nCOPY --from=b /x /y\nRUN make lint\n'), [false], 'a COPY that reads nothing of the context');
@@ -762,6 +763,11 @@ test('managers: session 12, every option a tool install is read with (no value, 
   assert.equal(imageDefaults('myorg/app:nonroot').rootByDefault, false);
   // bundler's cache has no default folder: without GEM_HOME it is not known
   assert.ok('unknown' in resolveCacheDir(cacheSpecs('bundler')[0]!, new Map(), '/root'));
+  // the index `apk add -U` refreshed is read by a later `apk add` in the same RUN; a clean's subcommand after a global flag
+  assert.equal(packageIndexUse([cmd('apk add -U curl'), cmd('apk add git')]).get('apk')?.relies, false);
+  assert.deepEqual(cleanedBy(cmd('yarn --silent cache clean')).managers, ['yarn']);
+  // Composer's cache has no default folder either (COMPOSER_HOME or COMPOSER_CACHE_DIR tell it)
+  assert.ok('unknown' in resolveCacheDir(cacheSpecs('composer')[0]!, new Map(), '/root'));
   // the check words are whole targets
   for (const [c, want] of [['make latest', false], ['make checkout', false], ['make check-all', true], ['make lint:go', true]] as const) assert.equal(isTreeCheck(cmd(c)), want, c);
 });
