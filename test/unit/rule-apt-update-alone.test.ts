@@ -132,3 +132,8 @@ test('with apk the messages also name `apk add --no-cache`, which needs no updat
   const [h] = find('FROM debian:12\nRUN apt-get update && apt-get install -y a\nRUN apt-get install -y curl\n');
   assert.doesNotMatch(h!.message, /apk/);
 });
+
+test('apt-update-alone: an update whose index the same RUN removes adds nothing to the image: not reported', () => {
+  assert.deepEqual(find('FROM debian\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n'), []);
+  assert.equal(find('FROM debian\nRUN apt-get update\n').length, 1);
+});

@@ -71,3 +71,18 @@ test('a clock only compared in `[[ … ]]` does not reach the layer; a quoted `"
   for (const s of ['"date" > /f', "'date' > /f", 'now=$(date +%s); [[ -n "$now" ]]; echo $now > /f', 'x=$(date > /f); [ -n "$x" ]', 'echo $(echo; date | tee /f)'])
     assert.equal(clock(s), 1, s);
 });
+
+test('cache-bust-pattern: a folder of check scripts (moby\'s hack/validate/vendor) reruns on purpose, as hack/validate-vendor does', () => {
+  // bug found by the mutation run of session 12: `hack/validate/…` was named in the comment but the pattern wanted the
+  // script right inside hack/, so these validators counted as steps the ARG reruns by mistake
+  const before = 'FROM golang:1.22\nCOPY . .\nARG CACHEBUST=1\nRUN make\n';
+  for (const v of ['hack/validate/vendor', './hack/validate/default', 'scripts/test/unit.sh', 'ci/lint/all']) assert.deepEqual(find(`${before}RUN ${v}\n`), [], v);
+  assert.equal(find(`${before}RUN hack/build/all\n`).length, 1, 'a build script is no check');
+  assert.equal(find(`${before}RUN hack/validate/vendor && go build ./...\n`).length, 1, 'nor a RUN that also builds');
+});
+
+test('cache-bust-pattern: a use before a later `[[ … ]]` reaches the layer; `$( date` with a blank is captured too, at any offset', () => {
+  assert.equal(clock('now=$(date +%s); echo $now > /f; [[ -n x ]]'), 1);
+  assert.equal(clock('now=$( date | tr -d : ); [ -n "$now" ]'), 0);
+  assert.equal(clock('x=$(date | tr -d :); [ -n "$x" ]; echo ' + 'a'.repeat(60)), 0);
+});

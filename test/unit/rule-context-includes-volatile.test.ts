@@ -132,3 +132,22 @@ test('context-includes-volatile: Dockerfiles of one context share its counts, an
   assert.equal(named('FROM node\nCOPY . .\nRUN git rev-parse HEAD > /rev\n'), 'node_modules (2 paths) — installed by the build, platform-specific');
   assert.equal(named('FROM node\nCOPY . .\n'), both);
 });
+
+test('context-includes-volatile: session 12, names that only look volatile, what a COPY names, a root .dockerignore beside its own, no empty fix', () => {
+  for (const p of ['src/.DS_Storex', 'a~b', 'myDockerfile', 'Dockerfile_old', 'a.dockerfile.bak'])
+    assert.deepEqual(find('FROM a\nCOPY . .\n', quiet([p, 'a.js'])), [], p);
+  // a log the Dockerfile copies by name is needed: *.log is not offered; nor **/.DS_Store when it copies one
+  const logs = one('FROM a\nCOPY a.log /x\nCOPY . .\n', quiet(['a.log', 'a.js', 'node_modules/x']));
+  assert.doesNotMatch(logs.message, /\*\.log/);
+  const ds = one('FROM a\nCOPY .DS_Store /x\nCOPY . .\n', quiet(['.DS_Store', 'src/.DS_Store', 'node_modules/x']));
+  assert.doesNotMatch(ds.message, /DS_Store/);
+  // another Dockerfile under a shared .dockerignore: named, but not excluded, so no fix at all
+  const shared = one('FROM a\nCOPY . .\n', quiet(['Dockerfile.dev', 'a.js']));
+  assert.match(shared.message, /Dockerfile\.dev — editing it/);
+  assert.equal(shared.fix, undefined);
+  // with a Dockerfile's own ignore file, a root .dockerignore is one more Dockerfile-like file
+  const own = new MemoryContext('own');
+  own.addFile('app.Dockerfile', 'x').addFile('app.Dockerfile.dockerignore', 'x\n').addFile('.dockerignore', 'y\n').addFile('a.js', '1');
+  own.setIgnore('app.Dockerfile.dockerignore', 'x\n');
+  assert.match(one('FROM x\nCOPY . .\n', own, { dockerfile: 'app.Dockerfile' }).message, /app\.Dockerfile, app\.Dockerfile\.dockerignore, \.dockerignore — editing any of them/);
+});

@@ -177,3 +177,14 @@ test('copy-source-missing: a source named twice on one COPY is one finding', () 
   for (const t of ['FROM node\nCOPY nope.js nope.js ./\n', 'FROM node\nCOPY nope.js ./nope.js ./\n', 'FROM node\nARG V\nCOPY x$V.js x.js ./\n'])
     assert.equal(find(t, c).length, 1, t);
 });
+
+test('copy-source-missing: the build args of a conditional finding come from the sources, every one of them, not the destination', () => {
+  const c = new MemoryContext('c');
+  c.addFile('a.js', 'x');
+  const [d] = find('FROM a\nARG U\nARG D=/d\nCOPY z-$U.js $D/\n', c);
+  assert.equal(d!.severity, 'warning');
+  assert.match(d!.message, /--build-arg U=…` fails/);
+  const [v] = find('FROM a\nARG V\nCOPY a.js y-$V.js /d/\n', c);
+  assert.equal(v!.severity, 'warning');
+  assert.match(v!.message, /with `\$V` empty/);
+});

@@ -602,3 +602,172 @@ test('util: an edit that ends at the end of the last line; tree checks need a wh
   const m = analyze('FROM a\nRUN --mount=type=bind,target=/src true\nRUN eslint .\n');
   assert.deepEqual(m.steps.filter((s) => s.keyword === 'RUN').map((s) => readsWholeTree(m, s)), [true, false]);
 });
+
+test('managers: session 12, the whole-file run\'s survivors: installs and costs', () => {
+  // a long option that starts like a flag is not that flag (`--globalconfig` is npm's global config file)
+  assert.equal(inst('npm install --globalconfig=/etc/npmrc')?.manager, 'npm');
+  // `x.y=1` is no assignment (not a name): the shell runs a command of that name
+  assert.equal(inst('x.y=1 npm ci'), null);
+  // python running a file named pip, or a module that only ends in pip
+  assert.equal(inst('python pip install -r a.txt'), null);
+  assert.equal(inst('python -m notpip install -r a.txt'), null);
+  // pip's -v is --verbose, not --version
+  assert.equal(inst('pip install -v -r requirements.txt')?.manager, 'pip');
+  // `-e <folder>` installs the context's own code; a requirements list given by path is no local install
+  assert.equal(inst('pip install -r a.txt -e src/pkg')?.needsSources, true);
+  assert.equal(inst('pip install --requirement /src/req.txt')?.needsSources, false);
+  assert.equal(inst('pip install --constraint /src/c.txt -r a.txt')?.needsSources, false);
+  for (const c of ['uv run install -r a.txt', 'pipenv graph', 'go run download', 'cargo add --path ./mylib']) assert.equal(inst(c), null, c);
+  // Gradle's tasks among other words (options, more tasks)
+  assert.equal(inst('gradle dependencies --no-daemon')?.needsSources, false);
+  assert.equal(inst('gradle build --no-daemon')?.needsSources, true);
+  // the cost of a command: its subcommand after global options, OS installs of every manager, the listed tools
+  assert.equal(commandCost(cmd('npm --silent test')), 'test');
+  assert.equal(commandCost(cmd('pnpm test')), 'test');
+  assert.equal(commandCost(cmd('dnf install -y gcc')), 'install');
+  assert.equal(commandCost(cmd('pip3 install flask')), 'install');
+  assert.equal(commandCost(cmd('composer reinstall vendor/pkg')), 'install');
+  assert.equal(commandCost(cmd('yarn add esbuild')), 'install', 'a package named like a build tool is no build');
+  assert.equal(commandCost(cmd('go build ./...')), 'compile');
+});
+
+test('managers: session 12, the whole-file run\'s survivors: package indexes, tree checks, tool installs', () => {
+  // an assignment alone runs nothing: the install still relies on the index on disk
+  assert.equal(packageIndexUse([cmd('FOO=1'), cmd('apt-get install -y curl')]).get('apt')?.relies, true);
+  // apk add after apk update in the same RUN reads the fresh index; removing a package named all keeps it
+  assert.equal(packageIndexUse([cmd('apk update'), cmd('apk add curl')]).get('apk')?.relies, false);
+  assert.equal(packageIndexUse([cmd('apk update'), cmd('apk del all')]).get('apk')?.leaves, 'fresh');
+  // only dnf's clean removes its metadata; listing all packages does not
+  assert.equal(packageIndexUse([cmd('dnf makecache'), cmd('dnf list all')]).get('dnf')?.leaves, 'fresh');
+  assert.equal(packageIndexUse([cmd('dnf makecache'), cmd('dnf clean all')]).get('dnf')?.leaves, 'removed');
+  // tree checks: the subcommand after global options, the script after `run`'s options, dotnet without one
+  assert.equal(isTreeCheck(cmd('npm --silent run lint')), true);
+  assert.equal(isTreeCheck(cmd('npm run --silent lint')), true);
+  assert.equal(isTreeCheck(cmd('dotnet --info')), false);
+  assert.equal(isTreeCheck(cmd('GOFLAGS=-mod=vendor hack/validate-vendor')), true);
+  for (const c of ['hack/validate/vendor', './hack/validate/default', 'ci/test/run.sh']) assert.equal(isTreeCheck(cmd(c)), true, c);
+  assert.equal(isTreeCheck(cmd('hack/build/all')), false);
+  const t = (s: string) => matchToolInstall(cmd(s))?.packages ?? null;
+  const m = (s: string) => matchToolInstall(cmd(s))?.manager ?? null;
+  assert.equal(t('pip install http://host/simple/pkg'), null, 'a URL');
+  assert.deepEqual(t('pip install acme.zipper'), ['acme.zipper'], 'a name with .zip inside is no archive');
+  // `--global=false` is not global: a plain npm install reads package.json
+  assert.equal(t('npm install --global=false typescript'), null);
+  assert.equal(m('pip3 install poetry'), 'pip');
+  assert.equal(m('python -m pip install poetry'), 'pip');
+  for (const c of ['go get golang.org/x/tools@v0.1.0', 'go install ./cmd/tool@latest', 'pip install flask ./local', 'yarn run add lodash', 'uv tool run ruff', 'dotnet tool uninstall -g dotnet-ef', 'composer run-script require x/y'])
+    assert.equal(t(c), null, c);
+  assert.deepEqual(t('go install -v golang.org/x/tools/gopls@latest'), ['golang.org/x/tools/gopls@latest']);
+  assert.deepEqual(t('dotnet tool install --global dotnet-ef'), ['dotnet-ef']);
+  assert.notEqual(matchImplicitRestore(cmd('dotnet -d build')), null, 'an option before the subcommand');
+});
+
+test('managers: session 12, the whole-file run\'s survivors: images, cache folders, env on the command, cache use, cleans, runtime reads', () => {
+  // a first part that only ends or starts with localhost is a Docker Hub namespace, not a registry
+  assert.deepEqual(imageDefaults('mylocalhost/ruby').env, {});
+  assert.deepEqual(imageDefaults('localhostx/ruby').env, {});
+  assert.deepEqual(imageDefaults('localhost/ruby').env, { GEM_HOME: '/usr/local/bundle', BUNDLE_APP_CONFIG: '/usr/local/bundle' });
+  // only GOPATH is a list
+  assert.deepEqual(resolveCacheDir(cacheSpecs('pip')[0]!, new Map([['PIP_CACHE_DIR', '/cache:pip']]), '/root'), { dir: '/cache:pip' });
+  assert.equal(under('a/b', '/'), false, 'a relative path');
+  assert.equal(under('/a/b', '/'), true);
+  // quotes around a value come off, quotes inside stay; an assignment word as the command's first words
+  assert.equal(withInline(new Map(), 'MSG="it\'s" make ').get('MSG'), "it's");
+  assert.equal(withInline(new Map(), '', ['GOFLAGS=-mod=vendor', 'go', 'build']).get('GOFLAGS'), '-mod=vendor');
+  assert.equal(withInline(new Map(), '', ['./GOFLAGS=x', 'go']).has('GOFLAGS'), false, 'a command named ./GOFLAGS=x');
+  // cargo's global options before the subcommand; go build of a package named download; pnpm fetch offline
+  assert.deepEqual(cacheUse(cmd('cargo --offline build'), [], new Map()), [{ manager: 'cargo', writes: false, reads: true, offline: true }]);
+  assert.deepEqual(cacheUse(cmd('go build download'), [], new Map()).map((u) => u.manager), ['go', 'go-build']);
+  assert.equal(cacheUse(cmd('pnpm fetch --offline'), [], new Map())[0]?.writes, false);
+  // apt: an update reads nothing; other commands before an install are no update; other tools' `download`
+  assert.deepEqual(cacheUse(cmd('apt-get update'), [], new Map()), [{ manager: 'apt', writes: true, reads: false, offline: false }]);
+  assert.deepEqual(cacheUse(cmd('apt-get install -y x'), [cmd('echo hi')], new Map()), [{ manager: 'apt', writes: true, reads: true, offline: true }]);
+  assert.deepEqual(cacheUse(cmd('pip download flask'), [], new Map()), []);
+  const none = { paths: [], managers: [], specs: [], more: null };
+  // find: the starting points end at `(` and `!`, a starting point may end like an option; -delete of another tool
+  assert.deepEqual(cleanedBy(cmd('find /tmp ( -name x ) -delete')).paths, ['/tmp']);
+  assert.deepEqual(cleanedBy(cmd('find /tmp ! -name keep -delete')).paths, ['/tmp']);
+  assert.deepEqual(cleanedBy(cmd('find /tmp/build-L -delete')).paths, ['/tmp/build-L']);
+  for (const c of ['convert in.gif -delete 0 out.gif', 'make distclean', 'yarn run clean', 'apk cache purge', 'apt-get remove -y curl', 'pip uninstall -y remove', 'uv run clean', 'pnpm run prune', 'composer install', 'zypper cc', 'bash -c x'])
+    assert.deepEqual(cleanedBy(cmd(c)), none, c);
+  // the tool after a blank, a name that only ends like the tool, JSON form without blanks after the commas
+  for (const [m, t] of [['maven', 'exec mvn spring-boot:run'], ['gradle', 'exec gradle run'], ['dotnet', 'exec dotnet run'], ['cargo', 'exec cargo run'], ['pnpm', 'exec pnpm start'], ['go', '["go","run","."]'], ['dotnet', '["dotnet","run"]']])
+    assert.equal(runtimeReads(m, t), true, `${m}: ${t}`);
+  for (const [m, t] of [['maven', 'exec ./mymvn'], ['go', 'gofmt test.go'], ['dotnet', 'dotnet-script test.csx']]) assert.equal(runtimeReads(m, t), false, `${m}: ${t}`);
+});
+
+test('util: session 12, the whole-file run\'s survivors', () => {
+  // the first line without its continuation backslash, also without a blank before it; a backslash inside stays
+  const rc = rcOf('FROM a\nRUN echo hi\\\n  b\nRUN echo a\\b \\\n  c\n');
+  const runs = rc.model.steps.filter((s) => s.keyword === 'RUN');
+  assert.equal(headRange(rc, runs[0]!).end.character, 11);
+  assert.equal(headRange(rc, runs[1]!).end.character, 12);
+  const step = (line: string) => analyze(`FROM a\n${line}\n`).steps.find((s) => s.keyword === 'COPY' || s.keyword === 'ADD')!;
+  // the JSON form after several flags, and blanks doubled
+  assert.equal(copyDestWord(step('COPY --chown=1 --chmod=644 ["a","/d"]')), '/d');
+  assert.equal(copyDestWord(step('COPY --chown=1  --chmod=644 ["a","/d"]')), '/d');
+  assert.equal(copyDestWord(step('COPY  --chown=1 ["a","/d"]')), '/d');
+  assert.equal(copyFlagsText(step('COPY  --chown=a:b x y')), '--chown=a:b ');
+  assert.equal(copyFlagsText(step('COPY --chown=a:b  --chmod=644 x y')), '--chown=a:b --chmod=644 ');
+  // readsWholeTree: `export` and a path to a neutral tool around a check
+  const whole = (text: string) => {
+    const m = analyze(text);
+    return m.steps.filter((s) => s.keyword === 'RUN').map((s) => readsWholeTree(m, s));
+  };
+  assert.deepEqual(whole('FROM a\nCOPY . .\nRUN export CI=1 && make lint\n'), [true]);
+  assert.deepEqual(whole('FROM a\nCOPY . .\nRUN export PATH && make lint\n'), [true]);
+  assert.deepEqual(whole('FROM a\nCOPY . .\nRUN /bin/echo start && make lint\n'), [true]);
+  assert.deepEqual(whole('FROM a\nCOPY go.mod . /src/\nRUN make lint\n'), [true], 'the whole context among other sources');
+  assert.deepEqual(whole('FROM a\nCOPY --from=b /x /y\nRUN make lint\n'), [false], 'a COPY that reads nothing of the context');
+  // a folder written with a slash, with a dot in its name, may have been pruned
+  const c = new MemoryContext('c');
+  assert.equal(sourcePresence(c, parseDockerignore('conf.d\n'), 'conf.d/'), 'maybe');
+  // a snapshot that cannot read files has no submodules to tell; a commented-out path is none
+  const blind = { entry: (p: string) => (p === '.gitmodules' ? {} : undefined) } as unknown as Parameters<typeof submodulePaths>[0];
+  assert.deepEqual(submodulePaths(blind), []);
+  const s = new MemoryContext('s');
+  s.addFile('.gitmodules', 'x');
+  s.readText = () => '[submodule "a"]\n\tpath = lib/a\n\t# oldpath = lib/b\n';
+  assert.deepEqual(submodulePaths(s), ['lib/a']);
+});
+
+test('managers: session 12, every option a tool install is read with (no value, or one value), and the index folders and check words anchored', () => {
+  // the options of each tool's install that read nothing local (its documentation): a flag is skipped, a value option
+  // skips its value (as `--x v` and `--x=v`); the package after them is what is installed
+  const installs: [string, string[], string[]][] = [
+    ['npm install -g', ['-g', '--global', '-f', '--force', '-s', '--silent', '-q', '--quiet', '-d', '--verbose', '--no-fund', '--no-audit', '--unsafe-perm', '--ignore-scripts', '--no-update-notifier', '--no-progress', '--legacy-peer-deps', '--no-optional', '--prefer-online'], ['--loglevel', '--omit', '--registry']],
+    ['yarn global add', ['--silent', '-s', '--non-interactive', '--ignore-engines', '--no-progress', '--verbose'], ['--network-timeout']],
+    ['pip install', ['-U', '--upgrade', '--user', '-q', '--quiet', '-v', '--verbose', '--no-cache-dir', '--no-deps', '--pre', '--break-system-packages', '--disable-pip-version-check', '--force-reinstall', '-I', '--ignore-installed', '--compile', '--no-compile', '--no-warn-script-location', '--prefer-binary', '--no-build-isolation', '--use-pep517', '--no-input', '--isolated'],
+      ['--root-user-action', '--progress-bar', '--trusted-host', '--timeout', '--retries', '--upgrade-strategy', '--only-binary', '--no-binary', '--platform', '--python-version', '--implementation', '--abi']],
+    ['pipx install', ['-f', '--force', '--include-deps', '--verbose', '-q', '--quiet'], ['--python', '--suffix']],
+    ['uv tool install', ['--force', '--upgrade', '-U', '-q', '--quiet', '-v', '--verbose', '--no-cache'], ['--python', '-p']],
+    ['gem install', ['-N', '--no-document', '--no-ri', '--no-rdoc', '--conservative', '--minimal-deps', '--no-user-install', '--user-install', '-f', '--force', '-q', '--quiet', '--silent', '-V', '--verbose', '-E', '--env-shebang', '--no-format-executable', '--no-wrappers'], ['-v', '--version', '-n', '--bindir', '-i', '--install-dir', '--platform']],
+    ['cargo install', ['--locked', '--frozen', '--offline', '-f', '--force', '-q', '--quiet', '-v', '--verbose', '--no-default-features', '--all-features', '--debug', '--no-track'], ['--version', '--vers', '-F', '--features', '-j', '--jobs', '--profile', '--bin', '--example', '--git', '--branch', '--tag', '--rev', '--registry', '--index', '--target-dir']],
+    ['dotnet tool install -g', ['-g', '--global', '--prerelease', '--no-cache', '--ignore-failed-sources', '--interactive'], ['--tool-path', '--version', '-f', '--framework', '-a', '--arch', '-v', '--verbosity']],
+    ['composer global require', ['-n', '--no-interaction', '--no-progress', '--prefer-dist', '--prefer-source', '--no-plugins', '--no-scripts', '--update-no-dev', '-W', '--with-all-dependencies', '-w', '--with-dependencies', '-o', '--optimize-autoloader', '-q', '--quiet', '--dev', '--no-update', '--ignore-platform-reqs', '-v', '-vv', '-vvv'], []],
+  ];
+  const t = (s: string) => matchToolInstall(cmd(s))?.packages ?? null;
+  for (const [base, flags, values] of installs) {
+    for (const f of flags) assert.deepEqual(t(`${base} ${f} acme`), ['acme'], `${base} ${f}`);
+    for (const v of values) {
+      assert.deepEqual(t(`${base} ${v} 1 acme`), ['acme'], `${base} ${v} 1`);
+      if (v.startsWith('--')) assert.deepEqual(t(`${base} ${v}=1 acme`), ['acme'], `${base} ${v}=1`);
+    }
+  }
+  // apk's index folder only at the root (a folder of another root filesystem is not this image's)
+  assert.equal(packageIndexUse([cmd('apk update'), cmd('rm -rf /mnt/var/cache/apk/x')]).get('apk')?.leaves, 'fresh');
+  assert.equal(packageIndexUse([cmd('apk update'), cmd('rm -rf /var/cache/apk/x')]).get('apk')?.leaves, 'removed');
+  // the images with known env by their whole repository name; the non-root tags
+  for (const ref of ['ruby-extra', 'team/composer', 'composer-x', 'team/rust', 'rust-x', 'gradle-x']) assert.deepEqual(imageDefaults(ref).env, {}, ref);
+  assert.equal(imageDefaults('gcr.io/distroless/static:nonroot-amd64').rootByDefault, false);
+  assert.equal(imageDefaults('myorg/app:nonroot').rootByDefault, false);
+  // bundler's cache has no default folder: without GEM_HOME it is not known
+  assert.ok('unknown' in resolveCacheDir(cacheSpecs('bundler')[0]!, new Map(), '/root'));
+  // the index `apk add -U` refreshed is read by a later `apk add` in the same RUN; a clean's subcommand after a global flag
+  assert.equal(packageIndexUse([cmd('apk add -U curl'), cmd('apk add git')]).get('apk')?.relies, false);
+  assert.deepEqual(cleanedBy(cmd('yarn --silent cache clean')).managers, ['yarn']);
+  // Composer's cache has no default folder either (COMPOSER_HOME or COMPOSER_CACHE_DIR tell it)
+  assert.ok('unknown' in resolveCacheDir(cacheSpecs('composer')[0]!, new Map(), '/root'));
+  // the check words are whole targets
+  for (const [c, want] of [['make latest', false], ['make checkout', false], ['make check-all', true], ['make lint:go', true]] as const) assert.equal(isTreeCheck(cmd(c)), want, c);
+});

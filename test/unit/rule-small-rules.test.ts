@@ -317,3 +317,13 @@ test('arg-declared-early: three RUNs are listed without "…"; what counts as a 
   assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nRUN make\n'), [[1, '(line 3): every RUN after an ARG gets it in its environment, and line 4 runs commands that may read it from the environment.', null]]);
   assert.deepEqual(say('FROM alpine\nARG V=1\nRUN echo a\nENV LEVEL=1\nRUN echo $V\n'), [[1, use('line 3', 5), mv(5)]]);
 });
+
+test('mutable-base-image: session 12, names no registry holds, a registry host only when it is Docker Hub\'s, a stage named like an image', () => {
+  for (const t of ['FROM docker.io\n', 'FROM library\n', 'FROM alpine:3 AS ubuntu\nFROM ubuntu\n']) assert.deepEqual(find(MB, t), [], t);
+  for (const t of ['FROM mydocker.io/foo\n', 'FROM docker.io.example.com/foo\n']) assert.equal(find(MB, t).length, 1, t);
+});
+
+test('mutable-base-image: session 12, every line of the official images is read (one name of each)', () => {
+  for (const n of ['adminer', 'buildpack-deps', 'consul', 'eclipse-temurin', 'gazebo', 'ibm-semeru-runtimes', 'kibana', 'mongo-express', 'open-liberty', 'plone', 'rocket.chat', 'storm', 'valkey', 'zookeeper'])
+    assert.equal(find(MB, `FROM ${n}\nRUN x\n`).length, 1, n);
+});

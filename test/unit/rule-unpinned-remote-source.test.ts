@@ -170,3 +170,7 @@ test('unpinned-remote-source: the survivors of the first mutation run (flags wit
   for (const run of ['ARG REF\nRUN git clone -b $REF https://github.com/a/b', 'RUN git clone -b 0123abcd https://github.com/a/b && git checkout', 'RUN git --version'])
     assert.deepEqual(find(`FROM debian\n${run}\nRUN curl https://e.com/x\n`).map((f) => f.severity), ['warning'], run);
 });
+
+test('unpinned-remote-source: an installer pinned by its arguments after a command before the download', () => {
+  assert.equal(sev('RUN cd /tmp && curl https://sh.rustup.rs | sh -s -- -y --default-toolchain 1.85.1'), 'info');
+});

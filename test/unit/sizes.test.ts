@@ -340,3 +340,12 @@ describe('unread-context-data', () => {
     }
   });
 });
+
+test('unread-context-data: known unread bytes in a context whose size is not known (a file without a size): no finding, no unknown size in a message', () => {
+  const c = new MemoryContext('c');
+  c.addListed('data', 80e6).addListed('app.js', null).addFile('Dockerfile', 'x');
+  const text = 'FROM alpine\nCOPY --exclude=data . /app\nRUN make\n';
+  assert.deepEqual(check(text, c).findings.filter((f) => f.rule === 'unread-context-data'), []);
+  c.addListed('app.js', 10);
+  assert.equal(check(text, c).findings.filter((f) => f.rule === 'unread-context-data').length, 1, 'with every size known');
+});

@@ -368,8 +368,9 @@ export function isTreeCheck(cmd: ShellCommand): boolean {
     const target = ['npm', 'yarn', 'pnpm', 'bun'].includes(name) && sub === 'run' ? (rest.filter((w) => !w.startsWith('-'))[1] ?? '') : sub;
     return TREE_CHECK_WORDS.test(target) || (name === 'dotnet' && target === 'format');
   }
-  // a repository's own check scripts: hack/validate/…, scripts/lint.sh, ./validate-vendor
-  return /(^|\/)(hack|scripts?|ci)\/(validate|lint|check|verify|test|generate)[\w.-]*$|(^|\/)(validate|lint|verify)[\w.-]*\.sh$/.test(cmd.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '');
+  // a repository's own check scripts: hack/validate/…, scripts/lint.sh, ./validate-vendor (a folder of them too:
+  // moby's hack/validate/vendor)
+  return /(^|\/)(hack|scripts?|ci)\/(validate|lint|check|verify|test|generate)[\w.-]*(\/[\w./-]*)?$|(^|\/)(validate|lint|verify)[\w.-]*\.sh$/.test(cmd.words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) ?? '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
