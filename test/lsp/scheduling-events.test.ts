@@ -311,3 +311,46 @@ test('a hover while edits keep coming never describes an older version\'s step o
   assert.doesNotMatch(shown, /\*\*COPY\*\*/, `the RUN line is not described as version 1's COPY: ${shown.slice(0, 300)}`);
   await settled(s, [uri], 'the last version analysed');
 });
+
+test('a hover right after an edit of the hovered line waits for the new version: never the old line\'s step, never nothing', async () => {
+  const dir = context({ 'a.txt': 'a' });
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, 'FROM alpine\nRUN echo hi\nCOPY a.txt /a\n');
+  await settled(s, [uri], 'v1 analysed');
+  assert.match(await s.hoverText(uri, 2), /\*\*COPY\*\*/);
+  s.change(uri, 'FROM alpine\nRUN echo hi\nRUN echo two\n');
+  await s.sync(); // the server holds version 2; its analysis is scheduled or running
+  const h = await s.hover(uri, 2);
+  assert.match(JSON.stringify(h?.contents ?? null), /\*\*RUN\*\*/, 'the hover of version 2\'s RUN');
+  await settled(s, [uri], 'v2 analysed');
+});
+
+test('a hover right after a new context file answers from the analysis that reads it, not from the one before', async () => {
+  const dir = context({ 'a.txt': 'a' });
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, 'FROM alpine\nCOPY *.txt /x/\n');
+  await settled(s, [uri], 'v1 analysed');
+  assert.match(await s.hoverText(uri, 1), /1 context file\b/);
+  fs.writeFileSync(path.join(dir, 'b.txt'), 'b');
+  s.fileChanged(path.join(dir, 'b.txt'), 1);
+  await s.sync(); // the server has handled the event: the same version's re-analysis is scheduled
+  assert.match(await s.hoverText(uri, 1), /2 context files/, 'the hover counts b.txt');
+  await settled(s, [uri], 'the re-analysis published');
+});
+
+test('a client that declares no workspace capabilities: analyses, forecasts and context changes go on and no error is logged (no lens refresh is asked)', async () => {
+  const dir = context({ 'a.txt': 'a' });
+  const s = await InProcessServer.start({ root: dir, capabilities: { textDocument: FULL_CAPS.textDocument } });
+  servers.push(s);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, 'FROM alpine\nCOPY *.txt /x/\n');
+  await settled(s, [uri], 'v1 analysed');
+  fs.writeFileSync(path.join(dir, 'b.txt'), 'b');
+  s.fileChanged(path.join(dir, 'b.txt'), 1); // a context change: lenses would be refreshed by a client that can
+  await s.sync();
+  assert.match(await s.hoverText(uri, 1), /2 context files/);
+  await settled(s, [uri], 'the re-analysis published');
+  assert.deepEqual(s.errors, [], 'no error logged');
+});
