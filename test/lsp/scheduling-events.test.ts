@@ -354,3 +354,28 @@ test('a client that declares no workspace capabilities: analyses, forecasts and 
   await settled(s, [uri], 'the re-analysis published');
   assert.deepEqual(s.errors, [], 'no error logged');
 });
+
+test('a .dockerignore document closed while a request waits past its budget for a held re-analysis: the request answers nothing, nothing is thrown', async () => {
+  const dir = context({ 'src/x.ts': 'x' });
+  const s = await start(dir);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = false;
+  s.slow(() => (hold ? held : 0));
+  const uri = s.uri(path.join(dir, '.dockerignore'));
+  s.open(uri, 'src\n', 'dockerignore');
+  await settled(s, [uri], 'v1 analysed');
+  hold = true;
+  const answers = s.answers;
+  fs.writeFileSync(path.join(dir, 'src/y.ts'), 'y');
+  s.fileChanged(path.join(dir, 'src/y.ts'), 1);
+  await s.until(() => s.answers > answers, WAIT_MS, 'the re-analysis computed (and held)');
+  const waiting = s.state.currentIgnore(uri, 100); // its budget runs out while the answer is held
+  s.close(uri);
+  await s.until(() => !s.state.documents.get(uri), WAIT_MS, 'the close at the server');
+  assert.equal(await waiting, undefined, 'nothing for a closed document');
+  release();
+  hold = false;
+  await turns(50);
+  assert.deepEqual(s.errors, []);
+});
