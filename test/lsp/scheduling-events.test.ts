@@ -379,3 +379,25 @@ test('a .dockerignore document closed while a request waits past its budget for 
   await turns(50);
   assert.deepEqual(s.errors, []);
 });
+
+test('a request waiting for version 2 when version 3 arrives answers with version 3\'s analysis, not the one before both', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let hold = true;
+  s.slow(() => (hold ? held : 0));
+  const answers = s.answers;
+  s.change(uri, textOf(2));
+  await s.until(() => s.answers > answers, WAIT_MS, 'version 2 computed by the worker (its answers held)');
+  const current = s.state.current(uri); // waits for version 2
+  const v3 = s.change(uri, textOf(3));
+  await s.until(() => s.state.documents.get(uri)?.version === v3, WAIT_MS, 'version 3 at the server');
+  hold = false;
+  release();
+  assert.equal((await current)?.version, v3, 'the analysis of the version the document has now');
+  await settled(s, [uri], 'v3 analysed');
+});
