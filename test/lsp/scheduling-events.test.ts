@@ -311,3 +311,16 @@ test('a hover while edits keep coming never describes an older version\'s step o
   assert.doesNotMatch(shown, /\*\*COPY\*\*/, `the RUN line is not described as version 1's COPY: ${shown.slice(0, 300)}`);
   await settled(s, [uri], 'the last version analysed');
 });
+
+test('a .dockerignore document that is not a file on disk (untitled) is analysed without a context and no Dockerfile uses it; nothing is logged', async () => {
+  const dir = context({ 'Dockerfile': 'FROM alpine\nCOPY a.txt /a\n' });
+  const s = await start(dir);
+  const uri = 'untitled:Untitled-1';
+  s.open(uri, 'a.txt\n', 'dockerignore');
+  await settled(s, [uri], 'the untitled ignore document analysed');
+  const note = await s.until(() => analysed(s, uri).at(-1), WAIT_MS, 'layerwise/analysed');
+  assert.equal(note.kind, 'dockerignore');
+  assert.equal(note.contextDir, null);
+  assert.equal(s.state.ignoreAnalyses.get(uri)?.version, 1);
+  assert.deepEqual(s.errors, []);
+});
