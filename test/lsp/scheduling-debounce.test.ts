@@ -139,3 +139,21 @@ test('a replaced timer and a closed document\'s timer never run', async () => {
   assert.deepEqual([...new Set(looked)], [U, last], 'none for the closed document');
   assert.equal(looked.filter((u) => u === U).length, looked.filter((u) => u === last).length, 'one run for U: the replacing timer\'s');
 });
+
+test('a request takes over a scheduled immediate: it never runs, and a timer set after the request stays scheduled', async () => {
+  const doc = { uri: U, languageId: 'dockerfile', version: 1 };
+  let runs = 0;
+  // each analysis of this stub state fails at once (no settings, no scheduler) and is logged
+  const s = { debounceMs: 60_000, fixedDebounce: true, documents: { get: () => doc }, worker: null, logError: () => void runs++ };
+  const sch = new Scheduler(s as unknown as ServerState);
+  sch.schedule(U, 0);
+  assert.equal(await sch.current(U, new Map()), undefined, 'the request ran the analysis (nothing stored)');
+  const once = runs;
+  assert.ok(once > 0, 'the request\'s analysis ran');
+  assert.deepEqual(timeouts(() => sch.schedule(U)), [60_000], 'an edit after it: the debounce');
+  await turn();
+  await turn();
+  assert.equal(runs, once, 'the immediate the request took over did not run');
+  assert.ok(sch.pending(U), 'the edit\'s timer is still scheduled');
+  sch.dispose();
+});

@@ -401,3 +401,52 @@ test('a request waiting for version 2 when version 3 arrives answers with versio
   assert.equal((await current)?.version, v3, 'the analysis of the version the document has now');
   await settled(s, [uri], 'v3 analysed');
 });
+
+test('a .dockerignore document that is not a file on disk (untitled) is analysed without a context and no Dockerfile uses it; nothing is logged', async () => {
+  const dir = context({ 'Dockerfile': 'FROM alpine\nCOPY a.txt /a\n' });
+  const s = await start(dir);
+  const uri = 'untitled:Untitled-1';
+  s.open(uri, 'a.txt\n', 'dockerignore');
+  await settled(s, [uri], 'the untitled ignore document analysed');
+  const note = await s.until(() => analysed(s, uri).at(-1), WAIT_MS, 'layerwise/analysed');
+  assert.equal(note.kind, 'dockerignore');
+  assert.equal(note.contextDir, null);
+  assert.equal(s.state.ignoreAnalyses.get(uri)?.version, 1);
+  assert.deepEqual(s.errors, []);
+});
+
+test('a Dockerfile-specific .dockerignore whose first analysis started before its Dockerfile was open is checked again against the open text, in the context a project file gives the Dockerfile', async () => {
+  // compose builds docker/app.Dockerfile in the root folder: its ignore file is docker/app.Dockerfile.dockerignore
+  const dir = context({
+    'src/x.ts': 'x',
+    'compose.yaml': 'services:\n  web:\n    build: {context: ., dockerfile: docker/app.Dockerfile}\n',
+    'docker/app.Dockerfile': 'FROM alpine\nCOPY a.txt /a\n',
+    'docker/app.Dockerfile.dockerignore': 'src\n',
+  });
+  const s = await start(dir);
+  const w = s.state.worker!;
+  const analyseIgnore = w.analyseIgnore.bind(w);
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let first = true;
+  let computed = false;
+  // the ignore document's first analysis: computed by the worker, its answer held until the Dockerfile is analysed
+  w.analyseIgnore = (req) => {
+    if (!first) return analyseIgnore(req);
+    first = false;
+    return analyseIgnore(req).then((a) => ((computed = true), held.then(() => a)));
+  };
+  const ignoreUri = s.uri(path.join(dir, 'docker/app.Dockerfile.dockerignore'));
+  const uri = s.uri(path.join(dir, 'docker/app.Dockerfile'));
+  const needed = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'dockerignore-excludes-needed').map((d) => /in (\S+) line/.exec(d.message)?.[1] ?? d.message);
+  s.open(ignoreUri, 'src\n', 'dockerignore');
+  await s.until(() => computed, WAIT_MS, 'the ignore document\'s first analysis computed (held)');
+  // the Dockerfile opens with an unsaved COPY of src, which the ignore file excludes
+  s.open(uri, 'FROM alpine\nCOPY src /src\n');
+  const n = await s.until(() => analysed(s, uri).at(-1), WAIT_MS, 'the Dockerfile analysed');
+  assert.equal(n.contextDir, dir);
+  release();
+  await settled(s, [ignoreUri, uri], 'both analysed');
+  assert.deepEqual(needed(s.last(ignoreUri)!.diagnostics), ['app.Dockerfile'], 'checked against the open text');
+  assert.deepEqual(s.errors, []);
+});

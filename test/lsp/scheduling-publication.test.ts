@@ -262,3 +262,30 @@ test('a request that cannot even be prepared (the build record, the context\'s r
   const v2 = s.change(uri, textOf(2));
   assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), ['missing2.txt']);
 });
+
+test('an analysis that throws once its request is made is logged and stores nothing; a request then analyses that version again, never answers with the older one', async () => {
+  const dir = context();
+  const s = await start(dir);
+  const uri = s.uri(path.join(dir, 'Dockerfile'));
+  s.open(uri, textOf(1));
+  await settled(s, [uri], 'v1 analysed');
+  // the first step of the analysis proper (publishing the configuration's problem) throws, once
+  const cd = s.state.configDiagnostics as unknown as { publish(...a: unknown[]): void };
+  const publish = cd.publish.bind(cd);
+  let fail = true;
+  cd.publish = (...a) => {
+    if (!fail) return publish(...a);
+    fail = false;
+    throw new Error('configuration broke\nsecond line');
+  };
+  const errors = s.errors.length;
+  const v2 = s.change(uri, textOf(2));
+  await s.until(() => s.errors.length > errors, WAIT_MS, 'the error logged');
+  assert.ok(s.errors[errors]!.startsWith(`analysing ${uri}: Error: configuration broke`), s.errors[errors]);
+  await s.until(() => !s.state.scheduler.pending(uri), WAIT_MS, 'v2\'s analysis over');
+  assert.equal(s.state.analyses.get(uri)?.version, 1, 'nothing stored for v2');
+  assert.equal(s.last(uri)!.version, 1, 'nothing published for v2');
+  // what a lens or hover waits for: v2 analysed now, not v1's analysis
+  assert.equal((await s.state.current(uri))?.version, v2);
+  assert.deepEqual(names(await s.diagnosticsOf(uri, v2)), [`missing${v2}.txt`]);
+});

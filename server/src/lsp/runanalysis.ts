@@ -153,9 +153,11 @@ async function analyseDockerfileRequest(s: ServerState, doc: TextDocument, versi
 async function analyseIgnoreDoc(s: ServerState, doc: TextDocument, version: number): Promise<void> {
   const uri = doc.uri;
   const rc = resolveContext(s, uri, true);
+  const file = uriToPath(uri);
   const req: IgnoreRequest = {
     ...requestOf(s, doc, version, rc),
-    users: s.trusted ? ignoreUsers(s, uriToPath(uri)!, rc) : [],
+    // not a file on disk (untitled): no context, no Dockerfile of its folder uses it
+    users: s.trusted && file ? ignoreUsers(s, file, rc) : [],
   };
   // crawled, parsed and matched where Dockerfiles are analysed (the worker): a pathological ignore file or a large
   // context never blocks the protocol thread
