@@ -116,18 +116,27 @@ test('a .dockerignore document checks the Dockerfiles that use it: open ones as 
   assert.deepEqual(s.errors, []);
 });
 
-test('while a .dockerignore document\'s re-analysis is held past the budget, its hover data is the same version\'s analysis, never an older version\'s', async () => {
+/**
+ * A `.dockerignore` document (`src` excluded) analysed once; from `hold()` on, the worker's answers wait for
+ * `release()`.
+ */
+async function ignoreDocWithHeldAnswers(): Promise<{ s: InProcessServer; dir: string; uri: string; hold: () => void; release: () => void }> {
   const dir = context({ 'src/x.ts': 'x' });
   const s = await start(dir);
   let release!: () => void;
   const held = new Promise<void>((r) => (release = r));
-  let hold = false;
-  s.slow(() => (hold ? held : 0));
+  let holding = false;
+  s.slow(() => (holding ? held : 0));
   const uri = s.uri(path.join(dir, '.dockerignore'));
   s.open(uri, 'src\n', 'dockerignore');
   await settled(s, [uri], 'v1 analysed');
+  return { s, dir, uri, hold: () => (holding = true), release: () => { holding = false; release(); } };
+}
+
+test('while a .dockerignore document\'s re-analysis is held past the budget, its hover data is the same version\'s analysis, never an older version\'s', async () => {
+  const { s, dir, uri, hold, release } = await ignoreDocWithHeldAnswers();
   assert.equal(s.state.ignoreAnalyses.get(uri)?.version, 1);
-  hold = true;
+  hold();
   // a context change: the same version is analysed again, its answer held
   const answers = s.answers;
   fs.writeFileSync(path.join(dir, 'src/y.ts'), 'y');
@@ -142,7 +151,6 @@ test('while a .dockerignore document\'s re-analysis is held past the budget, its
   const from = s.diagnostics.get(uri)!.length;
   assert.equal(await s.state.currentIgnore(uri, 50), undefined, 'nothing for the older version');
   release();
-  hold = false;
   assert.equal((await s.state.currentIgnore(uri))?.version, v2, 'released: the current version');
   await settled(s, [uri], 'v2 published');
   assert.deepEqual([...new Set(s.diagnostics.get(uri)!.slice(from).map((p) => p.version))], [v2], 'the held re-analysis of v1 is never published once v2 is there');
@@ -356,16 +364,8 @@ test('a client that declares no workspace capabilities: analyses, forecasts and 
 });
 
 test('a .dockerignore document closed while a request waits past its budget for a held re-analysis: the request answers nothing, nothing is thrown', async () => {
-  const dir = context({ 'src/x.ts': 'x' });
-  const s = await start(dir);
-  let release!: () => void;
-  const held = new Promise<void>((r) => (release = r));
-  let hold = false;
-  s.slow(() => (hold ? held : 0));
-  const uri = s.uri(path.join(dir, '.dockerignore'));
-  s.open(uri, 'src\n', 'dockerignore');
-  await settled(s, [uri], 'v1 analysed');
-  hold = true;
+  const { s, dir, uri, hold, release } = await ignoreDocWithHeldAnswers();
+  hold();
   const answers = s.answers;
   fs.writeFileSync(path.join(dir, 'src/y.ts'), 'y');
   s.fileChanged(path.join(dir, 'src/y.ts'), 1);
@@ -375,7 +375,6 @@ test('a .dockerignore document closed while a request waits past its budget for 
   await s.until(() => !s.state.documents.get(uri), WAIT_MS, 'the close at the server');
   assert.equal(await waiting, undefined, 'nothing for a closed document');
   release();
-  hold = false;
   await turns(50);
   assert.deepEqual(s.errors, []);
 });
