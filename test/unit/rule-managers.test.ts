@@ -771,3 +771,14 @@ test('managers: session 12, every option a tool install is read with (no value, 
   // the check words are whole targets
   for (const [c, want] of [['make latest', false], ['make checkout', false], ['make check-all', true], ['make lint:go', true]] as const) assert.equal(isTreeCheck(cmd(c)), want, c);
 });
+
+test('managers: Maven goals and Gradle tasks are read whole: a plugin-prefixed goal, a subproject task path or a variant task is not a root-manifest install', () => {
+  // a dependency-only install is moved above `COPY . .` with the root manifests alone (broad-copy-before-install):
+  // `gradle :app:dependencies` also reads app/build.gradle, which that COPY does not bring, and
+  // `mvn dependency:resolve-sources` is another goal than those listed; their cost class stays what it is
+  for (const c of ['mvn dependency:resolve-sources', 'mvn compiler:compile', 'mvn -B x:package', 'gradle :app:dependencies', 'gradle :app:build', 'gradle assembleRelease', 'gradle buildNeeded', './gradlew app:resolveDependencies'])
+    assert.equal(inst(c), null, c);
+  // the listed goals and tasks themselves are
+  for (const c of ['mvn dependency:go-offline', 'mvn -B package', 'gradle dependencies', 'gradle build', './gradlew --refresh-dependencies'])
+    assert.notEqual(inst(c), null, c);
+});
