@@ -265,27 +265,36 @@ test('a request waiting for an analysis that a later file event made stale gets 
   await settled(s, [uri], 'the re-analyses published');
 });
 
+/**
+ * Version 2 sent (and at the server), then `ask()`, then an edit every 10 ms (for up to 10 s) until it answers: the
+ * document always has a newer version pending. `answered`: before the edits stopped; `v`: the last version sent.
+ */
+async function askWhileEditing<T>(s: InProcessServer, uri: string, text: (v: number) => string, ask: () => Promise<T>): Promise<{ answer: T; answered: boolean; v: number }> {
+  let v = 1;
+  s.change(uri, text(++v));
+  await s.sync(); // the server holds version 2
+  let answered = false;
+  const asked = ask().then((x) => {
+    answered = true;
+    return x;
+  });
+  for (let i = 0; i < 1000 && !answered; i++) {
+    s.change(uri, text(++v));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const ended = answered;
+  return { answer: await asked, answered: ended, v };
+}
+
 test('a request answers while edits keep coming: it waits for a newer analysis a bounded number of times, not until the edits stop', async () => {
   const dir = context();
   const s = await start(dir);
   const uri = s.uri(path.join(dir, 'Dockerfile'));
   s.open(uri, textOf(1));
   await settled(s, [uri], 'v1 analysed');
-  let v = 1;
-  s.change(uri, textOf(++v));
-  await s.sync(); // the server holds version 2
-  let answered = false;
-  const current = s.state.current(uri).then((a) => {
-    answered = true;
-    return a;
-  }); // what lenses and hovers wait for
-  // an edit every 10 ms for up to 10 s: the document always has a newer version pending
-  for (let i = 0; i < 1000 && !answered; i++) {
-    s.change(uri, textOf(++v));
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  // what lenses and hovers wait for
+  const { answer: a, answered, v } = await askWhileEditing(s, uri, textOf, () => s.state.current(uri));
   assert.ok(answered, `answered while the edits were still coming (${v} versions sent)`);
-  const a = await current;
   // the latest complete analysis: while edits keep coming it may be an older version's (hover checks the line, code
   // actions and inlay hints the version; lenses carry theirs)
   assert.ok(a && a.version >= 1 && a.version <= v, `an analysis of a version the client sent (got ${a?.version}, sent up to ${v})`);
@@ -302,19 +311,7 @@ test('a hover while edits keep coming never describes an older version\'s step o
   s.open(uri, text(1));
   await settled(s, [uri], 'v1 analysed');
   assert.match(await s.hoverText(uri, 2), /context files/, 'version 1: the COPY hover');
-  let v = 1;
-  s.change(uri, text(++v));
-  await s.sync();
-  let answered = false;
-  const hover = s.hover(uri, 2).then((h) => {
-    answered = true;
-    return h;
-  });
-  for (let i = 0; i < 1000 && !answered; i++) {
-    s.change(uri, text(++v));
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const h = await hover;
+  const { answer: h } = await askWhileEditing(s, uri, text, () => s.hover(uri, 2));
   const shown = h ? JSON.stringify(h.contents) : '';
   assert.doesNotMatch(shown, /\*\*COPY\*\*/, `the RUN line is not described as version 1's COPY: ${shown.slice(0, 300)}`);
   await settled(s, [uri], 'the last version analysed');

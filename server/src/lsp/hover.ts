@@ -16,6 +16,15 @@ const HOVER_WAIT_MS = 1000;
 /** What a hover keeps of its budget for putting the answer together and sending it. */
 const HOVER_MARGIN_MS = 250;
 
+/**
+ * `a` if it may describe line `line` of the open document: its version, or an older one where that line reads the
+ * same (an older version's line numbers may point elsewhere); else undefined.
+ */
+function forLine(s: ServerState, uri: string, a: DocAnalysis | undefined, line: number): DocAnalysis | undefined {
+  const doc = s.documents.get(uri);
+  return a && doc && (a.version === doc.version || lineOf(a.text, line) === lineOf(doc.getText(), line)) ? a : undefined;
+}
+
 /** Line `n` (0-based) of `text`, without its line break ('' past the end). */
 function lineOf(text: string, n: number): string {
   let at = 0;
@@ -57,14 +66,11 @@ export function registerHover(s: ServerState): void {
       // the current version's analysis if it is ready within a moment, else the last one — only when the hovered
       // line reads the same there (an older version's line numbers may point elsewhere). A re-analysis of the same
       // version (the build context changed) is waited for up to the handler budget: its answer must include the change.
-      const cached = s.analyses.get(doc.uri);
-      const sameVersion = !!cached && cached.version === doc.version;
-      const sameLine = !!cached && !sameVersion && lineOf(cached.text, line) === lineOf(doc.getText(), line);
-      const got = s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => (sameVersion || sameLine ? cached : undefined), sameLine ? HOVER_WAIT_MS : undefined));
+      const cached = forLine(s, doc.uri, s.analyses.get(doc.uri), line);
+      const sameLine = !!cached && cached.version !== doc.version;
       // while edits keep coming the wait gives up after a few newer versions and answers with the latest complete
-      // analysis, which may be older: it describes the line only if the line reads the same in the text now
-      const now = s.documents.get(doc.uri);
-      const a = got && now && (got.version === now.version || lineOf(got.text, line) === lineOf(now.getText(), line)) ? got : undefined;
+      // analysis, which may be older: the same check again, on the text as it is then
+      const a = forLine(s, doc.uri, s.analysisFor(doc.uri) ?? (await s.currentWithin(doc.uri, () => cached, sameLine ? HOVER_WAIT_MS : undefined)), line);
       if (!a?.model) return null;
       const text = hoverText(s, a, line);
       if (!text) return null;
@@ -92,10 +98,7 @@ export function registerHover(s: ServerState): void {
     try {
       const doc = s.documents.get(p.uri);
       if (!doc) return null;
-      const got = await s.currentWithin(p.uri, () => s.analyses.get(p.uri));
-      // an older version's analysis only where the line reads the same now (as the hover)
-      const now = s.documents.get(p.uri);
-      const a = got && now && (got.version === now.version || lineOf(got.text, p.line) === lineOf(now.getText(), p.line)) ? got : undefined;
+      const a = forLine(s, p.uri, await s.currentWithin(p.uri, () => s.analyses.get(p.uri)), p.line);
       if (!a?.model) return null;
       const step = stepAtLine(a.model, p.line);
       return { markdown: hoverText(s, a, p.line), title: step ? lensTitle(a, step, s.insights.insightOf(a, step.id)) : null };
