@@ -800,6 +800,88 @@ RUN echo ok > /l
     mutation: [{ op: 'write', path: 'a.txt', content: 'a v2\n' }],
     // real: C C
   },
+  // A backslash in a COPY source, JSON form: the frontend's word lexer takes `\\` as escaping the next character and
+  // drops a trailing lone one before the copy sees the pattern (session 12's measurements, BuildKit 0.8).
+  {
+    name: 'copy/backslash-trailing-dropped-star',
+    about: 'JSON source `a*\\` is the pattern `a*`: editing ab busts it',
+    files: { 'a\\': 'x\n', ab: 'ab\n', c: 'c\n' },
+    dockerfile: `FROM localbase
+COPY ["a*\\\\", "/x/"]
+RUN ls /x > /l
+`,
+    mutation: [{ op: 'write', path: 'ab', content: 'ab v2\n' }],
+    // real: R R
+  },
+  {
+    name: 'copy/backslash-trailing-not-in-name',
+    about: 'JSON source `*b\\` is the pattern `*b`: a file named `xb\\` is not selected, editing it busts nothing',
+    files: { ab: 'ab\n', 'xb\\': 'xb\n', c: 'c\n' },
+    dockerfile: `FROM localbase
+COPY ["*b\\\\", "/x/"]
+RUN ls /x > /l
+`,
+    mutation: [{ op: 'write', path: 'xb\\', content: 'xb v2\n' }],
+    // real: C C
+  },
+  {
+    name: 'copy/backslash-escaped-star-is-a-wildcard',
+    about: 'JSON source `a\\*` is the pattern `a*` (the lexer drops the escape): editing the file `a\\` busts it',
+    files: { 'a*': 'star\n', 'a\\': 'bs\n', b: 'b\n' },
+    dockerfile: `FROM localbase
+COPY ["a\\\\*", "/x/"]
+RUN ls /x > /l
+`,
+    mutation: [{ op: 'write', path: 'a\\', content: 'bs v2\n' }],
+    // real: R R
+  },
+  {
+    name: 'copy/backslash-in-name-literal',
+    about: 'a file name holding a backslash (`d\\e`, legal on Linux) copied by `d*`: editing it busts the COPY',
+    files: { 'd\\e': 'de\n', k: 'k\n' },
+    dockerfile: `FROM localbase
+COPY d* /x/
+RUN ls /x > /l
+`,
+    mutation: [{ op: 'write', path: 'd\\e', content: 'de v2\n' }],
+    // real: R R
+  },
+  {
+    name: 'copy/backslash-space-splits-words',
+    about: "shell-form COPY splits on whitespace only: `COPY a\\ b /t/` copies `a` and `b` (the word `a\\` loses its trailing escape), not `a b`: editing b busts it",
+    files: { a: 'a\n', b: 'b\n', 'a b': 'ab\n' },
+    dockerfile: `FROM localbase
+COPY a\\ b /t/
+RUN ls /t > /l
+`,
+    mutation: [{ op: 'write', path: 'b', content: 'b v2\n' }],
+    // real: R R
+  },
+  {
+    name: 'copy/backslash-space-not-the-spaced-name',
+    about: '`COPY a\\ b /t/` does not copy the file `a b`: editing it busts nothing',
+    files: { a: 'a\n', b: 'b\n', 'a b': 'ab\n' },
+    dockerfile: `FROM localbase
+COPY a\\ b /t/
+RUN ls /t > /l
+`,
+    mutation: [{ op: 'write', path: 'a b', content: 'ab v2\n' }],
+    // real: C C
+  },
+  {
+    name: 'env/double-quoted-escaped-backslash',
+    about: 'in double quotes the escape character escapes itself: `ENV A="p\\\\q"` is `p\\q`, as `ENV A=p\\\\q` is, so rewriting one as the other keeps the cache',
+    files: { k: 'k\n' },
+    dockerfile: `FROM localbase
+ENV A="p\\\\q"
+RUN echo "$A" > /l
+`,
+    mutation: [{ op: 'dockerfile', content: `FROM localbase
+ENV A=p\\\\q
+RUN echo "$A" > /l
+` }],
+    // real: C C
+  },
   // --- Dockerfile location / context -------------------------------------------------------------------
   {
     name: 'location/named-dockerfile-own-ignore',

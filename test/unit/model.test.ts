@@ -6,6 +6,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze, type Model } from '../../server/src/engine';
 import { isRemoteSource, parseMount, PROXY_ARGS, resolvePath, versionAtLeast } from '../../server/src/engine/model';
+import { expandWord, splitFields } from '../../server/src/engine/expand';
 
 const steps = (m: Model) => m.steps.map((s) => s.instruction);
 const problems = (m: Model) => m.problems.map((p) => [p.line, p.severity, p.message]);
@@ -363,5 +364,48 @@ describe('survivors of the mutation run', () => {
     const m = analyze('ARG A\nARG B=1\nFROM alpine\nARG A B\nRUN echo $A$B\n');
     assert.deepEqual(m.steps[0]!.env, [['B', '1']]);
     assert.deepEqual(m.steps[0]!.envSources.get('A'), undefined);
+  });
+});
+
+describe('backslashes and quotes in words, as BuildKit 0.8 reads them (oracle scenarios copy/backslash-*, env/double-quoted-*)', () => {
+  const reads = (line: string, escape?: string) =>
+    analyze(`${escape ? `# escape=${escape}\n` : ''}FROM scratch\n${line}\n`).steps.find((s) => s.contextReads.length)?.contextReads[0]?.sources;
+  const env = (line: string) => analyze(`FROM scratch\n${line}\nRUN true\n`).steps.at(-1)!.env;
+  test('a shell-form COPY splits at whitespace only: `a\\ b` is the sources `a` and `b`; a trailing escape is dropped', () => {
+    assert.deepEqual(reads('COPY a\\ b /t/'), ['a', 'b']);
+    assert.deepEqual(reads('COPY ["a*\\\\", "/x/"]'), ['a*']);
+    assert.deepEqual(reads('COPY ["*b\\\\", "/x/"]'), ['*b']);
+    // the escape dropped: `a\*` is the wildcard `a*`
+    assert.deepEqual(reads('COPY ["a\\\\*", "/x/"]'), ['a*']);
+  });
+  test('a backslash left after expansion is part of a name; with another escape character (Windows) it separates folders', () => {
+    assert.deepEqual(reads('COPY x\\\\y /t/'), ['x\\y']);
+    assert.deepEqual(reads('COPY src\\app C:\\app', '`'), ['src/app']);
+    assert.deepEqual(reads('RUN --mount=type=bind,source=a\\\\b true'), ['a\\b']);
+  });
+  test('in double quotes the escape escapes `"`, `$` and itself; other backslashes stay', () => {
+    assert.deepEqual(env('ENV A="p\\\\q" B=p\\\\q C=\'p\\\\q\' D="p\\q" E="a\\"b" F="\\$x"'), [['A', 'p\\q'], ['B', 'p\\q'], ['C', 'p\\\\q'], ['D', 'p\\q'], ['E', 'a"b'], ['F', '$x']]);
+  });
+  test('expandWord: escapes and quotes inside one word', () => {
+    const v = new Map([['V', 'v']]);
+    const x = (w: string, esc = '\\') => expandWord(w, v, esc).value;
+    // `\\` in double quotes is one backslash, and the `$` after it still expands
+    assert.equal(x('"\\\\$V"'), '\\v');
+    assert.equal(x('"a$V"'), 'av');
+    assert.equal(x('"a\\$V"'), 'a$V');
+    // after the closing quote the word goes on unquoted: there `\b` is `b`
+    assert.equal(x('"a"\\b'), 'ab');
+    assert.equal(x("'a'\\b"), 'ab');
+    assert.equal(x('a\\'), 'a');
+    // another escape character: a backslash is a plain character, the backtick escapes
+    assert.equal(x('a\\b`$V', '`'), 'a\\b$V');
+    assert.equal(x('"a\\"', '`'), 'a\\');
+    // quotes BuildKit refuses (not closed): read to the end of the word
+    assert.equal(x("'ab"), 'ab');
+    assert.equal(x('"ab'), 'ab');
+  });
+  test('splitFields: whitespace of any run, nothing else, splits', () => {
+    assert.deepEqual(splitFields('a\\ b \t"c  d"\n\r e'), ['a\\', 'b', '"c', 'd"', 'e']);
+    assert.deepEqual(splitFields(''), []);
   });
 });

@@ -265,6 +265,8 @@ describe('unread-context-data', () => {
     const msg = (l: number, n = 3) => `This build transfers 60.0 MB of context (${n} files); 60.0 MB of it (1 file) no step reads: the --exclude patterns of line ${l} apply after the transfer. Largest: src/big (60.0 MB). ${tail}`;
     assert.deepEqual(brief(ctxOf(files), 'FROM alpine\nCOPY k /k\nCOPY --exclude=src/big src /app\n').map((f) => [f.range, f.message, f.fix?.effect]), [[[2, 0, 2, 31], msg(3), { ignore: { patterns: ['src/big'], step: 1 } }]]);
     assert.deepEqual(brief(ctxOf(files), 'FROM alpine AS u\nCOPY --exclude=src/big src /u\nFROM alpine\nCOPY --exclude=src/big src /app\n').map((f) => [f.range[0], f.message]), [[3, msg(4, 2)]]);
+    // a step before it that reads no context (a RUN) is not the one whose --exclude patterns apply
+    assert.deepEqual(brief(ctxOf(files), 'FROM alpine\nRUN make\nCOPY --exclude=src/big src /app\n').map((f) => [f.range[0], f.message]), [[2, msg(3, 2)]]);
   });
 
   test('the threshold is inclusive; a partial snapshot says nothing', () => {

@@ -198,10 +198,13 @@ export class MemoryContext implements ContextSnapshot {
   }
 }
 
-/** `./a//b/` → `a/b`; `.` and `/` → ``. */
+/**
+ * `./a//b/` → `a/b`; `.` and `/` → ``. Paths are `/`-separated (the context layer converts a platform's separator); a
+ * backslash is a file-name character, as on Linux, where BuildKit runs.
+ */
 export function normalizeRel(p: string): string {
   const out: string[] = [];
-  for (const seg of p.replace(/\\/g, '/').split('/')) {
+  for (const seg of p.split('/')) {
     if (seg === '' || seg === '.') continue;
     if (seg === '..') out.pop();
     else out.push(seg);

@@ -12,7 +12,7 @@ export interface ExpandResult {
   used: string[];
 }
 
-export function expandWord(word: string, env: Env, escape = '\\', keepQuotes = false): ExpandResult {
+export function expandWord(word: string, env: Env, escape = '\\'): ExpandResult {
   const used: string[] = [];
   let i = 0;
   const n = word.length;
@@ -126,31 +126,29 @@ export function expandWord(word: string, env: Env, escape = '\\', keepQuotes = f
 
   while (i < n) {
     const c = word[i]!;
-    if (c === escape && i + 1 < n) {
-      // an escaped character is literal (the escape itself is dropped)
-      if (keepQuotes) out += c;
-      out += word[i + 1];
+    if (c === escape) {
+      // an escaped character is literal (the escape itself is dropped); an escape that ends the word is dropped too
+      // (measured on BuildKit 0.8: JSON-form `COPY ["a*\\", …]` is the pattern `a*`)
+      out += word[i + 1] ?? '';
       i += 2;
     } else if (c === "'") {
       const close = word.indexOf("'", i + 1);
       const end = close < 0 ? n : close;
-      out += keepQuotes ? word.slice(i, Math.min(n, end + 1)) : word.slice(i + 1, end);
+      out += word.slice(i + 1, end);
       i = end + 1;
     } else if (c === '"') {
-      if (keepQuotes) out += '"';
       i++;
       while (i < n && word[i] !== '"') {
-        if (word[i] === escape && i + 1 < n && '"$'.includes(word[i + 1]!) ) {
-          if (keepQuotes) out += word[i];
-          out += word[i + 1];
+        // in double quotes the escape character escapes `"`, `$` and itself only (`"p\\q"` is `p\q`, `"p\q"` stays
+        // `p\q`: measured on BuildKit 0.8)
+        const next = word[i + 1];
+        if (word[i] === escape && (next === '"' || next === '$' || next === escape)) {
+          out += next;
           i += 2;
         } else if (word[i] === '$') out += readDollar();
         else out += word[i++];
       }
-      if (i < n) {
-        if (keepQuotes) out += '"';
-        i++;
-      }
+      i++; // the closing quote (BuildKit refuses a word whose quote is not closed; this reads it to the end)
     } else if (c === '$') {
       out += readDollar();
     } else {
@@ -202,6 +200,15 @@ function globNfa(glob: string): Nfa {
 }
 
 /** Splits an instruction's argument text into words the way the frontend does (whitespace outside quotes). */
+/**
+ * The words of a shell-form COPY or ADD: BuildKit splits them at whitespace and nothing else (quotes and escapes do
+ * not join words; measured on BuildKit 0.8: `COPY a\\ b /t/` copies `a` and `b`, `COPY "a b" /t/` fails on the
+ * unmatched quote of `"a`). Each word is then expanded on its own.
+ */
+export function splitFields(text: string): string[] {
+  return text.match(/[^ \t\r\n]+/g) ?? [];
+}
+
 export function splitWords(text: string, escape = '\\'): string[] {
   const words: string[] = [];
   let cur = '';

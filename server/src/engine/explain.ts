@@ -200,7 +200,14 @@ function segMatcher(seg: string): SegMatcher {
       const c = cs[i]!;
       if (c === '*') re += '[^/]*';
       else if (c === '?') re += '[^/]';
-      else if (c === '\\' && i + 1 < cs.length) re += lit(cs[++i]!);
+      else if (c === '\\') {
+        // Go's filepath.Match: a backslash escapes the next character; one that ends the pattern is ErrBadPattern
+        if (i + 1 === cs.length) {
+          bad = true;
+          break;
+        }
+        re += lit(cs[++i]!);
+      }
       else if (c === '[') {
         const k = classSource(cs, i + 1);
         if (k === null) {
@@ -239,14 +246,36 @@ function classSource(cs: string[], i: number): { re: string; end: number } | nul
   return { re: '[' + (cls.negated ? '^' : '') + body + ']', end: cls.end };
 }
 
+/** fsutil's containsWildcards (Linux): a `*`, `?` or `[` that no backslash escapes (in a source or one segment). */
+export function hasWildcard(seg: string): boolean {
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i];
+    if (c === '\\') i++;
+    else if (c === '*' || c === '?' || c === '[') return true;
+  }
+  return false;
+}
+
+/**
+ * A source's segments as BuildKit's copy reads them (fsutil's splitWildcards): the ones before the first segment with
+ * a wildcard are a literal path (a backslash there is part of the name), that one and the rest are filepath.Match
+ * patterns; null when the source holds no wildcard at all.
+ */
+function patternSegments(src: string): SegMatcher[] | null {
+  const ps = src.split('/');
+  const w = ps.findIndex(hasWildcard);
+  return w < 0 ? null : ps.map((p, i) => (i < w ? p : segMatcher(p)));
+}
+
 /** Does `path` lie in what source pattern `src` selects (the match itself or anything below it)? */
 export function sourceSelects(src: string, path: string): boolean {
   if (src === '') return true;
-  const ps = src.split('/');
+  const ms = patternSegments(src);
+  if (!ms) return path === src || (path.startsWith(src) && path[src.length] === '/');
   const xs = path.split('/');
-  if (xs.length < ps.length) return false;
-  for (let i = 0; i < ps.length; i++) {
-    if (!segMatches(segMatcher(ps[i]!), xs[i]!)) return false;
+  if (xs.length < ms.length) return false;
+  for (let i = 0; i < ms.length; i++) {
+    if (!segMatches(ms[i]!, xs[i]!)) return false;
   }
   return true;
 }
@@ -256,12 +285,11 @@ export type PathMatcher = (path: string) => boolean;
 /** A compiled `sourceSelects(src, ·)`: literal sources compare strings, wildcards test per segment. */
 export function compileSource(src: string): PathMatcher {
   if (src === '') return () => true;
-  const ps = src.split('/');
-  if (!/[*?[\\]/.test(src)) {
+  const ms = patternSegments(src);
+  if (!ms) {
     const prefix = src + '/';
     return (p) => p === src || p.startsWith(prefix);
   }
-  const ms = ps.map(segMatcher);
   return (path) => {
     const xs = path.split('/');
     if (xs.length < ms.length) return false;
@@ -301,7 +329,7 @@ interface Keys {
 export function followSourceLinks(r: ContextRead, snaps: (ContextSnapshot | null)[]): ContextRead {
   const extra: string[] = [];
   for (const src of r.sources) {
-    if (src === '' || /[*?[\\]/.test(src)) continue;
+    if (src === '' || hasWildcard(src)) continue;
     for (const snap of snaps) {
       let cur = src;
       for (let hops = 0; hops < 40 && snap; hops++) {
@@ -353,7 +381,7 @@ function fullContent(f: FullForm, r: ContextRead, src: string, changed: Map<stri
 function fullContentOf(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
   const inc = compileSource(src);
   const exc = r.excludes.map((e) => compileSource(normalizeRel(e)));
-  const wild = /[*?[\\]/.test(src);
+  const wild = hasWildcard(src);
   const k = src === '' ? 0 : src.split('/').length;
   const rows: [string, string][] = [];
   for (const p of f.sent ?? f.snap.paths()) {
@@ -680,7 +708,7 @@ function literalPrefixes(r: ContextRead): string[] | null {
   out = [];
   for (const src of r.sources) {
     const segs = src.split('/');
-    const lit = segs.findIndex((x) => /[*?[\\]/.test(x));
+    const lit = segs.findIndex(hasWildcard);
     const prefix = (lit < 0 ? segs : segs.slice(0, lit)).join('/');
     if (prefix === '') {
       out = null;

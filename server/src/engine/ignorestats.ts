@@ -3,7 +3,7 @@
 // snapshot and models in; plain data out (used by the language server's `.dockerignore` documents).
 import type { ContextSnapshot } from './context';
 import type { DockerIgnore } from './dockerignore';
-import { compileSource } from './explain';
+import { compileSource, hasWildcard } from './explain';
 import type { Model, Step } from './model';
 
 export interface PatternStats {
@@ -69,7 +69,7 @@ export interface NeededExclusion {
   example: string;
 }
 
-const isGlob = (s: string): boolean => /[*?[\\]/.test(s);
+const isGlob = hasWildcard;
 
 /**
  * Sources that this ignore file leaves the step without: a literal source the file excludes (the build fails with

@@ -1,7 +1,7 @@
 // What each step reads from the current context: counts and a few example paths (for `graph`, hovers, lenses).
 import { entryType, type ContextSnapshot } from './context';
 import { parseDockerignore } from './dockerignore';
-import { compileSource, readSelects } from './explain';
+import { compileSource, hasWildcard, readSelects } from './explain';
 import type { ContextRead, Model } from './model';
 
 export interface StepReads {
@@ -43,7 +43,7 @@ function lowerBound(arr: readonly string[], key: string): number {
   return lo;
 }
 
-const isLiteral = (s: string): boolean => !/[*?[\\]/.test(s);
+const isLiteral = (s: string): boolean => !hasWildcard(s);
 
 /** Indices of sorted `arr` selected by one literal source: the path itself and everything below it. */
 function literalRange(arr: readonly string[], src: string): number[] {
@@ -105,7 +105,7 @@ export function stepReads(model: Model, ctx: ContextSnapshot, sent: string[] = s
     const segs = src.split('/');
     const lit: string[] = [];
     for (const s of segs) {
-      if (/[*?[\\]/.test(s)) break;
+      if (hasWildcard(s)) break;
       lit.push(s);
     }
     const m = compileSource(src);

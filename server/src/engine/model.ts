@@ -1,7 +1,7 @@
 // The build model: stages, steps and each step's cache-key inputs, the way BuildKit's Dockerfile frontend lowers a
 // Dockerfile (see ../../../docs/ARCHITECTURE.md and ../shared/buildkit-semantics.md §5). Pure: no I/O.
 import { BoundedCache } from './memo';
-import { expandWord, splitWords, type Env } from './expand';
+import { expandWord, splitFields, splitWords, type Env } from './expand';
 import { checkBudget } from './budget';
 import { clearParseCache, lineStarts, parseDockerfile, type ParsedDockerfile, type ParsedInstruction, type Range, type Directive } from './parse';
 import { normalizeRel } from './context';
@@ -551,7 +551,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
                     paths: [m.source ?? '/'],
                   });
                 } else if (m.type === 'bind') {
-                  const src = normalizeRel(m.source ?? '');
+                  const src = normalizeRel(sourcePath(m.source ?? '', esc));
                   step.contextReads.push({ via: 'bind', sources: [src], excludes: [] });
                 }
               }
@@ -597,7 +597,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             let words: string[];
             if (ins.json) words = ins.json.map((w) => exp(w, ss.scope)).map((r) => (used.push(...r.used), r.value));
             else
-              words = splitWords(ins.args, esc).map((w) => {
+              words = splitFields(ins.args).map((w) => {
                 const r = exp(w, ss.scope);
                 used.push(...r.used);
                 return r.value;
@@ -632,7 +632,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
                   // the source's identity (remoteKeys)
                   delete flags['checksum'];
                   delete flags['keep-git-dir'];
-                } else local.push(normalizeRel(src));
+                } else local.push(normalizeRel(sourcePath(src, esc)));
               }
               if (local.length) step.contextReads.push({ via: kw, sources: local, excludes });
             }
@@ -1163,6 +1163,15 @@ function remoteCopyName(src: string): string {
 export function sourceBasename(src: string): string {
   const r = resolvePath('/', src);
   return r === '/' ? '/' : r.slice(r.lastIndexOf('/') + 1);
+}
+
+/**
+ * A context source as a `/`-separated path. A backslash left after expansion is part of a file name on Linux (a file
+ * `d\\e` is one name there; BuildKit copies it by `d*`), except in a Dockerfile whose escape character is not the
+ * backslash: that is the Windows convention (`# escape=\``, `COPY src\\app C:\\app`), where it separates folders.
+ */
+export function sourcePath(src: string, escape: string): string {
+  return escape === '\\' ? src : src.replace(/\\/g, '/');
 }
 
 export function resolvePath(cwd: string, p: string): string {

@@ -8,7 +8,7 @@
 import { parseDockerignore } from '../dockerignore';
 import type { Finding, Rule } from './types';
 import { normalizeRel } from '../context';
-import { splitWords } from '../expand';
+import { splitFields } from '../expand';
 import type { Model, Step } from '../model';
 import { headRange, quoteInstr, sourcePresence, stageArgs, submodulePaths } from './util';
 
@@ -20,7 +20,7 @@ import { headRange, quoteInstr, sourcePresence, stageArgs, submodulePaths } from
 function argsNotGiven(model: Model, step: Step, src: string): { name: string; dflt: string | null }[] {
   const ins = model.parsed.instructions.find((x) => x.range.start.line === step.line);
   if (!ins || !step.varsUsed.length) return [];
-  const words = ins.json ?? splitWords(ins.args, model.escape);
+  const words = ins.json ?? splitFields(ins.args);
   const sources = words.slice(0, -1);
   if (sources.some((w) => !w.includes('$') && normalizeRel(w) === src)) return [];
   const written = new Set(sources.flatMap((w) => [...w.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!)));
