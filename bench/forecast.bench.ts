@@ -20,6 +20,9 @@
 // request, and the compute part in-process (ForecastWork.compute, CPU); no request: 968 -> 39-135 ms (the forecast
 // of a file event starts at once, ahead of the re-analysis); settled answer 238 -> 101-128 ms, its notification
 // 176 -> 85-106 ms; compute CPU median 27-35 -> 25-26 ms (fastest 13-17 -> ~11-13 ms).
+// Session 13 (the forecast's steps cross from the worker as columns: clone 0.76 + 1.45 -> 0.15 + 0.24 ms; 3
+// interleaved runs base/new at load 3-4): settled answer 55.6/41.3/40.2 -> 50.8/52.1/35.3 ms, notification
+// 40.6/35.5/30.1 -> 40.3/33.7/26.7 ms: within the load's noise, the goal not shown met at that load.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';

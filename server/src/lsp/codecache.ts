@@ -14,14 +14,35 @@
 // truncated or foreign file, V8 rejecting it) falls back to compiling the source, as `require` does.
 // `LAYERWISE_CODE_CACHE=0` turns it off.
 //
+// V8 also checks its flags: the launcher sets the server's V8 options back to their defaults while the process starts
+// (startflags.ts), and `flags` makes the compile and the cache under the defaults later too (`underDefaults`).
+//
 // `loadBundle` is self-contained (it requires what it uses and reads no module scope), so workerstart.ts starts the
 // analysis worker with its source as the worker's eval code (`workerLoader`).
 
-/** Loads a CommonJS bundle through the code cache of `role` (in `cacheDir`, else the default folder); returns its exports. */
-export function loadBundle(file: string, role: string, cacheDir?: string): unknown {
+import type { StartFlags } from './startflags';
+
+/**
+ * Loads a CommonJS bundle through the code cache of `role` (in `cacheDir`, else the default folder); returns its
+ * exports. `flags`: the process's deferred start flags (startflags.ts), if any.
+ */
+export function loadBundle(file: string, role: string, cacheDir?: string, flags?: StartFlags): unknown {
   const fs = require('node:fs') as typeof import('node:fs');
   const path = require('node:path') as typeof import('node:path');
   if (process.env['LAYERWISE_CODE_CACHE'] === '0') return require(file);
+  /** Runs `f` under V8's default flags (the ones a thread's first load has): V8 takes only a cache made under the same. */
+  const underDefaults = <T>(f: () => T): T => {
+    if (!flags) return f();
+    const v8 = require('node:v8') as typeof import('node:v8');
+    Atomics.add(flags.state, 1, 1);
+    if (Atomics.load(flags.state, 0)) v8.setFlagsFromString(flags.defaults);
+    try {
+      return f();
+    } finally {
+      // the last thread out sets the given flags again, once they are back (see deferStartFlags)
+      if (Atomics.sub(flags.state, 1, 1) === 1 && Atomics.load(flags.state, 0)) v8.setFlagsFromString(flags.given);
+    }
+  };
   let src: string;
   let dir: string;
   let cacheFile: string;
@@ -50,7 +71,7 @@ export function loadBundle(file: string, role: string, cacheDir?: string): unkno
   const wrapped = Module.wrap(src.startsWith('#!') ? '//' + src.slice(2) : src);
   let script: import('node:vm').Script;
   try {
-    script = new vm.Script(wrapped, { filename: file, ...(cached ? { cachedData: cached } : {}) });
+    script = underDefaults(() => new vm.Script(wrapped, { filename: file, ...(cached ? { cachedData: cached } : {}) }));
   } catch {
     return require(file); // let require report the error the usual way
   }
@@ -65,7 +86,7 @@ export function loadBundle(file: string, role: string, cacheDir?: string): unkno
     // --expose-gc only for as long as it takes to get `gc`.
     const save = () => {
       try {
-        const data = script.createCachedData();
+        const data = underDefaults(() => script.createCachedData());
         fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
         const tmp = `${cacheFile}.${process.pid}.${crypto.randomBytes(4).toString('hex')}.tmp`;
         fs.writeFileSync(tmp, Buffer.concat([Buffer.from(hash + '\n', 'latin1'), data]), { mode: 0o600 });
@@ -80,7 +101,7 @@ export function loadBundle(file: string, role: string, cacheDir?: string): unkno
   return m.exports;
 }
 
-/** The eval source of a worker thread that loads `file` through the code cache of `role`. */
+/** The eval source of a worker thread that loads `file` through the code cache of `role` (its workerData's start flags). */
 export function workerLoader(file: string, role: string): string {
-  return `(${loadBundle.toString()})(${JSON.stringify(file)}, ${JSON.stringify(role)});`;
+  return `(${loadBundle.toString()})(${JSON.stringify(file)}, ${JSON.stringify(role)}, undefined, require('node:worker_threads').workerData?.startFlags);`;
 }

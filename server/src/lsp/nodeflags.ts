@@ -14,6 +14,10 @@
 // ~69 MB to ~22 MB once idle). Measured here (2 cores, load ~1), bench/stress.bench.ts (3,000 operations, 8 documents,
 // seeds 1–3): peak/after-open 2.17–2.41× → 1.82–1.96×, end/fresh 1.80–2.01× → 1.55–1.78×; request p50 and p99 the
 // same within noise (76–102 → 91–106 ms, 437–761 → 434–675 ms).
+//
+// Both are V8 options: the launcher sets them back to V8's defaults while the process starts and sets them again after
+// (startflags.ts: under them Node's own modules are compiled from source, and the analysis worker started twice as
+// slowly). A V8 option added here must be added to startflags.ts DEFERRED_V8_FLAGS (a test checks it).
 export const SERVER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=2', '--heap-growing-percent=30'];
 
 // `MALLOC_ARENA_MAX=2`: glibc gives each thread that allocates (the protocol thread, the analysis worker, V8's and

@@ -7,7 +7,7 @@ import path = require('node:path');
 import { parentPort, Worker } from 'node:worker_threads';
 import { ANALYSIS_BUDGET_MS, analyseDocument, diagInputOf, failedAnalysis, forTransfer, type AnalyseInput, type DiagInput, type DocAnalysis } from './analysis';
 import { ContextStore, type FileChange } from './contexts';
-import { ForecastWork, type ForecastData, type ForecastRequest } from './forecastwork';
+import { ForecastWork, packForecast, unpackForecast, type ForecastData, type ForecastRequest, type PackedForecastData } from './forecastwork';
 import { analyseIgnore, refusedIgnore, type IgnoreAnalysis, type IgnoreUser } from './ignoredoc';
 import { analyze, setIncrementalMinLines, type AnalyzeOptions, type Model } from '../engine/model';
 import type { ContextSnapshot } from '../engine/context';
@@ -119,7 +119,7 @@ type ToWorker =
 
 type FromWorker =
   /** `superseded`: a newer analysis of the same document was requested before this result was sent. */
-  | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; forecast?: ForecastData; error?: string; superseded?: boolean }
+  | { type: 'result'; id: number; result?: DocAnalysis; ignore?: IgnoreAnalysis; forecast?: PackedForecastData; error?: string; superseded?: boolean }
   /** Sent just before `result`: what diagnostics need (cloning the whole analysis takes longer). */
   | { type: 'diagnostics'; id: number; diag: DiagInput }
   /** Before `diagnostics`, while the context is read: what the text alone gives (analyseWithStore's onEarly). */
@@ -404,7 +404,7 @@ export function runWorker(): void {
         async (onBegin) => (onBegin() === false ? null : forecasts!.compute(msg.req)),
         newestForecast,
       ).then(
-        (f) => post(f ? { type: 'result', id: msg.id, forecast: f } : { type: 'result', id: msg.id, superseded: true }),
+        (f) => post(f ? { type: 'result', id: msg.id, forecast: packForecast(f) } : { type: 'result', id: msg.id, superseded: true }),
         (e) => post({ type: 'result', id: msg.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) }),
       );
     }
@@ -785,7 +785,7 @@ export class AnalysisWorker {
         // its own poisoning key: a forecast that failed does not refuse the analysis of the same version
         req: { uri: `forecast\u0000${req.uri}`, version: req.version, text: req.text },
         msg: { type: 'forecast', id, req },
-        resolve: (m) => resolve(m.forecast ?? null),
+        resolve: (m) => resolve(m.forecast ? unpackForecast(m.forecast) : null),
         reject,
         refuse: (refused) => resolve({ baseline: null, note: `not forecast: ${refused.replace(/^could not be analysed: /, '')}`, text: null, items: [], head: null }),
       });

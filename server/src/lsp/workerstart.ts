@@ -4,6 +4,7 @@
 // bundle) hand the started worker over through one process-wide slot.
 import { Worker } from 'node:worker_threads';
 import { workerLoader } from './codecache';
+import { startFlags } from './startflags';
 
 /**
  * The worker's memory limit: an analysis that needs more is abandoned with a diagnostic ("it ran out of memory"). The
@@ -26,15 +27,17 @@ export const WORKER_V8_HEAP_MB = WORKER_HEAP_MB + 1024;
 /**
  * The worker's young generation (resourceLimits): V8's default nursery (16 MB semi-spaces) stays resident once an
  * edit storm has filled it. 8 MB: 2,000-line Dockerfile, 40 edits, RSS settled 197 → 176 MB (4 MB: 175; 16: 182),
- * edit latency within the machine's noise.
+ * edit latency within the machine's noise. 6 MB since `--max-semi-space-size=2` is no longer in force when the worker
+ * starts (startflags.ts): the flag overrode this limit (8 MB gave 2 MB semi-spaces while it was), 6 MB gives the same 2
+ * MB semi-spaces without it (v8.getHeapSpaceStatistics: new_space 4 MB; 8 MB without the flag: 8 MB).
  */
-export const WORKER_YOUNG_MB = 8;
+export const WORKER_YOUNG_MB = 6;
 
 export function newWorker(script: string): Worker {
   // the bundle through the code cache (codecache.ts): its compile was most of the worker's start
   return new Worker(workerLoader(script, 'worker'), {
     eval: true,
-    workerData: { layerwiseWorker: true },
+    workerData: { layerwiseWorker: true, startFlags: startFlags() },
     resourceLimits: { maxOldGenerationSizeMb: WORKER_V8_HEAP_MB, maxYoungGenerationSizeMb: WORKER_YOUNG_MB },
   });
 }
