@@ -199,7 +199,6 @@ function globNfa(glob: string): Nfa {
   return compileRegexSubset(re);
 }
 
-/** Splits an instruction's argument text into words the way the frontend does (whitespace outside quotes). */
 /**
  * The words of a shell-form COPY or ADD: BuildKit splits them at whitespace and nothing else (quotes and escapes do
  * not join words; measured on BuildKit 0.8: `COPY a\\ b /t/` copies `a` and `b`, `COPY "a b" /t/` fails on the
@@ -209,6 +208,7 @@ export function splitFields(text: string): string[] {
   return text.match(/[^ \t\r\n]+/g) ?? [];
 }
 
+/** Splits an instruction's argument text into words the way the frontend does (whitespace outside quotes). */
 export function splitWords(text: string, escape = '\\'): string[] {
   const words: string[] = [];
   let cur = '';

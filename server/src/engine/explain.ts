@@ -269,15 +269,7 @@ function patternSegments(src: string): SegMatcher[] | null {
 
 /** Does `path` lie in what source pattern `src` selects (the match itself or anything below it)? */
 export function sourceSelects(src: string, path: string): boolean {
-  if (src === '') return true;
-  const ms = patternSegments(src);
-  if (!ms) return path === src || (path.startsWith(src) && path[src.length] === '/');
-  const xs = path.split('/');
-  if (xs.length < ms.length) return false;
-  for (let i = 0; i < ms.length; i++) {
-    if (!segMatches(ms[i]!, xs[i]!)) return false;
-  }
-  return true;
+  return compileSource(src)(path);
 }
 
 export type PathMatcher = (path: string) => boolean;
