@@ -303,6 +303,40 @@ describe('source selection', () => {
     assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('a.md', '2') }).steps.map((r) => r.status), ['cached']);
     assert.deepEqual(run({ dockerfile, files, change: (c) => c.addFile('b.js', '2') }).steps.map((r) => r.status), ['rebuilt']);
   });
+  // BuildKit matches the patterns as .dockerignore lines against each path relative to the source (or to the wildcard
+  // match it lies in), never the source or match itself: moby/buildkit issues 5509 and 5489 report these readings on
+  // real builders (BuildKit 0.8 here has no --exclude); cache/contenthash and fsutil's copy do the same
+  test('COPY --exclude patterns are relative to the source (or wildcard match), with .dockerignore rules', () => {
+    const files = { 'docs/a.md': '1', 'docs/x/b.md': '1', 'docs/keep.md': '1', 'docs/i.js': '1', a: '1', b: '1', 'dx/r.md': '1', 'dm.md': '1' };
+    const st = (dockerfile: string, path: string) => run({ dockerfile, files, change: (c) => c.addFile(path, '2') }).steps.map((r) => r.status)[0];
+    const md = 'FROM alpine\nCOPY --exclude=*.md docs /d/\n';
+    assert.equal(st(md, 'docs/a.md'), 'cached'); // `a.md` below `docs`
+    assert.equal(st(md, 'docs/x/b.md'), 'rebuilt'); // `x/b.md`: `*.md` matches the top level only (`**/*.md` would not)
+    assert.equal(st(md, 'docs/i.js'), 'rebuilt');
+    assert.equal(st('FROM alpine\nCOPY --exclude=docs/a.md docs /d/\n', 'docs/a.md'), 'rebuilt'); // names docs/docs/a.md
+    assert.equal(st('FROM alpine\nCOPY --exclude=**/*.md docs /d/\n', 'docs/x/b.md'), 'cached');
+    assert.equal(st('FROM alpine\nCOPY --exclude=x docs /d/\n', 'docs/x/b.md'), 'cached'); // a folder's pattern excludes what is in it
+    const keep = 'FROM alpine\nCOPY --exclude=*.md --exclude=!keep.md docs /d/\n';
+    assert.deepEqual([st(keep, 'docs/keep.md'), st(keep, 'docs/a.md')], ['rebuilt', 'cached']);
+    assert.equal(st('FROM alpine\nCOPY --exclude=a * /d/\n', 'a'), 'rebuilt'); // a top-level match is never excluded
+    const wild = 'FROM alpine\nCOPY --exclude=*.md d* /d/\n';
+    assert.deepEqual([st(wild, 'dx/r.md'), st(wild, 'dm.md'), st(wild, 'docs/a.md')], ['cached', 'rebuilt', 'cached']);
+    // the source itself: a file source is copied whatever the pattern
+    assert.equal(st('FROM alpine\nCOPY --exclude=a.md docs/a.md /d/\n', 'docs/a.md'), 'rebuilt');
+    assert.equal(readSelects({ via: 'COPY', sources: ['docs'], excludes: ['*.md'] }, 'docs/a.md'), false);
+    assert.equal(readSelects({ via: 'COPY', sources: ['src', 'docs'], excludes: ['*.md'] }, 'docs/x/b.md'), true);
+  });
+  test('a moved source with --exclude is keyed on what it selects minus the excluded paths, per read', () => {
+    const files = { 'a/docs/x.md': '1', 'b/docs/x.md': '2', 'a/docs/m.js': 'j', 'b/docs/m.js': 'j' };
+    const statuses = (dockerfile: string, after: string) => run({ dockerfile, after, files }).steps.map((r) => r.status);
+    // the same basename and, without the excluded x.md, the same content: BuildKit's content hash is the same
+    assert.deepEqual(statuses('FROM alpine\nCOPY --exclude=*.md a/docs /d/\n', 'FROM alpine\nCOPY --exclude=*.md b/docs /d/\n'), ['cached']);
+    // two reads of one moved source, one with the pattern and one without: each is keyed on its own selection
+    assert.deepEqual(
+      statuses('FROM alpine\nCOPY --exclude=*.md a/docs /d/\nCOPY a/docs /e/\n', 'FROM alpine\nCOPY --exclude=*.md b/docs /d/\nCOPY b/docs /e/\n'),
+      ['cached', 'rebuilt'],
+    );
+  });
 });
 
 describe('kept models (the forecast: the same model objects explained after each context event)', () => {

@@ -558,9 +558,10 @@ class Matcher implements DockerIgnore {
   private readonly exceptionPrefixes: string[];
   private readonly onlyPrefixExceptions: boolean;
 
-  constructor(text: string) {
+  /** `given`: patterns as given (`--exclude`), not the lines of an ignore file. */
+  constructor(text: string, given?: RawPattern[]) {
     const compiled: Compiled[] = [];
-    for (const raw of readAll(text)) {
+    for (const raw of given ?? readAll(text)) {
       if (this.patterns.length >= MAX_PATTERNS) {
         this.limits.push({
           line: raw.line,
@@ -739,6 +740,24 @@ export function parseDockerignore(text: string): DockerIgnore {
   if (!m) {
     m = new Matcher(text);
     parsedIgnores.set(text, m);
+  }
+  return m;
+}
+
+const parsedExcludes = new BoundedCache<string, DockerIgnore>('parsed --exclude patterns', 256, (k) => k.length * 8 + 4096);
+
+/**
+ * The patterns of COPY/ADD `--exclude` flags as BuildKit matches them: patternmatcher.New over the patterns as given
+ * (TrimSpace, Clean, a leading `!` an exception; no comment lines and no leading-`/` strip, which are the ignore
+ * file reader's), the same matching as .dockerignore (a pattern matching a folder excludes what is in it). `line` of
+ * a pattern is its 1-based index.
+ */
+export function parseExcludes(patterns: readonly string[]): DockerIgnore {
+  const key = patterns.join('\n');
+  let m = parsedExcludes.get(key);
+  if (!m) {
+    m = new Matcher('', patterns.map((value, i) => ({ text: goTrimSpace(value), line: i + 1, value })));
+    parsedExcludes.set(key, m);
   }
   return m;
 }

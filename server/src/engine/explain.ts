@@ -6,7 +6,7 @@
 // anything else is rebuilt. Pure: no I/O.
 import type { ContextSnapshot } from './context';
 import { normalizeRel } from './context';
-import { goClass, parseDockerignore, type DockerIgnore } from './dockerignore';
+import { goClass, parseDockerignore, parseExcludes, type DockerIgnore } from './dockerignore';
 import { compileRegexSubset, lit, nfaTest, type Nfa } from './nfa';
 import { analyze, sourceBasename, stepOrigin, type AnalyzeOptions, type Model, type Step, type Stage, type ContextRead } from './model';
 import { hash } from './hash';
@@ -292,15 +292,40 @@ export function compileSource(src: string): PathMatcher {
   };
 }
 
+/**
+ * What one source of a COPY/ADD with `--exclude` patterns selects. BuildKit matches the patterns as .dockerignore
+ * lines (parseExcludes), against each path relative to the source, or for a wildcard source relative to the match
+ * the path lies in; the source or match itself is never excluded (cache/contenthash's includedPaths and fsutil's copy
+ * both start matching below it). So `COPY --exclude=*.md docs /d/` leaves out `docs/a.md` but not `docs/x/b.md`,
+ * `--exclude=docs/a.md` there leaves out nothing, and `COPY --exclude=a * /d/` still copies a top-level `a` (not
+ * measurable on this machine's BuildKit 0.8, which has no --exclude: moby/buildkit issues 5489 and 5509 report
+ * these readings on real builders, and they follow from the code).
+ */
+export function compileSourceExcluding(src: string, excludes: readonly string[]): PathMatcher {
+  const inc = compileSource(src);
+  if (!excludes.length) return inc;
+  const exc = parseExcludes(excludes);
+  // the part of a selected path below the source or its match: the segments after the source's own
+  const k = src === '' ? 0 : src.split('/').length;
+  return (p) => {
+    if (!inc(p)) return false;
+    let at = 0;
+    for (let i = 0; i < k; i++) {
+      at = p.indexOf('/', at) + 1;
+      if (at === 0) return true; // the source or match itself
+    }
+    return !exc.ignores(p.slice(at));
+  };
+}
+
 const readCache = new WeakMap<ContextRead, PathMatcher>();
 
-/** Does a COPY/ADD/bind read select this path (sources minus --exclude)? Compiled once per read. */
+/** Does a COPY/ADD/bind read select this path (some source selects it, and not one of its --exclude patterns)? Compiled once per read. */
 export function readSelects(r: ContextRead, path: string): boolean {
   let m = readCache.get(r);
   if (!m) {
-    const inc = r.sources.map(compileSource);
-    const exc = r.excludes.map((e) => compileSource(normalizeRel(e)));
-    m = inc.length === 1 && exc.length === 0 ? inc[0]! : (p: string) => inc.some((f) => f(p)) && !exc.some((f) => f(p));
+    const fs = r.sources.map((s) => compileSourceExcluding(s, r.excludes));
+    m = fs.length === 1 ? fs[0]! : (p: string) => fs.some((f) => f(p));
     readCache.set(r, m);
   }
   return m(path);
@@ -371,13 +396,12 @@ function fullContent(f: FullForm, r: ContextRead, src: string, changed: Map<stri
 }
 
 function fullContentOf(f: FullForm, r: ContextRead, src: string, changed: Map<string, { before: State; after: State }>, side: 'before' | 'after'): string {
-  const inc = compileSource(src);
-  const exc = r.excludes.map((e) => compileSource(normalizeRel(e)));
+  const inc = compileSourceExcluding(src, r.excludes);
   const wild = hasWildcard(src);
   const k = src === '' ? 0 : src.split('/').length;
   const rows: [string, string][] = [];
   for (const p of f.sent ?? f.snap.paths()) {
-    if (!inc(p) || exc.some((x) => x(p))) continue;
+    if (!inc(p)) continue;
     const st = changed.get(p)?.[side] ?? (f.sent ? sentStateOf(f.snap, p, f.gran) : stateOf(f.snap, f.ig, p, f.gran));
     if (st !== 'absent') rows.push([p, st]);
   }
