@@ -325,6 +325,9 @@ describe('source selection', () => {
     assert.equal(st('FROM alpine\nCOPY --exclude=a.md docs/a.md /d/\n', 'docs/a.md'), 'rebuilt');
     assert.equal(readSelects({ via: 'COPY', sources: ['docs'], excludes: ['*.md'] }, 'docs/a.md'), false);
     assert.equal(readSelects({ via: 'COPY', sources: ['src', 'docs'], excludes: ['*.md'] }, 'docs/x/b.md'), true);
+    // the patterns `ab`, and `a` with `b`, are other matchers (compiled once per list, never confused)
+    assert.equal(readSelects({ via: 'COPY', sources: ['d'], excludes: ['ab'] }, 'd/ab'), false);
+    assert.equal(readSelects({ via: 'COPY', sources: ['d'], excludes: ['a', 'b'] }, 'd/ab'), true);
   });
   test('a moved source with --exclude is keyed on what it selects minus the excluded paths, per read', () => {
     const files = { 'a/docs/x.md': '1', 'b/docs/x.md': '2', 'a/docs/m.js': 'j', 'b/docs/m.js': 'j' };
