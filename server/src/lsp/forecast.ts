@@ -10,6 +10,7 @@ import { headStamp } from '../context/evidence';
 import { looksBinary, tooLargeToAnalyse } from '../engine/budget';
 import type { CodeLens } from 'vscode-languageserver';
 import type { DocAnalysis } from './analysis';
+import { RawJson } from './rawjson';
 import { ForecastWork, shortReason, type ForecastData, type ForecastItemData, type ForecastJson, type ForecastRequest } from './forecastwork';
 import type { ForecastItem, ForecastNotification } from './protocol';
 import { analyzeOptions, resolveContext, workspaceRelative } from './resolve';
@@ -423,7 +424,8 @@ export function registerForecast(s: ServerState, forecasts: Forecasts): void {
   s.connection.onRequest('layerwise/forecast', async (p: { uri: string }) => {
     try {
       const f = await forecasts.current(p?.uri ?? '');
-      return f ? jsonOf(f) : null;
+      // the worker's JSON text as it is (not parsed here and serialised again: rawjson.ts)
+      return f ? (f.text !== null ? new RawJson(f.text) : jsonOf(f)) : null;
     } catch (e) {
       s.logError('layerwise/forecast', e);
       return null;

@@ -26,9 +26,18 @@ if (!isMainThread && (workerData as { layerwiseWorker?: boolean } | null)?.layer
   // the analysis worker first: its bundle loads while this thread loads the protocol code (modules are required
   // lazily below, so the worker thread initialises only what it runs)
   if (process.env['LAYERWISE_LSP_INPROCESS'] !== '1') (require('./workerstart') as typeof import('./workerstart')).prestartAnalysisWorker(__filename);
-  const { createConnection, ProposedFeatures } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
+  const { createConnection, ProposedFeatures, StreamMessageWriter } = require('vscode-languageserver/node') as typeof import('vscode-languageserver/node');
   const { startServer } = require('./server') as typeof import('./server');
-  const connection = createConnection(ProposedFeatures.all);
+  const stdio = process.argv.includes('--stdio');
+  let connection: import('vscode-languageserver/node').Connection;
+  if (stdio) {
+    // the library's own --stdio connection, with an encoder that sends a RawJson result as its text (rawjson.ts):
+    // stdin stays a stream, so the library still ends the process when it closes
+    const { rawJsonEncoder, consoleToClient } = require('./rawjson') as typeof import('./rawjson');
+    const writer = new StreamMessageWriter(process.stdout, { charset: 'utf-8', contentTypeEncoder: rawJsonEncoder });
+    connection = createConnection(ProposedFeatures.all, process.stdin, writer as unknown as NodeJS.WritableStream);
+    consoleToClient(connection.console);
+  } else connection = createConnection(ProposedFeatures.all);
   // A bug must never take the server down: log it and keep serving.
   process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e?.stack ?? e}`));
   process.on('unhandledRejection', (e) => connection.console.error(`unhandled rejection: ${(e as Error)?.stack ?? e}`));
