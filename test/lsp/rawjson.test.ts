@@ -9,6 +9,7 @@ import { RawJson, rawJsonEncoder, consoleToClient } from '../../server/src/lsp/r
 const decode = async (msg: unknown) => Buffer.from(await rawJsonEncoder.encode(msg, { charset: 'utf-8' })).toString('utf8');
 
 test('a RawJson result is spliced into the response as its text; other messages are JSON.stringify', async () => {
+  assert.equal(rawJsonEncoder.name, 'application/json'); // the content type vscode-jsonrpc's writer and readers expect
   // a text JSON.stringify would not write (a space, this key order): it reaches the wire byte for byte
   const text = '{"steps": [{"line":1,"status":"rebuilt"}],"baseline":"HEAD (é)"}';
   const out = await decode({ jsonrpc: '2.0', id: 7, result: new RawJson(text) });
@@ -36,6 +37,14 @@ test('console output of a --stdio server goes to the client log, never to stdout
     console.error('e');
     console.assert(true, 'never');
     console.assert(false, 'x %s', 'y');
+    console.assert(false);
+    console.debug('d');
+    console.dir('dir');
+    console.table('t');
+    console.dirxml('x');
+    console.group('g');
+    console.groupCollapsed('gc');
+    console.trace('tr');
     console.count();
     console.count();
     console.countReset();
@@ -43,5 +52,5 @@ test('console output of a --stdio server goes to the client log, never to stdout
   } finally {
     Object.assign(console, saved);
   }
-  assert.deepEqual(seen, ['log a 1', 'info i', 'warn { w: 1 }', 'error e', 'error Assertion failed: x y', 'log default: 1', 'log default: 2', 'log default: 1']);
+  assert.deepEqual(seen, ['log a 1', 'info i', 'warn { w: 1 }', 'error e', 'error Assertion failed: x y', 'error Assertion failed', 'log d', 'log dir', 'log t', 'log x', 'log g', 'log gc', 'error tr', 'log default: 1', 'log default: 2', 'log default: 1']);
 });
