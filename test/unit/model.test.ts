@@ -342,12 +342,31 @@ describe('survivors of the mutation run', () => {
     const [r1, c1, r2, c2, r3] = m.steps;
     assert.deepEqual([r1!.script, r1!.heredoc], ['echo a', true]);
     assert.deepEqual([c1!.parts['srcs'], c1!.parts['heredocs'], c1!.sources, c1!.contextReads], ['', 'X:body', [], []]);
-    assert.deepEqual([r2!.script, r2!.parts['cmd']], ['a\nb', '["/bin/sh","-c","<<A <<-B\\na\\nA\\nb\\nB"]']);
+    // two markers are not one heredoc alone (dispatchRun): the shell gets the text, the bodies its here-documents
+    assert.deepEqual([r2!.script, r2!.parts['cmd']], ['<<A <<-B\na\nA\nb\nB', '["/bin/sh","-c","<<A <<-B\\na\\nA\\nb\\nB"]']);
     assert.deepEqual([c2!.parts['heredocs'], c2!.sources, c2!.parts['dest']], ['A:1\nB:2', [], '/d/']);
     assert.equal(r3!.script, 'cat <<EOF\nin\nEOF');
     assert.deepEqual(m.steps.map((s) => s.instruction), ['RUN <<"EOF"', "COPY <<'X' /x", 'RUN <<A <<-B', 'COPY <<A <<"B" /d/', 'RUN cat <<EOF']);
     // a source that only looks like a heredoc is a source
     assert.deepEqual(analyze('FROM alpine\nCOPY <<A b /d/\nx\nA\n').steps[0]!.sources, ['b']);
+  });
+  test('a RUN runs a heredoc body as its script only when the command is that heredoc alone; a #! body of another interpreter is no shell script', () => {
+    const script = (run: string) => analyze(`FROM alpine\n${run}\n`).steps[0]!.script;
+    assert.equal(script('RUN <<EOF\napt-get update\nEOF'), 'apt-get update');
+    assert.equal(script('RUN 3<<-"EOT"\necho b\nEOT'), 'echo b');
+    // a command after the marker reads the body on its stdin: python3 gets Python, and the shell text keeps it as data
+    assert.equal(script('RUN <<EOF python3\nimport os\nEOF'), '<<EOF python3\nimport os\nEOF');
+    assert.equal(script('RUN <<EOF bash -e\napt-get update\nEOF'), '<<EOF bash -e\napt-get update\nEOF');
+    // a shebang: BuildKit runs the body as a file; a shell's body is a shell script, another interpreter's is not
+    assert.equal(script('RUN <<EOF\n#!/bin/bash\necho a\nEOF'), '#!/bin/bash\necho a');
+    assert.equal(script('RUN <<EOF\n#!/usr/bin/env sh\necho a\nEOF'), '#!/usr/bin/env sh\necho a');
+    assert.equal(script('RUN <<EOF\n#!/usr/bin/env python3\nimport os\nEOF'), '');
+    assert.equal(script('RUN <<EOF\n#!/usr/bin/python3\nimport os\nEOF'), '');
+    // what the rules read: the Python body's text is not a shell command
+    const { runScript } = require('../../server/src/engine/shell') as typeof import('../../server/src/engine/shell');
+    const words = (run: string) => runScript(analyze(`FROM debian\n${run}\n`).steps[0]!)?.commands.map((c) => c.words[0]);
+    assert.deepEqual(words('RUN <<EOF python3\nimport subprocess\nsubprocess.run(["apt-get", "update"])\nEOF'), ['python3']);
+    assert.deepEqual(words('RUN <<EOF\napt-get update\napt-get install -y curl\nEOF'), ['apt-get', 'apt-get']);
   });
   test('mounts: `from` only reads a stage for bind and cache mounts; a secret target as given', () => {
     const m = analyze('FROM alpine AS b\nFROM alpine\nRUN --mount=type=tmpfs,from=b,target=/t true\nRUN --mount=type=secret,id=s,from=b,target=/t true\nRUN --mount=type=cache,target=/c true\n');

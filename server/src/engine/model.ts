@@ -532,9 +532,7 @@ export function analyze(text: string, options: AnalyzeOptions = {}): Model {
             } else {
               const text = commandText(ins);
               cmd = JSON.stringify([...ss.shell, text]);
-              // `RUN <<EOF` runs the heredoc body as the script (a heredoc's name is any word since moby/buildkit#2213,
-              // before the first release with heredocs: `RUN <<1A` too)
-              step.script = /^<<-?["']?[^\s"'<]/.test(ins.args) && ins.heredocs.length ? ins.heredocs.map((h) => h.body).join('\n') : text;
+              step.script = heredocScript(ins.args, ins.heredocs, text);
             }
             const mountKey = mounts.map((m) => mountKeyText(m, cacheIdInKey)).join(';');
             for (const m of mounts) {
@@ -1097,6 +1095,23 @@ function mountKeyText(m: Mount, cacheIdInKey: boolean): string {
     .sort()
     .map((k) => k + '=' + o[k])
     .join(',');
+}
+
+/**
+ * The script a shell-form RUN hands to its shell, as BuildKit's dispatchRun reads heredocs: only a command that is one
+ * heredoc marker alone (`RUN <<EOF`; the parser takes `<<word` with exactly one word, any word since
+ * moby/buildkit#2213: `RUN <<1A` too) runs the body as the script, and a body starting with `#!` is then a file run
+ * by that interpreter: a shell script only for a POSIX shell (another, `#!/usr/bin/env python3`, gives no script: its
+ * text is not shell). Any other command (`RUN <<EOF python3`, `RUN python3 <<EOF`, `RUN <<EOF bash`) is shell text
+ * whose bodies are here-documents: data on the command's stdin, which the shell parse reads as data.
+ */
+function heredocScript(args: string, heredocs: readonly { body: string }[], text: string): string {
+  if (!heredocs.length || !/^\d*<<-?(?:"[^"]*"|'[^']*'|[^\s"'<])+\s*$/.test(args)) return text;
+  const body = heredocs[0]!.body;
+  const she = /^#!\s*(\S+)(?:[ \t]+(\S+))?/.exec(body);
+  if (!she) return body;
+  const interp = /(^|\/)env$/.test(she[1]!) ? (she[2] ?? '') : she[1]!;
+  return /(^|\/)(sh|bash|dash|ash|ksh|mksh|zsh)$/.test(interp) ? body : '';
 }
 
 /** The command text of a shell-form RUN as it ends up in argv (flags removed, heredoc bodies included). */
