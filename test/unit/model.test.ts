@@ -362,6 +362,14 @@ describe('survivors of the mutation run', () => {
     assert.equal(script('RUN <<EOF\n#!/usr/bin/env sh\necho a\nEOF'), '#!/usr/bin/env sh\necho a');
     assert.equal(script('RUN <<EOF\n#!/usr/bin/env python3\nimport os\nEOF'), '');
     assert.equal(script('RUN <<EOF\n#!/usr/bin/python3\nimport os\nEOF'), '');
+    // the marker's forms: a quoted name, blanks after it; the shebang only on the first line, its interpreter exactly
+    assert.equal(script("RUN <<'EOF'\necho q\nEOF"), 'echo q');
+    assert.equal(script('RUN <<EOF  \necho x\nEOF'), 'echo x');
+    assert.equal(script("RUN <<EOF\necho '#!/usr/bin/python3'\nEOF"), "echo '#!/usr/bin/python3'");
+    assert.equal(script('RUN <<EOF\n#!/usr/bin/env  bash\necho a\nEOF'), '#!/usr/bin/env  bash\necho a');
+    assert.equal(script('RUN <<EOF\n#!env bash\necho a\nEOF'), '#!env bash\necho a');
+    assert.equal(script('RUN <<EOF\n#!/opt/envs/sh\necho a\nEOF'), '#!/opt/envs/sh\necho a');
+    assert.equal(script('RUN <<EOF\n#!/usr/bin/bashdb\necho a\nEOF'), '');
     // what the rules read: the Python body's text is not a shell command
     const { runScript } = require('../../server/src/engine/shell') as typeof import('../../server/src/engine/shell');
     const words = (run: string) => runScript(analyze(`FROM debian\n${run}\n`).steps[0]!)?.commands.map((c) => c.words[0]);
