@@ -195,6 +195,20 @@ describe('context-includes-volatile: the Dockerfile built and whole-tree readers
   };
   const df = 'FROM alpine\nCOPY . /src\n';
 
+  test('COPY --exclude: only what the COPY copies is named (a change to an excluded path reruns nothing), and it copies, not sends, that many files', () => {
+    const files = { Dockerfile: 'x', 'src/a.js': '1', 'node_modules/x/i.js': '1' };
+    const one = (text: string) => civ(text, files, { dockerfile: 'Dockerfile' }, ['.dockerignore', '.git\n']).f.map((x) => [x.message, x.fix?.title]);
+    assert.deepEqual(one('FROM node\nCOPY --exclude=node_modules . /app\n'), [
+      [
+        '`COPY --exclude=node_modules . /app` copies 2 files of the context (its --exclude patterns leave out the rest), including Dockerfile — editing it, even a comment, reruns this step. A change there reruns this step and all that follow.',
+        'Exclude Dockerfile in .dockerignore',
+      ],
+    ]);
+    assert.match(one('FROM node\nCOPY . /app\n')[0]![0]!, /^`COPY \. \/app` sends 3 files to the builder, including node_modules \(3 paths\)/);
+    // every volatile path and Dockerfile excluded: nothing to say
+    assert.deepEqual(one('FROM node\nCOPY --exclude=node_modules --exclude=Dockerfile . /app\n'), []);
+  });
+
   test('a Dockerfile in a subfolder or named in lowercase is the one excluded, and the finding goes because of it', () => {
     for (const name of ['hack/dockerfiles/lint.Dockerfile', 'dockerfile']) {
       const { ctx, f } = civ(df, { [name]: df, 'main.go': 'x', Dockerfile: 'FROM scratch\n' }, { dockerfile: name }, ['.dockerignore', 'node_modules\n']);

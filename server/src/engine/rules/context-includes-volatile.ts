@@ -1,7 +1,7 @@
 // context-includes-volatile: a broad COPY (or whole-context bind mount) takes in paths that change on every commit or
 // never belong in an image (.git, node_modules, build outputs, logs, editor files, the Dockerfile itself). Every
 // change there reruns the step and everything after it (measured: table a `edit-other`, table c).
-import { sourceSelects } from '../explain';
+import { readSelects, sourceSelects } from '../explain';
 import { wholeTreeReader } from '../fixsafety';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { headRange, plural, quoteInstr } from './util';
@@ -71,12 +71,12 @@ export const contextIncludesVolatile: Rule = {
     if (!broad.length) return out;
     // what a COPY names explicitly must stay in the context
     const needed = rc.model.steps.flatMap((s) => s.contextReads.flatMap((r) => r.sources.filter((x) => x !== '')));
-    const found = new Map(volatileCounts(rc.sent)); // a copy: .git may be dropped below
+    const found = new Map(volatileCounts(rc.sent)); // a copy: .git may be dropped below (per step, `counts` below)
     // the Dockerfile built (wherever it is in the context, whatever its name), its ignore file, and other Dockerfiles
     // at the root: editing any of them reruns the step
     const built = rc.dockerfile !== null && rc.sent.includes(rc.dockerfile) ? rc.dockerfile : null;
     const ownIgnore = rc.ignoreName !== '.dockerignore' && rc.dockerfile !== null && rc.ignoreName === rc.dockerfile + '.dockerignore';
-    const dockerfileLike = [
+    const allDockerfileLike = [
       ...(built ? [built] : []),
       ...rc.sent.filter((p) => p !== built && (p === rc.ignoreName || (!p.includes('/') && (/^(Dockerfile|Containerfile)(\..*)?$|\.(Dockerfile|dockerfile)$/.test(p) || p === '.dockerignore')))),
     ];
@@ -89,16 +89,29 @@ export const contextIncludesVolatile: Rule = {
     // a RUN that runs git (rev-parse, describe), setuptools-scm or `go build` with VCS stamping reads .git
     const readsGit = rc.model.steps.some((s) => s.keyword === 'RUN' && /(^|[\s;&|(])git\s|\.git\b|setuptools[-_]scm|buildvcs|versioneer|GIT_DIR/.test(s.script ?? s.argv?.join(' ') ?? ''));
     if (readsGit) for (const v of [...found.keys()]) if (v.pattern === '.git') found.delete(v);
-    const items = [...found].sort((a, b) => VOLATILE.indexOf(a[0]) - VOLATILE.indexOf(b[0])).filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
+    const itemsOf = (counts: Map<Volatile, number>) =>
+      [...counts].filter(([v]) => found.has(v)).sort((a, b) => VOLATILE.indexOf(a[0]) - VOLATILE.indexOf(b[0])).filter(([v]) => !needed.some((n) => sourceSelects(v.pattern.replace(/^\*\*\//, ''), n) || n.split('/')[0] === v.pattern));
+    const allItems = itemsOf(found);
     for (const step of broad) {
       const total = rc.reads.get(step.id)?.files ?? 0;
+      // a whole-context COPY with --exclude patterns: all is sent, but only what it copies is in its key (a change to an
+      // excluded path reruns nothing), so the volatile paths and Dockerfiles named are those it copies
+      const excluding = step.keyword !== 'RUN' && step.contextReads.some((r) => r.sources.includes('') && r.excludes.length);
+      const copies = (p: string) => step.contextReads.some((r) => readSelects(r, p));
+      const items = excluding ? itemsOf(volatileCounts(rc.sent.filter(copies))) : allItems;
+      const dockerfileLike = excluding ? allDockerfileLike.filter(copies) : allDockerfileLike;
       const parts = items.map(([v, n]) => `${v.pattern}${n > 1 ? ` (${plural(n, 'path')})` : ''} — ${v.why}`);
       if (dockerfileLike.length) {
         const names = dockerfileLike.length > 3 ? `${dockerfileLike.length} Dockerfiles and ignore files` : dockerfileLike.join(', ');
         parts.push(`${names} — editing ${dockerfileLike.length === 1 ? 'it' : 'any of them'}, even a comment, reruns this step`);
       }
       if (!parts.length && rc.ignoreText !== null) continue;
-      const what = step.keyword === 'RUN' ? `${quoteInstr(step)} bind-mounts the whole context (${plural(total, 'file')})` : `${quoteInstr(step)} sends ${plural(total, 'file')} to the builder`;
+      const what =
+        step.keyword === 'RUN'
+          ? `${quoteInstr(step)} bind-mounts the whole context (${plural(total, 'file')})`
+          : excluding
+            ? `${quoteInstr(step)} copies ${plural(total, 'file')} of the context (its --exclude patterns leave out the rest)`
+            : `${quoteInstr(step)} sends ${plural(total, 'file')} to the builder`;
       const noIgnore = rc.ignoreText === null ? ` There is no ${rc.ignoreName}, so everything in the context is sent.` : '';
       const f: Finding = {
         rule: this.id,
