@@ -205,6 +205,13 @@ describe('context-includes-volatile: the Dockerfile built and whole-tree readers
       ],
     ]);
     assert.match(one('FROM node\nCOPY . /app\n')[0]![0]!, /^`COPY \. \/app` sends 3 files to the builder, including node_modules \(3 paths\)/);
+    // a RUN that reads git: .git is not named, with --exclude patterns as without
+    const git = { ...files, '.git/HEAD': 'ref', '.git/config': 'c' };
+    const withGit = (text: string) => civ(text, git, { dockerfile: 'Dockerfile' }, ['.dockerignore', 'x\n']).f.map((x) => x.message);
+    for (const text of ['FROM node\nCOPY --exclude=node_modules . /app\nRUN git rev-parse HEAD\n', 'FROM node\nCOPY . /app\nRUN git rev-parse HEAD\n']) {
+      const [m] = withGit(text);
+      assert.ok(m && !m.includes('.git'), m);
+    }
     // every volatile path and Dockerfile excluded: nothing to say
     assert.deepEqual(one('FROM node\nCOPY --exclude=node_modules --exclude=Dockerfile . /app\n'), []);
   });
