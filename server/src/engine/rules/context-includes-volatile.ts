@@ -71,7 +71,7 @@ export const contextIncludesVolatile: Rule = {
     if (!broad.length) return out;
     // what a COPY names explicitly must stay in the context
     const needed = rc.model.steps.flatMap((s) => s.contextReads.flatMap((r) => r.sources.filter((x) => x !== '')));
-    const found = new Map(volatileCounts(rc.sent)); // a copy: .git may be dropped below (per step, `counts` below)
+    const found = new Map(volatileCounts(rc.sent)); // a copy: .git may be dropped below (and stays dropped in `itemsOf`)
     // the Dockerfile built (wherever it is in the context, whatever its name), its ignore file, and other Dockerfiles
     // at the root: editing any of them reruns the step
     const built = rc.dockerfile !== null && rc.sent.includes(rc.dockerfile) ? rc.dockerfile : null;
