@@ -20,6 +20,9 @@
 // Session 13 (V8 options deferred at start, lsp/startflags.ts; 3 interleaved runs base/new, 5 fresh servers each, load
 // 1.4-4.1 on 2 cores): open on a new server at 40 lines 44.6/70.3/67.9 ms (2.3-3.4x the peer) -> 41.6/46.6/32.9 ms
 // (1.6/2.2/1.6x); RSS after the open 76-77 MB both.
+// Session 14 (3 runs, load 0.2-1.3): open on a new server at 40 lines 2.14/1.59/1.69x, at 2,000 lines 0.96/0.95/0.97x;
+// RSS after the open 1.27-1.32x. Edits at 2,000 lines (diag p95): 0.73-0.76x at load 0.1-1.2; interleaved with the
+// session's base d7cab25 at load 1.9-2.7, base 0.52/0.53x, this 0.55/0.81x (the noise of a p95 of 40 edits).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LspClient, tempContext, FULL_CAPS } from '../test/lsp/client';
