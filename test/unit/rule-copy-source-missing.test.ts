@@ -141,6 +141,15 @@ test('copy-source-missing: a source named through build args Layerwise was not g
   assert.deepEqual(given.map((f) => [f.range.start.line, f.severity, f.message.slice(0, 60)]), [[2, 'error', '`COPY app-$V.js ./`: `app-3.js` does not exist in the build ']]);
 });
 
+test('copy-source-missing: a literal source missing beside one named through a build arg is the plain error, Windows paths too', () => {
+  const c = ctx(['b1/f']);
+  // the escape character is a backtick: `src\\app` is the folder path src/app, which no build arg names
+  const text = '# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nARG X=b1\nCOPY src\\app ${X}\\f C:\\app\\\n';
+  assert.deepEqual(brief(text, c).map((f) => [f.line, f.severity, f.message]), [
+    [3, 'error', `\`COPY src\\app \${X}\\f C:\\app\\\`: \`src/app\` does not exist in the build context ctx; the build fails with "not found". ${HINT}`],
+  ]);
+});
+
 test('copy-source-missing: a build output named through a defaulted build arg stays the build-output warning', () => {
   assert.deepEqual(brief('FROM eclipse-temurin\nARG DEPENDENCY=target/dependency\nCOPY ${DEPENDENCY}/BOOT-INF/lib /app/lib\n', ctx(['pom.xml'])), [
     { line: 2, end: [2, 40], severity: 'warning', message: '`COPY ${DEPENDENCY}/BOOT-INF/lib /app/lib`: `target/dependency/BOOT-INF/lib` is not in the build context ctx; it looks like something produced before `docker build` (`target/`), so produce it first — from a clean checkout this step fails with "not found".', related: undefined, up: undefined },

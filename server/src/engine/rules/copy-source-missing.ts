@@ -9,7 +9,7 @@ import { parseDockerignore } from '../dockerignore';
 import type { Finding, Rule } from './types';
 import { normalizeRel } from '../context';
 import { splitFields } from '../expand';
-import type { Model, Step } from '../model';
+import { sourcePath, type Model, type Step } from '../model';
 import { headRange, quoteInstr, sourcePresence, stageArgs, submodulePaths } from './util';
 
 /**
@@ -22,7 +22,7 @@ function argsNotGiven(model: Model, step: Step, src: string): { name: string; df
   if (!ins || !step.varsUsed.length) return [];
   const words = ins.json ?? splitFields(ins.args);
   const sources = words.slice(0, -1);
-  if (sources.some((w) => !w.includes('$') && normalizeRel(w) === src)) return [];
+  if (sources.some((w) => !w.includes('$') && normalizeRel(sourcePath(w, model.escape)) === src)) return [];
   const written = new Set(sources.flatMap((w) => [...w.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!)));
   const declared = new Map<string, string | null>();
   for (const { cfg, words: decl } of stageArgs(model))
