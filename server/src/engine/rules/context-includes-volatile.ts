@@ -3,6 +3,7 @@
 // change there reruns the step and everything after it (measured: table a `edit-other`, table c).
 import { readSelects, sourceSelects } from '../explain';
 import { wholeTreeReader } from '../fixsafety';
+import type { ContextRead } from '../model';
 import type { Finding, Rule, RuleContext, TextEdit } from './types';
 import { headRange, plural, quoteInstr } from './util';
 
@@ -58,6 +59,16 @@ function volatileCounts(sent: readonly string[]): Map<Volatile, number> {
   return found;
 }
 
+/** The sent paths a step's reads copy, per sent-paths array and reads (an edit's analysis shares both when neither changed). */
+const copiedMemo = new WeakMap<readonly string[], WeakMap<readonly ContextRead[], readonly string[]>>();
+function copiedPaths(sent: readonly string[], reads: readonly ContextRead[]): readonly string[] {
+  let m = copiedMemo.get(sent);
+  if (!m) copiedMemo.set(sent, (m = new WeakMap()));
+  let out = m.get(reads);
+  if (!out) m.set(reads, (out = sent.filter((p) => reads.some((r) => readSelects(r, p)))));
+  return out;
+}
+
 export const contextIncludesVolatile: Rule = {
   id: 'context-includes-volatile',
   title: 'Broad COPY takes in volatile files',
@@ -97,9 +108,9 @@ export const contextIncludesVolatile: Rule = {
       // a whole-context COPY with --exclude patterns: all is sent, but only what it copies is in its key (a change to an
       // excluded path reruns nothing), so the volatile paths and Dockerfiles named are those it copies
       const excluding = step.keyword !== 'RUN' && step.contextReads.some((r) => r.sources.includes('') && r.excludes.length);
-      const copies = (p: string) => step.contextReads.some((r) => readSelects(r, p));
-      const items = excluding ? itemsOf(volatileCounts(rc.sent.filter(copies))) : allItems;
-      const dockerfileLike = excluding ? allDockerfileLike.filter(copies) : allDockerfileLike;
+      const copied = excluding ? copiedPaths(rc.sent, step.contextReads) : null;
+      const items = copied ? itemsOf(volatileCounts(copied)) : allItems;
+      const dockerfileLike = copied ? allDockerfileLike.filter((p) => copied.includes(p)) : allDockerfileLike;
       const parts = items.map(([v, n]) => `${v.pattern}${n > 1 ? ` (${plural(n, 'path')})` : ''} — ${v.why}`);
       if (dockerfileLike.length) {
         const names = dockerfileLike.length > 3 ? `${dockerfileLike.length} Dockerfiles and ignore files` : dockerfileLike.join(', ');
